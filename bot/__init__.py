@@ -1,0 +1,1 @@
+"""salesbot: settings, app factory, CLI, domain rules and Block Kit views."""

@@ -1,0 +1,55 @@
+"""The app factory: builds the Bolt app, registers every listener, logs one line per request."""
+
+from __future__ import annotations
+
+import time
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.logs import log_request
+from bot.slack_client import make_client
+from bot.surface import Surface
+
+
+class SalesApp(App):
+    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        log_request(req, response.status, (time.perf_counter() - started) * 1000)
+        return response
+
+
+def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, Surface]:
+    """`process_before_response=True`: listeners ack at once and hand slow work to `deps.background`,
+    which spares Bolt's 10 ms ack polling (measured in shared/notes) and keeps acks fast."""
+    settings = deps.settings
+    client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
+    app = SalesApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=True,
+    )
+    surface = Surface(app)
+    import handlers  # the composition root is the one place bot/ reaches into handlers/
+
+    handlers.register(surface, deps)
+    return app, surface
+
+
+def describe_surface(deps: Deps) -> Surface:
+    """Register everything on an offline app (no token check) to read what salesbot offers Slack."""
+    app = App(
+        token="xoxb-offline", signing_secret="offline", token_verification_enabled=False,
+        process_before_response=True,
+    )  # fmt: skip
+    surface = Surface(app)
+    import handlers
+
+    handlers.register(surface, deps)
+    return surface

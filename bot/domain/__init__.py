@@ -1,0 +1,1 @@
+"""Pure sales rules: no Slack client, no database session."""

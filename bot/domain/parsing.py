@@ -1,0 +1,59 @@
+"""Turn what a user typed into a value, or a message saying what is wrong with it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_AMOUNT = Decimal("99999999999999.99")
+
+
+@dataclass(frozen=True)
+class ParseError(Exception):
+    message: str
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """`1299`, `1299.00` and `1,299.00` are 1299.00; empty is None; anything else is an error."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if not _AMOUNT.match(cleaned):
+        raise ParseError("Enter an amount such as 1299, 1299.00 or 1,299.00.")
+    try:
+        value = Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern already guarantees a number
+        raise ParseError("Enter an amount such as 1299, 1299.00 or 1,299.00.") from None
+    if value > MAX_AMOUNT:
+        raise ParseError("That amount is too large.")
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_count(text: str) -> int | None:
+    """A whole number of 0 or more (`1,200` allowed); empty is None."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if not re.match(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$", cleaned):
+        raise ParseError("Enter a whole number of 0 or more, such as 250.")
+    value = int(cleaned.replace(",", ""))
+    if value > 10_000_000:
+        raise ParseError("That number is too large.")
+    return value
+
+
+def parse_email(text: str) -> str:
+    cleaned = text.strip()
+    if cleaned and not _EMAIL.match(cleaned):
+        raise ParseError("Enter an email address such as name@example.com.")
+    return cleaned
+
+
+def format_amount(value: Decimal | None, currency: str = "") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.2f}"
+    return f"{text} {currency}".strip()

@@ -1,0 +1,66 @@
+"""The Slack app manifest, generated from what the handlers register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from bot.surface import Surface
+
+APP_NAME = "salesbot"
+DESCRIPTION = "Leads, opportunities, reminders and pipeline charts without leaving Slack."
+
+
+def build_manifest(surface: Surface, *, url: str | None = None, socket_mode: bool = False) -> dict[str, Any]:
+    request_url = None if socket_mode else (url or "https://example.com/slack/events")
+    commands = []
+    for command in surface.commands:
+        entry: dict[str, Any] = {
+            "command": command.name,
+            "description": command.description,
+            "should_escape": False,
+        }
+        if command.usage_hint:
+            entry["usage_hint"] = command.usage_hint
+        if request_url:
+            entry["url"] = request_url
+        commands.append(entry)
+    shortcuts = [
+        {"name": s.name, "type": s.type, "callback_id": s.callback_id, "description": s.description}
+        for s in surface.shortcuts
+    ]
+    events: dict[str, Any] = {"bot_events": sorted(surface.events)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if request_url:
+        events["request_url"] = request_url
+        interactivity["request_url"] = request_url
+        interactivity["message_menu_options_url"] = request_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {"name": APP_NAME, "description": DESCRIPTION, "background_color": "#1d3b6e"},
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": APP_NAME, "always_online": True},
+            "shortcuts": shortcuts,
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": sorted(surface.scopes)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(surface: Surface, *, url: str | None = None, socket_mode: bool = False) -> str:
+    return yaml.safe_dump(
+        build_manifest(surface, url=url, socket_mode=socket_mode), sort_keys=False, allow_unicode=True
+    )

@@ -1,0 +1,21 @@
+"""User-facing copy."""
+
+COMING_SOON = ":construction: *{label}* is coming soon to salesbot. Your lead is safe; nothing was changed."
+COMMAND_COMING_SOON = ":construction: `{command}` is coming soon. Try `/lead` or `/salesbot help` meanwhile."
+NO_LEADS = "You have no open leads. Type `/lead` to create one."
+NO_MATCH = "No lead matches “{query}”. Type `/lead` to create one."
+LEAD_NOT_FOUND = "That lead no longer exists or you cannot see it."
+LEAD_CREATED = ":white_check_mark: Lead *{topic}* created."
+GENERIC_ERROR = ":warning: Something went wrong on our side; nothing was changed. Please try again."
+
+HELP = """*salesbot* — your sales desk in Slack
+• `/lead` — create a lead (opens the *New lead* form)
+• `/lead list` — your open leads
+• `/lead TEXT` — find a lead by name, company or email
+• `/lead import` — import leads from a CSV file
+• `/opp` — your open opportunities by stage · `/opp new` · `/opp TEXT`
+• `/pipeline [mine|team|all] [this-quarter|next-quarter|this-year]` — funnel, forecast and chart
+• `/sequence` — sales sequences · `/sequence new`
+• `/salesbot help` — this help · `/salesbot settings` — your reminder preferences
+• `/salesbot admin` — roles, teams, processes and price lists (admins)
+Shortcuts: *New lead* (global), *Create lead from message* and *Log message to…* (on any message)."""

@@ -1,0 +1,63 @@
+"""What salesbot registers with Slack, recorded as it is registered so the manifest can be generated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+
+EVENT_SCOPES = {
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "file_shared": "files:read",
+}
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    description: str
+    usage_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    callback_id: str
+    name: str
+    type: str  # global | message
+    description: str
+
+
+@dataclass
+class Surface:
+    app: App
+    commands: list[SlashCommand] = field(default_factory=list)
+    shortcuts: list[Shortcut] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    scopes: set[str] = field(default_factory=set)
+
+    def command(self, name: str, description: str, usage_hint: str = "") -> Callable[..., Any]:
+        self.commands.append(SlashCommand(name, description, usage_hint))
+        self.scopes.add("commands")
+        return self.app.command(name)
+
+    def shortcut(self, callback_id: str, name: str, kind: str, description: str) -> Callable[..., Any]:
+        self.shortcuts.append(Shortcut(callback_id, name, kind, description))
+        self.scopes.add("commands")
+        return self.app.shortcut(callback_id)
+
+    def event(self, event_type: str, manifest_name: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        """Subscribe to an event; `manifest_name` is the subscription (e.g. `message.channels`)."""
+        name = manifest_name or event_type
+        if name not in self.events:
+            self.events.append(name)
+        if name in EVENT_SCOPES:
+            self.scopes.add(EVENT_SCOPES[name])
+        return self.app.event(event_type, **kwargs)
+
+    def uses(self, *scopes: str) -> None:
+        """Declare the bot scopes a Web API method we call needs (chat:write, users:read…)."""
+        self.scopes.update(scopes)

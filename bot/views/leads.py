@@ -1,0 +1,104 @@
+"""Lead card, New lead modal and lead lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.domain.leads import LEAD_FIELDS, full_name
+from bot.domain.parsing import format_amount
+from bot.ids import ACTION_OPEN_RECORD, LEAD_BUTTONS, VIEW_NEW_LEAD, RecordRef
+from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
+from bot.views.inputs import input_block
+from store.models import Lead
+
+STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified"}
+
+
+def new_lead_modal(initial: Mapping[str, str] | None = None, metadata: str = "") -> dict[str, Any]:
+    initial = initial or {}
+    blocks = [
+        input_block(spec, initial=initial.get(spec.key, ""), optional=spec.key != "topic")
+        for spec in LEAD_FIELDS
+    ]
+    return modal("New lead", blocks, callback_id=VIEW_NEW_LEAD, submit="Create", metadata=metadata)
+
+
+def lead_card(lead: Lead) -> list[Block]:
+    ref = RecordRef("lead", lead.id or 0).encode()
+    blocks: list[Block] = [header(lead.topic), *fields(_lead_fields(lead))]
+    if lead.description:
+        blocks.append(section(escape(lead.description)))
+    blocks.append(context(_lead_context(lead)))
+    blocks.extend(
+        actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref)
+    )
+    return blocks
+
+
+def lead_card_text(lead: Lead) -> str:
+    """The notification text of a card message (shown in notifications and screen readers)."""
+    who = full_name(lead.first_name, lead.last_name) or lead.company
+    return f"Lead: {lead.topic}" + (f" — {who}" if who else "")
+
+
+def _buttons(lead: Lead) -> list[tuple[str, str]]:
+    if lead.status == "disqualified":
+        keep = {"Reactivate", "Timeline", "Add note", "Share"}
+    elif lead.status == "qualified":
+        keep = {"Timeline", "Share"}
+    else:
+        keep = {label for label, _ in LEAD_BUTTONS} - {"Reactivate"}
+    return [(label, action_id) for label, action_id in LEAD_BUTTONS if label in keep]
+
+
+def _lead_fields(lead: Lead) -> list[tuple[str, str]]:
+    contact = full_name(lead.first_name, lead.last_name)
+    if lead.job_title:
+        contact = f"{contact}, {lead.job_title}" if contact else lead.job_title
+    pairs = [
+        ("Contact", escape(contact) or "–"),
+        ("Company", escape(lead.company) or "–"),
+        ("Email", escape(lead.email) or "–"),
+        ("Business phone", escape(lead.business_phone) or "–"),
+        ("Budget amount", format_amount(lead.budget_amount, lead.currency)),
+        ("Purchase timeframe", lead.purchase_timeframe or "–"),
+        ("Lead source", lead.lead_source or "–"),
+        ("Owner", f"<@{lead.owner_id}>"),
+        ("Status", _status(lead)),
+        ("Score", f"{lead.score} ({lead.grade})" if lead.score is not None else "not scored yet"),
+    ]
+    return pairs
+
+
+def _status(lead: Lead) -> str:
+    label = STATUS_LABELS.get(lead.status, lead.status)
+    return f"{label} — {lead.status_reason}" if lead.status_reason else label
+
+
+def _lead_context(lead: Lead) -> str:
+    research = []
+    if lead.industry:
+        research.append(lead.industry)
+    if lead.employees is not None:
+        research.append(f"{lead.employees:,} employees")
+    if lead.annual_revenue is not None:
+        research.append(f"revenue {format_amount(lead.annual_revenue, lead.currency)}")
+    created = f"<!date^{int(lead.created_at.timestamp())}^created {{date_short_pretty}}|created>"
+    return " · ".join([f"Lead #{lead.id}", *research, created])
+
+
+def lead_list(leads: Sequence[Lead], *, title: str, total: int | None = None) -> list[Block]:
+    """A compact list: one line per lead with an `Open` button (at most 45 leads, under 50 blocks)."""
+    blocks: list[Block] = [section(f"*{escape(title)}*")]
+    for lead in leads[:45]:
+        who = full_name(lead.first_name, lead.last_name) or "–"
+        line = f"*{escape(lead.topic)}*\n{escape(who)} · {escape(lead.company) or '–'}"
+        if lead.status != "open":
+            line += f" · _{STATUS_LABELS.get(lead.status, lead.status)}_"
+        ref = RecordRef("lead", lead.id or 0).encode()
+        blocks.append(section(line, accessory=button("Open", ACTION_OPEN_RECORD, ref)))
+    shown = min(len(leads), 45)
+    if total is not None and total > shown:
+        blocks.append(context(f"Showing {shown} of {total}. Narrow it down with `/lead TEXT`."))
+    return blocks

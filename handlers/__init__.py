@@ -1,0 +1,15 @@
+"""Thin Slack listeners: ack, parse, call bot.*, render bot.views, respond."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.surface import Surface
+from handlers import errors, general, home, leads, middleware
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    middleware.register(surface, deps)
+    errors.register(surface, deps)
+    leads.register(surface, deps)
+    home.register(surface, deps)
+    general.register(surface, deps)

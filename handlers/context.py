@@ -1,0 +1,27 @@
+"""Small readers of Slack payloads shared by listeners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.deps import Deps
+from store.access import Viewer
+from store.db import transaction
+from store.users import viewer_for
+
+
+def team_id(body: dict[str, Any]) -> str:
+    return (
+        body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
+    )
+
+
+def user_id(body: dict[str, Any]) -> str:
+    return (
+        body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user", "")
+    )
+
+
+def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:
+    with transaction(deps.new_session) as session:
+        return viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)

@@ -1,0 +1,46 @@
+"""`/salesbot` and the commands whose features are still being built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.deps import Deps
+from bot.messages import COMMAND_COMING_SOON
+from bot.surface import Surface
+from bot.views.help import help_blocks
+
+PLANNED_COMMANDS = (
+    ("/opp", "Your opportunities: list, create, find", "[new | topic or account]"),
+    (
+        "/pipeline",
+        "Funnel, forecast and pipeline chart",
+        "[mine|team|all] [this-quarter|next-quarter|this-year]",
+    ),
+    ("/sequence", "Sales sequences", "[new]"),
+)
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    @surface.command("/salesbot", "salesbot help, your settings, admin", "[help | settings | admin]")
+    def salesbot_command(ack: Ack, body: dict[str, Any]) -> None:
+        word = (body.get("text") or "").strip().split(" ", 1)[0].lower()
+        if word in ("settings", "admin"):
+            ack(text=COMMAND_COMING_SOON.format(command=f"/salesbot {word}"), response_type="ephemeral")
+            return
+        prefix = (
+            "" if word in ("", "help") else f"I don't know `/salesbot {word[:40]}`. Here is what I can do:"
+        )
+        ack(text="salesbot help", blocks=help_blocks(prefix), response_type="ephemeral")
+
+    for name, description, hint in PLANNED_COMMANDS:
+        surface.command(name, description, hint)(_coming_soon(name))
+
+
+def _coming_soon(command: str) -> Any:
+    def answer(ack: Ack) -> None:
+        ack(text=COMMAND_COMING_SOON.format(command=command), response_type="ephemeral")
+
+    answer.__name__ = f"coming_soon_{command.strip('/')}"
+    return answer

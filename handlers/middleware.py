@@ -1,0 +1,74 @@
+"""Global middleware: Events API dedupe and user profile refresh."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.surface import Surface
+from handlers.context import team_id, user_id
+from store.db import transaction
+from store.events import first_delivery
+from store.users import get_user, update_profile
+
+log = logging.getLogger("salesbot.middleware")
+PROFILE_MAX_AGE = timedelta(hours=12)
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    app = surface.app
+    recently_refreshed: dict[tuple[str, str], float] = {}
+    lock = threading.Lock()
+
+    @app.middleware
+    def skip_redelivered_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        """Slack redelivers an event (X-Slack-Retry-Num) when our ack was late: process each event_id once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with transaction(deps.new_session) as session:
+                first = first_delivery(session, team_id=body.get("team_id", ""), event_id=event_id)
+            if not first:
+                log.info("duplicate event skipped event_id=%s", event_id)
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.middleware
+    def refresh_profile(body: dict[str, Any], client: WebClient, next: Callable[[], None]) -> None:
+        team, user = team_id(body), user_id(body)
+        if team and user:
+            now = deps.clock().timestamp()
+            with lock:
+                due = now - recently_refreshed.get((team, user), 0) > PROFILE_MAX_AGE.total_seconds()
+                if due:
+                    recently_refreshed[(team, user)] = now
+            if due:
+                deps.background.submit(refresh_user_profile, deps, client, team, user)
+        next()
+
+
+def refresh_user_profile(deps: Deps, client: WebClient, team: str, user: str) -> None:
+    """Cache the user's name, time zone and Slack admin flag (users.info) at most twice a day."""
+    with transaction(deps.new_session) as session:
+        known = get_user(session, team_id=team, user_id=user)
+        if known and known.profile_fetched_at and deps.clock() - known.profile_fetched_at < PROFILE_MAX_AGE:
+            return
+    try:
+        info = client.users_info(user=user)["user"]
+    except SlackApiError as error:
+        log.warning("users.info failed user=%s error=%s", user, error.response.get("error"))
+        return
+    with transaction(deps.new_session) as session:
+        update_profile(
+            session, team_id=team, user_id=user, name=info.get("real_name") or info.get("name", ""),
+            tz=info.get("tz") or "UTC", is_slack_admin=bool(info.get("is_admin") or info.get("is_owner")),
+            at=deps.clock(),
+        )  # fmt: skip

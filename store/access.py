@@ -1,0 +1,38 @@
+"""Who may see which records: a viewer and the SQL condition for the records visible to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from store.models import Share
+
+
+@dataclass(frozen=True)
+class Viewer:
+    team_id: str
+    user_id: str
+    role: str = "rep"  # admin | manager | rep
+    reps: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def owners_in_scope(self) -> frozenset[str]:
+        return self.reps | {self.user_id}
+
+
+def visible(model: Any, record_type: str, viewer: Viewer) -> sa.ColumnElement[bool]:
+    """Rows of `model` in the viewer's workspace that they own, manage, had shared or (admins) any."""
+    in_team = model.team_id == viewer.team_id
+    if viewer.is_admin:
+        return in_team
+    shared_ids = select(Share.record_id).where(
+        Share.team_id == viewer.team_id, Share.record_type == record_type, Share.user_id == viewer.user_id
+    )
+    return sa.and_(in_team, sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids)))

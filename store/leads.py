@@ -1,0 +1,59 @@
+"""Lead queries. Every function takes the workspace (`team_id`) and filters on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from store.access import Viewer, visible
+from store.models import Lead, utcnow
+
+
+def create_lead(session: Session, *, team_id: str, owner_id: str, values: Mapping[str, Any]) -> Lead:
+    lead = Lead(team_id=team_id, owner_id=owner_id, **values)
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead | None:
+    return session.exec(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id)).first()
+
+
+def get_visible_lead(session: Session, *, viewer: Viewer, lead_id: int) -> Lead | None:
+    return session.exec(select(Lead).where(visible(Lead, "lead", viewer), Lead.id == lead_id)).first()
+
+
+def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20) -> list[Lead]:
+    query = (
+        select(Lead)
+        .where(Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open")
+        .order_by(col(Lead.updated_at).desc(), col(Lead.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def count_open_leads(session: Session, *, team_id: str, owner_id: str) -> int:
+    query = select(sa.func.count()).where(
+        Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open"
+    )
+    return int(session.exec(query).one())
+
+
+def search_leads(session: Session, *, viewer: Viewer, pattern: str, limit: int = 10) -> list[Lead]:
+    """Leads the viewer may see whose folded name, company, email or topic match `pattern` (LIKE)."""
+    query = (
+        select(Lead)
+        .where(visible(Lead, "lead", viewer), col(Lead.search_text).like(pattern, escape="\\"))
+        .order_by(col(Lead.status) != "open", col(Lead.updated_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def touch(lead: Lead) -> None:
+    lead.updated_at = utcnow()

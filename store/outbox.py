@@ -1,0 +1,49 @@
+"""The outbox: messages to deliver later, written in the same transaction as the change causing them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from store.models import Outbox
+
+
+def enqueue(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    recipient: str,
+    due_at: datetime,
+    dedupe_key: str,
+    payload: dict[str, Any] | None = None,
+    record_type: str | None = None,
+    record_id: int | None = None,
+) -> Outbox:
+    """Schedule a delivery; the same `dedupe_key` reschedules the pending row instead of adding one."""
+    row = session.exec(
+        select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)
+    ).first()
+    if row is None:
+        row = Outbox(team_id=team_id, dedupe_key=dedupe_key, kind=kind, recipient=recipient, due_at=due_at)
+    elif row.status not in ("pending", "cancelled"):
+        return row
+    row.kind, row.recipient, row.due_at, row.status = kind, recipient, due_at, "pending"
+    row.payload = payload or {}
+    row.record_type, row.record_id = record_type, record_id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel(session: Session, *, team_id: str, dedupe_key: str) -> bool:
+    row = session.exec(
+        select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)
+    ).first()
+    if row is None or row.status != "pending":
+        return False
+    row.status = "cancelled"
+    session.add(row)
+    return True

@@ -1,0 +1,52 @@
+"""Slack users: roles, manager ↔ reps teams, time zones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.access import Viewer
+from store.models import SlackUser
+
+
+def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
+    return session.exec(
+        select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
+    ).first()
+
+
+def ensure_user(session: Session, *, team_id: str, user_id: str) -> SlackUser:
+    user = get_user(session, team_id=team_id, user_id=user_id)
+    if user is None:
+        user = SlackUser(team_id=team_id, user_id=user_id)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def update_profile(
+    session: Session, *, team_id: str, user_id: str, name: str, tz: str, is_slack_admin: bool, at: datetime
+) -> SlackUser:
+    user = ensure_user(session, team_id=team_id, user_id=user_id)
+    user.name, user.tz, user.is_slack_admin, user.profile_fetched_at = name, tz, is_slack_admin, at
+    session.add(user)
+    return user
+
+
+def reps_of(session: Session, *, team_id: str, manager_id: str) -> list[str]:
+    rows = session.exec(
+        select(SlackUser.user_id).where(SlackUser.team_id == team_id, SlackUser.manager_id == manager_id)
+    )
+    return list(rows)
+
+
+def viewer_for(session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
+    """The viewer's role: admins are Slack owners/admins and ADMIN_USER_IDS; managers see their reps."""
+    user = get_user(session, team_id=team_id, user_id=user_id)
+    if user_id in admin_ids or (user is not None and (user.role == "admin" or user.is_slack_admin)):
+        return Viewer(team_id=team_id, user_id=user_id, role="admin")
+    if user is not None and user.role == "manager":
+        reps = frozenset(reps_of(session, team_id=team_id, manager_id=user_id))
+        return Viewer(team_id=team_id, user_id=user_id, role="manager", reps=reps)
+    return Viewer(team_id=team_id, user_id=user_id, role="rep")
