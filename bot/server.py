@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from slack_bolt import App
@@ -29,6 +30,14 @@ def wsgi_app(app: App) -> Any:
 def make_http_server(app: App, host: str, port: int, threads: int = 16) -> Any:
     """A waitress server; `port=0` picks a free port (read it from `.effective_port`)."""
     return create_server(wsgi_app(app), host=host, port=port, threads=threads, ident="salesbot")
+
+
+def run_until(server: Any, stop: threading.Event, poll: float = 0.05) -> None:
+    """Serve until `stop` is set, then close the listening socket from the serving thread."""
+    while not stop.is_set():
+        server.asyncore.loop(timeout=poll, map=server._map, count=1)
+    server.close()
+    server.task_dispatcher.shutdown()
 
 
 def serve_http(app: App, host: str, port: int) -> None:
