@@ -26,12 +26,15 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 
 
 def _postgres_available() -> bool:
+    engine = sa.create_engine(POSTGRES_URL)
     try:
-        with sa.create_engine(POSTGRES_URL).connect() as connection:
+        with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         return True
     except Exception:
         return False
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +58,10 @@ def postgres_migrated() -> str:
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
-    upgrade(make_engine(POSTGRES_URL))
     engine.dispose()
+    migrated = make_engine(POSTGRES_URL)
+    upgrade(migrated)
+    migrated.dispose()
     return POSTGRES_URL
 
 
