@@ -33,9 +33,7 @@ def _settings() -> Settings:
 def run(
     port: Annotated[int, typer.Option(help="HTTP port (HTTP mode).")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to listen on (HTTP mode).")] = "0.0.0.0",
-    scheduler: Annotated[
-        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")
-    ] = True,
+    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")] = True,
 ) -> None:
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from bot.app import create_app
@@ -93,9 +91,7 @@ def manifest(
     from bot.manifest import manifest_yaml
 
     settings = _settings()
-    typer.echo(
-        manifest_yaml(describe_surface(build_deps(settings)), url=url, socket_mode=socket_mode), nl=False
-    )
+    typer.echo(manifest_yaml(describe_surface(build_deps(settings)), url=url, socket_mode=socket_mode), nl=False)
 
 
 @db_cli.command("upgrade")

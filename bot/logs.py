@@ -24,9 +24,7 @@ def configure_logging(level: int) -> None:
 def describe_request(req: BoltRequest) -> dict[str, Any]:
     """type, command/action, team and user of a request, from its parsed body."""
     body = req.body or {}
-    summary: dict[str, Any] = {
-        "type": body.get("type") or ("slash_command" if "command" in body else "unknown")
-    }
+    summary: dict[str, Any] = {"type": body.get("type") or ("slash_command" if "command" in body else "unknown")}
     if "command" in body:
         summary["command"] = body["command"]
     elif body.get("type") == "event_callback":

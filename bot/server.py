@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import create_server
+from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("salesbot.server")

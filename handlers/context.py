@@ -11,15 +11,11 @@ from store.users import viewer_for
 
 
 def team_id(body: dict[str, Any]) -> str:
-    return (
-        body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
-    )
+    return body.get("team_id") or (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
 
 
 def user_id(body: dict[str, Any]) -> str:
-    return (
-        body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user", "")
-    )
+    return body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user", "")
 
 
 def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:

@@ -29,9 +29,7 @@ def register(surface: Surface, deps: Deps) -> None:
         if word in ("settings", "admin"):
             ack(text=COMMAND_COMING_SOON.format(command=f"/salesbot {word}"), response_type="ephemeral")
             return
-        prefix = (
-            "" if word in ("", "help") else f"I don't know `/salesbot {word[:40]}`. Here is what I can do:"
-        )
+        prefix = "" if word in ("", "help") else f"I don't know `/salesbot {word[:40]}`. Here is what I can do:"
         ack(text="salesbot help", blocks=help_blocks(prefix), response_type="ephemeral")
 
     for name, description, hint in PLANNED_COMMANDS:

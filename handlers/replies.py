@@ -10,9 +10,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.views.blocks import Block, modal, section
 
 
-def reply_ephemeral(
-    client: WebClient, body: dict[str, Any], text: str, blocks: list[Block] | None = None
-) -> None:
+def reply_ephemeral(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block] | None = None) -> None:
     """Answer only the user: via response_url when Slack gave one, else an ephemeral post or a modal."""
     response_url = body.get("response_url") or next(
         (url.get("response_url") for url in body.get("response_urls", []) if url.get("response_url")), None

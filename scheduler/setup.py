@@ -20,7 +20,7 @@ DISPATCH_JOB_ID = "outbox-dispatcher"
 
 
 def start_scheduler(deps: Deps) -> BackgroundScheduler:
-    client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url, wait_on_rate_limit=False)
+    client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url, inline_retries=False)
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         dispatch_due,

@@ -46,9 +46,7 @@ def add_activity(
 def timeline(session: Session, *, team_id: str, record_type: str, record_id: int) -> list[Activity]:
     query = (
         select(Activity)
-        .where(
-            Activity.team_id == team_id, Activity.record_type == record_type, Activity.record_id == record_id
-        )
+        .where(Activity.team_id == team_id, Activity.record_type == record_type, Activity.record_id == record_id)
         .order_by(col(Activity.occurred_at), col(Activity.id))
     )
     return list(session.exec(query))
@@ -64,9 +62,7 @@ def record_post(
     ts: str,
     kind: str = "card",
 ) -> Post:
-    post = Post(
-        team_id=team_id, record_type=record_type, record_id=record_id, channel=channel, ts=ts, kind=kind
-    )
+    post = Post(team_id=team_id, record_type=record_type, record_id=record_id, channel=channel, ts=ts, kind=kind)
     session.add(post)
     session.flush()
     return post

@@ -10,13 +10,11 @@ from sqlmodel import Session, col, select
 from store.models import Outbox
 
 
-def claim_due(
-    session: Session, *, now: datetime, worker: str, lease: timedelta, limit: int = 50
-) -> list[Outbox]:
+def claim_due(session: Session, *, now: datetime, worker: str, lease: timedelta, limit: int = 50) -> list[Outbox]:
     """Claim pending rows due by `now`, and rows whose claim lease expired (their worker died)."""
     due = sa.or_(
-        sa.and_(Outbox.status == "pending", Outbox.due_at <= now),
-        sa.and_(Outbox.status == "claimed", col(Outbox.claimed_at) < now - lease),
+        sa.and_(col(Outbox.status) == "pending", col(Outbox.due_at) <= now),
+        sa.and_(col(Outbox.status) == "claimed", col(Outbox.claimed_at) < now - lease),
     )
     candidates = select(Outbox.id).where(due).order_by(col(Outbox.due_at)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":

@@ -38,9 +38,7 @@ def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20
 
 
 def count_open_leads(session: Session, *, team_id: str, owner_id: str) -> int:
-    query = select(sa.func.count()).where(
-        Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open"
-    )
+    query = select(sa.func.count()).where(Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open")
     return int(session.exec(query).one())
 
 

@@ -23,9 +23,7 @@ def enqueue(
     record_id: int | None = None,
 ) -> Outbox:
     """Schedule a delivery; the same `dedupe_key` reschedules the pending row instead of adding one."""
-    row = session.exec(
-        select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)
-    ).first()
+    row = session.exec(select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)).first()
     if row is None:
         row = Outbox(team_id=team_id, dedupe_key=dedupe_key, kind=kind, recipient=recipient, due_at=due_at)
     elif row.status not in ("pending", "cancelled"):
@@ -39,9 +37,7 @@ def enqueue(
 
 
 def cancel(session: Session, *, team_id: str, dedupe_key: str) -> bool:
-    row = session.exec(
-        select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)
-    ).first()
+    row = session.exec(select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)).first()
     if row is None or row.status != "pending":
         return False
     row.status = "cancelled"

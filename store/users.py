@@ -11,9 +11,7 @@ from store.models import SlackUser
 
 
 def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
-    return session.exec(
-        select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
-    ).first()
+    return session.exec(select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)).first()
 
 
 def ensure_user(session: Session, *, team_id: str, user_id: str) -> SlackUser:

@@ -71,9 +71,7 @@ def button(label: str, action_id: str, value: str = "", style: str | None = None
     return element
 
 
-def actions(
-    elements: Sequence[dict[str, Any]], *, block_id: str | None = None, per_block: int = 5
-) -> list[Block]:
+def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None, per_block: int = 5) -> list[Block]:
     """Buttons in rows of `per_block` (Slack shows at most ~5 per row legibly; hard limit 25)."""
     rows = []
     for index in range(0, len(elements), per_block):

@@ -21,8 +21,9 @@ def input_block(spec: FieldSpec, *, initial: str = "", optional: bool = True) ->
 
 
 def _element(spec: FieldSpec, initial: str) -> dict[str, Any]:
+    element: dict[str, Any]
     if spec.kind == "select":
-        element: dict[str, Any] = {
+        element = {
             "type": "static_select",
             "action_id": INPUT_ACTION,
             "placeholder": plain(f"Choose {spec.label.lower()}", 150),
@@ -48,7 +49,7 @@ def submitted_values(state: Mapping[str, Any]) -> dict[str, str]:
     """Flatten `view.state.values` to {block_id: text} for text inputs and static selects."""
     values: dict[str, str] = {}
     for block_id, elements in state.get("values", {}).items():
-        element = elements.get(INPUT_ACTION) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(INPUT_ACTION) or next(iter(elements.values()), {})
         if element.get("type") == "static_select":
             selected = element.get("selected_option") or {}
             values[block_id] = selected.get("value") or ""

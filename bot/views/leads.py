@@ -18,8 +18,7 @@ STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disq
 def new_lead_modal(initial: Mapping[str, str] | None = None, metadata: str = "") -> dict[str, Any]:
     initial = initial or {}
     blocks = [
-        input_block(spec, initial=initial.get(spec.key, ""), optional=spec.key != "topic")
-        for spec in LEAD_FIELDS
+        input_block(spec, initial=initial.get(spec.key, ""), optional=spec.key != "topic") for spec in LEAD_FIELDS
     ]
     return modal("New lead", blocks, callback_id=VIEW_NEW_LEAD, submit="Create", metadata=metadata)
 
@@ -30,9 +29,7 @@ def lead_card(lead: Lead) -> list[Block]:
     if lead.description:
         blocks.append(section(escape(lead.description)))
     blocks.append(context(_lead_context(lead)))
-    blocks.extend(
-        actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref)
-    )
+    blocks.extend(actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref))
     return blocks
 
 

@@ -163,8 +163,15 @@ class Actor:
         return response
 
     def shortcut(self, callback_id: str) -> Response:
-        payload = {"type": "shortcut", "token": "legacy", "action_ts": f"{time.time():.6f}", "team": self._team(),
-                   "user": self._user(), "callback_id": callback_id, "trigger_id": f"{next(_counter)}.1.trigger"}
+        payload = {
+            "type": "shortcut",
+            "token": "legacy",
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team(),
+            "user": self._user(),
+            "callback_id": callback_id,
+            "trigger_id": f"{next(_counter)}.1.trigger",
+        }
         return self.driver.post_payload(payload)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None) -> Response:

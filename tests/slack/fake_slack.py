@@ -11,7 +11,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
@@ -70,7 +70,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # lifecycle -------------------------------------------------------------------------------
     @property
@@ -125,8 +125,7 @@ class FakeSlack:
                         channel=call.args.get("channel", ""),
                         ts=call.args.get("_ts", ""),
                         response_url=call.args.get("_url"),
-                        ephemeral=call.method == "chat.postEphemeral"
-                        or call.args.get("response_type") == "ephemeral",
+                        ephemeral=call.method == "chat.postEphemeral" or call.args.get("response_type") == "ephemeral",
                     )
                 )
         return found

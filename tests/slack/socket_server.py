@@ -33,12 +33,8 @@ class SocketModeServer:
         self._greeted = threading.Condition(self._lock)
         self._pending: dict[str, queue.Queue[dict[str, Any]]] = {}
         # compression=None: slack-sdk's builtin client does not negotiate permessage-deflate anyway
-        self._server: Server = serve(
-            self._handle, "127.0.0.1", 0, compression=None, ping_interval=ping_interval
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="socket-mode-server", daemon=True
-        )
+        self._server: Server = serve(self._handle, "127.0.0.1", 0, compression=None, ping_interval=ping_interval)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="socket-mode-server", daemon=True)
 
     # lifecycle -------------------------------------------------------------------------------
     @property
@@ -63,12 +59,8 @@ class SocketModeServer:
     def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
         """Block until `count` connections have been greeted with `hello`."""
         with self._greeted:
-            if not self._greeted.wait_for(
-                lambda: self.hellos >= count and self._connection is not None, timeout
-            ):
-                raise AssertionError(
-                    f"no Socket Mode client connected within {timeout}s (hellos: {self.hellos})"
-                )
+            if not self._greeted.wait_for(lambda: self.hellos >= count and self._connection is not None, timeout):
+                raise AssertionError(f"no Socket Mode client connected within {timeout}s (hellos: {self.hellos})")
 
     # test-facing API -------------------------------------------------------------------------
     def send_envelope(self, type: str, payload: dict[str, Any], accepts_response_payload: bool = True,

@@ -43,9 +43,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_activity_record", ["team_id", "record_type", "record_id", "occurred_at"], unique=False
         )
-        batch_op.create_index(
-            "ix_activity_slack_message", ["team_id", "slack_channel", "slack_ts"], unique=False
-        )
+        batch_op.create_index("ix_activity_slack_message", ["team_id", "slack_channel", "slack_ts"], unique=False)
 
     op.create_table(
         "lead",

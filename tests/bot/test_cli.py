@@ -1,0 +1,145 @@
+"""The salesbot command line, run as a user runs it: a subprocess with an environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.slack.driver import SlackDriver
+from tests.slack.fake_slack import FakeSlack
+
+SECRET = "cli-test-secret"
+
+
+def salesbot(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+             timeout: float = 60) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=_env(env or {}), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ADMIN_"))}
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "not-a-token", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DIGEST_HOUR": "25"}, "DIGEST_HOUR"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "REMINDER_MINUTES_BEFORE": "soon"},
+         "REMINDER_MINUTES_BEFORE"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ADMIN_USER_IDS": "U1,not valid"},
+         "ADMIN_USER_IDS"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PROCESS_FILE": "/nope.toml"}, "PROCESS_FILE"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)  # fmt: skip
+def test_bad_setting_stops_startup_with_one_line_naming_it(env: dict[str, str], name: str,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    result = salesbot("run", "--port", "0", env=env, cwd=tmp_path, timeout=30)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert name in lines[0] and "Traceback" not in result.stderr
+
+
+def test_settings_are_read_from_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nSTALE_DEAL_DAYS=0\n")
+    result = salesbot("run", env={}, cwd=tmp_path, timeout=30)
+    assert result.returncode == 2 and "STALE_DEAL_DAYS" in result.stderr
+
+
+def test_manifest_needs_no_tokens_and_lists_what_is_registered(tmp_path: Path) -> None:
+    result = salesbot("manifest", "--url", "https://bot.example.com/slack/events", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load(result.stdout)
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/lead", "/opp", "/pipeline", "/sequence", "/salesbot"}
+    assert commands["/lead"]["url"] == "https://bot.example.com/slack/events"
+    assert {s["callback_id"] for s in manifest["features"]["shortcuts"]} >= {"new_lead"}
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "im:write", "users:read"} <= scopes
+    assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_manifest_socket_mode_has_no_urls(tmp_path: Path) -> None:
+    result = salesbot("manifest", "--socket-mode", cwd=tmp_path)
+    manifest = yaml.safe_load(result.stdout)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in manifest["settings"]["event_subscriptions"]
+    assert all("url" not in c for c in manifest["features"]["slash_commands"])
+
+
+def test_db_upgrade_and_backup(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}"}
+    assert salesbot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    result = salesbot("db", "backup", str(tmp_path / "copy.db"), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        tables = {row[0] for row in copy.execute("select name from sqlite_master where type = 'table'")}
+    assert {"lead", "opportunity", "activity", "outbox", "slack_user", "share"} <= tables
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_salesbot_run_serves_lead_over_http(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """`salesbot run` (HTTP mode) upgrades the database and answers /lead with a modal and a card."""
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{tmp_path / 'fresh.db'}"  # prove run creates the schema itself
+    port = _free_port()
+    env = {"SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
+           "DATABASE_URL": database_url, "SCHEDULER_TICK_SECONDS": "0.5"}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--host", "127.0.0.1"],
+                               env=_env(env), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)  # fmt: skip
+    try:
+        _wait_for_port(port, process)
+        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
+        user = driver.as_user("U1", "T1")
+        assert user.command("/lead").status == 200
+        view = fake_slack.wait_for("views.open")[0].args["view"]
+        assert view["title"]["text"] == "New lead"
+        response = user.submit(view, {"Topic": "Run-mode lead", "Company": "Contoso"})
+        assert response.status == 200
+        post = fake_slack.wait_for("chat.postMessage")[0]
+        assert post.args["channel"] == "DU1" and "Run-mode lead" in post.args["text"]
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "type=slash_command" in output and "xoxb-run" not in output
+    fake_slack.assert_valid()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"salesbot run exited: {process.communicate()[0]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("salesbot run did not start listening")

@@ -1,0 +1,121 @@
+"""The outbox dispatcher: due rows are claimed once, sent, and their outcome recorded; time is controlled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlmodel import select
+
+from bot.slack_client import make_client
+from scheduler.dispatcher import LEASE, MAX_ATTEMPTS, dispatch_due
+from store.claims import claim_due
+from store.db import transaction
+from store.models import Outbox
+from store.outbox import cancel, enqueue
+from tests.conftest import RunningBot
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _enqueue(bot: RunningBot, key: str = "r1", due: datetime = T0 + timedelta(minutes=10),
+             recipient: str = "U1") -> None:  # fmt: skip
+    with transaction(bot.deps.new_session) as session:
+        enqueue(session, team_id="T1", kind="dm", recipient=recipient, due_at=due, dedupe_key=key,
+                payload={"text": f"Reminder {key}"})  # fmt: skip
+
+
+def _rows(bot: RunningBot) -> list[Outbox]:
+    with transaction(bot.deps.new_session) as session:
+        return list(session.exec(select(Outbox).order_by(Outbox.id)))
+
+
+def _client(bot: RunningBot):  # type: ignore[no-untyped-def]
+    return make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+
+
+def test_nothing_is_sent_before_it_is_due_and_once_after(bot: RunningBot) -> None:
+    _enqueue(bot)
+    with time_machine.travel(T0 + timedelta(minutes=9), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 0
+    with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+        assert dispatch_due(bot.deps, _client(bot)) == 0
+    [post] = bot.slack.calls_to("chat.postMessage")
+    assert post.args == {**post.args, "channel": "DU1", "text": "Reminder r1"}
+    [row] = _rows(bot)
+    assert row.status == "sent" and row.sent_ts == post.args["_ts"] and row.attempts == 1
+
+
+def test_enqueue_with_the_same_key_reschedules_instead_of_duplicating(bot: RunningBot) -> None:
+    _enqueue(bot, due=T0)
+    _enqueue(bot, due=T0 + timedelta(hours=1))
+    [row] = _rows(bot)
+    assert row.due_at == T0 + timedelta(hours=1)
+    with transaction(bot.deps.new_session) as session:
+        assert cancel(session, team_id="T1", dedupe_key="r1") is True
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 0
+
+
+def test_rate_limit_reschedules_at_retry_after_without_sleeping(bot: RunningBot) -> None:
+    _enqueue(bot, due=T0)
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    with time_machine.travel(T0, tick=False):
+        dispatch_due(bot.deps, _client(bot))
+    [row] = _rows(bot)
+    assert row.status == "pending" and row.due_at == T0 + timedelta(seconds=30)
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+    assert _rows(bot)[0].status == "sent"
+
+
+def test_fatal_slack_errors_fail_at_once_and_visibly(bot: RunningBot) -> None:
+    _enqueue(bot, due=T0)
+    bot.slack.fail_next("chat.postMessage", error="channel_not_found")
+    with time_machine.travel(T0, tick=False):
+        dispatch_due(bot.deps, _client(bot))
+    [row] = _rows(bot)
+    assert row.status == "failed" and row.last_error == "channel_not_found"
+
+
+def test_server_errors_back_off_then_fail(bot: RunningBot) -> None:
+    _enqueue(bot, due=T0)
+    bot.slack.fail_next("chat.postMessage", status=503, times=100)
+    now = T0
+    for _ in range(MAX_ATTEMPTS):
+        with time_machine.travel(now, tick=False):
+            dispatch_due(bot.deps, _client(bot))
+        row = _rows(bot)[0]
+        now = max(now, row.due_at)
+    assert row.status == "failed" and row.attempts == MAX_ATTEMPTS
+    gaps = [b.args for b in bot.slack.calls_to("chat.postMessage")]
+    assert len(gaps) >= MAX_ATTEMPTS  # slack-sdk's own 5xx retry adds calls inside one attempt
+
+
+def test_a_claim_whose_worker_died_is_taken_again_after_the_lease(bot: RunningBot) -> None:
+    _enqueue(bot, due=T0)
+    with transaction(bot.deps.new_session) as session:
+        [claimed] = claim_due(session, now=T0, worker="dead-worker", lease=LEASE)
+    assert claimed.status == "claimed"
+    with time_machine.travel(T0 + LEASE / 2, tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 0
+    with time_machine.travel(T0 + LEASE + timedelta(seconds=1), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+    assert _rows(bot)[0].status == "sent" and len(bot.slack.calls_to("chat.postMessage")) == 1
+
+
+def test_concurrent_claims_never_hand_out_a_row_twice(bot: RunningBot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    for index in range(60):
+        _enqueue(bot, key=f"k{index}", due=T0)
+
+    def claim(worker: str) -> list[int]:
+        with transaction(bot.deps.new_session) as session:
+            return [r.id or 0 for r in claim_due(session, now=T0, worker=worker, lease=LEASE, limit=7)]
+
+    with ThreadPoolExecutor(4) as pool:
+        batches = list(pool.map(claim, [f"w{i}" for i in range(12)]))
+    claimed = [row_id for batch in batches for row_id in batch]
+    assert len(claimed) == len(set(claimed)) == 60
