@@ -52,7 +52,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> Iterator[str]:
     """A schema of its own per test session, so parallel runs on one server never see each other."""
     if not _postgres_available():
-        if os.environ.get("CI"):
+        if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; CI must run the PostgreSQL tests")
         pytest.skip("PostgreSQL is not running")
     schema = f"salesbot_test_{os.getpid()}"
