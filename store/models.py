@@ -47,6 +47,7 @@ class SlackUser(SQLModel, table=True):
     profile_fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminder_minutes: int | None = None
     daily_summary: bool = False
+    digest_when_empty: bool = False
     created_at: datetime = _ts()
 
 
@@ -80,6 +81,8 @@ class Lead(SQLModel, table=True):
     status_reason: str = Field(default="", max_length=100)
     score: int | None = None
     grade: str = Field(default="", max_length=1)
+    score_reason: str = Field(default="", max_length=300)
+    process_name: str = Field(default="", max_length=100)
     search_text: str = Field(default="", max_length=1200)
     email_key: str = Field(default="", max_length=254)
     identity_key: str = Field(default="", max_length=400)
@@ -96,6 +99,8 @@ class Opportunity(SQLModel, table=True):
     owner_id: str = Field(max_length=32)
     lead_id: int | None = None
     topic: str = Field(max_length=300)
+    account_id: int | None = None
+    contact_id: int | None = None
     account_name: str = Field(default="", max_length=200)
     contact_name: str = Field(default="", max_length=200)
     process_name: str = Field(default="Lead to opportunity sales process", max_length=100)
@@ -107,6 +112,20 @@ class Opportunity(SQLModel, table=True):
     currency: str = Field(default="EUR", max_length=3)
     probability: int | None = None
     description: str = Field(default="", max_length=3000)
+    budget_amount: Decimal | None = Field(default=None, sa_type=MONEY)
+    purchase_timeframe: str = Field(default="", max_length=32)
+    purchase_process: str = Field(default="", max_length=32)
+    customer_need: str = Field(default="", max_length=2000)
+    proposed_solution: str = Field(default="", max_length=2000)
+    decision_date: date | None = None
+    actual_revenue: Decimal | None = Field(default=None, sa_type=MONEY)
+    actual_close_date: date | None = None
+    close_reason: str = Field(default="", max_length=32)
+    close_competitor: str = Field(default="", max_length=200)
+    close_description: str = Field(default="", max_length=2000)
+    reopen_stage: str = Field(default="", max_length=100)
+    lead_score: int | None = None
+    lead_grade: str = Field(default="", max_length=1)
     search_text: str = Field(default="", max_length=1200)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -201,3 +220,271 @@ class SlackEvent(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     event_id: str = Field(max_length=64)
     received_at: datetime = _ts()
+
+
+# --- Leads side (accounts, contacts, stakeholders, competitors, appointments) -------------------
+
+
+class Account(SQLModel, table=True):
+    """A customer company; matched case- and accent-insensitively by `name_key`."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    industry: str = Field(default="", max_length=100)
+    employees: int | None = None
+    annual_revenue: Decimal | None = Field(default=None, sa_type=MONEY)
+    created_at: datetime = _ts()
+
+
+class Contact(SQLModel, table=True):
+    """A customer person; matched by `email_key` when there is an email."""
+
+    __table_args__ = (sa.Index("ix_contact_team_email_key", "team_id", "email_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    account_id: int | None = None
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    email: str = Field(default="", max_length=254)
+    email_key: str = Field(default="", max_length=254)
+    business_phone: str = Field(default="", max_length=50)
+    job_title: str = Field(default="", max_length=200)
+    created_at: datetime = _ts()
+
+
+class Stakeholder(SQLModel, table=True):
+    """Someone with a role in the buying decision: a Slack user or a named contact."""
+
+    __table_args__ = (sa.Index("ix_stakeholder_record", "team_id", "record_type", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=32)  # decision maker | economic buyer | influencer | champion | …
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+
+
+class Competitor(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_competitor_record", "team_id", "record_type", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    name: str = Field(max_length=200)
+    strengths: str = Field(default="", max_length=2000)
+    weaknesses: str = Field(default="", max_length=2000)
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (
+        sa.Index("ix_appointment_record", "team_id", "record_type", "record_id"),
+        sa.Index("ix_appointment_owner_start", "team_id", "owner_id", "start_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    owner_id: str = Field(max_length=32)
+    subject: str = Field(max_length=300)
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    duration_minutes: int = 30
+    attendees: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    location: str = Field(default="", max_length=300)
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
+    outcome: str = Field(default="", max_length=2000)
+    created_at: datetime = _ts()
+
+
+# --- Opportunity side (process steps, stage history, catalog, lines, literature, files) --------
+
+
+class StepValue(SQLModel, table=True):
+    """What a stage step recorded; kept by (stage, step) name so a process change never loses it."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "opportunity_id", "stage", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    opportunity_id: int
+    stage: str = Field(max_length=100)
+    step: str = Field(max_length=100)
+    done: bool = False
+    value: str = Field(default="", max_length=2000)
+    updated_by: str = Field(default="", max_length=32)
+    updated_at: datetime = _ts()
+
+
+class StageChange(SQLModel, table=True):
+    """Every stage move (advance, back, won, lost, reopen): the funnel and digests read this."""
+
+    __tablename__ = "stage_change"
+    __table_args__ = (
+        sa.Index("ix_stage_change_team_at", "team_id", "at"),
+        sa.Index("ix_stage_change_opportunity", "team_id", "opportunity_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    opportunity_id: int
+    owner_id: str = Field(max_length=32)
+    from_stage: str = Field(default="", max_length=100)
+    to_stage: str = Field(max_length=100)
+    kind: str = Field(max_length=16)  # enter | advance | back | won | lost | reopen
+    user_id: str = Field(default="", max_length=32)
+    at: datetime = _ts()
+
+
+class Product(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    unit: str = Field(default="unit", max_length=32)
+    description: str = Field(default="", max_length=2000)
+    created_at: datetime = _ts()
+
+
+class PriceList(SQLModel, table=True):
+    __tablename__ = "price_list"
+    __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=100)
+    currency: str = Field(default="EUR", max_length=3)
+    is_default: bool = False
+    created_at: datetime = _ts()
+
+
+class PriceListItem(SQLModel, table=True):
+    __tablename__ = "price_list_item"
+    __table_args__ = (sa.UniqueConstraint("team_id", "price_list_id", "product_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    price_list_id: int
+    product_id: int
+    price: Decimal = Field(sa_type=MONEY)
+
+
+class OpportunityLine(SQLModel, table=True):
+    """A product on an opportunity: amount = quantity × unit price − discount."""
+
+    __tablename__ = "opportunity_line"
+    __table_args__ = (sa.Index("ix_opportunity_line_opportunity", "team_id", "opportunity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    opportunity_id: int
+    product_id: int
+    product_name: str = Field(max_length=200)
+    unit: str = Field(default="unit", max_length=32)
+    quantity: Decimal = Field(sa_type=sa.Numeric(14, 3))
+    unit_price: Decimal = Field(sa_type=MONEY)
+    discount: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    currency: str = Field(default="EUR", max_length=3)
+    created_at: datetime = _ts()
+
+
+class Literature(SQLModel, table=True):
+    """Sales literature: a document or link, and the products it covers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    url: str = Field(default="", max_length=3000)
+    slack_file_id: str | None = Field(default=None, max_length=32)
+    product_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A Slack file or a link attached to a record (proposals, quotes…), optionally for a step."""
+
+    __table_args__ = (sa.Index("ix_attachment_record", "team_id", "record_type", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    title: str = Field(max_length=300)
+    url: str = Field(default="", max_length=3000)
+    slack_file_id: str | None = Field(default=None, max_length=32)
+    step: str = Field(default="", max_length=100)
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+
+
+# --- Assistant side (sequences, enrollments, tasks) ---------------------------------------------
+
+
+class Sequence(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=2000)
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)  # kind, description, wait
+    created_by: str = Field(default="", max_length=32)
+    active: bool = True
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Enrollment(SQLModel, table=True):
+    """A record following a sequence; `steps` is a copy, so editing the sequence affects new ones only."""
+
+    __table_args__ = (sa.Index("ix_enrollment_record", "team_id", "record_type", "record_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    sequence_id: int
+    sequence_name: str = Field(max_length=100)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    owner_id: str = Field(max_length=32)
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    position: int = 0
+    status: str = Field(default="active", max_length=16)  # active | completed | ended
+    started_at: datetime = _ts()
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Task(SQLModel, table=True):
+    """Something a user must do by `due_at`: a sequence step or a follow-up; listed in the work queue."""
+
+    __table_args__ = (sa.Index("ix_task_owner_status_due", "team_id", "owner_id", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    owner_id: str = Field(max_length=32)
+    record_type: str | None = Field(default=None, max_length=16)
+    record_id: int | None = None
+    enrollment_id: int | None = None
+    position: int | None = None
+    kind: str = Field(default="task", max_length=16)  # call | email | task | linkedin
+    title: str = Field(max_length=300)
+    description: str = Field(default="", max_length=2000)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    priority: int = 2  # 1 high, 2 normal, 3 low
+    status: str = Field(default="open", max_length=16)  # open | done | skipped | cancelled
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
