@@ -94,9 +94,17 @@ def test_db_upgrade_and_backup(tmp_path: Path) -> None:
     import sqlite3
 
     with sqlite3.connect(tmp_path / "copy.db") as copy:
-        assert copy.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert copy.execute("select version_num from alembic_version").fetchone() == (_head(),)
         tables = {row[0] for row in copy.execute("select name from sqlite_master where type = 'table'")}
     assert {"lead", "opportunity", "activity", "outbox", "slack_user", "share"} <= tables
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from store.db import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
 def _free_port() -> int:
