@@ -15,22 +15,39 @@ ACTION_OPEN_RECORD = "record_open"
 ACTION_NEW_LEAD = "lead_new_button"
 INPUT_ACTION = "value"  # the action_id of the single element inside each input block
 
+# Buttons shared by lead and opportunity cards: the button value is the record reference
+# (`lead:12` / `opportunity:5`), so one listener serves both kinds of record.
+RECORD_LOG_CALL = "record_log_call"
+RECORD_ADD_NOTE = "record_add_note"
+RECORD_SCHEDULE_APPOINTMENT = "record_schedule_appointment"
+RECORD_ASK_COLLEAGUES = "record_ask_colleagues"
+RECORD_ADD_STAKEHOLDER = "record_add_stakeholder"
+RECORD_ADD_COMPETITOR = "record_add_competitor"
+RECORD_START_SEQUENCE = "record_start_sequence"
+RECORD_SHARE = "record_share"
+RECORD_TIMELINE = "record_timeline"
+
+LEAD_QUALIFY = "lead_qualify"
+LEAD_DISQUALIFY = "lead_disqualify"
+LEAD_EDIT = "lead_edit"
+LEAD_REACTIVATE = "lead_reactivate"
+
 LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
-    ("Log call", "lead_log_call"),
-    ("Add note", "lead_add_note"),
-    ("Schedule appointment", "lead_schedule_appointment"),
-    ("Ask colleagues", "lead_ask_colleagues"),
-    ("Add stakeholder", "lead_add_stakeholder"),
-    ("Add competitor", "lead_add_competitor"),
-    ("Start sequence", "lead_start_sequence"),
-    ("Share", "lead_share"),
-    ("Qualify", "lead_qualify"),
-    ("Disqualify", "lead_disqualify"),
-    ("Timeline", "lead_timeline"),
-    ("Edit", "lead_edit"),
-    ("Reactivate", "lead_reactivate"),
+    ("Log call", RECORD_LOG_CALL),
+    ("Add note", RECORD_ADD_NOTE),
+    ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Ask colleagues", RECORD_ASK_COLLEAGUES),
+    ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
+    ("Add competitor", RECORD_ADD_COMPETITOR),
+    ("Start sequence", RECORD_START_SEQUENCE),
+    ("Share", RECORD_SHARE),
+    ("Qualify", LEAD_QUALIFY),
+    ("Disqualify", LEAD_DISQUALIFY),
+    ("Timeline", RECORD_TIMELINE),
+    ("Edit", LEAD_EDIT),
+    ("Reactivate", LEAD_REACTIVATE),
 )
-LEAD_ACTION_IDS = dict(LEAD_BUTTONS)
+BUTTON_LABELS: dict[str, str] = {action_id: label for label, action_id in LEAD_BUTTONS}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """User-facing copy."""
 
-COMING_SOON = ":construction: *{label}* is coming soon to salesbot. Your lead is safe; nothing was changed."
+COMING_SOON = ":construction: *{label}* is coming soon to salesbot. Nothing was changed."
+NOT_ALLOWED = "Only the owner, their manager or an admin can {action}."
+RECORD_NOT_FOUND = "That record no longer exists or you cannot see it."
 COMMAND_COMING_SOON = ":construction: `{command}` is coming soon. Try `/lead` or `/salesbot help` meanwhile."
 NO_LEADS = "You have no open leads. Type `/lead` to create one."
 NO_MATCH = "No lead matches “{query}”. Type `/lead` to create one."

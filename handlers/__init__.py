@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.surface import Surface
-from handlers import errors, general, home, leads, middleware
+from handlers import errors, fallbacks, general, home, leads, middleware
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -13,3 +13,5 @@ def register(surface: Surface, deps: Deps) -> None:
     leads.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
+    # keep last: it answers every card button no listener above has claimed
+    fallbacks.register(surface, deps)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack
@@ -14,7 +13,6 @@ from bot.domain.text import like_pattern
 from bot.ids import (
     ACTION_NEW_LEAD,
     ACTION_OPEN_RECORD,
-    LEAD_BUTTONS,
     SHORTCUT_NEW_LEAD,
     VIEW_NEW_LEAD,
     decode_ref,
@@ -33,7 +31,6 @@ from store.db import transaction
 
 LIST_LIMIT = 20
 SEARCH_LIMIT = 10
-SOON_ACTIONS = [action_id for label, action_id in LEAD_BUTTONS]
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -86,12 +83,6 @@ def register(surface: Surface, deps: Deps) -> None:
     def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         deps.background.submit(_show_card, deps, client, body)
-
-    @app.action(re.compile("^(" + "|".join(SOON_ACTIONS) + ")$"))
-    def coming_soon(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        label = next(label for label, action in LEAD_BUTTONS if action == body["actions"][0]["action_id"])
-        deps.background.submit(reply_ephemeral, client, body, COMING_SOON.format(label=label))
 
 
 def post_lead_card(deps: Deps, client: WebClient, team: str, user: str, lead_id: int) -> None:

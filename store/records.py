@@ -1,0 +1,50 @@
+"""Leads and opportunities addressed by reference, and the facts permission checks need."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from store.access import Viewer
+from store.models import Lead, Opportunity, Share
+from store.users import get_user
+
+Record = Lead | Opportunity
+MODELS: dict[str, type[Lead] | type[Opportunity]] = {"lead": Lead, "opportunity": Opportunity}
+
+
+def get_record(session: Session, *, team_id: str, record_type: str, record_id: int) -> Record | None:
+    model = MODELS.get(record_type)
+    if model is None:
+        return None
+    return session.exec(select(model).where(model.team_id == team_id, model.id == record_id)).first()  # type: ignore[arg-type]
+
+
+def shared_with(session: Session, *, team_id: str, record_type: str, record_id: int) -> set[str]:
+    rows = session.exec(
+        select(Share.user_id).where(
+            Share.team_id == team_id, Share.record_type == record_type, Share.record_id == record_id
+        )
+    )
+    return set(rows)
+
+
+def share(session: Session, *, team_id: str, record_type: str, record_id: int, user_ids: list[str]) -> list[str]:
+    """Share with users not yet shared with; returns those newly added."""
+    existing = shared_with(session, team_id=team_id, record_type=record_type, record_id=record_id)
+    added = [u for u in dict.fromkeys(user_ids) if u not in existing]
+    for user_id in added:
+        session.add(Share(team_id=team_id, record_type=record_type, record_id=record_id, user_id=user_id))
+    session.flush()
+    return added
+
+
+def change_facts(session: Session, *, viewer: Viewer, record: Record, record_type: str) -> dict[str, object]:
+    """Keyword arguments for `bot.domain.permissions.may_change`."""
+    owner = get_user(session, team_id=viewer.team_id, user_id=record.owner_id)
+    return {
+        "user_id": viewer.user_id,
+        "is_admin": viewer.is_admin,
+        "owner_id": record.owner_id,
+        "owner_manager_id": owner.manager_id if owner else None,
+        "shared_with": shared_with(session, team_id=viewer.team_id, record_type=record_type, record_id=record.id or 0),
+    }
