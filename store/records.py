@@ -16,7 +16,8 @@ def get_record(session: Session, *, team_id: str, record_type: str, record_id: i
     model = MODELS.get(record_type)
     if model is None:
         return None
-    return session.exec(select(model).where(model.team_id == team_id, model.id == record_id)).first()  # type: ignore[arg-type]
+    query = select(model).where(model.team_id == team_id, model.id == record_id)  # type: ignore[arg-type]
+    return session.exec(query).first()  # type: ignore[return-value]
 
 
 def shared_with(session: Session, *, team_id: str, record_type: str, record_id: int) -> set[str]:
