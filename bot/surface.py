@@ -38,6 +38,20 @@ class Surface:
     shortcuts: list[Shortcut] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     scopes: set[str] = field(default_factory=set)
+    # `/salesbot WORD` handlers, keyed by WORD: fn(ack, body, client) -> None
+    salesbot_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
+    # App Home sections, drawn in `order`: fn(deps, client, team_id, user_id) -> list of blocks
+    home_sections: list[tuple[int, Callable[..., list[dict[str, Any]]]]] = field(default_factory=list)
+
+    def home_section(self, order: int) -> Callable[..., Any]:
+        """Register an App Home section; lower `order` is drawn higher."""
+
+        def add(fn: Callable[..., list[dict[str, Any]]]) -> Callable[..., list[dict[str, Any]]]:
+            self.home_sections.append((order, fn))
+            self.home_sections.sort(key=lambda item: item[0])
+            return fn
+
+        return add
 
     def command(self, name: str, description: str, usage_hint: str = "") -> Callable[..., Any]:
         self.commands.append(SlashCommand(name, description, usage_hint))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack
+from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.messages import COMMAND_COMING_SOON
@@ -24,8 +25,13 @@ PLANNED_COMMANDS = (
 
 def register(surface: Surface, deps: Deps) -> None:
     @surface.command("/salesbot", "salesbot help, your settings, admin", "[help | settings | admin]")
-    def salesbot_command(ack: Ack, body: dict[str, Any]) -> None:
+    def salesbot_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A dispatch table filled by the feature modules; anything unknown falls back to help."""
         word = (body.get("text") or "").strip().split(" ", 1)[0].lower()
+        handler = surface.salesbot_subcommands.get(word)
+        if handler is not None:
+            handler(ack, body, client)
+            return
         if word in ("settings", "admin"):
             ack(text=COMMAND_COMING_SOON.format(command=f"/salesbot {word}"), response_type="ephemeral")
             return

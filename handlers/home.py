@@ -1,4 +1,8 @@
-"""App Home: published when the user opens the Home tab."""
+"""App Home: published when the user opens the Home tab and after they act.
+
+Feature modules add sections with `@surface.home_section(order)`: pipeline summary (10),
+work queue (20), open leads (30).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,11 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.surface import Surface
 from bot.views.home import home_view
+from bot.views.leads import lead_list
 from store import leads as lead_store
 from store.db import transaction
+
+HOME_LEADS = 25
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -19,11 +26,16 @@ def register(surface: Surface, deps: Deps) -> None:
     def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            deps.background.submit(publish_home, deps, client, body.get("team_id", ""), event["user"])
+            deps.background.submit(publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
+
+    @surface.home_section(30)
+    def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
+        with transaction(deps.new_session) as session:
+            leads = lead_store.open_leads(session, team_id=team, owner_id=user, limit=HOME_LEADS)
+            total = lead_store.count_open_leads(session, team_id=team, owner_id=user) if leads else 0
+        return lead_list(leads, title=f"My open leads ({total})", total=total) if leads else []
 
 
-def publish_home(deps: Deps, client: WebClient, team: str, user: str) -> None:
-    with transaction(deps.new_session) as session:
-        leads = lead_store.open_leads(session, team_id=team, owner_id=user, limit=40)
-        total = lead_store.count_open_leads(session, team_id=team, owner_id=user)
-    client.views_publish(user_id=user, view=home_view(leads, total))
+def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, user: str) -> None:
+    sections = [fn(deps, client, team, user) for _, fn in surface.home_sections]
+    client.views_publish(user_id=user, view=home_view([s for s in sections if s]))
