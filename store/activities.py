@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.models import Activity, Post, utcnow
@@ -50,6 +51,66 @@ def timeline(session: Session, *, team_id: str, record_type: str, record_id: int
         .order_by(col(Activity.occurred_at), col(Activity.id))
     )
     return list(session.exec(query))
+
+
+def _record_filter(team_id: str, record_type: str, record_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(Activity.team_id) == team_id, col(Activity.record_type) == record_type, col(Activity.record_id) == record_id
+    )
+
+
+def count_activities(session: Session, *, team_id: str, record_type: str, record_id: int) -> int:
+    query = select(sa.func.count()).select_from(Activity).where(_record_filter(team_id, record_type, record_id))
+    return int(session.exec(query).one())
+
+
+def activity_slice(
+    session: Session, *, team_id: str, record_type: str, record_id: int, offset: int, limit: int
+) -> list[Activity]:
+    """Entries `offset`..`offset+limit` in chronological order (oldest first)."""
+    query = (
+        select(Activity)
+        .where(_record_filter(team_id, record_type, record_id))
+        .order_by(col(Activity.occurred_at), col(Activity.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def recent_activity_count(
+    session: Session, *, team_id: str, record_type: str, record_id: int, since: datetime, kinds: tuple[str, ...]
+) -> int:
+    query = (
+        select(sa.func.count())
+        .select_from(Activity)
+        .where(
+            _record_filter(team_id, record_type, record_id),
+            col(Activity.occurred_at) >= since,
+            col(Activity.kind).in_(kinds),
+            col(Activity.deleted).is_(False),
+        )
+    )
+    return int(session.exec(query).one())
+
+
+def find_post(session: Session, *, team_id: str, channel: str, ts: str) -> Post | None:
+    return session.exec(select(Post).where(Post.team_id == team_id, Post.channel == channel, Post.ts == ts)).first()
+
+
+def posts_of(session: Session, *, team_id: str, record_type: str, record_id: int) -> list[Post]:
+    query = select(Post).where(Post.team_id == team_id, Post.record_type == record_type, Post.record_id == record_id)
+    return list(session.exec(query.order_by(col(Post.id))))
+
+
+def find_reply(session: Session, *, team_id: str, channel: str, ts: str) -> Activity | None:
+    query = select(Activity).where(
+        Activity.team_id == team_id,
+        Activity.slack_channel == channel,
+        Activity.slack_ts == ts,
+        Activity.kind == "reply",
+    )
+    return session.exec(query).first()
 
 
 def record_post(

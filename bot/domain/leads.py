@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email
+from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email, parse_phone
 from bot.domain.text import fold, search_text
 
-FieldKind = Literal["text", "long_text", "amount", "count", "email", "select"]
+FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select"]
 
 INDUSTRIES = (
     "Accounting", "Agriculture", "Consulting", "Education", "Financial services", "Food and beverage",
@@ -42,7 +42,7 @@ LEAD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("company", "Company"),
     FieldSpec("job_title", "Job title"),
     FieldSpec("email", "Email", "email", max_length=254),
-    FieldSpec("business_phone", "Business phone", max_length=50),
+    FieldSpec("business_phone", "Business phone", "phone", max_length=50),
     FieldSpec("industry", "Industry", "select", INDUSTRIES),
     FieldSpec("employees", "Number of employees", "count", max_length=20, placeholder="e.g. 250"),
     FieldSpec("annual_revenue", "Annual revenue", "amount", max_length=30, placeholder="e.g. 1,500,000.00"),
@@ -110,6 +110,8 @@ def _parse_field(spec: FieldSpec, text: str) -> object:
             return parse_count(text)
         case "email":
             return parse_email(text)
+        case "phone":
+            return parse_phone(text)
         case "select":
             return _match_option(spec, text)
         case _:

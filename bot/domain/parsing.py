@@ -52,6 +52,18 @@ def parse_email(text: str) -> str:
     return cleaned
 
 
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{6,30}$")
+
+
+def parse_phone(text: str) -> str:
+    """A phone number: digits with optional +, spaces, dots, dashes, slashes and brackets; 6-20 digits."""
+    cleaned = text.strip()
+    digits = sum(ch.isdigit() for ch in cleaned)
+    if cleaned and (not _PHONE.match(cleaned) or not 6 <= digits <= 20):
+        raise ParseError("Enter a phone number such as +39 02 1234 5678.")
+    return cleaned
+
+
 def format_amount(value: Decimal | None, currency: str = "") -> str:
     if value is None:
         return "–"

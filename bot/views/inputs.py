@@ -45,14 +45,78 @@ def _element(spec: FieldSpec, initial: str) -> dict[str, Any]:
     return element
 
 
-def submitted_values(state: Mapping[str, Any]) -> dict[str, str]:
-    """Flatten `view.state.values` to {block_id: text} for text inputs and static selects."""
-    values: dict[str, str] = {}
+def submitted_values(state: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten `view.state.values` to {block_id: value}: text for text inputs and single selects,
+    lists for multi-selects and checkboxes, a unix time for the datetime picker."""
+    values: dict[str, Any] = {}
     for block_id, elements in state.get("values", {}).items():
         element: dict[str, Any] = elements.get(INPUT_ACTION) or next(iter(elements.values()), {})
-        if element.get("type") == "static_select":
-            selected = element.get("selected_option") or {}
-            values[block_id] = selected.get("value") or ""
-        else:
-            values[block_id] = element.get("value") or ""
+        values[block_id] = _element_value(element)
     return values
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return (element.get("selected_option") or {}).get("value") or ""
+    if kind == "checkboxes":
+        return [o.get("value") for o in element.get("selected_options") or []]
+    if kind == "multi_users_select":
+        return list(element.get("selected_users") or [])
+    if kind == "users_select":
+        return element.get("selected_user") or ""
+    if kind == "conversations_select":
+        return element.get("selected_conversation") or ""
+    if kind == "channels_select":
+        return element.get("selected_channel") or ""
+    if kind == "datetimepicker":
+        return element.get("selected_date_time")
+    if kind == "datepicker":
+        return element.get("selected_date") or ""
+    if kind == "file_input":
+        return list(element.get("files") or [])
+    return element.get("value") or ""
+
+
+def labelled(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
+             hint: str = "") -> Block:  # fmt: skip
+    """An input block around one element (its action_id is forced to `value`)."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "optional": optional,
+        "element": {**element, "action_id": INPUT_ACTION},
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def text_input(
+    *, multiline: bool = False, max_length: int = 3000, initial: str = "", placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def select(options: tuple[str, ...] | list[str], *, initial: str = "", placeholder: str = "Choose") -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain(placeholder, 150),
+        "options": [option(choice) for choice in options][:100],
+    }
+    if initial in options:
+        element["initial_option"] = option(initial)
+    return element
+
+
+def radios(options: tuple[str, ...], *, initial: str = "") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "radio_buttons", "options": [option(choice) for choice in options]}
+    if initial in options:
+        element["initial_option"] = option(initial)
+    return element

@@ -1,0 +1,324 @@
+"""Lead use cases: the rules of bot.domain applied to what store/ holds, one transaction each.
+
+Handlers call these with an open session; nothing here talks to Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.domain.leads import LeadDraft, full_name
+from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
+from bot.domain.text import fold
+from store import leads as lead_store
+from store.accounts import match_or_create_account, match_or_create_contact
+from store.activities import add_activity, recent_activity_count, timeline
+from store.models import Activity, Competitor, Lead, Opportunity, StageChange, Stakeholder, StepValue
+from store.people import competitors, stakeholders
+
+DEFAULT_PROCESS = "Lead to opportunity sales process"
+
+
+def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
+    """Recompute the lead's score from its fields, stakeholders and last 30 days of activity."""
+    since = now - timedelta(days=ENGAGEMENT_DAYS)
+    team, lead_id = lead.team_id, lead.id or 0
+    people = stakeholders(session, team_id=team, record_type="lead", record_id=lead_id)
+    score = score_lead(
+        ScoreInput(
+            budget_amount=lead.budget_amount,
+            purchase_timeframe=lead.purchase_timeframe,
+            employees=lead.employees,
+            decision_maker_known=any(p.role in DECISION_ROLES for p in people),
+            purchase_process=lead.purchase_process,
+            recent_activities=recent_activity_count(
+                session, team_id=team, record_type="lead", record_id=lead_id, since=since, kinds=ACTIVITY_KINDS
+            ),
+            recent_replies=recent_activity_count(
+                session, team_id=team, record_type="lead", record_id=lead_id, since=since, kinds=("reply",)
+            ),
+        )
+    )
+    lead.score, lead.grade, lead.score_reason = score.value, score.grade, score.reason
+    session.add(lead)
+
+
+def create_lead(
+    session: Session, *, team_id: str, owner_id: str, draft: LeadDraft, now: datetime, status: str = "open"
+) -> Lead:
+    lead = lead_store.create_lead(session, team_id=team_id, owner_id=owner_id, values=draft.columns())
+    lead.status = status
+    if status == "open":
+        add_activity(
+            session,
+            team_id=team_id,
+            record_type="lead",
+            record_id=lead.id or 0,
+            kind="status",
+            author_id=owner_id,
+            subject="Lead created",
+            occurred_at=now,
+        )
+    rescore(session, lead, now=now)
+    return lead
+
+
+def update_lead(session: Session, lead: Lead, draft: LeadDraft, *, user_id: str, now: datetime) -> list[str]:
+    """Apply an edit; returns the labels of the fields that changed (recorded on the timeline)."""
+    changed = [key for key, value in draft.columns().items() if getattr(lead, key) != value]
+    for key, value in draft.columns().items():
+        setattr(lead, key, value)
+    visible = [key for key in changed if key not in ("search_text", "email_key", "identity_key")]
+    if visible:
+        lead.updated_at = now
+        add_activity(
+            session,
+            team_id=lead.team_id,
+            record_type="lead",
+            record_id=lead.id or 0,
+            kind="status",
+            author_id=user_id,
+            subject="Lead edited",
+            body=", ".join(k.replace("_", " ") for k in visible),
+            occurred_at=now,
+        )
+    rescore(session, lead, now=now)
+    return visible
+
+
+def find_duplicates(session: Session, *, team_id: str, draft: LeadDraft, exclude_id: int | None = None) -> list[Lead]:
+    """Same email, or same company + full name (both case- and accent-insensitive)."""
+    keys = draft.columns()
+    conditions = []
+    if keys["email_key"]:
+        conditions.append(col(Lead.email_key) == keys["email_key"])
+    if keys["identity_key"]:
+        conditions.append(col(Lead.identity_key) == keys["identity_key"])
+    if not conditions:
+        return []
+    from sqlalchemy import or_
+
+    query = select(Lead).where(Lead.team_id == team_id, or_(*conditions), Lead.status != "draft")
+    if exclude_id is not None:
+        query = query.where(Lead.id != exclude_id)
+    return list(session.exec(query.order_by(col(Lead.id)).limit(5)))
+
+
+def disqualify(session: Session, lead: Lead, *, reason: str, note: str, user_id: str, now: datetime) -> None:
+    lead.status, lead.status_reason, lead.updated_at = "disqualified", reason, now
+    session.add(lead)
+    add_activity(
+        session,
+        team_id=lead.team_id,
+        record_type="lead",
+        record_id=lead.id or 0,
+        kind="status",
+        author_id=user_id,
+        subject=f"Disqualified: {reason}",
+        body=note,
+        occurred_at=now,
+    )
+    _end_sequences(session, lead, now)
+
+
+def reactivate(session: Session, lead: Lead, *, user_id: str, now: datetime) -> None:
+    lead.status, lead.status_reason, lead.updated_at = "open", "", now
+    session.add(lead)
+    add_activity(
+        session,
+        team_id=lead.team_id,
+        record_type="lead",
+        record_id=lead.id or 0,
+        kind="status",
+        author_id=user_id,
+        subject="Reactivated",
+        occurred_at=now,
+    )
+
+
+def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opportunity:
+    """Close the lead as Qualified: match or create the account and contact, and open an opportunity
+    at Develop carrying the lead's data, stakeholders, competitors and timeline (seed 004)."""
+    team = lead.team_id
+    name = full_name(lead.first_name, lead.last_name)
+    account_name = lead.company or name
+    account = match_or_create_account(session, team_id=team, name=account_name, name_key=fold(account_name))
+    contact = match_or_create_contact(
+        session,
+        team_id=team,
+        account_id=account.id,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        email_key=lead.email_key,
+        business_phone=lead.business_phone,
+        job_title=lead.job_title,
+    )
+    people = stakeholders(session, team_id=team, record_type="lead", record_id=lead.id or 0)
+    opportunity = Opportunity(
+        team_id=team,
+        owner_id=lead.owner_id,
+        lead_id=lead.id,
+        topic=lead.topic,
+        account_id=account.id,
+        contact_id=contact.id,
+        account_name=account.name,
+        contact_name=name or contact.email,
+        process_name=lead.process_name or DEFAULT_PROCESS,
+        stage="Develop",
+        currency=lead.currency,
+        estimated_revenue=lead.budget_amount,
+        budget_amount=lead.budget_amount,
+        purchase_timeframe=lead.purchase_timeframe,
+        purchase_process=lead.purchase_process,
+        description=lead.description,
+        lead_score=lead.score,
+        lead_grade=lead.grade,
+        search_text=lead.search_text,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(opportunity)
+    session.flush()
+    opp_id = opportunity.id or 0
+    _record_qualify_stage(session, lead, opportunity, people, user_id=user_id, now=now)
+    _carry_over(session, lead, opp_id)
+    add_activity(
+        session,
+        team_id=team,
+        record_type="opportunity",
+        record_id=opp_id,
+        kind="status",
+        author_id=user_id,
+        subject="Opportunity created from a qualified lead",
+        occurred_at=now,
+    )
+    lead.status, lead.status_reason, lead.opportunity_id, lead.updated_at = "qualified", "", opp_id, now
+    session.add(lead)
+    add_activity(
+        session,
+        team_id=team,
+        record_type="lead",
+        record_id=lead.id or 0,
+        kind="status",
+        author_id=user_id,
+        subject="Qualified",
+        body=f"Opportunity #{opp_id} created",
+        occurred_at=now,
+    )
+    _end_sequences(session, lead, now)
+    return opportunity
+
+
+def _record_qualify_stage(
+    session: Session, lead: Lead, opportunity: Opportunity, people: list[Stakeholder], *, user_id: str, now: datetime
+) -> None:
+    """The Qualify stage's steps (seed 002) as the lead recorded them, then the move to Develop."""
+    decision_maker = next((p for p in people if p.role == "Decision maker"), None)
+    budget = f"{lead.budget_amount:,.2f} {lead.currency}" if lead.budget_amount is not None else ""
+    steps = [
+        ("Identify contact", opportunity.contact_name, bool(opportunity.contact_name)),
+        ("Identify account", opportunity.account_name, bool(opportunity.account_name)),
+        ("Purchase timeframe", lead.purchase_timeframe, bool(lead.purchase_timeframe)),
+        ("Estimated budget", budget, bool(budget)),
+        ("Purchase process", lead.purchase_process, bool(lead.purchase_process)),
+        ("Identify decision maker", _person(decision_maker), decision_maker is not None),
+    ]
+    for step, value, done in steps:
+        session.add(
+            StepValue(
+                team_id=lead.team_id,
+                opportunity_id=opportunity.id or 0,
+                stage="Qualify",
+                step=step,
+                value=value,
+                done=done,
+                updated_by=user_id,
+                updated_at=now,
+            )
+        )
+    for from_stage, to_stage, kind in (("", "Qualify", "enter"), ("Qualify", "Develop", "advance")):
+        session.add(
+            StageChange(
+                team_id=lead.team_id,
+                opportunity_id=opportunity.id or 0,
+                owner_id=lead.owner_id,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                kind=kind,
+                user_id=user_id,
+                at=now,
+            )
+        )
+    add_activity(
+        session,
+        team_id=lead.team_id,
+        record_type="opportunity",
+        record_id=opportunity.id or 0,
+        kind="stage",
+        author_id=user_id,
+        subject="Qualify → Develop",
+        occurred_at=now,
+    )
+
+
+def _person(stakeholder: Stakeholder | None) -> str:
+    if stakeholder is None:
+        return ""
+    return f"<@{stakeholder.slack_user_id}>" if stakeholder.slack_user_id else stakeholder.name
+
+
+def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
+    team, lead_id = lead.team_id, lead.id or 0
+    for person in stakeholders(session, team_id=team, record_type="lead", record_id=lead_id):
+        session.add(
+            Stakeholder(
+                team_id=lead.team_id,
+                record_type="opportunity",
+                record_id=opportunity_id,
+                slack_user_id=person.slack_user_id,
+                name=person.name,
+                role=person.role,
+                created_by=person.created_by,
+                created_at=person.created_at,
+            )
+        )
+    for rival in competitors(session, team_id=team, record_type="lead", record_id=lead_id):
+        session.add(
+            Competitor(
+                team_id=lead.team_id,
+                record_type="opportunity",
+                record_id=opportunity_id,
+                name=rival.name,
+                strengths=rival.strengths,
+                weaknesses=rival.weaknesses,
+                created_by=rival.created_by,
+                created_at=rival.created_at,
+            )
+        )
+    for entry in timeline(session, team_id=team, record_type="lead", record_id=lead_id):
+        session.add(
+            Activity(
+                team_id=lead.team_id,
+                record_type="opportunity",
+                record_id=opportunity_id,
+                kind=entry.kind,
+                author_id=entry.author_id,
+                occurred_at=entry.occurred_at,
+                subject=entry.subject,
+                body=entry.body,
+                data={**entry.data, "from_lead": lead.id},
+                deleted=entry.deleted,
+            )
+        )
+    session.flush()
+
+
+def _end_sequences(session: Session, lead: Lead, now: datetime) -> None:
+    try:
+        from store.sequences import end_enrollments
+    except ImportError:  # the assistant's sequences are optional at this layer
+        return
+    end_enrollments(session, team_id=lead.team_id, record_type="lead", record_id=lead.id or 0, now=now)
