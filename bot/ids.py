@@ -13,7 +13,11 @@ SHORTCUT_LOG_MESSAGE = "log_message_to"
 VIEW_NEW_LEAD = "lead_new"
 ACTION_OPEN_RECORD = "record_open"
 ACTION_NEW_LEAD = "lead_new_button"
-INPUT_ACTION = "value"  # the action_id of the single element inside each input block
+INPUT_ACTION = "value"
+VIEW_EDIT_LEAD = "lead_edit_modal"
+VIEW_LOG_MESSAGE = "log_message_modal"
+ACTION_OPEN_EXISTING = "lead_open_existing"
+ACTION_CREATE_ANYWAY = "lead_create_anyway"  # the action_id of the single element inside each input block
 
 # Buttons shared by lead and opportunity cards: the button value is the record reference
 # (`lead:12` / `opportunity:5`), so one listener serves both kinds of record.
@@ -32,6 +36,23 @@ LEAD_DISQUALIFY = "lead_disqualify"
 LEAD_EDIT = "lead_edit"
 LEAD_REACTIVATE = "lead_reactivate"
 
+# Assistant: reminders, work queue, sequences, settings (values: record refs, task or appointment ids)
+ASSISTANT_OPEN = "assistant_open"
+REMINDER_SNOOZE = "reminder_snooze"
+REMINDER_LOG_OUTCOME = "reminder_log_outcome"
+TASK_DONE = "task_done"
+TASK_SKIP = "task_skip"
+TASK_SNOOZE = "task_snooze"
+APPOINTMENT_DONE = "appointment_done"
+APPOINTMENT_SKIP = "appointment_skip"
+APPOINTMENT_SNOOZE = "appointment_snooze"
+SEQUENCE_NEW = "sequence_new"
+SEQUENCE_EDIT = "sequence_edit"
+VIEW_SEQUENCE = "sequence_save"
+VIEW_START_SEQUENCE = "sequence_start"
+VIEW_SETTINGS = "salesbot_settings"
+VIEW_LOG_OUTCOME = "appointment_outcome"
+
 LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
@@ -48,6 +69,57 @@ LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Reactivate", LEAD_REACTIVATE),
 )
 BUTTON_LABELS: dict[str, str] = {action_id: label for label, action_id in LEAD_BUTTONS}
+BUTTON_LABELS.update({ACTION_OPEN_EXISTING: "Open existing", ACTION_CREATE_ANYWAY: "Create anyway"})
+
+# Opportunity cards (handlers/opportunities.py); shared record buttons use the RECORD_* ids above.
+VIEW_NEW_OPP = "opp_new_view"
+VIEW_OPP_EDIT_STAGE = "opp_edit_stage_view"
+VIEW_OPP_ADD_PRODUCT = "opp_add_product_view"
+VIEW_OPP_CLOSE_WON = "opp_close_won_view"
+VIEW_OPP_CLOSE_LOST = "opp_close_lost_view"
+VIEW_OPP_EDIT = "opp_edit_view"
+VIEW_OPP_LITERATURE = "opp_literature_view"
+VIEW_OPP_ATTACH = "opp_attach_view"
+OPP_NEXT_STAGE = "opp_next_stage"
+OPP_PREVIOUS_STAGE = "opp_previous_stage"
+OPP_FINISH = "opp_finish"
+OPP_EDIT_STAGE = "opp_edit_stage"
+OPP_ADD_PRODUCT = "opp_add_product"
+OPP_SEND_LITERATURE = "opp_send_literature"
+OPP_ATTACH = "opp_attach_file"
+OPP_CLOSE_WON = "opp_close_won"
+OPP_CLOSE_LOST = "opp_close_lost"
+OPP_REOPEN = "opp_reopen"
+OPP_EDIT = "opp_edit"
+OPP_OPEN = "opp_open"
+OPP_NEW = "opp_new_button"
+OPP_VIEW_STAGE = "opp_view_stage"
+OPP_TICK_PREFIX = "opp_tick_"  # + element number: the card's checklist checkboxes
+OPP_PRODUCT_SEARCH = "opp_product_search"  # external_select options listener (price lists > 100)
+
+OPP_BUTTONS: tuple[tuple[str, str], ...] = (
+    ("Next stage", OPP_NEXT_STAGE),
+    ("Finish", OPP_FINISH),
+    ("Previous stage", OPP_PREVIOUS_STAGE),
+    ("Edit stage", OPP_EDIT_STAGE),
+    ("Add product", OPP_ADD_PRODUCT),
+    ("Log call", RECORD_LOG_CALL),
+    ("Add note", RECORD_ADD_NOTE),
+    ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Ask colleagues", RECORD_ASK_COLLEAGUES),
+    ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
+    ("Add competitor", RECORD_ADD_COMPETITOR),
+    ("Start sequence", RECORD_START_SEQUENCE),
+    ("Send literature", OPP_SEND_LITERATURE),
+    ("Attach file", OPP_ATTACH),
+    ("Share", RECORD_SHARE),
+    ("Close as won", OPP_CLOSE_WON),
+    ("Close as lost", OPP_CLOSE_LOST),
+    ("Timeline", RECORD_TIMELINE),
+    ("Edit", OPP_EDIT),
+    ("Reopen", OPP_REOPEN),
+)
+BUTTON_LABELS.update({action_id: label for label, action_id in OPP_BUTTONS if action_id.startswith("opp_")})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.domain import process as processes
 from bot.domain.leads import LeadDraft, full_name
 from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
 from bot.domain.text import fold
@@ -17,8 +18,6 @@ from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
 from store.models import Activity, Competitor, Lead, Opportunity, StageChange, Stakeholder, StepValue
 from store.people import competitors, stakeholders
-
-DEFAULT_PROCESS = "Lead to opportunity sales process"
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
@@ -157,6 +156,10 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
         job_title=lead.job_title,
     )
     people = stakeholders(session, team_id=team, record_type="lead", record_id=lead.id or 0)
+    flow = processes.active().choose(
+        lead_source=lead.lead_source, budget=lead.budget_amount, purchase_timeframe=lead.purchase_timeframe
+    )
+    first, second = flow.stages[0].name, (flow.next_stage(flow.stages[0].name) or flow.stages[0]).name
     opportunity = Opportunity(
         team_id=team,
         owner_id=lead.owner_id,
@@ -166,8 +169,9 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
         contact_id=contact.id,
         account_name=account.name,
         contact_name=name or contact.email,
-        process_name=lead.process_name or DEFAULT_PROCESS,
-        stage="Develop",
+        process_name=flow.name,
+        stage=second,
+        probability=int(processes.probability(flow, second)),
         currency=lead.currency,
         estimated_revenue=lead.budget_amount,
         budget_amount=lead.budget_amount,
@@ -183,7 +187,7 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     session.add(opportunity)
     session.flush()
     opp_id = opportunity.id or 0
-    _record_qualify_stage(session, lead, opportunity, people, user_id=user_id, now=now)
+    _record_qualify_stage(session, lead, opportunity, people, stages=(first, second), user_id=user_id, now=now)
     _carry_over(session, lead, opp_id)
     add_activity(
         session,
@@ -213,9 +217,17 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
 
 
 def _record_qualify_stage(
-    session: Session, lead: Lead, opportunity: Opportunity, people: list[Stakeholder], *, user_id: str, now: datetime
+    session: Session,
+    lead: Lead,
+    opportunity: Opportunity,
+    people: list[Stakeholder],
+    *,
+    stages: tuple[str, str],
+    user_id: str,
+    now: datetime,
 ) -> None:
-    """The Qualify stage's steps (seed 002) as the lead recorded them, then the move to Develop."""
+    """The Qualify stage's steps (seed 002) as the lead recorded them, then the move to the next stage."""
+    first, second = stages
     decision_maker = next((p for p in people if p.role == "Decision maker"), None)
     budget = f"{lead.budget_amount:,.2f} {lead.currency}" if lead.budget_amount is not None else ""
     steps = [
@@ -239,7 +251,7 @@ def _record_qualify_stage(
                 updated_at=now,
             )
         )
-    for from_stage, to_stage, kind in (("", "Qualify", "enter"), ("Qualify", "Develop", "advance")):
+    for from_stage, to_stage, kind in (("", first, "enter"), (first, second, "advance")):
         session.add(
             StageChange(
                 team_id=lead.team_id,
@@ -259,7 +271,7 @@ def _record_qualify_stage(
         record_id=opportunity.id or 0,
         kind="stage",
         author_id=user_id,
-        subject="Qualify → Develop",
+        subject=f"{first} → {second}",
         occurred_at=now,
     )
 

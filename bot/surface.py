@@ -40,6 +40,8 @@ class Surface:
     scopes: set[str] = field(default_factory=set)
     # `/salesbot WORD` handlers, keyed by WORD: fn(ack, body, client) -> None
     salesbot_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
+    # `/lead WORD` handlers beyond list/help/search (e.g. import): fn(ack, body, client) -> None
+    lead_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
     # App Home sections, drawn in `order`: fn(deps, client, team_id, user_id) -> list of blocks
     home_sections: list[tuple[int, Callable[..., list[dict[str, Any]]]]] = field(default_factory=list)
 
@@ -71,6 +73,14 @@ class Surface:
         if name in EVENT_SCOPES:
             self.scopes.add(EVENT_SCOPES[name])
         return self.app.event(event_type, **kwargs)
+
+    def subscribe(self, *manifest_names: str) -> None:
+        """Add event subscriptions served by a listener registered elsewhere (e.g. message.im)."""
+        for name in manifest_names:
+            if name not in self.events:
+                self.events.append(name)
+            if name in EVENT_SCOPES:
+                self.scopes.add(EVENT_SCOPES[name])
 
     def uses(self, *scopes: str) -> None:
         """Declare the bot scopes a Web API method we call needs (chat:write, users:read…)."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.surface import Surface
-from handlers import errors, fallbacks, general, home, leads, middleware
+from handlers import errors, fallbacks, general, home, leads, messages, middleware, record_actions
 
 
 def register(surface: Surface, deps: Deps) -> None:
     middleware.register(surface, deps)
     errors.register(surface, deps)
     leads.register(surface, deps)
+    record_actions.register(surface, deps)
+    messages.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed

@@ -46,7 +46,11 @@ def search_leads(session: Session, *, viewer: Viewer, pattern: str, limit: int =
     """Leads the viewer may see whose folded name, company, email or topic match `pattern` (LIKE)."""
     query = (
         select(Lead)
-        .where(visible(Lead, "lead", viewer), col(Lead.search_text).like(pattern, escape="\\"))
+        .where(
+            visible(Lead, "lead", viewer),
+            col(Lead.search_text).like(pattern, escape="\\"),
+            col(Lead.status) != "draft",
+        )
         .order_by(col(Lead.status) != "open", col(Lead.updated_at).desc())
         .limit(limit)
     )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from bot.domain.leads import LEAD_FIELDS, full_name
 from bot.domain.parsing import format_amount
-from bot.ids import ACTION_OPEN_RECORD, LEAD_BUTTONS, VIEW_NEW_LEAD, RecordRef
+from bot.ids import (
+    ACTION_CREATE_ANYWAY,
+    ACTION_OPEN_EXISTING,
+    ACTION_OPEN_RECORD,
+    LEAD_BUTTONS,
+    VIEW_EDIT_LEAD,
+    VIEW_NEW_LEAD,
+    RecordRef,
+)
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
 from bot.views.inputs import input_block
 from store.models import Lead
@@ -23,12 +32,63 @@ def new_lead_modal(initial: Mapping[str, str] | None = None, metadata: str = "")
     return modal("New lead", blocks, callback_id=VIEW_NEW_LEAD, submit="Create", metadata=metadata)
 
 
+def edit_lead_modal(lead: Lead, metadata: str) -> dict[str, Any]:
+    values = {spec.key: _field_text(getattr(lead, spec.key)) for spec in LEAD_FIELDS}
+    blocks = [input_block(spec, initial=values[spec.key], optional=spec.key != "topic") for spec in LEAD_FIELDS]
+    return modal("Edit lead", blocks, callback_id=VIEW_EDIT_LEAD, submit="Save", metadata=metadata)
+
+
+def _field_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def duplicate_view(existing: Sequence[Lead], draft_id: int) -> dict[str, Any]:
+    """Pushed over the New lead modal when the lead looks like one we already have."""
+    blocks: list[Block] = [
+        section(":warning: This lead looks like one you already have (same email, or same company and name).")
+    ]
+    for lead in existing[:5]:
+        who = full_name(lead.first_name, lead.last_name) or "–"
+        status = STATUS_LABELS.get(lead.status, lead.status)
+        line = f"*{escape(lead.topic)}*\n{escape(who)} · {escape(lead.company) or '–'} · {escape(lead.email) or '–'}"
+        blocks.append(section(f"{line} · _{status}_, owner <@{lead.owner_id}>"))
+    first = RecordRef("lead", existing[0].id or 0).encode()
+    draft = RecordRef("lead", draft_id).encode()
+    blocks.extend(
+        actions(
+            [
+                button("Open existing", ACTION_OPEN_EXISTING, first, style="primary"),
+                button("Create anyway", ACTION_CREATE_ANYWAY, draft),
+            ],
+            block_id="duplicate",
+        )
+    )
+    return modal("Possible duplicate", blocks, callback_id="lead_duplicate")
+
+
+def notice_view(title: str, text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
+    return modal(title, [section(text), *(blocks or [])][:100], callback_id="notice")
+
+
 def lead_card(lead: Lead) -> list[Block]:
     ref = RecordRef("lead", lead.id or 0).encode()
     blocks: list[Block] = [header(lead.topic), *fields(_lead_fields(lead))]
     if lead.description:
         blocks.append(section(escape(lead.description)))
     blocks.append(context(_lead_context(lead)))
+    if lead.score is not None:
+        blocks.append(context(f"Score {lead.score} · grade {lead.grade} — {escape(lead.score_reason)}"))
+    if lead.status == "qualified" and lead.opportunity_id:
+        blocks.append(
+            section(
+                f":trophy: Qualified: opportunity #{lead.opportunity_id} carries it on. "
+                f"Find it with `/opp {escape(lead.topic[:60])}`."
+            )
+        )
     blocks.extend(actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref))
     return blocks
 

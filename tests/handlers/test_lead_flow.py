@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlmodel import select
 
 from store.db import transaction
 from store.models import Activity, Lead, Post
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
+from tests.slack.fake_slack import Message
 
 LEAD_BUTTONS = [
     "Log call", "Add note", "Schedule appointment", "Ask colleagues", "Add stakeholder", "Add competitor",
@@ -20,11 +23,14 @@ NEW_LEAD_LABELS = [
 ]  # fmt: skip
 
 
+_names = itertools.count(1)
+
+
 def create_lead(bot: RunningBot, user_id: str = "U1", team_id: str = "T1", **values: str) -> None:
     user = bot.user(user_id, team_id)
     assert user.command("/lead").status == 200
     view = bot.slack.last_view("views.open")
-    fields = {"Topic": "20 espresso machines", "Last name": "Rossi", "Company": "Caffè Centrale"}
+    fields = {"Topic": "20 espresso machines", "Last name": f"Rossi {next(_names)}", "Company": "Caffè Centrale"}
     fields.update(values)
     response = user.submit(view, fields)
     assert response.status == 200 and not response.body.strip(), response.body
@@ -159,10 +165,11 @@ def test_admins_find_every_lead(bot: RunningBot) -> None:
     assert "Private Beans" in bot.user("UADMIN").command("/lead", "private").text
 
 
-def test_buttons_of_later_features_answer_coming_soon(bot: RunningBot) -> None:
-    create_lead(bot)
-    card = bot.slack.last_message()
-    bot.user().click("Log call", card)
+def test_card_buttons_no_listener_claims_answer_coming_soon(bot: RunningBot) -> None:
+    future = {"type": "button", "text": {"type": "plain_text", "text": "Forecast"}, "action_id": "opp_forecast_x",
+              "value": "lead:1"}  # fmt: skip
+    message = Message(blocks=[{"type": "actions", "block_id": "b1", "elements": [future]}], channel="C1", ts="1.1")
+    bot.user().click("Forecast", message)
     reply = bot.slack.last_message()
     assert reply.ephemeral and "coming soon" in reply.text
 

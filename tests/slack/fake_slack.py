@@ -64,6 +64,9 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.users: dict[str, UserProfile] = {}
         self.socket_url: str | None = None
+        # channel id -> {"is_private": bool, "is_member": bool}; unknown ids are public, bot not a member
+        self.channels: dict[str, dict[str, bool]] = {}
+        self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -175,7 +178,30 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": "D" + users.split(",")[0]}}
 
     def _m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": {"id": args.get("channel")}}
+        channel = str(args.get("channel"))
+        if self.channels.get(channel, {}).get("is_private"):
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        self.channels.setdefault(channel, {"is_private": False})["is_member"] = True
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel"))
+        info = self.channels.get(channel, {"is_private": False, "is_member": False})
+        if info.get("is_private") and not info.get("is_member"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "is_channel": True, **info}}
+
+    def _m_files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(args.get("file"))
+        if file_id not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": self.file_object(file_id)}
+
+    def file_object(self, file_id: str, name: str = "leads.csv") -> dict[str, Any]:
+        """A Slack file object whose private download URL this fake serves (with the bot token)."""
+        return {"id": file_id, "name": name, "title": name, "filetype": "csv", "mimetype": "text/csv",
+                "size": len(self.files.get(file_id, b"")), "url_private": f"{self.base}/files/{file_id}",
+                "url_private_download": f"{self.base}/files/{file_id}"}  # fmt: skip
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = args["_ts"] = f"{1700000000 + next(self._ts)}.000100"
@@ -232,6 +258,15 @@ class FakeSlack:
 
             def do_GET(self) -> None:
                 url = urlparse(self.path)
+                if url.path.startswith("/files/"):
+                    file_id = url.path.rsplit("/", 1)[1]
+                    authorized = (self.headers.get("Authorization") or "").startswith("Bearer xoxb-")
+                    fake._record("file.download", {"file_id": file_id, "authorized": authorized}, None)
+                    if file_id in fake.files and authorized:
+                        self._send(200, fake.files[file_id], "text/csv")
+                    else:
+                        self._send(404, b"not found", "text/plain")
+                    return
                 self._api(url.path, dict(parse_qsl(url.query)))
 
             def do_POST(self) -> None:
