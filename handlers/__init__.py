@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.surface import Surface
-from handlers import errors, fallbacks, general, home, leads, messages, middleware, record_actions
+from handlers import errors, fallbacks, general, home, leads, messages, middleware, opportunities, record_actions
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -15,5 +15,6 @@ def register(surface: Surface, deps: Deps) -> None:
     messages.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
+    opportunities.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -13,7 +13,6 @@ from bot.surface import Surface
 from bot.views.help import help_blocks
 
 PLANNED_COMMANDS = (
-    ("/opp", "Your opportunities: list, create, find", "[new | topic or account]"),
     (
         "/pipeline",
         "Funnel, forecast and pipeline chart",

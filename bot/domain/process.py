@@ -244,7 +244,9 @@ DEFAULT_PROCESS = Process(
     default=True,
     stages=(
         Stage(
-            "Qualify", 25, 20,
+            "Qualify",
+            25,
+            20,
             (
                 Step("Identify contact", "contact", required=True),
                 Step("Identify account", "account", required=True),
@@ -255,7 +257,9 @@ DEFAULT_PROCESS = Process(
             ),
         ),
         Stage(
-            "Develop", 50, 40,
+            "Develop",
+            50,
+            40,
             (
                 Step("Customer need", "text", required=True),
                 Step("Proposed solution", "text", required=True),
@@ -264,7 +268,9 @@ DEFAULT_PROCESS = Process(
             ),
         ),
         Stage(
-            "Propose", 75, 60,
+            "Propose",
+            75,
+            60,
             (
                 _checkbox("Identify sales team"),
                 _checkbox("Develop proposal", required=True),
@@ -273,7 +279,9 @@ DEFAULT_PROCESS = Process(
             ),
         ),
         Stage(
-            "Close", 100, 80,
+            "Close",
+            100,
+            80,
             (
                 _checkbox("Complete final proposal"),
                 _checkbox("Present final proposal", required=True),
@@ -283,7 +291,7 @@ DEFAULT_PROCESS = Process(
             ),
         ),
     ),
-)  # fmt: skip
+)
 
 
 # --- PROCESS_FILE (TOML) --------------------------------------------------------------------------
@@ -402,8 +410,7 @@ class _Parser:
             raise self.fail(f"{path}.feature", f"must be one of {', '.join(FEATURES)}, not {feature!r}")
         if feature and kind != "checkbox":
             raise self.fail(f"{path}.feature", "only checkbox steps complete themselves")
-        return Step(name=name, type=kind, required=required, options=tuple(o.strip() for o in options),
-                    feature=feature)  # fmt: skip
+        return Step(name=name, type=kind, required=required, options=tuple(o.strip() for o in options), feature=feature)
 
     def rule(self, item: Any, path: str) -> Rule:
         if item is None:
@@ -482,8 +489,9 @@ class ProcessLibrary:
         return next((p for p in self.custom if p.default), DEFAULT_PROCESS)
 
     def choose(self, *, lead_source: str = "", budget: Decimal | None = None, purchase_timeframe: str = "") -> Process:
-        chosen = choose_process(self.custom, lead_source=lead_source, budget=budget,
-                                purchase_timeframe=purchase_timeframe)  # fmt: skip
+        chosen = choose_process(
+            self.custom, lead_source=lead_source, budget=budget, purchase_timeframe=purchase_timeframe
+        )
         return chosen if chosen is not DEFAULT_PROCESS else self.default
 
 

@@ -1,0 +1,721 @@
+"""Opportunity use cases: the process and revenue rules of bot.domain applied to what store/ holds.
+
+Handlers call these with an open session; nothing here talks to Slack. Each `save_*` takes the
+submitted modal and returns a Result: field errors (nothing was changed) or what to tell whom.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.domain import process as processes
+from bot.domain import revenue
+from bot.domain.parsing import ParseError, parse_amount
+from bot.domain.process import FIELD_BY_STEP, Step
+from bot.domain.text import fold
+from bot.views import opportunity as views
+from bot.views.blocks import Block, section
+from store import catalog
+from store import opportunities as opp_store
+from store.accounts import match_or_create_account
+from store.activities import add_activity
+from store.models import Opportunity
+from store.people import competitors
+
+_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+class ModalState:
+    """Reads `view.state.values` by block id, whatever the element type."""
+
+    def __init__(self, view: Mapping[str, Any]) -> None:
+        self.values: dict[str, dict[str, Any]] = {}
+        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+            self.values[block_id] = next(iter(elements.values()), {}) if elements else {}
+
+    def text(self, block_id: str) -> str:
+        return (self.values.get(block_id, {}).get("value") or "").strip()
+
+    def selected(self, block_id: str) -> str:
+        return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
+
+    def checked(self, block_id: str) -> list[str]:
+        return [o.get("value", "") for o in self.values.get(block_id, {}).get("selected_options") or []]
+
+    def date(self, block_id: str) -> str:
+        return self.values.get(block_id, {}).get("selected_date") or ""
+
+    def user(self, block_id: str) -> str:
+        return self.values.get(block_id, {}).get("selected_user") or ""
+
+    def files(self, block_id: str) -> list[dict[str, Any]]:
+        return list(self.values.get(block_id, {}).get("files") or [])
+
+    def raw(self, block_id: str) -> dict[str, Any]:
+        return self.values.get(block_id, {})
+
+
+@dataclass
+class Result:
+    errors: dict[str, str] = field(default_factory=dict)
+    new_owner: str = ""
+    owner_message: str = ""
+    announcement: str = ""
+    dms: list[tuple[str, str, list[Block]]] = field(default_factory=list)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityData | None:
+    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+    if opp is None:
+        return None
+    return views.OpportunityData(
+        opportunity=opp,
+        process=processes.active().get(opp.process_name),
+        states=opp_store.step_states(session, team_id=team, opportunity_id=opp_id),
+        lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
+        attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
+    )
+
+
+def my_open_by_stage(session: Session, *, team: str, user: str) -> list[tuple[str, list[Opportunity]]]:
+    """Open opportunities grouped by stage, in process order (stages of several processes merge by name)."""
+    items = opp_store.open_opportunities(session, team_id=team, owner_id=user)
+    order: dict[str, int] = {}
+    for opp in items:
+        process = processes.active().get(opp.process_name)
+        order.setdefault(opp.stage, process.index(opp.stage))
+    groups: dict[str, list[Opportunity]] = {}
+    for opp in items:
+        groups.setdefault(opp.stage, []).append(opp)
+    return sorted(groups.items(), key=lambda item: (order.get(item[0], 99), item[0]))
+
+
+def competitor_names(session: Session, data: views.OpportunityData) -> list[str]:
+    opp = data.opportunity
+    rows = competitors(session, team_id=opp.team_id, record_type="opportunity", record_id=opp.id or 0)
+    return [row.name for row in rows]
+
+
+# --- New opportunity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewOpportunity:
+    topic: str
+    account: str
+    contact: str
+    estimated_close_date: date | None
+    estimated_revenue: Decimal | None
+    description: str
+
+
+def validate_new(state: ModalState) -> tuple[NewOpportunity | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    topic = state.text("topic")
+    if not topic:
+        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
+    amount = _amount(state, "estimated_revenue", errors)
+    close = _date(state.date("estimated_close_date"), "estimated_close_date", errors)
+    for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
+        if len(state.text(key)) > limit:
+            errors[key] = f"Keep it under {limit} characters."
+    if errors:
+        return None, errors
+    return NewOpportunity(
+        topic, state.text("account"), state.text("contact"), close, amount, state.text("description")
+    ), {}
+
+
+def create(session: Session, *, team: str, user: str, draft: NewOpportunity, now: datetime) -> Opportunity:
+    flow = processes.active().choose(budget=draft.estimated_revenue)
+    return opp_store.create_opportunity(
+        session,
+        team_id=team,
+        owner_id=user,
+        topic=draft.topic,
+        process_name=flow.name,
+        account_name=draft.account,
+        contact_name=draft.contact,
+        estimated_close_date=draft.estimated_close_date,
+        estimated_revenue=draft.estimated_revenue,
+        description=draft.description,
+        now=now,
+    )
+
+
+# --- stage moves ------------------------------------------------------------------------------------
+
+
+def _closed_message(opp: Opportunity) -> str:
+    return f"This opportunity is closed as {opp.status}. Reopen it to work its stages."
+
+
+def move(session: Session, *, team: str, opp_id: int, user: str, direction: str, now: datetime) -> str:
+    """Empty string when the stage moved; else what to tell the user (e.g. the missing steps)."""
+    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+    if opp is None:
+        return "That opportunity no longer exists."
+    if opp.status != "open":
+        return _closed_message(opp)
+    if direction == "back":
+        result = opp_store.go_back(session, opp, user_id=user, now=now)
+        return "" if result.ok else f"*{result.from_stage}* is the first stage; there is no previous stage."
+    result = opp_store.advance(session, opp, user_id=user, now=now)
+    if result.ok:
+        return ""
+    if result.missing:
+        target = f"*{result.to_stage}*" if result.to_stage else "the end of the process"
+        return (
+            f":no_entry: Can't move to {target} yet. Complete the required steps of *{result.from_stage}* "
+            f"first: {', '.join(result.missing)}."
+        )
+    return f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost."
+
+
+def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> tuple[str, bool]:
+    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+    if opp is None:
+        return "That opportunity no longer exists.", False
+    if opp.status != "open":
+        return _closed_message(opp), False
+    process = processes.active().get(opp.process_name)
+    if not process.is_last(opp.stage):
+        return f"*{opp.stage}* is not the last stage; use *Next stage*.", False
+    missing = opp_store.finish_check(session, opp)
+    if missing:
+        return (
+            f":no_entry: Can't finish yet. Complete the required steps of *{opp.stage}* first: {', '.join(missing)}."
+        ), False
+    add_activity(
+        session,
+        team_id=team,
+        record_type="opportunity",
+        record_id=opp_id,
+        kind="stage",
+        author_id=user,
+        subject=f"{process.name} finished",
+        occurred_at=now,
+    )
+    return f":checkered_flag: *{opp.topic}* has completed its sales process. Close it as won or lost.", True
+
+
+def tick(
+    session: Session,
+    *,
+    team: str,
+    opp_id: int,
+    stage_index: int,
+    number: int,
+    selected: set[str],
+    user: str,
+    now: datetime,
+) -> str:
+    """Apply one checkbox group of the card: its options are `ref|stage index|step index`."""
+    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+    if opp is None:
+        return "That opportunity no longer exists."
+    if opp.status != "open":
+        return _closed_message(opp)
+    process = processes.active().get(opp.process_name)
+    if not 0 <= stage_index < len(process.stages):
+        return "That checklist is out of date; here is the current card."
+    stage = process.stages[stage_index]
+    boxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
+    chunk = boxes[number * views.CHECKBOXES_MAX : (number + 1) * views.CHECKBOXES_MAX]
+    ticked = {value.rsplit("|", 1)[-1] for value in selected}
+    states = opp_store.step_states(session, team_id=team, opportunity_id=opp_id)
+    changes = []
+    for index, step in chunk:
+        done = str(index) in ticked
+        state = states.get((stage.name, step.name))
+        if (state.done if state else False) != done:
+            opp_store.set_step(
+                session, team_id=team, opportunity_id=opp_id, stage=stage.name, step=step.name, user_id=user, done=done
+            )
+            changes.append(("✓ " if done else "✗ ") + step.name)
+    if changes:
+        add_activity(
+            session,
+            team_id=team,
+            record_type="opportunity",
+            record_id=opp_id,
+            kind="step",
+            author_id=user,
+            subject=f"{stage.name}: " + ", ".join(changes),
+            occurred_at=now,
+        )
+        opp.updated_at = now
+        session.add(opp)
+    return ""
+
+
+def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
+    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+    if opp is None:
+        return "That opportunity no longer exists."
+    if opp.status == "open":
+        return "This opportunity is already open."
+    opp_store.reopen(session, opp, user_id=user, now=now)
+    return ""
+
+
+# --- Edit stage -------------------------------------------------------------------------------------
+
+
+def parse_step_value(step: Step, state: ModalState, block_id: str, currency: str) -> str:
+    """The text stored for a value step, or ParseError naming what is wrong."""
+    match step.type:
+        case "date":
+            text = state.date(block_id)
+            if text:
+                try:
+                    date.fromisoformat(text)
+                except ValueError:
+                    raise ParseError("Pick a date.") from None
+            return text
+        case "choice":
+            text = state.selected(block_id)
+            if text and text not in step.options:
+                raise ParseError(f"Choose one of: {', '.join(step.options)}.")
+            return text
+        case "user":
+            return state.user(block_id)
+        case "amount":
+            amount = parse_amount(state.text(block_id))
+            return "" if amount is None else revenue.format_money(amount, currency)
+        case "number":
+            text = state.text(block_id)
+            if text and not _NUMBER.match(text):
+                raise ParseError("Enter a number such as 12 or 1,250.5.")
+            return text
+        case _:
+            text = state.text(block_id)
+            if len(text) > 2000:
+                raise ParseError("Keep it under 2000 characters.")
+            return text
+
+
+def save_stage(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    process = processes.active().get(opp.process_name)
+    stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
+    if opp.status != "open":
+        return Result(errors={_first_input(state): _closed_message(opp)})
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for index, step in enumerate(stage.steps):
+        if step.is_checkbox:
+            continue
+        try:
+            values[step.name] = parse_step_value(step, state, f"step_{index}", opp.currency)
+        except ParseError as error:
+            errors[f"step_{index}"] = error.message
+    if errors:
+        return Result(errors=errors)
+    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
+    current = opp_store.step_states(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
+    changes = []
+    for index, step in enumerate(stage.steps):
+        before = current.get((stage.name, step.name))
+        if step.is_checkbox:
+            done = str(index) in ticked
+            if (before.done if before else False) != done:
+                opp_store.set_step(
+                    session,
+                    team_id=opp.team_id,
+                    opportunity_id=opp.id or 0,
+                    stage=stage.name,
+                    step=step.name,
+                    user_id=user,
+                    done=done,
+                )
+                changes.append(("✓ " if done else "✗ ") + step.name)
+        else:
+            value = values[step.name]
+            if (before.value if before else "") != value:
+                opp_store.set_step(
+                    session,
+                    team_id=opp.team_id,
+                    opportunity_id=opp.id or 0,
+                    stage=stage.name,
+                    step=step.name,
+                    user_id=user,
+                    value=value,
+                )
+                changes.append(f"{step.name}: {value or '–'}")
+                _mirror_field(opp, step.name, value)
+    if changes:
+        add_activity(
+            session,
+            team_id=opp.team_id,
+            record_type="opportunity",
+            record_id=opp.id or 0,
+            kind="step",
+            author_id=user,
+            subject=f"{stage.name} updated",
+            body="\n".join(changes)[:4000],
+            occurred_at=now,
+        )
+        opp.updated_at = now
+        session.add(opp)
+    return Result()
+
+
+def _mirror_field(opp: Opportunity, step_name: str, value: str) -> None:
+    """Steps such as Customer need or Confirm decision date also set the opportunity's own field."""
+    column = FIELD_BY_STEP.get(step_name)
+    if column is None:
+        return
+    if column == "decision_date":
+        opp.decision_date = date.fromisoformat(value) if value else None
+    elif column == "budget_amount":
+        opp.budget_amount = parse_amount(value.removesuffix(opp.currency).strip()) if value else None
+    else:
+        setattr(opp, column, value[:2000])
+
+
+# --- products ---------------------------------------------------------------------------------------------
+
+
+def add_product_modal(data: views.OpportunityData, session: Session) -> dict[str, Any] | str:
+    opp = data.opportunity
+    price_list = catalog.price_list_for(session, team_id=opp.team_id, currency=opp.currency)
+    if price_list is None:
+        return (
+            f"There is no price list in {opp.currency} yet. An admin can load one with "
+            "`salesbot import products FILE.csv` (or `salesbot demo` for the Contoso Coffee catalog)."
+        )
+    total = catalog.count_priced_products(session, team_id=opp.team_id, price_list_id=price_list.id or 0)
+    if total == 0:
+        return f"The {price_list.name} price list has no products yet."
+    items = (
+        catalog.priced_products(
+            session, team_id=opp.team_id, price_list_id=price_list.id or 0, limit=views.STATIC_SELECT_MAX
+        )
+        if total <= views.STATIC_SELECT_MAX
+        else []
+    )
+    view = views.add_product_modal(
+        data.ref, items, price_list=price_list.name, currency=price_list.currency, total=total
+    )
+    view["private_metadata"] = views.metadata(data.ref, price_list=price_list.id)
+    return view
+
+
+def product_options(deps: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Options for the external product select (price lists over 100 products)."""
+    import json
+
+    from store.db import transaction
+
+    meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    team = (body.get("team") or {}).get("id", "")
+    query = (body.get("value") or "").strip()
+    with transaction(deps.new_session) as session:
+        items = catalog.priced_products(
+            session,
+            team_id=team,
+            price_list_id=int(meta.get("price_list") or 0),
+            pattern=catalog.search_pattern(query),
+            limit=100,
+        )
+    return [views.product_option(item) for item in items]
+
+
+def save_product(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    errors: dict[str, str] = {}
+    if opp.status != "open":
+        return Result(errors={"product": _closed_message(opp)})
+    product_id = state.selected("product")
+    item = None
+    if not product_id.isdigit():
+        errors["product"] = "Choose a product."
+    else:
+        item = catalog.priced_product(
+            session, team_id=opp.team_id, price_list_id=int(meta.get("price_list") or 0), product_id=int(product_id)
+        )
+        if item is None:
+            errors["product"] = "That product is no longer on the price list."
+    quantity = None
+    try:
+        quantity = revenue.parse_quantity(state.text("quantity"))
+    except ParseError as error:
+        errors["quantity"] = error.message
+    discount = _amount(state, "discount", errors) or Decimal(0)
+    if item is not None and quantity is not None and "discount" not in errors and discount > quantity * item.price:
+        errors["discount"] = "The discount can't be more than the line's amount."
+    if errors or item is None or quantity is None:
+        return Result(errors=errors)
+    if item.currency != opp.currency:
+        return Result(
+            errors={"product": f"That price list is in {item.currency}; this opportunity is in {opp.currency}."}
+        )
+    opp_store.add_line(
+        session,
+        opp,
+        product=item.product,
+        unit_price=item.price,
+        quantity=quantity,
+        discount=discount,
+        currency=item.currency,
+        user_id=user,
+        now=now,
+    )
+    return Result()
+
+
+# --- closing -------------------------------------------------------------------------------------------------
+
+
+def save_won(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    errors: dict[str, str] = {}
+    if opp.status != "open":
+        return Result(errors={"actual_revenue": _closed_message(opp)})
+    amount = _amount(state, "actual_revenue", errors)
+    if amount is None and "actual_revenue" not in errors:
+        errors["actual_revenue"] = "Enter the actual revenue, such as 2,598.00."
+    close = _date(state.date("close_date"), "close_date", errors)
+    if close is None and "close_date" not in errors:
+        errors["close_date"] = "Pick the close date."
+    if errors or amount is None or close is None:
+        return Result(errors=errors)
+    opp_store.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
+    text = f":trophy: *{opp.topic}* was won by <@{opp.owner_id}> — {revenue.format_money(amount, opp.currency)}."
+    return Result(announcement=text)
+
+
+def save_lost(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    errors: dict[str, str] = {}
+    if opp.status != "open":
+        return Result(errors={"reason": _closed_message(opp)})
+    reason = state.selected("reason")
+    if reason not in views.LOST_REASONS:
+        errors["reason"] = "Choose Canceled or Out-sold."
+    competitor = state.text("competitor")
+    if len(competitor) > 200:
+        errors["competitor"] = "Keep it under 200 characters."
+    description = state.text("description")
+    if len(description) > 2000:
+        errors["description"] = "Keep it under 2000 characters."
+    if reason == "Out-sold" and not competitor:
+        errors["competitor"] = "Name the competitor that won."
+    if errors:
+        return Result(errors=errors)
+    today = date.fromisoformat(meta["today"]) if meta.get("today") else now.date()
+    opp_store.close_lost(
+        session,
+        opp,
+        reason=reason,
+        competitor=competitor,
+        description=description,
+        close_date=today,
+        user_id=user,
+        now=now,
+    )
+    to = f" to {competitor}" if competitor else ""
+    return Result(announcement=f":small_red_triangle_down: *{opp.topic}* was lost ({reason}{to}).")
+
+
+# --- Edit ----------------------------------------------------------------------------------------------------
+
+
+def save_edit(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    errors: dict[str, str] = {}
+    topic = state.text("topic")
+    if not topic:
+        errors["topic"] = "Enter a topic."
+    elif len(topic) > 300:
+        errors["topic"] = "Keep it under 300 characters."
+    amount = _amount(state, "estimated_revenue", errors)
+    close = _date(state.date("estimated_close_date"), "estimated_close_date", errors)
+    mode = state.selected("revenue_mode") or opp.revenue_mode
+    lines = opp_store.lines_of(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
+    removing = {int(v) for v in state.checked("remove_lines") if v.isdigit()}
+    remaining = [line for line in lines if line.id not in removing]
+    if mode == "system" and not remaining:
+        errors["revenue_mode"] = "System-calculated revenue needs products: add one, or choose User-provided."
+    owner = state.user("owner") or opp.owner_id
+    if not owner.isalnum():
+        errors["owner"] = "Choose a person."
+    process_name = state.selected("process")
+    if process_name and process_name.casefold() not in {p.name.casefold() for p in processes.active().all}:
+        errors["process"] = "Choose one of the sales processes."
+    for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
+        if len(state.text(key)) > limit:
+            errors[key] = f"Keep it under {limit} characters."
+    if errors:
+        return Result(errors=errors)
+    result = Result()
+    changes: list[str] = []
+    account, contact = state.text("account"), state.text("contact")
+    if account != opp.account_name:
+        opp.account_id = (
+            match_or_create_account(session, team_id=opp.team_id, name=account, name_key=fold(account)).id
+            if account
+            else None
+        )
+        changes.append(f"Account: {account or '–'}")
+        opp.account_name = account
+    if contact != opp.contact_name:
+        changes.append(f"Contact: {contact or '–'}")
+        opp.contact_name = contact
+    if topic != opp.topic:
+        changes.append(f"Topic: {topic}")
+        opp.topic = topic
+    if close != opp.estimated_close_date:
+        changes.append(f"Estimated close date: {close.isoformat() if close else '–'}")
+        opp.estimated_close_date = close
+    if state.text("description") != opp.description:
+        changes.append("Description updated")
+        opp.description = state.text("description")
+    if mode != opp.revenue_mode:
+        changes.append("Revenue: " + ("system-calculated" if mode == "system" else "user-provided"))
+        opp.revenue_mode = mode
+    if mode == "user" and amount != opp.estimated_revenue:
+        changes.append(f"Estimated revenue: {revenue.format_money(amount, opp.currency)}")
+        opp.estimated_revenue = amount
+    if removing:
+        opp_store.remove_lines(session, opp, line_ids=sorted(removing), user_id=user, now=now)
+    opp_store.recompute_revenue(session, opp, now=now)
+    if process_name and process_name != opp.process_name:
+        opp_store.change_process(session, opp, process_name=process_name, user_id=user, now=now)
+    if owner != opp.owner_id:
+        changes.append(f"Owner: <@{opp.owner_id}> → <@{owner}>")
+        opp.owner_id = owner
+        if owner != user:
+            result.new_owner = owner
+            result.owner_message = f"<@{user}> assigned you the opportunity *{opp.topic}*."
+    opp.updated_at = now
+    opp_store.refresh_derived(opp)
+    session.add(opp)
+    if changes:
+        add_activity(
+            session,
+            team_id=opp.team_id,
+            record_type="opportunity",
+            record_id=opp.id or 0,
+            kind="edit",
+            author_id=user,
+            subject="Opportunity edited",
+            body="\n".join(changes)[:4000],
+            occurred_at=now,
+        )
+    return result
+
+
+# --- literature and files ---------------------------------------------------------------------------------------
+
+
+def literature_modal(data: views.OpportunityData, session: Session) -> dict[str, Any] | str:
+    opp = data.opportunity
+    product_ids = {line.product_id for line in data.lines}
+    items = catalog.suggest_literature(session, team_id=opp.team_id, product_ids=product_ids)
+    if not items:
+        return (
+            "The sales literature library is empty. Admins and managers add documents and links with "
+            "`/salesbot catalog literature`."
+        )
+    covered = {item.id or 0 for item in items if product_ids & set(item.product_ids or [])}
+    return views.literature_modal(data.ref, items, covered)
+
+
+def save_literature(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    chosen = [
+        int(v) for key in state.values if key.startswith("literature_") for v in state.checked(key) if v.isdigit()
+    ]
+    if not chosen:
+        return Result(errors={_first_input(state) or "literature_0": "Pick at least one item to send."})
+    items = catalog.get_literature(session, team_id=opp.team_id, ids=chosen)
+    if not items:
+        return Result(errors={"literature_0": "Those items are no longer in the library."})
+    lines = []
+    for item in items:
+        link = item.url or (f"https://slack.com/files/{item.slack_file_id}" if item.slack_file_id else "")
+        lines.append(f"• <{link}|{item.title}>" if link else f"• {item.title}")
+    titles = ", ".join(item.title for item in items)
+    add_activity(
+        session,
+        team_id=opp.team_id,
+        record_type="opportunity",
+        record_id=opp.id or 0,
+        kind="literature",
+        author_id=user,
+        subject=f"Sent literature: {titles}"[:300],
+        body="\n".join(lines)[:4000],
+        data={"literature_ids": [item.id for item in items]},
+        occurred_at=now,
+    )
+    text = f"Sales literature for *{opp.topic}* — forward these to the customer:\n" + "\n".join(lines)
+    return Result(dms=[(user, f"Sales literature for {opp.topic}", [section(text)])])
+
+
+def save_attachment(
+    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+) -> Result:
+    url, title, step = state.text("url"), state.text("title"), state.selected("step")
+    files = state.files("file")
+    errors: dict[str, str] = {}
+    if url and not re.match(r"^https?://\S+$", url):
+        errors["url"] = "Enter a link starting with https://"
+    if not url and not files:
+        errors["url"] = "Give a link or upload a file."
+    if errors:
+        return Result(errors=errors)
+    if files:
+        for file in files[:1]:
+            name = title or file.get("title") or file.get("name") or "File"
+            link = file.get("permalink") or file.get("url_private") or ""
+            opp_store.attach(
+                session, opp, title=name, url=link, slack_file_id=file.get("id"), step=step, user_id=user, now=now
+            )
+    else:
+        opp_store.attach(
+            session, opp, title=title or url, url=url, slack_file_id=None, step=step, user_id=user, now=now
+        )
+    return Result()
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _amount(state: ModalState, block_id: str, errors: dict[str, str]) -> Decimal | None:
+    try:
+        return parse_amount(state.text(block_id))
+    except ParseError as error:
+        errors[block_id] = error.message
+        return None
+
+
+def _date(text: str, block_id: str, errors: dict[str, str]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[block_id] = "Pick a date."
+        return None
+
+
+def _first_input(state: ModalState) -> str:
+    return next(iter(state.values), "")
