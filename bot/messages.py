@@ -21,3 +21,19 @@ HELP = """*salesbot* — your sales desk in Slack
 • `/salesbot help` — this help · `/salesbot settings` — your reminder preferences
 • `/salesbot admin` — roles, teams, processes and price lists (admins)
 Shortcuts: *New lead* (global), *Create lead from message* and *Log message to…* (on any message)."""
+
+# Assistant: reminders, sequences, work queue, settings
+SEQUENCES_NONE = "No sequences yet. A manager can create one with `/sequence new`."
+SEQUENCE_MANAGERS_ONLY = "Only managers and admins can define sequences."
+SEQUENCE_NAME_TAKEN = "A sequence with this name already exists."
+SEQUENCE_SAVED = ":white_check_mark: Sequence *{name}* saved ({steps} steps). Edits apply to new enrollments only."
+SEQUENCE_ALREADY = (
+    "This record already follows the sequence *{name}*; it ends when the record is qualified, disqualified or closed."
+)
+SEQUENCE_STARTED = ":arrow_forward: *{record}* now follows *{sequence}*. First step: {step}, due {due}."
+SEQUENCE_CLOSED_RECORD = "Sequences run on open leads and opportunities only."
+TASK_GONE = "That task is already done or no longer exists."
+APPOINTMENT_GONE = "That appointment was cancelled or no longer exists."
+REMINDER_SNOOZED = ":zzz: I'll remind you again at {time}."
+OUTCOME_SAVED = ":white_check_mark: Outcome saved on *{subject}*."
+SETTINGS_SAVED = ":white_check_mark: Your settings are saved."

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.surface import Surface
 from handlers import errors, fallbacks, general, home, leads, messages, middleware, opportunities, record_actions
+from handlers import sequences as sequence_listeners
+from handlers import work_queue as work_queue_listeners
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -16,5 +18,7 @@ def register(surface: Surface, deps: Deps) -> None:
     home.register(surface, deps)
     general.register(surface, deps)
     opportunities.register(surface, deps)
+    sequence_listeners.register(surface, deps)
+    work_queue_listeners.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

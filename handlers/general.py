@@ -18,7 +18,6 @@ PLANNED_COMMANDS = (
         "Funnel, forecast and pipeline chart",
         "[mine|team|all] [this-quarter|next-quarter|this-year]",
     ),
-    ("/sequence", "Sales sequences", "[new]"),
 )
 
 

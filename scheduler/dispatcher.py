@@ -1,7 +1,17 @@
 """Claim due outbox rows, send them to Slack, record the outcome.
 
-Rate limits reschedule the row at now + Retry-After (no inline sleeping: other rows keep flowing);
-server and connection errors back off exponentially up to MAX_ATTEMPTS, then the row fails visibly.
+The outbox table is the source of truth; this module keeps only caches (DM channel ids, rate-limit
+cool-downs) in memory. Per row:
+- a renderer builds the message from the database *at send time* (None: the row became pointless —
+  the appointment was cancelled, the task done — and it is recorded as cancelled);
+- 429 reschedules the row at now + Retry-After (no inline sleeping: other rows keep flowing) and cools
+  its channel down; when several channels are limited in one batch the whole workspace is, and the
+  rest of the batch is put back for Retry-After;
+- 5xx and connection errors back off exponentially up to MAX_ATTEMPTS, then the row fails visibly:
+  `failed` with the error, a log line, and one DM to the owner;
+- channel_not_found / user_not_found / not_in_channel… fail at once, the same way.
+Outcomes are written only while this worker still holds the claim, so a row whose lease expired and
+was claimed by another worker is never recorded twice.
 """
 
 from __future__ import annotations
@@ -9,81 +19,335 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from store.claims import claim_due, finish, retry_later
+from scheduler.renderers import RENDERERS, RenderContext
+from store.claims import claim_due, settle
 from store.db import transaction
 from store.models import Outbox
+from store.outbox import enqueue
 
 log = logging.getLogger("salesbot.dispatcher")
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
-FATAL_ERRORS = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive"}
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+MAX_BACKOFF = timedelta(hours=1)
+FATAL_ERRORS = {
+    "channel_not_found",
+    "user_not_found",
+    "not_in_channel",
+    "is_archived",
+    "account_inactive",
+    "user_disabled",
+    "cannot_dm_bot",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+}
+WORKSPACE_LIMITED_AFTER = 3  # channels rate-limited in one batch before the whole workspace is treated as limited
+CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second per channel
+BATCH = 100
+SEND_THREADS = 8
+PLAN_EVERY = timedelta(seconds=60)
+TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
+FAILED_NOTICE = "delivery_failed"
 
-Renderer = Callable[[Outbox], dict[str, Any]]
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def render_dm(row: Outbox) -> dict[str, Any]:
-    """Rows of kind `dm` carry their message (text, blocks) in the payload."""
-    return {"text": row.payload.get("text", ""), "blocks": row.payload.get("blocks")}
+WORKER = _worker_name()
 
 
-RENDERERS: dict[str, Renderer] = {"dm": render_dm}
+@dataclass
+class Stats:
+    """Where a dispatcher's time goes; `overhead` excludes the time spent waiting for Slack."""
+
+    sent: int = 0
+    cancelled: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0
+    slack_seconds: float = 0.0
+    busy_seconds: float = 0.0
+    lateness: list[float] = field(default_factory=list)
+
+    @property
+    def overhead_ms_per_row(self) -> float:
+        rows = self.sent + self.cancelled + self.failed + self.retried
+        return (self.busy_seconds - self.slack_seconds) * 1000 / rows if rows else 0.0
+
+
+class _Outcome:
+    SENT, CANCELLED, RETRY, FAILED, DEFERRED = "sent", "cancelled", "retried", "failed", "deferred"
+
+
+class Dispatcher:
+    """One per process; APScheduler calls `tick` every SCHEDULER_TICK_SECONDS (max one at a time)."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        client: WebClient,
+        *,
+        worker: str | None = None,
+        batch: int = BATCH,
+        threads: int = SEND_THREADS,
+        plan: bool = True,
+        record_lateness: bool = False,
+    ) -> None:
+        self.deps, self.client = deps, client
+        self.worker = worker or WORKER
+        self.batch, self.threads, self.plan = batch, threads, plan
+        self.record_lateness = record_lateness
+        self.stats = Stats()
+        self._dm_channels: dict[str, str] = {}
+        self._channel_free_at: dict[str, datetime] = {}
+        self._workspace_free_at: datetime | None = None
+        self._planned_at: datetime | None = None
+        self._fixed_now: datetime | None = None
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch") if threads > 1 else None
+
+    def _clock(self) -> datetime:
+        return self._fixed_now or self.deps.clock()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    # --- the tick ------------------------------------------------------------------------------
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Plan (nudges, digests: at most once a minute), then send what is due. Returns rows handled."""
+        self._fixed_now = now  # a test's controlled clock holds for the whole tick
+        try:
+            return self._tick(self._clock())
+        finally:
+            self._fixed_now = None
+
+    def _tick(self, now: datetime) -> int:
+        if self.plan and (self._planned_at is None or now - self._planned_at >= PLAN_EVERY):
+            from scheduler.planner import plan_all
+
+            try:
+                plan_all(self.deps, now)
+            except Exception:  # planning must never stop deliveries
+                log.exception("planning nudges and digests failed")
+            self._planned_at = now
+        handled, started = 0, time.monotonic()
+        while time.monotonic() - started < TICK_BUDGET:
+            count = self.dispatch_once(now)
+            handled += count
+            if count < self.batch:
+                break
+            now = self._clock()
+        return handled
+
+    def dispatch_once(self, now: datetime | None = None) -> int:
+        """Claim one batch of due rows and deliver them; returns how many were claimed."""
+        now = now or self._clock()
+        if self._workspace_free_at is not None and now < self._workspace_free_at:
+            return 0
+        began = time.perf_counter()
+        with transaction(self.deps.new_session) as session:
+            rows = claim_due(session, now=now, worker=self.worker, lease=LEASE, limit=self.batch)
+        self._add_busy(time.perf_counter() - began)
+        if not rows:
+            return 0
+        limited: set[str] = set()
+        if self._pool is None:
+            for row in rows:
+                self._deliver(row, limited)
+        else:
+            list(self._pool.map(lambda row: self._deliver(row, limited), rows))
+        return len(rows)
+
+    # --- one row -------------------------------------------------------------------------------
+
+    def _deliver(self, row: Outbox, limited: set[str]) -> None:
+        began = time.perf_counter()
+        slack_before = self._thread_slack_seconds()
+        try:
+            outcome = self._attempt(row, limited)
+        except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
+            log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
+            outcome = self._retry(row, f"internal error: {error}"[:500])
+        spent = time.perf_counter() - began
+        with self._lock:
+            self.stats.busy_seconds += spent
+            self.stats.slack_seconds += self._thread_slack_seconds() - slack_before
+            setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+
+    def _attempt(self, row: Outbox, limited: set[str]) -> str:
+        now = self._clock()
+        with self._lock:
+            workspace_free = self._workspace_free_at
+            channel_free = self._channel_free_at.get(row.recipient)
+        if workspace_free and now < workspace_free:
+            return self._defer(row, workspace_free)
+        if channel_free and now < channel_free:
+            return self._defer(row, channel_free)
+        renderer = RENDERERS.get(row.kind)
+        if renderer is None:
+            return self._fail(row, f"no renderer for kind {row.kind}")
+        with transaction(self.deps.new_session) as session:
+            message = renderer(RenderContext(self.deps, self.client, session, now), row)
+        if message is None:
+            return self._settle(row, _Outcome.CANCELLED, status="cancelled", last_error="nothing to send any more")
+        try:
+            channel = message.pop("channel", None) or self._dm_channel(row.recipient)
+            with self._lock:
+                self._channel_free_at[row.recipient] = now + CHANNEL_INTERVAL
+            response = self._timed(self.client.chat_postMessage, channel=channel, **message)
+        except SlackApiError as error:
+            return self._slack_error(row, error, limited)
+        except OSError as error:  # connection refused, reset, timeout
+            return self._retry(row, f"connection error: {error}")
+        sent_at = self._clock()
+        if self.record_lateness:
+            with self._lock:
+                self.stats.lateness.append((sent_at - row.due_at).total_seconds())
+        return self._settle(
+            row, _Outcome.SENT, status="sent", sent_at=sent_at, sent_ts=response.get("ts"), last_error=""
+        )
+
+    def _slack_error(self, row: Outbox, error: SlackApiError, limited: set[str]) -> str:
+        response = error.response
+        code = str(response.get("error", "")) if response is not None else ""
+        if response is not None and response.status_code == 429:
+            wait = timedelta(seconds=_retry_after(response.headers))
+            until = self._clock() + wait
+            with self._lock:
+                self._channel_free_at[row.recipient] = until
+                limited.add(row.recipient)
+                if len(limited) >= WORKSPACE_LIMITED_AFTER:
+                    self._workspace_free_at = max(self._workspace_free_at or until, until)
+            return self._defer(row, until, error="ratelimited")
+        if code in FATAL_ERRORS:
+            return self._fail(row, code)
+        if response is not None and response.status_code < 500 and code not in ("internal_error", "fatal_error"):
+            return self._fail(row, code or str(error))  # a request Slack refuses will be refused again
+        return self._retry(row, code or f"HTTP {response.status_code if response is not None else '?'}")
+
+    def _dm_channel(self, recipient: str) -> str:
+        if recipient.startswith(("C", "G", "D")):
+            return recipient
+        with self._lock:
+            cached = self._dm_channels.get(recipient)
+        if cached:
+            return cached
+        channel = self._timed(self.client.conversations_open, users=recipient)["channel"]["id"]
+        with self._lock:
+            self._dm_channels[recipient] = channel
+        return channel
+
+    # --- outcomes ------------------------------------------------------------------------------
+
+    def _settle(self, row: Outbox, outcome: str, **values: Any) -> str:
+        with transaction(self.deps.new_session) as session:
+            if not settle(session, row.id or 0, worker=self.worker, claimed_by=None, **values):
+                log.info("outbox row %s was claimed by another worker after our lease expired", row.id)
+        return outcome
+
+    def _defer(self, row: Outbox, until: datetime, *, error: str = "") -> str:
+        """Put the row back for later without counting an attempt (rate limits are not failures)."""
+        return self._settle(
+            row,
+            _Outcome.DEFERRED,
+            status="pending",
+            due_at=until,
+            attempts=max(row.attempts - 1, 0),
+            last_error=error or row.last_error,
+        )
+
+    def _retry(self, row: Outbox, error: str) -> str:
+        if row.attempts >= MAX_ATTEMPTS:
+            return self._fail(row, error)
+        backoff = min(timedelta(seconds=5 * 2**row.attempts), MAX_BACKOFF)
+        return self._settle(
+            row, _Outcome.RETRY, status="pending", due_at=self._clock() + backoff, last_error=error[:500]
+        )
+
+    def _fail(self, row: Outbox, error: str) -> str:
+        log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, error)
+        outcome = self._settle(row, _Outcome.FAILED, status="failed", last_error=error[:500])
+        if row.kind != FAILED_NOTICE:
+            self._tell_owner(row, error)
+        return outcome
+
+    def _tell_owner(self, row: Outbox, error: str) -> None:
+        """One DM to whoever the message was for (the record owner when there is one), once per row."""
+        from store.records import get_record
+
+        with transaction(self.deps.new_session) as session:
+            owner = row.recipient
+            if row.record_type and row.record_id:
+                record = get_record(session, team_id=row.team_id, record_type=row.record_type, record_id=row.record_id)
+                owner = record.owner_id if record is not None else owner
+            if owner.startswith(("C", "G", "D")):
+                return
+            enqueue(
+                session,
+                team_id=row.team_id,
+                kind=FAILED_NOTICE,
+                recipient=owner,
+                due_at=self._clock(),
+                dedupe_key=f"failed:{row.id}",
+                record_type=row.record_type,
+                record_id=row.record_id,
+                payload={"row_id": row.id, "kind": row.kind, "recipient": row.recipient, "error": error[:300]},
+            )
+
+    # --- Slack timing --------------------------------------------------------------------------
+
+    _slack_time = threading.local()
+
+    def _thread_slack_seconds(self) -> float:
+        return float(getattr(self._slack_time, "seconds", 0.0))
+
+    def _timed(self, call: Callable[..., Any], **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return call(**kwargs)
+        finally:
+            self._slack_time.seconds = self._thread_slack_seconds() + time.perf_counter() - began
+
+    def _add_busy(self, seconds: float) -> None:
+        with self._lock:
+            self.stats.busy_seconds += seconds
+
+
+def _retry_after(headers: Any) -> int:
+    try:
+        return max(int(headers.get("Retry-After", "1") or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def tick(deps: Deps, client: WebClient, now: datetime | None = None, *, plan: bool = True) -> int:
+    """The scheduler's entry point, callable directly by tests with a controlled `now`."""
+    dispatcher = Dispatcher(deps, client, threads=1, plan=plan)
+    try:
+        return dispatcher.tick(now)
+    finally:
+        dispatcher.close()
 
 
 def dispatch_due(deps: Deps, client: WebClient, *, limit: int = 50) -> int:
-    """One tick: returns how many rows were handled."""
-    with transaction(deps.new_session) as session:
-        rows = claim_due(session, now=deps.clock(), worker=WORKER, lease=LEASE, limit=limit)
-    for row in rows:
-        _deliver(deps, client, row)
-    return len(rows)
-
-
-def _deliver(deps: Deps, client: WebClient, row: Outbox) -> None:
-    renderer = RENDERERS.get(row.kind)
+    """Send one batch of due rows (no planning); returns how many rows were handled."""
+    dispatcher = Dispatcher(deps, client, batch=limit, threads=1, plan=False)
     try:
-        if renderer is None:
-            raise LookupError(f"no renderer for kind {row.kind}")
-        response = client.chat_postMessage(channel=_dm_channel(client, row.recipient), **renderer(row))
-    except SlackApiError as error:
-        _record_failure(deps, row, error)
-        return
-    except (LookupError, OSError) as error:
-        _record(deps, row, "failed" if isinstance(error, LookupError) else "retry", str(error))
-        return
-    with transaction(deps.new_session) as session:
-        finish(session, row, status="sent", now=deps.clock(), ts=response.get("ts"))
-
-
-def _dm_channel(client: WebClient, recipient: str) -> str:
-    if recipient.startswith(("C", "G", "D")):
-        return recipient
-    return client.conversations_open(users=recipient)["channel"]["id"]
-
-
-def _record_failure(deps: Deps, row: Outbox, error: SlackApiError) -> None:
-    code = error.response.get("error", "") if error.response is not None else ""
-    if error.response is not None and error.response.status_code == 429:
-        wait = int(error.response.headers.get("Retry-After", "1") or 1)
-        with transaction(deps.new_session) as session:
-            retry_later(session, row, at=deps.clock() + timedelta(seconds=wait), error="ratelimited")
-        return
-    _record(deps, row, "failed" if code in FATAL_ERRORS else "retry", code or str(error))
-
-
-def _record(deps: Deps, row: Outbox, outcome: str, error: str) -> None:
-    with transaction(deps.new_session) as session:
-        if outcome == "retry" and row.attempts < MAX_ATTEMPTS:
-            backoff = timedelta(seconds=min(2**row.attempts * 5, 3600))
-            retry_later(session, row, at=deps.clock() + backoff, error=error)
-            return
-        finish(session, row, status="failed", now=deps.clock(), error=error)
-    log.warning("outbox row %s failed for good: %s", row.id, error)
+        return dispatcher.dispatch_once()
+    finally:
+        dispatcher.close()

@@ -44,3 +44,14 @@ def finish(
 def retry_later(session: Session, row: Outbox, *, at: datetime, error: str) -> None:
     row.status, row.due_at, row.last_error, row.claimed_by = "pending", at, error[:500], None
     session.add(row)
+
+
+def settle(session: Session, row_id: int, *, worker: str, **values: object) -> bool:
+    """Record a claimed row's outcome, only while this worker still holds the claim (a row whose lease
+    expired and was claimed again belongs to the new worker). Returns whether the row was updated."""
+    guarded = (
+        sa.update(Outbox)
+        .where(col(Outbox.id) == row_id, col(Outbox.status) == "claimed", col(Outbox.claimed_by) == worker)
+        .values(**values)
+    )
+    return bool(session.execute(guarded).rowcount)  # type: ignore[attr-defined]

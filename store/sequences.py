@@ -6,28 +6,47 @@ Every function takes the workspace (`team_id`) and filters on it. The caller own
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from store.models import Enrollment, Outbox, Task
+from bot.domain.assistant import SNOOZE_TASK, STEP_KINDS, describe_step, next_step
+from store.models import Enrollment, Outbox, Sequence, Task, utcnow
+from store.outbox import enqueue
+
+TASK_DUE = "task_due"
 
 
-def task_dedupe_key(task_id: int) -> str:
-    """The outbox key of a task's announcement (DM to the owner when the task is due)."""
-    return f"task:{task_id}"
+def task_dedupe_key(task_id: int, due_at: datetime | None = None) -> str:
+    """The outbox key of a task's announcement; a snoozed task is announced again under a new key."""
+    prefix = f"task:{task_id}:"
+    return prefix if due_at is None else f"{prefix}{int(due_at.timestamp())}"
+
+
+def announce_task(session: Session, task: Task) -> None:
+    """Write (in the caller's transaction) the DM announcing the task to its owner when it is due."""
+    assert task.id is not None
+    enqueue(
+        session,
+        team_id=task.team_id,
+        kind=TASK_DUE,
+        recipient=task.owner_id,
+        due_at=task.due_at,
+        dedupe_key=task_dedupe_key(task.id, task.due_at),
+        payload={"task_id": task.id},
+        record_type=task.record_type,
+        record_id=task.record_id,
+    )
 
 
 def cancel_task_deliveries(session: Session, *, team_id: str, task_ids: list[int]) -> int:
-    """Cancel pending outbox rows announcing or nudging about these tasks."""
+    """Cancel pending outbox rows announcing these tasks."""
     if not task_ids:
         return 0
-    keys = [task_dedupe_key(task_id) for task_id in task_ids]
+    prefixes = [col(Outbox.dedupe_key).startswith(task_dedupe_key(task_id), autoescape=True) for task_id in task_ids]
     rows = session.exec(
-        select(Outbox).where(
-            Outbox.team_id == team_id,
-            col(Outbox.dedupe_key).in_(keys),
-            Outbox.status == "pending",
-        )
+        select(Outbox).where(Outbox.team_id == team_id, Outbox.status == "pending", sa.or_(*prefixes))
     ).all()
     for row in rows:
         row.status = "cancelled"
@@ -61,3 +80,143 @@ def end_enrollments(session: Session, *, team_id: str, record_type: str, record_
         session.add(enrollment)
     session.flush()
     return len(enrollments)
+
+
+# --- Sequences --------------------------------------------------------------------------------
+
+
+def list_sequences(session: Session, *, team_id: str, include_inactive: bool = False) -> list[Sequence]:
+    query = select(Sequence).where(Sequence.team_id == team_id)
+    if not include_inactive:
+        query = query.where(Sequence.active == True)  # noqa: E712
+    return list(session.exec(query.order_by(sa.func.lower(Sequence.name))))
+
+
+def get_sequence(session: Session, *, team_id: str, sequence_id: int) -> Sequence | None:
+    return session.exec(select(Sequence).where(Sequence.team_id == team_id, Sequence.id == sequence_id)).first()
+
+
+def sequence_named(session: Session, *, team_id: str, name: str) -> Sequence | None:
+    query = select(Sequence).where(Sequence.team_id == team_id, sa.func.lower(Sequence.name) == name.strip().lower())
+    return session.exec(query).first()
+
+
+def save_sequence(
+    session: Session,
+    *,
+    team_id: str,
+    name: str,
+    description: str,
+    steps: list[dict[str, Any]],
+    user_id: str,
+    sequence_id: int | None = None,
+) -> Sequence:
+    """Create or edit a sequence. Enrollments keep their own copy of the steps, so an edit affects new ones only."""
+    sequence = get_sequence(session, team_id=team_id, sequence_id=sequence_id) if sequence_id else None
+    if sequence is None:
+        sequence = Sequence(team_id=team_id, name=name, created_by=user_id)
+    sequence.name, sequence.description, sequence.steps = name.strip(), description.strip(), steps
+    sequence.updated_at = utcnow()
+    session.add(sequence)
+    session.flush()
+    return sequence
+
+
+# --- Enrollments and their tasks --------------------------------------------------------------
+
+
+def active_enrollment(session: Session, *, team_id: str, record_type: str, record_id: int) -> Enrollment | None:
+    query = select(Enrollment).where(
+        Enrollment.team_id == team_id,
+        Enrollment.record_type == record_type,
+        Enrollment.record_id == record_id,
+        Enrollment.status == "active",
+    )
+    return session.exec(query).first()
+
+
+def start_enrollment(
+    session: Session,
+    *,
+    team_id: str,
+    sequence: Sequence,
+    record_type: str,
+    record_id: int,
+    owner_id: str,
+    now: datetime,
+) -> tuple[Enrollment, Task | None]:
+    """Enroll a record (its owner works the steps): the first step becomes a task, announced when due."""
+    enrollment = Enrollment(
+        team_id=team_id,
+        sequence_id=sequence.id or 0,
+        sequence_name=sequence.name,
+        record_type=record_type,
+        record_id=record_id,
+        owner_id=owner_id,
+        steps=[dict(step) for step in sequence.steps],
+        started_at=now,
+    )
+    session.add(enrollment)
+    session.flush()
+    return enrollment, _schedule_from(session, enrollment, 0, now)
+
+
+def _schedule_from(session: Session, enrollment: Enrollment, start: int, now: datetime) -> Task | None:
+    step = next_step(enrollment.steps, start, now)
+    if step is None:
+        enrollment.status, enrollment.ended_at, enrollment.position = "completed", now, len(enrollment.steps)
+        session.add(enrollment)
+        session.flush()
+        return None
+    definition = enrollment.steps[step.position]
+    enrollment.position = step.position
+    task = Task(
+        team_id=enrollment.team_id,
+        owner_id=enrollment.owner_id,
+        record_type=enrollment.record_type,
+        record_id=enrollment.record_id,
+        enrollment_id=enrollment.id,
+        position=step.position,
+        kind=str(definition.get("kind")) if definition.get("kind") in STEP_KINDS else "task",
+        title=describe_step(definition)[:300],
+        description=enrollment.sequence_name[:2000],
+        due_at=step.due_at,
+        created_at=now,
+    )
+    session.add_all([enrollment, task])
+    session.flush()
+    announce_task(session, task)
+    return task
+
+
+def complete_task(session: Session, task: Task, *, outcome: str, now: datetime) -> Task | None:
+    """Done or Skip: close the task and, for a sequence step, schedule the next one (returned)."""
+    if task.status != "open":
+        return None
+    task.status, task.completed_at = outcome, now
+    session.add(task)
+    cancel_task_deliveries(session, team_id=task.team_id, task_ids=[task.id or 0])
+    if task.enrollment_id is None:
+        session.flush()
+        return None
+    enrollment = session.exec(
+        select(Enrollment).where(Enrollment.team_id == task.team_id, Enrollment.id == task.enrollment_id)
+    ).first()
+    if enrollment is None or enrollment.status != "active":
+        session.flush()
+        return None
+    return _schedule_from(session, enrollment, (task.position or 0) + 1, now)
+
+
+def snooze_task(session: Session, task: Task, *, now: datetime) -> None:
+    """Postpone by one day (from now when already overdue) and announce it again then."""
+    cancel_task_deliveries(session, team_id=task.team_id, task_ids=[task.id or 0])
+    task.due_at = max(task.due_at, now) + SNOOZE_TASK
+    session.add(task)
+    session.flush()
+    announce_task(session, task)
+
+
+def enrollment_tasks(session: Session, *, team_id: str, enrollment_id: int) -> list[Task]:
+    query = select(Task).where(Task.team_id == team_id, Task.enrollment_id == enrollment_id).order_by(col(Task.id))
+    return list(session.exec(query))

@@ -75,8 +75,14 @@ def test_fatal_slack_errors_fail_at_once_and_visibly(bot: RunningBot) -> None:
     bot.slack.fail_next("chat.postMessage", error="channel_not_found")
     with time_machine.travel(T0, tick=False):
         dispatch_due(bot.deps, _client(bot))
-    [row] = _rows(bot)
-    assert row.status == "failed" and row.last_error == "channel_not_found"
+        row, notice = _rows(bot)
+        assert row.status == "failed" and row.last_error == "channel_not_found" and row.attempts == 1
+        # the owner is told once, in DM; the notice itself is an outbox row like any other
+        assert notice.kind == "delivery_failed" and notice.recipient == "U1" and notice.status == "pending"
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+        assert dispatch_due(bot.deps, _client(bot)) == 0
+    told = bot.slack.calls_to("chat.postMessage")[-1]
+    assert "channel_not_found" in told.args["text"] and len(_rows(bot)) == 2
 
 
 def test_server_errors_back_off_then_fail(bot: RunningBot) -> None:

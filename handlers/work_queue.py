@@ -1,0 +1,428 @@
+"""The work queue (App Home section) and the buttons of tasks, reminders and appointments;
+`/salesbot settings` (reminder minutes, daily summary, empty digests)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
+from bot.domain.assistant import parse_reminder_minutes as parse_minutes
+from bot.domain.permissions import may_change
+from bot.ids import (
+    APPOINTMENT_DONE,
+    APPOINTMENT_SKIP,
+    APPOINTMENT_SNOOZE,
+    ASSISTANT_OPEN,
+    REMINDER_LOG_OUTCOME,
+    REMINDER_SNOOZE,
+    TASK_DONE,
+    TASK_SKIP,
+    TASK_SNOOZE,
+    VIEW_LOG_OUTCOME,
+    VIEW_SETTINGS,
+)
+from bot.messages import (
+    APPOINTMENT_GONE,
+    NOT_ALLOWED,
+    OUTCOME_SAVED,
+    REMINDER_SNOOZED,
+    SETTINGS_SAVED,
+    TASK_GONE,
+)
+from bot.surface import Surface
+from bot.views.assistant import QueueLine, log_outcome_modal, settings_modal, work_queue_section
+from bot.views.blocks import Block, context, modal, section
+from handlers.cards import render_card
+from handlers.context import team_id, user_id, viewer
+from handlers.home import publish_home
+from handlers.records import action_ref, load_record
+from handlers.replies import reply_ephemeral
+from scheduler.renderers import label_of
+from store import sequences as sequence_store
+from store.access import Viewer
+from store.activities import add_activity
+from store.db import transaction
+from store.models import Appointment, Task
+from store.outbox import enqueue
+from store.records import change_facts, get_record
+from store.tasks import get_appointment, get_task, work_queue
+from store.users import ensure_user, get_user
+
+log = logging.getLogger("salesbot.work_queue")
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    app = surface.app
+    surface.uses("chat:write", "im:write", "users:read")
+
+    @surface.home_section(20)
+    def work_queue_home(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
+        return queue_blocks(deps, client, team, user)
+
+    # --- tasks -------------------------------------------------------------------------------
+    @app.action(TASK_DONE)
+    def task_done(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_task_action, surface, deps, client, body, "done")
+
+    @app.action(TASK_SKIP)
+    def task_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_task_action, surface, deps, client, body, "skipped")
+
+    @app.action(TASK_SNOOZE)
+    def task_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_task_action, surface, deps, client, body, "snooze")
+
+    # --- appointments in the queue -----------------------------------------------------------
+    @app.action(APPOINTMENT_DONE)
+    def appointment_done(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_appointment_action, surface, deps, client, body, "done")
+
+    @app.action(APPOINTMENT_SKIP)
+    def appointment_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_appointment_action, surface, deps, client, body, "skip")
+
+    @app.action(APPOINTMENT_SNOOZE)
+    def appointment_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_appointment_action, surface, deps, client, body, "snooze")
+
+    # --- reminder buttons --------------------------------------------------------------------
+    @app.action(ASSISTANT_OPEN)
+    def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_open_record, deps, client, body)
+
+    @app.action(REMINDER_SNOOZE)
+    def reminder_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_snooze_reminder, deps, client, body)
+
+    @app.action(REMINDER_LOG_OUTCOME)
+    def reminder_log_outcome(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_open_outcome, deps, client, body)
+
+    @app.view(VIEW_LOG_OUTCOME)
+    def outcome_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        outcome = _text(view, "outcome").strip()
+        if not outcome:
+            ack(response_action="errors", errors={"outcome": "Write what came out of the appointment."})
+            return
+        who = viewer(deps, body)
+        with transaction(deps.new_session) as session:
+            appointment = get_appointment(
+                session, team_id=who.team_id, appointment_id=int(view.get("private_metadata") or 0)
+            )
+            if appointment is None or appointment.status == "cancelled":
+                ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
+                return
+            if not _may_work_appointment(session, who, appointment):
+                ack(response_action="errors", errors={"outcome": NOT_ALLOWED.format(action="log this outcome")})
+                return
+            appointment.outcome, appointment.status = outcome[:2000], "done"
+            session.add(appointment)
+            add_activity(
+                session,
+                team_id=who.team_id,
+                record_type=appointment.record_type,
+                record_id=appointment.record_id,
+                kind="appointment",
+                author_id=who.user_id,
+                subject=f"Outcome: {appointment.subject}"[:300],
+                body=outcome[:4000],
+                data={"appointment_id": appointment.id},
+            )
+            subject = appointment.subject
+        ack(
+            response_action="update",
+            view=modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id="outcome_saved"),
+        )
+        deps.background.submit(publish_home, surface, deps, client, who.team_id, who.user_id)
+
+    # --- /salesbot settings ------------------------------------------------------------------
+    def settings_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_open_settings, deps, client, body)
+
+    surface.salesbot_subcommands["settings"] = settings_command
+
+    @app.view(VIEW_SETTINGS)
+    def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            minutes = parse_minutes(_text(view, "reminder_minutes"))
+        except StepError as error:
+            ack(response_action="errors", errors={"reminder_minutes": error.message})
+            return
+        with transaction(deps.new_session) as session:
+            user = ensure_user(session, team_id=team_id(body), user_id=user_id(body))
+            user.reminder_minutes = minutes
+            user.daily_summary = _checked(view, "daily_summary")
+            if "digest_when_empty" in view.get("state", {}).get("values", {}):
+                user.digest_when_empty = _checked(view, "digest_when_empty")
+            session.add(user)
+        ack(response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id="settings_saved"))
+
+
+# --- the work queue ----------------------------------------------------------------------------
+
+
+def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
+    """The user's Slack time zone: stored by the profile middleware, else asked of users.info (not stored
+    here: the middleware is refreshing the same row in the background)."""
+    with transaction(deps.new_session) as session:
+        known = get_user(session, team_id=team, user_id=user)
+    if known is not None and known.profile_fetched_at is not None:
+        return known.tz
+    try:
+        return str(client.users_info(user=user)["user"].get("tz") or "UTC")
+    except (SlackApiError, OSError, KeyError):
+        return known.tz if known is not None else "UTC"
+
+
+def queue_blocks(deps: Deps, client: WebClient, team: str, user: str) -> list[Block]:
+    tz = user_tz(deps, client, team, user)
+    now = deps.clock()
+    start, end = day_bounds(local_date(now, tz), tz)
+    with transaction(deps.new_session) as session:
+        items = work_queue(session, team_id=team, user_id=user, now=now, day_end=end)
+        lines = []
+        for item in items:
+            source: Task | Appointment | None = item.task or item.appointment
+            record = None
+            if source is not None and source.record_type and source.record_id:
+                found = get_record(session, team_id=team, record_type=source.record_type, record_id=source.record_id)
+                record = label_of(found) if found is not None else None
+            if item.task is not None:
+                lines.append(
+                    QueueLine(
+                        item.due_at,
+                        item.task.title,
+                        item.task.kind,
+                        task_id=item.task.id,
+                        record=record,
+                        priority=item.task.priority,
+                    )
+                )
+            elif item.appointment is not None:
+                lines.append(
+                    QueueLine(
+                        item.due_at,
+                        item.appointment.subject,
+                        "appointment",
+                        appointment_id=item.appointment.id,
+                        record=record,
+                    )
+                )
+    return work_queue_section(lines, tz=tz, now=now, today_start=start)
+
+
+def _task_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], action: str) -> None:
+    who = viewer(deps, body)
+    now = deps.clock()
+    note = ""
+    with transaction(deps.new_session) as session:
+        task = get_task(session, team_id=who.team_id, task_id=_int_value(body))
+        if task is None or task.status != "open":
+            note = TASK_GONE
+        elif not _may_work_task(session, who, task):
+            note = NOT_ALLOWED.format(action="work this task")
+        elif action == "snooze":
+            sequence_store.snooze_task(session, task, now=now)
+            note = f":zzz: *{task.title}* moved to {format_local(task.due_at, _tz(session, who))}."
+        else:
+            following = sequence_store.complete_task(session, task, outcome=action, now=now)
+            verb = "Done" if action == "done" else "Skipped"
+            note = f":white_check_mark: {verb}: *{task.title}*."
+            if following is not None:
+                note += f" Next: *{following.title}*, due {format_local(following.due_at, _tz(session, who))}."
+            elif task.enrollment_id is not None:
+                note += " That was the last step of the sequence."
+            if task.record_type and task.record_id:
+                add_activity(
+                    session,
+                    team_id=who.team_id,
+                    record_type=task.record_type,
+                    record_id=task.record_id,
+                    kind="status",
+                    author_id=who.user_id,
+                    subject=f"{verb}: {task.title}"[:300],
+                )
+    _answer(surface, deps, client, body, who, note)
+
+
+def _appointment_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], action: str) -> None:
+    from store import appointments as appointment_store
+
+    who = viewer(deps, body)
+    now = deps.clock()
+    with transaction(deps.new_session) as session:
+        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
+        if appointment is None or appointment.status != "scheduled":
+            note = APPOINTMENT_GONE
+        elif not _may_work_appointment(session, who, appointment, owner_only=action != "done"):
+            note = NOT_ALLOWED.format(action="change this appointment")
+        elif action == "done":
+            appointment.status = "done"
+            session.add(appointment)
+            note = f":white_check_mark: Done: *{appointment.subject}*."
+        elif action == "skip":
+            appointment_store.cancel_appointment(session, appointment)
+            note = f":no_entry_sign: *{appointment.subject}* cancelled; its reminders too."
+        else:
+            appointment.start_at = appointment.start_at + SNOOZE_TASK
+            session.add(appointment)
+            session.flush()
+            appointment_store.schedule_reminders(
+                session, appointment, default_minutes_before=deps.settings.reminder_minutes_before, now=now
+            )
+            note = f":zzz: *{appointment.subject}* moved to {format_local(appointment.start_at, _tz(session, who))}."
+    _answer(surface, deps, client, body, who, note)
+
+
+def _answer(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], who: Viewer, note: str) -> None:
+    """Refresh the home tab; in a message, replace the buttons with what happened (the work is done)."""
+    container = body.get("container") or {}
+    if container.get("type") == "message" and body.get("response_url"):
+        original = (body.get("message") or {}).get("blocks") or []
+        kept = [b for b in original if b.get("type") != "actions"][:45]
+        WebhookClient(body["response_url"]).send(text=note, blocks=[*kept, context(note)], replace_original=True)
+    publish_home(surface, deps, client, who.team_id, who.user_id)
+
+
+def _may_work_task(session: Session, who: Viewer, task: Task) -> bool:
+    if who.is_admin or task.owner_id == who.user_id or task.owner_id in who.reps:
+        return True
+    if task.record_type and task.record_id:
+        record = get_record(session, team_id=who.team_id, record_type=task.record_type, record_id=task.record_id)
+        if record is not None:
+            return may_change(**change_facts(session, viewer=who, record=record, record_type=task.record_type))  # type: ignore[arg-type]
+    return False
+
+
+def _may_work_appointment(session: Session, who: Viewer, appointment: Appointment, *, owner_only: bool = False) -> bool:
+    if who.is_admin or appointment.owner_id == who.user_id or appointment.owner_id in who.reps:
+        return True
+    if not owner_only and who.user_id in (appointment.attendees or []):
+        return True
+    record = get_record(
+        session, team_id=who.team_id, record_type=appointment.record_type, record_id=appointment.record_id
+    )
+    if record is None:
+        return False
+    return may_change(**change_facts(session, viewer=who, record=record, record_type=appointment.record_type))  # type: ignore[arg-type]
+
+
+def _tz(session: Session, who: Viewer) -> str:
+    user = get_user(session, team_id=who.team_id, user_id=who.user_id)
+    return user.tz if user is not None else "UTC"
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def _open_record(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    loaded = load_record(deps, body, action_ref(body), change="open it")
+    if isinstance(loaded, str):
+        reply_ephemeral(client, body, loaded)
+        return
+    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref)
+    if rendered is None:
+        reply_ephemeral(client, body, f"{label_of(loaded.record).text} — its card is not available yet.")
+        return
+    text, blocks = rendered
+    if body.get("view") and not body.get("response_url"):
+        opener = client.views_open if body["view"].get("type") == "home" else client.views_push
+        title = "Lead" if loaded.ref.record_type == "lead" else "Opportunity"
+        opener(trigger_id=body["trigger_id"], view=modal(title, blocks[:100], callback_id="record_card"))
+        return
+    reply_ephemeral(client, body, text, blocks)
+
+
+def _snooze_reminder(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    who = viewer(deps, body)
+    now = deps.clock()
+    with transaction(deps.new_session) as session:
+        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
+        if appointment is None or appointment.status != "scheduled":
+            message = APPOINTMENT_GONE
+        elif who.user_id != appointment.owner_id and who.user_id not in (appointment.attendees or []):
+            message = NOT_ALLOWED.format(action="snooze this reminder")
+        else:
+            due = now + SNOOZE_REMINDER
+            enqueue(
+                session,
+                team_id=who.team_id,
+                kind="appointment_reminder",
+                recipient=who.user_id,
+                due_at=due,
+                dedupe_key=f"appointment:{appointment.id}:{who.user_id}:snooze:{int(due.timestamp())}",
+                payload={"appointment_id": appointment.id},
+                record_type=appointment.record_type,
+                record_id=appointment.record_id,
+            )
+            message = REMINDER_SNOOZED.format(time=format_local(due, _tz(session, who), with_date=False))
+    reply_ephemeral(client, body, message)
+
+
+def _open_outcome(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    who = viewer(deps, body)
+    with transaction(deps.new_session) as session:
+        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
+        allowed = appointment is not None and _may_work_appointment(session, who, appointment)
+    if appointment is None or appointment.status == "cancelled":
+        reply_ephemeral(client, body, APPOINTMENT_GONE)
+        return
+    if not allowed:
+        reply_ephemeral(client, body, NOT_ALLOWED.format(action="log this outcome"))
+        return
+    view = log_outcome_modal(appointment.id or 0, appointment.subject, appointment.outcome)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def _open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    who = viewer(deps, body)
+    with transaction(deps.new_session) as session:
+        user = get_user(session, team_id=who.team_id, user_id=who.user_id)
+        is_manager = who.role in ("manager", "admin") or bool(who.reps)
+        view = settings_modal(
+            reminder_minutes=user.reminder_minutes if user else None,
+            default_minutes=deps.settings.reminder_minutes_before,
+            daily_summary=bool(user and user.daily_summary),
+            digest_when_empty=bool(user and user.digest_when_empty),
+            is_manager=is_manager,
+            digest_hour=deps.settings.digest_hour,
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _text(view: dict[str, Any], block_id: str) -> str:
+    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
+    element: dict[str, Any] = next(iter(elements.values()), {})
+    return str(element.get("value") or "")
+
+
+def _checked(view: dict[str, Any], block_id: str) -> bool:
+    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
+    element: dict[str, Any] = next(iter(elements.values()), {})
+    return bool(element.get("selected_options"))
+
+
+def _int_value(body: dict[str, Any]) -> int:
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    return int(value) if value.isdigit() else 0

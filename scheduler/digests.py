@@ -1,0 +1,185 @@
+"""The morning digest: a manager's team (or a rep's own day), read from the database at send time.
+
+Yesterday and today are the recipient's local days (DST-correct); all rows are compared in UTC.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from bot.domain.assistant import day_bounds, format_local
+from bot.views.assistant import Digest, DigestItem, digest_message
+from scheduler.planner import stale_opportunities
+from scheduler.renderers import record_label
+from store.models import Activity, Opportunity, Outbox, StageChange
+from store.tasks import appointments_between, open_tasks_due
+from store.users import get_user, reps_of
+
+KIND_NAMES = {
+    "call": ("call", "calls"),
+    "note": ("note", "notes"),
+    "appointment": ("appointment", "appointments"),
+    "reply": ("reply", "replies"),
+    "status": ("status change", "status changes"),
+    "stage": ("stage change", "stage changes"),
+    "email": ("email", "emails"),
+}
+
+
+def _count(kind: str, number: int) -> str:
+    one, many = KIND_NAMES.get(kind, (kind, kind + "s"))
+    return f"{number} {one if number == 1 else many}"
+
+
+def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) -> Digest | None:
+    """The digest to send, or None when there is nothing to say and the recipient did not ask for empty ones."""
+    team, user_id = row.team_id, row.recipient
+    scope = str(row.payload.get("scope", "team"))
+    day = date.fromisoformat(str(row.payload["day"]))
+    me = get_user(session, team_id=team, user_id=user_id)
+    people = reps_of(session, team_id=team, manager_id=user_id) if scope == "team" else [user_id]
+    when = f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
+    title = f"Team digest — {when}" if scope == "team" else f"Your day — {when}"
+    digest = Digest(title=title)
+    if people:
+        digest.sections = _sections(session, settings, team, people, day, tz, team_view=scope == "team")
+    if digest.empty and not (scope == "team" and me is not None and me.digest_when_empty):
+        return None
+    return digest
+
+
+def digest_message_for(digest: Digest) -> dict[str, Any]:
+    text, blocks = digest_message(digest)
+    return {"text": text, "blocks": blocks}
+
+
+def _sections(
+    session: Session, settings: Settings, team: str, people: list[str], day: date, tz: str, *, team_view: bool
+) -> list[tuple[str, list[DigestItem]]]:
+    today_start, today_end = day_bounds(day, tz)
+    y_start, y_end = day_bounds(day - timedelta(days=1), tz)
+
+    def who(user: str) -> str:
+        return f" — <@{user}>" if team_view else ""
+
+    # Yesterday's activity per rep
+    activity_rows = session.exec(
+        select(Activity.author_id, Activity.kind).where(
+            Activity.team_id == team,
+            col(Activity.author_id).in_(people),
+            Activity.occurred_at >= y_start,
+            Activity.occurred_at < y_end,
+            col(Activity.deleted).is_(False),
+        )
+    ).all()
+    per_rep: dict[str, Counter[str]] = defaultdict(Counter)
+    for author, kind in activity_rows:
+        per_rep[author][kind] += 1
+    activity = [
+        DigestItem(f"<@{rep}>: " + ", ".join(_count(k, n) for k, n in counts.most_common()))
+        for rep, counts in sorted(per_rep.items())
+    ]
+
+    # Today's appointments and due tasks, then overdue items
+    appointments = [
+        DigestItem(
+            f"{format_local(a.start_at, tz, with_date=False)} *{a.subject}*{who(a.owner_id)}"
+            + _about(session, team, a.record_type, a.record_id),
+            ref=f"{a.record_type}:{a.record_id}",
+            label=a.subject,
+        )
+        for a in appointments_between(session, team_id=team, user_ids=people, start=today_start, end=today_end)
+    ]
+    tasks = open_tasks_due(session, team_id=team, owner_ids=people, before=today_end)
+    due_today = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at >= today_start]
+    overdue = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at < today_start]
+    past_close = session.exec(
+        select(Opportunity).where(
+            Opportunity.team_id == team,
+            Opportunity.status == "open",
+            col(Opportunity.owner_id).in_(people),
+            col(Opportunity.estimated_close_date).is_not(None),
+            col(Opportunity.estimated_close_date) < day,
+        )
+    ).all()
+    overdue += [
+        DigestItem(
+            f"*{o.topic}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
+            ref=f"opportunity:{o.id}",
+            label=o.topic,
+        )
+        for o in past_close
+    ]
+
+    # Yesterday's stage moves, won and lost
+    changes = session.exec(
+        select(StageChange)
+        .where(
+            StageChange.team_id == team,
+            col(StageChange.owner_id).in_(people),
+            StageChange.at >= y_start,
+            StageChange.at < y_end,
+        )
+        .order_by(col(StageChange.at))
+    ).all()
+    opps = _opportunities(session, team, {c.opportunity_id for c in changes})
+    moves, won, lost = [], [], []
+    for change in changes:
+        opp = opps.get(change.opportunity_id)
+        name = opp.topic if opp else f"Opportunity {change.opportunity_id}"
+        ref = f"opportunity:{change.opportunity_id}"
+        if change.kind == "won":
+            amount = f" · {opp.actual_revenue:,.2f} {opp.currency}" if opp and opp.actual_revenue is not None else ""
+            won.append(DigestItem(f"*{name}*{amount}{who(change.owner_id)}", ref=ref, label=name))
+        elif change.kind == "lost":
+            reason = f" ({opp.close_reason})" if opp and opp.close_reason else ""
+            lost.append(DigestItem(f"*{name}*{reason}{who(change.owner_id)}", ref=ref, label=name))
+        else:
+            arrow = f"{change.from_stage} → {change.to_stage}" if change.from_stage else f"entered {change.to_stage}"
+            moves.append(DigestItem(f"*{name}*: {arrow}{who(change.owner_id)}", ref=ref, label=name))
+
+    stale_before = today_start - timedelta(days=settings.stale_deal_days)
+    stale = [
+        DigestItem(
+            f"*{o.topic}* — no activity for {settings.stale_deal_days}+ days{who(o.owner_id)}",
+            ref=f"opportunity:{o.id}",
+            label=o.topic,
+        )
+        for o in stale_opportunities(session, team=team, owner_ids=people, before=stale_before)
+    ]
+    return [
+        ("Yesterday's activity", activity),
+        ("Today's appointments", appointments),
+        ("Due today", due_today),
+        ("Overdue", overdue),
+        ("Stage moves yesterday", moves),
+        ("Won yesterday", won),
+        ("Lost yesterday", lost),
+        ("Stale deals", stale),
+    ]
+
+
+def _about(session: Session, team: str, record_type: str | None, record_id: int | None) -> str:
+    label = record_label(session, team, record_type, record_id)
+    return f" ({label.kind} {label.title})" if label else ""
+
+
+def _task_item(session: Session, team: str, task: Any, tz: str, owner: str) -> DigestItem:
+    label = record_label(session, team, task.record_type, task.record_id)
+    about = f" ({label.kind} {label.title})" if label else ""
+    due = format_local(task.due_at, tz)
+    return DigestItem(
+        f"{task.title}{about} — due {due}{owner}", ref=label.ref if label else None, label=label.title if label else ""
+    )
+
+
+def _opportunities(session: Session, team: str, ids: set[int]) -> dict[int, Opportunity]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Opportunity).where(Opportunity.team_id == team, col(Opportunity.id).in_(ids)))
+    return {o.id or 0: o for o in rows}

@@ -1,0 +1,105 @@
+"""Tasks and the work queue: what a user must do today or has let slip. Every function takes team_id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from store.models import Appointment, Task
+
+OVERDUE_LOOKBACK = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of the work queue: a task or an appointment, sorted by due time then priority."""
+
+    due_at: datetime
+    priority: int
+    task: Task | None = None
+    appointment: Appointment | None = None
+
+
+def get_task(session: Session, *, team_id: str, task_id: int) -> Task | None:
+    return session.exec(select(Task).where(Task.team_id == team_id, Task.id == task_id)).first()
+
+
+def create_task(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    title: str,
+    due_at: datetime,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    kind: str = "task",
+    priority: int = 2,
+    description: str = "",
+) -> Task:
+    """A stand-alone follow-up (not a sequence step)."""
+    task = Task(
+        team_id=team_id,
+        owner_id=owner_id,
+        title=title[:300],
+        due_at=due_at,
+        record_type=record_type,
+        record_id=record_id,
+        kind=kind,
+        priority=priority,
+        description=description[:2000],
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def open_tasks_due(session: Session, *, team_id: str, owner_ids: list[str], before: datetime) -> list[Task]:
+    if not owner_ids:
+        return []
+    query = (
+        select(Task)
+        .where(Task.team_id == team_id, col(Task.owner_id).in_(owner_ids), Task.status == "open", Task.due_at < before)
+        .order_by(col(Task.due_at), col(Task.priority), col(Task.id))
+    )
+    return list(session.exec(query))
+
+
+def appointments_between(
+    session: Session, *, team_id: str, user_ids: list[str], start: datetime, end: datetime, status: str = "scheduled"
+) -> list[Appointment]:
+    """Appointments in [start, end) that any of the users owns or attends."""
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.team_id == team_id,
+            Appointment.status == status,
+            Appointment.start_at >= start,
+            Appointment.start_at < end,
+        )
+        .order_by(col(Appointment.start_at), col(Appointment.id))
+    )
+    wanted = set(user_ids)
+    return [a for a in session.exec(query) if a.owner_id in wanted or wanted.intersection(a.attendees or [])]
+
+
+def work_queue(session: Session, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> list[QueueItem]:
+    """Open tasks due before the end of the user's today (so overdue ones too), and appointments from the
+    last days not yet marked done up to the end of today: by due time, then priority."""
+    items = [
+        QueueItem(task.due_at, task.priority, task=task)
+        for task in open_tasks_due(session, team_id=team_id, owner_ids=[user_id], before=day_end)
+    ]
+    appointments = appointments_between(
+        session, team_id=team_id, user_ids=[user_id], start=now - OVERDUE_LOOKBACK, end=day_end
+    )
+    items += [QueueItem(a.start_at, 2, appointment=a) for a in appointments]
+    items.sort(key=lambda item: (item.due_at, item.priority, 0 if item.task else 1))
+    return items
+
+
+def get_appointment(session: Session, *, team_id: str, appointment_id: int) -> Appointment | None:
+    query = select(Appointment).where(Appointment.team_id == team_id, Appointment.id == appointment_id)
+    return session.exec(query).first()
