@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from bot.deps import Deps
 from bot.surface import Surface
-from handlers import errors, fallbacks, general, home, leads, messages, middleware, opportunities, record_actions
+from handlers import (
+    errors,
+    fallbacks,
+    general,
+    home,
+    imports,
+    leads,
+    messages,
+    middleware,
+    opportunities,
+    record_actions,
+)
 from handlers import sequences as sequence_listeners
 from handlers import work_queue as work_queue_listeners
 
@@ -15,6 +26,7 @@ def register(surface: Surface, deps: Deps) -> None:
     leads.register(surface, deps)
     record_actions.register(surface, deps)
     messages.register(surface, deps)
+    imports.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
     opportunities.register(surface, deps)

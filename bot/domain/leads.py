@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email, parse_phone
@@ -13,13 +14,31 @@ from bot.domain.text import fold, search_text
 FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select"]
 
 INDUSTRIES = (
-    "Accounting", "Agriculture", "Consulting", "Education", "Financial services", "Food and beverage",
-    "Healthcare", "Hospitality", "Manufacturing", "Retail", "Technology", "Other",
-)  # fmt: skip
+    "Accounting",
+    "Agriculture",
+    "Consulting",
+    "Education",
+    "Financial services",
+    "Food and beverage",
+    "Healthcare",
+    "Hospitality",
+    "Manufacturing",
+    "Retail",
+    "Technology",
+    "Other",
+)
 LEAD_SOURCES = (
-    "Advertisement", "Employee referral", "External referral", "Partner", "Public relations",
-    "Seminar", "Trade show", "Web", "Word of mouth", "Other",
-)  # fmt: skip
+    "Advertisement",
+    "Employee referral",
+    "External referral",
+    "Partner",
+    "Public relations",
+    "Seminar",
+    "Trade show",
+    "Web",
+    "Word of mouth",
+    "Other",
+)
 TIMEFRAMES = ("Immediate", "This quarter", "Next quarter", "This year", "Unknown")
 PURCHASE_PROCESSES = ("Individual", "Committee", "Unknown")
 DISQUALIFY_REASONS = ("Lost", "Cannot contact", "No longer interested", "Canceled")
@@ -75,56 +94,105 @@ class LeadDraft:
     extra: dict[str, str] = field(default_factory=dict)
 
     def columns(self) -> dict[str, object]:
-        values = asdict(self)
-        values.pop("extra")
+        values: dict[str, object] = {key: getattr(self, key) for key in FIELD_KEYS}
         values.update(derived_keys(self.first_name, self.last_name, self.company, self.email, self.topic))
         return values
 
 
+FIELD_KEYS = tuple(spec.key for spec in LEAD_FIELDS)
+_FOLDED_OPTIONS = {spec.key: {fold(option): option for option in spec.options} for spec in LEAD_FIELDS}
+_EMPTY: dict[str, object] = {spec.key: (None if spec.kind in ("amount", "count") else "") for spec in LEAD_FIELDS}
+
+
 def validate_lead(raw: Mapping[str, str | None]) -> tuple[LeadDraft | None, dict[str, str]]:
     """Return the draft, or the errors keyed by field key (never both)."""
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for spec in LEAD_FIELDS:
-        text = (raw.get(spec.key) or "").strip()
-        try:
-            values[spec.key] = _parse_field(spec, text)
-        except ParseError as error:
-            errors[spec.key] = error.message
-    if not values.get("topic") and "topic" not in errors:
-        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
-    if not values.get("last_name") and not values.get("company") and "last_name" not in errors:
-        errors["last_name"] = "Enter a last name or a company."
-    if errors:
+    values, errors = lead_values(raw)
+    if values is None:
         return None, errors
     return LeadDraft(**values), {}  # type: ignore[arg-type]
 
 
-def _parse_field(spec: FieldSpec, text: str) -> object:
-    if len(text) > spec.max_length:
-        raise ParseError(f"Keep {spec.label.lower()} under {spec.max_length} characters.")
-    match spec.kind:
-        case "amount":
-            return parse_amount(text)
-        case "count":
-            return parse_count(text)
-        case "email":
-            return parse_email(text)
-        case "phone":
-            return parse_phone(text)
-        case "select":
-            return _match_option(spec, text)
-        case _:
-            return text
+def lead_values(raw: Mapping[str, str | None]) -> tuple[dict[str, object] | None, dict[str, str]]:
+    """The parsed field values by key, or the errors by key. Bulk import calls this once per row,
+    so it only visits the fields present and dispatches through a prebuilt parser table."""
+    values = dict(_EMPTY)
+    errors: dict[str, str] = {}
+    for key, text in raw.items():
+        if not text or not (text := text.strip()):
+            continue  # empty fields keep their empty value
+        parse = _PARSERS.get(key)
+        if parse is None:
+            continue
+        try:
+            values[key] = parse(text)
+        except ParseError as error:
+            errors[key] = error.message
+    if not values["topic"] and "topic" not in errors:
+        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
+    if not values["last_name"] and not values["company"] and "last_name" not in errors:
+        errors["last_name"] = "Enter a last name or a company."
+    return (None, errors) if errors else (values, {})
+
+
+def row_parser(keys: list[str | None]) -> Callable[[list[str]], tuple[dict[str, object] | None, dict[str, str]]]:
+    """`lead_values` specialised to a CSV header: one prebuilt plan per column, no per-row dicts."""
+    plan = [
+        (index, key, FIELDS_BY_KEY[key].max_length, _CONVERTERS.get(key))
+        for index, key in enumerate(keys)
+        if key in FIELDS_BY_KEY
+    ]
+
+    def parse(fields: list[str]) -> tuple[dict[str, object] | None, dict[str, str]]:
+        values = dict(_EMPTY)
+        errors: dict[str, str] = {}
+        for index, key, max_length, convert in plan:
+            text = fields[index]
+            if not text or not (text := text.strip()):
+                continue
+            if len(text) > max_length:
+                errors[key] = _TOO_LONG[key]
+            elif convert is None:
+                values[key] = text
+            else:
+                try:
+                    values[key] = convert(text)
+                except ParseError as error:
+                    errors[key] = error.message
+        if not values["topic"] and "topic" not in errors:
+            errors["topic"] = "Enter a topic, such as what the customer wants to buy."
+        if not values["last_name"] and not values["company"] and "last_name" not in errors:
+            errors["last_name"] = "Enter a last name or a company."
+        return (None, errors) if errors else (values, {})
+
+    return parse
+
+
+def _parser(spec: FieldSpec) -> Callable[[str], object]:
+    kind_parsers: dict[str, Callable[[str], object]] = {
+        "amount": parse_amount,
+        "count": parse_count,
+        "email": parse_email,
+        "phone": parse_phone,
+        "select": lambda text: _match_option(spec, text),
+    }
+    convert = kind_parsers.get(spec.kind)
+    too_long = f"Keep {spec.label.lower()} under {spec.max_length} characters."
+
+    def parse(text: str) -> object:
+        if len(text) > spec.max_length:
+            raise ParseError(too_long)
+        return convert(text) if convert else text
+
+    return parse
 
 
 def _match_option(spec: FieldSpec, text: str) -> str:
-    if not text:
-        return ""
-    for option in spec.options:
-        if fold(option) == fold(text):
-            return option
-    raise ParseError(f"Choose one of: {', '.join(spec.options)}.")
+    if not text or text in spec.options:
+        return text
+    option = _FOLDED_OPTIONS[spec.key].get(fold(text))
+    if option is None:
+        raise ParseError(f"Choose one of: {', '.join(spec.options)}.")
+    return option
 
 
 def full_name(first_name: str, last_name: str) -> str:
@@ -140,3 +208,17 @@ def derived_keys(first_name: str, last_name: str, company: str, email: str, topi
         "email_key": fold(email),
         "identity_key": identity,
     }
+
+
+_PARSERS = {spec.key: _parser(spec) for spec in LEAD_FIELDS}
+_TOO_LONG = {spec.key: f"Keep {spec.label.lower()} under {spec.max_length} characters." for spec in LEAD_FIELDS}
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    spec.key: converter
+    for spec in LEAD_FIELDS
+    if (
+        converter := {"amount": parse_amount, "count": parse_count, "email": parse_email, "phone": parse_phone}.get(
+            spec.kind
+        )
+        or (partial(_match_option, spec) if spec.kind == "select" else None)
+    )
+}

@@ -52,13 +52,14 @@ def parse_email(text: str) -> str:
     return cleaned
 
 
+_NON_DIGITS = re.compile(r"\D")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,30}$")
 
 
 def parse_phone(text: str) -> str:
     """A phone number: digits with optional +, spaces, dots, dashes, slashes and brackets; 6-20 digits."""
     cleaned = text.strip()
-    digits = sum(ch.isdigit() for ch in cleaned)
+    digits = len(_NON_DIGITS.sub("", cleaned))
     if cleaned and (not _PHONE.match(cleaned) or not 6 <= digits <= 20):
         raise ParseError("Enter a phone number such as +39 02 1234 5678.")
     return cleaned

@@ -47,19 +47,32 @@ def grade_for(value: int) -> str:
 
 
 def score_lead(data: ScoreInput) -> Score:
-    factors = [
-        (_budget(data.budget_amount), "budget"),
-        (TIMEFRAME_POINTS.get(data.purchase_timeframe, 0), f"timeframe {data.purchase_timeframe.lower()}"),
-        (_size(data.employees), "company size"),
-        (10 if data.decision_maker_known else 0, "decision maker known"),
-        (PROCESS_POINTS.get(data.purchase_process, 0), f"{data.purchase_process.lower()} purchase"),
-        (min(25, 5 * data.recent_activities), f"{data.recent_activities} recent activities"),
-        (min(15, 5 * data.recent_replies), f"{data.recent_replies} colleague replies"),
-    ]
-    value = min(100, sum(points for points, _ in factors))
-    top = sorted((f for f in factors if f[0] > 0), key=lambda f: -f[0])[:2]
-    reason = ", ".join(f"{label} (+{points})" for points, label in top) or "no fit or engagement data yet"
+    points = (
+        _budget(data.budget_amount),
+        TIMEFRAME_POINTS.get(data.purchase_timeframe, 0),
+        _size(data.employees),
+        10 if data.decision_maker_known else 0,
+        PROCESS_POINTS.get(data.purchase_process, 0),
+        min(25, 5 * data.recent_activities),
+        min(15, 5 * data.recent_replies),
+    )
+    value = min(100, sum(points))
+    # stable order: on a tie the factor listed first wins
+    top = sorted((i for i in range(len(points)) if points[i] > 0), key=lambda i: -points[i])[:2]
+    reason = ", ".join(f"{_label(data, i)} (+{points[i]})" for i in top) or "no fit or engagement data yet"
     return Score(value, grade_for(value), reason)
+
+
+def _label(data: ScoreInput, index: int) -> str:
+    return (
+        "budget",
+        f"timeframe {data.purchase_timeframe.lower()}",
+        "company size",
+        "decision maker known",
+        f"{data.purchase_process.lower()} purchase",
+        f"{data.recent_activities} recent activities",
+        f"{data.recent_replies} colleague replies",
+    )[index]
 
 
 def _budget(amount: Decimal | None) -> int:

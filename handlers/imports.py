@@ -1,0 +1,88 @@
+"""Lead import from Slack: the `/lead import` modal and CSV files sent to the bot in DM."""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.request
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.importer import ImportReport, import_leads, text_stream
+from bot.surface import Surface
+from bot.views.imports import VIEW_IMPORT, import_modal, progress_blocks, result_blocks
+from bot.views.inputs import submitted_values
+from handlers.context import team_id, user_id
+from handlers.replies import open_dm
+
+log = logging.getLogger("salesbot.imports")
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    surface.uses("files:read")
+
+    def open_import(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=import_modal())
+
+    surface.lead_subcommands["import"] = open_import
+
+    @surface.app.view(VIEW_IMPORT)
+    def import_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        files = submitted_values(view["state"]).get("file") or []
+        csv_files = [f for f in files if is_csv(f)]
+        if not csv_files:
+            ack(response_action="errors", errors={"file": "Upload one CSV file (.csv)."})
+            return
+        ack()
+        deps.background.submit(run_import, deps, client, team_id(body), user_id(body), csv_files[0])
+
+
+def is_csv(file: dict[str, Any]) -> bool:
+    return file.get("filetype") == "csv" or str(file.get("name", "")).lower().endswith(".csv")
+
+
+def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[str, Any]) -> ImportReport:
+    """Download the file (streamed), import it, and keep one DM message up to date with the progress."""
+    name = file.get("name") or file.get("title") or "leads.csv"
+    channel = open_dm(client, user)
+    started = client.chat_postMessage(
+        channel=channel, text=f"Importing {name}…", blocks=progress_blocks(name, ImportReport())
+    )
+    last_update = [time.monotonic()]
+
+    def progress(report: ImportReport) -> None:
+        if time.monotonic() - last_update[0] >= PROGRESS_EVERY_SECONDS:
+            last_update[0] = time.monotonic()
+            _update(client, channel, started["ts"], f"Importing {name}…", progress_blocks(name, report))
+
+    report = ImportReport()
+    try:
+        url = file.get("url_private_download") or client.files_info(file=file["id"])["file"]["url_private_download"]
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            report = import_leads(
+                text_stream(response),
+                engine=deps.engine,
+                team_id=team,
+                owner_id=user,
+                now=deps.clock(),
+                progress=progress,
+            )
+    except (OSError, SlackApiError, KeyError) as error:
+        log.warning("import of %s failed: %r", name, error)
+        report.error = "salesbot could not download the file from Slack; please try again."
+    _update(client, channel, started["ts"], report.summary(), result_blocks(name, report))
+    return report
+
+
+def _update(client: WebClient, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        log.info("import message not updated: %s", error.response.get("error"))

@@ -1,0 +1,95 @@
+"""Lead import through Slack: the /lead import modal, a CSV sent in DM, a 10,000-row file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from bench.lead_csv import generate
+from store.db import transaction
+from store.models import Lead
+from tests.conftest import RunningBot
+from tests.slack.driver import blocks_text
+
+
+def _count(bot: RunningBot) -> int:
+    with transaction(bot.deps.new_session) as session:
+        return int(session.exec(select(func.count()).select_from(Lead)).one())
+
+
+def _import_via_modal(bot: RunningBot, content: bytes, file_id: str = "F100", name: str = "leads.csv") -> str:
+    bot.slack.files[file_id] = content
+    user = bot.user("U1")
+    user.command("/lead", "import")
+    modal = bot.slack.last_view("views.open")
+    assert modal["title"]["text"] == "Import leads"
+    response = user.submit(modal, {"CSV file": [bot.slack.file_object(file_id, name)]})
+    assert response.status == 200 and not response.body
+    final = bot.slack.calls_to("chat.update")[-1]
+    assert final.args["channel"] == "DU1"
+    return blocks_text(final.args["blocks"])
+
+
+def test_import_modal_reports_created_duplicates_and_rejected_rows(bot: RunningBot) -> None:
+    content = (
+        "\ufeffTopic;Company;Email;Budget amount;Description\r\n"
+        'Espresso bar;Caffè Uno;uno@example.com;"1,299.00";"Line one\nline two; with ""quotes"""\r\n'
+        "\r\n"
+        "Grinders;Caffè Due;due@example.com;abc;\r\n"
+        "Roasts;Caffè Tre;UNO@example.com;500;\r\n"
+        "Too;many;columns;here;x;y\r\n"
+        "Cups;Caffè Quattro;quattro@example.com;;\r\n"
+    ).encode()
+    report = _import_via_modal(bot, content)
+    assert "*2* leads created · *1* duplicates skipped · *2* rows rejected (of 5)" in report
+    assert "row 5: Budget amount" in report and "row 7: expected 5 columns, found 6" in report
+    with transaction(bot.deps.new_session) as session:
+        first = session.exec(select(Lead).where(Lead.company == "Caffè Uno")).one()
+    assert str(first.budget_amount) == "1299.00" and first.description == 'Line one\nline two; with "quotes"'
+    assert bot.slack.calls_to("file.download")[-1].args["authorized"] is True
+
+
+def test_import_requires_a_csv_file(bot: RunningBot) -> None:
+    user = bot.user("U1")
+    user.command("/lead", "import")
+    modal = bot.slack.last_view("views.open")
+    bot.slack.files["F9"] = b"x"
+    response = user.submit(modal, {"CSV file": [{**bot.slack.file_object("F9", "photo.png"), "filetype": "png"}]})
+    assert "CSV" in response.json["errors"]["file"]
+    assert _count(bot) == 0
+
+
+def test_file_without_topic_column_is_refused_whole(bot: RunningBot) -> None:
+    report = _import_via_modal(bot, b"Name,Company\nAda,Contoso\n")
+    assert "no Topic column" in report and _count(bot) == 0
+
+
+def test_csv_sent_in_dm_is_imported(bot: RunningBot) -> None:
+    bot.slack.files["F200"] = b"topic,company,email\nBeans,Roastery,beans@example.com\n"
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": "DU1",
+        "channel_type": "im",
+        "user": "U1",
+        "text": "",
+        "ts": "1800000000.000100",
+        "files": [bot.slack.file_object("F200", "beans.csv")],
+    }
+    assert bot.user("U1").event(event).status == 200
+    assert "*1* leads created" in blocks_text(bot.slack.calls_to("chat.update")[-1].args["blocks"])
+    assert _count(bot) == 1
+
+
+def test_ten_thousand_rows_with_duplicates_and_bad_rows(bot: RunningBot, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    expected = generate(path, 10_000, seed=11)
+    report = _import_via_modal(bot, path.read_bytes(), file_id="FBIG")
+    assert f"*{expected['unique']:,}* leads created" in report
+    assert f"*{expected['duplicates']:,}* duplicates skipped" in report
+    assert f"*{expected['bad']:,}* rows rejected (of 10,000)" in report
+    assert _count(bot) == expected["unique"]
+    # importing the same file again creates nothing new
+    report = _import_via_modal(bot, path.read_bytes(), file_id="FBIG")
+    assert "*0* leads created" in report and _count(bot) == expected["unique"]
