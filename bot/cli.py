@@ -26,7 +26,20 @@ log = logging.getLogger("salesbot")
 def _settings() -> Settings:
     settings = load_settings()
     configure_logging(settings.log_level_number)
+    _check_process_file(settings)
     return settings
+
+
+def _check_process_file(settings: Settings) -> None:
+    """A malformed PROCESS_FILE stops start-up with one line naming the file and the key path."""
+    if settings.process_file is None:
+        return
+    from bot.domain.process import ProcessFileError, load_process_file
+
+    try:
+        load_process_file(settings.process_file)
+    except ProcessFileError as error:
+        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
 
 
 @cli.command()
@@ -124,3 +137,76 @@ def main() -> None:
     except SettingsError as error:
         print(f"salesbot: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+import_cli = typer.Typer(help="Bulk imports from CSV files.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+
+
+@import_cli.command("products")
+def import_products(
+    file: Annotated[Path, typer.Argument(help="CSV: name, unit, description, price, currency, price_list.")],
+    team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
+) -> None:
+    """Create or update products and their prices from FILE.csv (a bad row is reported and skipped)."""
+    from store.catalog import import_products as run_import
+    from store.catalog import read_product_rows
+    from store.db import make_engine, session_factory, transaction, upgrade
+
+    settings = _settings()
+    if not file.is_file():
+        typer.echo(f"salesbot: {file} does not exist", err=True)
+        raise typer.Exit(2)
+    rows, problem = read_product_rows(file.read_text(encoding="utf-8-sig", errors="replace"))
+    if problem:
+        typer.echo(f"salesbot: {file}: {problem}", err=True)
+        raise typer.Exit(2)
+    team_id = team or _demo_team(settings, None)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with typer.progressbar(length=len(rows), label="Importing products") as bar:
+        done = [0]
+
+        def advance(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        with transaction(session_factory(engine)) as session:
+            report = run_import(session, team_id=team_id, rows=rows, progress=advance)
+    typer.echo(report.summary())
+
+
+@cli.command()
+def demo(
+    team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Slack user id owning the demo records.")] = None,
+) -> None:
+    """Load the Contoso Coffee demo data: catalog, price list, leads and opportunities in every stage."""
+    from bot.demo import load_demo
+    from bot.deps import utc_now
+    from store.db import make_engine, session_factory, transaction, upgrade
+
+    settings = _settings()
+    team_id = _demo_team(settings, team)
+    owner_id = owner or (settings.admin_user_ids[0] if settings.admin_user_ids else "")
+    if not owner_id:
+        raise SettingsError("demo needs --owner U… (or ADMIN_USER_IDS) to own the demo records")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        report = load_demo(session, team=team_id, owner=owner_id, now=utc_now())
+    typer.echo(report.summary(team_id, owner_id))
+
+
+def _demo_team(settings: Settings, team: str | None) -> str:
+    """--team, else the workspace of the bot token (auth.test)."""
+    if team:
+        return team
+    if not settings.slack_bot_token:
+        raise SettingsError("setting SLACK_BOT_TOKEN is missing: give --team T… or set the bot token")
+    from bot.slack_client import make_client
+
+    try:
+        return str(make_client(settings.slack_bot_token, settings.slack_api_url).auth_test()["team_id"])
+    except Exception as error:  # one clear line, never a traceback
+        raise SettingsError(f"setting SLACK_BOT_TOKEN: auth.test failed ({error}); give --team T…") from None
