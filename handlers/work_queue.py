@@ -424,5 +424,6 @@ def _checked(view: dict[str, Any], block_id: str) -> bool:
 
 
 def _int_value(body: dict[str, Any]) -> int:
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    """A task or appointment id: `12` or `appointment:12`."""
+    value = str((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")[2]
     return int(value) if value.isdigit() else 0

@@ -194,7 +194,7 @@ def work_queue_section(lines: Seq[QueueLine], *, tz: str, now: datetime, today_s
         if line.task_id is not None:
             blocks += actions(task_buttons(line.task_id, line.record), block_id=f"queue_task_{line.task_id}")
         elif line.appointment_id is not None:
-            value = str(line.appointment_id)
+            value = f"appointment:{line.appointment_id}"
             buttons = [
                 button("Done", APPOINTMENT_DONE, value, style="primary"),
                 button("Skip", APPOINTMENT_SKIP, value),

@@ -1,0 +1,296 @@
+"""The assistant through Slack: /sequence, Start sequence, the work queue, reminder buttons, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlmodel import select
+
+from bot.slack_client import make_client
+from bot.views.leads import lead_card
+from scheduler.dispatcher import tick
+from store import appointments as appointment_store
+from store.db import transaction
+from store.models import Activity, Appointment, Enrollment, Lead, Outbox, Sequence, SlackUser, Task
+from tests.conftest import RunningBot
+from tests.slack.driver import blocks_text, button_labels
+from tests.slack.fake_slack import Message
+
+NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # 09:00 in Rome
+
+
+def _setup(bot: RunningBot) -> Lead:
+    with transaction(bot.deps.new_session) as session:
+        session.add_all(
+            [
+                SlackUser(team_id="T1", user_id="UM", role="manager", tz="Europe/Rome", profile_fetched_at=NOW),
+                SlackUser(team_id="T1", user_id="U1", manager_id="UM", tz="Europe/Rome", profile_fetched_at=NOW),
+                SlackUser(team_id="T1", user_id="U9", tz="Europe/Rome", profile_fetched_at=NOW),
+            ]
+        )
+        lead = Lead(team_id="T1", owner_id="U1", topic="Espresso machines for 12 cafés", company="Caffè Aurora")
+        session.add(lead)
+        session.flush()
+        return lead
+
+
+def _tick(bot: RunningBot, now: datetime) -> int:
+    """Deliveries only: digests and nudges have their own tests (tests/scheduler/test_assistant.py)."""
+    return tick(bot.deps, make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False), now, plan=False)
+
+
+def _define_sequence(bot: RunningBot) -> None:
+    manager = bot.user("UM")
+    manager.command("/sequence", "new")
+    view = bot.slack.last_view("views.open")
+    assert [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"] == ["Name", "Description", "Steps"]
+    bad = manager.submit(view, {"Name": "Trade fair follow-up", "Steps": "call: Thank them\nsing a song"})
+    assert bad.json["response_action"] == "errors" and "Line 2" in bad.json["errors"]["steps"]
+    steps = "call: Thank them for the visit\nwait 1 day\nemail: Send the brochure\nwait 2 days\ncall: Ask for a meeting"
+    saved = manager.submit(view, {"Name": "Trade fair follow-up", "Description": "After a fair", "Steps": steps})
+    assert saved.json["response_action"] == "update"
+    taken = manager.submit(view, {"Name": "trade fair FOLLOW-UP", "Steps": "call: x"})
+    assert "already exists" in taken.json["errors"]["name"]
+
+
+def test_sequence_from_definition_to_the_end_through_slack(bot: RunningBot) -> None:
+    lead = _setup(bot)
+    rep = bot.user("U1")
+    assert "Only managers" in rep.command("/sequence", "new").text
+    with time_machine.travel(NOW, tick=False):
+        _define_sequence(bot)
+        listing = rep.command("/sequence")
+        assert "Trade fair follow-up" in listing.text and "Call: Thank them for the visit → Wait 1 day" in listing.text
+        assert "Edit" not in button_labels(listing.message.blocks)
+
+        card = Message(blocks=lead_card(lead), channel="DU1", ts="1.1")
+        bot.user("U9").click("Start sequence", card)
+        assert "Only the owner" in bot.slack.last_message().text
+        rep.click("Start sequence", card)
+        modal = bot.slack.last_view("views.open")
+        assert modal["title"]["text"] == "Start sequence"
+        started = rep.submit(modal, {"Sequence": "Trade fair follow-up"})
+        assert started.json["response_action"] == "update"
+        assert "Call: Thank them for the visit" in blocks_text(started.json["view"]["blocks"])
+        again = rep.submit(modal, {"Sequence": "Trade fair follow-up"})
+        assert "already follows" in again.json["errors"]["sequence"]
+
+    assert _tick(bot, NOW) == 1
+    announcement = bot.slack.messages()[-1]
+    assert announcement.channel == "DU1" and "Call: Thank them for the visit" in announcement.text
+
+    # The work queue lists the step; Done in the DM schedules the next one a day later
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        rep.open_home()
+        home = bot.slack.last_view("views.publish")
+        assert "My work queue" in blocks_text(home["blocks"]) and "Call: Thank them for the visit" in blocks_text(
+            home["blocks"]
+        )
+        rep.click("Done", announcement)
+        replaced = bot.slack.messages()[-1]
+        assert "Next: *Email: Send the brochure*" in replaced.text and not button_labels(replaced.blocks)
+        home = bot.slack.last_view("views.publish")
+        assert "Nothing due today" in blocks_text(home["blocks"])
+    assert _tick(bot, NOW + timedelta(days=1)) == 0
+    assert _tick(bot, NOW + timedelta(days=1, minutes=5)) == 1
+    email = bot.slack.messages()[-1]
+    assert "Email: Send the brochure" in email.text
+
+    # Snooze postpones by one day; Skip completes the step and schedules the next
+    with time_machine.travel(NOW + timedelta(days=1, minutes=10), tick=False):
+        rep.open_home()
+        rep.click("Snooze", bot.slack.last_view("views.publish"))
+    assert _tick(bot, NOW + timedelta(days=2, minutes=5)) == 0
+    assert _tick(bot, NOW + timedelta(days=2, minutes=10)) == 1
+    with time_machine.travel(NOW + timedelta(days=2, minutes=11), tick=False):
+        rep.click("Skip", bot.slack.messages()[-1])
+    with transaction(bot.deps.new_session) as session:
+        tasks = list(session.exec(select(Task).order_by(Task.id)))  # type: ignore[arg-type]
+        assert [(t.title, t.status) for t in tasks] == [
+            ("Call: Thank them for the visit", "done"),
+            ("Email: Send the brochure", "skipped"),
+            ("Call: Ask for a meeting", "open"),
+        ]
+        assert tasks[2].due_at == NOW + timedelta(days=4, minutes=11)
+        # qualifying (the lead engineer's use case) ends the sequence through store.sequences.end_enrollments
+        from store.sequences import end_enrollments
+
+        end_enrollments(session, team_id="T1", record_type="lead", record_id=lead.id or 0, now=NOW + timedelta(days=3))
+    assert _tick(bot, NOW + timedelta(days=5)) == 0
+    with transaction(bot.deps.new_session) as session:
+        assert session.exec(select(Enrollment)).one().status == "ended"
+        assert session.exec(select(Task).where(Task.status == "open")).first() is None
+        subjects = [a.subject for a in session.exec(select(Activity).order_by(Activity.id))]  # type: ignore[arg-type]
+    assert subjects[0] == "Sequence Trade fair follow-up started" and "Done: Call: Thank them for the visit" in subjects
+
+
+def test_editing_a_sequence_affects_only_new_enrollments(bot: RunningBot) -> None:
+    _setup(bot)
+    manager = bot.user("UM")
+    with time_machine.travel(NOW, tick=False):
+        _define_sequence(bot)
+        with transaction(bot.deps.new_session) as session:
+            other = Lead(team_id="T1", owner_id="U1", topic="Second lead")
+            session.add(other)
+            session.flush()
+            first_lead = session.exec(select(Lead).order_by(Lead.id)).first()  # type: ignore[arg-type]
+        assert first_lead is not None
+        rep = bot.user("U1")
+        rep.click("Start sequence", Message(blocks=lead_card(first_lead), channel="DU1", ts="1.1"))
+        rep.submit(bot.slack.last_view("views.open"), {"Sequence": "Trade fair follow-up"})
+        listing = manager.command("/sequence")
+        manager.click("Edit", listing.message)
+        edit = bot.slack.last_view("views.open")
+        assert edit["title"]["text"] == "Edit sequence"
+        manager.submit(edit, {"Name": "Trade fair follow-up", "Steps": "linkedin: Connect"})
+        rep.click("Start sequence", Message(blocks=lead_card(other), channel="DU1", ts="1.2"))
+        rep.submit(bot.slack.last_view("views.open"), {"Sequence": "Trade fair follow-up"})
+    with transaction(bot.deps.new_session) as session:
+        old, new = session.exec(select(Enrollment).order_by(Enrollment.id)).all()  # type: ignore[arg-type]
+        assert len(old.steps) == 5 and [s["kind"] for s in new.steps] == ["linkedin"]
+        assert session.exec(select(Sequence)).one().steps == new.steps
+
+
+def test_reminder_buttons_open_snooze_and_log_outcome(bot: RunningBot) -> None:
+    lead = _setup(bot)
+    start = NOW + timedelta(hours=2)
+    with transaction(bot.deps.new_session) as session:
+        appointment = appointment_store.create_appointment(
+            session,
+            team_id="T1",
+            record_type="lead",
+            record_id=lead.id or 0,
+            owner_id="U1",
+            subject="Tasting",
+            start_at=start,
+            duration_minutes=30,
+            attendees=["U9"],
+            location="",
+            default_minutes_before=15,
+            now=NOW,
+        )
+        appointment_id = appointment.id
+    assert _tick(bot, start - timedelta(minutes=15)) == 2
+    reminder = next(m for m in bot.slack.messages() if m.channel == "DU1")
+    rep = bot.user("U1")
+    with time_machine.travel(start - timedelta(minutes=14), tick=False):
+        rep.click("Open", reminder)
+        card = bot.slack.messages()[-1]
+        assert card.ephemeral and "Espresso machines for 12 cafés" in blocks_text(card.blocks)
+        rep.click("Snooze 10 min", reminder)
+        assert "remind you again at 10:56" in bot.slack.messages()[-1].text
+    assert _tick(bot, start - timedelta(minutes=5)) == 0
+    assert _tick(bot, start - timedelta(minutes=4)) == 1
+    assert "starts in 4 min" in bot.slack.messages()[-1].text
+
+    outsider = bot.user("U7")
+    outsider.click("Log outcome", reminder)
+    assert "Only the owner" in bot.slack.messages()[-1].text
+    rep.click("Log outcome", reminder)
+    modal = bot.slack.last_view("views.open")
+    assert rep.submit(modal, {"Outcome": ""}).json["response_action"] == "errors"
+    assert rep.submit(modal, {"Outcome": "They want two S-100"}).json["response_action"] == "update"
+    with transaction(bot.deps.new_session) as session:
+        saved = session.get(Appointment, appointment_id)
+        assert saved is not None and saved.status == "done" and saved.outcome == "They want two S-100"
+        activity = session.exec(select(Activity).where(Activity.kind == "appointment")).one()
+        assert activity.body == "They want two S-100" and activity.record_id == lead.id
+
+
+def test_work_queue_sorts_by_due_time_then_priority_and_acts_on_appointments(bot: RunningBot) -> None:
+    lead = _setup(bot)
+    with transaction(bot.deps.new_session) as session:
+        session.add_all(
+            [
+                Task(
+                    team_id="T1",
+                    owner_id="U1",
+                    title="Low priority at ten",
+                    due_at=NOW + timedelta(hours=1),
+                    priority=3,
+                ),
+                Task(
+                    team_id="T1",
+                    owner_id="U1",
+                    title="High priority at ten",
+                    due_at=NOW + timedelta(hours=1),
+                    priority=1,
+                ),
+                Task(team_id="T1", owner_id="U1", title="Overdue since Sunday", due_at=NOW - timedelta(days=2)),
+                Task(team_id="T1", owner_id="U1", title="Tomorrow", due_at=NOW + timedelta(days=1)),
+                Task(team_id="T1", owner_id="U2", title="Someone else's", due_at=NOW),
+            ]
+        )
+        appointment_store.create_appointment(
+            session,
+            team_id="T1",
+            record_type="lead",
+            record_id=lead.id or 0,
+            owner_id="U1",
+            subject="Demo at noon",
+            start_at=NOW + timedelta(hours=3),
+            duration_minutes=30,
+            attendees=[],
+            location="",
+            default_minutes_before=15,
+            now=NOW,
+        )
+    rep = bot.user("U1")
+    with time_machine.travel(NOW, tick=False):
+        rep.open_home()
+        home = bot.slack.last_view("views.publish")
+        text = blocks_text(home["blocks"])
+        order = [
+            text.index(t)
+            for t in ("Overdue since Sunday", "High priority at ten", "Low priority at ten", "Demo at noon")
+        ]
+        assert order == sorted(order) and "Tomorrow" not in text and "Someone else" not in text
+        assert "Sun 8 Mar, 09:00 CET · *overdue*" in text
+        assert button_labels(home["blocks"]).count("Done") == 4
+        rep.click("Snooze", home, value=None)  # the first Snooze: the overdue task
+        with transaction(bot.deps.new_session) as session:
+            snoozed = session.exec(select(Task).where(Task.title == "Overdue since Sunday")).one()
+            assert snoozed.due_at == NOW + timedelta(days=1)
+        home = bot.slack.last_view("views.publish")
+        assert "Overdue since Sunday" not in blocks_text(home["blocks"])
+        appointment_block = next(b for b in home["blocks"] if b.get("block_id", "").startswith("queue_appointment"))
+        snooze = next(e for e in appointment_block["elements"] if e["text"]["text"] == "Snooze")
+        rep.click("Snooze", home, value=snooze["value"])
+    with transaction(bot.deps.new_session) as session:
+        moved = session.exec(select(Appointment)).one()
+        assert moved.start_at == NOW + timedelta(days=1, hours=3)
+        reminder = session.exec(select(Outbox).where(Outbox.kind == "appointment_reminder")).one()
+        assert reminder.due_at == moved.start_at - timedelta(minutes=15) and reminder.status == "pending"
+
+
+def test_settings_are_per_user_and_bad_values_change_nothing(bot: RunningBot) -> None:
+    _setup(bot)
+    manager = bot.user("UM")
+    manager.command("/salesbot", "settings")
+    view = bot.slack.last_view("views.open")
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == ["Reminder minutes before", "Daily summary", "Digest when empty"]
+    bad = manager.submit(view, {"Reminder minutes before": "soon"})
+    assert bad.json["response_action"] == "errors" and "reminder_minutes" in bad.json["errors"]
+    ok = manager.submit(
+        view,
+        {
+            "Reminder minutes before": "30",
+            "Daily summary": [],
+            "Digest when empty": ["Send my team digest even on empty days"],
+        },
+    )
+    assert ok.json["response_action"] == "update"
+    rep = bot.user("U1")
+    rep.command("/salesbot", "settings")
+    rep_view = bot.slack.last_view("views.open")
+    assert [b["label"]["text"] for b in rep_view["blocks"] if b["type"] == "input"] == [
+        "Reminder minutes before",
+        "Daily summary",
+    ]
+    rep.submit(rep_view, {"Daily summary": ["Send me a summary of my day every morning"]})
+    with transaction(bot.deps.new_session) as session:
+        users = {u.user_id: u for u in session.exec(select(SlackUser))}
+    assert (users["UM"].reminder_minutes, users["UM"].digest_when_empty, users["UM"].daily_summary) == (30, True, False)
+    assert (users["U1"].reminder_minutes, users["U1"].daily_summary) == (None, True)
