@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -185,24 +185,12 @@ def _row_values(
     if values is None:
         report.reject(row_number, "; ".join(f"{LABELS[k]}: {msg}" for k, msg in errors.items()))
         return None
-    values.update(
-        derived_keys(
-            values["first_name"],
-            values["last_name"],
-            values["company"],
-            values["email"],  # type: ignore[arg-type]
-            values["topic"],
-        )
-    )  # type: ignore[arg-type]
-    score = score_lead(
-        ScoreInput(
-            values["budget_amount"],
-            values["purchase_timeframe"],
-            values["employees"],  # type: ignore[arg-type]
-            False,
-            values["purchase_process"],
-        )
-    )  # type: ignore[arg-type]
+    text: dict[str, Any] = values
+    values.update(derived_keys(text["first_name"], text["last_name"], text["company"], text["email"], text["topic"]))
+    fit = ScoreInput(
+        text["budget_amount"], text["purchase_timeframe"], text["employees"], False, text["purchase_process"]
+    )
+    score = score_lead(fit)
     values.update(_DEFAULTS, score=score.value, grade=score.grade, score_reason=score.reason)
     return values
 

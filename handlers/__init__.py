@@ -15,6 +15,7 @@ from handlers import (
     middleware,
     opportunities,
     record_actions,
+    shortcuts,
 )
 from handlers import sequences as sequence_listeners
 from handlers import work_queue as work_queue_listeners
@@ -27,6 +28,7 @@ def register(surface: Surface, deps: Deps) -> None:
     record_actions.register(surface, deps)
     messages.register(surface, deps)
     imports.register(surface, deps)
+    shortcuts.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
     opportunities.register(surface, deps)

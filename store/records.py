@@ -49,3 +49,19 @@ def change_facts(session: Session, *, viewer: Viewer, record: Record, record_typ
         "owner_manager_id": owner.manager_id if owner else None,
         "shared_with": shared_with(session, team_id=viewer.team_id, record_type=record_type, record_id=record.id or 0),
     }
+
+
+def recent_visible(session: Session, *, viewer: Viewer, record_type: str, limit: int = 50) -> list[Record]:
+    """The viewer's most recently updated leads or opportunities (drafts excluded)."""
+    from sqlmodel import col
+
+    from store.access import visible
+
+    model = MODELS[record_type]
+    query = (
+        select(model)
+        .where(visible(model, record_type, viewer), col(model.status) != "draft")
+        .order_by(col(model.updated_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))  # type: ignore[arg-type]

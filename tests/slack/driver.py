@@ -38,8 +38,11 @@ class Response:
     def message(self) -> Message:
         """The ack body of a slash command as a message."""
         data = self.json or {"text": self.body}
-        return Message(blocks=data.get("blocks") or [], text=data.get("text", ""),
-                       ephemeral=data.get("response_type", "ephemeral") == "ephemeral")  # fmt: skip
+        return Message(
+            blocks=data.get("blocks") or [],
+            text=data.get("text", ""),
+            ephemeral=data.get("response_type", "ephemeral") == "ephemeral",
+        )
 
     @property
     def text(self) -> str:
@@ -59,8 +62,15 @@ class SlackDriver:
     def as_user(self, user_id: str = "U1", team_id: str = "T1") -> Actor:
         return Actor(self, user_id, team_id)
 
-    def post(self, body: str, *, content_type: str, timestamp: int | None = None,
-             signature: str | None = None, headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         sig = signature or SignatureVerifier(self.signing_secret).generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(self.url, data=body.encode(), method="POST")
@@ -105,12 +115,20 @@ class Actor:
 
     def command_fields(self, command: str, text: str = "", channel: str = "C1") -> dict[str, str]:
         return {
-            "token": "legacy-verification-token", "team_id": self.team_id, "team_domain": "example",
-            "channel_id": channel, "channel_name": "sales", "user_id": self.user_id,
-            "user_name": self.user_id.lower(), "command": command, "text": text, "api_app_id": "A1",
-            "is_enterprise_install": "false", "response_url": self.fake.response_url(),
+            "token": "legacy-verification-token",
+            "team_id": self.team_id,
+            "team_domain": "example",
+            "channel_id": channel,
+            "channel_name": "sales",
+            "user_id": self.user_id,
+            "user_name": self.user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": self.fake.response_url(),
             "trigger_id": f"{next(_counter)}.1.trigger",
-        }  # fmt: skip
+        }
 
     def command(self, command: str, text: str = "", channel: str = "C1") -> Response:
         response = self.driver.post_form(self.command_fields(command, text, channel))
@@ -124,19 +142,32 @@ class Actor:
         blocks = where.blocks if isinstance(where, Message) else where.get("blocks", [])
         block, element = find_button(blocks, label, value)
         action = {
-            "action_id": element["action_id"], "block_id": block.get("block_id") or f"b{next(_counter)}",
-            "text": element["text"], "value": element.get("value"), "type": "button",
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id") or f"b{next(_counter)}",
+            "text": element["text"],
+            "value": element.get("value"),
+            "type": "button",
             "action_ts": f"{time.time():.6f}",
-        }  # fmt: skip
+        }
         payload: dict[str, Any] = {
-            "type": "block_actions", "user": self._user(), "api_app_id": "A1", "token": "legacy",
-            "trigger_id": f"{next(_counter)}.1.trigger", "team": self._team(), "enterprise": None,
-            "is_enterprise_install": False, "actions": [action],
-        }  # fmt: skip
+            "type": "block_actions",
+            "user": self._user(),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"{next(_counter)}.1.trigger",
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "actions": [action],
+        }
         if isinstance(where, Message):
             channel = where.channel or "C1"
-            payload["container"] = {"type": "message", "message_ts": where.ts or "1.1", "channel_id": channel,
-                                    "is_ephemeral": where.ephemeral}  # fmt: skip
+            payload["container"] = {
+                "type": "message",
+                "message_ts": where.ts or "1.1",
+                "channel_id": channel,
+                "is_ephemeral": where.ephemeral,
+            }
             payload["channel"] = {"id": channel, "name": "sales"}
             payload["response_url"] = self.fake.response_url()
             if not where.ephemeral:
@@ -150,12 +181,27 @@ class Actor:
         """Submit a modal, filling inputs found by their label (`{"Topic": "…", "Industry": "Retail"}`)."""
         state = build_state(view.get("blocks", []), values or {})
         payload = {
-            "type": "view_submission", "team": self._team(), "user": self._user(), "api_app_id": "A1",
-            "token": "legacy", "trigger_id": f"{next(_counter)}.1.trigger", "response_urls": [],
-            "view": {**view, "id": view.get("id", "V1"), "team_id": self.team_id, "state": {"values": state},
-                     "hash": "1.h", "app_id": "A1", "bot_id": "B1", "root_view_id": view.get("id", "V1"),
-                     "previous_view_id": None, "clear_on_close": False, "notify_on_close": False},
-        }  # fmt: skip
+            "type": "view_submission",
+            "team": self._team(),
+            "user": self._user(),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"{next(_counter)}.1.trigger",
+            "response_urls": [],
+            "view": {
+                **view,
+                "id": view.get("id", "V1"),
+                "team_id": self.team_id,
+                "state": {"values": state},
+                "hash": "1.h",
+                "app_id": "A1",
+                "bot_id": "B1",
+                "root_view_id": view.get("id", "V1"),
+                "previous_view_id": None,
+                "clear_on_close": False,
+                "notify_on_close": False,
+            },
+        }
         response = self.driver.post_payload(payload)
         data = response.json
         if isinstance(data, dict) and isinstance(data.get("view"), dict):
@@ -174,20 +220,53 @@ class Actor:
         }
         return self.driver.post_payload(payload)
 
+    def message_shortcut(self, callback_id: str, message: dict[str, Any], channel: str = "C1") -> Response:
+        """A message shortcut on `message` (shape of Bolt's message_action fixture)."""
+        payload = {
+            "type": "message_action",
+            "token": "legacy",
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team(),
+            "user": self._user(),
+            "channel": {"id": channel, "name": "sales"},
+            "callback_id": callback_id,
+            "trigger_id": f"{next(_counter)}.1.trigger",
+            "message_ts": message["ts"],
+            "message": {"type": "message", "team": self.team_id, **message},
+            "response_url": self.fake.response_url(),
+        }
+        return self.driver.post_payload(payload)
+
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None) -> Response:
         envelope = {
-            "token": "legacy", "team_id": self.team_id, "api_app_id": "A1", "event": event,
-            "type": "event_callback", "event_id": event_id or f"Ev{next(_counter):08d}",
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_counter):08d}",
             "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": self.team_id, "user_id": "UBOT",
-                                "is_bot": True, "is_enterprise_install": False}],
-        }  # fmt: skip
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         return self.driver.post_event(envelope, headers=headers)
 
     def open_home(self, **kwargs: Any) -> Response:
-        event = {"type": "app_home_opened", "user": self.user_id, "channel": f"D{self.user_id}", "tab": "home",
-                 "event_ts": f"{time.time():.6f}"}  # fmt: skip
+        event = {
+            "type": "app_home_opened",
+            "user": self.user_id,
+            "channel": f"D{self.user_id}",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
         return self.event(event, **kwargs)
 
 
@@ -245,7 +324,8 @@ def _element_state(element: dict[str, Any], given: Any) -> dict[str, Any]:
     if kind in ("static_select", "radio_buttons"):
         option = None
         if given is not None:
-            option = next((o for o in element["options"] if given in (o["text"]["text"], o["value"])), None)
+            options = element.get("options") or [o for g in element.get("option_groups", []) for o in g["options"]]
+            option = next((o for o in options if given in (o["text"]["text"], o["value"])), None)
             assert option is not None, f"{given!r} is not an option of {element['action_id']}"
         return {"type": kind, "selected_option": option}
     if kind == "checkboxes":

@@ -1,0 +1,137 @@
+"""Message shortcuts: Create lead from message, and Log message to… a lead or opportunity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import lead_service
+from bot.deps import Deps
+from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, decode_ref
+from bot.surface import Surface
+from bot.thread_service import slack_time
+from bot.views.inputs import submitted_values
+from bot.views.leads import new_lead_modal
+from bot.views.shortcuts import lead_prefill, log_message_modal
+from handlers.cards import refresh_card
+from handlers.context import viewer
+from handlers.records import load_record
+from store.activities import add_activity
+from store.db import transaction
+from store.models import Lead
+from store.records import get_record, recent_visible
+
+METADATA_TEXT_MAX = 1500  # private_metadata holds 3,000 characters in all
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    surface.uses("chat:write", "users:read")
+
+    @surface.shortcut(
+        SHORTCUT_LEAD_FROM_MESSAGE,
+        "Create lead from message",
+        "message",
+        "Turn this message into a lead; it becomes the first timeline entry",
+    )
+    def lead_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_open_prefilled_lead, client, body)
+
+    @surface.shortcut(
+        SHORTCUT_LOG_MESSAGE, "Log message to…", "message", "Attach this message to a lead's or opportunity's timeline"
+    )
+    def log_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(_open_log_message, deps, client, body)
+
+    @surface.app.view(VIEW_LOG_MESSAGE)
+    def log_message_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        value = submitted_values(view["state"]).get("record") or ""
+        try:
+            ref = decode_ref(value)
+        except ValueError:
+            ack(response_action="errors", errors={"record": "Pick a lead or opportunity."})
+            return
+        loaded = load_record(deps, body, ref, change="log a message to it")
+        if isinstance(loaded, str):
+            ack(response_action="errors", errors={"record": loaded})
+            return
+        source = _metadata(view)
+        with transaction(deps.new_session) as session:
+            record = get_record(
+                session, team_id=loaded.viewer.team_id, record_type=ref.record_type, record_id=ref.record_id
+            )
+            add_activity(
+                session,
+                team_id=loaded.viewer.team_id,
+                record_type=ref.record_type,
+                record_id=ref.record_id,
+                kind="message",
+                author_id=source.get("author", ""),
+                subject="Message in Slack",
+                body=source.get("text", ""),
+                occurred_at=slack_time(source["ts"]) if source.get("ts") else None,
+                data={"permalink": source.get("permalink", ""), "logged_by": loaded.viewer.user_id},
+                slack_channel=source.get("channel"),
+            )
+            if isinstance(record, Lead):
+                lead_service.rescore(session, record, now=deps.clock())
+        ack()
+        deps.background.submit(refresh_card, deps, client, loaded.viewer.team_id, ref)
+
+
+def _message_source(client: WebClient, body: dict[str, Any]) -> dict[str, str]:
+    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id", "")
+    ts = message.get("ts") or body.get("message_ts", "")
+    try:
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink", "")
+    except SlackApiError:
+        permalink = ""
+    return {
+        "channel": channel,
+        "ts": ts,
+        "author": message.get("user", ""),
+        "permalink": permalink,
+        "text": (message.get("text") or "")[:METADATA_TEXT_MAX],
+    }
+
+
+def _author_name(client: WebClient, user: str) -> str:
+    if not user:
+        return ""
+    try:
+        profile = client.users_info(user=user)["user"]
+    except SlackApiError:
+        return ""
+    return profile.get("real_name") or (profile.get("profile") or {}).get("real_name") or ""
+
+
+def _open_prefilled_lead(client: WebClient, body: dict[str, Any]) -> None:
+    source = _message_source(client, body)
+    prefill = lead_prefill((body.get("message") or {}).get("text") or "", _author_name(client, source["author"]))
+    metadata = json.dumps({"source": source}, separators=(",", ":"))
+    client.views_open(trigger_id=body["trigger_id"], view=new_lead_modal(prefill, metadata=metadata))
+
+
+def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    who = viewer(deps, body)
+    with transaction(deps.new_session) as session:
+        leads = recent_visible(session, viewer=who, record_type="lead")
+        opportunities = recent_visible(session, viewer=who, record_type="opportunity")
+    source = _message_source(client, body)
+    view = log_message_modal(
+        leads, opportunities, metadata=json.dumps(source, separators=(",", ":")), excerpt=source["text"]
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
