@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
+    admin,
     errors,
     fallbacks,
     general,
@@ -29,6 +30,7 @@ def register(surface: Surface, deps: Deps) -> None:
     messages.register(surface, deps)
     imports.register(surface, deps)
     shortcuts.register(surface, deps)
+    admin.register(surface, deps)
     home.register(surface, deps)
     general.register(surface, deps)
     opportunities.register(surface, deps)

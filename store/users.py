@@ -48,3 +48,45 @@ def viewer_for(session: Session, *, team_id: str, user_id: str, admin_ids: froze
         reps = frozenset(reps_of(session, team_id=team_id, manager_id=user_id))
         return Viewer(team_id=team_id, user_id=user_id, role="manager", reps=reps)
     return Viewer(team_id=team_id, user_id=user_id, role="rep")
+
+
+def set_role(session: Session, *, team_id: str, user_ids: list[str], role: str) -> None:
+    for user_id in user_ids:
+        user = ensure_user(session, team_id=team_id, user_id=user_id)
+        user.role = role
+        session.add(user)
+
+
+def set_team(session: Session, *, team_id: str, manager_id: str, rep_ids: list[str]) -> None:
+    """Make `manager_id` a manager whose reps are exactly `rep_ids` (previous reps are released)."""
+    manager = ensure_user(session, team_id=team_id, user_id=manager_id)
+    if manager.role == "rep":
+        manager.role = "manager"
+    session.add(manager)
+    for former in session.exec(
+        select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.manager_id == manager_id)
+    ):
+        if former.user_id not in rep_ids:
+            former.manager_id = None
+            session.add(former)
+    for rep_id in rep_ids:
+        rep = ensure_user(session, team_id=team_id, user_id=rep_id)
+        rep.manager_id = manager_id
+        session.add(rep)
+
+
+def teams(session: Session, *, team_id: str) -> dict[str, list[str]]:
+    """Manager -> reps, for every manager of the workspace."""
+    rows = session.exec(select(SlackUser).where(SlackUser.team_id == team_id))
+    result: dict[str, list[str]] = {}
+    for user in rows:
+        if user.role == "manager":
+            result.setdefault(user.user_id, [])
+        if user.manager_id:
+            result.setdefault(user.manager_id, []).append(user.user_id)
+    return result
+
+
+def users_with_role(session: Session, *, team_id: str, role: str) -> list[str]:
+    query = select(SlackUser.user_id).where(SlackUser.team_id == team_id, SlackUser.role == role)
+    return list(session.exec(query))
