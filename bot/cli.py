@@ -210,3 +210,51 @@ def _demo_team(settings: Settings, team: str | None) -> str:
         return str(make_client(settings.slack_bot_token, settings.slack_api_url).auth_test()["team_id"])
     except Exception as error:  # one clear line, never a traceback
         raise SettingsError(f"setting SLACK_BOT_TOKEN: auth.test failed ({error}); give --team T…") from None
+
+
+@import_cli.command("leads")
+def import_leads_command(
+    file: Annotated[Path, typer.Argument(help="CSV with a header row naming lead fields (Topic, Company, Email…).")],
+    team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Slack user id owning the leads; default: first admin.")] = None,
+) -> None:
+    """Import leads from FILE.csv: duplicates skipped, bad rows reported with their row number."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from bot.deps import utc_now
+    from bot.importer import ImportReport, import_leads, text_stream
+    from store.db import make_engine, upgrade
+
+    settings = _settings()
+    if not file.is_file():
+        typer.echo(f"salesbot: {file} does not exist", err=True)
+        raise typer.Exit(2)
+    team_id = _demo_team(settings, team)
+    owner_id = owner or next(iter(settings.admin_user_ids), None)
+    if not owner_id:
+        raise SettingsError("setting ADMIN_USER_IDS is empty: give --owner U… (the Slack user owning the leads)")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    columns = [
+        TextColumn("Importing leads"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+    ]
+    with file.open("rb") as binary, Progress(*columns, transient=True) as progress:
+        task = progress.add_task("import", total=file.stat().st_size, rows=0)
+
+        def advance(report: ImportReport) -> None:
+            progress.update(task, completed=binary.tell(), rows=report.rows)
+
+        report = import_leads(
+            text_stream(binary), engine=engine, team_id=team_id, owner_id=owner_id, now=utc_now(), progress=advance
+        )
+    typer.echo(report.summary())
+    for rejection in report.rejections[:50]:
+        typer.echo(f"  row {rejection.row}: {rejection.reason}")
+    if report.rejected > 50:
+        typer.echo(f"  …and {report.rejected - 50} more")
+    if report.error:
+        raise typer.Exit(1)

@@ -19,6 +19,7 @@ def configure_logging(level: int) -> None:
     root.setLevel(level)
     logging.getLogger("slack_bolt").setLevel(max(level, logging.WARNING))
     logging.getLogger("slack_sdk").setLevel(max(level, logging.WARNING))
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
 def describe_request(req: BoltRequest) -> dict[str, Any]:

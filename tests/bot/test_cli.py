@@ -151,3 +151,16 @@ def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 3
                 return
         time.sleep(0.1)
     raise AssertionError("salesbot run did not start listening")
+
+
+def test_import_leads_from_the_shell(tmp_path: Path) -> None:
+    csv_file = tmp_path / "leads.csv"
+    csv_file.write_text("Topic;Company;Email\nA;Acme;a@x.it\nB;Beta;bad\nA2;ACME;A@X.IT\n", encoding="utf-8-sig")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = salesbot("import", "leads", str(csv_file), "--team", "T1", "--owner", "U1", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 created · 1 duplicates skipped · 1 rejected (of 3 rows)" in result.stdout
+    assert "row 3: Email" in result.stdout
+    missing_owner = salesbot("import", "leads", str(csv_file), "--team", "T1", env=env, cwd=tmp_path)
+    assert missing_owner.returncode == 2 and "ADMIN_USER_IDS" in missing_owner.stderr
+    assert len(missing_owner.stderr.strip().splitlines()) == 1
