@@ -256,7 +256,7 @@ class Dispatcher:
 
     def _settle(self, row: Outbox, outcome: str, **values: Any) -> str:
         with transaction(self.deps.new_session) as session:
-            if not settle(session, row.id or 0, worker=self.worker, claimed_by=None, **values):
+            if not settle(session, row.id or 0, worker=self.worker, **values):
                 log.info("outbox row %s was claimed by another worker after our lease expired", row.id)
         return outcome
 
@@ -266,6 +266,7 @@ class Dispatcher:
             row,
             _Outcome.DEFERRED,
             status="pending",
+            claimed_by=None,
             due_at=until,
             attempts=max(row.attempts - 1, 0),
             last_error=error or row.last_error,
@@ -276,7 +277,12 @@ class Dispatcher:
             return self._fail(row, error)
         backoff = min(timedelta(seconds=5 * 2**row.attempts), MAX_BACKOFF)
         return self._settle(
-            row, _Outcome.RETRY, status="pending", due_at=self._clock() + backoff, last_error=error[:500]
+            row,
+            _Outcome.RETRY,
+            status="pending",
+            claimed_by=None,
+            due_at=self._clock() + backoff,
+            last_error=error[:500],
         )
 
     def _fail(self, row: Outbox, error: str) -> str:

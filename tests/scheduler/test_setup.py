@@ -1,0 +1,39 @@
+"""Smoke test of the APScheduler wiring: one interval job with deliberate options, really ticking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.deps import build_deps
+from scheduler.setup import DISPATCH_JOB_ID, start_scheduler
+from store.db import transaction
+from store.outbox import enqueue
+from tests.conftest import make_settings
+from tests.slack.fake_slack import FakeSlack
+
+
+def test_the_scheduler_ticks_the_dispatcher_with_one_deliberate_job(database_url: str, fake_slack: FakeSlack) -> None:
+    deps = build_deps(make_settings(database_url, fake_slack, scheduler_tick_seconds=0.05))
+    with transaction(deps.new_session) as session:
+        enqueue(
+            session,
+            team_id="T1",
+            kind="dm",
+            recipient="U1",
+            due_at=datetime.now(UTC) - timedelta(seconds=1),
+            dedupe_key="smoke",
+            payload={"text": "tick tock"},
+        )
+    scheduler = start_scheduler(deps)
+    try:
+        [job] = scheduler.get_jobs()
+        assert job.id == DISPATCH_JOB_ID and isinstance(job.trigger, IntervalTrigger)
+        assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+        assert str(scheduler.timezone) == "UTC"
+        [post] = fake_slack.wait_for("chat.postMessage", 1, timeout=10)
+        assert post.args["text"] == "tick tock" and post.args["channel"] == "DU1"
+    finally:
+        scheduler.shutdown(wait=True)
+        deps.engine.dispose()
