@@ -632,7 +632,7 @@ def literature_modal(data: views.OpportunityData, session: Session) -> dict[str,
     if not items:
         return (
             "The sales literature library is empty. Admins and managers add documents and links with "
-            "`/salesbot catalog literature`."
+            "`/salesbot catalog`."
         )
     covered = {item.id or 0 for item in items if product_ids & set(item.product_ids or [])}
     return views.literature_modal(data.ref, items, covered)

@@ -48,6 +48,7 @@ from bot.views import opportunity as views
 from bot.views.blocks import Block, actions, button, modal, section
 from bot.views.help import help_blocks
 from handlers import cards
+from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
 from handlers.records import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
@@ -67,6 +68,7 @@ def register(surface: Surface, deps: Deps) -> None:
     except ProcessFileError as error:
         raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
     cards.CARD_RENDERERS["opportunity"] = lambda d, team, opp_id: render(d, team, opp_id)
+    catalog_admin.register(surface, deps)
 
     @surface.command("/opp", "Your opportunities: list, create, find", "[new | topic or account]")
     def opp_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -306,3 +306,29 @@ def test_auto_completed_steps_and_attachments(bot: RunningBot) -> None:
     with transaction(bot.deps.new_session) as session:
         row = session.exec(select(StepValue).where(StepValue.step == "Develop proposal")).one()
     assert row.done and "Proposal v1" in blocks_text(card(bot).blocks)
+
+
+def test_literature_library_and_send_literature(bot: RunningBot) -> None:
+    load_catalog(bot)
+    bot.deps.admin_ids = frozenset({"UADMIN"})
+    new_opportunity(bot)
+    bot.user().click("Send literature", card(bot))
+    assert "library is empty" in last_reply(bot)
+    listing = bot.user("UADMIN").command("/salesbot", "catalog")
+    assert "Café S-100 — 1,299.00 EUR / unit" in listing.text
+    bot.user("UADMIN").click("Add literature", listing.message)
+    view = bot.slack.last_view("views.open")
+    bad = bot.user("UADMIN").submit(view, {"Title": "S-100 brochure", "Link": "not a link"})
+    assert "url" in bad.json["errors"]
+    bot.user("UADMIN").submit(view, {"Title": "S-100 brochure", "Link": "https://example.com/s100.pdf"})
+    assert "Add literature" not in button_labels(bot.user().command("/salesbot", "catalog").message.blocks)
+
+    bot.user().click("Send literature", card(bot))
+    view = bot.slack.last_view("views.open")
+    assert bot.user().submit(view, {}).json["response_action"] == "errors"
+    bot.user().submit(view, {"Literature": ["S-100 brochure"]})
+    dm = bot.slack.wait_for("chat.postMessage", 2)[-1]
+    assert dm.args["channel"] == "DU1" and "https://example.com/s100.pdf" in blocks_text(dm.args["blocks"])
+    with transaction(bot.deps.new_session) as session:
+        sent = session.exec(select(Activity).where(Activity.kind == "literature")).one()
+    assert "S-100 brochure" in sent.subject
