@@ -9,18 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import multiprocessing
 import operator
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.domain.leads import LEAD_FIELDS, derived_keys, row_parser
-from bot.domain.scoring import ScoreInput, score_lead
+from bot.domain.scoring import fit_score
 from bot.domain.text import fold
 from store.models import Lead
 
@@ -122,8 +126,11 @@ def import_leads(
     owner_id: str,
     now: datetime,
     progress: Progress | None = None,
-    batch_size: int = BATCH_SIZE,
+    workers: int = 1,
 ) -> ImportReport:
+    """Import every row of `lines`. With `workers` > 1, rows are validated in that many processes
+    while this one reads the file and inserts (worth it for large files only: each worker takes
+    about half a second to start)."""
     report = ImportReport()
     records = read_records(lines)
     header = next(records, None)
@@ -135,35 +142,96 @@ def import_leads(
     if "topic" not in columns:
         report.error = "no Topic column (the header row must name the lead fields, e.g. Topic, Company, Email)"
         return report
-    parse_row = row_parser(columns)
+    job = ChunkJob(columns, team_id, owner_id, now, engine.dialect.name == "sqlite")
     seen_emails, seen_identities = _existing_keys(engine, team_id)
-    batch: list[dict[str, object]] = []
-    for row_number, fields, problem in records:
-        report.rows += 1
-        if fields is None:
-            report.reject(row_number, problem)
-            continue
-        row = _row_values(fields, len(columns), parse_row, row_number, report)
-        if row is None:
-            continue
-        email_key, identity_key = row["email_key"], row["identity_key"]
-        if (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
-            report.duplicates += 1
-            continue
-        if email_key:
-            seen_emails.add(email_key)  # type: ignore[arg-type]
-        if identity_key:
-            seen_identities.add(identity_key)  # type: ignore[arg-type]
-        row.update(team_id=team_id, owner_id=owner_id, created_at=now, updated_at=now)
-        batch.append(row)
-        if len(batch) >= batch_size:
-            _insert(engine, batch, report)
-            if progress:
-                progress(report)
-    _insert(engine, batch, report)
-    if progress:
-        progress(report)
+    for prepared in _prepare_all(job, _chunks(records), workers):
+        batch = []
+        for row_number, outcome, email_key, identity_key in prepared:
+            report.rows += 1
+            if isinstance(outcome, str):
+                report.reject(row_number, outcome)
+            elif (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
+                report.duplicates += 1
+            else:
+                if email_key:
+                    seen_emails.add(email_key)
+                if identity_key:
+                    seen_identities.add(identity_key)
+                batch.append(outcome)
+        _insert(engine, job.sqlite, batch, report)
+        if progress:
+            progress(report)
     return report
+
+
+Record = tuple[int, list[str] | None, str]
+Prepared = list[tuple[int, Any, str, str]]  # (row, insertable tuple or rejection reason, email key, identity key)
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """What a worker needs to turn raw CSV records into insertable rows (pickled once per chunk)."""
+
+    columns: list[str | None]
+    team_id: str
+    owner_id: str
+    now: datetime
+    sqlite: bool
+
+
+def _chunks(records: Iterator[Record], size: int = BATCH_SIZE) -> Iterator[list[Record]]:
+    while chunk := list(itertools.islice(records, size)):
+        yield chunk
+
+
+def _prepare_all(job: ChunkJob, chunks: Iterator[list[Record]], workers: int) -> Iterator[Prepared]:
+    """Prepared chunks in file order; at most 2 per worker in flight, so memory stays bounded."""
+    if workers <= 1:
+        yield from (prepare_chunk(job, chunk) for chunk in chunks)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Future[Prepared]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(prepare_chunk, job, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def prepare_chunk(job: ChunkJob, chunk: list[Record]) -> Prepared:
+    """Validate, key and score each record; rejected rows carry their reason instead of a tuple."""
+    parse_row = _row_parser(tuple(job.columns))
+    width = len(job.columns)
+    fixed = {"team_id": job.team_id, "owner_id": job.owner_id, "created_at": job.now, "updated_at": job.now}
+    prepared: Prepared = []
+    for row_number, fields, problem in chunk:
+        if fields is None:
+            prepared.append((row_number, problem, "", ""))
+            continue
+        if len(fields) != width:
+            prepared.append((row_number, f"expected {width} columns, found {len(fields)}", "", ""))
+            continue
+        values, errors = parse_row(fields)
+        if values is None:
+            prepared.append((row_number, "; ".join(f"{LABELS[k]}: {msg}" for k, msg in errors.items()), "", ""))
+            continue
+        text: dict[str, Any] = values
+        keys = derived_keys(text["first_name"], text["last_name"], text["company"], text["email"], text["topic"])
+        score = fit_score(
+            text["budget_amount"], text["purchase_timeframe"], text["employees"], text["purchase_process"]
+        )
+        values.update(keys)
+        values.update(_DEFAULTS)
+        values.update(fixed, score=score.value, grade=score.grade, score_reason=score.reason)
+        row = row_tuple(values)
+        prepared.append((row_number, _sqlite_row(row) if job.sqlite else row, keys["email_key"], keys["identity_key"]))
+    return prepared
+
+
+@lru_cache(maxsize=8)
+def _row_parser(columns: tuple[str | None, ...]) -> RowParser:
+    return row_parser(list(columns))
 
 
 _DEFAULTS: dict[str, object] = {
@@ -173,26 +241,6 @@ _DEFAULTS: dict[str, object] = {
     "process_name": "",
     "opportunity_id": None,
 }
-
-
-def _row_values(
-    fields: list[str], width: int, parse_row: RowParser, row_number: int, report: ImportReport
-) -> dict[str, object] | None:
-    if len(fields) != width:
-        report.reject(row_number, f"expected {width} columns, found {len(fields)}")
-        return None
-    values, errors = parse_row(fields)
-    if values is None:
-        report.reject(row_number, "; ".join(f"{LABELS[k]}: {msg}" for k, msg in errors.items()))
-        return None
-    text: dict[str, Any] = values
-    values.update(derived_keys(text["first_name"], text["last_name"], text["company"], text["email"], text["topic"]))
-    fit = ScoreInput(
-        text["budget_amount"], text["purchase_timeframe"], text["employees"], False, text["purchase_process"]
-    )
-    score = score_lead(fit)
-    values.update(_DEFAULTS, score=score.value, grade=score.grade, score_reason=score.reason)
-    return values
 
 
 def _existing_keys(engine: Engine, team_id: str) -> tuple[set[object], set[object]]:
@@ -213,29 +261,27 @@ def _existing_keys(engine: Engine, team_id: str) -> tuple[set[object], set[objec
 
 INSERT_COLUMNS = [c.name for c in Lead.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
 MONEY_COLUMNS = [i for i, name in enumerate(INSERT_COLUMNS) if name in ("annual_revenue", "budget_amount")]
+DATETIME_COLUMNS = [i for i, name in enumerate(INSERT_COLUMNS) if name in ("created_at", "updated_at")]
 row_tuple = operator.itemgetter(*INSERT_COLUMNS)
 
 
-def _insert(engine: Engine, batch: list[dict[str, object]], report: ImportReport) -> None:
-    """One DB-API executemany per batch, parameters converted once here: ORM objects cost ~50 µs each
-    and Core's per-row bind processing ~15 µs (shared/notes, and measured in bench/import_leads.py)."""
-    if not batch:
+def _insert(engine: Engine, sqlite: bool, rows: list[Any], report: ImportReport) -> None:
+    """One DB-API executemany per batch of prepared tuples: ORM objects cost ~50 µs each and Core's
+    per-row bind processing ~15 µs (shared/notes, and measured in bench/import_leads.py)."""
+    if not rows:
         return
-    sqlite = engine.dialect.name == "sqlite"
     marks = ", ".join(["?" if sqlite else "%s"] * len(INSERT_COLUMNS))
     statement = f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
-    rows = [row_tuple(row) for row in batch]
-    if sqlite:
-        rows = [_sqlite_row(row) for row in rows]
     with engine.begin() as connection:
-        connection.exec_driver_sql(statement, rows)  # type: ignore[arg-type]
-    report.created += len(batch)
-    batch.clear()
+        connection.exec_driver_sql(statement, rows)
+    report.created += len(rows)
 
 
 def _sqlite_row(row: tuple[object, ...]) -> tuple[object, ...]:
     """What SQLAlchemy would bind on SQLite: naive UTC datetimes, floats for Numeric columns."""
-    values = [_sqlite_value(value) if isinstance(value, datetime) else value for value in row]
+    values = list(row)
+    for index in DATETIME_COLUMNS:
+        values[index] = _sqlite_value(values[index])
     for index in MONEY_COLUMNS:
         if values[index] is not None:
             values[index] = float(values[index])  # type: ignore[arg-type]

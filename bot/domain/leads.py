@@ -9,7 +9,7 @@ from functools import partial
 from typing import Literal
 
 from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email, parse_phone
-from bot.domain.text import fold, search_text
+from bot.domain.text import fold
 
 FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select"]
 
@@ -201,13 +201,11 @@ def full_name(first_name: str, last_name: str) -> str:
 
 def derived_keys(first_name: str, last_name: str, company: str, email: str, topic: str) -> dict[str, str]:
     """Folded keys: `email_key` and `identity_key` (company + full name) find duplicates."""
-    name = fold(full_name(first_name, last_name))
-    identity = f"{fold(company)}|{name}" if company and name else ""
-    return {
-        "search_text": search_text(topic, first_name, last_name, company, email),
-        "email_key": fold(email),
-        "identity_key": identity,
-    }
+    name = fold(f"{first_name} {last_name}")  # fold collapses the space when one part is empty
+    company_key, email_key = fold(company), fold(email)
+    identity = f"{company_key}|{name}" if company_key and name else ""
+    searchable = " ".join(part for part in (fold(topic), name, company_key, email_key) if part)
+    return {"search_text": searchable[:1200], "email_key": email_key, "identity_key": identity}
 
 
 _PARSERS = {spec.key: _parser(spec) for spec in LEAD_FIELDS}

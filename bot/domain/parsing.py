@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")  # unambiguous: no backtracking over dots
+_COUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 MAX_AMOUNT = Decimal("99999999999999.99")
 
 
@@ -37,7 +38,7 @@ def parse_count(text: str) -> int | None:
     cleaned = text.strip()
     if not cleaned:
         return None
-    if not re.match(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$", cleaned):
+    if not _COUNT.match(cleaned):
         raise ParseError("Enter a whole number of 0 or more, such as 250.")
     value = int(cleaned.replace(",", ""))
     if value > 10_000_000:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 ENGAGEMENT_DAYS = 30
 ACTIVITY_KINDS = ("call", "note", "appointment", "post", "message")
@@ -46,6 +47,18 @@ def grade_for(value: int) -> str:
     return "A" if value >= 75 else "B" if value >= 50 else "C" if value >= 25 else "D"
 
 
+def fit_score(budget: Decimal | None, timeframe: str, employees: int | None, process: str) -> Score:
+    """The score of a lead with no engagement yet (imports): few distinct inputs, so it is memoised."""
+    return _fit_score(_budget(budget), timeframe, _size(employees), process)
+
+
+@lru_cache(maxsize=4096)
+def _fit_score(budget_points: int, timeframe: str, size_points: int, process: str) -> Score:
+    points = (budget_points, TIMEFRAME_POINTS.get(timeframe, 0), size_points, 0, PROCESS_POINTS.get(process, 0), 0, 0)
+    data = ScoreInput(purchase_timeframe=timeframe, purchase_process=process)
+    return _score(points, data)
+
+
 def score_lead(data: ScoreInput) -> Score:
     points = (
         _budget(data.budget_amount),
@@ -56,6 +69,10 @@ def score_lead(data: ScoreInput) -> Score:
         min(25, 5 * data.recent_activities),
         min(15, 5 * data.recent_replies),
     )
+    return _score(points, data)
+
+
+def _score(points: tuple[int, ...], data: ScoreInput) -> Score:
     value = min(100, sum(points))
     # stable order: on a tie the factor listed first wins
     top = sorted((i for i in range(len(points)) if points[i] > 0), key=lambda i: -points[i])[:2]

@@ -49,7 +49,7 @@ def click_and_submit(bot: RunningBot, user: Actor, card: Message, label: str, va
 
 
 def reply_in_thread(user: Actor, channel: str, thread_ts: str, text: str, **extra: object) -> str:
-    ts = f"{time.time():.0f}.{next(_ts):06d}"
+    ts = f"{time.time() + next(_ts) / 1e6:.6f}"  # a real Slack ts: when the reply was written
     event = {
         "type": "message",
         "channel": channel,

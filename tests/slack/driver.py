@@ -314,9 +314,30 @@ def build_state(blocks: list[dict[str, Any]], values: dict[str, Any]) -> dict[st
         label = block["label"]["text"]
         element = block["element"]
         given = remaining.pop(label, None)
+        if given is None:  # like Slack, an untouched input submits its initial value
+            given = _initial(element)
         state[block["block_id"]] = {element["action_id"]: _element_state(element, given)}
     assert not remaining, f"no input labelled {sorted(remaining)}"
     return state
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    for key in (
+        "initial_value",
+        "initial_user",
+        "initial_users",
+        "initial_conversation",
+        "initial_channel",
+        "initial_date_time",
+        "initial_date",
+    ):
+        if key in element:
+            return element[key]
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [o["text"]["text"] for o in element["initial_options"]]
+    return None
 
 
 def _element_state(element: dict[str, Any], given: Any) -> dict[str, Any]:
