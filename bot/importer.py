@@ -266,14 +266,20 @@ row_tuple = operator.itemgetter(*INSERT_COLUMNS)
 
 
 def _insert(engine: Engine, sqlite: bool, rows: list[Any], report: ImportReport) -> None:
-    """One DB-API executemany per batch of prepared tuples: ORM objects cost ~50 µs each and Core's
-    per-row bind processing ~15 µs (shared/notes, and measured in bench/import_leads.py)."""
+    """One raw executemany (SQLite) or COPY (PostgreSQL) per batch of prepared tuples: ORM objects cost
+    ~50 µs each and Core's per-row bind processing ~15 µs (shared/notes; bench/import_leads.py)."""
     if not rows:
         return
-    marks = ", ".join(["?" if sqlite else "%s"] * len(INSERT_COLUMNS))
-    statement = f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
+    names = ", ".join(INSERT_COLUMNS)
     with engine.begin() as connection:
-        connection.exec_driver_sql(statement, rows)
+        if sqlite:
+            marks = ", ".join("?" * len(INSERT_COLUMNS))
+            connection.exec_driver_sql(f"INSERT INTO lead ({names}) VALUES ({marks})", rows)
+        else:
+            raw = connection.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(f"COPY lead ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
     report.created += len(rows)
 
 

@@ -1,0 +1,166 @@
+"""Benchmark: import 100,000 generated leads (10 % duplicates, 1 % bad rows) through the code path of
+`/lead import` (bot.importer.import_leads over a streamed file), on SQLite and PostgreSQL, and compare
+with a bare sqlite3.executemany of the same rows into the same table.
+
+    python bench/import_leads.py [--rows 100000] [--postgres URL] [--workers 1 2]
+
+Each import runs in a fresh child process so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def child(csv_path: str, url: str, workers: int) -> None:
+    """Import the file into a fresh database and print the figures as JSON."""
+    import sqlalchemy as sa
+
+    from bot.importer import import_leads, text_stream
+    from store.db import make_engine, upgrade
+
+    if url.startswith("postgresql"):
+        admin = sa.create_engine(url.split("?")[0])
+        with admin.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS bench_import CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA bench_import"))
+        admin.dispose()
+        url = f"{url}?options=-csearch_path%3Dbench_import"
+    engine = make_engine(url)
+    upgrade(engine)
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(csv_path, "rb") as binary:
+        report = import_leads(
+            text_stream(binary), engine=engine, team_id="T1", owner_id="U1", now=datetime.now(UTC), workers=workers
+        )
+    elapsed = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "rows": report.rows,
+                "created": report.created,
+                "duplicates": report.duplicates,
+                "rejected": report.rejected,
+                "seconds": elapsed,
+                "cpu_seconds": time.process_time() - cpu,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
+    """The physical limit: the same prepared rows, one raw sqlite3 executemany into the same table."""
+    from bot.importer import INSERT_COLUMNS, ChunkJob, _chunks, prepare_chunk, read_records, text_stream
+    from store.db import make_engine, upgrade
+
+    database = tmp / "bare.db"
+    upgrade(make_engine(f"sqlite:///{database}"))
+    with open(csv_path, "rb") as binary:
+        records = read_records(text_stream(binary))
+        header = next(records)
+        from bot.importer import HEADER_ALIASES, _header_key
+
+        columns = [HEADER_ALIASES.get(_header_key(name)) for name in header[1] or []]
+        job = ChunkJob(columns, "T1", "U1", datetime.now(UTC), True)
+        rows = [
+            row for chunk in _chunks(records) for _, row, _, _ in prepare_chunk(job, chunk) if not isinstance(row, str)
+        ]
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    statement = f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
+    started = time.perf_counter()
+    connection.executemany(statement, rows)
+    connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return {"rows": len(rows), "seconds": elapsed, "rows_per_second": len(rows) / elapsed}
+
+
+def run_child(csv_path: Path, url: str, workers: int) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", str(csv_path), url, str(workers)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--postgres", default=DEFAULT_PG, help="PostgreSQL URL, or '' to skip")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], int(args.child[2]))
+        return
+    from bench.lead_csv import generate
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    csv_path = tmp / "leads.csv"
+    expected = generate(csv_path, args.rows)
+    print(f"machine: {machine()}")
+    print(f"file: {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB; expected {expected}")
+    bare = bare_executemany(str(csv_path), tmp)
+    print(f"\nbare sqlite3.executemany of the {bare['rows']:,} prepared rows: {bare['rows_per_second']:,.0f} rows/s")
+    print("\n| database | workers | rows/s | seconds | created | duplicates | rejected | peak RSS (MB) | % of bare |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    targets = [("SQLite", f"sqlite:///{tmp / 'import.db'}")] + (
+        [("PostgreSQL", args.postgres)] if args.postgres else []
+    )
+    for name, url in targets:
+        for workers in args.workers:
+            if url.startswith("sqlite"):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            result = run_child(csv_path, url, workers)
+            rate = result["rows"] / result["seconds"]
+            assert (result["created"], result["duplicates"], result["rejected"]) == (
+                expected["unique"],
+                expected["duplicates"],
+                expected["bad"],
+            ), result
+            rss = max(result["peak_rss_mb"], result["workers_peak_rss_mb"])
+            share = f"{100 * rate / bare['rows_per_second']:.0f} %" if name == "SQLite" else "–"
+            print(
+                f"| {name} | {workers} | {rate:,.0f} | {result['seconds']:.2f} | {result['created']:,} | "
+                f"{result['duplicates']:,} | {result['rejected']:,} | {rss:.0f} | {share} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
