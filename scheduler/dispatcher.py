@@ -80,12 +80,18 @@ class Stats:
     deferred: int = 0
     slack_seconds: float = 0.0
     busy_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # thread CPU time, Slack client calls excluded
     lateness: list[float] = field(default_factory=list)
 
     @property
     def overhead_ms_per_row(self) -> float:
         rows = self.sent + self.cancelled + self.failed + self.retried
         return (self.busy_seconds - self.slack_seconds) * 1000 / rows if rows else 0.0
+
+    @property
+    def cpu_ms_per_row(self) -> float:
+        rows = self.sent + self.cancelled + self.failed + self.retried
+        return self.cpu_seconds * 1000 / rows if rows else 0.0
 
 
 class _Outcome:
@@ -176,16 +182,18 @@ class Dispatcher:
     # --- one row -------------------------------------------------------------------------------
 
     def _deliver(self, row: Outbox, limited: set[str]) -> None:
-        began = time.perf_counter()
-        slack_before = self._thread_slack_seconds()
+        began, cpu_began = time.perf_counter(), time.thread_time()
+        slack_before, slack_cpu_before = self._thread_slack_seconds(), self._thread_slack_cpu()
         try:
             outcome = self._attempt(row, limited)
         except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
             log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
             outcome = self._retry(row, f"internal error: {error}"[:500])
         spent = time.perf_counter() - began
+        cpu = time.thread_time() - cpu_began - (self._thread_slack_cpu() - slack_cpu_before)
         with self._lock:
             self.stats.busy_seconds += spent
+            self.stats.cpu_seconds += cpu
             self.stats.slack_seconds += self._thread_slack_seconds() - slack_before
             setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
 
@@ -322,12 +330,16 @@ class Dispatcher:
     def _thread_slack_seconds(self) -> float:
         return float(getattr(self._slack_time, "seconds", 0.0))
 
+    def _thread_slack_cpu(self) -> float:
+        return float(getattr(self._slack_time, "cpu", 0.0))
+
     def _timed(self, call: Callable[..., Any], **kwargs: Any) -> Any:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.thread_time()
         try:
             return call(**kwargs)
         finally:
             self._slack_time.seconds = self._thread_slack_seconds() + time.perf_counter() - began
+            self._slack_time.cpu = self._thread_slack_cpu() + time.thread_time() - cpu_began
 
     def _add_busy(self, seconds: float) -> None:
         with self._lock:

@@ -1,0 +1,357 @@
+"""Dispatcher benchmark (issue 5). Results go to docs/performance.md.
+
+(a) 10,000 appointment reminders due in the same minute for 500 users; a fake Slack answering in ~20 ms
+    that limits chat.postMessage to 1/s per channel and 300/min per workspace (429 + Retry-After):
+    time until all are delivered, and the dispatcher's overhead per row excluding Slack's time.
+(b) 500 reminders due at once, one per user, no workspace limit, dispatched by the real APScheduler
+    wiring (tick every SCHEDULER_TICK_SECONDS): lateness p50/p99 (sent − due). Compared in the same run
+    with what a user might build instead: one APScheduler `date` job per reminder in a SQLAlchemyJobStore.
+
+`--scale N` makes the fake's limits N times faster (N/s per channel, N×300/min): at the real limits
+(a) is bound to take 10,000 / 300 per min ≈ 33 min whatever the dispatcher does.
+
+    python -m bench.dispatch [--scale 20] [--rows 10000] [--users 500] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from bot.config import load_settings
+from bot.deps import build_deps
+from bot.slack_client import make_client
+from scheduler.dispatcher import Dispatcher
+from scheduler.setup import start_scheduler
+from store.db import make_engine, transaction, upgrade
+from store.models import Appointment, Lead, Outbox, SlackUser
+
+LATENCY = 0.020
+
+
+class LimitedSlack:
+    """chat.postMessage in ~20 ms, 1/s per channel and `per_minute` per workspace (token bucket)."""
+
+    def __init__(self, *, scale: float = 1.0, per_minute: int | None = 300, burst: int = 50) -> None:
+        self.scale, self.per_minute, self.burst = scale, per_minute, burst
+        self.tokens = float(burst)
+        self.refilled = time.monotonic()
+        self.last_post: dict[str, float] = {}
+        self.posted = 0
+        self.limited = 0
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def admit(self, channel: str) -> int:
+        """0 to post now, else the Retry-After seconds."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last_post.get(channel, -1e9) < 1.0 / self.scale:
+                self.limited += 1
+                return 1
+            if self.per_minute is not None:
+                rate = self.per_minute * self.scale / 60
+                self.tokens = min(self.burst, self.tokens + (now - self.refilled) * rate)
+                self.refilled = now
+                if self.tokens < 1:
+                    self.limited += 1
+                    return max(1, math.ceil((1 - self.tokens) / rate))
+                self.tokens -= 1
+            self.last_post[channel] = now
+            self.posted += 1
+            return 0
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                args = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw))
+                method = self.path.removeprefix("/api/")
+                time.sleep(LATENCY)
+                if method == "conversations.open":
+                    self._send(200, {"ok": True, "channel": {"id": "D" + str(args.get("users"))}})
+                elif method == "chat.postMessage":
+                    wait = fake.admit(str(args.get("channel")))
+                    if wait:
+                        self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+                    else:
+                        self._send(200, {"ok": True, "channel": args.get("channel"), "ts": f"{time.time():.6f}"})
+                else:
+                    self._send(200, {"ok": True, "user": {"id": args.get("user"), "tz": "Europe/Rome"}})
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def seed(url: str, *, rows: int, users: int, due: datetime) -> None:
+    """Users (time zone known), one lead each, and `rows` appointments with their reminder rows."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        for table in (Outbox, Appointment, Lead, SlackUser):
+            connection.execute(sa.delete(table))  # type: ignore[arg-type]
+        connection.execute(
+            sa.insert(SlackUser),
+            [
+                {
+                    "team_id": "T1",
+                    "user_id": f"U{u:04d}",
+                    "name": "",
+                    "role": "rep",
+                    "is_slack_admin": False,
+                    "tz": "Europe/Rome",
+                    "profile_fetched_at": due,
+                    "daily_summary": False,
+                    "digest_when_empty": False,
+                    "created_at": due,
+                }
+                for u in range(users)
+            ],
+        )
+        lead_ids = {}
+        for u in range(users):
+            lead_ids[u] = connection.execute(
+                sa.insert(Lead).returning(Lead.id),  # type: ignore[arg-type]
+                {
+                    "team_id": "T1",
+                    "owner_id": f"U{u:04d}",
+                    "topic": f"Espresso machines {u}",
+                    "created_at": due,
+                    "updated_at": due,
+                },
+            ).scalar_one()
+        appointments = [
+            {
+                "team_id": "T1",
+                "record_type": "lead",
+                "record_id": lead_ids[i % users],
+                "owner_id": f"U{i % users:04d}",
+                "subject": f"Tasting {i}",
+                "start_at": due + timedelta(minutes=15),
+                "duration_minutes": 30,
+                "attendees": [],
+                "location": "",
+                "status": "scheduled",
+                "outcome": "",
+                "created_at": due,
+            }
+            for i in range(rows)
+        ]
+        ids = [r[0] for r in connection.execute(sa.insert(Appointment).returning(Appointment.id), appointments)]  # type: ignore[arg-type]
+        connection.execute(
+            sa.insert(Outbox),
+            [
+                {
+                    "team_id": "T1",
+                    "kind": "appointment_reminder",
+                    "record_type": "lead",
+                    "record_id": a["record_id"],
+                    "recipient": a["owner_id"],
+                    "due_at": due + timedelta(seconds=(i * 59) // max(rows, 1)),
+                    "status": "pending",
+                    "attempts": 0,
+                    "last_error": "",
+                    "dedupe_key": f"appointment:{aid}:{a['owner_id']}",
+                    "payload": {"appointment_id": aid},
+                    "created_at": due,
+                }
+                for i, (aid, a) in enumerate(zip(ids, appointments, strict=True))
+            ],
+        )
+    engine.dispose()
+
+
+def lateness(url: str) -> list[float]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(Outbox.due_at, Outbox.sent_at).where(Outbox.status == "sent")).all()
+    engine.dispose()
+    return sorted((sent - due).total_seconds() for due, sent in rows)
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))] if values else float("nan")
+
+
+def run_a(url: str, *, rows: int, users: int, scale: float) -> dict[str, float]:
+    fake = LimitedSlack(scale=scale)
+    due = datetime.now(UTC)
+    seed(url, rows=rows, users=users, due=due)
+    deps = build_deps(load_settings(_env_file=None, database_url=url, slack_api_url=fake.url, slack_bot_token="xoxb-x"))
+    dispatcher = Dispatcher(deps, make_client("xoxb-x", fake.url, inline_retries=False), plan=False)
+    started = time.monotonic()
+    while True:
+        dispatcher.tick()
+        with transaction(deps.new_session) as session:
+            left = session.exec(select(sa.func.count()).where(Outbox.status != "sent")).one()
+        if not left:
+            break
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    dispatcher.close()
+    deps.engine.dispose()
+    fake.stop()
+    stats = dispatcher.stats
+    return {
+        "rows": rows,
+        "scale": scale,
+        "seconds": elapsed,
+        "overhead_ms": stats.overhead_ms_per_row,
+        "cpu_ms": stats.cpu_ms_per_row,
+        "posted": fake.posted,
+        "rate_limited_429": fake.limited,
+        "deferred": stats.deferred,
+        "lower_bound_s": max(rows / (300 * scale / 60), rows / users / scale),
+    }
+
+
+def run_b(url: str, *, users: int, tick: float) -> dict[str, float]:
+    fake = LimitedSlack(per_minute=None)
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    seed(url, rows=users, users=users, due=due)
+    engine = make_engine(url)
+    due = datetime.now(UTC) + timedelta(seconds=3)  # after seeding, so lateness is the dispatcher's alone
+    with engine.begin() as connection:
+        connection.execute(sa.update(Outbox).values(due_at=due))
+    engine.dispose()
+    settings = load_settings(
+        _env_file=None, database_url=url, slack_api_url=fake.url, slack_bot_token="xoxb-x", scheduler_tick_seconds=tick
+    )
+    deps = build_deps(settings)
+    dispatcher = Dispatcher(deps, make_client("xoxb-x", fake.url, inline_retries=False), plan=False)
+    scheduler = start_scheduler(deps, dispatcher=dispatcher)
+    deadline = time.monotonic() + 120
+    while fake.posted < users and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    scheduler.shutdown(wait=True)
+    dispatcher.close()
+    deps.engine.dispose()
+    fake.stop()
+    late = lateness(url)
+    return {
+        "sent": len(late),
+        "p50": percentile(late, 50),
+        "p99": percentile(late, 99),
+        "max": late[-1] if late else 0,
+        "overhead_ms": dispatcher.stats.overhead_ms_per_row,
+        "cpu_ms": dispatcher.stats.cpu_ms_per_row,
+    }
+
+
+def send_reminder(api: str, user: str, text: str, due_iso: str, results_path: str) -> None:
+    """The APScheduler job of the comparison: post one reminder, note when it went out."""
+    client = make_client("xoxb-x", api, inline_retries=False)
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    client.chat_postMessage(channel=channel, text=text)
+    late = (datetime.now(UTC) - datetime.fromisoformat(due_iso)).total_seconds()
+    with open(results_path, "a") as results:
+        results.write(f"{late}\n")
+
+
+def run_b_apscheduler(workdir: Path, *, users: int) -> dict[str, float]:
+    """What a user might build instead: one date job per reminder, persisted in a SQLAlchemyJobStore."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    fake = LimitedSlack(per_minute=None)
+    results = workdir / "apscheduler_lateness.txt"
+    results.write_text("")
+    store = SQLAlchemyJobStore(url=f"sqlite:///{workdir / 'jobs.db'}")
+    scheduler = BackgroundScheduler(
+        timezone=UTC, jobstores={"default": store}, job_defaults={"misfire_grace_time": None, "coalesce": True}
+    )
+    scheduler.start(paused=True)
+    due = datetime.now(UTC) + timedelta(seconds=10)
+    began = time.monotonic()
+    for u in range(users):
+        scheduler.add_job(
+            send_reminder,
+            "date",
+            run_date=due,
+            id=f"reminder-{u}",
+            replace_existing=True,
+            args=(fake.url, f"U{u:04d}", f"Reminder {u}", due.isoformat(), str(results)),
+        )
+    add_seconds = time.monotonic() - began
+    scheduler.resume()
+    deadline = time.monotonic() + 120
+    while fake.posted < users and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    scheduler.shutdown(wait=True)
+    fake.stop()
+    late = sorted(float(line) for line in results.read_text().split())
+    return {
+        "sent": len(late),
+        "p50": percentile(late, 50),
+        "p99": percentile(late, 99),
+        "max": late[-1] if late else 0,
+        "add_seconds": add_seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--tick", type=float, default=1.0, help="SCHEDULER_TICK_SECONDS for (b)")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--skip-a", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        report: dict[str, Any] = {"database": url.split(":", 1)[0]}
+        if not args.skip_a:
+            report["a"] = run_a(url, rows=args.rows, users=args.users, scale=args.scale)
+            print("(a)", json.dumps(report["a"]), flush=True)
+        report["b"] = run_b(url, users=args.users, tick=args.tick)
+        print("(b) outbox dispatcher", json.dumps(report["b"]), flush=True)
+        report["b_apscheduler"] = run_b_apscheduler(workdir, users=args.users)
+        print("(b) APScheduler date jobs", json.dumps(report["b_apscheduler"]), flush=True)
+        ratio = report["b_apscheduler"]["p99"] / report["b"]["p99"] if report["b"]["p99"] else float("inf")
+        print(f"p99 lateness ratio (APScheduler jobs / outbox dispatcher): {ratio:.1f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()
