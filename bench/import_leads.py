@@ -2,7 +2,7 @@
 `/lead import` (bot.importer.import_leads over a streamed file), on SQLite and PostgreSQL, and compare
 with a bare sqlite3.executemany of the same rows into the same table.
 
-    python bench/import_leads.py [--rows 100000] [--postgres URL] [--workers 1 2]
+    python bench/import_leads.py [--rows 100000] [--postgres URL]
 
 Each import runs in a fresh child process so its peak RSS is its own.
 """
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def child(csv_path: str, url: str, workers: int) -> None:
+def child(csv_path: str, url: str) -> None:
     """Import the file into a fresh database and print the figures as JSON."""
     import sqlalchemy as sa
 
@@ -46,9 +46,7 @@ def child(csv_path: str, url: str, workers: int) -> None:
     upgrade(engine)
     started, cpu = time.perf_counter(), time.process_time()
     with open(csv_path, "rb") as binary:
-        report = import_leads(
-            text_stream(binary), engine=engine, team_id="T1", owner_id="U1", now=datetime.now(UTC), workers=workers
-        )
+        report = import_leads(text_stream(binary), engine=engine, team_id="T1", owner_id="U1", now=datetime.now(UTC))
     elapsed = time.perf_counter() - started
     print(
         json.dumps(
@@ -59,11 +57,18 @@ def child(csv_path: str, url: str, workers: int) -> None:
                 "rejected": report.rejected,
                 "seconds": elapsed,
                 "cpu_seconds": time.process_time() - cpu,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "peak_rss_mb": _peak_rss_mb(),
             }
         )
     )
+
+
+def _peak_rss_mb() -> float:
+    """VmHWM of this process: unlike ru_maxrss it is not inherited from the parent across fork+exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
@@ -95,9 +100,9 @@ def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
     return {"rows": len(rows), "seconds": elapsed, "rows_per_second": len(rows) / elapsed}
 
 
-def run_child(csv_path: Path, url: str, workers: int) -> dict[str, float]:
+def run_child(csv_path: Path, url: str) -> dict[str, float]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(csv_path), url, str(workers)],
+        [sys.executable, __file__, "--child", str(csv_path), url],
         capture_output=True,
         text=True,
         check=True,
@@ -122,11 +127,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--postgres", default=DEFAULT_PG, help="PostgreSQL URL, or '' to skip")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]))
+        child(args.child[0], args.child[1])
         return
     from bench.lead_csv import generate
 
@@ -137,29 +141,24 @@ def main() -> None:
     print(f"file: {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB; expected {expected}")
     bare = bare_executemany(str(csv_path), tmp)
     print(f"\nbare sqlite3.executemany of the {bare['rows']:,} prepared rows: {bare['rows_per_second']:,.0f} rows/s")
-    print("\n| database | workers | rows/s | seconds | created | duplicates | rejected | peak RSS (MB) | % of bare |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| database | rows/s | seconds | created | duplicates | rejected | peak RSS (MB) | % of bare |")
+    print("|---|---|---|---|---|---|---|---|")
     targets = [("SQLite", f"sqlite:///{tmp / 'import.db'}")] + (
         [("PostgreSQL", args.postgres)] if args.postgres else []
     )
     for name, url in targets:
-        for workers in args.workers:
-            if url.startswith("sqlite"):
-                for suffix in ("", "-wal", "-shm"):
-                    Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-            result = run_child(csv_path, url, workers)
-            rate = result["rows"] / result["seconds"]
-            assert (result["created"], result["duplicates"], result["rejected"]) == (
-                expected["unique"],
-                expected["duplicates"],
-                expected["bad"],
-            ), result
-            rss = max(result["peak_rss_mb"], result["workers_peak_rss_mb"])
-            share = f"{100 * rate / bare['rows_per_second']:.0f} %" if name == "SQLite" else "–"
-            print(
-                f"| {name} | {workers} | {rate:,.0f} | {result['seconds']:.2f} | {result['created']:,} | "
-                f"{result['duplicates']:,} | {result['rejected']:,} | {rss:.0f} | {share} |"
-            )
+        if url.startswith("sqlite"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        result = run_child(csv_path, url)
+        rate = result["rows"] / result["seconds"]
+        counts = (result["created"], result["duplicates"], result["rejected"])
+        assert counts == (expected["unique"], expected["duplicates"], expected["bad"]), result
+        share = f"{100 * rate / bare['rows_per_second']:.0f} %" if name == "SQLite" else "–"
+        print(
+            f"| {name} | {rate:,.0f} | {result['seconds']:.2f} | {result['created']:,} | "
+            f"{result['duplicates']:,} | {result['rejected']:,} | {result['peak_rss_mb']:.0f} | {share} |"
+        )
 
 
 if __name__ == "__main__":

@@ -9,11 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import multiprocessing
 import operator
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -126,11 +123,12 @@ def import_leads(
     owner_id: str,
     now: datetime,
     progress: Progress | None = None,
-    workers: int = 1,
 ) -> ImportReport:
-    """Import every row of `lines`. With `workers` > 1, rows are validated in that many processes
-    while this one reads the file and inserts (worth it for large files only: each worker takes
-    about half a second to start)."""
+    """Import every row of `lines`, a chunk of BATCH_SIZE records at a time (memory stays flat).
+
+    Validating chunks in worker processes was measured (bench/import_leads.py) and dropped: on this
+    2-core machine reading the CSV and inserting keep the main process busy, and the pickling made
+    the import slower, not faster."""
     report = ImportReport()
     records = read_records(lines)
     header = next(records, None)
@@ -144,7 +142,7 @@ def import_leads(
         return report
     job = ChunkJob(columns, team_id, owner_id, now, engine.dialect.name == "sqlite")
     seen_emails, seen_identities = _existing_keys(engine, team_id)
-    for prepared in _prepare_all(job, _chunks(records), workers):
+    for prepared in (prepare_chunk(job, chunk) for chunk in _chunks(records)):
         batch = []
         for row_number, outcome, email_key, identity_key in prepared:
             report.rows += 1
@@ -170,7 +168,7 @@ Prepared = list[tuple[int, Any, str, str]]  # (row, insertable tuple or rejectio
 
 @dataclass(frozen=True)
 class ChunkJob:
-    """What a worker needs to turn raw CSV records into insertable rows (pickled once per chunk)."""
+    """What turns raw CSV records into insertable rows for one import."""
 
     columns: list[str | None]
     team_id: str
@@ -182,21 +180,6 @@ class ChunkJob:
 def _chunks(records: Iterator[Record], size: int = BATCH_SIZE) -> Iterator[list[Record]]:
     while chunk := list(itertools.islice(records, size)):
         yield chunk
-
-
-def _prepare_all(job: ChunkJob, chunks: Iterator[list[Record]], workers: int) -> Iterator[Prepared]:
-    """Prepared chunks in file order; at most 2 per worker in flight, so memory stays bounded."""
-    if workers <= 1:
-        yield from (prepare_chunk(job, chunk) for chunk in chunks)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future[Prepared]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(prepare_chunk, job, chunk))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def prepare_chunk(job: ChunkJob, chunk: list[Record]) -> Prepared:
