@@ -78,6 +78,7 @@ def schedule_reminders(
             payload={"appointment_id": appointment.id},
             record_type=appointment.record_type,
             record_id=appointment.record_id,
+            rearm=True,
         )
 
 

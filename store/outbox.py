@@ -21,13 +21,19 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     record_type: str | None = None,
     record_id: int | None = None,
+    rearm: bool = False,
 ) -> Outbox:
-    """Schedule a delivery; the same `dedupe_key` reschedules the pending row instead of adding one."""
+    """Schedule a delivery; the same `dedupe_key` reschedules the pending row instead of adding one.
+
+    A row already delivered (or failed) stays as it is — that is what makes the key a dedupe key —
+    unless `rearm` is set and the due time changed: a rescheduled appointment reminds again."""
     row = session.exec(select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)).first()
     if row is None:
         row = Outbox(team_id=team_id, dedupe_key=dedupe_key, kind=kind, recipient=recipient, due_at=due_at)
-    elif row.status not in ("pending", "cancelled"):
+    elif row.status not in ("pending", "cancelled") and not (rearm and row.due_at != due_at):
         return row
+    if row.status not in ("pending", "cancelled"):
+        row.attempts, row.last_error, row.sent_at, row.sent_ts, row.claimed_by = 0, "", None, None, None
     row.kind, row.recipient, row.due_at, row.status = kind, recipient, due_at, "pending"
     row.payload = payload or {}
     row.record_type, row.record_id = record_type, record_id

@@ -18,11 +18,19 @@ from tests.conftest import RunningBot
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def _enqueue(bot: RunningBot, key: str = "r1", due: datetime = T0 + timedelta(minutes=10),
-             recipient: str = "U1") -> None:  # fmt: skip
+def _enqueue(
+    bot: RunningBot, key: str = "r1", due: datetime = T0 + timedelta(minutes=10), recipient: str = "U1"
+) -> None:
     with transaction(bot.deps.new_session) as session:
-        enqueue(session, team_id="T1", kind="dm", recipient=recipient, due_at=due, dedupe_key=key,
-                payload={"text": f"Reminder {key}"})  # fmt: skip
+        enqueue(
+            session,
+            team_id="T1",
+            kind="dm",
+            recipient=recipient,
+            due_at=due,
+            dedupe_key=key,
+            payload={"text": f"Reminder {key}"},
+        )
 
 
 def _rows(bot: RunningBot) -> list[Outbox]:
@@ -125,3 +133,24 @@ def test_concurrent_claims_never_hand_out_a_row_twice(bot: RunningBot) -> None:
         batches = list(pool.map(claim, [f"w{i}" for i in range(12)]))
     claimed = [row_id for batch in batches for row_id in batch]
     assert len(claimed) == len(set(claimed)) == 60
+
+
+def test_a_moved_appointment_reminds_again_but_the_same_time_never_twice(bot: RunningBot) -> None:
+    with transaction(bot.deps.new_session) as session:
+        enqueue(session, team_id="T1", kind="dm", recipient="U1", due_at=T0, dedupe_key="appt", payload={"text": "x"})
+    with time_machine.travel(T0, tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+    with transaction(bot.deps.new_session) as session:
+        again = enqueue(session, team_id="T1", kind="dm", recipient="U1", due_at=T0, dedupe_key="appt", rearm=True)
+        assert again.status == "sent"
+        moved = enqueue(
+            session,
+            team_id="T1",
+            kind="dm",
+            recipient="U1",
+            due_at=T0 + timedelta(days=1),
+            dedupe_key="appt",
+            payload={"text": "x"},
+            rearm=True,
+        )
+        assert moved.status == "pending" and moved.attempts == 0
