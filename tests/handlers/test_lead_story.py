@@ -329,3 +329,22 @@ def test_posts_are_remembered_for_thread_capture(bot: RunningBot) -> None:
     kinds = sorted(p.kind for p in _all(bot, Post))
     assert kinds == ["ask", "card"]
     assert [a.subject for a in _all(bot, Activity) if a.kind == "competitor"] == ["Competitor: Rival Espresso"]
+
+
+def test_timeline_pages_newest_first_with_older_and_newer(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    card = new_lead(bot, rep)
+    for index in range(1, 21):
+        click_and_submit(bot, rep, card, "Add note", {"Note": f"note {index:02d}"})
+    rep.click("Timeline", card)
+    first_page = bot.slack.last_message()
+    text = blocks_text(first_page.blocks)
+    assert "note 20" in text and "note 06" in text and "note 05" not in text  # the 15 most recent entries
+    assert text.index("note 06") < text.index("note 20")  # oldest first within the page
+    assert button_labels(first_page.blocks) == ["Older"] and len(first_page.blocks) <= 50
+    rep.click("Older", first_page)
+    older = bot.slack.last_message()
+    assert bot.slack.calls_to("response_url")[-1].args["replace_original"] in (True, "true")
+    older_text = blocks_text(older.blocks)
+    assert "Lead created" in older_text and "note 05" in older_text and "note 06" not in older_text
+    assert button_labels(older.blocks) == ["Newer"]
