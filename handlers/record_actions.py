@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import lead_service
 from bot.deps import Deps
@@ -82,89 +84,58 @@ def register(surface: Surface, deps: Deps) -> None:
         ref = _safe_ref(decoded[0]) if decoded else None
         deps.background.submit(_show_timeline, deps, client, body, ref, decoded[1] if decoded else 0)
 
-    @app.view(modals.VIEW_LOG_CALL)
-    def log_call(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        call, errors = rules.validate_call(submitted_values(view["state"]))
-        _save(deps, ack, body, view, client, errors, "log a call", lambda s, rec, who: _log_call(s, rec, who, call))
+    for callback_id, form in _forms(deps).items():
+        app.view(callback_id)(_submitter(deps, form))
 
-    @app.view(modals.VIEW_ADD_NOTE)
-    def add_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        note, errors = rules.validate_note(submitted_values(view["state"]))
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
-            "add a note",
-            lambda s, rec, who: _activity(s, rec, who, "note", "Note", note or ""),
-        )
 
-    @app.view(modals.VIEW_APPOINTMENT)
-    def schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = rules.validate_appointment(submitted_values(view["state"]), now=deps.clock())
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
+@dataclass(frozen=True)
+class Form:
+    """A record modal: what the permission message calls it, how its input is checked, how it is saved."""
+
+    change: str
+    validate: Callable[[WebClient, dict[str, Any], dict[str, Any]], tuple[Any, dict[str, str]]]
+    write: Callable[[WebClient, Session, Any, str, Any], None]
+
+
+def _forms(deps: Deps) -> dict[str, Form]:
+    def share_users(client: WebClient, body: dict[str, Any], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        users = [u for u in values.get("users") or [] if u != user_id(body)]
+        return users, ({} if users else {"users": "Pick at least one colleague other than yourself."})
+
+    def question(client: WebClient, body: dict[str, Any], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        asked, errors = rules.validate_question(values)
+        problem = _ensure_bot_in_channel(client, asked[0]) if asked else None
+        return asked, ({"channel": problem} if problem else errors)
+
+    def domain(check: Callable[[dict[str, Any]], tuple[Any, dict[str, str]]]) -> Any:
+        return lambda client, body, values: check(values)
+
+    return {
+        modals.VIEW_LOG_CALL: Form("log a call", domain(rules.validate_call), _log_call),
+        modals.VIEW_ADD_NOTE: Form("add a note", domain(rules.validate_note), _note),
+        modals.VIEW_APPOINTMENT: Form(
             "schedule an appointment",
-            lambda s, rec, who: _appointment(deps, s, rec, who, draft),
-        )
-
-    @app.view(modals.VIEW_STAKEHOLDER)
-    def add_stakeholder(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = rules.validate_stakeholder(submitted_values(view["state"]))
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
-            "add a stakeholder",
-            lambda s, rec, who: _stakeholder(s, rec, who, draft),
-        )
-
-    @app.view(modals.VIEW_COMPETITOR)
-    def add_competitor(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = rules.validate_competitor(submitted_values(view["state"]))
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
-            "add a competitor",
-            lambda s, rec, who: _competitor(s, rec, who, draft),
-        )
-
-    @app.view(modals.VIEW_SHARE)
-    def share_record(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        users = [u for u in submitted_values(view["state"]).get("users") or [] if u != user_id(body)]
-        errors = {} if users else {"users": "Pick at least one colleague other than yourself."}
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
+            domain(lambda values: rules.validate_appointment(values, now=deps.clock())),
+            lambda client, session, record, user, draft: _appointment(deps, session, record, user, draft),
+        ),
+        modals.VIEW_STAKEHOLDER: Form("add a stakeholder", domain(rules.validate_stakeholder), _stakeholder),
+        modals.VIEW_COMPETITOR: Form("add a competitor", domain(rules.validate_competitor), _competitor),
+        modals.VIEW_SHARE: Form(
             "share it",
-            lambda s, rec, who: _share(deps, client, s, rec, who, users),
-        )
+            share_users,
+            lambda client, session, record, user, users: _share(deps, client, session, record, user, users),
+        ),
+        modals.VIEW_ASK: Form(
+            "ask colleagues about it",
+            question,
+            lambda client, session, record, user, asked: _ask(deps, client, session, record, user, asked),
+        ),
+    }
 
-    @app.view(modals.VIEW_ASK)
-    def ask_colleagues(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        asked, errors = rules.validate_question(submitted_values(view["state"]))
-        if asked and not errors:
-            problem = _ensure_bot_in_channel(client, asked[0])
-            if problem:
-                errors = {"channel": problem}
+
+def _submitter(deps: Deps, form: Form) -> Callable[..., None]:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        draft, errors = form.validate(client, body, submitted_values(view["state"]))
         _save(
             deps,
             ack,
@@ -172,9 +143,12 @@ def register(surface: Surface, deps: Deps) -> None:
             view,
             client,
             errors,
-            "ask colleagues about it",
-            lambda s, rec, who: _ask(deps, client, s, rec, who, asked),
+            form.change,
+            lambda session, record, user: form.write(client, session, record, user, draft),
         )
+
+    submit.__name__ = f"submit_{form.change.replace(' ', '_')}"
+    return submit
 
 
 def _safe_ref(value: str) -> RecordRef | None:
@@ -284,7 +258,11 @@ def _type_of(record: Any) -> str:
     return "lead" if isinstance(record, Lead) else "opportunity"
 
 
-def _log_call(session: Any, record: Any, user: str, call: rules.Call | None) -> None:
+def _note(client: WebClient, session: Any, record: Any, user: str, note: str | None) -> None:
+    _activity(session, record, user, "note", "Note", note or "")
+
+
+def _log_call(client: WebClient, session: Any, record: Any, user: str, call: rules.Call | None) -> None:
     assert call is not None
     details = " · ".join(part for part in (call.direction, call.outcome) if part)
     _activity(
@@ -323,7 +301,7 @@ def _appointment(deps: Deps, session: Any, record: Any, user: str, draft: rules.
     _activity(session, record, user, "appointment", draft.subject, details, appointment_id=appointment.id)
 
 
-def _stakeholder(session: Any, record: Any, user: str, draft: rules.StakeholderDraft | None) -> None:
+def _stakeholder(client: WebClient, session: Any, record: Any, user: str, draft: rules.StakeholderDraft | None) -> None:
     assert draft is not None
     people_store.add_stakeholder(
         session,
@@ -340,7 +318,7 @@ def _stakeholder(session: Any, record: Any, user: str, draft: rules.StakeholderD
     _auto_complete(session, record, "stakeholder", user)
 
 
-def _competitor(session: Any, record: Any, user: str, draft: rules.CompetitorDraft | None) -> None:
+def _competitor(client: WebClient, session: Any, record: Any, user: str, draft: rules.CompetitorDraft | None) -> None:
     assert draft is not None
     people_store.add_competitor(
         session,
