@@ -301,6 +301,14 @@ class ProcessFileError(Exception):
     """A malformed process file; the message names the file and the key path (or line)."""
 
 
+def _mode_name(value: object) -> object:
+    """Business Central's names are accepted too: "Chances only", "completed_only", "Multiply"…"""
+    if not isinstance(value, str):
+        return value
+    name = value.strip().lower().replace("-", " ").replace("_", " ")
+    return name.removesuffix(" only")
+
+
 def load_process_file(path: Path) -> list[Process]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -349,7 +357,7 @@ class _Parser:
             raise self.fail(path, "must be a table")
         self.only(item, path, {"name", "probability", "when", "stage", "default"})
         name = self.text(item, "name", path, required=True)
-        mode = item.get("probability", "multiply")
+        mode = _mode_name(item.get("probability", "multiply"))
         if mode not in PROBABILITY_MODES:
             raise self.fail(f"{path}.probability", f"must be one of {', '.join(PROBABILITY_MODES)}, not {mode!r}")
         default = item.get("default", False)

@@ -261,9 +261,8 @@ def _buttons(data: OpportunityData) -> list[tuple[str, str]]:
         return [("Reopen", OPP_REOPEN), *closed]
     else:
         keep = {label for label, _ in OPP_BUTTONS} - {"Reopen"}
+        # Previous stage stays in the first stage too ("always allowed"): it then says there is none.
         keep.discard("Next stage" if process.is_last(opp.stage) else "Finish")
-        if process.index(opp.stage) == 0:
-            keep.discard("Previous stage")
     return [(label, action_id) for label, action_id in OPP_BUTTONS if label in keep]
 
 
@@ -510,7 +509,7 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
 
 
 def step_input(step: Step, index: int, state: StepState | None, currency: str) -> Block:
-    block_id, label = f"step_{index}", step.name + (" (required)" if step.required else "")
+    block_id, label = f"step_{index}", step.name
     value = state.value if state else ""
     match step.type:
         case "date":

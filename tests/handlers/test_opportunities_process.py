@@ -85,10 +85,10 @@ def test_a_rule_picks_the_custom_process_at_qualify(bot: RunningBot) -> None:
     view = bot.slack.last_view("views.open")
     kinds = {b["label"]["text"]: b["element"]["type"] for b in view["blocks"] if b["type"] == "input"}
     assert kinds == {"Checklist": "checkboxes", "Sites": "plain_text_input", "Champion": "users_select",
-                     "Tier (required)": "static_select"}  # fmt: skip
-    bad = submit(user, view, {"Sites": "forty", "Tier (required)": "Gold"})
+                     "Tier": "static_select"}  # fmt: skip
+    bad = submit(user, view, {"Sites": "forty", "Tier": "Gold"})
     assert "step_1" in bad.json["errors"]
-    assert not submit(user, view, {"Sites": "40", "Tier (required)": "Gold", "Champion": "U7"}).body.strip()
+    assert not submit(user, view, {"Sites": "40", "Tier": "Gold", "Champion": "U7"}).body.strip()
     user.click("Next stage", card(bot))
     final = card(bot)
     assert "✓ Discovery › *▶ Negotiate*" in blocks_text(final.blocks) and "Finish" in button_labels(final.blocks)
