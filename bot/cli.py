@@ -132,10 +132,16 @@ def db_backup(target: Annotated[Path, typer.Argument(help="File to write the cop
 
 
 def main() -> None:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
     try:
         cli()
     except SettingsError as error:
         print(f"salesbot: {error}", file=sys.stderr)
+        sys.exit(2)
+    except (OperationalError, ArgumentError, NoSuchModuleError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"salesbot: setting DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
         sys.exit(2)
 
 
@@ -198,10 +204,31 @@ def demo(
     typer.echo(report.summary(team_id, owner_id))
 
 
+def _known_teams(settings: Settings) -> list[str]:
+    import sqlalchemy as sa
+
+    from store.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    teams: set[str] = set()
+    try:
+        with engine.connect() as connection:
+            for table in ("slack_user", "lead", "opportunity"):
+                teams.update(connection.execute(sa.text(f"SELECT DISTINCT team_id FROM {table}")).scalars())
+    except sa.exc.SQLAlchemyError:  # no database or no schema yet: nothing known
+        return []
+    finally:
+        engine.dispose()
+    return sorted(teams)
+
+
 def _demo_team(settings: Settings, team: str | None) -> str:
-    """--team, else the workspace of the bot token (auth.test)."""
+    """--team, else the one workspace the database knows, else the workspace of the bot token (auth.test)."""
     if team:
         return team
+    known = _known_teams(settings)
+    if len(known) == 1:
+        return known[0]
     if not settings.slack_bot_token:
         raise SettingsError("setting SLACK_BOT_TOKEN is missing: give --team T… or set the bot token")
     from bot.slack_client import make_client

@@ -373,7 +373,7 @@ class _Parser:
                 raise self.fail(f"{path}.stage[{index}].name", f"duplicate stage name {stage.name!r}")
             stages.append(stage)
         rule = self.rule(item.get("when"), f"{path}.when")
-        return Process(name=name, stages=tuple(stages), probability=mode, when=rule, default=default)
+        return Process(name=name, stages=tuple(stages), probability=mode, when=rule, default=default)  # type: ignore[arg-type]
 
     def stage(self, item: Any, path: str) -> Stage:
         if not isinstance(item, dict):

@@ -164,3 +164,18 @@ def test_import_leads_from_the_shell(tmp_path: Path) -> None:
     missing_owner = salesbot("import", "leads", str(csv_file), "--team", "T1", env=env, cwd=tmp_path)
     assert missing_owner.returncode == 2 and "ADMIN_USER_IDS" in missing_owner.stderr
     assert len(missing_owner.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent/dir/x.db", "postgresql+psycopg://postgres@127.0.0.1:1/x"])
+def test_unusable_database_is_one_line_naming_database_url(url: str, tmp_path: Path) -> None:
+    result = salesbot("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("salesbot: setting DATABASE_URL") and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_defaults_to_the_one_workspace_the_database_knows(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    assert salesbot("demo", "--team", "T9", "--owner", "U1", env=env, cwd=tmp_path).returncode == 0
+    again = salesbot("demo", "--owner", "U1", env=env, cwd=tmp_path)
+    assert again.returncode == 0 and "T9" in again.stdout
