@@ -380,7 +380,7 @@ def _create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
                 subject="Lead created",
                 body="Created despite a possible duplicate",
             )
-    view_id = (body.get("view") or {}).get("id")
+    view_id = _view_id(body)
     if lead is None:
         client.views_update(view_id=view_id, view=notice_view("Lead", LEAD_NOT_FOUND))
         return
@@ -397,7 +397,7 @@ def _open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, who = action_ref(body), viewer(deps, body)
     with transaction(deps.new_session) as session:
         lead = lead_store.get_visible_lead(session, viewer=who, lead_id=ref.record_id) if ref else None
-    view_id = (body.get("view") or {}).get("id")
+    view_id = _view_id(body)
     if lead is None:
         client.views_update(
             view_id=view_id,
@@ -405,6 +405,10 @@ def _open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         )
         return
     client.views_update(view_id=view_id, view=modal("Existing lead", lead_card(lead), callback_id="lead_card"))
+
+
+def _view_id(body: dict[str, Any]) -> str | None:
+    return (body.get("view") or {}).get("id") or (body.get("container") or {}).get("view_id")
 
 
 def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
@@ -421,13 +425,19 @@ def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        hits = lead_store.search_leads(session, viewer=who, pattern=like_pattern(query), limit=SEARCH_LIMIT)
+        hits = lead_store.search_leads(session, viewer=who, pattern=like_pattern(query), limit=SEARCH_LIMIT + 1)
+        total = (
+            lead_store.count_search_leads(session, viewer=who, pattern=like_pattern(query))
+            if len(hits) > SEARCH_LIMIT
+            else len(hits)
+        )
+    hits = hits[:SEARCH_LIMIT]
     if not hits:
         return {"text": NO_MATCH.format(query=query[:100]), "response_type": "ephemeral"}
     if len(hits) == 1:
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
-    blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”")
-    return {"text": f"{len(hits)} leads match", "blocks": blocks, "response_type": "ephemeral"}
+    blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)
+    return {"text": f"{total} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
 def _show_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

@@ -444,7 +444,7 @@ def _post_question(
 
 
 def _show_timeline(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef | None, page: int) -> None:
-    loaded = load_record(deps, body, ref, change=None)
+    loaded = load_record(deps, body, ref, change="see its timeline")
     if isinstance(loaded, str):
         reply_ephemeral(client, body, loaded)
         return

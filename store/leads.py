@@ -42,19 +42,27 @@ def count_open_leads(session: Session, *, team_id: str, owner_id: str) -> int:
     return int(session.exec(query).one())
 
 
+def _search(viewer: Viewer, pattern: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        visible(Lead, "lead", viewer),
+        col(Lead.search_text).like(pattern, escape="\\"),
+        col(Lead.status) != "draft",
+    )
+
+
 def search_leads(session: Session, *, viewer: Viewer, pattern: str, limit: int = 10) -> list[Lead]:
     """Leads the viewer may see whose folded name, company, email or topic match `pattern` (LIKE)."""
     query = (
         select(Lead)
-        .where(
-            visible(Lead, "lead", viewer),
-            col(Lead.search_text).like(pattern, escape="\\"),
-            col(Lead.status) != "draft",
-        )
+        .where(_search(viewer, pattern))
         .order_by(col(Lead.status) != "open", col(Lead.updated_at).desc())
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def count_search_leads(session: Session, *, viewer: Viewer, pattern: str) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(Lead).where(_search(viewer, pattern))).one())
 
 
 def touch(lead: Lead) -> None:

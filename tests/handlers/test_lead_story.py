@@ -299,7 +299,8 @@ def test_duplicate_warning_offers_open_existing_or_create_anyway(bot: RunningBot
         {"Topic": "Third", "First name": "GIULIA", "Last name": "bianchi", "Company": "Caffe AURORA"},
     )
     assert response.json["response_action"] == "push"
-    rep.click("Open existing", {**response.json["view"], "id": "VDUP2"})
+    rep.click("Open existing", response.json["view"])  # the pushed view as acked: Slack names it in container
+    assert bot.slack.calls_to("views.update")[-1].args["view_id"] == "V1"
     assert "Espresso machines" in blocks_text(bot.slack.calls_to("views.update")[-1].args["view"]["blocks"])
 
 
@@ -348,3 +349,20 @@ def test_timeline_pages_newest_first_with_older_and_newer(bot: RunningBot) -> No
     older_text = blocks_text(older.blocks)
     assert "Lead created" in older_text and "note 05" in older_text and "note 06" not in older_text
     assert button_labels(older.blocks) == ["Newer"]
+
+
+def test_only_people_who_may_work_a_lead_see_its_timeline(bot: RunningBot) -> None:
+    card = new_lead(bot, bot.user("U1"))
+    bot.user("U9").click("Timeline", card)
+    refusal = bot.slack.last_message()
+    assert refusal.ephemeral and "Only the owner, their manager or an admin can see its timeline" in refusal.text
+
+
+def test_search_says_how_many_match_beyond_the_first_ten(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    for index in range(12):
+        rep.command("/lead")
+        rep.submit(bot.slack.last_view("views.open"), {"Topic": f"Findco deal {index}", "Company": f"Findco {index}"})
+    response = rep.command("/lead", "findco")
+    assert response.json["text"] == "12 leads match"
+    assert "Showing 10 of 12" in response.text and button_labels(response.message.blocks) == ["Open"] * 10
