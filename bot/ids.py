@@ -97,6 +97,10 @@ OPP_VIEW_STAGE = "opp_view_stage"
 OPP_TICK_PREFIX = "opp_tick_"  # + element number: the card's checklist checkboxes
 OPP_PRODUCT_SEARCH = "opp_product_search"  # external_select options listener (price lists > 100)
 
+# /pipeline (handlers/pipeline.py): `List` a funnel stage and page through it; values: StageListRef
+PIPELINE_STAGE = "pipeline_stage"
+PIPELINE_PAGE = "pipeline_page"
+
 OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Next stage", OPP_NEXT_STAGE),
     ("Finish", OPP_FINISH),

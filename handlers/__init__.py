@@ -15,6 +15,7 @@ from handlers import (
     messages,
     middleware,
     opportunities,
+    pipeline,
     record_actions,
     shortcuts,
 )
@@ -36,5 +37,6 @@ def register(surface: Surface, deps: Deps) -> None:
     opportunities.register(surface, deps)
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)
+    pipeline.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -12,13 +12,7 @@ from bot.messages import COMMAND_COMING_SOON
 from bot.surface import Surface
 from bot.views.help import help_blocks
 
-PLANNED_COMMANDS = (
-    (
-        "/pipeline",
-        "Funnel, forecast and pipeline chart",
-        "[mine|team|all] [this-quarter|next-quarter|this-year]",
-    ),
-)
+PLANNED_COMMANDS: tuple[tuple[str, str, str], ...] = ()  # /pipeline now lives in handlers/pipeline.py
 
 
 def register(surface: Surface, deps: Deps) -> None:

@@ -92,7 +92,36 @@ class Lead(SQLModel, table=True):
 
 
 class Opportunity(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_opportunity_team_owner_status", "team_id", "owner_id", "status", "stage"),)
+    __table_args__ = (
+        sa.Index("ix_opportunity_team_owner_status", "team_id", "owner_id", "status", "stage"),
+        # Covering indexes of the pipeline views (store/pipeline.py): one owner or a team, everyone, won.
+        sa.Index(
+            "ix_opportunity_pipeline_owner",
+            "team_id",
+            "owner_id",
+            "status",
+            "estimated_close_date",
+            "process_name",
+            "stage",
+            "currency",
+            "lead_grade",
+            "estimated_revenue",
+        ),
+        sa.Index(
+            "ix_opportunity_pipeline_team",
+            "team_id",
+            "status",
+            "estimated_close_date",
+            "process_name",
+            "stage",
+            "currency",
+            "lead_grade",
+            "estimated_revenue",
+        ),
+        sa.Index(
+            "ix_opportunity_won", "team_id", "status", "actual_close_date", "owner_id", "currency", "actual_revenue"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -334,6 +363,9 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_stage_change_team_at", "team_id", "at"),
         sa.Index("ix_stage_change_opportunity", "team_id", "opportunity_id"),
+        # Covering indexes of the pipeline's stage moves (store/pipeline.py).
+        sa.Index("ix_stage_change_owner_moves", "team_id", "owner_id", "at", "kind", "from_stage", "to_stage"),
+        sa.Index("ix_stage_change_team_moves", "team_id", "at", "kind", "from_stage", "to_stage", "owner_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

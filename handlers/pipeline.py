@@ -1,0 +1,182 @@
+"""`/pipeline`: the funnel (ephemeral, via response_url) and the chart images (in the requester's DM,
+files can't be ephemeral); `List` buttons page through a stage; the App Home pipeline section."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import IntegrityError
+
+from bot import pipeline_service as service
+from bot.deps import Deps
+from bot.domain import pipeline as rules
+from bot.domain import process as processes
+from bot.ids import PIPELINE_PAGE, PIPELINE_STAGE
+from bot.messages import RECORD_NOT_FOUND
+from bot.surface import Surface
+from bot.views import charts
+from bot.views import pipeline as views
+from bot.views.blocks import Block
+from handlers.context import team_id, user_id
+from handlers.middleware import refresh_user_profile
+from handlers.replies import open_dm, reply_ephemeral
+from store.db import transaction
+
+log = logging.getLogger("salesbot.pipeline")
+WORKING = ":hourglass_flowing_sand: Adding up your pipeline…"
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    app = surface.app
+    surface.uses("chat:write", "im:write", "files:write", "users:read")
+
+    @surface.command(
+        "/pipeline", "Funnel, forecast and pipeline chart", "[mine|team|all] [this-quarter|next-quarter|this-year]"
+    )
+    def pipeline_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        text = (body.get("text") or "").strip()
+        request = rules.parse_request(text)
+        if request is None:
+            unknown = "" if text.lower() == "help" else text
+            ack(text="/pipeline help", blocks=views.usage_blocks(unknown), response_type="ephemeral")
+            return
+        ack(text=WORKING, response_type="ephemeral")
+        deps.background.submit(answer, deps, client, body, request)
+
+    @app.action(PIPELINE_STAGE)
+    def list_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(show_stage, deps, client, body, replace=False)
+
+    @app.action(PIPELINE_PAGE)
+    def turn_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        deps.background.submit(show_stage, deps, client, body, replace=True)
+
+    @surface.home_section(10)
+    def pipeline_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
+        with transaction(deps.new_session) as session:
+            summary = service.home_summary(
+                session, team_id=team, user_id=user, admin_ids=deps.admin_ids, now=deps.clock(),
+                library=processes.active(),
+            )  # fmt: skip
+        return views.home_blocks(
+            period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,
+            today=summary.today,
+        )  # fmt: skip
+
+
+def answer(deps: Deps, client: WebClient, body: dict[str, Any], request: rules.PipelineRequest) -> None:
+    """After the ack: check the scope, add up the funnel, draw and upload the charts, post the funnel."""
+    team, user = team_id(body), user_id(body)
+    # The time zone and Slack admin flag, fetched at most twice a day; IntegrityError: the middleware's
+    # refresh of the same new user won the race and wrote the same data.
+    with contextlib.suppress(IntegrityError):
+        refresh_user_profile(deps, client, team, user)
+    library = processes.active()
+    with transaction(deps.new_session) as session:
+        scope = service.resolve_scope(
+            session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=request.scope
+        )
+        if isinstance(scope, str):
+            reply_ephemeral(client, body, scope)
+            return
+        period = service.period_of(scope, request.period, deps.clock())
+        report = service.report(session, scope, period, library)
+        bubbles = service.bubbles(session, scope, period) if not report.empty else []
+    if report.empty:
+        text, blocks = views.empty_message(report)
+        reply_ephemeral(client, body, text, blocks)
+        return
+    links, note = upload_charts(client, team, user, report, bubbles, service.chart_stages(report, library))
+    text, blocks = views.funnel_message(report, charts=links, chart_note=note)
+    reply_ephemeral(client, body, text, blocks)
+
+
+def upload_charts(
+    client: WebClient,
+    team: str,
+    user: str,
+    report: rules.PipelineReport,
+    bubbles: list[charts.Bubble],
+    stages: list[str],
+) -> tuple[views.ChartLinks | None, str]:
+    """Both PNGs in one files_upload_v2 to the requester's DM; (links, note when it failed)."""
+    heading = views.title(report.scope, report.period)
+    slug = f"{report.scope}-{report.period.label.lower().replace(' ', '-')}"
+    try:
+        pipeline_png = charts.pipeline_chart(bubbles, stages=stages, period=report.period, title=heading)
+        funnel_png = charts.funnel_chart(report, title=f"Funnel · {heading}")
+    except Exception:  # a drawing bug must not cost the user the funnel
+        log.exception("pipeline chart rendering failed")
+        return None, "I couldn't draw the charts this time; the figures below are complete."
+    try:
+        channel = open_dm(client, user)
+        response = client.files_upload_v2(
+            channel=channel,
+            initial_comment=f"{heading} ({report.period.span})",
+            file_uploads=[
+                {
+                    "file": pipeline_png,
+                    "filename": f"pipeline-{slug}.png",
+                    "title": f"Pipeline chart · {heading}",
+                    "alt_txt": "Open opportunities by estimated close date; bubble size is revenue, colour the grade",
+                },
+                {
+                    "file": funnel_png,
+                    "filename": f"funnel-{slug}.png",
+                    "title": f"Funnel · {heading}",
+                    "alt_txt": "Open opportunities per stage",
+                },
+            ],
+        )
+    except SlackApiError as error:
+        code = error.response.get("error", "error") if error.response is not None else "error"
+        log.warning("pipeline chart upload failed error=%s", code)
+        return None, f"I couldn't upload the charts to your DM (Slack said `{code}`); the figures below are complete."
+    dm_link = f"https://slack.com/app_redirect?channel={channel}&team={team}"
+    files = response.get("files") or []
+    permalinks = [(f.get("permalink") if isinstance(f, dict) else None) or dm_link for f in files]
+    permalinks += [dm_link] * (2 - len(permalinks))
+    return views.ChartLinks(pipeline=permalinks[0], funnel=permalinks[1], dm=dm_link), ""
+
+
+def show_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, replace: bool) -> None:
+    """A page of a funnel stage's opportunities, after checking the scope again for the clicker."""
+    try:
+        ref = rules.decode_stage_list((body.get("actions") or [{}])[0].get("value"))
+    except ValueError:
+        reply_ephemeral(client, body, RECORD_NOT_FOUND)
+        return
+    team, user = team_id(body), user_id(body)
+    library = processes.active()
+    with transaction(deps.new_session) as session:
+        scope = service.resolve_scope(session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=ref.scope)
+        if isinstance(scope, str):
+            reply_ephemeral(client, body, scope)
+            return
+        period = service.period_of(scope, ref.period, deps.clock())
+        page = service.stage_page(session, scope, period, ref, library, views.PAGE_SIZE)
+    if page is None:
+        reply_ephemeral(client, body, "That funnel is out of date (the processes changed). Run `/pipeline` again.")
+        return
+    text, blocks = views.stage_page_message(
+        ref=ref, process_name=page.process_name, stage_name=page.stage_name, period=period,
+        opportunities=page.opportunities, total=page.total,
+    )  # fmt: skip
+    if replace and body.get("response_url"):
+        _replace(client, body["response_url"], text, blocks)
+        return
+    reply_ephemeral(client, body, text, blocks)
+
+
+def _replace(client: WebClient, response_url: str, text: str, blocks: list[Block]) -> None:
+    """Page in place: the list message is replaced rather than a new one posted."""
+    webhook = WebhookClient(response_url, retry_handlers=client.retry_handlers)
+    webhook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
