@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.domain import process as processes
@@ -18,6 +19,7 @@ from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
 from store.models import Activity, Competitor, Lead, Opportunity, StageChange, Stakeholder, StepValue
 from store.people import competitors, stakeholders
+from store.sequences import end_enrollments
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
@@ -97,8 +99,6 @@ def find_duplicates(session: Session, *, team_id: str, draft: LeadDraft, exclude
         conditions.append(col(Lead.identity_key) == keys["identity_key"])
     if not conditions:
         return []
-    from sqlalchemy import or_
-
     query = select(Lead).where(Lead.team_id == team_id, or_(*conditions), Lead.status != "draft")
     if exclude_id is not None:
         query = query.where(Lead.id != exclude_id)
@@ -329,8 +329,4 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
 
 
 def _end_sequences(session: Session, lead: Lead, now: datetime) -> None:
-    try:
-        from store.sequences import end_enrollments
-    except ImportError:  # the assistant's sequences are optional at this layer
-        return
     end_enrollments(session, team_id=lead.team_id, record_type="lead", record_id=lead.id or 0, now=now)

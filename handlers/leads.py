@@ -27,9 +27,11 @@ from bot.ids import (
     VIEW_EDIT_LEAD,
     VIEW_NEW_LEAD,
     RecordRef,
+    decode_ref,
 )
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
 from bot.surface import Surface
+from bot.thread_service import slack_time
 from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
@@ -204,8 +206,6 @@ def _source_message(view: dict[str, Any]) -> dict[str, Any]:
 
 def _log_source_message(session: Any, lead: Lead, source: dict[str, Any], user: str) -> None:
     """The message becomes the first timeline entry, dated when it was written, with its permalink."""
-    from bot.thread_service import slack_time
-
     add_activity(
         session,
         team_id=lead.team_id,
@@ -267,8 +267,6 @@ def _change_from_modal(
 ) -> None:
     ctx = ModalContext.decode(view.get("private_metadata", ""))
     try:
-        from bot.ids import decode_ref
-
         ref: RecordRef | None = decode_ref(ctx.ref)
     except ValueError:
         ref = None

@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot import lead_service
@@ -35,7 +36,7 @@ from bot.ids import (
 )
 from bot.surface import Surface
 from bot.views import record_modals as modals
-from bot.views.blocks import Block, section
+from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
 from handlers.cards import refresh_card, render_card, source_of
@@ -46,7 +47,8 @@ from store import appointments as appointment_store
 from store import people as people_store
 from store.activities import activity_slice, add_activity, count_activities, record_post
 from store.db import transaction
-from store.models import Lead
+from store.models import Activity, Lead
+from store.opportunities import auto_complete_step
 from store.records import get_record, share
 
 log = logging.getLogger("salesbot.records")
@@ -342,8 +344,6 @@ def _auto_complete(session: Any, record: Any, feature: str, user: str) -> None:
     """Opportunity steps tied to a feature (e.g. "Identify competitors") tick themselves when it is used."""
     if isinstance(record, Lead):
         return
-    from store.opportunities import auto_complete_step
-
     auto_complete_step(session, team_id=record.team_id, opportunity_id=record.id, feature=feature, user_id=user)
 
 
@@ -435,8 +435,6 @@ def _post_question(
             ts=response["ts"],
             kind="ask",
         )
-        from store.models import Activity
-
         activity = session.get(Activity, activity_id)
         if activity is not None:
             activity.slack_ts, activity.data = response["ts"], {"permalink": permalink}
@@ -470,8 +468,6 @@ def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block
     """Show blocks to the clicking user: an ephemeral message under a message, a modal elsewhere."""
     view = body.get("view")
     if view:
-        from bot.views.blocks import modal
-
         modal_view = modal("Timeline", blocks, callback_id="timeline")
         if replace and view.get("type") == "modal":
             client.views_update(view_id=view["id"], view=modal_view)
@@ -481,8 +477,6 @@ def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block
             client.views_open(trigger_id=body["trigger_id"], view=modal_view)
         return
     if replace and body.get("response_url"):
-        from slack_sdk.webhook import WebhookClient
-
         WebhookClient(body["response_url"]).send(text=text, blocks=blocks, replace_original=True)
         return
     reply_ephemeral(client, body, text, blocks)
