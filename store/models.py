@@ -117,9 +117,10 @@ class Opportunity(SQLModel, table=True):
             "currency",
             "lead_grade",
             "estimated_revenue",
+            "owner_id",
         ),
         sa.Index(
-            "ix_opportunity_won", "team_id", "status", "actual_close_date", "owner_id", "currency", "actual_revenue"
+            "ix_opportunity_won", "team_id", "status", "owner_id", "actual_close_date", "currency", "actual_revenue"
         ),
     )
 

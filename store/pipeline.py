@@ -39,6 +39,27 @@ def money_sum(session: Session, column: Any) -> Any:
     return sa.func.sum(column)
 
 
+def day_column(session: Session, column: Any) -> Any:
+    """A date column as the driver returns it most cheaply: ISO text on SQLite (parsing every group
+    row through SQLAlchemy's SQLite date type costs more than the query), a date on PostgreSQL."""
+    return sa.type_coerce(column, sa.String) if _dialect(session) == "sqlite" else column
+
+
+def month_of(value: Any) -> date:
+    """First day of the month of a `day_column` value."""
+    if isinstance(value, str):
+        return date(int(value[:4]), int(value[5:7]), 1)
+    return date(value.year, value.month, 1)
+
+
+def day_of(value: Any) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(0) if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def to_money(session: Session, value: Any) -> Decimal:
     if value is None:
         return Decimal(0).quantize(CENTS)
@@ -72,8 +93,12 @@ def funnel_groups(
     end: date,
     by_owner: bool = False,
 ) -> list[GroupRow]:
-    """Open opportunities closing in [start, end), grouped by close date, process, stage, currency
-    (and owner for the per-rep view): the funnel and the forecast months both fold these groups."""
+    """Open opportunities closing in [start, end), grouped by close month, process, stage, currency
+    (and owner for the per-rep view): the funnel and the forecast months both fold these groups.
+
+    SQL groups by close *day*, the order of the covering index, so SQLite streams the GROUP BY
+    without a temporary B-tree; the day groups (≤ 366 × stages) are then added into months here
+    with exact integer/Decimal sums."""
     keys: list[Any] = [
         col(Opportunity.estimated_close_date),
         col(Opportunity.process_name),
@@ -82,18 +107,27 @@ def funnel_groups(
     ]
     if by_owner:
         keys.insert(0, col(Opportunity.owner_id))
+    shown = [day_column(session, k) if k is keys[-4] else k for k in keys]
     query = (
-        sa.select(*keys, sa.func.count(), money_sum(session, Opportunity.estimated_revenue))
+        sa.select(*shown, sa.func.count(), money_sum(session, Opportunity.estimated_revenue))
         .where(*_open_in_period(team_id, owners, start, end))
         .group_by(*keys)
     )
-    rows = session.execute(query).all()
-    result = []
-    for row in rows:
+    months: dict[tuple[str, date, str, str, str], list[Any]] = {}
+    for row in session.execute(query):
         owner, rest = (row[0], row[1:]) if by_owner else ("", row)
-        close_date, process_name, stage, currency, count, total = rest
-        result.append(GroupRow(process_name, stage, currency, close_date, int(count), to_money(session, total), owner))
-    return result
+        day, process_name, stage, currency, count, total = rest
+        key = (owner, month_of(day), process_name, stage, currency)
+        group = months.get(key)
+        if group is None:
+            months[key] = [count, total or 0]
+        else:
+            group[0] += count
+            group[1] += total or 0
+    return [
+        GroupRow(process_name, stage, currency, month, int(count), to_money(session, total), owner)
+        for (owner, month, process_name, stage, currency), (count, total) in months.items()
+    ]
 
 
 def won_groups(
@@ -102,7 +136,9 @@ def won_groups(
     """Won revenue by actual close date in [start, end)."""
     keys = [col(Opportunity.actual_close_date), col(Opportunity.currency)]
     query = (
-        sa.select(*keys, sa.func.count(), money_sum(session, Opportunity.actual_revenue))
+        sa.select(
+            day_column(session, keys[0]), keys[1], sa.func.count(), money_sum(session, Opportunity.actual_revenue)
+        )
         .where(
             *_owned(Opportunity, team_id, owners),
             col(Opportunity.status) == "won",
@@ -112,7 +148,7 @@ def won_groups(
         .group_by(*keys)
     )
     return [
-        WonRow(currency, close_date, int(count), to_money(session, total))
+        WonRow(currency, day_of(close_date), int(count), to_money(session, total))
         for close_date, currency, count, total in session.execute(query).all()
     ]
 
@@ -177,7 +213,7 @@ def chart_points(
             sa.select(
                 col(Opportunity.id),
                 col(Opportunity.topic),
-                col(Opportunity.estimated_close_date),
+                day_column(session, col(Opportunity.estimated_close_date)),
                 col(Opportunity.stage),
                 col(Opportunity.lead_grade),
                 col(Opportunity.estimated_revenue),
@@ -187,7 +223,7 @@ def chart_points(
             .order_by(col(Opportunity.estimated_close_date), col(Opportunity.id))
         )
         points = [
-            ChartPoint(day, stage, grade or "", amount if amount is not None else Decimal(0), cur, 1, topic, opp_id)
+            ChartPoint(day_of(day), stage, grade or "", _decimal(amount), cur, 1, topic, opp_id)
             for opp_id, topic, day, stage, grade, amount, cur in session.execute(query)
         ]
         return points, False
@@ -198,12 +234,14 @@ def chart_points(
         col(Opportunity.currency),
     ]
     grouped = (
-        sa.select(*keys, sa.func.count(), money_sum(session, Opportunity.estimated_revenue))
+        sa.select(
+            day_column(session, keys[0]), *keys[1:], sa.func.count(), money_sum(session, Opportunity.estimated_revenue)
+        )
         .where(*where)
         .group_by(*keys)
     )
     points = [
-        ChartPoint(day, stage, grade or "", to_money(session, amount), cur, int(count))
+        ChartPoint(day_of(day), stage, grade or "", to_money(session, amount), cur, int(count))
         for day, stage, grade, cur, count, amount in session.execute(grouped).all()
     ]
     return points, True

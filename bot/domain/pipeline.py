@@ -6,8 +6,8 @@ The database does the row work (GROUP BY over covering indexes, see store/pipeli
 functions only fold the groups — a few hundred tuples at most, never one per opportunity.
 
 Calculated current value (seed 003) = estimated revenue × probability % / 100. The funnel rounds it
-once per group of opportunities sharing process, stage, currency and estimated close date (the
-finest grain the queries return), then adds those Decimals, so the funnel, the forecast months and
+once per group of opportunities sharing process, stage, currency and month of estimated close date
+(the grain the queries return), then adds those Decimals, so the funnel, the forecast months and
 the App Home always show the same totals. A card rounds per opportunity, so a sum of cards may
 differ from the funnel by at most half a minor unit per opportunity.
 """
@@ -157,7 +157,8 @@ def current_period(key: str, now: datetime, tz_name: str | None) -> Period:
 
 @dataclass(frozen=True)
 class GroupRow:
-    """Open opportunities sharing process, stage, currency and estimated close date."""
+    """Open opportunities sharing process, stage, currency and month of estimated close date
+    (`close_date` is a day inside it; store.pipeline passes the first of the month)."""
 
     process_name: str
     stage: str

@@ -31,6 +31,7 @@ def test_grouped_sums_are_exact_decimals_per_scope(database_url: str) -> None:
         session.add_all([_opp("U1", "Qualify", "0.10", date(2026, 7, 5)) for _ in range(3)])
         session.add_all([
             _opp("U1", "Qualify", None, date(2026, 7, 5)),
+            _opp("U1", "Qualify", "0.05", date(2026, 7, 31)),  # same month: one group
             _opp("U1", "Close", "1234567890123.45", date(2026, 9, 30)),  # SQLite keeps 15 digits (REAL)
             _opp("U2", "Develop", "1299.00", date(2026, 8, 1), currency="USD"),
             _opp("U1", "Develop", "5.00", date(2026, 10, 1)),  # next quarter
@@ -42,8 +43,8 @@ def test_grouped_sums_are_exact_decimals_per_scope(database_url: str) -> None:
         mine = queries.funnel_groups(session, team_id="T1", owners={"U1"}, start=Q3[0], end=Q3[1])
         by_key = {(r.stage, r.close_date): (r.count, r.revenue) for r in mine}
         assert by_key == {
-            ("Qualify", date(2026, 7, 5)): (4, Decimal("0.30")),
-            ("Close", date(2026, 9, 30)): (1, Decimal("1234567890123.45")),
+            ("Qualify", date(2026, 7, 1)): (5, Decimal("0.35")),
+            ("Close", date(2026, 9, 1)): (1, Decimal("1234567890123.45")),
         }
         assert all(isinstance(r.revenue, Decimal) for r in mine)
         everyone = queries.funnel_groups(session, team_id="T1", owners=None, start=Q3[0], end=Q3[1], by_owner=True)

@@ -47,12 +47,13 @@ def upgrade() -> None:
                 "currency",
                 "lead_grade",
                 "estimated_revenue",
+                "owner_id",
             ],
             unique=False,
         )
         batch_op.create_index(
             "ix_opportunity_won",
-            ["team_id", "status", "actual_close_date", "owner_id", "currency", "actual_revenue"],
+            ["team_id", "status", "owner_id", "actual_close_date", "currency", "actual_revenue"],
             unique=False,
         )
 
