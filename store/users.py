@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store.access import Viewer
@@ -15,11 +16,17 @@ def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | Non
 
 
 def ensure_user(session: Session, *, team_id: str, user_id: str) -> SlackUser:
+    """The user's row, created if missing; a concurrent request creating it first is not an error."""
     user = get_user(session, team_id=team_id, user_id=user_id)
-    if user is None:
-        user = SlackUser(team_id=team_id, user_id=user_id)
-        session.add(user)
-        session.flush()
+    if user is not None:
+        return user
+    try:
+        with session.begin_nested():
+            user = SlackUser(team_id=team_id, user_id=user_id)
+            session.add(user)
+    except IntegrityError:
+        user = get_user(session, team_id=team_id, user_id=user_id)
+        assert user is not None
     return user
 
 
