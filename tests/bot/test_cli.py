@@ -179,3 +179,19 @@ def test_demo_defaults_to_the_one_workspace_the_database_knows(tmp_path: Path) -
     assert salesbot("demo", "--team", "T9", "--owner", "U1", env=env, cwd=tmp_path).returncode == 0
     again = salesbot("demo", "--owner", "U1", env=env, cwd=tmp_path)
     assert again.returncode == 0 and "T9" in again.stdout
+
+
+def test_manifest_respects_the_manifest_schema_limits(tmp_path: Path) -> None:
+    manifest = yaml.safe_load(salesbot("manifest", cwd=tmp_path).stdout)
+    assert len(manifest["display_information"]["name"]) <= 35
+    assert len(manifest["display_information"]["description"]) <= 140
+    shortcuts = manifest["features"]["shortcuts"]
+    assert {s["callback_id"] for s in shortcuts} == {"new_lead", "create_lead_from_message", "log_message_to"}
+    assert 1 <= len(shortcuts) <= 10
+    for shortcut in shortcuts:
+        assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150
+        assert shortcut["type"] in ("global", "message")
+    for command in manifest["features"]["slash_commands"]:
+        assert command["command"].startswith("/") and len(command["command"]) <= 32
+        assert len(command["description"]) <= 100 and len(command.get("usage_hint", "")) <= 100
+    assert len(manifest["settings"]["event_subscriptions"]["bot_events"]) <= 100
