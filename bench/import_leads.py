@@ -48,6 +48,9 @@ def child(csv_path: str, url: str) -> None:
     with open(csv_path, "rb") as binary:
         report = import_leads(text_stream(binary), engine=engine, team_id="T1", owner_id="U1", now=datetime.now(UTC))
     elapsed = time.perf_counter() - started
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM lead")).scalar_one()
+    assert stored == report.created, f"{stored} rows stored, {report.created} reported"
     print(
         json.dumps(
             {
