@@ -10,6 +10,10 @@ time-to-HTTP-response per request type and overall, as a Markdown table, with th
     python bench/ack_latency.py
     python bench/ack_latency.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
+`--split` runs the fake Slack and the clients in a child process, leaving the bot alone in this one;
+`--threads` and `--switch-interval` change waitress's thread count and the GIL switch interval.
+Results and their analysis: docs/performance.md, "Ack latency".
+
 On PostgreSQL the script DROPS and recreates the `public` schema first: point it at a scratch
 database only (names without "test", "bench" or "scratch" also need `--drop-schema`).
 """
@@ -20,24 +24,29 @@ import argparse
 import http.client
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import random
 import re
+import shlex
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from importlib.metadata import version
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +191,7 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42) -> int:
 @dataclass
 class RunningBot:
     deps: Deps
-    fake: FakeSlack
+    fake: FakeSlack | None  # None when the fake Slack runs in the load process (--split)
     url: str
     threads: int
     stop: threading.Event
@@ -190,12 +199,14 @@ class RunningBot:
 
 
 @contextmanager
-def running_bot(database_url: str, log_file: Path, threads: int | None) -> Iterator[RunningBot]:
-    fake = FakeSlack(team_id=TEAM).start()
+def running_bot(
+    database_url: str, log_file: Path, threads: int | None, api_url: str | None = None
+) -> Iterator[RunningBot]:
+    fake = None if api_url else FakeSlack(team_id=TEAM).start()
     # No app token: HTTP mode with signature checks, whatever the environment says.
     settings = load_settings(
         _env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.api_url, database_url=database_url, slack_app_token=None,
+        slack_api_url=api_url or fake.api_url, database_url=database_url, slack_app_token=None,
     )  # fmt: skip
     # Log as `salesbot run` does (INFO, one line per request), into a file instead of the terminal.
     configure_logging(settings.log_level_number)
@@ -221,7 +232,8 @@ def running_bot(database_url: str, log_file: Path, threads: int | None) -> Itera
         thread.join(timeout=10)
         deps.background.shutdown()
         deps.engine.dispose()
-        fake.stop()
+        if fake is not None:
+            fake.stop()
         handler.setStream(sys.stderr)
         log_stream.close()
 
@@ -243,6 +255,22 @@ class Outcome:
     status: int
     error: str = ""
     body: bytes = b""
+    listed: bool = False  # a `/lead list` answer that shows the list
+
+
+@dataclass
+class LoadResult:
+    outcomes: list[Outcome]
+    wall: float
+    cpu: float  # CPU time of the process running the clients, while they fired
+    load_before: str
+    load_after: str
+    machine_busy: float  # CPUs the whole machine kept busy while the clients fired (all processes)
+    reconnects: int
+    idle: bool
+    drained: float
+    posts: int
+    violations: int
 
 
 def signed(body: str, content_type: str, verifier: SignatureVerifier) -> Prepared:
@@ -399,12 +427,39 @@ def server_side_latencies(log_file: Path) -> dict[str, list[float]]:
     return found
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat), or NaN."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     """The 1-minute load average: other work on the machine skews the figures."""
     try:
         return Path("/proc/loadavg").read_text().split()[0]
     except OSError:
         return "?"
+
+
+def code_version() -> str:
+    """The commit measured, and whether tracked files differ from it."""
+
+    def git(*words: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *words], capture_output=True, text=True, timeout=10)
+        if done.returncode:
+            raise OSError(done.stderr.strip())
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench")
+    except (OSError, subprocess.SubprocessError):
+        return "not a git checkout"
+    return commit + (" + uncommitted changes" if dirty else "")
 
 
 def machine_facts(database_url: str, engine_version: str) -> list[tuple[str, str]]:
@@ -432,6 +487,7 @@ def machine_facts(database_url: str, engine_version: str) -> list[tuple[str, str
         ("Python", platform.python_version()),
         ("SQLite (library)", sqlite3.sqlite_version),
         ("database", f"{kind} ({engine_version})" if engine_version else kind),
+        ("salesbot", code_version()),
         (
             "packages",
             ", ".join(f"{p} {version(p)}" for p in ("slack_bolt", "slack_sdk", "waitress", "SQLAlchemy")),
@@ -454,6 +510,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--switch-interval", type=float, default=None, help="sys.setswitchinterval, seconds (default 0.005)"
     )
+    parser.add_argument("--split", action="store_true", help="run the fake Slack and the clients in a separate process")
     parser.add_argument("--threads", type=int, default=None, help="waitress threads (default: bot.server's)")
     parser.add_argument("--deadline", type=float, default=900, help="abort after this many seconds (default 900)")
     return parser.parse_args()
@@ -469,17 +526,118 @@ def watchdog(seconds: float) -> None:
     timer.start()
 
 
+def run_load(
+    fake: FakeSlack, url: str, lead_id: int, args: argparse.Namespace,
+    settle: Callable[[], tuple[bool, float]], mark: Callable[[], None],
+) -> LoadResult:  # fmt: skip
+    """The Slack side: warm up, fire the measured requests, wait for the bot's background work.
+
+    `settle()` waits until the bot's background work is idle (returns idle?, seconds waited);
+    `mark()` starts the measured part of the bot's request log.
+    """
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    driver = SlackDriver(url, SIGNING_SECRET, fake, settle=lambda: None)
+    clients = Clients(url, args.keep_alive)
+    # Warm-up (not measured): one list, checking it shows the lead we click, and one click.
+    warm = clients.send(command_request(driver, verifier))
+    blocks = json.loads(warm.body).get("blocks", []) if warm.status == 200 else []
+    find_button(blocks, "Open", f"lead:{lead_id}")
+    clicked = clients.send(click_request(fake, verifier, lead_id, 0))
+    assert clicked.status == 200, clicked
+    settle()
+    clients.close()
+    warm_posts = len(fake.calls_to("response_url"))
+    mark()
+    # Bodies are built and signed up front so the clients spend their CPU on HTTP only.
+    requests = [
+        command_request(driver, verifier) if n % 2 == 0 else click_request(fake, verifier, lead_id, n)
+        for n in range(1, args.requests + 1)
+    ]
+    clients = Clients(url, args.keep_alive)
+    load_before, busy_before = load_average(), busy_seconds()
+    outcomes, wall, cpu = fire(clients, requests, args.concurrency)
+    load_after, busy = load_average(), busy_seconds() - busy_before
+    clients.close()
+    idle, drained = settle()
+    for outcome in outcomes:
+        outcome.listed = outcome.kind == "command" and b"Your open leads" in outcome.body
+        outcome.body = b""
+    posts = len(fake.calls_to("response_url")) - warm_posts
+    return LoadResult(
+        outcomes, wall, cpu, load_before, load_after, busy / wall, clients.reconnects, idle, drained, posts,
+        len(fake.violations),
+    )  # fmt: skip
+
+
+def load_process(conn: Connection, args: argparse.Namespace) -> None:
+    """--split: the fake Slack and the clients in a process of their own, talking to the bot's over a pipe."""
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    fake = FakeSlack(team_id=TEAM).start()
+    try:
+        conn.send(fake.api_url)
+        url, lead_id = conn.recv()
+
+        def ask(question: str) -> Any:
+            conn.send(question)
+            return conn.recv()
+
+        result = run_load(fake, url, lead_id, args, settle=lambda: ask("settle"), mark=lambda: ask("mark"))
+        conn.send(("done", result))
+    except EOFError:  # the bot's process is gone
+        pass
+    except Exception as error:
+        conn.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        fake.stop()
+
+
+def serve_load_process(conn: Connection, bot: RunningBot, lead_id: int, deadline: float) -> tuple[LoadResult, float]:
+    """--split, bot side: answer the load process's settle/mark; return its result and the bot's CPU time."""
+    conn.send((bot.url, lead_id))
+    cpu_started = None
+    cpu = 0.0
+    while conn.poll(max(0.0, deadline - time.monotonic())):
+        message = conn.recv()
+        if message == "settle":
+            started = time.perf_counter()
+            idle = bot.deps.background.wait_idle(60)
+            if cpu_started is not None:
+                cpu = time.process_time() - cpu_started
+            conn.send((idle, time.perf_counter() - started))
+        elif message == "mark":
+            logging.getLogger("salesbot.requests").info(MEASURED_MARK)
+            cpu_started = time.process_time()
+            conn.send(None)
+        elif message[0] == "done":
+            return message[1], cpu
+        else:
+            raise RuntimeError(f"load process failed: {message[1]}")
+    raise RuntimeError("the load process did not finish in time")
+
+
 def main() -> int:
     args = parse_args()
     watchdog(args.deadline)
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
+    load: multiprocessing.process.BaseProcess | None = None
+    conn: Connection | None = None
+    api_url = None
+    if args.split:
+        conn, child_end = multiprocessing.get_context("spawn").Pipe()
+        load = multiprocessing.get_context("spawn").Process(
+            target=load_process, args=(child_end, args), name="load", daemon=True
+        )
+        load.start()
+        api_url = conn.recv()
+    bot_cpu = None
     with tempfile.TemporaryDirectory(prefix="ack-latency-") as tmp:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'salesbot.db'}"
         if database_url.startswith("postgresql"):
             reset_postgres(database_url, args.drop_schema)
         log_file = Path(tmp) / "requests.log"
-        with running_bot(database_url, log_file, args.threads) as bot:
+        with running_bot(database_url, log_file, args.threads, api_url) as bot:
             with bot.deps.engine.connect() as connection:
                 engine_version = (
                     connection.execute(sa.text("SHOW server_version")).scalar_one()
@@ -495,43 +653,26 @@ def main() -> int:
                 ).scalar_one()
             print(f"seeded {args.leads:,} leads over {args.owners} owners in {seeded:.2f} s "
                   f"({USER} owns {mine}); clicking lead {lead_id}", flush=True)  # fmt: skip
+            if conn is not None and load is not None:
+                result, bot_cpu = serve_load_process(conn, bot, lead_id, time.monotonic() + args.deadline)
+                load.join(timeout=10)
+            else:
+                assert bot.fake is not None
 
-            verifier = SignatureVerifier(SIGNING_SECRET)
-            driver = SlackDriver(bot.url, SIGNING_SECRET, bot.fake, settle=lambda: None)
-            clients = Clients(bot.url, args.keep_alive)
+                def settle() -> tuple[bool, float]:
+                    started = time.perf_counter()
+                    return bot.deps.background.wait_idle(60), time.perf_counter() - started
 
-            # Warm-up (not measured): one list, checking it shows the lead we click, and one click.
-            warm = clients.send(command_request(driver, verifier))
-            blocks = json.loads(warm.body).get("blocks", []) if warm.status == 200 else []
-            find_button(blocks, "Open", f"lead:{lead_id}")
-            assert clients.send(click_request(bot.fake, verifier, lead_id, 0)).status == 200
-            bot.deps.background.wait_idle(60)
-            clients.close()
-            clients = Clients(bot.url, args.keep_alive)
-            warm_posts = len(bot.fake.calls_to("response_url"))
-            logging.getLogger("salesbot.requests").info(MEASURED_MARK)  # the log lines after it count
+                def mark() -> None:
+                    logging.getLogger("salesbot.requests").info(MEASURED_MARK)  # the log lines after it count
 
-            # Bodies are built and signed up front so the clients spend their CPU on HTTP only.
-            requests = [
-                command_request(driver, verifier) if n % 2 == 0 else click_request(bot.fake, verifier, lead_id, n)
-                for n in range(1, args.requests + 1)
-            ]
-            load_before = load_average()
-            outcomes, wall, cpu = fire(clients, requests, args.concurrency)
-            load_after = load_average()
-            clients.close()
-            idle_started = time.perf_counter()
-            idle = bot.deps.background.wait_idle(60)
-            drained = time.perf_counter() - idle_started
-            posts = len(bot.fake.calls_to("response_url")) - warm_posts
-            violations = len(bot.fake.violations)
+                result = run_load(bot.fake, bot.url, lead_id, args, settle, mark)
             threads = bot.threads
         server_ms = server_side_latencies(log_file)
 
     # ------------------------------------------------------------------------------------------ print
-    bad_bodies = sum(
-        1 for o in outcomes if o.status == 200 and o.kind == "command" and b"Your open leads" not in o.body
-    )
+    outcomes, wall = result.outcomes, result.wall
+    bad_bodies = sum(1 for o in outcomes if o.status == 200 and o.kind == "command" and not o.listed)
     rows = []
     for label, kind in (("`/lead list` (slash command)", "command"), ("Open click (block_actions)", "click"),
                         ("all", None)):  # fmt: skip
@@ -543,6 +684,8 @@ def main() -> int:
 
     print()
     print(f"### {kind_name}: {args.requests:,} requests, {args.concurrency} clients, {args.leads:,} leads")
+    print()
+    print(f"`{shlex.join(['python', *sys.argv])}`")
     print()
     print("| machine | |\n|---|---|")
     for key, value in machine_facts(database_url, engine_version):
@@ -568,17 +711,25 @@ def main() -> int:
     overall = rows[-1]
     p99 = percentile(sorted(overall.ms), 0.99)
     errors = sorted({o.error for o in outcomes if o.error})
-    print(f"- wall time {wall:.2f} s; CPU time of the process {cpu:.2f} s ({cpu / wall:.2f} cores); "
-          f"load average {load_before} before, {load_after} after")  # fmt: skip
+    if bot_cpu is None:
+        print(f"- wall time {wall:.2f} s; CPU time of the process (bot, fake Slack and clients) "
+              f"{result.cpu:.2f} s ({result.cpu / wall:.2f} cores)")  # fmt: skip
+    else:
+        print(f"- wall time {wall:.2f} s; CPU time of the bot's process {bot_cpu:.2f} s "
+              f"({bot_cpu / wall:.2f} cores); of the load process {result.cpu:.2f} s")  # fmt: skip
+    print(f"- whole machine busy {result.machine_busy:.2f} of {os.cpu_count()} CPUs during the run (every process, "
+          f"PostgreSQL included); load average {result.load_before} before, {result.load_after} after")  # fmt: skip
     print(f"- waitress threads {threads}; GIL switch interval {sys.getswitchinterval() * 1000:g} ms; "
-          f"keep-alive {'on' if args.keep_alive else 'off'}; reconnects {clients.reconnects}")  # fmt: skip
+          f"keep-alive {'on' if args.keep_alive else 'off'}; reconnects {result.reconnects}; "
+          f"load in {'a separate process' if args.split else 'the bot process'}")  # fmt: skip
     print(f"- `/lead list` answers without the list: {bad_bodies}")
-    print(f"- background work drained {drained:.2f} s after the last response (idle: {idle}); cards "
-          f"posted to response_url: {posts}/{rows[1].count}; Block Kit violations: {violations}")  # fmt: skip
+    print(f"- background work drained {result.drained:.2f} s after the last response (idle: {result.idle})")
+    print(f"- cards posted to response_url: {result.posts}/{rows[1].count}; "
+          f"Block Kit violations: {result.violations}")  # fmt: skip
     if errors:
         print(f"- client errors: {errors[:5]}")
     print(f"- target p99 < 100 ms: {'met' if p99 < 100 else 'MISSED'} (p99 {p99:.1f} ms)")
-    failed = overall.failures or bad_bodies or posts != rows[1].count or violations
+    failed = overall.failures or bad_bodies or result.posts != rows[1].count or result.violations
     return 1 if failed else 0
 
 
