@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,28 +49,53 @@ def run(
     port: Annotated[int, typer.Option(help="HTTP port (HTTP mode).")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to listen on (HTTP mode).")] = "0.0.0.0",
     scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler too.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=0, max=64, help="HTTP worker processes (0, the default: one per CPU core).")
+    ] = 0,
 ) -> None:
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from bot.app import create_app
     from bot.deps import build_deps
-    from bot.server import serve_http, serve_socket_mode
+    from bot.server import serve_http_workers, serve_socket_mode
     from scheduler.setup import start_scheduler
-    from store.db import upgrade
+    from store.db import make_engine, upgrade
 
     settings = _settings()
     settings.require("slack_bot_token", *(() if settings.socket_mode else ("slack_signing_secret",)))
-    deps = build_deps(settings)
-    upgrade(deps.engine)
-    app, _ = create_app(deps)
-    running = start_scheduler(deps) if scheduler else None
-    try:
-        if settings.socket_mode:
-            serve_socket_mode(app, settings.slack_app_token or "")
-        else:
-            serve_http(app, host, port)
-    finally:
-        if running is not None:
-            running.shutdown(wait=False)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()  # nothing shared with the forked workers: each opens its own pool
+
+    def start_scheduler_here() -> Callable[[], None]:
+        if not scheduler:
+            return lambda: None
+        running = start_scheduler(build_deps(settings))
+        return lambda: running.shutdown(wait=False)
+
+    if settings.socket_mode:
+        deps = build_deps(settings)
+        stop = start_scheduler_here()
+        try:
+            serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "")
+        finally:
+            stop()
+        return
+
+    def worker_app() -> tuple[Any, Callable[[], None]]:
+        deps = build_deps(settings)
+
+        def drain() -> None:
+            deps.background.wait_idle(timeout=10)
+
+        return create_app(deps)[0], drain
+
+    serve_http_workers(
+        worker_app,
+        host,
+        port,
+        workers=workers or os.cpu_count() or 1,
+        in_parent=start_scheduler_here,
+    )
 
 
 @cli.command("scheduler")
