@@ -30,6 +30,7 @@ import platform
 import random
 import re
 import shlex
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -156,21 +157,34 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42) -> int:
         scored = rng.random() < 0.5
         rows.append(
             {
-                "team_id": TEAM, "owner_id": f"U{index % owners + 1}", "topic": topic,
-                "first_name": first, "last_name": last, "company": company, "job_title": "Buyer",
-                "email": email, "business_phone": f"+39 02 {index:07d}", "industry": rng.choice(INDUSTRIES),
-                "employees": rng.randint(1, 5000), "annual_revenue": Decimal(rng.randint(10**5, 10**8)),
-                "lead_source": rng.choice(LEAD_SOURCES), "budget_amount": Decimal(rng.randint(1000, 10**6)),
+                "team_id": TEAM,
+                "owner_id": f"U{index % owners + 1}",
+                "topic": topic,
+                "first_name": first,
+                "last_name": last,
+                "company": company,
+                "job_title": "Buyer",
+                "email": email,
+                "business_phone": f"+39 02 {index:07d}",
+                "industry": rng.choice(INDUSTRIES),
+                "employees": rng.randint(1, 5000),
+                "annual_revenue": Decimal(rng.randint(10**5, 10**8)),
+                "lead_source": rng.choice(LEAD_SOURCES),
+                "budget_amount": Decimal(rng.randint(1000, 10**6)),
                 "purchase_timeframe": rng.choice(TIMEFRAMES),
                 "purchase_process": rng.choice(PURCHASE_PROCESSES),
-                "description": f"Bench lead {index}: wants {topic} for {company}.", "currency": "EUR",
-                "status": status, "status_reason": "Lost" if status == "disqualified" else "",
+                "description": f"Bench lead {index}: wants {topic} for {company}.",
+                "currency": "EUR",
+                "status": status,
+                "status_reason": "Lost" if status == "disqualified" else "",
                 "score": rng.randint(0, 100) if scored else None,
                 "grade": rng.choice("ABCD") if scored else "",
                 **derived_keys(first, last, company, email, topic),
-                "opportunity_id": None, "created_at": created, "updated_at": updated,
+                "opportunity_id": None,
+                "created_at": created,
+                "updated_at": updated,
             }
-        )  # fmt: skip
+        )
     with deps.new_session() as session:
         for start in range(0, len(rows), 5000):
             session.execute(sa.insert(Lead), rows[start : start + 5000])
@@ -205,9 +219,13 @@ def running_bot(
     fake = None if api_url else FakeSlack(team_id=TEAM).start()
     # No app token: HTTP mode with signature checks, whatever the environment says.
     settings = load_settings(
-        _env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api_url or fake.api_url, database_url=database_url, slack_app_token=None,
-    )  # fmt: skip
+        _env_file=None,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api_url or fake.api_url,
+        database_url=database_url,
+        slack_app_token=None,
+    )
     # Log as `salesbot run` does (INFO, one line per request), into a file instead of the terminal.
     configure_logging(settings.log_level_number)
     handler = logging.getLogger().handlers[0]
@@ -236,6 +254,86 @@ def running_bot(
             fake.stop()
         handler.setStream(sys.stderr)
         log_stream.close()
+
+
+@contextmanager
+def running_bot_processes(database_url: str, log_file: Path, workers: int) -> Iterator[RunningBot]:
+    """The production command, `salesbot run --workers N`, as a child process (fake Slack stays here)."""
+    fake = FakeSlack(team_id=TEAM).start()
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.api_url,
+        database_url=database_url,
+        slack_app_token=None,
+    )
+    deps = build_deps(settings)  # used here to seed and count; the workers open their own
+    upgrade(deps.engine)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=database_url,
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+    )
+    log_stream = log_file.open("a", encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--no-scheduler",
+        "--workers",
+        str(workers),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log_stream, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if process.poll() is not None:
+            raise SystemExit(f"salesbot run exited early; see {log_file}")
+        time.sleep(0.1)
+    time.sleep(1.0)  # every worker has built its app (auth.test) and is accepting
+    try:
+        yield RunningBot(
+            deps,
+            fake,
+            f"http://127.0.0.1:{port}{EVENTS_PATH}",
+            8 * workers,
+            threading.Event(),
+            threading.Thread(target=lambda: None),
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        deps.engine.dispose()
+        fake.stop()
+        log_stream.close()
+
+
+def quiet_after(fake: FakeSlack, method: str, timeout: float = 60.0) -> tuple[bool, float]:
+    """Wait until the bot's processes stop calling `method` (their after-ack work is done)."""
+    started, last, last_change = time.perf_counter(), -1, time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        count = len(fake.calls_to(method))
+        if count != last:
+            last, last_change = count, time.perf_counter()
+        elif time.perf_counter() - last_change > 0.5:
+            return True, last_change - started
+        time.sleep(0.05)
+    return False, timeout
 
 
 # ---------------------------------------------------------------------------------------------- load
@@ -293,17 +391,27 @@ def command_request(driver: SlackDriver, verifier: SignatureVerifier) -> Prepare
 def click_request(fake: FakeSlack, verifier: SignatureVerifier, lead_id: int, n: int) -> Prepared:
     """Like `Actor.click` on the `Open` button of the ephemeral `/lead list` answer (message container)."""
     action = {
-        "action_id": ACTION_OPEN_RECORD, "block_id": f"b{n}", "text": {"type": "plain_text", "text": "Open"},
-        "value": f"lead:{lead_id}", "type": "button", "action_ts": f"{time.time():.6f}",
-    }  # fmt: skip
+        "action_id": ACTION_OPEN_RECORD,
+        "block_id": f"b{n}",
+        "text": {"type": "plain_text", "text": "Open"},
+        "value": f"lead:{lead_id}",
+        "type": "button",
+        "action_ts": f"{time.time():.6f}",
+    }
     payload = {
-        "type": "block_actions", "user": {"id": USER, "username": "u1", "name": "u1", "team_id": TEAM},
-        "api_app_id": "A1", "token": "legacy", "trigger_id": f"{n}.1.trigger",
-        "team": {"id": TEAM, "domain": "example"}, "enterprise": None, "is_enterprise_install": False,
+        "type": "block_actions",
+        "user": {"id": USER, "username": "u1", "name": "u1", "team_id": TEAM},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": f"{n}.1.trigger",
+        "team": {"id": TEAM, "domain": "example"},
+        "enterprise": None,
+        "is_enterprise_install": False,
         "actions": [action],
         "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": True},
-        "channel": {"id": "C1", "name": "sales"}, "response_url": fake.response_url(),
-    }  # fmt: skip
+        "channel": {"id": "C1", "name": "sales"},
+        "response_url": fake.response_url(),
+    }
     prepared = signed("payload=" + quote(json.dumps(payload)), "application/x-www-form-urlencoded", verifier)
     prepared.kind = "click"
     return prepared
@@ -398,10 +506,15 @@ class Row:
     def cells(self) -> list[str]:
         ms = sorted(self.ms)
         return [
-            self.label, f"{self.count:,}", str(self.failures), f"{self.per_second:,.0f}",
-            f"{statistics.fmean(ms):.1f}", f"{percentile(ms, 0.50):.1f}", f"{percentile(ms, 0.99):.1f}",
+            self.label,
+            f"{self.count:,}",
+            str(self.failures),
+            f"{self.per_second:,.0f}",
+            f"{statistics.fmean(ms):.1f}",
+            f"{percentile(ms, 0.50):.1f}",
+            f"{percentile(ms, 0.99):.1f}",
             f"{ms[-1]:.1f}",
-        ]  # fmt: skip
+        ]
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -512,6 +625,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--split", action="store_true", help="run the fake Slack and the clients in a separate process")
     parser.add_argument("--threads", type=int, default=None, help="waitress threads (default: bot.server's)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run `salesbot run --workers N` as a child process instead of an in-process server",
+    )
     parser.add_argument("--deadline", type=float, default=900, help="abort after this many seconds (default 900)")
     return parser.parse_args()
 
@@ -527,9 +646,13 @@ def watchdog(seconds: float) -> None:
 
 
 def run_load(
-    fake: FakeSlack, url: str, lead_id: int, args: argparse.Namespace,
-    settle: Callable[[], tuple[bool, float]], mark: Callable[[], None],
-) -> LoadResult:  # fmt: skip
+    fake: FakeSlack,
+    url: str,
+    lead_id: int,
+    args: argparse.Namespace,
+    settle: Callable[[], tuple[bool, float]],
+    mark: Callable[[], None],
+) -> LoadResult:
     """The Slack side: warm up, fire the measured requests, wait for the bot's background work.
 
     `settle()` waits until the bot's background work is idle (returns idle?, seconds waited);
@@ -564,9 +687,18 @@ def run_load(
         outcome.body = b""
     posts = len(fake.calls_to("response_url")) - warm_posts
     return LoadResult(
-        outcomes, wall, cpu, load_before, load_after, busy / wall, clients.reconnects, idle, drained, posts,
+        outcomes,
+        wall,
+        cpu,
+        load_before,
+        load_after,
+        busy / wall,
+        clients.reconnects,
+        idle,
+        drained,
+        posts,
         len(fake.violations),
-    )  # fmt: skip
+    )
 
 
 def load_process(conn: Connection, args: argparse.Namespace) -> None:
@@ -637,7 +769,12 @@ def main() -> int:
         if database_url.startswith("postgresql"):
             reset_postgres(database_url, args.drop_schema)
         log_file = Path(tmp) / "requests.log"
-        with running_bot(database_url, log_file, args.threads, api_url) as bot:
+        bot_context = (
+            running_bot_processes(database_url, log_file, args.workers)
+            if args.workers
+            else running_bot(database_url, log_file, args.threads, api_url)
+        )
+        with bot_context as bot:
             with bot.deps.engine.connect() as connection:
                 engine_version = (
                     connection.execute(sa.text("SHOW server_version")).scalar_one()
@@ -651,8 +788,11 @@ def main() -> int:
                 mine = session.execute(
                     sa.select(sa.func.count()).where(Lead.team_id == TEAM, Lead.owner_id == USER)
                 ).scalar_one()
-            print(f"seeded {args.leads:,} leads over {args.owners} owners in {seeded:.2f} s "
-                  f"({USER} owns {mine}); clicking lead {lead_id}", flush=True)  # fmt: skip
+            print(
+                f"seeded {args.leads:,} leads over {args.owners} owners in {seeded:.2f} s "
+                f"({USER} owns {mine}); clicking lead {lead_id}",
+                flush=True,
+            )
             if conn is not None and load is not None:
                 result, bot_cpu = serve_load_process(conn, bot, lead_id, time.monotonic() + args.deadline)
                 load.join(timeout=10)
@@ -660,10 +800,16 @@ def main() -> int:
                 assert bot.fake is not None
 
                 def settle() -> tuple[bool, float]:
+                    if args.workers:
+                        return quiet_after(bot.fake, "response_url")
                     started = time.perf_counter()
                     return bot.deps.background.wait_idle(60), time.perf_counter() - started
 
                 def mark() -> None:
+                    if args.workers:  # the workers log into the same file
+                        with log_file.open("a", encoding="utf-8") as log:
+                            log.write(f"salesbot.requests {MEASURED_MARK}\n")
+                        return
                     logging.getLogger("salesbot.requests").info(MEASURED_MARK)  # the log lines after it count
 
                 result = run_load(bot.fake, bot.url, lead_id, args, settle, mark)
@@ -674,8 +820,11 @@ def main() -> int:
     outcomes, wall = result.outcomes, result.wall
     bad_bodies = sum(1 for o in outcomes if o.status == 200 and o.kind == "command" and not o.listed)
     rows = []
-    for label, kind in (("`/lead list` (slash command)", "command"), ("Open click (block_actions)", "click"),
-                        ("all", None)):  # fmt: skip
+    for label, kind in (
+        ("`/lead list` (slash command)", "command"),
+        ("Open click (block_actions)", "click"),
+        ("all", None),
+    ):
         chosen = [o for o in outcomes if kind is None or o.kind == kind]
         failures = sum(1 for o in chosen if o.status != 200)
         rows.append(Row(label, len(chosen), failures, len(chosen) / wall, [o.seconds * 1000 for o in chosen]))
@@ -712,20 +861,27 @@ def main() -> int:
     p99 = percentile(sorted(overall.ms), 0.99)
     errors = sorted({o.error for o in outcomes if o.error})
     if bot_cpu is None:
-        print(f"- wall time {wall:.2f} s; CPU time of the process (bot, fake Slack and clients) "
-              f"{result.cpu:.2f} s ({result.cpu / wall:.2f} cores)")  # fmt: skip
+        print(
+            f"- wall time {wall:.2f} s; CPU time of the process (bot, fake Slack and clients) "
+            f"{result.cpu:.2f} s ({result.cpu / wall:.2f} cores)"
+        )
     else:
-        print(f"- wall time {wall:.2f} s; CPU time of the bot's process {bot_cpu:.2f} s "
-              f"({bot_cpu / wall:.2f} cores); of the load process {result.cpu:.2f} s")  # fmt: skip
-    print(f"- whole machine busy {result.machine_busy:.2f} of {os.cpu_count()} CPUs during the run (every process, "
-          f"PostgreSQL included); load average {result.load_before} before, {result.load_after} after")  # fmt: skip
-    print(f"- waitress threads {threads}; GIL switch interval {sys.getswitchinterval() * 1000:g} ms; "
-          f"keep-alive {'on' if args.keep_alive else 'off'}; reconnects {result.reconnects}; "
-          f"load in {'a separate process' if args.split else 'the bot process'}")  # fmt: skip
+        print(
+            f"- wall time {wall:.2f} s; CPU time of the bot's process {bot_cpu:.2f} s "
+            f"({bot_cpu / wall:.2f} cores); of the load process {result.cpu:.2f} s"
+        )
+    print(
+        f"- whole machine busy {result.machine_busy:.2f} of {os.cpu_count()} CPUs during the run (every process, "
+        f"PostgreSQL included); load average {result.load_before} before, {result.load_after} after"
+    )
+    print(
+        f"- waitress threads {threads}; GIL switch interval {sys.getswitchinterval() * 1000:g} ms; "
+        f"keep-alive {'on' if args.keep_alive else 'off'}; reconnects {result.reconnects}; "
+        f"load in {'a separate process' if args.split else 'the bot process'}"
+    )
     print(f"- `/lead list` answers without the list: {bad_bodies}")
     print(f"- background work drained {result.drained:.2f} s after the last response (idle: {result.idle})")
-    print(f"- cards posted to response_url: {result.posts}/{rows[1].count}; "
-          f"Block Kit violations: {result.violations}")  # fmt: skip
+    print(f"- cards posted to response_url: {result.posts}/{rows[1].count}; Block Kit violations: {result.violations}")
     if errors:
         print(f"- client errors: {errors[:5]}")
     print(f"- target p99 < 100 ms: {'met' if p99 < 100 else 'MISSED'} (p99 {p99:.1f} ms)")
