@@ -31,8 +31,7 @@ def register(surface: Surface, deps: Deps) -> None:
     @surface.home_section(30)
     def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
         with transaction(deps.new_session) as session:
-            leads = lead_store.open_leads(session, team_id=team, owner_id=user, limit=HOME_LEADS)
-            total = lead_store.count_open_leads(session, team_id=team, owner_id=user) if leads else 0
+            leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=HOME_LEADS)
         return lead_list(leads, title=f"My open leads ({total})", total=total) if leads else []
 
 

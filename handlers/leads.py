@@ -412,8 +412,7 @@ def _view_id(body: dict[str, Any]) -> str | None:
 def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
     with transaction(deps.new_session) as session:
-        leads = lead_store.open_leads(session, team_id=team, owner_id=user, limit=LIST_LIMIT)
-        total = lead_store.count_open_leads(session, team_id=team, owner_id=user) if leads else 0
+        leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=LIST_LIMIT)
     if not leads:
         return {"text": NO_LEADS, "response_type": "ephemeral"}
     blocks = lead_list(leads, title=f"Your open leads ({total})", total=total)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -27,19 +27,36 @@ def get_visible_lead(session: Session, *, viewer: Viewer, lead_id: int) -> Lead 
     return session.exec(select(Lead).where(visible(Lead, "lead", viewer), Lead.id == lead_id)).first()
 
 
-def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20) -> list[Lead]:
+class LeadSummary(NamedTuple):
+    """What a lead list shows: read without building full ORM objects (the hot path of `/lead list`)."""
+
+    id: int
+    topic: str
+    first_name: str
+    last_name: str
+    company: str
+    status: str
+
+
+def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20) -> tuple[list[LeadSummary], int]:
+    """The owner's most recently updated open leads, and how many open leads they have in all
+    (one query: the total comes from a window function over the same filter)."""
     query = (
-        select(Lead)
+        sa.select(
+            col(Lead.id),
+            col(Lead.topic),
+            col(Lead.first_name),
+            col(Lead.last_name),
+            col(Lead.company),
+            col(Lead.status),
+            sa.func.count().over().label("total"),
+        )
         .where(Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open")
         .order_by(col(Lead.updated_at).desc(), col(Lead.id).desc())
         .limit(limit)
     )
-    return list(session.exec(query))
-
-
-def count_open_leads(session: Session, *, team_id: str, owner_id: str) -> int:
-    query = select(sa.func.count()).where(Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open")
-    return int(session.exec(query).one())
+    rows = session.execute(query).all()
+    return [LeadSummary(*row[:6]) for row in rows], (rows[0][6] if rows else 0)
 
 
 def _search(viewer: Viewer, pattern: str) -> sa.ColumnElement[bool]:

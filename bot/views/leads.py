@@ -19,6 +19,7 @@ from bot.ids import (
 )
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
 from bot.views.inputs import input_block
+from store.leads import LeadSummary
 from store.models import Lead
 
 STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified"}
@@ -145,7 +146,7 @@ def _lead_context(lead: Lead) -> str:
     return " · ".join([f"Lead #{lead.id}", *research, created])
 
 
-def lead_list(leads: Sequence[Lead], *, title: str, total: int | None = None) -> list[Block]:
+def lead_list(leads: Sequence[Lead | LeadSummary], *, title: str, total: int | None = None) -> list[Block]:
     """A compact list: one line per lead with an `Open` button (at most 45 leads, under 50 blocks)."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     for lead in leads[:45]:
