@@ -51,7 +51,7 @@ def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20
             col(Lead.status),
             sa.func.count().over().label("total"),
         )
-        .where(Lead.team_id == team_id, Lead.owner_id == owner_id, Lead.status == "open")
+        .where(col(Lead.team_id) == team_id, col(Lead.owner_id) == owner_id, col(Lead.status) == "open")
         .order_by(col(Lead.updated_at).desc(), col(Lead.id).desc())
         .limit(limit)
     )
