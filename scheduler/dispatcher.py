@@ -10,8 +10,17 @@ cool-downs) in memory. Per row:
 - 5xx and connection errors back off exponentially up to MAX_ATTEMPTS, then the row fails visibly:
   `failed` with the error, a log line, and one DM to the owner;
 - channel_not_found / user_not_found / not_in_channel… fail at once, the same way.
-Outcomes are written only while this worker still holds the claim, so a row whose lease expired and
-was claimed by another worker is never recorded twice.
+A DM is posted with `channel=<user id>`, which Slack delivers in the app's DM with that user: one call
+instead of conversations.open + chat.postMessage (conversations.open is Tier 3, ~50/min, which a
+burst of DMs to users not seen before would exhaust). Should Slack answer channel_not_found for a
+user id, the DM is opened with conversations.open (cached per user) and the message posted there.
+Outcomes are recorded once per claimed batch, in one transaction after the batch's Slack calls:
+a row is recorded `sent` only after Slack accepted it, and only while this worker still holds the
+claim (a row whose lease expired and was claimed by another worker is never recorded twice); a
+failure and the owner's notice are written together. A crash between Slack's accept and that commit
+leaves the batch's rows claimed: after the lease they are sent again — at most one duplicate per row,
+for the rows of the batch in flight (documented and accepted). Should the batch's transaction fail,
+the outcomes are recorded one row at a time.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.deps import Deps
 from scheduler.renderers import RENDERERS, RenderContext
@@ -98,6 +108,21 @@ class _Outcome:
     SENT, CANCELLED, RETRY, FAILED, DEFERRED = "sent", "cancelled", "retried", "failed", "deferred"
 
 
+@dataclass
+class _Result:
+    """A row's outcome, recorded with the rest of its batch: the values of the guarded UPDATE, and the
+    error to tell the owner about when the row failed."""
+
+    row: Outbox
+    outcome: str
+    values: dict[str, Any]
+    notify: str | None = None
+
+
+def _is_user(channel: str) -> bool:
+    return channel.startswith(("U", "W"))
+
+
 class Dispatcher:
     """One per process; APScheduler calls `tick` every SCHEDULER_TICK_SECONDS (max one at a time)."""
 
@@ -161,43 +186,44 @@ class Dispatcher:
         return handled
 
     def dispatch_once(self, now: datetime | None = None) -> int:
-        """Claim one batch of due rows and deliver them; returns how many were claimed."""
+        """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""
         now = now or self._clock()
         if self._workspace_free_at is not None and now < self._workspace_free_at:
             return 0
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.thread_time()
         with transaction(self.deps.new_session) as session:
             rows = claim_due(session, now=now, worker=self.worker, lease=LEASE, limit=self.batch)
-        self._add_busy(time.perf_counter() - began)
+        self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
         if not rows:
             return 0
         limited: set[str] = set()
         if self._pool is None:
-            for row in rows:
-                self._deliver(row, limited)
+            results = [self._deliver(row, limited) for row in rows]
         else:
-            list(self._pool.map(lambda row: self._deliver(row, limited), rows))
+            results = list(self._pool.map(lambda row: self._deliver(row, limited), rows))
+        self._record(results)
         return len(rows)
 
     # --- one row -------------------------------------------------------------------------------
 
-    def _deliver(self, row: Outbox, limited: set[str]) -> None:
+    def _deliver(self, row: Outbox, limited: set[str]) -> _Result:
         began, cpu_began = time.perf_counter(), time.thread_time()
         slack_before, slack_cpu_before = self._thread_slack_seconds(), self._thread_slack_cpu()
         try:
-            outcome = self._attempt(row, limited)
+            result = self._attempt(row, limited)
         except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
             log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
-            outcome = self._retry(row, f"internal error: {error}"[:500])
+            result = self._retry(row, f"internal error: {error}"[:500])
         spent = time.perf_counter() - began
         cpu = time.thread_time() - cpu_began - (self._thread_slack_cpu() - slack_cpu_before)
         with self._lock:
             self.stats.busy_seconds += spent
             self.stats.cpu_seconds += cpu
             self.stats.slack_seconds += self._thread_slack_seconds() - slack_before
-            setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+            setattr(self.stats, result.outcome, getattr(self.stats, result.outcome) + 1)
+        return result
 
-    def _attempt(self, row: Outbox, limited: set[str]) -> str:
+    def _attempt(self, row: Outbox, limited: set[str]) -> _Result:
         now = self._clock()
         with self._lock:
             workspace_free = self._workspace_free_at
@@ -212,12 +238,19 @@ class Dispatcher:
         with transaction(self.deps.new_session) as session:
             message = renderer(RenderContext(self.deps, self.client, session, now), row)
         if message is None:
-            return self._settle(row, _Outcome.CANCELLED, status="cancelled", last_error="nothing to send any more")
+            return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         try:
             channel = message.pop("channel", None) or self._dm_channel(row.recipient)
             with self._lock:
                 self._channel_free_at[row.recipient] = now + CHANNEL_INTERVAL
-            response = self._timed(self.client.chat_postMessage, channel=channel, **message)
+            try:
+                response = self._timed(self.client.chat_postMessage, channel=channel, **message)
+            except SlackApiError as error:
+                if not (_is_user(channel) and _error_code(error) == "channel_not_found"):
+                    raise
+                log.info("posting to user id %s: channel_not_found; opening the DM with conversations.open", channel)
+                channel = self._open_dm(row.recipient)
+                response = self._timed(self.client.chat_postMessage, channel=channel, **message)
         except SlackApiError as error:
             return self._slack_error(row, error, limited)
         except OSError as error:  # connection refused, reset, timeout
@@ -226,13 +259,13 @@ class Dispatcher:
         if self.record_lateness:
             with self._lock:
                 self.stats.lateness.append((sent_at - row.due_at).total_seconds())
-        return self._settle(
-            row, _Outcome.SENT, status="sent", sent_at=sent_at, sent_ts=response.get("ts"), last_error=""
+        return _Result(
+            row, _Outcome.SENT, {"status": "sent", "sent_at": sent_at, "sent_ts": response.get("ts"), "last_error": ""}
         )
 
-    def _slack_error(self, row: Outbox, error: SlackApiError, limited: set[str]) -> str:
+    def _slack_error(self, row: Outbox, error: SlackApiError, limited: set[str]) -> _Result:
         response = error.response
-        code = str(response.get("error", "")) if response is not None else ""
+        code = _error_code(error)
         if response is not None and response.status_code == 429:
             wait = timedelta(seconds=_retry_after(response.headers))
             until = self._clock() + wait
@@ -249,79 +282,91 @@ class Dispatcher:
         return self._retry(row, code or f"HTTP {response.status_code if response is not None else '?'}")
 
     def _dm_channel(self, recipient: str) -> str:
-        if recipient.startswith(("C", "G", "D")):
+        """Where a row for `recipient` is posted: a channel as it is; a user id as it is too (Slack posts
+        in the app's DM with that user), unless Slack refused it once and we opened the DM instead."""
+        if not _is_user(recipient):
             return recipient
         with self._lock:
-            cached = self._dm_channels.get(recipient)
-        if cached:
-            return cached
-        channel = self._timed(self.client.conversations_open, users=recipient)["channel"]["id"]
+            return self._dm_channels.get(recipient, recipient)
+
+    def _open_dm(self, recipient: str) -> str:
+        channel = str(self._timed(self.client.conversations_open, users=recipient)["channel"]["id"])
         with self._lock:
             self._dm_channels[recipient] = channel
         return channel
 
     # --- outcomes ------------------------------------------------------------------------------
 
-    def _settle(self, row: Outbox, outcome: str, **values: Any) -> str:
-        with transaction(self.deps.new_session) as session:
-            if not settle(session, row.id or 0, worker=self.worker, **values):
-                log.info("outbox row %s was claimed by another worker after our lease expired", row.id)
-        return outcome
+    def _record(self, results: list[_Result]) -> None:
+        """Record a batch's outcomes in one transaction; should it fail, one row at a time, so one bad
+        row cannot lose the others' outcomes (a row left claimed is taken again after its lease)."""
+        began, cpu_began = time.perf_counter(), time.thread_time()
+        try:
+            with transaction(self.deps.new_session) as session:
+                for result in results:
+                    self._write(session, result)
+        except Exception:
+            log.exception("recording %d outcomes in one transaction failed; recording them one by one", len(results))
+            for result in results:
+                try:
+                    with transaction(self.deps.new_session) as session:
+                        self._write(session, result)
+                except Exception:
+                    log.exception("outbox row %s: outcome %s could not be recorded", result.row.id, result.outcome)
+        self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
 
-    def _defer(self, row: Outbox, until: datetime, *, error: str = "") -> str:
+    def _write(self, session: Session, result: _Result) -> None:
+        row = result.row
+        if not settle(session, row.id or 0, worker=self.worker, **result.values):
+            log.info("outbox row %s was claimed by another worker after our lease expired", row.id)
+            return
+        if result.notify is not None and row.kind != FAILED_NOTICE:
+            self._tell_owner(session, row, result.notify)
+
+    def _defer(self, row: Outbox, until: datetime, *, error: str = "") -> _Result:
         """Put the row back for later without counting an attempt (rate limits are not failures)."""
-        return self._settle(
-            row,
-            _Outcome.DEFERRED,
-            status="pending",
-            claimed_by=None,
-            due_at=until,
-            attempts=max(row.attempts - 1, 0),
-            last_error=error or row.last_error,
-        )
+        values = {
+            "status": "pending",
+            "claimed_by": None,
+            "due_at": until,
+            "attempts": max(row.attempts - 1, 0),
+            "last_error": error or row.last_error,
+        }
+        return _Result(row, _Outcome.DEFERRED, values)
 
-    def _retry(self, row: Outbox, error: str) -> str:
+    def _retry(self, row: Outbox, error: str) -> _Result:
         if row.attempts >= MAX_ATTEMPTS:
             return self._fail(row, error)
         backoff = min(timedelta(seconds=5 * 2**row.attempts), MAX_BACKOFF)
-        return self._settle(
-            row,
-            _Outcome.RETRY,
-            status="pending",
-            claimed_by=None,
-            due_at=self._clock() + backoff,
-            last_error=error[:500],
-        )
+        values = {"status": "pending", "claimed_by": None, "due_at": self._clock() + backoff, "last_error": error[:500]}
+        return _Result(row, _Outcome.RETRY, values)
 
-    def _fail(self, row: Outbox, error: str) -> str:
+    def _fail(self, row: Outbox, error: str) -> _Result:
         log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, error)
-        outcome = self._settle(row, _Outcome.FAILED, status="failed", last_error=error[:500])
-        if row.kind != FAILED_NOTICE:
-            self._tell_owner(row, error)
-        return outcome
+        return _Result(row, _Outcome.FAILED, {"status": "failed", "last_error": error[:500]}, notify=error)
 
-    def _tell_owner(self, row: Outbox, error: str) -> None:
-        """One DM to whoever the message was for (the record owner when there is one), once per row."""
+    def _tell_owner(self, session: Session, row: Outbox, error: str) -> None:
+        """One DM to whoever the message was for (the record owner when there is one), once per row,
+        enqueued in the transaction that records the failure."""
         from store.records import get_record
 
-        with transaction(self.deps.new_session) as session:
-            owner = row.recipient
-            if row.record_type and row.record_id:
-                record = get_record(session, team_id=row.team_id, record_type=row.record_type, record_id=row.record_id)
-                owner = record.owner_id if record is not None else owner
-            if owner.startswith(("C", "G", "D")):
-                return
-            enqueue(
-                session,
-                team_id=row.team_id,
-                kind=FAILED_NOTICE,
-                recipient=owner,
-                due_at=self._clock(),
-                dedupe_key=f"failed:{row.id}",
-                record_type=row.record_type,
-                record_id=row.record_id,
-                payload={"row_id": row.id, "kind": row.kind, "recipient": row.recipient, "error": error[:300]},
-            )
+        owner = row.recipient
+        if row.record_type and row.record_id:
+            record = get_record(session, team_id=row.team_id, record_type=row.record_type, record_id=row.record_id)
+            owner = record.owner_id if record is not None else owner
+        if owner.startswith(("C", "G", "D")):
+            return
+        enqueue(
+            session,
+            team_id=row.team_id,
+            kind=FAILED_NOTICE,
+            recipient=owner,
+            due_at=self._clock(),
+            dedupe_key=f"failed:{row.id}",
+            record_type=row.record_type,
+            record_id=row.record_id,
+            payload={"row_id": row.id, "kind": row.kind, "recipient": row.recipient, "error": error[:300]},
+        )
 
     # --- Slack timing --------------------------------------------------------------------------
 
@@ -341,9 +386,15 @@ class Dispatcher:
             self._slack_time.seconds = self._thread_slack_seconds() + time.perf_counter() - began
             self._slack_time.cpu = self._thread_slack_cpu() + time.thread_time() - cpu_began
 
-    def _add_busy(self, seconds: float) -> None:
+    def _add_busy(self, seconds: float, cpu: float) -> None:
         with self._lock:
             self.stats.busy_seconds += seconds
+            self.stats.cpu_seconds += cpu
+
+
+def _error_code(error: SlackApiError) -> str:
+    response = error.response
+    return str(response.get("error", "")) if response is not None else ""
 
 
 def _retry_after(headers: Any) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+import sqlalchemy as sa
 import time_machine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.slack_client import make_client
-from scheduler.dispatcher import LEASE, MAX_ATTEMPTS, dispatch_due
+from scheduler.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, dispatch_due
 from store.claims import claim_due
 from store.db import transaction
 from store.models import Outbox
@@ -50,7 +52,8 @@ def test_nothing_is_sent_before_it_is_due_and_once_after(bot: RunningBot) -> Non
         assert dispatch_due(bot.deps, _client(bot)) == 1
         assert dispatch_due(bot.deps, _client(bot)) == 0
     [post] = bot.slack.calls_to("chat.postMessage")
-    assert post.args == {**post.args, "channel": "DU1", "text": "Reminder r1"}
+    assert post.args == {**post.args, "channel": "U1", "text": "Reminder r1"}  # Slack posts it in the app's DM
+    assert bot.slack.messages()[-1].channel == "DU1" and not bot.slack.calls_to("conversations.open")
     [row] = _rows(bot)
     assert row.status == "sent" and row.sent_ts == post.args["_ts"] and row.attempts == 1
 
@@ -80,7 +83,7 @@ def test_rate_limit_reschedules_at_retry_after_without_sleeping(bot: RunningBot)
 
 def test_fatal_slack_errors_fail_at_once_and_visibly(bot: RunningBot) -> None:
     _enqueue(bot, due=T0)
-    bot.slack.fail_next("chat.postMessage", error="channel_not_found")
+    bot.slack.fail_next("chat.postMessage", error="channel_not_found", times=2)  # to U1, then to the DM opened
     with time_machine.travel(T0, tick=False):
         dispatch_due(bot.deps, _client(bot))
         row, notice = _rows(bot)
@@ -154,3 +157,74 @@ def test_a_moved_appointment_reminds_again_but_the_same_time_never_twice(bot: Ru
             rearm=True,
         )
         assert moved.status == "pending" and moved.attempts == 0
+
+
+def test_a_user_id_slack_refuses_is_posted_to_the_dm_conversations_open_gives_and_cached(bot: RunningBot) -> None:
+    _enqueue(bot, key="a", due=T0)
+    _enqueue(bot, key="b", due=T0 + timedelta(seconds=2))
+    bot.slack.fail_next("chat.postMessage", error="channel_not_found")
+    dispatcher = Dispatcher(bot.deps, _client(bot), threads=1, plan=False)
+    try:
+        with time_machine.travel(T0, tick=False):
+            assert dispatcher.dispatch_once() == 1  # the first row uses the fallback
+        with time_machine.travel(T0 + timedelta(seconds=2), tick=False):  # a later tick, same dispatcher
+            assert dispatcher.dispatch_once() == 1
+    finally:
+        dispatcher.close()
+    posts = [(c.args["channel"], bool(c.args.get("_failed"))) for c in bot.slack.calls_to("chat.postMessage")]
+    assert posts == [("U1", True), ("DU1", False), ("DU1", False)]
+    assert len(bot.slack.calls_to("conversations.open")) == 1
+    assert [r.status for r in _rows(bot)] == ["sent", "sent"]
+
+
+def test_outcomes_of_a_batch_are_recorded_in_one_transaction(bot: RunningBot) -> None:
+    commits = 0
+
+    def count(connection: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    def dispatch(rows: int, at: datetime) -> int:
+        nonlocal commits
+        for index in range(rows):
+            _enqueue(bot, key=f"{at.isoformat()}-{index}", due=at, recipient=f"C{index}")
+        commits = 0
+        with time_machine.travel(at, tick=False):
+            assert dispatch_due(bot.deps, _client(bot), limit=50) == rows
+        return commits
+
+    sa.event.listen(bot.deps.engine, "commit", count)
+    try:
+        one, twenty = dispatch(1, T0), dispatch(20, T0 + timedelta(minutes=1))
+    finally:
+        sa.event.remove(bot.deps.engine, "commit", count)
+    assert one == twenty <= 3  # the claim, and one commit for all the outcomes
+    assert [r.status for r in _rows(bot)] == ["sent"] * 21
+
+
+def test_when_the_batch_cannot_be_recorded_each_row_is_recorded_alone(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One row's outcome failing to record loses nothing: the others are recorded; that row stays
+    claimed and, after its lease, is sent once more (the documented at-least-once duplicate)."""
+    from scheduler import dispatcher as module
+
+    for index in range(3):
+        _enqueue(bot, key=f"k{index}", due=T0, recipient=f"C{index}")
+    real_settle = module.settle
+
+    def settle(session: Session, row_id: int, **values: object) -> bool:
+        if row_id == _rows(bot)[1].id:
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
+        return real_settle(session, row_id, **values)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "settle", settle)
+    with time_machine.travel(T0, tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 3
+    assert [r.status for r in _rows(bot)] == ["sent", "claimed", "sent"]
+    monkeypatch.setattr(module, "settle", real_settle)
+    with time_machine.travel(T0 + LEASE + timedelta(seconds=1), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 1
+    assert [r.status for r in _rows(bot)] == ["sent", "sent", "sent"]
+    texts = [c.args["text"] for c in bot.slack.calls_to("chat.postMessage")]
+    assert sorted(texts) == ["Reminder k0", "Reminder k1", "Reminder k1", "Reminder k2"]

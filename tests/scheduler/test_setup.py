@@ -33,7 +33,7 @@ def test_the_scheduler_ticks_the_dispatcher_with_one_deliberate_job(database_url
         assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
         assert str(scheduler.timezone) == "UTC"
         [post] = fake_slack.wait_for("chat.postMessage", 1, timeout=10)
-        assert post.args["text"] == "tick tock" and post.args["channel"] == "DU1"
+        assert post.args["text"] == "tick tock" and post.args["channel"] == "U1"
     finally:
         scheduler.shutdown(wait=True)
         deps.engine.dispose()

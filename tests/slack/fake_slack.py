@@ -56,6 +56,12 @@ class UserProfile:
     real_name: str = ""
 
 
+class _Server(ThreadingHTTPServer):
+    # slack_sdk opens a connection per call: with the default listen backlog of 5, a few concurrent
+    # clients overflow it and the kernel drops SYNs, which the client retries only after 1 s.
+    request_queue_size = 128
+
+
 class FakeSlack:
     def __init__(self, team_id: str = "T1") -> None:
         self.team_id = team_id
@@ -71,7 +77,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -117,7 +123,8 @@ class FakeSlack:
                              f"{[c.method for c in self.calls]}")  # fmt: skip
 
     def messages(self) -> list[Message]:
-        """Every message the bot posted, in order, whichever way it posted it."""
+        """Every message the bot posted, in order, whichever way it posted it; `channel` is where it
+        landed (a message posted to a user id is in the DM with that user)."""
         found = []
         for call in list(self.calls):
             if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"):
@@ -125,7 +132,7 @@ class FakeSlack:
                     Message(
                         blocks=call.args.get("blocks") or [],
                         text=call.args.get("text", ""),
-                        channel=call.args.get("channel", ""),
+                        channel=call.args.get("_channel") or call.args.get("channel", ""),
                         ts=call.args.get("_ts", ""),
                         response_url=call.args.get("_url"),
                         ephemeral=call.method == "chat.postEphemeral" or call.args.get("response_type") == "ephemeral",
@@ -205,7 +212,10 @@ class FakeSlack:
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = args["_ts"] = f"{1700000000 + next(self._ts)}.000100"
-        return {"ok": True, "channel": args.get("channel"), "ts": ts,
+        channel = args.get("channel")
+        if str(channel or "")[:1] in ("U", "W"):  # like Slack: a user id posts in the app's DM with that user
+            channel = args["_channel"] = f"D{channel}"
+        return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"text": args.get("text", ""), "ts": ts, "blocks": args.get("blocks")}}  # fmt: skip
 
     def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
