@@ -23,13 +23,12 @@ def claim_due(session: Session, *, now: datetime, worker: str, lease: timedelta,
         sa.update(Outbox)
         .where(col(Outbox.id).in_(candidates.scalar_subquery()))
         .values(status="claimed", claimed_by=worker, claimed_at=now, attempts=Outbox.attempts + 1)
-        .returning(col(Outbox.id))
+        .returning(Outbox)  # the claimed rows themselves: no second query
+        .execution_options(synchronize_session=False)
     )
-    ids = [row[0] for row in session.execute(claim)]
+    rows = list(session.execute(claim).scalars())
     session.commit()
-    if not ids:
-        return []
-    return list(session.exec(select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.due_at))))
+    return sorted(rows, key=lambda row: row.due_at)
 
 
 def finish(
@@ -46,12 +45,31 @@ def retry_later(session: Session, row: Outbox, *, at: datetime, error: str) -> N
     session.add(row)
 
 
+_SETTLE: dict[tuple[str, ...], sa.Update] = {}
+
+
+def _settle_statement(columns: tuple[str, ...]) -> sa.Update:
+    """One Core UPDATE per set of columns written, built once: settling is per row, so per call only the
+    parameters change (building and caching an ORM statement per row cost more than running it)."""
+    statement = _SETTLE.get(columns)
+    if statement is None:
+        table: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
+        statement = (
+            table.update()
+            .where(
+                table.c.id == sa.bindparam("row_id_"),
+                table.c.status == "claimed",
+                table.c.claimed_by == sa.bindparam("worker_"),
+            )
+            .values({column: sa.bindparam(f"{column}_") for column in columns})
+        )
+        _SETTLE[columns] = statement
+    return statement
+
+
 def settle(session: Session, row_id: int, *, worker: str, **values: object) -> bool:
     """Record a claimed row's outcome, only while this worker still holds the claim (a row whose lease
     expired and was claimed again belongs to the new worker). Returns whether the row was updated."""
-    guarded = (
-        sa.update(Outbox)
-        .where(col(Outbox.id) == row_id, col(Outbox.status) == "claimed", col(Outbox.claimed_by) == worker)
-        .values(**values)
-    )
-    return bool(session.execute(guarded).rowcount)  # type: ignore[attr-defined]
+    statement = _settle_statement(tuple(sorted(values)))
+    params = {"row_id_": row_id, "worker_": worker, **{f"{column}_": value for column, value in values.items()}}
+    return bool(session.connection().execute(statement, params).rowcount)
