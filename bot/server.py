@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
+RESTART_GRACE = 5.0  # seconds: a worker dying sooner than this is restarted after a pause
 log = logging.getLogger("salesbot.server")
 
 
@@ -80,7 +82,10 @@ def serve_http_workers(
     connection exists; `in_parent` then starts what runs once (the scheduler) and returns its stopper."""
     sock = listening_socket(host, port)
     log.info("listening on http://%s:%s%s with %d worker processes", host, sock.getsockname()[1], EVENTS_PATH, workers)
-    children = {_fork_worker(make_app, sock, threads) for _ in range(max(1, workers))}
+    started: dict[int, float] = {}
+    for _ in range(max(1, workers)):
+        started[_fork_worker(make_app, sock, threads)] = time.monotonic()
+    children = set(started)
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
@@ -97,7 +102,11 @@ def serve_http_workers(
             children.discard(pid)
             if not stopping.is_set():
                 log.error("worker %s exited (status %s); starting another", pid, status)
-                children.add(_fork_worker(make_app, sock, threads))
+                if time.monotonic() - started.pop(pid, 0.0) < RESTART_GRACE:
+                    time.sleep(RESTART_GRACE)  # it died at start-up (e.g. Slack unreachable): don't spin
+                replacement = _fork_worker(make_app, sock, threads)
+                started[replacement] = time.monotonic()
+                children.add(replacement)
     except ChildProcessError:
         pass
     finally:

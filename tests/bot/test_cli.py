@@ -18,10 +18,17 @@ from tests.slack.fake_slack import FakeSlack
 SECRET = "cli-test-secret"
 
 
-def salesbot(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-             timeout: float = 60) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=_env(env or {}), cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+def salesbot(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=_env(env or {}),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
@@ -38,17 +45,20 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         ({"SLACK_BOT_TOKEN": "not-a-token", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DIGEST_HOUR": "25"}, "DIGEST_HOUR"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "REMINDER_MINUTES_BEFORE": "soon"},
-         "REMINDER_MINUTES_BEFORE"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "REMINDER_MINUTES_BEFORE": "soon"},
+            "REMINDER_MINUTES_BEFORE",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ADMIN_USER_IDS": "U1,not valid"},
-         "ADMIN_USER_IDS"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ADMIN_USER_IDS": "U1,not valid"},
+            "ADMIN_USER_IDS",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PROCESS_FILE": "/nope.toml"}, "PROCESS_FILE"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ],
-)  # fmt: skip
-def test_bad_setting_stops_startup_with_one_line_naming_it(env: dict[str, str], name: str,
-                                                            tmp_path: Path) -> None:  # fmt: skip
+)
+def test_bad_setting_stops_startup_with_one_line_naming_it(env: dict[str, str], name: str, tmp_path: Path) -> None:
     result = salesbot("run", "--port", "0", env=env, cwd=tmp_path, timeout=30)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -118,11 +128,21 @@ def test_salesbot_run_serves_lead_over_http(database_url: str, fake_slack: FakeS
     if database_url.startswith("sqlite"):
         database_url = f"sqlite:///{tmp_path / 'fresh.db'}"  # prove run creates the schema itself
     port = _free_port()
-    env = {"SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
-           "DATABASE_URL": database_url, "SCHEDULER_TICK_SECONDS": "0.5"}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port), "--host", "127.0.0.1"],
-                               env=_env(env), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)  # fmt: skip
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-run",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": database_url,
+        "SCHEDULER_TICK_SECONDS": "0.5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--port", str(port), "--host", "127.0.0.1"],
+        env=_env(env),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait_for_port(port, process)
         driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
@@ -195,3 +215,61 @@ def test_manifest_respects_the_manifest_schema_limits(tmp_path: Path) -> None:
         assert command["command"].startswith("/") and len(command["command"]) <= 32
         assert len(command["description"]) <= 100 and len(command.get("usage_hint", "")) <= 100
     assert len(manifest["settings"]["event_subscriptions"]["bot_events"]) <= 100
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def test_run_with_workers_replaces_a_dead_worker(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    import signal
+
+    port = _free_port()
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-run",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--workers",
+        "2",
+        "--no-scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(
+        command, env=_env(env), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_port(port, process)
+        deadline = time.monotonic() + 20
+        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = _children(process.pid)
+        assert len(first) == 2
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        while (len(_children(process.pid)) < 2 or victim in _children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert victim not in _children(process.pid) and len(_children(process.pid)) == 2
+        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
+        assert driver.as_user("U1", "T1").command("/lead", "list").status == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+    fake_slack.assert_valid()
