@@ -6,6 +6,7 @@ Handlers call these with an open session; nothing here talks to Slack.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -283,49 +284,26 @@ def _person(stakeholder: Stakeholder | None) -> str:
 
 
 def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
+    """Copy the lead's stakeholders, competitors and timeline onto the opportunity (the lead keeps its own).
+    Copied timeline entries drop their Slack message ids: later edits of a reply update the lead's entry."""
     team, lead_id = lead.team_id, lead.id or 0
-    for person in stakeholders(session, team_id=team, record_type="lead", record_id=lead_id):
-        session.add(
-            Stakeholder(
-                team_id=lead.team_id,
-                record_type="opportunity",
-                record_id=opportunity_id,
-                slack_user_id=person.slack_user_id,
-                name=person.name,
-                role=person.role,
-                created_by=person.created_by,
-                created_at=person.created_at,
-            )
-        )
-    for rival in competitors(session, team_id=team, record_type="lead", record_id=lead_id):
-        session.add(
-            Competitor(
-                team_id=lead.team_id,
-                record_type="opportunity",
-                record_id=opportunity_id,
-                name=rival.name,
-                strengths=rival.strengths,
-                weaknesses=rival.weaknesses,
-                created_by=rival.created_by,
-                created_at=rival.created_at,
-            )
-        )
+    people: list[Stakeholder | Competitor | Activity] = [
+        *stakeholders(session, team_id=team, record_type="lead", record_id=lead_id),
+        *competitors(session, team_id=team, record_type="lead", record_id=lead_id),
+    ]
+    for row in people:
+        _copy(session, row, opportunity_id)
     for entry in timeline(session, team_id=team, record_type="lead", record_id=lead_id):
-        session.add(
-            Activity(
-                team_id=lead.team_id,
-                record_type="opportunity",
-                record_id=opportunity_id,
-                kind=entry.kind,
-                author_id=entry.author_id,
-                occurred_at=entry.occurred_at,
-                subject=entry.subject,
-                body=entry.body,
-                data={**entry.data, "from_lead": lead.id},
-                deleted=entry.deleted,
-            )
+        _copy(
+            session, entry, opportunity_id, slack_channel=None, slack_ts=None, data={**entry.data, "from_lead": lead.id}
         )
     session.flush()
+
+
+def _copy(session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any) -> None:
+    values = row.model_dump(exclude={"id"})
+    values.update(record_type="opportunity", record_id=opportunity_id, **changes)
+    session.add(type(row)(**values))
 
 
 def _end_sequences(session: Session, lead: Lead, now: datetime) -> None:

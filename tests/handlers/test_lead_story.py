@@ -366,3 +366,20 @@ def test_search_says_how_many_match_beyond_the_first_ten(bot: RunningBot) -> Non
     response = rep.command("/lead", "findco")
     assert response.json["text"] == "12 leads match"
     assert "Showing 10 of 12" in response.text and button_labels(response.message.blocks) == ["Open"] * 10
+
+
+def test_qualify_carries_people_and_competitors(bot: RunningBot) -> None:
+    from store.models import Competitor, Stakeholder
+
+    rep = bot.user("U1")
+    card = new_lead(bot, rep)
+    click_and_submit(bot, rep, card, "Add stakeholder", {"Person": "U5", "Role": "Champion"})
+    click_and_submit(bot, rep, card, "Add competitor", {"Name": "Rival", "Strengths": "Cheap", "Weaknesses": "Slow"})
+    rep.click("Qualify", card)
+    [opportunity] = _all(bot, Opportunity)
+    people = [(s.record_type, s.slack_user_id, s.role) for s in _all(bot, Stakeholder)]
+    rivals = [(c.record_type, c.name, c.strengths, c.weaknesses) for c in _all(bot, Competitor)]
+    assert people == [("lead", "U5", "Champion"), ("opportunity", "U5", "Champion")]
+    assert rivals == [("lead", "Rival", "Cheap", "Slow"), ("opportunity", "Rival", "Cheap", "Slow")]
+    carried = [a for a in _all(bot, Activity) if a.record_type == "opportunity" and a.data.get("from_lead")]
+    assert carried and all(a.record_id == opportunity.id and a.slack_ts is None for a in carried)
