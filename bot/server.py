@@ -103,7 +103,9 @@ def serve_http_workers(
             if not stopping.is_set():
                 log.error("worker %s exited (status %s); starting another", pid, status)
                 if time.monotonic() - started.pop(pid, 0.0) < RESTART_GRACE:
-                    time.sleep(RESTART_GRACE)  # it died at start-up (e.g. Slack unreachable): don't spin
+                    _pause(RESTART_GRACE, stopping)  # it died at start-up (e.g. Slack unreachable): don't spin
+                if stopping.is_set():
+                    continue
                 replacement = _fork_worker(make_app, sock, threads)
                 started[replacement] = time.monotonic()
                 children.add(replacement)
@@ -116,14 +118,20 @@ def serve_http_workers(
 
 
 def _fork_worker(make_app: AppFactory, sock: socket.socket, threads: int) -> int:
+    # Block SIGTERM/SIGINT across the fork: a signal landing in the child before it has its own
+    # handlers would run the parent's (which stops siblings, not itself) and leave it serving forever.
+    blocked = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     pid = os.fork()
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return pid
     code = 0
     try:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         app, drain = make_app()
         server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
         run_until(server, stop, poll=0.2)
@@ -134,6 +142,14 @@ def _fork_worker(make_app: AppFactory, sock: socket.socket, threads: int) -> int
     finally:
         logging.shutdown()
         os._exit(code)
+
+
+def _pause(seconds: float, stopping: threading.Event) -> None:
+    """Sleep, but wake up for a stop: the stop arrives from a signal handler in this same thread, so
+    poll the flag rather than block in Event.wait (the handler would need the lock wait holds)."""
+    deadline = time.monotonic() + seconds
+    while not stopping.is_set() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _kill(pid: int) -> None:
