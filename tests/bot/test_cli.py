@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.server import RESTART_GRACE
 from tests.slack.driver import SlackDriver
 from tests.slack.fake_slack import FakeSlack
 
@@ -257,19 +258,20 @@ def test_run_with_workers_replaces_a_dead_worker(fake_slack: FakeSlack, tmp_path
     )
     try:
         _wait_for_port(port, process)
-        deadline = time.monotonic() + 20
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
+        for _ in range(4):  # both workers are up and serving
+            assert driver.as_user("U1", "T1").command("/lead", "list").status == 200
+        time.sleep(RESTART_GRACE + 0.5)  # past the start-up window, a dead worker is replaced at once
         first = _children(process.pid)
         assert len(first) == 2
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
         while (len(_children(process.pid)) < 2 or victim in _children(process.pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert victim not in _children(process.pid) and len(_children(process.pid)) == 2
-        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
         assert driver.as_user("U1", "T1").command("/lead", "list").status == 200
     finally:
         process.terminate()
-        assert process.wait(timeout=20) == 0
+        assert process.wait(timeout=30) == 0
     fake_slack.assert_valid()
