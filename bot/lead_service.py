@@ -18,7 +18,8 @@ from bot.domain.text import fold
 from store import leads as lead_store
 from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
-from store.models import Activity, Competitor, Lead, Opportunity, StageChange, Stakeholder, StepValue
+from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
+from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
 from store.sequences import end_enrollments
 
@@ -240,30 +241,19 @@ def _record_qualify_stage(
         ("Identify decision maker", _person(decision_maker), decision_maker is not None),
     ]
     for step, value, done in steps:
-        session.add(
-            StepValue(
-                team_id=lead.team_id,
-                opportunity_id=opportunity.id or 0,
-                stage="Qualify",
-                step=step,
-                value=value,
-                done=done,
-                updated_by=user_id,
-                updated_at=now,
-            )
+        set_step(
+            session,
+            team_id=lead.team_id,
+            opportunity_id=opportunity.id or 0,
+            stage=first,
+            step=step,
+            user_id=user_id,
+            done=done,
+            value=value,
         )
     for from_stage, to_stage, kind in (("", first, "enter"), (first, second, "advance")):
-        session.add(
-            StageChange(
-                team_id=lead.team_id,
-                opportunity_id=opportunity.id or 0,
-                owner_id=lead.owner_id,
-                from_stage=from_stage,
-                to_stage=to_stage,
-                kind=kind,
-                user_id=user_id,
-                at=now,
-            )
+        record_stage_change(
+            session, opportunity, from_stage=from_stage, to_stage=to_stage, kind=kind, user_id=user_id, now=now
         )
     add_activity(
         session,

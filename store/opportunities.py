@@ -163,16 +163,8 @@ def create_opportunity(
                 user_id=owner_id,
                 value=value,
             )
-    session.add(
-        StageChange(
-            team_id=team_id,
-            opportunity_id=opp_id,
-            owner_id=owner_id,
-            to_stage=first.name,
-            kind="enter",
-            user_id=owner_id,
-            at=now,
-        )
+    record_stage_change(
+        session, opportunity, from_stage="", to_stage=first.name, kind="enter", user_id=owner_id, now=now
     )
     add_activity(
         session,
@@ -252,6 +244,31 @@ class Move:
     missing: tuple[str, ...] = ()
 
 
+def record_stage_change(
+    session: Session,
+    opportunity: Opportunity,
+    *,
+    from_stage: str,
+    to_stage: str,
+    kind: str,
+    user_id: str,
+    now: datetime,
+) -> None:
+    """One row of the stage history the funnel and the digests read (enter/advance/back/won/lost/reopen)."""
+    session.add(
+        StageChange(
+            team_id=opportunity.team_id,
+            opportunity_id=opportunity.id or 0,
+            owner_id=opportunity.owner_id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            kind=kind,
+            user_id=user_id,
+            at=now,
+        )
+    )
+
+
 def _record_move(
     session: Session,
     opportunity: Opportunity,
@@ -264,17 +281,8 @@ def _record_move(
     body: str = "",
 ) -> None:
     from_stage = opportunity.stage if opportunity.status == "open" else opportunity.status.capitalize()
-    session.add(
-        StageChange(
-            team_id=opportunity.team_id,
-            opportunity_id=opportunity.id or 0,
-            owner_id=opportunity.owner_id,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            kind=kind,
-            user_id=user_id,
-            at=now,
-        )
+    record_stage_change(
+        session, opportunity, from_stage=from_stage, to_stage=to_stage, kind=kind, user_id=user_id, now=now
     )
     add_activity(
         session,
