@@ -276,7 +276,7 @@ def import_leads_command(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from bot.deps import utc_now
-    from bot.importer import ImportReport, import_leads, text_stream
+    from bot.importer import ImportReport, import_leads
     from store.db import make_engine, upgrade
 
     settings = _settings()
@@ -303,7 +303,7 @@ def import_leads_command(
             progress.update(task, completed=binary.tell(), rows=report.rows)
 
         report = import_leads(
-            text_stream(binary), engine=engine, team_id=team_id, owner_id=owner_id, now=utc_now(), progress=advance
+            binary, engine=engine, team_id=team_id, owner_id=owner_id, now=utc_now(), progress=advance
         )
     typer.echo(report.summary())
     for rejection in report.rejections[:50]:

@@ -1,39 +1,39 @@
-"""Bulk lead import from CSV: streamed, validated row by row, de-duplicated, inserted in batches.
+"""Bulk lead import from CSV: streamed, validated, de-duplicated and inserted a chunk at a time.
 
 The same function serves `/lead import`, a CSV sent to the bot in DM and `salesbot import leads`.
-A bad row is rejected with its row number and reason; it never stops the file.
+A bad row is rejected with its row number and reason; it never stops the file. Reading and
+validating run in a child process (bot/import_rows.py) while this one de-duplicates and inserts.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import operator
-from collections.abc import Callable, Iterable, Iterator
+import contextlib
+import marshal
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from functools import lru_cache
+from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.domain.leads import LEAD_FIELDS, derived_keys, row_parser
-from bot.domain.scoring import fit_score
-from bot.domain.text import fold
+from bot.import_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, Row, read_frame
 from store.models import Lead
 
-BATCH_SIZE = 2000
 # Commit every ~10k rows: on SQLite a commit per 2,000 rows cost 25 % of the insert rate (measured),
 # while a single transaction would hold the one write lock for the whole file.
 COMMIT_EVERY = 10_000
 REJECTIONS_KEPT = 200
-MAX_FIELD = 10_000
+FRAMES_AHEAD = 4  # chunks the reader may hold while the database catches up: bounds memory
 
 Progress = Callable[["ImportReport"], None]
-RowParser = Callable[[list[str]], tuple[dict[str, object] | None, dict[str, str]]]
 
 
 @dataclass
@@ -66,60 +66,8 @@ class ImportReport:
         )
 
 
-def _header_aliases() -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for spec in LEAD_FIELDS:
-        for name in (spec.key, spec.label, spec.label.replace(" ", "_")):
-            aliases[_header_key(name)] = spec.key
-    extra = {
-        "phone": "business_phone",
-        "employees": "employees",
-        "budget": "budget_amount",
-        "name": "last_name",
-        "title": "job_title",
-        "source": "lead_source",
-        "revenue": "annual_revenue",
-        "e-mail": "email",
-        "timeframe": "purchase_timeframe",
-        "notes": "description",
-    }
-    aliases.update({_header_key(k): v for k, v in extra.items()})
-    return aliases
-
-
-def _header_key(name: str) -> str:
-    return fold(name).replace(" ", "_").replace("-", "_")
-
-
-HEADER_ALIASES = _header_aliases()
-LABELS = {spec.key: spec.label for spec in LEAD_FIELDS}
-
-
-def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
-    """UTF-8 with or without a BOM; undecodable bytes become U+FFFD instead of stopping the file."""
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-
-
-def read_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | None, str]]:
-    """(row number, fields, problem): `;` or `,` picked from the header; blank lines skipped."""
-    iterator = iter(lines)
-    first = next(iterator, "")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(itertools.chain([first], iterator), delimiter=delimiter, strict=True)
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield reader.line_num, None, f"malformed CSV ({error})"
-            continue
-        if fields and any(f.strip() for f in fields):
-            yield reader.line_num, fields, ""
-
-
 def import_leads(
-    lines: Iterable[str],
+    binary: IO[bytes],
     *,
     engine: Engine,
     team_id: str,
@@ -127,41 +75,53 @@ def import_leads(
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import every row of `lines`, a chunk of BATCH_SIZE records at a time (memory stays flat).
-
-    Validating chunks in worker processes was measured (bench/import_leads.py) and dropped: on this
-    2-core machine reading the CSV and inserting keep the main process busy, and the pickling made
-    the import slower, not faster."""
+    """Import every row of the CSV file `binary` (raw bytes, streamed: memory stays flat)."""
     report = ImportReport()
-    records = read_records(lines)
-    header = next(records, None)
-    if header is None or header[1] is None:
-        report.error = "the file is empty or its header row is unreadable"
-        return report
-    columns = [HEADER_ALIASES.get(_header_key(name)) for name in header[1]]
-    report.unknown_columns = [name for name, key in zip(header[1], columns, strict=True) if key is None and name]
-    if "topic" not in columns:
-        report.error = "no Topic column (the header row must name the lead fields, e.g. Topic, Company, Email)"
-        return report
-    job = ChunkJob(columns, team_id, owner_id, now, engine.dialect.name == "sqlite")
-    seen_emails, seen_identities = _existing_keys(engine, team_id)
+    job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite")
+    with RowWorker(binary, engine.dialect.name) as frames:
+        header = next(frames, None)
+        if header is None:
+            report.error = "the import stopped before reading the file; please try again"
+            return report
+        _, report.unknown_columns, report.error = header
+        if report.error:
+            return report
+        finished = _insert_frames(frames, engine, job, report, progress)
+    if not finished:
+        report.error = f"the import stopped after {report.rows:,} rows ({report.created:,} created); please try again"
+    elif progress:
+        progress(report)
+    return report
+
+
+def _insert_frames(
+    frames: Iterator[tuple[Any, ...]], engine: Engine, job: ImportJob, report: ImportReport, progress: Progress | None
+) -> bool:
+    """Insert the rows of each frame unless they duplicate a lead; True once the worker's end frame came."""
+    seen_emails, seen_identities = _existing_keys(engine, job.team_id)
+    finished = False
     with engine.connect() as connection:
         inserted = 0  # rows written in the open transaction, counted as created once committed
-        for prepared in (prepare_chunk(job, chunk) for chunk in _chunks(records)):
+        for frame in frames:
+            if frame[0] == "end":
+                finished = True
+                break
+            _, rows, rejections = frame
+            report.rows += len(rows) + len(rejections)
+            for row_number, reason in rejections:
+                report.reject(row_number, reason)
             batch = []
-            for row_number, outcome, email_key, identity_key in prepared:
-                report.rows += 1
-                if isinstance(outcome, str):
-                    report.reject(row_number, outcome)
-                elif (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
+            for row in rows:
+                email_key, identity_key = row[EMAIL_KEY], row[IDENTITY_KEY]
+                if (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
                     report.duplicates += 1
-                else:
-                    if email_key:
-                        seen_emails.add(email_key)
-                    if identity_key:
-                        seen_identities.add(identity_key)
-                    batch.append(outcome)
-            inserted += _insert(connection, job.sqlite, batch)
+                    continue
+                if email_key:
+                    seen_emails.add(email_key)
+                if identity_key:
+                    seen_identities.add(identity_key)
+                batch.append(row)
+            inserted += _insert(connection, job, batch)
             if inserted >= COMMIT_EVERY:
                 connection.commit()
                 report.created, inserted = report.created + inserted, 0
@@ -169,64 +129,79 @@ def import_leads(
                     progress(report)
         connection.commit()
         report.created += inserted
-    if progress:
-        progress(report)
-    return report
+    return finished
 
 
-Record = tuple[int, list[str] | None, str]
-Prepared = list[tuple[int, Any, str, str]]  # (row, insertable tuple or rejection reason, email key, identity key)
+class RowWorker:
+    """The bot.import_rows child process, fed the file by one thread and read by another, so neither
+    pipe ever waits on the database; as a context manager it yields the decoded frames."""
+
+    def __init__(self, source: IO[bytes], dialect: str) -> None:
+        root = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.import_rows", dialect],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        self.frames: queue.Queue[bytes | None] = queue.Queue(maxsize=FRAMES_AHEAD)
+        self.source_error: OSError | None = None
+        self.feeder = threading.Thread(target=self._feed, args=(source,), name="import-feed", daemon=True)
+        self.reader = threading.Thread(target=self._read, name="import-read", daemon=True)
+        self.feeder.start()
+        self.reader.start()
+
+    def __enter__(self) -> Iterator[tuple[Any, ...]]:
+        return self._decoded()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None and exc[0] is not None:
+            self.process.kill()
+        while self.reader.is_alive():  # drain, so a reader blocked on a full queue sees the end
+            with contextlib.suppress(queue.Empty):
+                self.frames.get(timeout=0.1)
+        self.process.wait()
+        self.feeder.join()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        if self.source_error is not None and exc[0] is None:
+            raise self.source_error
+
+    def _decoded(self) -> Iterator[tuple[Any, ...]]:
+        while (payload := self.frames.get()) is not None:
+            yield marshal.loads(payload)
+
+    def _feed(self, source: IO[bytes]) -> None:
+        assert self.process.stdin is not None
+        try:
+            shutil.copyfileobj(source, self.process.stdin, 256 * 1024)
+        except BrokenPipeError:
+            pass  # the worker stopped early (a bad header, or it was killed): nothing more to send
+        except OSError as error:
+            self.source_error = error  # e.g. the download broke off: reported once the import ends
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.close()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        while (payload := read_frame(self.process.stdout)) is not None:
+            self.frames.put(payload)
+        self.frames.put(None)
 
 
 @dataclass(frozen=True)
-class ChunkJob:
-    """What turns raw CSV records into insertable rows for one import."""
+class ImportJob:
+    """The columns that are the same for every row of one import."""
 
-    columns: list[str | None]
     team_id: str
     owner_id: str
     now: datetime
     sqlite: bool
 
-
-def _chunks(records: Iterator[Record], size: int = BATCH_SIZE) -> Iterator[list[Record]]:
-    while chunk := list(itertools.islice(records, size)):
-        yield chunk
-
-
-def prepare_chunk(job: ChunkJob, chunk: list[Record]) -> Prepared:
-    """Validate, key and score each record; rejected rows carry their reason instead of a tuple."""
-    parse_row = _row_parser(tuple(job.columns))
-    width = len(job.columns)
-    fixed = {"team_id": job.team_id, "owner_id": job.owner_id, "created_at": job.now, "updated_at": job.now}
-    prepared: Prepared = []
-    for row_number, fields, problem in chunk:
-        if fields is None:
-            prepared.append((row_number, problem, "", ""))
-            continue
-        if len(fields) != width:
-            prepared.append((row_number, f"expected {width} columns, found {len(fields)}", "", ""))
-            continue
-        values, errors = parse_row(fields)
-        if values is None:
-            prepared.append((row_number, "; ".join(f"{LABELS[k]}: {msg}" for k, msg in errors.items()), "", ""))
-            continue
-        text: dict[str, Any] = values
-        keys = derived_keys(text["first_name"], text["last_name"], text["company"], text["email"], text["topic"])
-        score = fit_score(
-            text["budget_amount"], text["purchase_timeframe"], text["employees"], text["purchase_process"]
-        )
-        values.update(keys)
-        values.update(_DEFAULTS)
-        values.update(fixed, score=score.value, grade=score.grade, score_reason=score.reason)
-        row = row_tuple(values)
-        prepared.append((row_number, _sqlite_row(row) if job.sqlite else row, keys["email_key"], keys["identity_key"]))
-    return prepared
-
-
-@lru_cache(maxsize=8)
-def _row_parser(columns: tuple[str | None, ...]) -> RowParser:
-    return row_parser(list(columns))
+    def constants(self) -> dict[str, object]:
+        fixed = {"team_id": self.team_id, "owner_id": self.owner_id, "created_at": self.now, "updated_at": self.now}
+        return fixed | _DEFAULTS
 
 
 _DEFAULTS: dict[str, object] = {
@@ -236,6 +211,7 @@ _DEFAULTS: dict[str, object] = {
     "process_name": "",
     "opportunity_id": None,
 }
+CONSTANT_COLUMNS = ("team_id", "owner_id", "created_at", "updated_at", *_DEFAULTS)
 
 
 def _existing_keys(engine: Engine, team_id: str) -> tuple[set[object], set[object]]:
@@ -254,46 +230,47 @@ def _existing_keys(engine: Engine, team_id: str) -> tuple[set[object], set[objec
     return emails, identities
 
 
-INSERT_COLUMNS = [c.name for c in Lead.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
-MONEY_COLUMNS = [i for i, name in enumerate(INSERT_COLUMNS) if name in ("annual_revenue", "budget_amount")]
-DATETIME_COLUMNS = [i for i, name in enumerate(INSERT_COLUMNS) if name in ("created_at", "updated_at")]
-row_tuple = operator.itemgetter(*INSERT_COLUMNS)
+INSERT_COLUMNS = (*VARIABLE_COLUMNS, *CONSTANT_COLUMNS)
+assert set(INSERT_COLUMNS) == {c.name for c in Lead.__table__.columns} - {"id"}  # type: ignore[attr-defined]
 
 
-def _insert(connection: sa.Connection, sqlite: bool, rows: list[Any]) -> int:
-    """One raw executemany (SQLite) or COPY (PostgreSQL) per batch of prepared tuples: ORM objects cost
-    ~50 µs each and Core's per-row bind processing ~15 µs (shared/notes; bench/import_leads.py)."""
+def _insert(connection: sa.Connection, job: ImportJob, rows: list[Row]) -> int:
+    """One raw executemany (SQLite) or COPY (PostgreSQL) per batch of prepared rows: ORM objects cost
+    ~50 µs each and Core's per-row bind processing ~15 µs (shared/notes; bench/import_leads.py).
+    On SQLite the constant columns are SQL literals, so each row binds only its own values."""
     if not rows:
         return 0
     if not connection.in_transaction():
         connection.begin()  # COPY goes through the driver connection, which SQLAlchemy would not autobegin
-    names = ", ".join(INSERT_COLUMNS)
-    if sqlite:
-        marks = ", ".join("?" * len(INSERT_COLUMNS))
-        connection.exec_driver_sql(f"INSERT INTO lead ({names}) VALUES ({marks})", rows)
+    raw = connection.connection.driver_connection
+    if job.sqlite:
+        raw.executemany(sqlite_insert(job, connection.dialect), rows)  # type: ignore[union-attr]
     else:
-        raw = connection.connection.driver_connection
+        constants = tuple(job.constants().values())
+        names = ", ".join(INSERT_COLUMNS)
         with raw.cursor() as cursor, cursor.copy(f"COPY lead ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(row + constants)
     return len(rows)
 
 
-def _sqlite_row(row: tuple[object, ...]) -> tuple[object, ...]:
-    """What SQLAlchemy would bind on SQLite: naive UTC datetimes, floats for Numeric columns."""
-    values = list(row)
-    for index in DATETIME_COLUMNS:
-        values[index] = _sqlite_value(values[index])
-    for index in MONEY_COLUMNS:
-        if values[index] is not None:
-            values[index] = float(values[index])  # type: ignore[arg-type]
-    return tuple(values)
+def sqlite_insert(job: ImportJob, dialect: sa.Dialect) -> str:
+    """INSERT with a `?` per variable column and the import's constants as SQL literals, each value
+    first processed the way SQLAlchemy would bind it to its column (UTCDateTime: naive UTC text)."""
+    table = Lead.__table__  # type: ignore[attr-defined]
+    literals = []
+    for name, value in job.constants().items():
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        literals.append(_sqlite_literal(processor(value) if processor else value))
+    marks = ", ".join("?" * len(VARIABLE_COLUMNS))
+    return f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({marks}, {', '.join(literals)})"
 
 
-def _sqlite_value(value: object) -> object:
-    """What SQLAlchemy would bind on SQLite: naive UTC datetimes, floats for Numeric columns."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+def _sqlite_literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return repr(int(value) if isinstance(value, bool) else value)
+    if not isinstance(value, str):
+        raise TypeError(f"no SQLite literal for {type(value).__name__}")
+    return "'" + value.replace("'", "''") + "'"  # SQLite string literals have no other escapes

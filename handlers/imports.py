@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.importer import ImportReport, import_leads, text_stream
+from bot.importer import ImportReport, import_leads
 from bot.surface import Surface
 from bot.views.imports import VIEW_IMPORT, import_modal, progress_blocks, result_blocks
 from bot.views.inputs import submitted_values
@@ -67,7 +67,7 @@ def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[s
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
         with urllib.request.urlopen(request, timeout=60) as response:
             report = import_leads(
-                text_stream(response),
+                response,
                 engine=deps.engine,
                 team_id=team,
                 owner_id=user,

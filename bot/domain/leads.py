@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from typing import Literal
 
+from bot.domain.parsing import EMAIL_PATTERN as _PLAIN_EMAIL
 from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email, parse_phone
-from bot.domain.text import fold
+from bot.domain.text import fold, fold_all
 
 FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select"]
 
@@ -127,44 +128,89 @@ def lead_values(raw: Mapping[str, str | None]) -> tuple[dict[str, object] | None
             values[key] = parse(text)
         except ParseError as error:
             errors[key] = error.message
-    if not values["topic"] and "topic" not in errors:
-        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
-    if not values["last_name"] and not values["company"] and "last_name" not in errors:
-        errors["last_name"] = "Enter a last name or a company."
+    _require(values["topic"], values["last_name"], values["company"], errors)
     return (None, errors) if errors else (values, {})
 
 
-def row_parser(keys: list[str | None]) -> Callable[[list[str]], tuple[dict[str, object] | None, dict[str, str]]]:
-    """`lead_values` specialised to a CSV header: one prebuilt plan per column, no per-row dicts."""
-    plan = [
-        (index, key, FIELDS_BY_KEY[key].max_length, _CONVERTERS.get(key))
-        for index, key in enumerate(keys)
-        if key in FIELDS_BY_KEY
-    ]
+def _require(topic: object, last_name: object, company: object, errors: dict[str, str]) -> None:
+    """The fields every lead needs: a topic, and a last name or a company."""
+    if not topic and "topic" not in errors:
+        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
+    if not last_name and not company and "last_name" not in errors:
+        errors["last_name"] = "Enter a last name or a company."
 
-    def parse(fields: list[str]) -> tuple[dict[str, object] | None, dict[str, str]]:
-        values = dict(_EMPTY)
-        errors: dict[str, str] = {}
-        for index, key, max_length, convert in plan:
-            text = fields[index]
-            if not text or not (text := text.strip()):
-                continue
-            if len(text) > max_length:
-                errors[key] = _TOO_LONG[key]
-            elif convert is None:
-                values[key] = text
+
+@dataclass
+class ParsedRows:
+    """Bulk-import rows parsed a column at a time: what `lead_values` gives row by row, faster."""
+
+    columns: dict[str, list[object]]  # every FIELD_KEYS key -> one value per row
+    errors: dict[int, dict[str, str]]  # row index -> {field key: message}; such rows are invalid
+
+
+ColumnsParser = Callable[[list[list[str]]], ParsedRows]
+
+
+def columns_parser(keys: list[str | None]) -> ColumnsParser:
+    """`lead_values` for a batch of CSV rows (each as wide as `keys`, the header's field keys): one
+    pass per column instead of one per row (3x faster, bench/import_leads.py). Values and messages
+    are the same as `lead_values` gives (tests/bot/test_parsing.py checks it); a key that appears
+    twice is read from its first column."""
+    plan = {key: index for index, key in reversed(list(enumerate(keys))) if key in FIELDS_BY_KEY}
+
+    def parse(rows: list[list[str]]) -> ParsedRows:
+        errors: dict[int, dict[str, str]] = {}
+        columns: dict[str, list[object]] = {}
+        for key in FIELD_KEYS:
+            index = plan.get(key)
+            if index is None:
+                columns[key] = [_EMPTY[key]] * len(rows)
             else:
-                try:
-                    values[key] = convert(text)
-                except ParseError as error:
-                    errors[key] = error.message
-        if not values["topic"] and "topic" not in errors:
-            errors["topic"] = "Enter a topic, such as what the customer wants to buy."
-        if not values["last_name"] and not values["company"] and "last_name" not in errors:
-            errors["last_name"] = "Enter a last name or a company."
-        return (None, errors) if errors else (values, {})
+                columns[key] = _parse_column(FIELDS_BY_KEY[key], [row[index].strip() for row in rows], errors)
+        required = zip(columns["topic"], columns["last_name"], columns["company"], strict=True)
+        for row, (topic, last_name, company) in enumerate(required):
+            if not topic or not (last_name or company):
+                _require(topic, last_name, company, errors.setdefault(row, {}))
+        return ParsedRows(columns, errors)
 
     return parse
+
+
+def _parse_column(spec: FieldSpec, texts: list[str], errors: dict[int, dict[str, str]]) -> list[object]:
+    """One column's values, stripped; a value that does not parse is reported and left empty."""
+    if max(map(len, texts), default=0) > spec.max_length:
+        for row, text in enumerate(texts):
+            if len(text) > spec.max_length:
+                errors.setdefault(row, {})[spec.key] = _TOO_LONG[spec.key]
+                texts[row] = ""
+    if spec.kind in _TEXT_KINDS or _all_plain(spec, texts):
+        return texts  # type: ignore[return-value]
+    empty = _EMPTY[spec.key]
+    convert = _CONVERTERS[spec.key]
+    values: list[object] = []
+    for row, text in enumerate(texts):
+        if not text:
+            values.append(empty)
+            continue
+        try:
+            values.append(convert(text))
+        except ParseError as error:
+            errors.setdefault(row, {})[spec.key] = error.message
+            values.append(empty)
+    return values
+
+
+_TEXT_KINDS = ("text", "long_text")
+
+
+def _all_plain(spec: FieldSpec, texts: list[str]) -> bool:
+    """True when every value is already what its parser would return: exact options, plain emails."""
+    if spec.kind == "select":
+        options = _OPTION_SETS[spec.key]
+        return all(text in options for text in texts if text)
+    if spec.kind == "email":
+        return all(map(_PLAIN_EMAIL.match, filter(None, texts)))
+    return False
 
 
 def _parser(spec: FieldSpec) -> Callable[[str], object]:
@@ -201,13 +247,28 @@ def full_name(first_name: str, last_name: str) -> str:
 
 def derived_keys(first_name: str, last_name: str, company: str, email: str, topic: str) -> dict[str, str]:
     """Folded keys: `email_key` and `identity_key` (company + full name) find duplicates."""
-    name = fold(f"{first_name} {last_name}")  # fold collapses the space when one part is empty
-    company_key, email_key = fold(company), fold(email)
-    identity = f"{company_key}|{name}" if company_key and name else ""
-    searchable = " ".join(part for part in (fold(topic), name, company_key, email_key) if part)
-    return {"search_text": searchable[:1200], "email_key": email_key, "identity_key": identity}
+    (searchable,), (email_key,), (identity,) = key_columns([first_name], [last_name], [company], [email], [topic])
+    return {"search_text": searchable, "email_key": email_key, "identity_key": identity}
 
 
+def key_columns(
+    first_names: Sequence[object],
+    last_names: Sequence[object],
+    companies: Sequence[object],
+    emails: Sequence[object],
+    topics: Sequence[object],
+) -> tuple[list[str], list[str], list[str]]:
+    """`derived_keys` for many leads at once: (search texts, email keys, identity keys)."""
+    names = fold_all([f"{first} {last}" for first, last in zip(first_names, last_names, strict=True)])
+    company_keys, email_keys = fold_all(companies), fold_all(emails)
+    pairs = zip(company_keys, names, strict=True)
+    identities = [f"{company}|{name}" if company and name else "" for company, name in pairs]
+    parts = zip(fold_all(topics), names, company_keys, email_keys, strict=True)
+    searchable = [" ".join(filter(None, row))[:1200] for row in parts]
+    return searchable, email_keys, identities
+
+
+_OPTION_SETS = {spec.key: frozenset(spec.options) for spec in LEAD_FIELDS}
 _PARSERS = {spec.key: _parser(spec) for spec in LEAD_FIELDS}
 _TOO_LONG = {spec.key: f"Keep {spec.label.lower()} under {spec.max_length} characters." for spec in LEAD_FIELDS}
 _CONVERTERS: dict[str, Callable[[str], object]] = {

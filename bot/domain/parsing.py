@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")  # unambiguous: no backtracking over dots
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")  # unambiguous: no backtracking over dots
 _COUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 MAX_AMOUNT = Decimal("99999999999999.99")
 
@@ -48,7 +48,7 @@ def parse_count(text: str) -> int | None:
 
 def parse_email(text: str) -> str:
     cleaned = text.strip()
-    if cleaned and not _EMAIL.match(cleaned):
+    if cleaned and not EMAIL_PATTERN.match(cleaned):
         raise ParseError("Enter an email address such as name@example.com.")
     return cleaned
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # The combining-mark blocks NFKD splits accents into (diacritics, extended, supplement, symbols, half marks).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -14,6 +15,10 @@ def fold(text: str) -> str:
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(text.casefold().split())
+
+
+def fold_all(texts: Iterable[object]) -> list[str]:
+    return list(map(fold, texts))  # type: ignore[arg-type]
 
 
 def search_text(*parts: str) -> str:

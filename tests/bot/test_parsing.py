@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.leads import derived_keys, validate_lead
+from bot.domain.leads import columns_parser, derived_keys, key_columns, lead_values, validate_lead
 from bot.domain.parsing import ParseError, format_amount, parse_amount, parse_count, parse_email
 from bot.domain.text import fold, like_pattern
 from bot.ids import RecordRef, decode_ref
@@ -87,3 +87,61 @@ def test_duplicate_keys_ignore_case_and_accents() -> None:
     a = derived_keys("José", "Núñez", "Café Azul", "Jose@Azul.ES", "t")
     b = derived_keys("jose", "NUNEZ", "cafe azul", "jose@azul.es", "other")
     assert a["identity_key"] == b["identity_key"] and a["email_key"] == b["email_key"]
+
+
+# Values a CSV cell may hold: valid and invalid for every field kind, accents, padding and overlong text.
+_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "  ",
+            "Hospitality",
+            "hospitality ",
+            "Trade show",
+            "trade-show",
+            "Immediate",
+            "Committee",
+            "nope",
+            "1299",
+            "1,299.00",
+            "12.345",
+            "-5",
+            "250",
+            "1,200",
+            "20000000",
+            "a@b.it",
+            "A.B@Café.example",
+            "x@y",
+            "+39 02 1234 5678",
+            "12",
+            "Café Müller",
+            "  José Núñez ",
+            "x" * 301,
+            "y" * 3001,
+        ]
+    ),  # fmt: skip
+    st.text(max_size=12),
+)
+
+
+@given(st.lists(st.lists(_CELLS, min_size=7, max_size=7), min_size=1, max_size=12))
+def test_column_parser_agrees_with_the_row_by_row_validation(rows: list[list[str]]) -> None:
+    """The import's column-at-a-time parser gives each row the values or the messages the modal's
+    `lead_values` gives, so the fast path cannot drift from the rules."""
+    keys = ["topic", "last_name", "company", "email", "budget_amount", "industry", "purchase_timeframe"]
+    parsed = columns_parser([*keys[:3], None, *keys[3:]])([[*row[:3], "ignored", *row[3:]] for row in rows])
+    for index, row in enumerate(rows):
+        values, errors = lead_values(dict(zip(keys, row, strict=True)))
+        assert parsed.errors.get(index, {}) == errors
+        if values is not None:
+            assert {key: column[index] for key, column in parsed.columns.items()} == values
+
+
+def test_key_columns_match_the_keys_of_one_lead() -> None:
+    firsts, lasts, companies = ["José", "", "Ada"], ["Núñez", "Rossi", ""], ["Café Azul", "", "Contoso"]
+    emails, topics = ["Jose@Azul.ES", "", "ada@contoso.com"], ["Beans", "Cups", "Grinders"]
+    searchable, email_keys, identities = key_columns(firsts, lasts, companies, emails, topics)
+    for index in range(3):
+        keys = derived_keys(firsts[index], lasts[index], companies[index], emails[index], topics[index])
+        assert (searchable[index], email_keys[index], identities[index]) == tuple(keys.values())
+    assert identities == ["cafe azul|jose nunez", "", "contoso|ada"] and email_keys[0] == "jose@azul.es"
