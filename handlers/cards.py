@@ -17,6 +17,7 @@ from bot.views.leads import lead_card, lead_card_text
 from store import leads as lead_store
 from store.activities import posts_of
 from store.db import transaction
+from store.models import Lead
 
 log = logging.getLogger("salesbot.cards")
 
@@ -28,7 +29,11 @@ CARD_RENDERERS: dict[str, CardRenderer] = {}
 def render_lead(deps: Deps, team: str, lead_id: int) -> tuple[str, list[Block]] | None:
     with transaction(deps.new_session) as session:
         lead = lead_store.get_lead(session, team_id=team, lead_id=lead_id)
-    return (lead_card_text(lead), lead_card(lead)) if lead else None
+    return lead_card_message(lead) if lead else None
+
+
+def lead_card_message(lead: Lead) -> tuple[str, list[Block]]:
+    return lead_card_text(lead), lead_card(lead)
 
 
 CARD_RENDERERS["lead"] = render_lead

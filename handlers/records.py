@@ -9,10 +9,11 @@ from bot.deps import Deps
 from bot.domain.permissions import may_change
 from bot.ids import RecordRef, decode_ref
 from bot.messages import NOT_ALLOWED, RECORD_NOT_FOUND
-from handlers.context import viewer
+from handlers.context import team_id, user_id
 from store.access import Viewer
 from store.db import transaction
 from store.records import Record, change_facts, get_record
+from store.users import viewer_for
 
 
 @dataclass
@@ -37,8 +38,8 @@ def load_record(deps: Deps, body: dict[str, Any], ref: RecordRef | None, *, chan
     e.g. "log a call", and then only the owner, sharees, the owner's manager and admins pass."""
     if ref is None:
         return RECORD_NOT_FOUND
-    who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
+    with transaction(deps.new_session) as session:  # one transaction: every button click runs this
+        who = viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
         record = get_record(session, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
         if record is None:
             return RECORD_NOT_FOUND
