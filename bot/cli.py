@@ -303,7 +303,13 @@ def import_leads_command(
             progress.update(task, completed=binary.tell(), rows=report.rows)
 
         report = import_leads(
-            binary, engine=engine, team_id=team_id, owner_id=owner_id, now=utc_now(), progress=advance
+            binary,
+            engine=engine,
+            team_id=team_id,
+            owner_id=owner_id,
+            now=utc_now(),
+            progress=advance,
+            file_name=file.name,
         )
     typer.echo(report.summary())
     for rejection in report.rejections[:50]:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.import_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, Row, read_frame
-from store.models import Lead
+from store.models import Activity, Lead
 
 # Commit every ~10k rows: on SQLite a commit per 2,000 rows cost 25 % of the insert rate (measured),
 # while a single transaction would hold the one write lock for the whole file.
@@ -74,10 +74,12 @@ def import_leads(
     owner_id: str,
     now: datetime,
     progress: Progress | None = None,
+    file_name: str = "",
 ) -> ImportReport:
-    """Import every row of the CSV file `binary` (raw bytes, streamed: memory stays flat)."""
+    """Import every row of the CSV file `binary` (raw bytes, streamed: memory stays flat). Each lead
+    created gets a "Lead imported" timeline entry naming `file_name`."""
     report = ImportReport()
-    job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite")
+    job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite", file_name)
     with RowWorker(binary, engine.dialect.name) as frames:
         header = next(frames, None)
         if header is None:
@@ -102,6 +104,7 @@ def _insert_frames(
     finished = False
     with engine.connect() as connection:
         inserted = 0  # rows written in the open transaction, counted as created once committed
+        after_id = 0  # the leads up to this id already have their timeline entry
         for frame in frames:
             if frame[0] == "end":
                 finished = True
@@ -123,10 +126,12 @@ def _insert_frames(
                 batch.append(row)
             inserted += _insert(connection, job, batch)
             if inserted >= COMMIT_EVERY:
+                after_id = _record_imported(connection, job, after_id)
                 connection.commit()
                 report.created, inserted = report.created + inserted, 0
                 if progress:
                     progress(report)
+        _record_imported(connection, job, after_id)
         connection.commit()
         report.created += inserted
     return finished
@@ -198,6 +203,7 @@ class ImportJob:
     owner_id: str
     now: datetime
     sqlite: bool
+    file_name: str = ""
 
     def constants(self) -> dict[str, object]:
         fixed = {"team_id": self.team_id, "owner_id": self.owner_id, "created_at": self.now, "updated_at": self.now}
@@ -232,6 +238,44 @@ def _existing_keys(engine: Engine, team_id: str) -> tuple[set[object], set[objec
 
 INSERT_COLUMNS = (*VARIABLE_COLUMNS, *CONSTANT_COLUMNS)
 assert set(INSERT_COLUMNS) == {c.name for c in Lead.__table__.columns} - {"id"}  # type: ignore[attr-defined]
+
+
+def _record_imported(connection: sa.Connection, job: ImportJob, after_id: int) -> int:
+    """Give the leads this import wrote since `after_id` their "Lead imported" timeline entry, in one
+    INSERT … SELECT (no row travels through Python); returns the highest lead id covered."""
+    lead, activity = Lead.__table__, Activity.__table__  # type: ignore[attr-defined]
+    last_id = connection.execute(sa.select(sa.func.max(lead.c.id))).scalar()
+    if last_id is None or last_id <= after_id:
+        return after_id
+    # Materialised first, the id range is read from the primary key; a plain WHERE let the planners
+    # pick the owner index and rescan all of the owner's leads at every commit (0.9 s per 100k on PG).
+    recent = (
+        sa.select(lead.c.id, lead.c.team_id, lead.c.owner_id, lead.c.created_at)
+        .where(lead.c.id > after_id, lead.c.id <= last_id)
+        .cte("recent")
+        .prefix_with("MATERIALIZED")
+    )
+    body = f"from {job.file_name}"[:4000] if job.file_name else ""
+    rows = sa.select(
+        recent.c.team_id,
+        sa.literal("lead"),
+        recent.c.id,
+        sa.literal("status"),
+        recent.c.owner_id,
+        recent.c.created_at,
+        sa.literal("Lead imported"),
+        sa.literal(body),
+        sa.cast(sa.literal("{}"), sa.JSON),
+        sa.false(),
+        recent.c.created_at,
+    ).where(
+        recent.c.team_id == job.team_id,
+        recent.c.owner_id == job.owner_id,
+        recent.c.created_at == job.now,  # this import's own timestamp: no other lead has it
+    )
+    names = ["team_id", "record_type", "record_id", "kind", "author_id", "occurred_at", "subject", "body", "data"]
+    connection.execute(activity.insert().from_select([*names, "deleted", "created_at"], rows))
+    return int(last_id)
 
 
 def _insert(connection: sa.Connection, job: ImportJob, rows: list[Row]) -> int:

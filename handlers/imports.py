@@ -73,6 +73,7 @@ def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[s
                 owner_id=user,
                 now=deps.clock(),
                 progress=progress,
+                file_name=name,
             )
     except (OSError, SlackApiError, KeyError) as error:
         log.warning("import of %s failed: %r", name, error)

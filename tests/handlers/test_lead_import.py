@@ -50,6 +50,14 @@ def test_import_modal_reports_created_duplicates_and_rejected_rows(bot: RunningB
     assert bot.slack.calls_to("file.download")[-1].args["authorized"] is True
 
 
+def test_imported_leads_say_so_on_their_timeline(bot: RunningBot) -> None:
+    _import_via_modal(bot, b"Topic,Company\nBeans,Roastery\n", name="fair-contacts.csv")
+    card = bot.user("U1").command("/lead", "roastery").message
+    bot.user("U1").click("Timeline", card)
+    timeline = blocks_text(bot.slack.last_message().blocks)
+    assert "Lead imported" in timeline and "from fair-contacts.csv" in timeline
+
+
 def test_import_requires_a_csv_file(bot: RunningBot) -> None:
     user = bot.user("U1")
     user.command("/lead", "import")
