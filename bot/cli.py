@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,7 +57,7 @@ def run(
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from bot.app import create_app
     from bot.deps import build_deps
-    from bot.server import serve_http_workers, serve_socket_mode
+    from bot.server import serve_http_workers, serve_socket_mode, wait_for
     from scheduler.setup import start_scheduler
     from store.db import make_engine, upgrade
 
@@ -66,19 +67,14 @@ def run(
     upgrade(engine)
     engine.dispose()  # nothing shared with the forked workers: each opens its own pool
 
-    def start_scheduler_here() -> Callable[[], None]:
-        if not scheduler:
-            return lambda: None
-        running = start_scheduler(build_deps(settings))
-        return lambda: running.shutdown(wait=False)
-
     if settings.socket_mode:
         deps = build_deps(settings)
-        stop = start_scheduler_here()
+        running = start_scheduler(deps) if scheduler else None
         try:
             serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "")
         finally:
-            stop()
+            if running:
+                running.shutdown(wait=False)
         return
 
     def worker_app() -> tuple[Any, Callable[[], None]]:
@@ -89,12 +85,17 @@ def run(
 
         return create_app(deps)[0], drain
 
+    def scheduler_process(stop: threading.Event) -> None:
+        running = start_scheduler(build_deps(settings))
+        wait_for(stop)
+        running.shutdown()
+
     serve_http_workers(
         worker_app,
         host,
         port,
         workers=workers or os.cpu_count() or 1,
-        in_parent=start_scheduler_here,
+        services={"scheduler": scheduler_process} if scheduler else {},
     )
 
 

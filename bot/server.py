@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -63,6 +64,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 AppFactory = Callable[[], tuple[App, Callable[[], None]]]  # the app, and what to run before the worker exits
+Service = Callable[[threading.Event], None]  # runs in a process of its own until the event is set
 
 
 def serve_http_workers(
@@ -72,59 +74,78 @@ def serve_http_workers(
     *,
     workers: int,
     threads: int = 8,
-    in_parent: Callable[[], Callable[[], None]] | None = None,
+    services: dict[str, Service] | None = None,
 ) -> None:
     """Serve from `workers` forked processes sharing one listening socket (the kernel spreads the
-    connections), each with its own app, database pool and after-ack pool.
+    connections), each with its own app, database pool and after-ack pool; each of `services` (the
+    scheduler) runs in one more process.
 
     One Python process tops out at one core (the GIL): measured in bench/ack_latency.py, 20 concurrent
-    clients saturate it at ~230 req/s with a p99 around 250 ms. Forking happens before any thread or
-    connection exists; `in_parent` then starts what runs once (the scheduler) and returns its stopper."""
+    clients saturate it at ~230 req/s with a p99 around 250 ms."""
     sock = listening_socket(host, port)
     log.info("listening on http://%s:%s%s with %d worker processes", host, sock.getsockname()[1], EVENTS_PATH, workers)
-    started: dict[int, float] = {}
-    for _ in range(max(1, workers)):
-        started[_fork_worker(make_app, sock, threads)] = time.monotonic()
-    children = set(started)
+    http = functools.partial(_serve_on, sock, make_app, threads)
+    try:
+        supervise([("http", http)] * max(1, workers) + list((services or {}).items()))
+    finally:
+        sock.close()
+
+
+def supervise(roles: list[tuple[str, Service]]) -> None:
+    """Run each role in a forked process and keep it running: a process that dies is replaced (after
+    a pause if it died within RESTART_GRACE of starting, e.g. Slack unreachable: no spinning).
+    SIGTERM/SIGINT stop them all. This process starts no thread, so every fork, replacements
+    included, copies a single-threaded process: no lock held by another thread is inherited."""
+    started: dict[int, tuple[str, Service, float]] = {}
+    for name, service in roles:
+        started[_fork(name, service)] = (name, service, time.monotonic())
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
         stopping.set()
-        for pid in children:
+        for pid in started:
             _kill(pid)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    stop_parent = in_parent() if in_parent else None
     try:
-        while children:
+        while started:
             pid, status = os.wait()
-            children.discard(pid)
+            name, service, since = started.pop(pid)
+            if stopping.is_set():
+                continue
+            log.error("%s process %s exited (status %s); starting another", name, pid, status)
+            if time.monotonic() - since < RESTART_GRACE:
+                _pause(RESTART_GRACE, stopping)
             if not stopping.is_set():
-                log.error("worker %s exited (status %s); starting another", pid, status)
-                if time.monotonic() - started.pop(pid, 0.0) < RESTART_GRACE:
-                    _pause(RESTART_GRACE, stopping)  # it died at start-up (e.g. Slack unreachable): don't spin
-                if stopping.is_set():
-                    continue
-                replacement = _fork_worker(make_app, sock, threads)
-                started[replacement] = time.monotonic()
-                children.add(replacement)
+                started[_fork(name, service)] = (name, service, time.monotonic())
     except ChildProcessError:
         pass
-    finally:
-        if stop_parent:
-            stop_parent()
-        sock.close()
 
 
-def _fork_worker(make_app: AppFactory, sock: socket.socket, threads: int) -> int:
+def wait_for(stop: threading.Event) -> None:
+    """Block until `stop` is set by a signal handler of this same thread: poll rather than block in
+    Event.wait, whose lock the handler would need."""
+    while not stop.is_set():
+        time.sleep(0.2)
+
+
+def _serve_on(sock: socket.socket, make_app: AppFactory, threads: int, stop: threading.Event) -> None:
+    app, drain = make_app()
+    server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
+    run_until(server, stop, poll=0.2)
+    drain()  # let work already acked (cards, uploads) finish
+
+
+def _fork(name: str, service: Service) -> int:
     # Block SIGTERM/SIGINT across the fork: a signal landing in the child before it has its own
-    # handlers would run the parent's (which stops siblings, not itself) and leave it serving forever.
+    # handlers would run the parent's (which stops siblings, not itself) and leave it running forever.
     blocked = {signal.SIGTERM, signal.SIGINT}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     pid = os.fork()
     if pid:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        log.info("started %s process %s", name, pid)
         return pid
     code = 0
     try:
@@ -132,12 +153,9 @@ def _fork_worker(make_app: AppFactory, sock: socket.socket, threads: int) -> int
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        app, drain = make_app()
-        server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
-        run_until(server, stop, poll=0.2)
-        drain()  # let work already acked (cards, uploads) finish
-    except BaseException:  # a worker must never fall back into the parent's loop
-        log.exception("worker failed")
+        service(stop)
+    except BaseException:  # a child must never fall back into the supervisor's loop
+        log.exception("%s process failed", name)
         code = 1
     finally:
         logging.shutdown()
@@ -145,8 +163,7 @@ def _fork_worker(make_app: AppFactory, sock: socket.socket, threads: int) -> int
 
 
 def _pause(seconds: float, stopping: threading.Event) -> None:
-    """Sleep, but wake up for a stop: the stop arrives from a signal handler in this same thread, so
-    poll the flag rather than block in Event.wait (the handler would need the lock wait holds)."""
+    """Sleep, but wake up for a stop (set by a signal handler of this thread)."""
     deadline = time.monotonic() + seconds
     while not stopping.is_set() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -230,7 +232,22 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_run_with_workers_replaces_a_dead_worker(fake_slack: FakeSlack, tmp_path: Path) -> None:
+def _started(log: Path, role: str) -> list[int]:
+    """Pids the supervisor logged as started for `role` ("http" or "scheduler"), in order."""
+    text = log.read_text() if log.exists() else ""
+    return [int(pid) for pid in re.findall(rf"started {role} process (\d+)", text)]
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
+def test_run_supervises_workers_and_the_scheduler_and_replaces_the_dead(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """`salesbot run --workers 2`: two HTTP processes and a scheduler process under one supervisor;
+    whichever dies is replaced, even one killed while it is still starting."""
     import signal
 
     port = _free_port()
@@ -240,38 +257,30 @@ def test_run_with_workers_replaces_a_dead_worker(fake_slack: FakeSlack, tmp_path
         "SLACK_API_URL": fake_slack.api_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--workers",
-        "2",
-        "--no-scheduler",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command, env=_env(env), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    command = [sys.executable, "-m", "bot", "run", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)]
+    log = tmp_path / "run.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, env=_env(env), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         _wait_for_port(port, process)
         driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
         for _ in range(4):  # both workers are up and serving
             assert driver.as_user("U1", "T1").command("/lead", "list").status == 200
-        time.sleep(RESTART_GRACE + 0.5)  # past the start-up window, a dead worker is replaced at once
-        first = _children(process.pid)
-        assert len(first) == 2
-        victim = min(first)
-        os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while (len(_children(process.pid)) < 2 or victim in _children(process.pid)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert victim not in _children(process.pid) and len(_children(process.pid)) == 2
+        assert _wait(lambda: len(_started(log, "http")) == 2 and len(_started(log, "scheduler")) == 1)
+        assert _children(process.pid) == {*_started(log, "http"), *_started(log, "scheduler")}
+
+        scheduler, worker = _started(log, "scheduler")[0], _started(log, "http")[0]
+        os.kill(scheduler, signal.SIGKILL)
+        os.kill(worker, signal.SIGKILL)
+        assert _wait(lambda: len(_started(log, "http")) == 3 and len(_started(log, "scheduler")) == 2)
+        fresh_worker = _started(log, "http")[-1]
+        os.kill(fresh_worker, signal.SIGKILL)  # dies while starting: replaced after a pause, not in a loop
+        assert _wait(lambda: len(_started(log, "http")) == 4, seconds=RESTART_GRACE + 30)
+        expected = {*_started(log, "http")[1:], *_started(log, "scheduler")[1:]} - {fresh_worker}
+        assert _wait(lambda: _children(process.pid) == expected)
         assert driver.as_user("U1", "T1").command("/lead", "list").status == 200
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0
+    assert "Traceback" not in log.read_text()
     fake_slack.assert_valid()
