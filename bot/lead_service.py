@@ -23,6 +23,8 @@ from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
 from store.sequences import end_enrollments
 
+DRAFT_LIFETIME = timedelta(days=1)
+
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
     """Recompute the lead's score from its fields, stakeholders and last 30 days of activity."""
@@ -46,6 +48,12 @@ def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
     )
     lead.score, lead.grade, lead.score_reason = score.value, score.grade, score.reason
     session.add(lead)
+
+
+def discard_abandoned_drafts(session: Session, *, now: datetime) -> int:
+    """Drop drafts whose duplicate warning was left unanswered for DRAFT_LIFETIME; returns how many.
+    A later "Create anyway" on one finds nothing and says the lead no longer exists."""
+    return lead_store.delete_drafts(session, created_before=now - DRAFT_LIFETIME)
 
 
 def create_lead(

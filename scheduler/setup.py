@@ -1,4 +1,4 @@
-"""APScheduler 3 wiring: one in-memory interval job that ticks the dispatcher.
+"""APScheduler 3 wiring: one in-memory interval job that ticks the dispatcher, one for housekeeping.
 
 The outbox table is the source of truth, so there is one job per process (never one per reminder)
 and no job store shared between processes: several scheduler processes only meet in the outbox,
@@ -18,11 +18,14 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deps import Deps
+from bot.lead_service import discard_abandoned_drafts
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher
+from store.db import transaction
 
 log = logging.getLogger("salesbot.scheduler")
 DISPATCH_JOB_ID = "outbox-dispatcher"
+HOUSEKEEPING_JOB_ID = "housekeeping"
 
 
 def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
@@ -43,9 +46,32 @@ def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> Back
         max_instances=1,
         misfire_grace_time=None,
     )
+    scheduler.add_job(
+        housekeep,
+        "interval",
+        args=(deps,),
+        hours=1,
+        id=HOUSEKEEPING_JOB_ID,
+        name="salesbot housekeeping",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
     scheduler.start()
     log.info("scheduler started, tick every %ss", deps.settings.scheduler_tick_seconds)
     return scheduler
+
+
+def housekeep(deps: Deps) -> None:
+    """Hourly: drop lead drafts whose duplicate warning nobody answered."""
+    try:
+        with transaction(deps.new_session) as session:
+            dropped = discard_abandoned_drafts(session, now=deps.clock())
+        if dropped:
+            log.info("housekeeping: %d abandoned lead drafts deleted", dropped)
+    except Exception:  # like a tick: the next run retries
+        log.exception("housekeeping failed")
 
 
 def _tick(dispatcher: Dispatcher) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -84,3 +85,10 @@ def count_search_leads(session: Session, *, viewer: Viewer, pattern: str) -> int
 
 def touch(lead: Lead) -> None:
     lead.updated_at = utcnow()
+
+
+def delete_drafts(session: Session, *, created_before: datetime) -> int:
+    """Delete leads still in `draft` status (a duplicate warning nobody answered) created before the
+    cut-off. A housekeeping query, so it spans every workspace; drafts have no timeline or other rows."""
+    statement = sa.delete(Lead).where(col(Lead.status) == "draft", col(Lead.created_at) < created_before)
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import build_deps
-from scheduler.setup import DISPATCH_JOB_ID, start_scheduler
+from scheduler.setup import DISPATCH_JOB_ID, HOUSEKEEPING_JOB_ID, start_scheduler
 from store.db import transaction
 from store.outbox import enqueue
 from tests.conftest import make_settings
@@ -28,9 +28,12 @@ def test_the_scheduler_ticks_the_dispatcher_with_one_deliberate_job(database_url
         )
     scheduler = start_scheduler(deps)
     try:
-        [job] = scheduler.get_jobs()
-        assert job.id == DISPATCH_JOB_ID and isinstance(job.trigger, IntervalTrigger)
-        assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {DISPATCH_JOB_ID, HOUSEKEEPING_JOB_ID}
+        for job in jobs.values():
+            assert isinstance(job.trigger, IntervalTrigger)
+            assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+        assert jobs[HOUSEKEEPING_JOB_ID].trigger.interval == timedelta(hours=1)
         assert str(scheduler.timezone) == "UTC"
         [post] = fake_slack.wait_for("chat.postMessage", 1, timeout=10)
         assert post.args["text"] == "tick tock" and post.args["channel"] == "U1"
