@@ -183,8 +183,8 @@ def import_products(
     team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
 ) -> None:
     """Create or update products and their prices from FILE.csv (a bad row is reported and skipped)."""
-    from store.catalog import import_products as run_import
-    from store.catalog import read_product_rows
+    from bot.product_import import import_products as run_import
+    from bot.product_import import read_product_rows
     from store.db import make_engine, session_factory, transaction, upgrade
 
     settings = _settings()

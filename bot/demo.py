@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from bot import opportunity_lines, opportunity_stages
 from bot.domain import process as processes
 from bot.domain.leads import derived_keys
+from bot.domain.text import fold
 from store import catalog
 from store import opportunities as opp_store
-from store.models import Lead, PriceList
+from store.models import Lead, Opportunity, PriceList
 
 PRICE_LIST = "Contoso Coffee EUR"
 PRODUCTS = (
@@ -58,7 +60,9 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
     price_list = catalog.ensure_price_list(session, team_id=team, name=PRICE_LIST, currency="EUR")
     products = {}
     for name, unit, price, description in PRODUCTS:
-        product = catalog.upsert_product(session, team_id=team, name=name, unit=unit, description=description)
+        product = catalog.upsert_product(
+            session, team_id=team, name=name, name_key=fold(name), unit=unit, description=description
+        )
         catalog.set_price(
             session, team_id=team, price_list_id=price_list.id or 0, product_id=product.id or 0, price=Decimal(price)
         )
@@ -119,7 +123,7 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
         ("Café S-100 pilot for Fabrikam", "Fabrikam", "Jon Morris", "Lost", [("Café S-100", 1)]),
     )
     for index, (topic, account, contact, target, lines) in enumerate(deals):
-        opp = opp_store.create_opportunity(
+        opp = opportunity_stages.create_opportunity(
             session,
             team_id=team,
             owner_id=owner,
@@ -134,7 +138,7 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
         for name, quantity in lines:
             product = products[name]
             unit_price = Decimal(next(p for n, _, p, _ in PRODUCTS if n == name))
-            opp_store.add_line(
+            opportunity_lines.add_line(
                 session,
                 opp,
                 product=product,
@@ -157,7 +161,7 @@ _STEP_VALUES = {
 }
 
 
-def _walk_to(session: Session, opp: opp_store.Opportunity, target: str, *, owner: str, now: datetime) -> None:
+def _walk_to(session: Session, opp: Opportunity, target: str, *, owner: str, now: datetime) -> None:
     """Complete each stage's required steps and advance until `target` (Won/Lost close in Close)."""
     process = processes.active().get(opp.process_name)
     stop = "Close" if target in ("Won", "Lost") else target
@@ -178,10 +182,10 @@ def _walk_to(session: Session, opp: opp_store.Opportunity, target: str, *, owner
                     done=True,
                     value=None if step.is_checkbox else value,
                 )
-        if not opp_store.advance(session, opp, user_id=owner, now=now).ok:
+        if not opportunity_stages.advance(session, opp, user_id=owner, now=now).ok:
             break
     if target == "Won":
-        opp_store.close_won(
+        opportunity_stages.close_won(
             session,
             opp,
             actual_revenue=opp.estimated_revenue or Decimal(0),
@@ -190,7 +194,7 @@ def _walk_to(session: Session, opp: opp_store.Opportunity, target: str, *, owner
             now=now,
         )
     elif target == "Lost":
-        opp_store.close_lost(
+        opportunity_stages.close_lost(
             session,
             opp,
             reason="Out-sold",

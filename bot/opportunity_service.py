@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import opportunity_lines, opportunity_stages
 from bot.domain import process as processes
 from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
-from bot.domain.text import fold
+from bot.domain.text import fold, like_pattern
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
 from store import catalog
@@ -81,7 +82,7 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
     return views.OpportunityData(
         opportunity=opp,
         process=processes.active().get(opp.process_name),
-        states=opp_store.step_states(session, team_id=team, opportunity_id=opp_id),
+        states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
     )
@@ -138,7 +139,7 @@ def validate_new(state: ModalState) -> tuple[NewOpportunity | None, dict[str, st
 
 def create(session: Session, *, team: str, user: str, draft: NewOpportunity, now: datetime) -> Opportunity:
     flow = processes.active().choose(budget=draft.estimated_revenue)
-    return opp_store.create_opportunity(
+    return opportunity_stages.create_opportunity(
         session,
         team_id=team,
         owner_id=user,
@@ -168,9 +169,9 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
     if opp.status != "open":
         return _closed_message(opp)
     if direction == "back":
-        result = opp_store.go_back(session, opp, user_id=user, now=now)
+        result = opportunity_stages.go_back(session, opp, user_id=user, now=now)
         return "" if result.ok else f"*{result.from_stage}* is the first stage; there is no previous stage."
-    result = opp_store.advance(session, opp, user_id=user, now=now)
+    result = opportunity_stages.advance(session, opp, user_id=user, now=now)
     if result.ok:
         return ""
     if result.missing:
@@ -191,7 +192,7 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
     process = processes.active().get(opp.process_name)
     if not process.is_last(opp.stage):
         return f"*{opp.stage}* is not the last stage; use *Next stage*.", False
-    missing = opp_store.finish_check(session, opp)
+    missing = opportunity_stages.finish_check(session, opp)
     if missing:
         return (
             f":no_entry: Can't finish yet. Complete the required steps of *{opp.stage}* first: {', '.join(missing)}."
@@ -233,7 +234,7 @@ def tick(
     boxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
     chunk = boxes[number * views.CHECKBOXES_MAX : (number + 1) * views.CHECKBOXES_MAX]
     ticked = {value.rsplit("|", 1)[-1] for value in selected}
-    states = opp_store.step_states(session, team_id=team, opportunity_id=opp_id)
+    states = opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id)
     changes = []
     for index, step in chunk:
         done = str(index) in ticked
@@ -265,7 +266,7 @@ def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime
         return "That opportunity no longer exists."
     if opp.status == "open":
         return "This opportunity is already open."
-    opp_store.reopen(session, opp, user_id=user, now=now)
+    opportunity_stages.reopen(session, opp, user_id=user, now=now)
     return ""
 
 
@@ -324,7 +325,7 @@ def save_stage(
     if errors:
         return Result(errors=errors)
     ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
-    current = opp_store.step_states(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
+    current = opportunity_stages.step_states(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
     changes = []
     for index, step in enumerate(stage.steps):
         before = current.get((stage.name, step.name))
@@ -427,7 +428,7 @@ def product_options(deps: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
             session,
             team_id=team,
             price_list_id=int(meta.get("price_list") or 0),
-            pattern=catalog.search_pattern(query),
+            pattern=like_pattern(query),
             limit=100,
         )
     return [views.product_option(item) for item in items]
@@ -463,7 +464,7 @@ def save_product(
         return Result(
             errors={"product": f"That price list is in {item.currency}; this opportunity is in {opp.currency}."}
         )
-    opp_store.add_line(
+    opportunity_lines.add_line(
         session,
         opp,
         product=item.product,
@@ -494,7 +495,7 @@ def save_won(
         errors["close_date"] = "Pick the close date."
     if errors or amount is None or close is None:
         return Result(errors=errors)
-    opp_store.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
+    opportunity_stages.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
     text = f":trophy: *{opp.topic}* was won by <@{opp.owner_id}> — {revenue.format_money(amount, opp.currency)}."
     return Result(announcement=text)
 
@@ -519,7 +520,7 @@ def save_lost(
     if errors:
         return Result(errors=errors)
     today = date.fromisoformat(meta["today"]) if meta.get("today") else now.date()
-    opp_store.close_lost(
+    opportunity_stages.close_lost(
         session,
         opp,
         reason=reason,
@@ -594,10 +595,10 @@ def save_edit(
         changes.append(f"Estimated revenue: {revenue.format_money(amount, opp.currency)}")
         opp.estimated_revenue = amount
     if removing:
-        opp_store.remove_lines(session, opp, line_ids=sorted(removing), user_id=user, now=now)
-    opp_store.recompute_revenue(session, opp, now=now)
+        opportunity_lines.remove_lines(session, opp, line_ids=sorted(removing), user_id=user, now=now)
+    opportunity_lines.recompute_revenue(session, opp, now=now)
     if process_name and process_name != opp.process_name:
-        opp_store.change_process(session, opp, process_name=process_name, user_id=user, now=now)
+        opportunity_stages.change_process(session, opp, process_name=process_name, user_id=user, now=now)
     if owner != opp.owner_id:
         changes.append(f"Owner: <@{opp.owner_id}> → <@{owner}>")
         opp.owner_id = owner
@@ -605,7 +606,7 @@ def save_edit(
             result.new_owner = owner
             result.owner_message = f"<@{user}> assigned you the opportunity *{opp.topic}*."
     opp.updated_at = now
-    opp_store.refresh_derived(opp)
+    opportunity_stages.refresh_derived(opp)
     session.add(opp)
     if changes:
         add_activity(
@@ -686,11 +687,11 @@ def save_attachment(
         for file in files[:1]:
             name = title or file.get("title") or file.get("name") or "File"
             link = file.get("permalink") or file.get("url_private") or ""
-            opp_store.attach(
+            opportunity_stages.attach(
                 session, opp, title=name, url=link, slack_file_id=file.get("id"), step=step, user_id=user, now=now
             )
     else:
-        opp_store.attach(
+        opportunity_stages.attach(
             session, opp, title=title or url, url=url, slack_file_id=None, step=step, user_id=user, now=now
         )
     return Result()

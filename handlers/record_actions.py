@@ -34,6 +34,7 @@ from bot.ids import (
     RecordRef,
     decode_ref,
 )
+from bot.opportunity_stages import auto_complete_step
 from bot.surface import Surface
 from bot.views import record_modals as modals
 from bot.views.blocks import Block, modal, section
@@ -48,7 +49,6 @@ from store import people as people_store
 from store.activities import activity_slice, add_activity, count_activities, record_post
 from store.db import transaction
 from store.models import Activity, Lead
-from store.opportunities import auto_complete_step
 from store.records import get_record, share
 
 log = logging.getLogger("salesbot.records")

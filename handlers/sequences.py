@@ -8,6 +8,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session, col, func, select
 
+from bot import sequence_service
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
 from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, decode_ref
@@ -144,7 +145,7 @@ def register(surface: Surface, deps: Deps) -> None:
                 ack(response_action="errors", errors={"sequence": problem or SEQUENCES_NONE})
                 return
             record = loaded.record
-            _, task = sequence_store.start_enrollment(
+            _, task = sequence_service.start_enrollment(
                 session,
                 team_id=loaded.viewer.team_id,
                 sequence=sequence,

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
+from bot import sequence_service
 from bot.deps import Deps
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
@@ -46,7 +47,6 @@ from handlers.home import publish_home
 from handlers.records import action_ref, load_record
 from handlers.replies import reply_ephemeral
 from scheduler.renderers import label_of
-from store import sequences as sequence_store
 from store.access import Viewer
 from store.activities import add_activity
 from store.db import transaction
@@ -240,10 +240,10 @@ def _task_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str
         elif not _may_work_task(session, who, task):
             note = NOT_ALLOWED.format(action="work this task")
         elif action == "snooze":
-            sequence_store.snooze_task(session, task, now=now)
+            sequence_service.snooze_task(session, task, now=now)
             note = f":zzz: *{task.title}* moved to {format_local(task.due_at, _tz(session, who))}."
         else:
-            following = sequence_store.complete_task(session, task, outcome=action, now=now)
+            following = sequence_service.complete_task(session, task, outcome=action, now=now)
             verb = "Done" if action == "done" else "Skipped"
             note = f":white_check_mark: {verb}: *{task.title}*."
             if following is not None:

@@ -47,3 +47,18 @@ def match_or_create_contact(
         session.add(contact)
         session.flush()
     return contact
+
+
+def contacts_of(session: Session, *, team_id: str, account_id: int | None, limit: int = 500) -> list[Contact]:
+    """The account's contacts (every contact of the workspace when `account_id` is None), at most `limit`."""
+    query = select(Contact).where(Contact.team_id == team_id)
+    if account_id is not None:
+        query = query.where(Contact.account_id == account_id)
+    return list(session.exec(query.limit(limit)))
+
+
+def add_contact(session: Session, *, team_id: str, account_id: int | None, first_name: str, last_name: str) -> Contact:
+    contact = Contact(team_id=team_id, account_id=account_id, first_name=first_name[:100], last_name=last_name[:100])
+    session.add(contact)
+    session.flush()
+    return contact

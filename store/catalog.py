@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.domain.parsing import ParseError, parse_amount
-from bot.domain.text import fold, like_pattern
 from store.models import Literature, PriceList, PriceListItem, Product
 
 DEFAULT_PRICE_LIST = "Standard"
@@ -31,10 +27,18 @@ def get_product(session: Session, *, team_id: str, product_id: int) -> Product |
     return session.exec(select(Product).where(Product.team_id == team_id, Product.id == product_id)).first()
 
 
-def upsert_product(session: Session, *, team_id: str, name: str, unit: str = "unit", description: str = "") -> Product:
-    """The product named `name` (case- and accent-insensitive), created or updated."""
-    key = fold(name)[:200]
-    product = session.exec(select(Product).where(Product.team_id == team_id, Product.name_key == key)).first()
+def product_by_key(session: Session, *, team_id: str, name_key: str) -> Product | None:
+    """The product whose folded name (`bot.domain.text.fold`) is `name_key`."""
+    query = select(Product).where(Product.team_id == team_id, Product.name_key == name_key[:200])
+    return session.exec(query).first()
+
+
+def upsert_product(
+    session: Session, *, team_id: str, name: str, name_key: str, unit: str = "unit", description: str = ""
+) -> Product:
+    """The product whose folded name is `name_key` (the caller folds `name`), created or updated."""
+    key = name_key[:200]
+    product = product_by_key(session, team_id=team_id, name_key=key)
     if product is None:
         product = Product(team_id=team_id, name=name.strip()[:200], name_key=key)
     product.unit = (unit or "unit").strip()[:32]
@@ -132,101 +136,6 @@ def priced_product(session: Session, *, team_id: str, price_list_id: int, produc
     query = _priced_query(team_id, price_list_id).where(col(Product.id) == product_id)
     row = session.execute(query).first()
     return PricedProduct(row[0], row[1], row[2], price_list_id) if row else None
-
-
-def search_pattern(text: str) -> str:
-    return like_pattern(text)
-
-
-# --- CSV import ------------------------------------------------------------------------------------
-
-PRODUCT_COLUMNS = ("name", "unit", "description", "price", "currency", "price_list")
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
-
-    def summary(self) -> str:
-        text = f"{self.created} products created, {self.updated} updated, {len(self.rejected)} rows rejected"
-        details = "".join(f"\n  row {row}: {reason}" for row, reason in self.rejected[:50])
-        return text + details
-
-
-def read_product_rows(text: str) -> tuple[list[dict[str, str]], str | None]:
-    """Rows of a product CSV (header `name,unit,description,price,currency,price_list`; only `name`
-    and `price` are required), or an error about the header."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    if "name" not in header or "price" not in header:
-        return [], "the first line must name the columns, with at least name and price"
-    rows = []
-    for raw in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)})
-    return rows, None
-
-
-def import_products(
-    session: Session,
-    *,
-    team_id: str,
-    rows: Iterable[dict[str, str]],
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Create or update products and their prices; a bad row is reported with its row number (the
-    header is row 1) and skipped."""
-    report = ImportReport()
-    for number, row in enumerate(rows, start=2):
-        name = row.get("name", "")
-        if not name:
-            report.rejected.append((number, "name is empty"))
-        else:
-            try:
-                price = parse_amount(row.get("price", ""))
-            except ParseError as error:
-                report.rejected.append((number, f"price: {error.message}"))
-                price = None
-            else:
-                if price is None:
-                    report.rejected.append((number, "price is empty"))
-            currency = (row.get("currency") or "EUR").upper()
-            if price is not None and not (len(currency) == 3 and currency.isalpha()):
-                report.rejected.append((number, f"currency {currency!r} is not a 3-letter code such as EUR"))
-                price = None
-            if price is not None:
-                key = fold(name)[:200]
-                existed = session.exec(
-                    select(Product.id).where(Product.team_id == team_id, Product.name_key == key)
-                ).first()
-                product = upsert_product(
-                    session,
-                    team_id=team_id,
-                    name=name,
-                    unit=row.get("unit") or "unit",
-                    description=row.get("description", ""),
-                )
-                price_list = ensure_price_list(
-                    session, team_id=team_id, name=row.get("price_list") or DEFAULT_PRICE_LIST, currency=currency
-                )
-                if price_list.currency != currency:
-                    report.rejected.append((number, f"price list {price_list.name!r} is in {price_list.currency}"))
-                else:
-                    set_price(
-                        session,
-                        team_id=team_id,
-                        price_list_id=price_list.id or 0,
-                        product_id=product.id or 0,
-                        price=price,
-                    )
-                    if existed:
-                        report.updated += 1
-                    else:
-                        report.created += 1
-        if progress is not None:
-            progress(number - 1)
-    return report
 
 
 # --- sales literature ------------------------------------------------------------------------------

@@ -1,24 +1,22 @@
-"""Opportunity queries: steps, stage moves, lines. Every function takes the workspace (`team_id`)."""
+"""Opportunity queries and row writes: steps, stage history, lines, attachments. Every function takes
+the workspace (`team_id`, or an opportunity carrying it).
+
+The rules that decide what to write (process stages and gates, probability, revenue, activity
+wording) live in bot/opportunity_stages.py and bot/opportunity_lines.py; functions here take the
+values those rules computed (a LIKE pattern of folded text, a line's price…).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.domain import process as processes
-from bot.domain import revenue
-from bot.domain.process import StepState
-from bot.domain.text import fold, like_pattern, search_text
 from store.access import Viewer, visible
-from store.accounts import match_or_create_account
-from store.activities import add_activity
 from store.models import (
     Attachment,
-    Contact,
     Opportunity,
     OpportunityLine,
     Product,
@@ -26,11 +24,6 @@ from store.models import (
     StepValue,
     utcnow,
 )
-
-try:  # written by the assistant side; closing an opportunity ends its sequences
-    from store.sequences import end_enrollments
-except ImportError:  # pragma: no cover
-    end_enrollments = None  # type: ignore[assignment]
 
 
 def get_opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity | None:
@@ -41,11 +34,6 @@ def get_opportunity(session: Session, *, team_id: str, opportunity_id: int) -> O
 def step_values(session: Session, *, team_id: str, opportunity_id: int) -> list[StepValue]:
     query = select(StepValue).where(StepValue.team_id == team_id, StepValue.opportunity_id == opportunity_id)
     return list(session.exec(query))
-
-
-def step_states(session: Session, *, team_id: str, opportunity_id: int) -> dict[tuple[str, str], StepState]:
-    rows = step_values(session, team_id=team_id, opportunity_id=opportunity_id)
-    return {(row.stage, row.step): StepState(done=row.done, value=row.value) for row in rows}
 
 
 def set_step(
@@ -82,124 +70,7 @@ def set_step(
     return row
 
 
-def auto_complete_step(session: Session, *, team_id: str, opportunity_id: int, feature: str, user_id: str) -> None:
-    """Tick the step the opportunity's process ties to `feature` (stakeholder, competitor, sales_team,
-    proposal), in whatever stage it lives, if the process has one. Called when that feature is used."""
-    opportunity = get_opportunity(session, team_id=team_id, opportunity_id=opportunity_id)
-    if opportunity is None:
-        return
-    process = processes.active().get(opportunity.process_name)
-    for stage, step in process.feature_steps(feature):
-        set_step(
-            session,
-            team_id=team_id,
-            opportunity_id=opportunity_id,
-            stage=stage.name,
-            step=step.name,
-            user_id=user_id,
-            done=True,
-        )
-
-
-# --- creating, listing, searching ---------------------------------------------------------------
-
-
-def create_opportunity(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    topic: str,
-    process_name: str,
-    account_name: str = "",
-    contact_name: str = "",
-    estimated_close_date: date | None = None,
-    estimated_revenue: Decimal | None = None,
-    description: str = "",
-    currency: str = "EUR",
-    now: datetime | None = None,
-) -> Opportunity:
-    """A new opportunity at the first stage of its process (an `enter` stage change, and the
-    account and contact recorded as the first stage's steps when the process has them)."""
-    now = now or utcnow()
-    process = processes.active().get(process_name)
-    first = process.stages[0]
-    account_id = contact_id = None
-    if account_name:
-        account = match_or_create_account(session, team_id=team_id, name=account_name, name_key=fold(account_name))
-        account_id = account.id
-    if contact_name:
-        contact_id = _match_contact(session, team_id=team_id, account_id=account_id, name=contact_name)
-    opportunity = Opportunity(
-        team_id=team_id,
-        owner_id=owner_id,
-        topic=topic,
-        process_name=process.name,
-        stage=first.name,
-        account_id=account_id,
-        contact_id=contact_id,
-        account_name=account_name,
-        contact_name=contact_name,
-        estimated_close_date=estimated_close_date,
-        estimated_revenue=estimated_revenue,
-        description=description,
-        currency=currency,
-        created_at=now,
-        updated_at=now,
-    )
-    refresh_derived(opportunity)
-    session.add(opportunity)
-    session.flush()
-    opp_id = opportunity.id or 0
-    for step_name, value in (("Identify account", account_name), ("Identify contact", contact_name)):
-        step = first.step(step_name)
-        if value and step is not None:
-            set_step(
-                session,
-                team_id=team_id,
-                opportunity_id=opp_id,
-                stage=first.name,
-                step=step.name,
-                user_id=owner_id,
-                value=value,
-            )
-    record_stage_change(
-        session, opportunity, from_stage="", to_stage=first.name, kind="enter", user_id=owner_id, now=now
-    )
-    add_activity(
-        session,
-        team_id=team_id,
-        record_type="opportunity",
-        record_id=opp_id,
-        kind="status",
-        author_id=owner_id,
-        subject="Opportunity created",
-        occurred_at=now,
-    )
-    return opportunity
-
-
-def _match_contact(session: Session, *, team_id: str, account_id: int | None, name: str) -> int | None:
-    first, _, last = name.strip().rpartition(" ")
-    wanted = fold(name)
-    query = select(Contact).where(Contact.team_id == team_id)
-    if account_id is not None:
-        query = query.where(Contact.account_id == account_id)
-    for contact in session.exec(query.limit(500)):
-        if fold(f"{contact.first_name} {contact.last_name}") == wanted:
-            return contact.id
-    contact = Contact(team_id=team_id, account_id=account_id, first_name=first[:100], last_name=last[:100])
-    session.add(contact)
-    session.flush()
-    return contact.id
-
-
-def refresh_derived(opportunity: Opportunity) -> None:
-    """Search text and stored probability follow the record's fields and stage."""
-    opportunity.search_text = search_text(opportunity.topic, opportunity.account_name, opportunity.contact_name)
-    process = processes.active().get(opportunity.process_name)
-    value = processes.probability(process, opportunity.stage, status=opportunity.status)
-    opportunity.probability = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+# --- listing, searching ---------------------------------------------------------------
 
 
 def open_opportunities(session: Session, *, team_id: str, owner_id: str, limit: int = 200) -> list[Opportunity]:
@@ -214,9 +85,12 @@ def open_opportunities(session: Session, *, team_id: str, owner_id: str, limit: 
     return list(session.exec(query))
 
 
-def search_opportunities(session: Session, *, viewer: Viewer, query_text: str, limit: int = 10) -> list[Opportunity]:
-    """Opportunities the viewer may see whose topic, account or contact match (accent-insensitive)."""
-    pattern = like_pattern(query_text)
+def search_opportunities(
+    session: Session, *, viewer: Viewer, query_text: str, pattern: str, limit: int = 10
+) -> list[Opportunity]:
+    """Opportunities the viewer may see whose topic, account or contact match: `pattern` is the LIKE
+    pattern of the folded query (`bot.domain.text.like_pattern`, accent-insensitive) matched against
+    the folded search text; the raw query also matches the fields as typed."""
     raw = "%" + query_text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     matches = sa.or_(
         col(Opportunity.search_text).like(pattern, escape="\\"),
@@ -233,15 +107,7 @@ def search_opportunities(session: Session, *, viewer: Viewer, query_text: str, l
     return list(session.exec(query))
 
 
-# --- stage moves ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Move:
-    ok: bool
-    from_stage: str = ""
-    to_stage: str = ""
-    missing: tuple[str, ...] = ()
+# --- stage history ---------------------------------------------------------------------------------
 
 
 def record_stage_change(
@@ -269,179 +135,7 @@ def record_stage_change(
     )
 
 
-def _record_move(
-    session: Session,
-    opportunity: Opportunity,
-    *,
-    to_stage: str,
-    kind: str,
-    user_id: str,
-    now: datetime,
-    subject: str | None = None,
-    body: str = "",
-) -> None:
-    from_stage = opportunity.stage if opportunity.status == "open" else opportunity.status.capitalize()
-    record_stage_change(
-        session, opportunity, from_stage=from_stage, to_stage=to_stage, kind=kind, user_id=user_id, now=now
-    )
-    add_activity(
-        session,
-        team_id=opportunity.team_id,
-        record_type="opportunity",
-        record_id=opportunity.id or 0,
-        kind="stage",
-        author_id=user_id,
-        subject=subject or f"{from_stage} → {to_stage}",
-        body=body,
-        occurred_at=now,
-        data={"from": from_stage, "to": to_stage, "kind": kind},
-    )
-
-
-def advance(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> Move:
-    """Next stage when the current stage's required steps are complete; else the missing steps."""
-    process = processes.active().get(opportunity.process_name)
-    stage = process.current(opportunity.stage)
-    states = step_states(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
-    missing = processes.missing_steps(stage, states)
-    target = process.next_stage(stage.name)
-    if missing or target is None:
-        return Move(False, stage.name, target.name if target else "", tuple(missing))
-    _record_move(session, opportunity, to_stage=target.name, kind="advance", user_id=user_id, now=now)
-    _set_stage(session, opportunity, target.name, now)
-    return Move(True, stage.name, target.name)
-
-
-def go_back(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> Move:
-    process = processes.active().get(opportunity.process_name)
-    stage = process.current(opportunity.stage)
-    target = process.previous_stage(stage.name)
-    if target is None:
-        return Move(False, stage.name)
-    _record_move(session, opportunity, to_stage=target.name, kind="back", user_id=user_id, now=now)
-    _set_stage(session, opportunity, target.name, now)
-    return Move(True, stage.name, target.name)
-
-
-def finish_check(session: Session, opportunity: Opportunity) -> tuple[str, ...]:
-    """The last stage's missing required steps (empty: the process is finished, close it)."""
-    process = processes.active().get(opportunity.process_name)
-    states = step_states(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
-    return tuple(processes.missing_steps(process.current(opportunity.stage), states))
-
-
-def _set_stage(session: Session, opportunity: Opportunity, stage: str, now: datetime) -> None:
-    opportunity.stage, opportunity.updated_at = stage, now
-    refresh_derived(opportunity)
-    session.add(opportunity)
-    session.flush()
-
-
-def change_process(
-    session: Session, opportunity: Opportunity, *, process_name: str, user_id: str, now: datetime
-) -> None:
-    """Switch process; step values stay (kept by name). The stage is kept if the new process has it,
-    else the new process's first stage."""
-    process = processes.active().get(process_name)
-    if process.name == opportunity.process_name:
-        return
-    old = opportunity.process_name
-    opportunity.process_name = process.name
-    if process.stage(opportunity.stage) is None and opportunity.status == "open":
-        _record_move(session, opportunity, to_stage=process.stages[0].name, kind="enter", user_id=user_id, now=now)
-        opportunity.stage = process.stages[0].name
-    add_activity(
-        session,
-        team_id=opportunity.team_id,
-        record_type="opportunity",
-        record_id=opportunity.id or 0,
-        kind="status",
-        author_id=user_id,
-        subject=f"Sales process: {old} → {process.name}",
-        occurred_at=now,
-    )
-    _set_stage(session, opportunity, opportunity.stage, now)
-
-
-# --- closing ----------------------------------------------------------------------------------------
-
-
-def close_won(
-    session: Session,
-    opportunity: Opportunity,
-    *,
-    actual_revenue: Decimal,
-    close_date: date,
-    user_id: str,
-    now: datetime,
-) -> None:
-    _close(
-        session,
-        opportunity,
-        status="won",
-        user_id=user_id,
-        now=now,
-        body=f"Actual revenue {actual_revenue:,.2f} {opportunity.currency}, closed {close_date.isoformat()}",
-    )
-    opportunity.actual_revenue, opportunity.actual_close_date = actual_revenue, close_date
-    opportunity.close_reason, opportunity.close_competitor, opportunity.close_description = "", "", ""
-    session.add(opportunity)
-
-
-def close_lost(
-    session: Session,
-    opportunity: Opportunity,
-    *,
-    reason: str,
-    competitor: str,
-    description: str,
-    close_date: date,
-    user_id: str,
-    now: datetime,
-) -> None:
-    details = reason + (f" to {competitor}" if competitor else "") + (f"\n{description}" if description else "")
-    _close(session, opportunity, status="lost", user_id=user_id, now=now, body=details)
-    opportunity.close_reason, opportunity.close_competitor = reason, competitor
-    opportunity.close_description, opportunity.actual_close_date = description, close_date
-    opportunity.actual_revenue = None
-    session.add(opportunity)
-
-
-def _close(session: Session, opportunity: Opportunity, *, status: str, user_id: str, now: datetime, body: str) -> None:
-    label = "Won" if status == "won" else "Lost"
-    _record_move(
-        session,
-        opportunity,
-        to_stage=label,
-        kind=status,
-        user_id=user_id,
-        now=now,
-        subject=f"Closed as {label.lower()}",
-        body=body,
-    )
-    opportunity.reopen_stage, opportunity.status = opportunity.stage, status
-    _set_stage(session, opportunity, opportunity.stage, now)
-    if end_enrollments is not None:
-        end_enrollments(
-            session, team_id=opportunity.team_id, record_type="opportunity", record_id=opportunity.id or 0, now=now
-        )
-
-
-def reopen(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> None:
-    """Back to the stage it was closed in."""
-    process = processes.active().get(opportunity.process_name)
-    stage = (
-        opportunity.reopen_stage if process.stage(opportunity.reopen_stage) else process.current(opportunity.stage).name
-    )
-    _record_move(
-        session, opportunity, to_stage=stage, kind="reopen", user_id=user_id, now=now, subject=f"Reopened at {stage}"
-    )
-    opportunity.status, opportunity.stage, opportunity.reopen_stage = "open", stage, ""
-    opportunity.actual_revenue = opportunity.actual_close_date = None
-    _set_stage(session, opportunity, stage, now)
-
-
-# --- products (lines) and revenue -----------------------------------------------------------------
+# --- products (lines) -------------------------------------------------------------------------------
 
 
 def lines_of(session: Session, *, team_id: str, opportunity_id: int) -> list[OpportunityLine]:
@@ -453,7 +147,7 @@ def lines_of(session: Session, *, team_id: str, opportunity_id: int) -> list[Opp
     return list(session.exec(query))
 
 
-def add_line(
+def insert_line(
     session: Session,
     opportunity: Opportunity,
     *,
@@ -462,15 +156,10 @@ def add_line(
     quantity: Decimal,
     discount: Decimal,
     currency: str,
-    user_id: str,
-    now: datetime,
 ) -> OpportunityLine:
-    """Add a product; the first product makes the estimated revenue system-calculated."""
-    team, opp_id = opportunity.team_id, opportunity.id or 0
-    first = not lines_of(session, team_id=team, opportunity_id=opp_id)
     line = OpportunityLine(
-        team_id=team,
-        opportunity_id=opp_id,
+        team_id=opportunity.team_id,
+        opportunity_id=opportunity.id or 0,
         product_id=product.id or 0,
         product_name=product.name,
         unit=product.unit,
@@ -481,60 +170,12 @@ def add_line(
     )
     session.add(line)
     session.flush()
-    if first:
-        opportunity.revenue_mode = "system"
-    amount = revenue.line_amount(revenue.Line(quantity, unit_price, discount), currency)
-    add_activity(
-        session,
-        team_id=team,
-        record_type="opportunity",
-        record_id=opp_id,
-        kind="product",
-        author_id=user_id,
-        occurred_at=now,
-        subject=f"Added {revenue.format_quantity(quantity)} × {product.name}",
-        body=f"{revenue.format_money(amount, currency)}",
-    )
-    recompute_revenue(session, opportunity, now=now)
     return line
 
 
-def remove_lines(
-    session: Session, opportunity: Opportunity, *, line_ids: list[int], user_id: str, now: datetime
-) -> int:
-    rows = [
-        line
-        for line in lines_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
-        if line.id in set(line_ids)
-    ]
-    for line in rows:
-        session.delete(line)
-        add_activity(
-            session,
-            team_id=opportunity.team_id,
-            record_type="opportunity",
-            record_id=opportunity.id or 0,
-            kind="product",
-            author_id=user_id,
-            occurred_at=now,
-            subject=f"Removed {revenue.format_quantity(line.quantity)} × {line.product_name}",
-        )
-    session.flush()
-    if rows:
-        recompute_revenue(session, opportunity, now=now)
-    return len(rows)
-
-
-def recompute_revenue(session: Session, opportunity: Opportunity, *, now: datetime) -> None:
-    """System-calculated revenue = Σ(quantity × price − discount) of the lines; user-provided stays."""
-    if opportunity.revenue_mode == "system":
-        lines = lines_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
-        opportunity.estimated_revenue = revenue.lines_total(
-            [revenue.Line(line.quantity, line.unit_price, line.discount) for line in lines], opportunity.currency
-        )
-    opportunity.updated_at = now
-    session.add(opportunity)
-    session.flush()
+def delete_line(session: Session, line: OpportunityLine) -> None:
+    """Delete at the caller's next flush."""
+    session.delete(line)
 
 
 # --- files and links ----------------------------------------------------------------------------------
@@ -553,7 +194,7 @@ def attachments_of(session: Session, *, team_id: str, opportunity_id: int) -> li
     return list(session.exec(query))
 
 
-def attach(
+def insert_attachment(
     session: Session,
     opportunity: Opportunity,
     *,
@@ -564,7 +205,6 @@ def attach(
     user_id: str,
     now: datetime,
 ) -> Attachment:
-    """Attach a Slack file or a link; pointing it at a feature step (e.g. Develop proposal) ticks it."""
     row = Attachment(
         team_id=opportunity.team_id,
         record_type="opportunity",
@@ -578,28 +218,4 @@ def attach(
     )
     session.add(row)
     session.flush()
-    process = processes.active().get(opportunity.process_name)
-    for stage in process.stages:
-        if step and stage.step(step) is not None:
-            set_step(
-                session,
-                team_id=opportunity.team_id,
-                opportunity_id=opportunity.id or 0,
-                stage=stage.name,
-                step=step,
-                user_id=user_id,
-                done=True,
-            )
-    add_activity(
-        session,
-        team_id=opportunity.team_id,
-        record_type="opportunity",
-        record_id=opportunity.id or 0,
-        kind="file",
-        author_id=user_id,
-        occurred_at=now,
-        subject=f"Attached {title[:200]}",
-        body=url,
-        data={"step": step, "file_id": slack_file_id},
-    )
     return row

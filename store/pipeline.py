@@ -22,10 +22,42 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.domain.pipeline import GroupRow, MoveRow, WonRow
 from store.models import Opportunity, StageChange
 
 CENTS = Decimal("0.01")
+
+
+# --- grouped rows (bot.domain.pipeline folds them into the funnel, the forecast and the moves) -------
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Open opportunities sharing process, stage, currency and month of estimated close date
+    (`close_date` is a day inside it; funnel_groups passes the first of the month)."""
+
+    process_name: str
+    stage: str
+    currency: str
+    close_date: date
+    count: int
+    revenue: Decimal  # Σ estimated revenue (opportunities without one add nothing)
+    owner_id: str = ""
+
+
+@dataclass(frozen=True)
+class WonRow:
+    currency: str
+    close_date: date
+    count: int
+    revenue: Decimal  # Σ actual revenue
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    kind: str  # enter | advance | back | won | lost | reopen
+    from_stage: str
+    to_stage: str
+    count: int
 
 
 def _dialect(session: Session) -> str:

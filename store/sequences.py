@@ -1,6 +1,8 @@
 """Sequences and enrollments: a record following a manager's steps, one task at a time.
 
 Every function takes the workspace (`team_id`) and filters on it. The caller owns the transaction.
+Which step comes next and when is decided by bot/sequence_service.py (bot.domain.assistant's rules);
+the functions here write the rows it decided on.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.domain.assistant import SNOOZE_TASK, STEP_KINDS, describe_step, next_step
 from store.models import Enrollment, Outbox, Sequence, Task, utcnow
 from store.outbox import enqueue
 
@@ -135,7 +136,12 @@ def active_enrollment(session: Session, *, team_id: str, record_type: str, recor
     return session.exec(query).first()
 
 
-def start_enrollment(
+def get_enrollment(session: Session, *, team_id: str, enrollment_id: int) -> Enrollment | None:
+    query = select(Enrollment).where(Enrollment.team_id == team_id, Enrollment.id == enrollment_id)
+    return session.exec(query).first()
+
+
+def add_enrollment(
     session: Session,
     *,
     team_id: str,
@@ -144,8 +150,8 @@ def start_enrollment(
     record_id: int,
     owner_id: str,
     now: datetime,
-) -> tuple[Enrollment, Task | None]:
-    """Enroll a record (its owner works the steps): the first step becomes a task, announced when due."""
+) -> Enrollment:
+    """An active enrollment carrying its own copy of the sequence's steps."""
     enrollment = Enrollment(
         team_id=team_id,
         sequence_id=sequence.id or 0,
@@ -158,29 +164,39 @@ def start_enrollment(
     )
     session.add(enrollment)
     session.flush()
-    return enrollment, _schedule_from(session, enrollment, 0, now)
+    return enrollment
 
 
-def _schedule_from(session: Session, enrollment: Enrollment, start: int, now: datetime) -> Task | None:
-    step = next_step(enrollment.steps, start, now)
-    if step is None:
-        enrollment.status, enrollment.ended_at, enrollment.position = "completed", now, len(enrollment.steps)
-        session.add(enrollment)
-        session.flush()
-        return None
-    definition = enrollment.steps[step.position]
-    enrollment.position = step.position
+def complete_enrollment(session: Session, enrollment: Enrollment, *, now: datetime) -> None:
+    """No step left: the enrollment is completed, its position past the last step."""
+    enrollment.status, enrollment.ended_at, enrollment.position = "completed", now, len(enrollment.steps)
+    session.add(enrollment)
+    session.flush()
+
+
+def add_step_task(
+    session: Session,
+    enrollment: Enrollment,
+    *,
+    position: int,
+    kind: str,
+    title: str,
+    due_at: datetime,
+    now: datetime,
+) -> Task:
+    """The task of the enrollment's step at `position` (which becomes its current step), announced when due."""
+    enrollment.position = position
     task = Task(
         team_id=enrollment.team_id,
         owner_id=enrollment.owner_id,
         record_type=enrollment.record_type,
         record_id=enrollment.record_id,
         enrollment_id=enrollment.id,
-        position=step.position,
-        kind=str(definition.get("kind")) if definition.get("kind") in STEP_KINDS else "task",
-        title=describe_step(definition)[:300],
+        position=position,
+        kind=kind,
+        title=title[:300],
         description=enrollment.sequence_name[:2000],
-        due_at=step.due_at,
+        due_at=due_at,
         created_at=now,
     )
     session.add_all([enrollment, task])
@@ -189,29 +205,18 @@ def _schedule_from(session: Session, enrollment: Enrollment, start: int, now: da
     return task
 
 
-def complete_task(session: Session, task: Task, *, outcome: str, now: datetime) -> Task | None:
-    """Done or Skip: close the task and, for a sequence step, schedule the next one (returned)."""
-    if task.status != "open":
-        return None
+def close_task(session: Session, task: Task, *, outcome: str, now: datetime) -> None:
+    """Close the task as `outcome` (done, skipped…) and cancel its pending announcements."""
     task.status, task.completed_at = outcome, now
     session.add(task)
     cancel_task_deliveries(session, team_id=task.team_id, task_ids=[task.id or 0])
-    if task.enrollment_id is None:
-        session.flush()
-        return None
-    enrollment = session.exec(
-        select(Enrollment).where(Enrollment.team_id == task.team_id, Enrollment.id == task.enrollment_id)
-    ).first()
-    if enrollment is None or enrollment.status != "active":
-        session.flush()
-        return None
-    return _schedule_from(session, enrollment, (task.position or 0) + 1, now)
+    session.flush()
 
 
-def snooze_task(session: Session, task: Task, *, now: datetime) -> None:
-    """Postpone by one day (from now when already overdue) and announce it again then."""
+def postpone_task(session: Session, task: Task, *, due_at: datetime) -> None:
+    """Move the task to `due_at` and announce it again then."""
     cancel_task_deliveries(session, team_id=task.team_id, task_ids=[task.id or 0])
-    task.due_at = max(task.due_at, now) + SNOOZE_TASK
+    task.due_at = due_at
     session.add(task)
     session.flush()
     announce_task(session, task)

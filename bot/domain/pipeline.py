@@ -18,10 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import revenue
 from bot.domain.process import Process, ProcessLibrary, Stage, stage_probability
+
+if TYPE_CHECKING:  # the grouped rows store.pipeline returns; only their fields are read here
+    from store.pipeline import GroupRow, MoveRow, WonRow
 
 SCOPES: tuple[str, ...] = ("mine", "team", "all")
 PERIODS: tuple[str, ...] = ("this-quarter", "next-quarter", "this-year")
@@ -153,36 +157,6 @@ def current_period(key: str, now: datetime, tz_name: str | None) -> Period:
 
 
 # --- grouped rows in, funnel and forecast out ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GroupRow:
-    """Open opportunities sharing process, stage, currency and month of estimated close date
-    (`close_date` is a day inside it; store.pipeline passes the first of the month)."""
-
-    process_name: str
-    stage: str
-    currency: str
-    close_date: date
-    count: int
-    revenue: Decimal  # Σ estimated revenue (opportunities without one add nothing)
-    owner_id: str = ""
-
-
-@dataclass(frozen=True)
-class WonRow:
-    currency: str
-    close_date: date
-    count: int
-    revenue: Decimal  # Σ actual revenue
-
-
-@dataclass(frozen=True)
-class MoveRow:
-    kind: str  # enter | advance | back | won | lost | reopen
-    from_stage: str
-    to_stage: str
-    count: int
 
 
 def add_money(total: Money, currency: str, amount: Decimal) -> None:

@@ -12,6 +12,7 @@ from bot.domain import pipeline as rules
 from bot.domain.process import ProcessLibrary
 from bot.views import charts
 from bot.views.charts import Bubble
+from store.pipeline import GroupRow
 
 PERIOD = rules.period_for("this-quarter", date(2026, 8, 10))
 STAGES = ["Qualify", "Develop", "Propose", "Close"]
@@ -72,7 +73,7 @@ def test_compact_amounts() -> None:
 def test_funnel_chart_for_none_and_several_processes() -> None:
     empty = rules.build_report(scope="mine", period=PERIOD, rows=[], won=[], moves=[], library=ProcessLibrary())
     assert size(charts.funnel_chart(empty, title="Funnel"))[0] == 1000
-    rows = [rules.GroupRow("Lead to opportunity sales process", s, "EUR", date(2026, 8, 1), 5 - i, Decimal("10"))
+    rows = [GroupRow("Lead to opportunity sales process", s, "EUR", date(2026, 8, 1), 5 - i, Decimal("10"))
             for i, s in enumerate(STAGES)]  # fmt: skip
     report = rules.build_report(scope="mine", period=PERIOD, rows=rows, won=[], moves=[], library=ProcessLibrary())
     width, height = size(charts.funnel_chart(report, title="Funnel · Q3 2026"))

@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import pipeline as rules
-from bot.domain.pipeline import GroupRow, MoveRow, PipelineRequest, StageListRef, WonRow
+from bot.domain.pipeline import PipelineRequest, StageListRef
 from bot.domain.process import DEFAULT_PROCESS, ProcessLibrary, parse_processes
 from bot.domain.revenue import current_value
 from bot.views import pipeline as views
+from store.pipeline import GroupRow, MoveRow, WonRow
 from tests.slack.validate import validate_message_blocks
 
 LIBRARY = ProcessLibrary()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.domain.text import fold
 from store import catalog
 from store.db import transaction
 from store.models import Opportunity, StageChange
@@ -23,11 +24,12 @@ def load_catalog(bot: RunningBot, team: str = "T1", extra_products: int = 0) -> 
         price_list = catalog.ensure_price_list(session, team_id=team, name="Contoso Coffee EUR", currency="EUR")
         for name, unit, price in (("Café S-100", "unit", CAFE_PRICE), ("Grinder G-20", "unit", Decimal("349.50")),
                                   ("House roast", "kg", Decimal("18.90"))):  # fmt: skip
-            product = catalog.upsert_product(session, team_id=team, name=name, unit=unit)
+            product = catalog.upsert_product(session, team_id=team, name=name, name_key=fold(name), unit=unit)
             catalog.set_price(session, team_id=team, price_list_id=price_list.id or 0, product_id=product.id or 0,
                               price=price)  # fmt: skip
         for number in range(extra_products):
-            product = catalog.upsert_product(session, team_id=team, name=f"Spare part {number:03d}")
+            spare = f"Spare part {number:03d}"
+            product = catalog.upsert_product(session, team_id=team, name=spare, name_key=fold(spare))
             catalog.set_price(session, team_id=team, price_list_id=price_list.id or 0, product_id=product.id or 0,
                               price=Decimal("5.00"))  # fmt: skip
 

@@ -9,11 +9,11 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from bot import opportunity_stages
 from bot.demo import load_demo
 from bot.domain import process as processes
 from bot.domain.pipeline import StageListRef
 from bot.ids import ACTION_OPEN_RECORD, PIPELINE_STAGE
-from store import opportunities as opp_store
 from store.db import transaction
 from store.users import set_role, set_team
 from tests.conftest import SIGNING_SECRET, RunningBot
@@ -36,7 +36,7 @@ def add_opportunity(
     team: str = "T1", grade: str = "",
 ) -> int:  # fmt: skip
     with transaction(bot.deps.new_session) as session:
-        opp = opp_store.create_opportunity(
+        opp = opportunity_stages.create_opportunity(
             session, team_id=team, owner_id=owner, topic=topic, process_name=processes.DEFAULT_PROCESS_NAME,
             account_name="Contoso Test", estimated_close_date=close, estimated_revenue=Decimal(revenue), now=NOW,
         )  # fmt: skip
@@ -144,8 +144,8 @@ def test_period_filters_and_empty_wording(bot: RunningBot) -> None:
 def test_undated_opportunities_are_mentioned(bot: RunningBot) -> None:
     demo(bot)
     with transaction(bot.deps.new_session) as session:
-        opp_store.create_opportunity(session, team_id="T1", owner_id="U1", topic="Someday",
-                                     process_name=processes.DEFAULT_PROCESS_NAME, now=NOW)  # fmt: skip
+        opportunity_stages.create_opportunity(session, team_id="T1", owner_id="U1", topic="Someday",
+                                              process_name=processes.DEFAULT_PROCESS_NAME, now=NOW)  # fmt: skip
     bot.user().command("/pipeline")
     assert "1 open opportunity without an estimated close date is in no period." in text_of(funnel(bot))
 

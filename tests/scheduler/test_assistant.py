@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.sequence_service import complete_task, start_enrollment
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher, tick
 from store import appointments as appointment_store
 from store.db import transaction
 from store.models import Activity, Appointment, Lead, Opportunity, Outbox, SlackUser, StageChange, Task
 from store.outbox import enqueue
-from store.sequences import complete_task, end_enrollments, save_sequence, start_enrollment
+from store.sequences import end_enrollments, save_sequence
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import UserProfile
