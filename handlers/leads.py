@@ -47,6 +47,7 @@ from bot.views.leads import (
 from bot.views.record_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
 from handlers.cards import lead_card_message, refresh_card, render_card, source_of
 from handlers.context import team_id, user_id, viewer
+from handlers.listeners import after_ack
 from handlers.records import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import leads as lead_store
@@ -83,10 +84,12 @@ def register(surface: Surface, deps: Deps) -> None:
         ack()
         deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=new_lead_modal())
 
-    @app.action(ACTION_NEW_LEAD)
-    def new_lead_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=new_lead_modal())
+    after_ack(
+        app,
+        deps,
+        ACTION_NEW_LEAD,
+        lambda client, body: client.views_open(trigger_id=body["trigger_id"], view=new_lead_modal()),
+    )
 
     @app.view(VIEW_NEW_LEAD)
     def new_lead_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -109,40 +112,20 @@ def register(surface: Surface, deps: Deps) -> None:
         ack()
         deps.background.submit(post_lead_card, deps, client, team, user, lead_id)
 
-    @app.action(ACTION_CREATE_ANYWAY)
-    def create_anyway(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_create_anyway, deps, client, body)
-
-    @app.action(ACTION_OPEN_EXISTING)
-    def open_existing(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_existing, deps, client, body)
-
-    @app.action(ACTION_OPEN_RECORD)
-    def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_show_card, deps, client, body)
-
-    @app.action(LEAD_QUALIFY)
-    def qualify(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_qualify, deps, client, body)
-
-    @app.action(LEAD_DISQUALIFY)
-    def disqualify(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_lead_modal, deps, client, body, "disqualify this lead", disqualify_modal)
-
-    @app.action(LEAD_EDIT)
-    def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_lead_modal, deps, client, body, "edit this lead", _edit_modal)
-
-    @app.action(LEAD_REACTIVATE)
-    def reactivate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_reactivate, deps, client, body)
+    after_ack(app, deps, ACTION_CREATE_ANYWAY, lambda client, body: _create_anyway(deps, client, body))
+    after_ack(app, deps, ACTION_OPEN_EXISTING, lambda client, body: _open_existing(deps, client, body))
+    after_ack(app, deps, ACTION_OPEN_RECORD, lambda client, body: _show_card(deps, client, body))
+    after_ack(app, deps, LEAD_QUALIFY, lambda client, body: _qualify(deps, client, body))
+    after_ack(
+        app,
+        deps,
+        LEAD_DISQUALIFY,
+        lambda client, body: _open_lead_modal(deps, client, body, "disqualify this lead", disqualify_modal),
+    )
+    after_ack(
+        app, deps, LEAD_EDIT, lambda client, body: _open_lead_modal(deps, client, body, "edit this lead", _edit_modal)
+    )
+    after_ack(app, deps, LEAD_REACTIVATE, lambda client, body: _reactivate(deps, client, body))
 
     @app.view(VIEW_DISQUALIFY)
     def disqualify_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -51,6 +51,7 @@ from bot.views.help import help_blocks
 from handlers import cards
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
+from handlers.listeners import after_ack
 from handlers.records import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import opportunities as opp_store
@@ -85,10 +86,12 @@ def register(surface: Surface, deps: Deps) -> None:
         else:
             ack(**_search(deps, body, text))
 
-    @app.action(OPP_NEW)
-    def new_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=views.new_opportunity_modal())
+    after_ack(
+        app,
+        deps,
+        OPP_NEW,
+        lambda client, body: client.views_open(trigger_id=body["trigger_id"], view=views.new_opportunity_modal()),
+    )
 
     @app.view(VIEW_NEW_OPP)
     def new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -103,37 +106,15 @@ def register(surface: Surface, deps: Deps) -> None:
         ack()
         deps.background.submit(post_card, deps, client, team, user, opp.id or 0)
 
-    @app.action(OPP_OPEN)
-    def open_card(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_show_card, deps, client, body)
+    after_ack(app, deps, OPP_OPEN, lambda client, body: _show_card(deps, client, body))
 
     # --- stage moves ------------------------------------------------------------------------------
 
-    @app.action(OPP_NEXT_STAGE)
-    def next_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_move, deps, client, body, "next")
-
-    @app.action(OPP_PREVIOUS_STAGE)
-    def previous_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_move, deps, client, body, "back")
-
-    @app.action(OPP_FINISH)
-    def finish(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_finish, deps, client, body)
-
-    @app.action(TICK_ACTIONS)
-    def tick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_tick, deps, client, body)
-
-    @app.action(OPP_VIEW_STAGE)
-    def view_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_view_stage, deps, client, body)
+    after_ack(app, deps, OPP_NEXT_STAGE, lambda client, body: _move(deps, client, body, "next"))
+    after_ack(app, deps, OPP_PREVIOUS_STAGE, lambda client, body: _move(deps, client, body, "back"))
+    after_ack(app, deps, OPP_FINISH, lambda client, body: _finish(deps, client, body))
+    after_ack(app, deps, TICK_ACTIONS, lambda client, body: _tick(deps, client, body))
+    after_ack(app, deps, OPP_VIEW_STAGE, lambda client, body: _view_stage(deps, client, body))
 
     @app.action(OPP_EDIT_STAGE)
     def edit_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -153,10 +134,12 @@ def register(surface: Surface, deps: Deps) -> None:
 
     # --- products -----------------------------------------------------------------------------------
 
-    @app.action(OPP_ADD_PRODUCT)
-    def add_product(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_modal, deps, client, body, "add products", service.add_product_modal)
+    after_ack(
+        app,
+        deps,
+        OPP_ADD_PRODUCT,
+        lambda client, body: _open_modal(deps, client, body, "add products", service.add_product_modal),
+    )
 
     @app.options(OPP_PRODUCT_SEARCH)
     def product_options(ack: Ack, body: dict[str, Any]) -> None:
@@ -202,10 +185,7 @@ def register(surface: Surface, deps: Deps) -> None:
     def close_lost_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         _submit(deps, ack, body, view, client, "close this opportunity", service.save_lost, announce=True)
 
-    @app.action(OPP_REOPEN)
-    def reopen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_reopen, deps, client, body)
+    after_ack(app, deps, OPP_REOPEN, lambda client, body: _reopen(deps, client, body))
 
     # --- edit, literature, files --------------------------------------------------------------------
 
@@ -225,10 +205,12 @@ def register(surface: Surface, deps: Deps) -> None:
     def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         _submit(deps, ack, body, view, client, "edit this opportunity", service.save_edit)
 
-    @app.action(OPP_SEND_LITERATURE)
-    def send_literature(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_modal, deps, client, body, "send literature", service.literature_modal)
+    after_ack(
+        app,
+        deps,
+        OPP_SEND_LITERATURE,
+        lambda client, body: _open_modal(deps, client, body, "send literature", service.literature_modal),
+    )
 
     @app.view(VIEW_OPP_LITERATURE)
     def literature_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -24,6 +24,7 @@ from bot.views import charts
 from bot.views import pipeline as views
 from bot.views.blocks import Block
 from handlers.context import team_id, user_id
+from handlers.listeners import after_ack
 from handlers.middleware import refresh_user_profile
 from handlers.replies import open_dm, reply_ephemeral
 from store.db import transaction
@@ -49,15 +50,8 @@ def register(surface: Surface, deps: Deps) -> None:
         ack(text=WORKING, response_type="ephemeral")
         deps.background.submit(answer, deps, client, body, request)
 
-    @app.action(PIPELINE_STAGE)
-    def list_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(show_stage, deps, client, body, replace=False)
-
-    @app.action(PIPELINE_PAGE)
-    def turn_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(show_stage, deps, client, body, replace=True)
+    after_ack(app, deps, PIPELINE_STAGE, lambda client, body: show_stage(deps, client, body, replace=False))
+    after_ack(app, deps, PIPELINE_PAGE, lambda client, body: show_stage(deps, client, body, replace=True))
 
     @surface.home_section(10)
     def pipeline_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ from bot.views.inputs import submitted_values
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
 from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id
+from handlers.listeners import after_ack
 from handlers.records import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import appointments as appointment_store
@@ -74,10 +75,7 @@ def register(surface: Surface, deps: Deps) -> None:
         app.action(action_id)(_opener(deps, change, builder))
     app.action(RECORD_SCHEDULE_APPOINTMENT)(_opener(deps, "schedule an appointment", _appointment_builder(deps)))
 
-    @app.action(RECORD_TIMELINE)
-    def show_timeline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_show_timeline, deps, client, body, action_ref(body), 0)
+    after_ack(app, deps, RECORD_TIMELINE, lambda client, body: _show_timeline(deps, client, body, action_ref(body), 0))
 
     @app.action(ACTION_TIMELINE_PAGE)
     def timeline_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -26,6 +26,7 @@ from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
 from handlers.context import team_id, user_id, viewer
+from handlers.listeners import after_ack
 from handlers.records import action_ref, load_record
 from handlers.replies import reply_ephemeral
 from store import sequences as sequence_store
@@ -116,10 +117,7 @@ def register(surface: Surface, deps: Deps) -> None:
             done = SEQUENCE_SAVED.format(name=saved.name, steps=len(saved.steps))
         ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id="sequence_saved"))
 
-    @app.action(RECORD_START_SEQUENCE)
-    def start_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_start, deps, client, body)
+    after_ack(app, deps, RECORD_START_SEQUENCE, lambda client, body: _open_start(deps, client, body))
 
     @app.view(VIEW_START_SEQUENCE)
     def start_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -44,6 +45,7 @@ from bot.views.blocks import Block, context, modal, section
 from handlers.cards import render_card
 from handlers.context import team_id, user_id, viewer
 from handlers.home import publish_home
+from handlers.listeners import after_ack
 from handlers.records import action_ref, load_record
 from handlers.replies import reply_ephemeral
 from scheduler.renderers import label_of
@@ -67,53 +69,16 @@ def register(surface: Surface, deps: Deps) -> None:
     def work_queue_home(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
         return queue_blocks(deps, client, team, user)
 
-    # --- tasks -------------------------------------------------------------------------------
-    @app.action(TASK_DONE)
-    def task_done(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_task_action, surface, deps, client, body, "done")
-
-    @app.action(TASK_SKIP)
-    def task_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_task_action, surface, deps, client, body, "skipped")
-
-    @app.action(TASK_SNOOZE)
-    def task_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_task_action, surface, deps, client, body, "snooze")
-
-    # --- appointments in the queue -----------------------------------------------------------
-    @app.action(APPOINTMENT_DONE)
-    def appointment_done(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_appointment_action, surface, deps, client, body, "done")
-
-    @app.action(APPOINTMENT_SKIP)
-    def appointment_skip(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_appointment_action, surface, deps, client, body, "skip")
-
-    @app.action(APPOINTMENT_SNOOZE)
-    def appointment_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_appointment_action, surface, deps, client, body, "snooze")
+    # --- tasks and appointments in the queue --------------------------------------------------
+    for action_id, verb in ((TASK_DONE, "done"), (TASK_SKIP, "skipped"), (TASK_SNOOZE, "snooze")):
+        after_ack(app, deps, action_id, functools.partial(_task_action, surface, deps, action=verb))
+    for action_id, verb in ((APPOINTMENT_DONE, "done"), (APPOINTMENT_SKIP, "skip"), (APPOINTMENT_SNOOZE, "snooze")):
+        after_ack(app, deps, action_id, functools.partial(_appointment_action, surface, deps, action=verb))
 
     # --- reminder buttons --------------------------------------------------------------------
-    @app.action(ASSISTANT_OPEN)
-    def open_record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_record, deps, client, body)
-
-    @app.action(REMINDER_SNOOZE)
-    def reminder_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_snooze_reminder, deps, client, body)
-
-    @app.action(REMINDER_LOG_OUTCOME)
-    def reminder_log_outcome(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_outcome, deps, client, body)
+    after_ack(app, deps, ASSISTANT_OPEN, lambda client, body: _open_record(deps, client, body))
+    after_ack(app, deps, REMINDER_SNOOZE, lambda client, body: _snooze_reminder(deps, client, body))
+    after_ack(app, deps, REMINDER_LOG_OUTCOME, lambda client, body: _open_outcome(deps, client, body))
 
     @app.view(VIEW_LOG_OUTCOME)
     def outcome_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
