@@ -50,6 +50,21 @@ def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
     session.add(lead)
 
 
+def _log_status(session: Session, lead: Lead, author_id: str, subject: str, body: str = "", *, now: datetime) -> None:
+    """A status line on the lead's timeline (created, edited, disqualified…)."""
+    add_activity(
+        session,
+        team_id=lead.team_id,
+        record_type="lead",
+        record_id=lead.id or 0,
+        kind="status",
+        author_id=author_id,
+        subject=subject,
+        body=body,
+        occurred_at=now,
+    )
+
+
 def discard_abandoned_drafts(session: Session, *, now: datetime) -> int:
     """Drop drafts whose duplicate warning was left unanswered for DRAFT_LIFETIME; returns how many.
     A later "Create anyway" on one finds nothing and says the lead no longer exists."""
@@ -62,17 +77,21 @@ def create_lead(
     lead = lead_store.create_lead(session, team_id=team_id, owner_id=owner_id, values=draft.columns())
     lead.status = status
     if status == "open":
-        add_activity(
-            session,
-            team_id=team_id,
-            record_type="lead",
-            record_id=lead.id or 0,
-            kind="status",
-            author_id=owner_id,
-            subject="Lead created",
-            occurred_at=now,
-        )
+        _log_status(session, lead, owner_id, "Lead created", now=now)
     rescore(session, lead, now=now)
+    return lead
+
+
+def create_despite_duplicates(
+    session: Session, *, team_id: str, user_id: str, lead_id: int, now: datetime
+) -> Lead | None:
+    """ "Create anyway": the user's draft, kept while they answered the duplicate warning, becomes an
+    open lead; None when there is no such draft (someone else's, already created, or expired)."""
+    lead = lead_store.get_lead(session, team_id=team_id, lead_id=lead_id)
+    if lead is None or lead.owner_id != user_id or lead.status != "draft":
+        return None
+    lead.status = "open"
+    _log_status(session, lead, user_id, "Lead created", "Created despite a possible duplicate", now=now)
     return lead
 
 
@@ -84,17 +103,7 @@ def update_lead(session: Session, lead: Lead, draft: LeadDraft, *, user_id: str,
     visible = [key for key in changed if key not in ("search_text", "email_key", "identity_key")]
     if visible:
         lead.updated_at = now
-        add_activity(
-            session,
-            team_id=lead.team_id,
-            record_type="lead",
-            record_id=lead.id or 0,
-            kind="status",
-            author_id=user_id,
-            subject="Lead edited",
-            body=", ".join(k.replace("_", " ") for k in visible),
-            occurred_at=now,
-        )
+        _log_status(session, lead, user_id, "Lead edited", ", ".join(k.replace("_", " ") for k in visible), now=now)
     rescore(session, lead, now=now)
     return visible
 
@@ -118,33 +127,14 @@ def find_duplicates(session: Session, *, team_id: str, draft: LeadDraft, exclude
 def disqualify(session: Session, lead: Lead, *, reason: str, note: str, user_id: str, now: datetime) -> None:
     lead.status, lead.status_reason, lead.updated_at = "disqualified", reason, now
     session.add(lead)
-    add_activity(
-        session,
-        team_id=lead.team_id,
-        record_type="lead",
-        record_id=lead.id or 0,
-        kind="status",
-        author_id=user_id,
-        subject=f"Disqualified: {reason}",
-        body=note,
-        occurred_at=now,
-    )
+    _log_status(session, lead, user_id, f"Disqualified: {reason}", note, now=now)
     _end_sequences(session, lead, now)
 
 
 def reactivate(session: Session, lead: Lead, *, user_id: str, now: datetime) -> None:
     lead.status, lead.status_reason, lead.updated_at = "open", "", now
     session.add(lead)
-    add_activity(
-        session,
-        team_id=lead.team_id,
-        record_type="lead",
-        record_id=lead.id or 0,
-        kind="status",
-        author_id=user_id,
-        subject="Reactivated",
-        occurred_at=now,
-    )
+    _log_status(session, lead, user_id, "Reactivated", now=now)
 
 
 def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opportunity:
@@ -211,17 +201,7 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     )
     lead.status, lead.status_reason, lead.opportunity_id, lead.updated_at = "qualified", "", opp_id, now
     session.add(lead)
-    add_activity(
-        session,
-        team_id=team,
-        record_type="lead",
-        record_id=lead.id or 0,
-        kind="status",
-        author_id=user_id,
-        subject="Qualified",
-        body=f"Opportunity #{opp_id} created",
-        occurred_at=now,
-    )
+    _log_status(session, lead, user_id, "Qualified", f"Opportunity #{opp_id} created", now=now)
     _end_sequences(session, lead, now)
     return opportunity
 

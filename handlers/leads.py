@@ -346,21 +346,13 @@ def _post_opportunity_card(deps: Deps, client: WebClient, team: str, user: str, 
 def _create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, team, user = action_ref(body), team_id(body), user_id(body)
     with transaction(deps.new_session) as session:
-        lead = lead_store.get_lead(session, team_id=team, lead_id=ref.record_id) if ref else None
-        if lead is None or lead.owner_id != user or lead.status != "draft":
-            lead = None
-        else:
-            lead.status = "open"
-            add_activity(
-                session,
-                team_id=team,
-                record_type="lead",
-                record_id=lead.id or 0,
-                kind="status",
-                author_id=user,
-                subject="Lead created",
-                body="Created despite a possible duplicate",
+        lead = (
+            lead_service.create_despite_duplicates(
+                session, team_id=team, user_id=user, lead_id=ref.record_id, now=deps.clock()
             )
+            if ref
+            else None
+        )
     view_id = _view_id(body)
     if lead is None:
         client.views_update(view_id=view_id, view=notice_view("Lead", LEAD_NOT_FOUND))
