@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import opportunity_service as service
@@ -116,116 +119,62 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(app, deps, TICK_ACTIONS, lambda client, body: _tick(deps, client, body))
     after_ack(app, deps, OPP_VIEW_STAGE, lambda client, body: _view_stage(deps, client, body))
 
-    @app.action(OPP_EDIT_STAGE)
-    def edit_stage(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(
-            _open_modal,
-            deps,
-            client,
-            body,
-            "edit this opportunity's stage",
-            lambda data, _s: views.edit_stage_modal(data),
-        )
-
-    @app.view(VIEW_OPP_EDIT_STAGE)
-    def edit_stage_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "edit this opportunity's stage", service.save_stage)
-
-    # --- products -----------------------------------------------------------------------------------
-
-    after_ack(
-        app,
-        deps,
-        OPP_ADD_PRODUCT,
-        lambda client, body: _open_modal(deps, client, body, "add products", service.add_product_modal),
-    )
+    for form in _forms(deps):
+        _register_form(app, deps, form)
 
     @app.options(OPP_PRODUCT_SEARCH)
     def product_options(ack: Ack, body: dict[str, Any]) -> None:
         ack(options=service.product_options(deps, body))
 
-    @app.view(VIEW_OPP_ADD_PRODUCT)
-    def add_product_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "add products", service.save_product)
-
-    # --- closing ------------------------------------------------------------------------------------
-
-    @app.action(OPP_CLOSE_WON)
-    def close_won(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(
-            _open_modal,
-            deps,
-            client,
-            body,
-            "close this opportunity",
-            lambda data, _s: views.close_won_modal(data, deps.clock().date()),
-            open_only=True,
-        )
-
-    @app.view(VIEW_OPP_CLOSE_WON)
-    def close_won_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "close this opportunity", service.save_won, announce=True)
-
-    @app.action(OPP_CLOSE_LOST)
-    def close_lost(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(
-            _open_modal,
-            deps,
-            client,
-            body,
-            "close this opportunity",
-            lambda data, s: views.close_lost_modal(data, deps.clock().date(), service.competitor_names(s, data)),
-            open_only=True,
-        )
-
-    @app.view(VIEW_OPP_CLOSE_LOST)
-    def close_lost_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "close this opportunity", service.save_lost, announce=True)
-
     after_ack(app, deps, OPP_REOPEN, lambda client, body: _reopen(deps, client, body))
 
-    # --- edit, literature, files --------------------------------------------------------------------
 
-    @app.action(OPP_EDIT)
-    def edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(
-            _open_modal,
-            deps,
-            client,
-            body,
-            "edit this opportunity",
-            lambda data, _s: views.edit_modal(data, processes.active().all),
-        )
+@dataclass(frozen=True)
+class Form:
+    """A card button that opens a modal about the opportunity, and that modal's submission."""
 
-    @app.view(VIEW_OPP_EDIT)
-    def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "edit this opportunity", service.save_edit)
+    button: str
+    view: str
+    change: str  # names the action in the permission message, e.g. "edit this opportunity"
+    build: Callable[[Any, Any], Any]  # (opportunity data, session) -> the modal, or a message
+    save: Callable[..., Any]
+    open_only: bool = False  # refused on a won or lost opportunity
+    announce: bool = False  # the outcome is posted where the card is
 
+
+def _forms(deps: Deps) -> list[Form]:
+    def today() -> date:
+        return deps.clock().date()
+
+    return [
+        Form(OPP_EDIT_STAGE, VIEW_OPP_EDIT_STAGE, "edit this opportunity's stage",
+             lambda data, _s: views.edit_stage_modal(data), service.save_stage),
+        Form(OPP_ADD_PRODUCT, VIEW_OPP_ADD_PRODUCT, "add products", service.add_product_modal, service.save_product),
+        Form(OPP_CLOSE_WON, VIEW_OPP_CLOSE_WON, "close this opportunity",
+             lambda data, _s: views.close_won_modal(data, today()), service.save_won, open_only=True, announce=True),
+        Form(OPP_CLOSE_LOST, VIEW_OPP_CLOSE_LOST, "close this opportunity",
+             lambda data, s: views.close_lost_modal(data, today(), service.competitor_names(s, data)),
+             service.save_lost, open_only=True, announce=True),
+        Form(OPP_EDIT, VIEW_OPP_EDIT, "edit this opportunity",
+             lambda data, _s: views.edit_modal(data, processes.active().all), service.save_edit),
+        Form(OPP_SEND_LITERATURE, VIEW_OPP_LITERATURE, "send literature", service.literature_modal,
+             service.save_literature),
+        Form(OPP_ATTACH, VIEW_OPP_ATTACH, "attach files", lambda data, _s: views.attach_modal(data),
+             service.save_attachment),
+    ]  # fmt: skip
+
+
+def _register_form(app: App, deps: Deps, form: Form) -> None:
     after_ack(
         app,
         deps,
-        OPP_SEND_LITERATURE,
-        lambda client, body: _open_modal(deps, client, body, "send literature", service.literature_modal),
+        form.button,
+        lambda client, body: _open_modal(deps, client, body, form.change, form.build, open_only=form.open_only),
     )
 
-    @app.view(VIEW_OPP_LITERATURE)
-    def literature_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "send literature", service.save_literature)
-
-    @app.action(OPP_ATTACH)
-    def attach(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(
-            _open_modal, deps, client, body, "attach files", lambda data, _s: views.attach_modal(data)
-        )
-
-    @app.view(VIEW_OPP_ATTACH)
-    def attach_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, "attach files", service.save_attachment)
+    @app.view(form.view)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        _submit(deps, ack, body, view, client, form.change, form.save, announce=form.announce)
 
 
 # --- rendering and posting -----------------------------------------------------------------------------
