@@ -246,14 +246,11 @@ def _appointment_action(surface: Surface, deps: Deps, client: WebClient, body: d
         elif action == "skip":
             appointment_store.cancel_appointment(session, appointment)
             note = f":no_entry_sign: *{appointment.subject}* cancelled; its reminders too."
-        else:
-            appointment.start_at = appointment.start_at + SNOOZE_TASK
+        else:  # Snooze: off the work queue for a day; the meeting and its reminders stay as they are
+            appointment.queue_after = now + SNOOZE_TASK
             session.add(appointment)
-            session.flush()
-            appointment_store.schedule_reminders(
-                session, appointment, default_minutes_before=deps.settings.reminder_minutes_before, now=now
-            )
-            note = f":zzz: *{appointment.subject}* moved to {format_local(appointment.start_at, _tz(session, who))}."
+            until = format_local(appointment.queue_after, _tz(session, who))
+            note = f":zzz: *{appointment.subject}* is off your work queue until {until}; the meeting is unchanged."
     _answer(surface, deps, client, body, who, note)
 
 

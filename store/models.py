@@ -335,6 +335,8 @@ class Appointment(SQLModel, table=True):
     location: str = Field(default="", max_length=300)
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | done
     outcome: str = Field(default="", max_length=2000)
+    # Snoozed in the work queue: left out of it until then. The meeting itself never moves.
+    queue_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _ts()
 
 

@@ -87,7 +87,7 @@ def appointments_between(
 
 def work_queue(session: Session, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> list[QueueItem]:
     """Open tasks due before the end of the user's today (so overdue ones too), and appointments from the
-    last days not yet marked done up to the end of today: by due time, then priority."""
+    last days not yet marked done up to the end of today, unless snoozed: by due time, then priority."""
     items = [
         QueueItem(task.due_at, task.priority, task=task)
         for task in open_tasks_due(session, team_id=team_id, owner_ids=[user_id], before=day_end)
@@ -95,7 +95,11 @@ def work_queue(session: Session, *, team_id: str, user_id: str, now: datetime, d
     appointments = appointments_between(
         session, team_id=team_id, user_ids=[user_id], start=now - OVERDUE_LOOKBACK, end=day_end
     )
-    items += [QueueItem(a.start_at, 2, appointment=a) for a in appointments]
+    items += [
+        QueueItem(a.start_at, 2, appointment=a)
+        for a in appointments
+        if a.queue_after is None or a.queue_after <= now  # snoozed ones come back when their time is up
+    ]
     items.sort(key=lambda item: (item.due_at, item.priority, 0 if item.task else 1))
     return items
 

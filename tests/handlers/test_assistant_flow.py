@@ -257,11 +257,20 @@ def test_work_queue_sorts_by_due_time_then_priority_and_acts_on_appointments(bot
         appointment_block = next(b for b in home["blocks"] if b.get("block_id", "").startswith("queue_appointment"))
         snooze = next(e for e in appointment_block["elements"] if e["text"]["text"] == "Snooze")
         rep.click("Snooze", home, value=snooze["value"])
+        home = bot.slack.last_view("views.publish")
+        assert "Demo at noon" not in blocks_text(home["blocks"])
+    # Snoozing takes the appointment off the queue for a day; the meeting and its reminder do not move
     with transaction(bot.deps.new_session) as session:
-        moved = session.exec(select(Appointment)).one()
-        assert moved.start_at == NOW + timedelta(days=1, hours=3)
+        kept = session.exec(select(Appointment)).one()
+        assert kept.start_at == NOW + timedelta(hours=3) and kept.status == "scheduled"
         reminder = session.exec(select(Outbox).where(Outbox.kind == "appointment_reminder")).one()
-        assert reminder.due_at == moved.start_at - timedelta(minutes=15) and reminder.status == "pending"
+        assert reminder.due_at == kept.start_at - timedelta(minutes=15) and reminder.status == "pending"
+    with time_machine.travel(NOW + timedelta(hours=23), tick=False):
+        rep.open_home()
+        assert "Demo at noon" not in blocks_text(bot.slack.last_view("views.publish")["blocks"])
+    with time_machine.travel(NOW + timedelta(days=1, minutes=1), tick=False):
+        rep.open_home()  # back (as an unfinished appointment of yesterday) once the day is over
+        assert "Demo at noon" in blocks_text(bot.slack.last_view("views.publish")["blocks"])
 
 
 def test_settings_are_per_user_and_bad_values_change_nothing(bot: RunningBot) -> None:
