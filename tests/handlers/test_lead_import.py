@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 
 from bench.lead_csv import generate
+from handlers import imports
 from store.db import transaction
 from store.models import Lead
 from tests.conftest import RunningBot
@@ -56,6 +58,21 @@ def test_imported_leads_say_so_on_their_timeline(bot: RunningBot) -> None:
     bot.user("U1").click("Timeline", card)
     timeline = blocks_text(bot.slack.last_message().blocks)
     assert "Lead imported" in timeline and "from fair-contacts.csv" in timeline
+
+
+def test_a_long_import_updates_its_message_with_progress(
+    bot: RunningBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "PROGRESS_EVERY_SECONDS", 0.0)  # every commit (10,000 rows) shows
+    path = tmp_path / "long.csv"
+    expected = generate(path, 25_000, seed=5)
+    _import_via_modal(bot, path.read_bytes(), file_id="FLONG", name="long.csv")
+    updates = [blocks_text(c.args["blocks"]) for c in bot.slack.calls_to("chat.update") if c.args["channel"] == "DU1"]
+    progress = [text for text in updates if "Importing *long.csv*" in text]
+    assert len(progress) >= 2 and "rows read" in progress[0]
+    read = [int(text.split("… ")[1].split(" rows")[0].replace(",", "")) for text in progress]
+    assert read == sorted(read) and 0 < read[0] < 25_000
+    assert f"*{expected['unique']:,}* leads created" in updates[-1]
 
 
 def test_import_requires_a_csv_file(bot: RunningBot) -> None:
