@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from bench.lead_csv import generate
 from handlers import imports
 from store.db import transaction
-from store.models import Lead
+from store.models import Activity, Lead
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text
 
@@ -118,3 +118,6 @@ def test_ten_thousand_rows_with_duplicates_and_bad_rows(bot: RunningBot, tmp_pat
     # importing the same file again creates nothing new
     report = _import_via_modal(bot, path.read_bytes(), file_id="FBIG")
     assert "*0* leads created" in report and _count(bot) == expected["unique"]
+    with transaction(bot.deps.new_session) as session:  # one "Lead imported" entry per lead, none twice
+        entries = session.exec(select(Activity.record_id).where(Activity.subject == "Lead imported")).all()
+    assert len(entries) == len(set(entries)) == expected["unique"]
