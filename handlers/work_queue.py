@@ -40,7 +40,7 @@ from bot.messages import (
     TASK_GONE,
 )
 from bot.surface import Surface
-from bot.views.assistant import QueueLine, log_outcome_modal, settings_modal, work_queue_section
+from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
 from handlers.cards import render_card
 from handlers.context import team_id, user_id, viewer
@@ -48,7 +48,6 @@ from handlers.home import publish_home
 from handlers.listeners import after_ack
 from handlers.records import action_ref, load_record
 from handlers.replies import reply_ephemeral
-from scheduler.renderers import label_of
 from store.access import Viewer
 from store.activities import add_activity
 from store.db import transaction

@@ -20,10 +20,9 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.assistant import format_local
-from bot.ids import RecordRef
-from bot.views.assistant import RecordLabel, failed_notice, nudge_message, reminder_message, task_message
+from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_message, reminder_message, task_message
 from store.db import transaction
-from store.models import Lead, Opportunity, Outbox
+from store.models import Outbox
 from store.records import get_record
 from store.tasks import get_appointment, get_task
 from store.users import get_user, update_profile
@@ -89,19 +88,6 @@ def record_label(session: Session, team_id: str, record_type: str | None, record
     if record is None:
         return None
     return label_of(record)
-
-
-def label_of(record: Lead | Opportunity) -> RecordLabel:
-    if isinstance(record, Lead):
-        extra = record.company
-        return RecordLabel(RecordRef("lead", record.id or 0).encode(), "Lead", _join(record.topic, extra))
-    return RecordLabel(
-        RecordRef("opportunity", record.id or 0).encode(), "Opportunity", _join(record.topic, record.account_name)
-    )
-
-
-def _join(topic: str, extra: str) -> str:
-    return f"{topic} ({extra})" if extra and extra.lower() not in topic.lower() else topic
 
 
 @renderer("dm")

@@ -66,6 +66,12 @@ def test_bot_never_imports_handlers_or_scheduler() -> None:
     assert wrong_way_imports("bot", frozenset({"handlers", "scheduler"})) == []
 
 
+def test_slack_listeners_and_the_scheduler_do_not_import_each_other() -> None:
+    """handlers/ and scheduler/ are two front ends of bot/: what both need lives in bot/."""
+    assert wrong_way_imports("handlers", frozenset({"scheduler"})) == []
+    assert wrong_way_imports("scheduler", frozenset({"handlers"})) == []
+
+
 @pytest.mark.parametrize(
     ("source", "package", "expected"),
     [

@@ -26,8 +26,10 @@ from bot.ids import (
     VIEW_SEQUENCE,
     VIEW_SETTINGS,
     VIEW_START_SEQUENCE,
+    RecordRef,
 )
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, option, plain, section
+from store.models import Lead, Opportunity
 
 MESSAGE_BLOCKS_MAX = 50
 QUEUE_ITEMS_MAX = 15
@@ -50,6 +52,19 @@ class RecordLabel:
     @property
     def text(self) -> str:
         return f"{self.kind} *{escape(self.title)}*"
+
+
+def label_of(record: Lead | Opportunity) -> RecordLabel:
+    if isinstance(record, Lead):
+        extra = record.company
+        return RecordLabel(RecordRef("lead", record.id or 0).encode(), "Lead", _join(record.topic, extra))
+    return RecordLabel(
+        RecordRef("opportunity", record.id or 0).encode(), "Opportunity", _join(record.topic, record.account_name)
+    )
+
+
+def _join(topic: str, extra: str) -> str:
+    return f"{topic} ({extra})" if extra and extra.lower() not in topic.lower() else topic
 
 
 # --- Appointment reminders ---------------------------------------------------------------------
