@@ -272,8 +272,12 @@ def import_leads_command(
     file: Annotated[Path, typer.Argument(help="CSV with a header row naming lead fields (Topic, Company, Email…).")],
     team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
     owner: Annotated[str | None, typer.Option(help="Slack user id owning the leads; default: first admin.")] = None,
+    rejected: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go, with their reason (default: FILE-rejected.csv).")
+    ] = None,
 ) -> None:
-    """Import leads from FILE.csv: duplicates skipped, bad rows reported with their row number."""
+    """Import leads from FILE.csv: duplicates skipped, bad rows reported with their row number and written
+    to a CSV you can fix and import again."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from bot.deps import utc_now
@@ -297,25 +301,41 @@ def import_leads_command(
         TimeRemainingColumn(),
         TextColumn("{task.fields[rows]:,} rows"),
     ]
-    with file.open("rb") as binary, Progress(*columns, transient=True) as progress:
+    rejected_path = rejected or file.with_name(f"{file.stem}-rejected.csv")
+    partial = rejected_path.with_name(f".{rejected_path.name}.partial")
+    with (
+        file.open("rb") as binary,
+        partial.open("w", encoding="utf-8", newline="") as rejected_rows,
+        Progress(*columns, transient=True) as progress,
+    ):
         task = progress.add_task("import", total=file.stat().st_size, rows=0)
 
         def advance(report: ImportReport) -> None:
             progress.update(task, completed=binary.tell(), rows=report.rows)
 
-        report = import_leads(
-            binary,
-            engine=engine,
-            team_id=team_id,
-            owner_id=owner_id,
-            now=utc_now(),
-            progress=advance,
-            file_name=file.name,
-        )
+        try:
+            report = import_leads(
+                binary,
+                engine=engine,
+                team_id=team_id,
+                owner_id=owner_id,
+                now=utc_now(),
+                progress=advance,
+                file_name=file.name,
+                rejected_to=rejected_rows,
+            )
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     typer.echo(report.summary())
     for rejection in report.rejections[:50]:
         typer.echo(f"  row {rejection.row}: {rejection.reason}")
     if report.rejected > 50:
         typer.echo(f"  …and {report.rejected - 50} more")
+    if report.rejected:
+        partial.replace(rejected_path)
+        typer.echo(f"Rejected rows, with the reason, are in {rejected_path}: fix them and import that file.")
+    else:
+        partial.unlink()
     if report.error:
         raise typer.Exit(1)

@@ -7,8 +7,8 @@ past 50,000 rows/s (bench/import_leads.py). It imports only the pure domain modu
 in ~40 ms.
 
 Frames are a 4-byte length and a `marshal` payload (the fastest format for lists of str, int, float
-and None; both ends are the same interpreter): ("header", ignored columns, error), then
-("rows", rows, rejections) per chunk, then ("end",).
+and None; both ends are the same interpreter): ("header", ignored columns, error, header names),
+then ("rows", rows, rejections) per chunk, then ("end",).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ LABELS = {spec.key: spec.label for spec in LEAD_FIELDS}
 
 Record = tuple[int, list[str] | None, str]  # (row number, fields or None, why the record is unreadable)
 Row = tuple[object, ...]  # VARIABLE_COLUMNS values
-Rejection = tuple[int, str]  # (row number, reason)
+Rejection = tuple[int, str, list[str]]  # (row number, reason, the row's fields: none if unreadable)
 
 
 def _header_key(name: str) -> str:
@@ -122,9 +122,9 @@ def prepare_chunk(
     records: list[list[str]] = []
     for row_number, fields, problem in chunk:
         if fields is None:
-            rejections.append((row_number, problem))
+            rejections.append((row_number, problem, []))
         elif len(fields) != width:
-            rejections.append((row_number, f"expected {width} columns, found {len(fields)}"))
+            rejections.append((row_number, f"expected {width} columns, found {len(fields)}", fields))
         else:
             numbers.append(row_number)
             records.append(fields)
@@ -151,8 +151,8 @@ def prepare_chunk(
             valid.append(row)
         else:
             reason = "; ".join(f"{LABELS[key]}: {message}" for key, message in errors.items())
-            rejections.append((numbers[index], reason))
-    rejections.sort()
+            rejections.append((numbers[index], reason, records[index]))
+    rejections.sort(key=lambda rejection: rejection[0])
     return valid, rejections
 
 
@@ -178,10 +178,10 @@ def run(source: IO[bytes], out: IO[bytes], sqlite: bool) -> None:
     records = read_records(text_stream(source))
     header = next(records, None)
     if header is None or header[1] is None:
-        write_frame(out, ("header", [], "the file is empty or its header row is unreadable"))
+        write_frame(out, ("header", [], "the file is empty or its header row is unreadable", []))
         return
     columns, ignored, error = map_header(header[1])
-    write_frame(out, ("header", ignored, error))
+    write_frame(out, ("header", ignored, error, header[1]))
     if error:
         return
     parse = columns_parser(columns)

@@ -8,6 +8,7 @@ validating run in a child process (bot/import_rows.py) while this one de-duplica
 from __future__ import annotations
 
 import contextlib
+import csv
 import marshal
 import os
 import queue
@@ -75,9 +76,12 @@ def import_leads(
     now: datetime,
     progress: Progress | None = None,
     file_name: str = "",
+    rejected_to: IO[str] | None = None,
 ) -> ImportReport:
     """Import every row of the CSV file `binary` (raw bytes, streamed: memory stays flat). Each lead
-    created gets a "Lead imported" timeline entry naming `file_name`."""
+    created gets a "Lead imported" timeline entry naming `file_name`. Rejected rows are written to
+    `rejected_to` as CSV: Row, Reason, then the file's own columns, so the user can fix them and
+    import that file again (Row and Reason are ignored then)."""
     report = ImportReport()
     job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite", file_name)
     with RowWorker(binary, engine.dialect.name) as frames:
@@ -85,10 +89,11 @@ def import_leads(
         if header is None:
             report.error = "the import stopped before reading the file; please try again"
             return report
-        _, report.unknown_columns, report.error = header
+        _, report.unknown_columns, report.error, names = header
         if report.error:
             return report
-        finished = _insert_frames(frames, engine, job, report, progress)
+        rejected = RejectedRows(rejected_to, names)
+        finished = _insert_frames(frames, engine, job, report, progress, rejected)
     if not finished:
         report.error = f"the import stopped after {report.rows:,} rows ({report.created:,} created); please try again"
     elif progress:
@@ -97,7 +102,12 @@ def import_leads(
 
 
 def _insert_frames(
-    frames: Iterator[tuple[Any, ...]], engine: Engine, job: ImportJob, report: ImportReport, progress: Progress | None
+    frames: Iterator[tuple[Any, ...]],
+    engine: Engine,
+    job: ImportJob,
+    report: ImportReport,
+    progress: Progress | None,
+    rejected: RejectedRows,
 ) -> bool:
     """Insert the rows of each frame unless they duplicate a lead; True once the worker's end frame came."""
     seen_emails, seen_identities = _existing_keys(engine, job.team_id)
@@ -111,8 +121,9 @@ def _insert_frames(
                 break
             _, rows, rejections = frame
             report.rows += len(rows) + len(rejections)
-            for row_number, reason in rejections:
+            for row_number, reason, fields in rejections:
                 report.reject(row_number, reason)
+                rejected.write(row_number, reason, fields)
             batch = []
             for row in rows:
                 email_key, identity_key = row[EMAIL_KEY], row[IDENTITY_KEY]
@@ -135,6 +146,23 @@ def _insert_frames(
         connection.commit()
         report.created += inserted
     return finished
+
+
+class RejectedRows:
+    """Rejected rows as CSV (Row, Reason, then the file's columns); the header comes with the first."""
+
+    def __init__(self, out: IO[str] | None, names: list[str]) -> None:
+        self.writer = csv.writer(out) if out is not None else None
+        self.names = names
+        self.started = False
+
+    def write(self, row_number: int, reason: str, fields: list[str]) -> None:
+        if self.writer is None:
+            return
+        if not self.started:
+            self.writer.writerow(["Row", "Reason", *self.names])
+            self.started = True
+        self.writer.writerow([row_number, reason, *fields])
 
 
 class RowWorker:

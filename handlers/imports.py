@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
@@ -21,10 +23,14 @@ from handlers.replies import open_dm
 
 log = logging.getLogger("salesbot.imports")
 PROGRESS_EVERY_SECONDS = 2.0
+REJECTED_COMMENT = (
+    "The rows that were not imported, each with the reason. Fix them and send this file back to me "
+    "to import them (the Row and Reason columns are ignored)."
+)
 
 
 def register(surface: Surface, deps: Deps) -> None:
-    surface.uses("files:read")
+    surface.uses("files:read", "files:write")
 
     def open_import(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -61,12 +67,30 @@ def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[s
             last_update[0] = time.monotonic()
             _update(client, channel, started["ts"], f"Importing {name}…", progress_blocks(name, report))
 
-    report = ImportReport()
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejected:
+        report = _download_and_import(deps, client, team, user, file, name, progress, rejected)
+        _update(client, channel, started["ts"], report.summary(), result_blocks(name, report))
+        if report.rejected and not report.error:
+            rejected.seek(0)
+            _send_rejected(client, channel, name, rejected.read())
+    return report
+
+
+def _download_and_import(
+    deps: Deps,
+    client: WebClient,
+    team: str,
+    user: str,
+    file: dict[str, Any],
+    name: str,
+    progress: Callable[[ImportReport], None],
+    rejected: IO[str],
+) -> ImportReport:
     try:
         url = file.get("url_private_download") or client.files_info(file=file["id"])["file"]["url_private_download"]
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
         with urllib.request.urlopen(request, timeout=60) as response:
-            report = import_leads(
+            return import_leads(
                 response,
                 engine=deps.engine,
                 team_id=team,
@@ -74,12 +98,26 @@ def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[s
                 now=deps.clock(),
                 progress=progress,
                 file_name=name,
+                rejected_to=rejected,
             )
     except (OSError, SlackApiError, KeyError) as error:
         log.warning("import of %s failed: %r", name, error)
-        report.error = "salesbot could not download the file from Slack; please try again."
-    _update(client, channel, started["ts"], report.summary(), result_blocks(name, report))
-    return report
+        return ImportReport(error="salesbot could not download the file from Slack; please try again.")
+
+
+def _send_rejected(client: WebClient, channel: str, name: str, content: str) -> None:
+    """The rejected rows as a CSV in the DM: fixed and sent back, it imports like any file."""
+    stem = name.removesuffix(".csv").removesuffix(".CSV") or "leads"
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename=f"{stem}-rejected.csv",
+            title=f"Rows of {name} not imported",
+            initial_comment=REJECTED_COMMENT,
+        )
+    except SlackApiError as error:
+        log.warning("rejected rows of %s not uploaded: %s", name, error.response.get("error"))
 
 
 def _update(client: WebClient, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:

@@ -184,6 +184,18 @@ def test_import_leads_from_the_shell(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "1 created · 1 duplicates skipped · 1 rejected (of 3 rows)" in result.stdout
     assert "row 3: Email" in result.stdout
+    rejected = (tmp_path / "leads-rejected.csv").read_text(encoding="utf-8").splitlines()
+    assert rejected[0] == "Row,Reason,Topic,Company,Email" and rejected[1].startswith("3,Email:")
+    assert rejected[1].endswith(",B,Beta,bad") and len(rejected) == 2 and "leads-rejected.csv" in result.stdout
+    clean = tmp_path / "clean.csv"
+    clean.write_text("Topic,Company\nC,Gamma\n", encoding="utf-8")
+    result = salesbot("import", "leads", str(clean), "--team", "T1", "--owner", "U1", env=env, cwd=tmp_path)
+    assert "1 created" in result.stdout and sorted(p.name for p in tmp_path.glob("*.csv")) == [
+        "clean.csv",
+        "leads-rejected.csv",
+        "leads.csv",
+    ]
+    assert not list(tmp_path.glob(".*partial"))
     missing_owner = salesbot("import", "leads", str(csv_file), "--team", "T1", env=env, cwd=tmp_path)
     assert missing_owner.returncode == 2 and "ADMIN_USER_IDS" in missing_owner.stderr
     assert len(missing_owner.stderr.strip().splitlines()) == 1

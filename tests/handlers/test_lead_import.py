@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,26 @@ def test_import_modal_reports_created_duplicates_and_rejected_rows(bot: RunningB
         first = session.exec(select(Lead).where(Lead.company == "Caffè Uno")).one()
     assert str(first.budget_amount) == "1299.00" and first.description == 'Line one\nline two; with "quotes"'
     assert bot.slack.calls_to("file.download")[-1].args["authorized"] is True
+
+
+def test_rejected_rows_come_back_as_a_csv_to_fix_and_send_again(bot: RunningBot) -> None:
+    content = "Topic;Company;Budget amount\nBeans;Roastery;abc\nCups;Caffè Tre;100\nMugs;;\n"
+    report = _import_via_modal(bot, content.encode(), name="fair.csv")
+    assert "*1* leads created" in report and "*2* rows rejected" in report
+    (complete,) = bot.slack.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "DU1"
+    assert complete.args["files"][0]["title"] == "Rows of fair.csv not imported"
+    (uploaded,) = bot.slack.uploads.values()
+    rows = list(csv.reader(io.StringIO(uploaded.decode())))
+    assert rows[0] == ["Row", "Reason", "Topic", "Company", "Budget amount"]
+    assert [row[0] for row in rows[1:]] == ["2", "4"] and rows[1][2:] == ["Beans", "Roastery", "abc"]
+    assert rows[1][1].startswith("Budget amount: Enter an amount") and rows[2][1].startswith("Last name:")
+
+    fixed = io.StringIO()  # the user fixes the budget in a spreadsheet, drops the other row, sends it back
+    csv.writer(fixed).writerows([rows[0], [*rows[1][:2], "Beans", "Roastery", "1500"]])
+    again = _import_via_modal(bot, fixed.getvalue().encode(), file_id="FFIX", name="fair-rejected.csv")
+    assert "*1* leads created" in again and "Ignored columns: Row, Reason" in again
+    assert _count(bot) == 2 and len(bot.slack.calls_to("files.completeUploadExternal")) == 1
 
 
 def test_imported_leads_say_so_on_their_timeline(bot: RunningBot) -> None:
