@@ -42,7 +42,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from scheduler.renderers import RENDERERS, RenderContext
-from store.claims import claim_due, settle
+from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
 from store.models import Outbox
 from store.outbox import enqueue
@@ -68,6 +68,7 @@ CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second p
 BATCH = 100
 SEND_THREADS = 8
 PLAN_EVERY = timedelta(seconds=60)
+EARLY_WAKE_MARGIN = 0.05  # seconds: a row due this close to the next tick waits for it
 TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
 FAILED_NOTICE = "delivery_failed"
 
@@ -136,6 +137,7 @@ class Dispatcher:
         threads: int = SEND_THREADS,
         plan: bool = True,
         record_lateness: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.deps, self.client = deps, client
         self.worker = worker or WORKER
@@ -147,6 +149,7 @@ class Dispatcher:
         self._workspace_free_at: datetime | None = None
         self._planned_at: datetime | None = None
         self._fixed_now: datetime | None = None
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch") if threads > 1 else None
 
@@ -176,6 +179,12 @@ class Dispatcher:
             except Exception:  # planning must never stop deliveries
                 log.exception("planning nudges and digests failed")
             self._planned_at = now
+        handled = self._send_due(now)
+        if self._fixed_now is None:  # a test that fixes the clock drives every tick itself
+            handled += self._send_what_falls_due_before_the_next_tick()
+        return handled
+
+    def _send_due(self, now: datetime) -> int:
         handled, started = 0, time.monotonic()
         while time.monotonic() - started < TICK_BUDGET:
             count = self.dispatch_once(now)
@@ -184,6 +193,22 @@ class Dispatcher:
                 break
             now = self._clock()
         return handled
+
+    def _send_what_falls_due_before_the_next_tick(self) -> int:
+        """Wait for a row due before the next tick and send it on time, instead of up to a tick late
+        (reminders are known in advance, so with a 1 s tick this takes 0.5 s off the average lateness)."""
+        now = self._clock()
+        if self._workspace_free_at is not None and now < self._workspace_free_at:
+            return 0
+        with transaction(self.deps.new_session) as session:
+            due = next_due_at(session)
+        if due is None:
+            return 0
+        wait = max(0.0, (due - now).total_seconds())
+        if wait >= self.deps.settings.scheduler_tick_seconds - EARLY_WAKE_MARGIN:
+            return 0  # the next tick comes first
+        self._sleep(wait)
+        return self._send_due(self._clock())
 
     def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""

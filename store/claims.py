@@ -31,6 +31,12 @@ def claim_due(session: Session, *, now: datetime, worker: str, lease: timedelta,
     return sorted(rows, key=lambda row: row.due_at)
 
 
+def next_due_at(session: Session) -> datetime | None:
+    """When the next pending row falls due (every workspace: one dispatcher serves them all); reads the
+    (status, due_at) index."""
+    return session.exec(select(sa.func.min(Outbox.due_at)).where(col(Outbox.status) == "pending")).one()
+
+
 def finish(
     session: Session, row: Outbox, *, status: str, now: datetime, error: str = "", ts: str | None = None
 ) -> None:
