@@ -41,7 +41,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.deps import Deps
-from scheduler.renderers import RENDERERS, RenderContext
+from scheduler.renderers import RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
 from store.models import Outbox
@@ -218,24 +218,27 @@ class Dispatcher:
         began, cpu_began = time.perf_counter(), time.thread_time()
         with transaction(self.deps.new_session) as session:
             rows = claim_due(session, now=now, worker=self.worker, lease=LEASE, limit=self.batch)
+        if rows:
+            with transaction(self.deps.new_session) as session:  # after the claim commits: no write lock held
+                prefetched = prefetch(session, rows)
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
         if not rows:
             return 0
         limited: set[str] = set()
         if self._pool is None:
-            results = [self._deliver(row, limited) for row in rows]
+            results = [self._deliver(row, limited, prefetched) for row in rows]
         else:
-            results = list(self._pool.map(lambda row: self._deliver(row, limited), rows))
+            results = list(self._pool.map(lambda row: self._deliver(row, limited, prefetched), rows))
         self._record(results)
         return len(rows)
 
     # --- one row -------------------------------------------------------------------------------
 
-    def _deliver(self, row: Outbox, limited: set[str]) -> _Result:
+    def _deliver(self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None) -> _Result:
         began, cpu_began = time.perf_counter(), time.thread_time()
         slack_before, slack_cpu_before = self._thread_slack_seconds(), self._thread_slack_cpu()
         try:
-            result = self._attempt(row, limited)
+            result = self._attempt(row, limited, prefetched)
         except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
             log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
             result = self._retry(row, f"internal error: {error}"[:500])
@@ -248,7 +251,7 @@ class Dispatcher:
             setattr(self.stats, result.outcome, getattr(self.stats, result.outcome) + 1)
         return result
 
-    def _attempt(self, row: Outbox, limited: set[str]) -> _Result:
+    def _attempt(self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None) -> _Result:
         now = self._clock()
         with self._lock:
             workspace_free = self._workspace_free_at
@@ -261,7 +264,7 @@ class Dispatcher:
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
         with transaction(self.deps.new_session) as session:
-            message = renderer(RenderContext(self.deps, self.client, session, now), row)
+            message = renderer(RenderContext(self.deps, self.client, session, now, prefetched), row)
         if message is None:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         try:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.deps import Deps
 from bot.domain.assistant import format_local
 from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_message, reminder_message, task_message
 from store.db import transaction
-from store.models import Outbox
+from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser
 from store.records import get_record
 from store.tasks import get_appointment, get_task
 from store.users import get_user, update_profile
@@ -32,11 +32,73 @@ PROFILE_MAX_AGE = timedelta(days=7)
 
 
 @dataclass
+class Prefetched:
+    """What a claimed batch's reminders render from, read before sending in one query per table
+    (three queries per row before: they were most of the dispatcher's CPU per row)."""
+
+    appointments: dict[int, Appointment] = field(default_factory=dict)
+    users: dict[tuple[str, str], SlackUser] = field(default_factory=dict)
+    records: dict[tuple[str, int], Lead | Opportunity] = field(default_factory=dict)
+
+
+def prefetch(session: Session, rows: list[Outbox]) -> Prefetched:
+    """The appointments, recipients and records the rows' renderers will read (each still checked
+    against the row's workspace when used)."""
+    found = Prefetched()
+    ids = {_int(row.payload.get("appointment_id")) for row in rows if row.kind == "appointment_reminder"}
+    if ids:
+        query = select(Appointment).where(col(Appointment.id).in_(ids))
+        found.appointments = {appointment.id or 0: appointment for appointment in session.exec(query)}
+    recipients = {row.recipient for row in rows}
+    found.users = {
+        (user.team_id, user.user_id): user
+        for user in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(recipients)))
+    }
+    refs = {(a.record_type, a.record_id) for a in found.appointments.values()}
+    refs |= {(row.record_type, row.record_id) for row in rows if row.record_type and row.record_id}
+    lead_ids = {record_id for record_type, record_id in refs if record_type == "lead"}
+    opportunity_ids = {record_id for record_type, record_id in refs if record_type == "opportunity"}
+    if lead_ids:
+        for lead in session.exec(select(Lead).where(col(Lead.id).in_(lead_ids))):
+            found.records[("lead", lead.id or 0)] = lead
+    if opportunity_ids:
+        for opportunity in session.exec(select(Opportunity).where(col(Opportunity.id).in_(opportunity_ids))):
+            found.records[("opportunity", opportunity.id or 0)] = opportunity
+    return found
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
 class RenderContext:
     deps: Deps
     client: WebClient
     session: Session
     now: datetime
+    prefetched: Prefetched | None = None
+
+    def appointment(self, team_id: str, appointment_id: int) -> Appointment | None:
+        if self.prefetched is not None and appointment_id in self.prefetched.appointments:
+            found = self.prefetched.appointments[appointment_id]
+            return found if found.team_id == team_id else None
+        return get_appointment(self.session, team_id=team_id, appointment_id=appointment_id)
+
+    def user(self, team_id: str, user_id: str) -> SlackUser | None:
+        if self.prefetched is not None and (team_id, user_id) in self.prefetched.users:
+            return self.prefetched.users[(team_id, user_id)]
+        return get_user(self.session, team_id=team_id, user_id=user_id)
+
+    def label(self, team_id: str, record_type: str | None, record_id: int | None) -> RecordLabel | None:
+        if self.prefetched is not None and record_type and record_id:
+            found = self.prefetched.records.get((record_type, record_id))
+            if found is not None and found.team_id == team_id:
+                return label_of(found)
+        return record_label(self.session, team_id, record_type, record_id)
 
 
 Renderer = Callable[[RenderContext, Outbox], dict[str, Any] | None]
@@ -53,7 +115,7 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
 
 def user_tz(ctx: RenderContext, team_id: str, user_id: str) -> str:
     """The user's Slack time zone, refreshed from `users.info` when unknown or a week old (cached in slack_user)."""
-    user = get_user(ctx.session, team_id=team_id, user_id=user_id)
+    user = ctx.user(team_id, user_id)
     fresh = (
         user is not None and user.profile_fetched_at is not None and ctx.now - user.profile_fetched_at < PROFILE_MAX_AGE
     )
@@ -98,9 +160,7 @@ def render_dm(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
 
 @renderer("appointment_reminder")
 def render_appointment_reminder(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
-    appointment = get_appointment(
-        ctx.session, team_id=row.team_id, appointment_id=int(row.payload.get("appointment_id", 0))
-    )
+    appointment = ctx.appointment(row.team_id, _int(row.payload.get("appointment_id")))
     if appointment is None or appointment.status != "scheduled":
         return None
     if appointment.start_at + timedelta(minutes=appointment.duration_minutes) < ctx.now:
@@ -108,7 +168,7 @@ def render_appointment_reminder(ctx: RenderContext, row: Outbox) -> dict[str, An
     if row.recipient != appointment.owner_id and row.recipient not in (appointment.attendees or []):
         return None  # removed from the attendees since
     tz = user_tz(ctx, row.team_id, row.recipient)
-    record = record_label(ctx.session, row.team_id, appointment.record_type, appointment.record_id)
+    record = ctx.label(row.team_id, appointment.record_type, appointment.record_id)
     text, blocks = reminder_message(
         appointment_id=appointment.id or 0,
         subject=appointment.subject,
@@ -128,7 +188,7 @@ def render_task_due(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     if task is None or task.status != "open" or abs((task.due_at - row.due_at).total_seconds()) > 1:
         return None  # done, skipped, cancelled, or snoozed (a newer row announces it)
     tz = user_tz(ctx, row.team_id, task.owner_id)
-    record = record_label(ctx.session, row.team_id, task.record_type, task.record_id)
+    record = ctx.label(row.team_id, task.record_type, task.record_id)
     text, blocks = task_message(
         task_id=task.id or 0,
         kind=task.kind,
@@ -149,7 +209,7 @@ def render_nudge(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     if not nudge_still_applies(ctx.session, row, ctx.deps.settings.stale_deal_days, ctx.now):
         return None
     tz = user_tz(ctx, row.team_id, row.recipient)
-    record = record_label(ctx.session, row.team_id, row.record_type, row.record_id)
+    record = ctx.label(row.team_id, row.record_type, row.record_id)
     if kind == "overdue_task":
         task = get_task(ctx.session, team_id=row.team_id, task_id=int(row.payload.get("task_id", 0)))
         if task is None:
@@ -178,7 +238,7 @@ def render_digest(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
 
 @renderer("delivery_failed")
 def render_delivery_failed(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
-    record = record_label(ctx.session, row.team_id, row.record_type, row.record_id)
+    record = ctx.label(row.team_id, row.record_type, row.record_id)
     text, blocks = failed_notice(
         kind=str(row.payload.get("kind", "")),
         recipient=str(row.payload.get("recipient", "")),

@@ -253,3 +253,26 @@ def test_a_row_due_before_the_next_tick_is_sent_on_time_not_a_tick_late(bot: Run
     assert later.status == "pending" and [c.args["text"] for c in bot.slack.calls_to("chat.postMessage")] == [
         "Reminder soon"
     ]
+
+
+def test_a_batch_renders_from_one_read_per_table_and_keeps_workspaces_apart(bot: RunningBot) -> None:
+    """Reminders of a batch are rendered from rows read once for the whole batch; a row naming another
+    workspace's appointment finds nothing and is cancelled, not sent."""
+    from store.appointments import create_appointment
+
+    with transaction(bot.deps.new_session) as session:
+        appointment = create_appointment(
+            session, team_id="T1", record_type="lead", record_id=0, owner_id="U1", subject="Tasting at Aurora",
+            start_at=T0 + timedelta(minutes=30), duration_minutes=30, attendees=["U2"], location="Milano",
+            default_minutes_before=15, now=T0,
+        )  # fmt: skip
+        enqueue(
+            session, team_id="T2", kind="appointment_reminder", recipient="U9", due_at=T0 + timedelta(minutes=15),
+            dedupe_key="forged", payload={"appointment_id": appointment.id},
+        )  # fmt: skip
+    with time_machine.travel(T0 + timedelta(minutes=15), tick=False):
+        assert dispatch_due(bot.deps, _client(bot)) == 3
+    posted = {c.args["channel"]: c.args["text"] for c in bot.slack.calls_to("chat.postMessage")}
+    assert set(posted) == {"U1", "U2"} and all("Tasting at Aurora" in text for text in posted.values())
+    forged = next(row for row in _rows(bot) if row.team_id == "T2")
+    assert forged.status == "cancelled"
