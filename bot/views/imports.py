@@ -52,6 +52,7 @@ def result_blocks(name: str, report: ImportReport) -> list[Block]:
         if more > 0:
             lines.append(f"…and {more:,} more.")
         blocks.append(section("*Rejected rows*\n" + "\n".join(lines)))
+        blocks.append(context("All rejected rows, with the reason, follow as a CSV: fix them and send me that file."))
     if report.unknown_columns:
         blocks.append(context("Ignored columns: " + ", ".join(escape(c) for c in report.unknown_columns[:20])))
     return blocks

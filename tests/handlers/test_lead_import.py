@@ -57,7 +57,7 @@ def test_import_modal_reports_created_duplicates_and_rejected_rows(bot: RunningB
 def test_rejected_rows_come_back_as_a_csv_to_fix_and_send_again(bot: RunningBot) -> None:
     content = "Topic;Company;Budget amount\nBeans;Roastery;abc\nCups;Caffè Tre;100\nMugs;;\n"
     report = _import_via_modal(bot, content.encode(), name="fair.csv")
-    assert "*1* leads created" in report and "*2* rows rejected" in report
+    assert "*1* leads created" in report and "*2* rows rejected" in report and "follow as a CSV" in report
     (complete,) = bot.slack.calls_to("files.completeUploadExternal")
     assert complete.args["channel_id"] == "DU1"
     assert complete.args["files"][0]["title"] == "Rows of fair.csv not imported"
