@@ -329,33 +329,23 @@ def save_stage(
     changes = []
     for index, step in enumerate(stage.steps):
         before = current.get((stage.name, step.name))
+        update: dict[str, Any]
         if step.is_checkbox:
             done = str(index) in ticked
-            if (before.done if before else False) != done:
-                opp_store.set_step(
-                    session,
-                    team_id=opp.team_id,
-                    opportunity_id=opp.id or 0,
-                    stage=stage.name,
-                    step=step.name,
-                    user_id=user,
-                    done=done,
-                )
-                changes.append(("✓ " if done else "✗ ") + step.name)
+            if (before.done if before else False) == done:
+                continue
+            update, change = {"done": done}, ("✓ " if done else "✗ ") + step.name
         else:
             value = values[step.name]
-            if (before.value if before else "") != value:
-                opp_store.set_step(
-                    session,
-                    team_id=opp.team_id,
-                    opportunity_id=opp.id or 0,
-                    stage=stage.name,
-                    step=step.name,
-                    user_id=user,
-                    value=value,
-                )
-                changes.append(f"{step.name}: {value or '–'}")
-                _mirror_field(opp, step.name, value)
+            if (before.value if before else "") == value:
+                continue
+            update, change = {"value": value}, f"{step.name}: {value or '–'}"
+            _mirror_field(opp, step.name, value)
+        opp_store.set_step(
+            session, team_id=opp.team_id, opportunity_id=opp.id or 0, stage=stage.name, step=step.name, user_id=user,
+            **update,
+        )  # fmt: skip
+        changes.append(change)
     if changes:
         add_activity(
             session,

@@ -116,18 +116,19 @@ def supervise(roles: list[tuple[str, Service]]) -> None:
                 continue
             log.error("%s process %s exited (status %s); starting another", name, pid, status)
             if time.monotonic() - since < RESTART_GRACE:
-                _pause(RESTART_GRACE, stopping)
+                wait_for(stopping, RESTART_GRACE)
             if not stopping.is_set():
                 started[_fork(name, service)] = (name, service, time.monotonic())
     except ChildProcessError:
         pass
 
 
-def wait_for(stop: threading.Event) -> None:
-    """Block until `stop` is set by a signal handler of this same thread: poll rather than block in
-    Event.wait, whose lock the handler would need."""
-    while not stop.is_set():
-        time.sleep(0.2)
+def wait_for(stop: threading.Event, seconds: float | None = None) -> None:
+    """Block until `stop` is set by a signal handler of this same thread (or `seconds` pass): poll
+    rather than block in Event.wait, whose lock the handler would need."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        time.sleep(0.1)
 
 
 def _serve_on(sock: socket.socket, make_app: AppFactory, threads: int, stop: threading.Event) -> None:
@@ -160,13 +161,6 @@ def _fork(name: str, service: Service) -> int:
     finally:
         logging.shutdown()
         os._exit(code)
-
-
-def _pause(seconds: float, stopping: threading.Event) -> None:
-    """Sleep, but wake up for a stop (set by a signal handler of this thread)."""
-    deadline = time.monotonic() + seconds
-    while not stopping.is_set() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def _kill(pid: int) -> None:

@@ -21,27 +21,26 @@ from store.models import Lead
 
 log = logging.getLogger("salesbot.cards")
 
-# record_type -> fn(deps, team_id, record_id) -> (notification text, blocks) or None
-CardRenderer = Callable[[Deps, str, int], tuple[str, list[Block]] | None]
+# record_type -> fn(deps, team_id, record_id, the record if the caller already loaded it) -> (text, blocks) or None
+CardRenderer = Callable[[Deps, str, int, Any], tuple[str, list[Block]] | None]
 CARD_RENDERERS: dict[str, CardRenderer] = {}
 
 
-def render_lead(deps: Deps, team: str, lead_id: int) -> tuple[str, list[Block]] | None:
-    with transaction(deps.new_session) as session:
-        lead = lead_store.get_lead(session, team_id=team, lead_id=lead_id)
-    return lead_card_message(lead) if lead else None
-
-
-def lead_card_message(lead: Lead) -> tuple[str, list[Block]]:
-    return lead_card_text(lead), lead_card(lead)
+def render_lead(deps: Deps, team: str, lead_id: int, loaded: Any = None) -> tuple[str, list[Block]] | None:
+    lead = loaded if isinstance(loaded, Lead) else None
+    if lead is None:
+        with transaction(deps.new_session) as session:
+            lead = lead_store.get_lead(session, team_id=team, lead_id=lead_id)
+    return (lead_card_text(lead), lead_card(lead)) if lead else None
 
 
 CARD_RENDERERS["lead"] = render_lead
 
 
-def render_card(deps: Deps, team: str, ref: RecordRef) -> tuple[str, list[Block]] | None:
+def render_card(deps: Deps, team: str, ref: RecordRef, loaded: Any = None) -> tuple[str, list[Block]] | None:
+    """The record's card; `loaded`, the record when the caller already read it, spares reading it again."""
     renderer = CARD_RENDERERS.get(ref.record_type)
-    return renderer(deps, team, ref.record_id) if renderer else None
+    return renderer(deps, team, ref.record_id, loaded) if renderer else None
 
 
 def source_of(body: dict[str, Any]) -> dict[str, str]:

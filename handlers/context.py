@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
+
 from bot.deps import Deps
 from store.access import Viewer
 from store.db import transaction
@@ -20,4 +22,9 @@ def user_id(body: dict[str, Any]) -> str:
 
 def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:
     with transaction(deps.new_session) as session:
-        return viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
+        return viewer_in(session, deps, body)
+
+
+def viewer_in(session: Session, deps: Deps, body: dict[str, Any]) -> Viewer:
+    """The requesting user as permission checks see them, read in the caller's transaction."""
+    return viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)

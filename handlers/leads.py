@@ -32,7 +32,7 @@ from bot.ids import (
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
 from bot.surface import Surface
 from bot.thread_service import slack_time
-from bot.views.blocks import Block, modal
+from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
 from bot.views.leads import (
@@ -45,7 +45,7 @@ from bot.views.leads import (
     notice_view,
 )
 from bot.views.record_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
-from handlers.cards import lead_card_message, refresh_card, render_card, source_of
+from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack
 from handlers.records import Loaded, action_ref, load_record
@@ -417,10 +417,7 @@ def _show_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if isinstance(loaded, str):
         reply_ephemeral(client, body, loaded)
         return
-    if isinstance(loaded.record, Lead):  # already loaded: no second read
-        rendered: tuple[str, list[Block]] | None = lead_card_message(loaded.record)
-    else:
-        rendered = render_card(deps, loaded.viewer.team_id, loaded.ref)
+    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref, loaded.record)
     if rendered is None:
         reply_ephemeral(client, body, LEAD_NOT_FOUND)
         return

@@ -72,7 +72,7 @@ def register(surface: Surface, deps: Deps) -> None:
         processes.install(processes.library_from_file(deps.settings.process_file))
     except ProcessFileError as error:
         raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
-    cards.CARD_RENDERERS["opportunity"] = lambda d, team, opp_id: render(d, team, opp_id)
+    cards.CARD_RENDERERS["opportunity"] = lambda d, team, opp_id, _loaded: render(d, team, opp_id)
     catalog_admin.register(surface, deps)
 
     @surface.command("/opp", "Your opportunities: list, create, find", "[new | topic or account]")

@@ -9,11 +9,10 @@ from bot.deps import Deps
 from bot.domain.permissions import may_change
 from bot.ids import RecordRef, decode_ref
 from bot.messages import NOT_ALLOWED, RECORD_NOT_FOUND
-from handlers.context import team_id, user_id
+from handlers.context import viewer_in
 from store.access import Viewer
 from store.db import transaction
 from store.records import Record, change_facts, get_record
-from store.users import viewer_for
 
 
 @dataclass
@@ -39,7 +38,7 @@ def load_record(deps: Deps, body: dict[str, Any], ref: RecordRef | None, *, chan
     if ref is None:
         return RECORD_NOT_FOUND
     with transaction(deps.new_session) as session:  # one transaction: every button click runs this
-        who = viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
+        who = viewer_in(session, deps, body)
         record = get_record(session, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
         if record is None:
             return RECORD_NOT_FOUND

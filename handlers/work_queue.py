@@ -299,7 +299,7 @@ def _open_record(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if isinstance(loaded, str):
         reply_ephemeral(client, body, loaded)
         return
-    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref)
+    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref, loaded.record)
     if rendered is None:
         reply_ephemeral(client, body, f"{label_of(loaded.record).text} — its card is not available yet.")
         return
