@@ -1,5 +1,5 @@
 """Benchmark: import 100,000 generated leads (10 % duplicates, 1 % bad rows) through the code path of
-`/lead import` (bot.importer.import_leads over a streamed file), on SQLite and PostgreSQL, and compare
+`/lead import` (bot.imports.leads.import_leads over a streamed file), on SQLite and PostgreSQL, and compare
 with a bare sqlite3.executemany of the same rows into the same table.
 
     python bench/import_leads.py [--rows 100000] [--postgres URL]
@@ -32,7 +32,7 @@ def child(csv_path: str, url: str) -> None:
     """Import the file into a fresh database and print the figures as JSON."""
     import sqlalchemy as sa
 
-    from bot.importer import import_leads
+    from bot.imports.leads import import_leads
     from store.db import make_engine, upgrade
 
     if url.startswith("postgresql"):
@@ -78,8 +78,8 @@ def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
     """The physical limit: the same prepared rows, constants included, bound by one raw sqlite3
     executemany into the same table."""
     from bot.domain.leads import columns_parser
-    from bot.import_rows import chunks, map_header, prepare_chunk, read_records, text_stream
-    from bot.importer import INSERT_COLUMNS, ImportJob
+    from bot.imports.lead_rows import chunks, map_header, prepare_chunk, read_records, text_stream
+    from bot.imports.leads import INSERT_COLUMNS, ImportJob
     from store.db import make_engine, upgrade
 
     database = tmp / "bare.db"
@@ -108,10 +108,10 @@ def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
 
 
 def worker_peak_rss_mb(csv_path: Path) -> float:
-    """Peak RSS of the bot.import_rows worker alone on the file (measured inside it: a fork's
+    """Peak RSS of the bot.imports.lead_rows worker alone on the file (measured inside it: a fork's
     RUSAGE_CHILDREN figure would count the parent's pages shared before exec)."""
     code = (
-        "import sys; from pathlib import Path; from bot.import_rows import main; main(['sqlite']); "
+        "import sys; from pathlib import Path; from bot.imports.lead_rows import main; main(['sqlite']); "
         "print([l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')][0], "
         "file=sys.stderr)"
     )

@@ -4,7 +4,7 @@ chart rendering time for 2,000 bubbles.
 
     python bench/pipeline.py [--rows 1000000] [--owners 50] [--postgres URL | --postgres '']
 
-It times exactly what the bot runs after the ack (bot.pipeline_service.report: funnel + forecast
+It times exactly what the bot runs after the ack (bot.services.pipeline.report: funnel + forecast
 groups, won so far, stage moves, undated count — five grouped queries over covering indexes) for
 one owner and for the whole workspace, this quarter and this year, plus the chart's data query.
 Rows go in with raw sqlite3.executemany / psycopg COPY, secondary indexes built afterwards.
@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bot import pipeline_service as service  # noqa: E402
 from bot.domain.process import DEFAULT_PROCESS, ProcessLibrary  # noqa: E402
+from bot.services import pipeline as service  # noqa: E402
 from bot.views import charts  # noqa: E402
 from store.access import Viewer  # noqa: E402
 from store.db import make_engine, session_factory, transaction, upgrade  # noqa: E402

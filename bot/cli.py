@@ -183,8 +183,8 @@ def import_products(
     team: Annotated[str | None, typer.Option(help="Workspace (team id); default: auth.test's team.")] = None,
 ) -> None:
     """Create or update products and their prices from FILE.csv (a bad row is reported and skipped)."""
-    from bot.product_import import import_products as run_import
-    from bot.product_import import read_product_rows
+    from bot.imports.products import import_products as run_import
+    from bot.imports.products import read_product_rows
     from store.db import make_engine, session_factory, transaction, upgrade
 
     settings = _settings()
@@ -216,8 +216,8 @@ def demo(
     owner: Annotated[str | None, typer.Option(help="Slack user id owning the demo records.")] = None,
 ) -> None:
     """Load the Contoso Coffee demo data: catalog, price list, leads and opportunities in every stage."""
-    from bot.demo import load_demo
     from bot.deps import utc_now
+    from bot.services.demo import load_demo
     from store.db import make_engine, session_factory, transaction, upgrade
 
     settings = _settings()
@@ -281,7 +281,7 @@ def import_leads_command(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from bot.deps import utc_now
-    from bot.importer import ImportReport, import_leads
+    from bot.imports.leads import ImportReport, import_leads
     from store.db import make_engine, upgrade
 
     settings = _settings()

@@ -6,17 +6,17 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    card_buttons,
     errors,
     fallbacks,
-    general,
     home,
     imports,
     leads,
-    messages,
+    message_events,
     middleware,
     opportunities,
     pipeline,
-    record_actions,
+    salesbot_command,
     shortcuts,
 )
 from handlers import sequences as sequence_listeners
@@ -27,13 +27,13 @@ def register(surface: Surface, deps: Deps) -> None:
     middleware.register(surface, deps)
     errors.register(surface, deps)
     leads.register(surface, deps)
-    record_actions.register(surface, deps)
-    messages.register(surface, deps)
+    card_buttons.register(surface, deps)
+    message_events.register(surface, deps)
     imports.register(surface, deps)
     shortcuts.register(surface, deps)
     admin.register(surface, deps)
     home.register(surface, deps)
-    general.register(surface, deps)
+    salesbot_command.register(surface, deps)
     opportunities.register(surface, deps)
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import revenue
-from bot.opportunity_service import ModalState
+from bot.services.opportunities import ModalState
 from bot.surface import Surface
 from bot.views.blocks import Block, actions, button, context, escape, modal, option, plain, section
 from handlers.context import viewer

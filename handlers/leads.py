@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot import lead_service
 from bot.deps import Deps
 from bot.domain.activities import validate_disqualify
 from bot.domain.leads import validate_lead
@@ -30,8 +29,10 @@ from bot.ids import (
     decode_ref,
 )
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
+from bot.services import leads as lead_service
+from bot.services.threads import slack_time
 from bot.surface import Surface
-from bot.thread_service import slack_time
+from bot.views.activity_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
 from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
@@ -44,11 +45,10 @@ from bot.views.leads import (
     new_lead_modal,
     notice_view,
 )
-from bot.views.record_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
 from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack
-from handlers.records import Loaded, action_ref, load_record
+from handlers.record_loading import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import leads as lead_store
 from store.activities import add_activity, posts_of, record_post

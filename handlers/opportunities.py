@@ -12,7 +12,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import opportunity_service as service
 from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain import process as processes
@@ -47,6 +46,7 @@ from bot.ids import (
     decode_ref,
 )
 from bot.messages import RECORD_NOT_FOUND
+from bot.services import opportunities as service
 from bot.surface import Surface
 from bot.views import opportunity as views
 from bot.views.blocks import Block, actions, button, modal, section
@@ -55,7 +55,7 @@ from handlers import cards
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack
-from handlers.records import Loaded, action_ref, load_record
+from handlers.record_loading import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import opportunities as opp_store
 from store.activities import posts_of, record_post

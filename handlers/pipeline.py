@@ -13,12 +13,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 
-from bot import pipeline_service as service
 from bot.deps import Deps
 from bot.domain import pipeline as rules
 from bot.domain import process as processes
 from bot.ids import PIPELINE_PAGE, PIPELINE_STAGE
 from bot.messages import RECORD_NOT_FOUND
+from bot.services import pipeline as service
 from bot.surface import Surface
 from bot.views import charts
 from bot.views import pipeline as views

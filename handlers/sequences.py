@@ -8,7 +8,6 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session, col, func, select
 
-from bot import sequence_service
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
 from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, decode_ref
@@ -22,12 +21,13 @@ from bot.messages import (
     SEQUENCE_STARTED,
     SEQUENCES_NONE,
 )
+from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack
-from handlers.records import action_ref, load_record
+from handlers.record_loading import action_ref, load_record
 from handlers.replies import reply_ephemeral
 from store import sequences as sequence_store
 from store.activities import add_activity

@@ -9,17 +9,17 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import lead_service
 from bot.deps import Deps
 from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, decode_ref
+from bot.services import leads as lead_service
+from bot.services.threads import slack_time
 from bot.surface import Surface
-from bot.thread_service import slack_time
 from bot.views.inputs import submitted_values
 from bot.views.leads import new_lead_modal
 from bot.views.shortcuts import lead_prefill, log_message_modal
 from handlers.cards import refresh_card
 from handlers.context import viewer
-from handlers.records import load_record
+from handlers.record_loading import load_record
 from store.activities import add_activity
 from store.db import transaction
 from store.models import Lead

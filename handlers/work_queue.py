@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
-from bot import sequence_service
 from bot.deps import Deps
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
@@ -39,6 +38,7 @@ from bot.messages import (
     SETTINGS_SAVED,
     TASK_GONE,
 )
+from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
@@ -46,7 +46,7 @@ from handlers.cards import render_card
 from handlers.context import team_id, user_id, viewer
 from handlers.home import publish_home
 from handlers.listeners import after_ack
-from handlers.records import action_ref, load_record
+from handlers.record_loading import action_ref, load_record
 from handlers.replies import reply_ephemeral
 from store.access import Viewer
 from store.activities import add_activity

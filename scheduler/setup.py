@@ -19,7 +19,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deps import Deps
-from bot.lead_service import discard_abandoned_drafts
+from bot.services.leads import discard_abandoned_drafts
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction

@@ -2,7 +2,7 @@
 the workspace (`team_id`, or an opportunity carrying it).
 
 The rules that decide what to write (process stages and gates, probability, revenue, activity
-wording) live in bot/opportunity_stages.py and bot/opportunity_lines.py; functions here take the
+wording) live in bot/services/opportunity_stages.py and bot/services/opportunity_lines.py; functions here take the
 values those rules computed (a LIKE pattern of folded text, a line's price…).
 """
 

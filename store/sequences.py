@@ -1,7 +1,7 @@
 """Sequences and enrollments: a record following a manager's steps, one task at a time.
 
 Every function takes the workspace (`team_id`) and filters on it. The caller owns the transaction.
-Which step comes next and when is decided by bot/sequence_service.py (bot.domain.assistant's rules);
+Which step comes next and when is decided by bot/services/sequences.py (bot.domain.assistant's rules);
 the functions here write the rows it decided on.
 """
 

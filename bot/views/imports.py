@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.importer import ImportReport
+from bot.imports.leads import ImportReport
 from bot.views.blocks import Block, context, escape, header, modal, section
 from bot.views.inputs import labelled
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from bench.lead_csv import generate
-from bot.importer import import_leads
+from bot.imports.leads import import_leads
 from store.db import make_engine
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -73,7 +73,7 @@ class KillsTheWorker(io.RawIOBase):
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
         if not self.killed and self.source.tell() >= self.after:
-            self.killed = _kill_children_running("bot.import_rows")
+            self.killed = _kill_children_running("bot.imports.lead_rows")
         return self.source.readinto(buffer)
 
 

@@ -9,11 +9,11 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot import opportunity_stages
-from bot.demo import load_demo
 from bot.domain import process as processes
 from bot.domain.pipeline import StageListRef
 from bot.ids import ACTION_OPEN_RECORD, PIPELINE_STAGE
+from bot.services import opportunity_stages
+from bot.services.demo import load_demo
 from store.db import transaction
 from store.users import set_role, set_team
 from tests.conftest import SIGNING_SECRET, RunningBot

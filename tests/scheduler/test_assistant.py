@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.sequence_service import complete_task, start_enrollment
+from bot.services.sequences import complete_task, start_enrollment
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher, tick
 from store import appointments as appointment_store

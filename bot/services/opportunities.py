@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import opportunity_lines, opportunity_stages
 from bot.domain import process as processes
 from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
+from bot.services import opportunity_lines, opportunity_stages
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
 from store import catalog

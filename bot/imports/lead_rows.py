@@ -1,7 +1,7 @@
 """The CPU half of a lead import: decode the file, read its CSV records, validate, key and score them.
 
-It runs in its own process, `python -m bot.import_rows sqlite|postgresql`, reading the raw file on
-stdin and writing frames on stdout, while the importer's process (bot/importer.py) de-duplicates
+It runs in its own process, `python -m bot.imports.lead_rows sqlite|postgresql`, reading the raw file on
+stdin and writing frames on stdout, while the importer's process (bot/imports/leads.py) de-duplicates
 and inserts the previous chunk: on this 2-core machine that is what takes a 100,000-row import
 past 50,000 rows/s (bench/import_leads.py). It imports only the pure domain modules, so it starts
 in ~40 ms.

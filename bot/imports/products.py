@@ -1,5 +1,5 @@
 """`salesbot import products`: a products CSV read, validated (prices, currencies) and written
-through store.catalog, one row at a time. Lead imports are bot/importer.py."""
+through store.catalog, one row at a time. Lead imports are bot/imports/leads.py."""
 
 from __future__ import annotations
 

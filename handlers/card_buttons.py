@@ -19,7 +19,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
-from bot import lead_service
 from bot.deps import Deps
 from bot.domain import activities as rules
 from bot.ids import (
@@ -34,16 +33,17 @@ from bot.ids import (
     RecordRef,
     decode_ref,
 )
-from bot.opportunity_stages import auto_complete_step
+from bot.services import leads as lead_service
+from bot.services.opportunity_stages import auto_complete_step
 from bot.surface import Surface
-from bot.views import record_modals as modals
+from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
 from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id
 from handlers.listeners import after_ack
-from handlers.records import Loaded, action_ref, load_record
+from handlers.record_loading import Loaded, action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store import appointments as appointment_store
 from store import people as people_store

@@ -2,7 +2,7 @@
 
 The same function serves `/lead import`, a CSV sent to the bot in DM and `salesbot import leads`.
 A bad row is rejected with its row number and reason; it never stops the file. Reading and
-validating run in a child process (bot/import_rows.py) while this one de-duplicates and inserts.
+validating run in a child process (bot/imports/lead_rows.py) while this one de-duplicates and inserts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.import_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, Row, read_frame
+from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, Row, read_frame
 from store.models import Activity, Lead
 
 # Commit every ~10k rows: on SQLite a commit per 2,000 rows cost 25 % of the insert rate (measured),
@@ -166,14 +166,14 @@ class RejectedRows:
 
 
 class RowWorker:
-    """The bot.import_rows child process, fed the file by one thread and read by another, so neither
+    """The bot.imports.lead_rows child process, fed the file by one thread and read by another, so neither
     pipe ever waits on the database; as a context manager it yields the decoded frames."""
 
     def __init__(self, source: IO[bytes], dialect: str) -> None:
         root = str(Path(__file__).resolve().parents[1])
         path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.import_rows", dialect],
+            [sys.executable, "-m", "bot.imports.lead_rows", dialect],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": path},

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import lead_service
+from bot.services import leads as lead_service
 from store import leads as lead_store
 from store.activities import add_activity, find_post, find_reply
 from store.models import Activity

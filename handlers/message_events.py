@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot import thread_service
 from bot.deps import Deps
+from bot.services import threads as thread_service
 from bot.surface import Surface
 from handlers.imports import is_csv, run_import
 from store.db import transaction

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot import opportunity_lines, opportunity_stages
 from bot.domain import process as processes
 from bot.domain.leads import derived_keys
 from bot.domain.text import fold
+from bot.services import opportunity_lines, opportunity_stages
 from store import catalog
 from store import opportunities as opp_store
 from store.models import Lead, Opportunity, PriceList

@@ -1,0 +1,1 @@
+"""Bulk imports: lead CSVs (reader worker and inserter) and product price lists."""
