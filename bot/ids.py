@@ -101,6 +101,14 @@ OPP_PRODUCT_SEARCH = "opp_product_search"  # external_select options listener (p
 PIPELINE_STAGE = "pipeline_stage"
 PIPELINE_PAGE = "pipeline_page"
 
+# Channel alerts (handlers/alerts.py): `/salesbot alerts`; values: subscription ids
+VIEW_ALERTS = "alerts_list"
+VIEW_ADD_ALERT = "alerts_add"
+ALERT_ADD = "alert_add"
+ALERT_PAUSE = "alert_pause"
+ALERT_RESUME = "alert_resume"
+ALERT_REMOVE = "alert_remove"
+
 OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Next stage", OPP_NEXT_STAGE),
     ("Finish", OPP_FINISH),

@@ -6,6 +6,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    alerts,
     card_buttons,
     errors,
     fallbacks,
@@ -38,5 +39,6 @@ def register(surface: Surface, deps: Deps) -> None:
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)
     pipeline.register(surface, deps)
+    alerts.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.surface import Surface
 from bot.views.admin import VIEW_ADMIN, admin_modal, validate_admin
 from bot.views.inputs import submitted_values
-from handlers.context import team_id, viewer
+from handlers.alerts import bot_can_post
+from handlers.context import team_id, user_id, viewer
 from handlers.listeners import later
 from handlers.replies import open_view
+from store.alerts import set_workspace_channel, workspace_channels
 from store.db import transaction
 from store.users import set_role, set_team, teams, users_with_role
 
@@ -30,12 +34,13 @@ def register(surface: Surface, deps: Deps) -> None:
         with transaction(deps.new_session) as session:
             current = teams(session, team_id=team_id(body))
             admins = users_with_role(session, team_id=team_id(body), role="admin")
-        later(deps, client, body, open_view, client, body, admin_modal(current, admins), push=False)
+            channels = workspace_channels(session, team_id=team_id(body))
+        later(deps, client, body, open_view, client, body, admin_modal(current, admins, channels), push=False)
 
     surface.salesbot_subcommands["admin"] = admin_command
 
     @surface.app.view(VIEW_ADMIN)
-    def admin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def admin_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         if not viewer(deps, body).is_admin:
             ack(response_action="errors", errors={"users": ADMINS_ONLY})
             return
@@ -43,13 +48,30 @@ def register(surface: Surface, deps: Deps) -> None:
         if change is None:
             ack(response_action="errors", errors=errors)
             return
+        channel_errors = _channel_problems(client, change["channels"])
+        if channel_errors:
+            ack(response_action="errors", errors=channel_errors)
+            return
         team = team_id(body)
         with transaction(deps.new_session) as session:
+            _save_channels(session, team, change["channels"], user_id(body), deps.clock())
             if change["users"]:
                 set_role(session, team_id=team, user_ids=change["users"], role=change["role"])
             if change["manager"]:
                 set_team(session, team_id=team, manager_id=change["manager"], rep_ids=change["reps"])
         ack()
+
+
+def _channel_problems(client: WebClient, channels: dict[str, str]) -> dict[str, str]:
+    """The bot joins a public wins or leads channel; a private one must invite it first."""
+    problems = {f"{purpose}_channel": bot_can_post(client, channel) for purpose, channel in channels.items() if channel}
+    return {block: problem for block, problem in problems.items() if problem}
+
+
+def _save_channels(session: Session, team: str, channels: dict[str, str], user: str, now: datetime) -> None:
+    for purpose, channel in channels.items():
+        if channel:
+            set_workspace_channel(session, team_id=team, purpose=purpose, channel_id=channel, user_id=user, now=now)
 
 
 def _slack_admin(client: WebClient, body: dict[str, Any]) -> bool:

@@ -40,8 +40,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
 from bot.deps import Deps
-from scheduler.renderers import RENDERERS, Prefetched, RenderContext, prefetch
+from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
 from store.models import Outbox
@@ -348,7 +349,9 @@ class Dispatcher:
         if not settle(session, row.id or 0, worker=self.worker, **result.values):
             log.info("outbox row %s was claimed by another worker after our lease expired", row.id)
             return
-        if result.notify is not None and row.kind != FAILED_NOTICE:
+        hook = ON_SETTLED.get(row.kind)
+        handled = hook(session, row, result.outcome, result.values.get("sent_ts"), result.notify) if hook else False
+        if result.notify is not None and row.kind != FAILED_NOTICE and not handled:
             self._tell_owner(session, row, result.notify)
 
     def _defer(self, row: Outbox, until: datetime, *, error: str = "") -> _Result:

@@ -36,7 +36,18 @@ def plan_all(deps: Deps, now: datetime) -> int:
         with transaction(deps.new_session) as session:
             wanted = nudges(session, deps.settings, team, now) + digests(session, deps.settings, team, now)
         added += _enqueue_missing(deps, team, wanted)
-    return added
+    return added + _plan_alerts(deps, now)
+
+
+def _plan_alerts(deps: Deps, now: datetime) -> int:
+    """Channel alerts (scheduler/alerts.py), apart: their failure must not stop nudges and digests."""
+    from scheduler.alerts import plan_alerts
+
+    try:
+        return plan_alerts(deps, now)
+    except Exception:
+        log.exception("planning channel alerts failed")
+        return 0
 
 
 def _enqueue_missing(deps: Deps, team: str, wanted: list[dict[str, Any]]) -> int:

@@ -103,6 +103,10 @@ class RenderContext:
 
 Renderer = Callable[[RenderContext, Outbox], dict[str, Any] | None]
 RENDERERS: dict[str, Renderer] = {}
+# Per kind, called in the transaction recording a row's outcome: (session, row, outcome, sent ts,
+# error) -> True when it handled a failure itself (the owner's failure notice is then not sent).
+Settled = Callable[[Session, Outbox, str, "str | None", "str | None"], bool]
+ON_SETTLED: dict[str, Settled] = {}
 
 
 def renderer(kind: str) -> Callable[[Renderer], Renderer]:

@@ -523,3 +523,56 @@ class Task(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | done | skipped | cancelled
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _ts()
+
+
+# --- Channels (alert subscriptions, the alert cursor, the workspace's channels) -----------------
+
+
+class AlertSubscription(SQLModel, table=True):
+    """A channel's subscription to a pipeline event, with filters; reports only what its creator may see."""
+
+    __tablename__ = "alert_subscription"
+    __table_args__ = (sa.Index("ix_alert_subscription_team_channel", "team_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    event: str = Field(max_length=32)  # lead_created | lead_assigned | opportunity_created | stage_changed | …
+    min_revenue: Decimal | None = Field(default=None, sa_type=MONEY)
+    owner_id: str = Field(default="", max_length=32)
+    team_manager_id: str = Field(default="", max_length=32)  # the team (manager ↔ reps) filter
+    process_name: str = Field(default="", max_length=100)
+    lead_source: str = Field(default="", max_length=100)
+    delivery: str = Field(default="now", max_length=8)  # now | daily
+    hour: int | None = None  # daily summary hour, in the creator's time zone
+    status: str = Field(default="active", max_length=16)  # active | paused
+    paused_reason: str = Field(default="", max_length=200)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+
+
+class AlertCursor(SQLModel, table=True):
+    """How far the alert planner has read a timeline table (`source`: activity | stage_change)."""
+
+    __tablename__ = "alert_cursor"
+    __table_args__ = (sa.UniqueConstraint("team_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    source: str = Field(max_length=32)
+    last_id: int = 0
+    updated_at: datetime = _ts()
+
+
+class WorkspaceChannel(SQLModel, table=True):
+    """A channel the workspace's admins gave a purpose (`wins`, `leads`)."""
+
+    __tablename__ = "workspace_channel"
+    __table_args__ = (sa.UniqueConstraint("team_id", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    purpose: str = Field(max_length=16)
+    channel_id: str = Field(max_length=32)
+    set_by: str = Field(default="", max_length=32)
+    updated_at: datetime = _ts()
