@@ -118,8 +118,9 @@ def event_callback(event: dict[str, Any], *, team_id: str, bot_user_id: str) -> 
 
 def message_event(
     *, team_id: str, user_id: str, channel_id: str, text: str, ts: str, thread_ts: str | None = None,
-    parent_user_id: str | None = None, channel_type: str = "channel",
+    parent_user_id: str | None = None, channel_type: str = "channel", real_name: str = "",
 ) -> dict[str, Any]:  # fmt: skip
+    name = (real_name or user_id).split()[0].lower()
     event: dict[str, Any] = {
         "user": user_id,
         "type": "message",
@@ -127,6 +128,11 @@ def message_event(
         "client_msg_id": f"{next(_ids):08x}-0000-4000-8000-{time.time_ns() % 10**12:012x}",
         "text": text,
         "team": team_id,
+        "user_team": team_id,
+        "source_team": team_id,
+        "user_profile": {"real_name": real_name or user_id, "display_name": real_name, "name": name, "team": team_id,
+                         "first_name": (real_name or user_id).split()[0], "is_restricted": False,
+                         "is_ultra_restricted": False},
         "blocks": [{"type": "rich_text", "block_id": f"r{next(_ids)}",
                     "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
         "channel": channel_id,

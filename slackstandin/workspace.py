@@ -385,6 +385,7 @@ class Workspace:
             thread_ts=thread_ts,
             parent_user_id=parent.user if parent else None,
             channel_type=kind,
+            real_name=self._person(user).name,
         )
         self._send().post_event_in_background(self._envelope(event))
 
