@@ -141,9 +141,10 @@ def test_the_rep_colleague_story_in_a_browser(playground: Playground, browser: A
     page.shot("bot-field-errors")
     page.fill(lead, {"Company": "Hotel Aurora", "Last name": "Verdi", "Budget amount": "60,000.00"})
     page.button("Create", lead).click()
-    page.wait(lambda: page.find("//article[contains(., 'Espresso bar for the new hotel')]//button[.='Qualify']"),
-              "the lead card")  # fmt: skip
-    page.shot("lead-card")
+    lead_card = "//article[contains(., 'Espresso bar for the new hotel')][.//button[.='Qualify']]"
+    card = page.wait(lambda: page.find(lead_card), "the lead card")
+    page.shot("lead-card", show=card[-1])
+    card[-1].screenshot(str(SHOTS / "lead-card.png"))  # README's picture (docs/playground-lead-card.png)
 
     # Qualify: the opportunity card; Next stage is refused while Develop's required steps are missing
     page.button("Qualify").click()
@@ -160,6 +161,7 @@ def test_the_rep_colleague_story_in_a_browser(playground: Playground, browser: A
                                if browser.execute_script("return arguments[0].naturalWidth", i) > 0],
                       "the pipeline chart")  # fmt: skip
     page.shot("pipeline-chart", show=chart[0])
+    chart[0].screenshot(str(SHOTS / "pipeline-chart.png"))  # docs/playground-pipeline-chart.png
 
     # Ask colleagues in #sales; the colleague answers in the thread; the rep sees it on the Timeline
     page.button("Ask colleagues").click()
