@@ -576,3 +576,14 @@ class WorkspaceChannel(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     set_by: str = Field(default="", max_length=32)
     updated_at: datetime = _ts()
+
+
+class ClockOffset(SQLModel, table=True):
+    """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
+
+    Install-wide, not workspace data (one clock for every process); absent or 0 in production."""
+
+    __tablename__ = "clock_offset"
+
+    name: str = Field(primary_key=True, max_length=32)
+    seconds: float = 0.0

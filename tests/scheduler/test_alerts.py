@@ -190,3 +190,21 @@ def test_a_private_wins_channel_must_invite_the_bot(bot: RunningBot) -> None:
     admin.command("/salesbot", "admin")
     response = admin.submit(bot.slack.last_view("views.open"), {"Wins channel": "GW"})
     assert "/invite @salesbot" in response.json["errors"]["wins_channel"]
+
+
+def test_a_daily_summary_arrives_once_at_its_hour_in_the_creators_zone(bot: RunningBot) -> None:
+    manager = make_manager(bot)  # Europe/Rome in the fake Slack: 08:00 there is 07:00 UTC in November
+    with time_machine.travel(T0, tick=False):
+        add_alert(bot, manager, {"Event": "Opportunity created", "Delivery": "Daily summary", "Hour": "08:00"})
+    _walk_a_big_and_a_small_deal(bot)
+    _deliver(bot, T0 + timedelta(minutes=2))
+    next_morning = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    _deliver(bot, next_morning - timedelta(minutes=1))
+    assert not _in_channel(bot)
+    _deliver(bot, next_morning)
+    [summary] = _in_channel(bot)
+    shown = blocks_text(summary.blocks)
+    assert "*Opportunity created* — 2 today" in shown and "Espresso &lt;bar&gt; &amp; co" in shown
+    assert "One grinder" in shown and button_labels(summary.blocks) == ["Open", "Open"]
+    _deliver(bot, next_morning + timedelta(hours=1))
+    assert len(_in_channel(bot)) == 1

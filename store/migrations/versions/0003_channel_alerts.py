@@ -1,7 +1,7 @@
 """channel alerts: subscriptions, the alert planner's cursor, the workspace's wins and leads channels
 
 Revision ID: 0003_channel_alerts
-Revises: 0004
+Revises: 0005_playground_clock
 Create Date: 2026-12-06 12:50:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import store.types
 
 revision: str = "0003_channel_alerts"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_playground_clock"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
