@@ -208,3 +208,21 @@ def test_a_daily_summary_arrives_once_at_its_hour_in_the_creators_zone(bot: Runn
     assert "One grinder" in shown and button_labels(summary.blocks) == ["Open", "Open"]
     _deliver(bot, next_morning + timedelta(hours=1))
     assert len(_in_channel(bot)) == 1
+
+
+def test_an_import_burst_is_one_alert_not_two_hundred(bot: RunningBot) -> None:
+    manager = make_manager(bot)
+    with time_machine.travel(T0, tick=False):
+        add_alert(bot, manager, {"Event": "Lead created"})
+    rows = "".join(f"Lead {n};Company {n};{60000 if n < 12 else 1000}\n" for n in range(200))
+    bot.slack.files["FBURST"] = f"Topic;Company;Budget amount\n{rows}".encode()
+    rep = bot.user("U1")
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        rep.command("/lead", "import")
+        rep.submit(bot.slack.last_view("views.open"), {"CSV file": [bot.slack.file_object("FBURST", "fair.csv")]})
+        rep.command("/lead")
+        rep.submit(bot.slack.last_view("views.open"), {"Topic": "Walk-in <customer>", "Company": "Bar Roma"})
+    _deliver(bot, T0 + timedelta(minutes=2))
+    burst, single = _in_channel(bot)
+    assert burst.text == "200 leads imported by <@U1>" and "12 over 50k" in blocks_text(burst.blocks)
+    assert "New lead: *Walk-in &lt;customer&gt;*" in blocks_text(single.blocks)
