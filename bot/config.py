@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=8, ge=0, le=23)
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=3600)
     stale_deal_days: int = Field(default=14, ge=1, le=3650)
+    deal_room_private: bool = True
+    deal_room_archive_days: int = Field(default=7, ge=0, le=3650)
     process_file: Path | None = None
     admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"

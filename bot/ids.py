@@ -108,6 +108,7 @@ ALERT_ADD = "alert_add"
 ALERT_PAUSE = "alert_pause"
 ALERT_RESUME = "alert_resume"
 ALERT_REMOVE = "alert_remove"
+OPP_DEAL_ROOM = "opp_deal_room"
 
 OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Next stage", OPP_NEXT_STAGE),
@@ -125,6 +126,7 @@ OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Send literature", OPP_SEND_LITERATURE),
     ("Attach file", OPP_ATTACH),
     ("Share", RECORD_SHARE),
+    ("Open deal room", OPP_DEAL_ROOM),
     ("Close as won", OPP_CLOSE_WON),
     ("Close as lost", OPP_CLOSE_LOST),
     ("Timeline", RECORD_TIMELINE),

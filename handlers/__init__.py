@@ -8,6 +8,7 @@ from handlers import (
     admin,
     alerts,
     card_buttons,
+    deal_rooms,
     errors,
     fallbacks,
     home,
@@ -40,5 +41,6 @@ def register(surface: Surface, deps: Deps) -> None:
     work_queue_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     alerts.register(surface, deps)
+    deal_rooms.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -34,6 +34,7 @@ from bot.domain.alerts import (
 from bot.domain.assistant import local_at, local_date
 from store import alerts as alert_store
 from store.db import transaction
+from store.deal_rooms import room_of, teams_with_open_rooms
 from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
 from store.outbox import enqueue
 from store.users import get_user, teams, viewer_for
@@ -49,6 +50,7 @@ def plan_alerts(deps: Deps, now: datetime) -> int:
     with transaction(deps.new_session) as session:
         workspaces = set(alert_store.teams_with_subscriptions(session))
         workspaces |= set(alert_store.teams_with_wins_channel(session))
+        workspaces |= set(teams_with_open_rooms(session))
     added = 0
     for team in sorted(workspaces):
         try:
@@ -69,7 +71,7 @@ def plan_team(session: Session, deps: Deps, team: str, now: datetime) -> int:
         matched = _matched(session, deps, subscription, events, facts)
         added += _enqueue(session, deps, subscription, group(matched), now)
     added += _wins(session, team, events, facts, now)
-    return added
+    return added + _deal_rooms(session, deps, team, events, now)
 
 
 # --- reading the timeline --------------------------------------------------------------------------
@@ -223,3 +225,23 @@ def _add_to_daily(session: Session, subscription: AlertSubscription, alerts: lis
     enqueue(session, team_id=subscription.team_id, kind="alert_daily", recipient=subscription.channel_id,
             due_at=due, dedupe_key=key, payload=payload)  # fmt: skip
     return len(alerts)
+
+
+def _deal_rooms(session: Session, deps: Deps, team: str, events: list[Event], now: datetime) -> int:
+    """A deal closing posts its outcome in its room, and archives the room DEAL_ROOM_ARCHIVE_DAYS later."""
+    added = 0
+    for event in (e for e in events if e.kind in ("won", "lost")):
+        room = room_of(session, team_id=team, opportunity_id=event.record_id)
+        if room is None:
+            continue
+        payload = {"room_id": room.id, "outcome": event.kind, "closed_at": event.at.isoformat()}
+        rows = [("deal_room_outcome", now, f"room-outcome:{room.id}:{event.source_id}")]
+        days = deps.settings.deal_room_archive_days
+        if days:
+            rows.append(("deal_room_archive", now + timedelta(days=days), f"room-archive:{room.id}:{event.source_id}"))
+        for kind, due, key in rows:
+            if session.exec(select(Outbox.id).where(Outbox.team_id == team, Outbox.dedupe_key == key)).first() is None:
+                enqueue(session, team_id=team, kind=kind, recipient=room.channel_id, due_at=due, dedupe_key=key,
+                        payload=payload, record_type="opportunity", record_id=event.record_id)  # fmt: skip
+                added += 1
+    return added

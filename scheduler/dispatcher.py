@@ -41,6 +41,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
+import scheduler.deal_room_messages  # noqa: F401  (registers the deal room renderers)
 from bot.deps import Deps
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
@@ -270,10 +271,11 @@ class Dispatcher:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         try:
             channel = message.pop("channel", None) or self._dm_channel(row.recipient)
+            call = getattr(self.client, message.pop("_method", "chat_postMessage"))  # e.g. conversations_archive
             with self._lock:
                 self._channel_free_at[row.recipient] = now + CHANNEL_INTERVAL
             try:
-                response = self._timed(self.client.chat_postMessage, channel=channel, **message)
+                response = self._timed(call, channel=channel, **message)
             except SlackApiError as error:
                 if not (_is_user(channel) and _error_code(error) == "channel_not_found"):
                     raise

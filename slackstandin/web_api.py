@@ -86,6 +86,8 @@ class FakeSlack:
         self.socket_url: str | None = None
         # channel id -> {"is_private": bool, "is_member": bool}; unknown ids are public, bot not a member
         self.channels: dict[str, dict[str, bool]] = {}
+        self.channel_names: dict[str, str] = {}  # channels created with conversations.create: id -> name
+        self.inactive_users: set[str] = set()  # conversations.invite answers user_is_inactive for these
         self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self.file_names: dict[str, str] = {}  # uploaded file id -> its filename
         self._failures: dict[str, list[Failure]] = {}
@@ -217,6 +219,26 @@ class FakeSlack:
             return {"ok": False, "error": "method_not_supported_for_channel_type"}
         self.channels.setdefault(channel, {"is_private": False})["is_member"] = True
         return {"ok": True, "channel": {"id": channel}}
+
+    def _m_conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack: names are unique in the workspace (`name_taken`); the creating bot is a member."""
+        name = str(args.get("name", ""))
+        with self._lock:
+            if name in self.channel_names.values():
+                return {"ok": False, "error": "name_taken"}
+            channel = ("G" if str(args.get("is_private")).lower() in ("true", "1") else "C") + f"ROOM{next(self._ids)}"
+            self.channel_names[channel] = name
+            self.channels[channel] = {"is_private": channel.startswith("G"), "is_member": True}
+        return {"ok": True, "channel": {"id": channel, "name": name, "is_private": channel.startswith("G")}}
+
+    def _m_conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Inviting a deactivated user fails the whole call, as Slack does without `force`."""
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        inactive = [u for u in users if u in self.inactive_users]
+        if inactive:
+            return {"ok": False, "error": "user_is_inactive", "errors": [{"user": u, "ok": False,
+                    "error": "user_is_inactive"} for u in inactive]}  # fmt: skip
+        return {"ok": True, "channel": {"id": args.get("channel")}}
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel"))

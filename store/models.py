@@ -578,6 +578,22 @@ class WorkspaceChannel(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class DealRoom(SQLModel, table=True):
+    """A channel opened for one opportunity (`Open deal room`); archived some days after it closes."""
+
+    __tablename__ = "deal_room"
+    __table_args__ = (sa.Index("ix_deal_room_opportunity", "team_id", "opportunity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    opportunity_id: int
+    channel_id: str = Field(max_length=32)
+    name: str = Field(max_length=80)
+    status: str = Field(default="open", max_length=16)  # open | archived
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+
+
 class ClockOffset(SQLModel, table=True):
     """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
 

@@ -1,4 +1,4 @@
-"""channel alerts: subscriptions, the alert planner's cursor, the workspace's wins and leads channels
+"""channel alerts and deal rooms: subscriptions, the alert planner's cursor, the wins and leads channels, deal rooms
 
 Revision ID: 0003_channel_alerts
 Revises: 0005_playground_clock
@@ -66,9 +66,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workspace_channel")),
         sa.UniqueConstraint("team_id", "purpose", name=op.f("uq_workspace_channel_team_id_purpose")),
     )
+    op.create_table(
+        "deal_room",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", _text(32), nullable=False),
+        sa.Column("opportunity_id", sa.Integer(), nullable=False),
+        sa.Column("channel_id", _text(32), nullable=False),
+        sa.Column("name", _text(80), nullable=False),
+        sa.Column("status", _text(16), nullable=False),
+        sa.Column("created_by", _text(32), nullable=False),
+        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deal_room")),
+    )
+    with op.batch_alter_table("deal_room", schema=None) as batch_op:
+        batch_op.create_index("ix_deal_room_opportunity", ["team_id", "opportunity_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deal_room", schema=None) as batch_op:
+        batch_op.drop_index("ix_deal_room_opportunity")
+    op.drop_table("deal_room")
     op.drop_table("workspace_channel")
     op.drop_table("alert_cursor")
     with op.batch_alter_table("alert_subscription", schema=None) as batch_op:

@@ -1,0 +1,29 @@
+"""Deal rooms: the channel opened for an opportunity."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from store.models import DealRoom
+
+
+def room_of(session: Session, *, team_id: str, opportunity_id: int) -> DealRoom | None:
+    """The opportunity's open room, if it has one."""
+    query = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.opportunity_id == opportunity_id, DealRoom.status == "open"
+    )
+    return session.exec(query.order_by(col(DealRoom.id).desc())).first()
+
+
+def add_room(
+    session: Session, *, team_id: str, opportunity_id: int, channel_id: str, name: str, created_by: str
+) -> DealRoom:
+    room = DealRoom(team_id=team_id, opportunity_id=opportunity_id, channel_id=channel_id, name=name,
+                    created_by=created_by)  # fmt: skip
+    session.add(room)
+    session.flush()
+    return room
+
+
+def teams_with_open_rooms(session: Session) -> list[str]:
+    return sorted(session.exec(select(DealRoom.team_id).where(DealRoom.status == "open").distinct()))
