@@ -100,6 +100,7 @@ class FakeSlack:
     @property
     def base(self) -> str:
         host, port = self._server.server_address[:2]
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # listening everywhere: call it on loopback
         return f"http://{host!s}:{port}"
 
     @property

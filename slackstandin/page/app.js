@@ -382,6 +382,9 @@ function renderMessages() {
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const posts = S.state.posts.filter((p) => p.channel === S.channel && (!p.thread_ts || p.thread_ts === p.ts || p.ephemeral));
   box.replaceChildren(...posts.map((p) => cachedPost(p)));
+  if (!posts.length) box.append(el("p", { class: "hint" }, S.channel.startsWith("D")
+    ? "This is your direct message with salesbot. Type / in Message to see its commands: try /lead, /opp or /pipeline."
+    : "No messages yet."));
   if (atBottom || S.scrollDown) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
   const pane = $("#thread");
   const parent = S.thread && S.state.posts.find((p) => p.channel === S.thread.channel && p.ts === S.thread.ts);
