@@ -369,7 +369,9 @@ class Workspace:
         self.bump()
 
     def say(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> None:
-        """A person posts a message (in a thread when `thread_ts`): it shows, and the app gets the event."""
+        """A person posts a message (in a thread when `thread_ts`): it shows, and the app gets the event.
+        As Slack does, the text arrives with `&`, `<` and `>` escaped (what a person types is never markup)."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         with self._lock:
             ts = self.api.new_ts() if self.api.realistic_ts else f"{time.time():.6f}"
             self.posts.append(Post(ts, channel, user, text, [], thread_ts=thread_ts))

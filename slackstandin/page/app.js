@@ -66,7 +66,9 @@ function special(inner) {
   }
   if (target.startsWith("!subteam^")) return `<span class="mention">@${esc(label || "team")}</span>`;
   if (target.startsWith("!")) return `<span class="mention">@${esc(target.slice(1))}</span>`;
-  return `<a href="${esc(unesc(target))}" target="_blank" rel="noopener">${esc(unesc(label || target))}</a>`;
+  const url = unesc(target);
+  if (!/^(https?:|mailto:)/i.test(url)) return esc(`<${unesc(inner)}>`);  // Slack links only these
+  return `<a href="${esc(url)}" target="_blank" rel="noopener">${esc(unesc(label || target))}</a>`;
 }
 function splitOnce(s, sep) { const i = s.indexOf(sep); return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)]; }
 function emoji(html) { return html.replace(/:([a-z0-9_+\-]+):/g, (m, name) => EMOJI[name] || m); }

@@ -173,7 +173,7 @@ def test_thread_reply_event_matches_slacks_sample(workspace: Workspace, app: tup
     client = WebClient(token="xoxb-x", base_url=workspace.api.api_url)
     posted = client.chat_postMessage(channel="C0SALES", text="Who knows Aurora?")
     workspace.sender = SignedSender(app[1], SECRET)
-    workspace.say(COLLEAGUE, "C0SALES", "I do", thread_ts=posted["ts"])
+    workspace.say(COLLEAGUE, "C0SALES", "I do <b>& more", thread_ts=posted["ts"])
     deadline = time.monotonic() + 5
     while not app[0].received and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -189,7 +189,7 @@ def test_thread_reply_event_matches_slacks_sample(workspace: Workspace, app: tup
         posted["ts"],
         "UBOT",
         COLLEAGUE,
-        "I do",
+        "I do &lt;b&gt;&amp; more",  # escaped as Slack escapes what people type
     )
     home = sample("app_home_opened.docs.json")
     workspace.open_home(REP)
