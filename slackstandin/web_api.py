@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlparse
 from slackstandin.validate import validate_payload
 
 BOT_USER_ID = "UBOT"
+TRIGGER_TTL = 3.0  # seconds a trigger_id opens a modal for
 
 
 @dataclass
@@ -88,6 +89,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, bool]] = {}
         self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self.file_names: dict[str, str] = {}  # uploaded file id -> its filename
+        self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -183,6 +185,17 @@ class FakeSlack:
     def _notify(self, method: str, args: dict[str, Any], answer: dict[str, Any]) -> None:
         for observer in list(self.observers):
             observer(method, args, answer)
+
+    def _refusal(self, method: str, args: dict[str, Any]) -> tuple[str, list[str]]:
+        """What Slack would refuse (when `reject_invalid`): a Block Kit violation, or a modal opened with a
+        trigger older than Slack's 3 seconds."""
+        if not self.reject_invalid:
+            return "", []
+        issued = self.triggers.get(str(args.get("trigger_id")))
+        if method in ("views.open", "views.push") and issued is not None and time.monotonic() - issued > TRIGGER_TTL:
+            return "expired_trigger_id", [f"trigger_id older than {TRIGGER_TTL:.0f} s"]
+        problems = validate_payload(method, args)
+        return ("invalid_blocks" if problems else ""), problems
 
     def new_ts(self) -> str:
         if self.realistic_ts:
@@ -350,11 +363,11 @@ class FakeSlack:
                     error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
                     self._send(failure.status, json.dumps({"ok": False, "error": error}).encode(), headers=headers)
                     return
-                problems = validate_payload(method, args) if fake.reject_invalid else []
-                if problems:  # as Slack: nothing happens, the caller gets the error
+                error, problems = fake._refusal(method, args)
+                if error:  # as Slack: nothing happens, the caller gets the error
                     fake._record(method, {**args, "_failed": True}, token)
-                    fake._notify("error", {"method": method, "errors": problems}, {})
-                    self._send(200, json.dumps({"ok": False, "error": "invalid_blocks", "errors": problems}).encode())
+                    fake._notify("error", {"method": method, "error": error, "errors": problems}, {})
+                    self._send(200, json.dumps({"ok": False, "error": error, "errors": problems}).encode())
                     return
                 answer = fake._answer(method, args)
                 fake._record(method, args, token)

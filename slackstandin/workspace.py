@@ -144,13 +144,13 @@ class Workspace:
         self.bump()
 
     def _on_error(self, args: dict[str, Any], answer: dict[str, Any]) -> None:
-        problems = "; ".join(args.get("errors") or [])
+        problems = f"{args.get('error') or 'invalid_blocks'} — " + "; ".join(args.get("errors") or [])
         self.alerts.append(
             {
                 "id": len(self.alerts) + 1,
                 "user": None,
                 "at": time.time(),
-                "text": f"Slack rejected {args.get('method')}: invalid_blocks — {problems}",
+                "text": f"Slack rejected {args.get('method')}: {problems}",
             }
         )
 
@@ -305,6 +305,7 @@ class Workspace:
     def _trigger(self, user: str) -> str:
         trigger = payloads.trigger_id()
         self._triggers[trigger] = user
+        self.api.triggers[trigger] = time.monotonic()
         return trigger
 
     def _response_url(self, target: Target) -> str:

@@ -228,3 +228,19 @@ def test_a_block_kit_violation_is_refused_as_slack_does_and_shown(workspace: Wor
     assert workspace.posts == []  # nothing was posted
     [alert] = workspace.snapshot(REP)["alerts"]
     assert "invalid_blocks" in alert["text"] and "button text 80 > 75" in alert["text"]
+
+
+def test_a_modal_opened_with_an_expired_trigger_is_refused_and_shown(
+    workspace: Workspace, app: tuple[App, str]
+) -> None:
+    client = WebClient(token="xoxb-x", base_url=workspace.api.api_url)
+    workspace.command(REP, "C0SALES", "/lead")
+    trigger = app[0].received[0].payload["trigger_id"]
+    workspace.api.triggers[trigger] -= 3.5  # the app took longer than Slack's 3 s to open it
+    note = {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "New lead"}, "blocks": [note]}
+    with pytest.raises(SlackApiError) as refused:
+        client.views_open(trigger_id=trigger, view=modal)
+    assert refused.value.response["error"] == "expired_trigger_id"
+    assert workspace.views.get(REP, []) == []
+    assert "expired_trigger_id" in workspace.snapshot(REP)["alerts"][-1]["text"]
