@@ -89,6 +89,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, bool]] = {}
         self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self.file_names: dict[str, str] = {}  # uploaded file id -> its filename
+        self.workspace_url = "https://example.slack.com/"  # permalinks start here (the playground: its page)
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
@@ -218,7 +219,7 @@ class FakeSlack:
         return handler(args) if handler else {"ok": True}
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "salesbot",
+        return {"ok": True, "url": self.workspace_url, "team": "Example", "user": "salesbot",
                 "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": "B1"}  # fmt: skip
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +270,7 @@ class FakeSlack:
 
     def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = str(args.get("message_ts", "")).replace(".", "")
-        return {"ok": True, "permalink": f"https://example.slack.com/archives/{args.get('channel')}/p{ts}"}
+        return {"ok": True, "permalink": f"{self.workspace_url}archives/{args.get('channel')}/p{ts}"}
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = dict(args.get("view") or {})

@@ -11,7 +11,11 @@ const EMOJI = { wave: "👋", tada: "🎉", white_check_mark: "✅", warning: "�
   heavy_check_mark: "✔️", email: "📧", envelope: "✉️", inbox_tray: "📥", outbox_tray: "📤", clipboard: "📋",
   pushpin: "📌", mag: "🔍", information_source: "ℹ️", link: "🔗", thumbsup: "👍", "+1": "👍", eyes: "👀",
   page_facing_up: "📄", bar_chart: "📊", alarm_clock: "⏰", handshake: "🤝", red_circle: "🔴", large_green_circle: "🟢",
-  large_yellow_circle: "🟡", white_circle: "⚪", zzz: "💤", arrow_right: "➡️", sparkles: "✨", no_entry: "⛔" };
+  large_yellow_circle: "🟡", white_circle: "⚪", zzz: "💤", arrow_right: "➡️", sparkles: "✨", no_entry: "⛔",
+  construction: "🚧", sunny: "☀️", spiral_calendar_pad: "🗓️", speech_balloon: "💬", snooze: "😴", small_red_triangle_down: "🔻",
+  small_blue_diamond: "🔹", raising_hand: "🙋", paperclip: "📎", package: "📦", no_entry_sign: "🚫", left_speech_bubble: "🗨️",
+  label: "🏷️", crossed_swords: "⚔️", checkered_flag: "🏁", bust_in_silhouette: "👤", books: "📚", ballot_box_with_check: "☑️",
+  arrow_forward: "▶️" };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -502,6 +506,13 @@ async function load() {
   const answer = await fetch(`/ui/state?user=${encodeURIComponent(S.user || "")}`);
   S.state = await answer.json();
   if (!S.user) S.user = S.state.me;
+  if (S.linked) {  // opened from a permalink: that channel, and the thread when the message has one
+    const { channel, ts } = S.linked;
+    S.linked = null;
+    const post = S.state.posts.find((p) => p.channel === channel && p.ts === ts);
+    if (S.state.channels.some((c) => c.id === channel)) S.channel = channel;
+    if (post) S.thread = { channel, ts: post.thread_ts || post.ts };
+  }
   if (!S.channel || !S.state.channels.some((c) => c.id === S.channel)) S.channel = (S.state.channels.find((c) => c.kind === "im") || S.state.channels[0]).id;
   render();
 }
@@ -542,6 +553,8 @@ function setUp() {
   for (const button of document.querySelectorAll("[data-skip]")) button.addEventListener("click", () => api("skip", { choice: button.dataset.skip }));
   $("#shortcuts-button").addEventListener("click", () => { const l = $("#shortcuts"); l.hidden = !l.hidden; $("#shortcuts-button").setAttribute("aria-expanded", String(!l.hidden)); });
   S.since = Date.now() / 1000 - 5;
+  const params = new URLSearchParams(location.search);
+  if (params.get("channel")) S.linked = { channel: params.get("channel"), ts: params.get("ts") };
   const events = new EventSource("/ui/events");
   events.onmessage = () => refresh();
   refresh();

@@ -4,6 +4,8 @@ person, response_url replace/delete, the modal stack (push, update, clear) and A
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from slackstandin.requests import Answer
+from slackstandin.web import Page
 from slackstandin.web_api import FakeSlack
 from slackstandin.workspace import Channel, Command, Person, Workspace
 
@@ -99,3 +102,20 @@ def test_the_modal_stack(space: tuple[Workspace, ScriptedApp, WebClient]) -> Non
     assert workspace.views[REP] == []
     client.views_publish(user_id=REP, view={"type": "home", "blocks": modal("Home")["blocks"]})
     assert workspace.snapshot(REP)["home"]["type"] == "home" and workspace.snapshot(COLLEAGUE)["home"] is None
+
+
+def test_a_permalink_opens_the_page_at_its_message(space: tuple[Workspace, ScriptedApp, WebClient]) -> None:
+    workspace, _, client = space
+    Page(workspace)
+    posted = client.chat_postMessage(channel="C0SALES", text="Who knows Aurora?")
+    link = client.chat_getPermalink(channel="C0SALES", message_ts=posted["ts"])["permalink"]
+    assert link.startswith(workspace.api.base + "/archives/C0SALES/p")
+    with pytest.raises(urllib.error.HTTPError) as redirected:  # not followed: read where it points
+        urllib.request.build_opener(NoRedirect).open(link)
+    assert redirected.value.code == 303
+    assert redirected.value.headers["Location"] == f"/?channel=C0SALES&ts={posted['ts']}"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
