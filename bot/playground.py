@@ -124,7 +124,7 @@ def start(*, db: Path, host: str = "127.0.0.1", port: int = 3001, fresh: bool = 
                 now=lambda: deps.clock().timestamp())  # fmt: skip
 
     def stop() -> None:
-        page.stopping = True
+        page.close()
         scheduler.shutdown(wait=False)
         stopping.set()
         serving.join(timeout=5)

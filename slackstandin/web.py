@@ -35,6 +35,11 @@ class Page:
         workspace.api.routes.append(self.route)
         workspace.api.workspace_url = workspace.api.base + "/"
 
+    def close(self) -> None:
+        """End the pages' event streams (they would otherwise wait for the next change or heartbeat)."""
+        self.stopping = True
+        self.workspace.bump()
+
     def route(self, request: BaseHTTPRequestHandler, verb: str) -> bool:
         url = urlparse(request.path)
         path = url.path
