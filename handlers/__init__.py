@@ -20,6 +20,7 @@ from handlers import (
     shortcuts,
 )
 from handlers import sequences as sequence_listeners
+from handlers import tasks as task_listeners
 from handlers import work_queue as work_queue_listeners
 
 
@@ -37,6 +38,7 @@ def register(surface: Surface, deps: Deps) -> None:
     opportunities.register(surface, deps)
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)
+    task_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)
