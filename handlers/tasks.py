@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.tasks import TaskDraft, validate_task
-from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT, RecordRef, decode_ref
+from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
 from bot.messages import NOT_ALLOWED, TASK_GONE
+from bot.refusals import Refused
 from bot.services import tasks as task_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext
@@ -26,8 +27,7 @@ from handlers.cards import source_of
 from handlers.context import team_id, user_id, viewer_in
 from handlers.home import publish_home
 from handlers.listeners import after_ack
-from handlers.record_loading import action_ref, load_record
-from handlers.replies import reply_ephemeral
+from handlers.record_loading import action_ref, load_record, safe_ref
 from handlers.work_queue import user_tz
 from store import adhoc_tasks as task_store
 from store.db import transaction
@@ -83,12 +83,8 @@ def _open_lone_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
 
 def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change="add a task")
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
-    if loaded.record.status not in ("open",):
-        reply_ephemeral(client, body, f"This record is {loaded.record.status}: reopen it first to add a task.")
-        return
+    if loaded.record.status != "open":
+        raise Refused(f"This record is {loaded.record.status}: reopen it first to add a task.")
     metadata = ModalContext(ref=loaded.ref.encode(), **source_of(body)).encode()
     form = TaskForm(metadata, _next_hour(deps), loaded.viewer.user_id, record=label_of(loaded.record))
     _show_modal(client, body, add_task_modal(form))
@@ -118,8 +114,7 @@ def _open_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
                 record=_label(session, task),
             )
     if problem is not None:
-        reply_ephemeral(client, body, problem)
-        return
+        raise Refused(problem)
     _show_modal(client, body, edit_task_modal(form))
 
 
@@ -165,11 +160,12 @@ def task_added(
     creator, team = user_id(body), team_id(body)
     draft, errors = validate_task(submitted_values(view["state"]), now=deps.clock(), me=creator)
     ctx = ModalContext.decode(view.get("private_metadata", ""))
-    ref = _ref(ctx.ref)
+    ref = safe_ref(ctx.ref)
     if draft is not None and ctx.ref:
-        loaded = load_record(deps, body, ref, change="add a task")
-        if isinstance(loaded, str):
-            errors = {"subject": loaded}
+        try:
+            load_record(deps, body, ref, change="add a task")
+        except Refused as refused:
+            errors = {"subject": refused.message}
     if draft is None or errors:
         ack(response_action="errors", errors=errors)
         return
@@ -186,7 +182,7 @@ def task_added(
                 now=deps.clock(),
             )
             task_id = task.id or 0
-    except task_service.Refused as refused:
+    except task_service.FieldRefused as refused:
         ack(response_action="errors", errors={refused.field or "subject": refused.message})
         return
     done = TASK_ADDED.format(subject=escape(draft.subject), assignee=draft.assignee)
@@ -206,7 +202,7 @@ def task_edited(
             task = get_task(session, team_id=team, task_id=int(raw) if raw.isdigit() else 0)
             problem = _edit_problem(session, deps, body, task)
             if problem is not None or task is None:
-                raise task_service.Refused(problem or TASK_GONE, "subject")
+                raise task_service.FieldRefused(problem or TASK_GONE)
             draft, errors = validate_task(
                 submitted_values(view["state"]), now=deps.clock(), me=editor, previous_due=task.due_at
             )
@@ -217,7 +213,7 @@ def task_edited(
                 session, task, editor=editor, draft=draft, admin_ids=deps.admin_ids, now=deps.clock()
             )
             previous = change.previous_owner
-    except task_service.Refused as refused:
+    except task_service.FieldRefused as refused:
         ack(response_action="errors", errors={refused.field or "subject": refused.message})
         return
     ack(
@@ -253,10 +249,3 @@ def _after_change(
             client.chat_postMessage(channel=draft.assignee, text=text, blocks=blocks)
     for person in dict.fromkeys(p for p in (draft.assignee, actor, previous) if p):
         publish_home(surface, deps, client, team, person)
-
-
-def _ref(value: str) -> RecordRef | None:
-    try:
-        return decode_ref(value)
-    except ValueError:
-        return None

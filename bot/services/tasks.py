@@ -1,7 +1,7 @@
 """Ad-hoc task use cases: add, edit (and reassign) a task, on a record or on its own.
 
 The caller owns the transaction; nothing here talks to Slack or builds Block Kit. A refusal raises
-`Refused` naming the modal field it is about; nothing is written then.
+`FieldRefused` naming the modal field it is about; nothing is written then.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.domain.permissions import may_change
 from bot.domain.tasks import TaskDraft
+from bot.refusals import Refused
 from store import adhoc_tasks as task_store
 from store.activities import add_activity
 from store.models import Task
@@ -20,12 +21,12 @@ from store.records import Record, change_facts, get_record
 from store.users import viewer_for
 
 
-class Refused(Exception):
-    """A request a person made that the rules refuse: `message` for them, `field` of the modal it concerns."""
+class FieldRefused(Refused):
+    """A refusal about one field of the task modal (`field` is its block id)."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "subject") -> None:
         super().__init__(message)
-        self.message, self.field = message, field
+        self.field = field
 
 
 ASSIGNEE_MAY_NOT = "<@{user}> may not work this {kind}: share it with them first, or pick someone else."
@@ -85,7 +86,7 @@ def edit_task(
 ) -> TaskChange:
     """Change subject, due time, priority, description or assignee; each change is on the timeline."""
     if task.status != "open":
-        raise Refused("That task is already done or no longer exists.", "subject")
+        raise FieldRefused("That task is already done or no longer exists.", "subject")
     record = _record(session, task.team_id, task.record_type, task.record_id)
     previous = task.owner_id if draft.assignee != task.owner_id else None
     if previous and record is not None and task.record_type:
@@ -112,7 +113,7 @@ def _record(session: Session, team_id: str, record_type: str | None, record_id: 
         return None
     record = get_record(session, team_id=team_id, record_type=record_type, record_id=record_id)
     if record is None:
-        raise Refused("That record no longer exists or you cannot see it.", "subject")
+        raise FieldRefused("That record no longer exists or you cannot see it.", "subject")
     return record
 
 
@@ -121,7 +122,7 @@ def _check_assignee(
 ) -> None:
     if not user_may_work(session, record=record, record_type=record_type, user_id=assignee, admin_ids=admin_ids):
         kind = "lead" if record_type == "lead" else "opportunity"
-        raise Refused(ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind), "assignee")
+        raise FieldRefused(ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind), "assignee")
 
 
 def _log(session: Session, task: Task, author: str, subject: str, now: datetime) -> None:
