@@ -61,6 +61,11 @@ LEAD_ASSIGN = "lead_assign"
 VIEW_TASK_ADD = "task_add_modal"
 VIEW_TASK_EDIT = "task_edit_modal"
 VIEW_ASSIGN = "lead_assign_modal"
+# Stakeholder and competitor rows on cards: an overflow (`Edit` / `Remove`) per row, action_id
+# PERSON_ROW + "_" + row number; option values `stakeholder:edit:12`, `competitor:remove:3`.
+PERSON_ROW = "person_row"
+VIEW_EDIT_STAKEHOLDER = "stakeholder_edit_modal"
+VIEW_EDIT_COMPETITOR = "competitor_edit_modal"
 
 LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
