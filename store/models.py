@@ -571,3 +571,14 @@ class TeamShare(SQLModel, table=True):
     record_id: int
     sales_team_id: int
     created_at: datetime = _ts()
+
+
+class ClockOffset(SQLModel, table=True):
+    """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
+
+    Install-wide, not workspace data (one clock for every process); absent or 0 in production."""
+
+    __tablename__ = "clock_offset"
+
+    name: str = Field(primary_key=True, max_length=32)
+    seconds: float = 0.0

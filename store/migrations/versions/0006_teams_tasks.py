@@ -1,7 +1,7 @@
 """named teams (sales_team, members, team shares) and task.created_by; each manager's reps become a team
 
-Revision ID: 0005_teams_tasks
-Revises: 0004
+Revision ID: 0006_teams_tasks
+Revises: 0005_playground_clock
 Create Date: 2026-12-06 12:30:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0005_teams_tasks"
-down_revision: str | None = "0004"
+revision: str = "0006_teams_tasks"
+down_revision: str | None = "0005_playground_clock"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
