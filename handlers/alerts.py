@@ -23,7 +23,7 @@ from handlers.context import viewer, viewer_in
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
-from store.users import get_user, teams
+from store.teams import list_teams
 
 GONE = "That alert no longer exists."
 
@@ -74,11 +74,8 @@ def show_add_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 
 def _team_options(session: Any, team: str) -> list[tuple[str, str]]:
-    options = []
-    for manager in sorted(teams(session, team_id=team)):
-        user = get_user(session, team_id=team, user_id=manager)
-        options.append((manager, f"Team of {user.name if user and user.name else manager}"))
-    return options
+    """(value, label) of the workspace's teams: both the team's name."""
+    return [(summary.name, summary.name) for summary in list_teams(session, team_id=team)]
 
 
 def _subscription_id(body: dict[str, Any]) -> int:

@@ -37,7 +37,8 @@ from store.db import transaction
 from store.deal_rooms import room_of, teams_with_open_rooms
 from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
 from store.outbox import enqueue
-from store.users import get_user, teams, viewer_for
+from store.teams import list_teams
+from store.users import get_user, viewer_for
 
 log = logging.getLogger("salesbot.alerts")
 READ_LIMIT = 5000  # timeline rows read per table per pass
@@ -157,7 +158,7 @@ def _matched(
     viewer = viewer_for(session, team_id=subscription.team_id, user_id=subscription.created_by,
                         admin_ids=deps.admin_ids)  # fmt: skip
     creator = Creator(viewer.user_id, viewer.is_admin, viewer.reps)
-    members = team_members(teams(session, team_id=subscription.team_id), subscription.team_manager_id)
+    members = team_members(list_teams(session, team_id=subscription.team_id), subscription.team_name)
     filters = Filters(subscription.event, subscription.min_revenue, subscription.owner_id, members,
                       subscription.process_name, subscription.lead_source)  # fmt: skip
     matched = []

@@ -3,7 +3,7 @@ events a subscription reports, and how bursts fold into one alert. Pure: no Slac
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -36,7 +36,7 @@ class SubscriptionForm:
     event: str
     min_revenue: Decimal | None = None
     owner_id: str = ""
-    team_manager_id: str = ""
+    team_name: str = ""
     process_name: str = ""
     lead_source: str = ""
     delivery: str = "now"
@@ -56,7 +56,7 @@ class SubscriptionLine:
     status: str
     min_revenue: Decimal | None = None
     owner_id: str = ""
-    team_manager_id: str = ""
+    team_name: str = ""
     process_name: str = ""
     lead_source: str = ""
     created_by: str = ""
@@ -89,7 +89,7 @@ def validate_subscription(
         event=event,
         min_revenue=revenue,
         owner_id=str(values.get("owner") or ""),
-        team_manager_id=str(values.get("team") or ""),
+        team_name=str(values.get("team") or ""),
         process_name=str(values.get("process") or ""),
         lead_source=str(values.get("lead_source") or ""),
         delivery=delivery,
@@ -256,7 +256,12 @@ def daily_entry(alert: Alert) -> dict[str, Any]:
     return {"record_type": alert.first.record_type, "record_id": alert.first.record_id, **alert_payload(alert)}
 
 
-def team_members(teams: Mapping[str, Collection[str]], manager_id: str) -> frozenset[str] | None:
-    if not manager_id:
+def team_members(teams: Iterable[Any], name: str) -> frozenset[str] | None:
+    """The manager and members of the team named `name` (`teams`: objects with name, manager_id,
+    members); None when there is no team filter; empty when the team is gone (nothing matches)."""
+    if not name:
         return None
-    return frozenset({manager_id, *teams.get(manager_id, ())})
+    for team in teams:
+        if team.name.casefold() == name.casefold():
+            return frozenset({*team.members, *([team.manager_id] if team.manager_id else [])})
+    return frozenset()

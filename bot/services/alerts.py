@@ -48,7 +48,7 @@ def _line(subscription: AlertSubscription, viewer: Viewer) -> SubscriptionLine:
         status=subscription.status,
         min_revenue=subscription.min_revenue,
         owner_id=subscription.owner_id,
-        team_manager_id=subscription.team_manager_id,
+        team_name=subscription.team_name,
         process_name=subscription.process_name,
         lead_source=subscription.lead_source,
         created_by=subscription.created_by,

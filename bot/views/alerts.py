@@ -35,8 +35,8 @@ def describe(line: SubscriptionLine, *, with_channel: bool) -> str:
         parts.append(f"over {line.min_revenue:,.2f}")
     if line.owner_id:
         parts.append(f"owner <@{line.owner_id}>")
-    if line.team_manager_id:
-        parts.append(f"team of <@{line.team_manager_id}>")
+    if line.team_name:
+        parts.append(f"team {escape(line.team_name)}")
     if line.process_name:
         parts.append(f"process {escape(line.process_name)}")
     if line.lead_source:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import select
 
+from bot.services.teams import save_team
 from store.db import transaction
 from store.models import AlertSubscription
-from store.users import set_role, set_team
+from store.users import set_role
 from tests.conftest import RunningBot
 from tests.slack.driver import Actor, blocks_text, button_labels
 
 
 def make_manager(bot: RunningBot, manager: str = "UM", reps: tuple[str, ...] = ("U1",)) -> Actor:
+    """A manager leading the team `Team <manager>` of `reps` (as /salesbot admin names teams)."""
     with transaction(bot.deps.new_session) as session:
-        set_team(session, team_id="T1", manager_id=manager, rep_ids=list(reps))
+        save_team(session, team_id="T1", name=f"Team {manager}", manager_id=manager, members=list(reps), actor="UA",
+                  now=datetime.now(UTC))  # fmt: skip
     return bot.user(manager)
 
 
@@ -63,11 +67,11 @@ def test_a_manager_adds_pauses_resumes_and_removes_an_alert(bot: RunningBot) -> 
     assert "min_revenue" in bad.json["errors"] and not subscriptions(bot)
 
     after = manager.submit(form, {"Event": "Stage changed", "Minimum estimated revenue": "50,000",
-                                  "Team": "Team of UM"})  # fmt: skip
+                                  "Team": "Team UM"})  # fmt: skip
     assert after.json["response_action"] == "update"
     [subscription] = subscriptions(bot)
-    assert (subscription.channel_id, subscription.event, subscription.min_revenue, subscription.team_manager_id,
-            subscription.delivery, subscription.created_by) == ("C1", "stage_changed", Decimal("50000.00"), "UM",
+    assert (subscription.channel_id, subscription.event, subscription.min_revenue, subscription.team_name,
+            subscription.delivery, subscription.created_by) == ("C1", "stage_changed", Decimal("50000.00"), "Team UM",
                                                                 "now", "UM")  # fmt: skip
     assert bot.slack.calls_to("conversations.join")[-1].args["channel"] == "C1"  # the bot joined the public channel
     listed = after.json["view"]

@@ -1,7 +1,7 @@
 """channel alerts and deal rooms: subscriptions, the alert planner's cursor, the wins and leads channels, deal rooms
 
 Revision ID: 0003_channel_alerts
-Revises: 0005_playground_clock
+Revises: 0006_teams_tasks
 Create Date: 2026-12-06 12:50:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import store.types
 
 revision: str = "0003_channel_alerts"
-down_revision: str | None = "0005_playground_clock"
+down_revision: str | None = "0006_teams_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("event", _text(32), nullable=False),
         sa.Column("min_revenue", sa.Numeric(precision=16, scale=2), nullable=True),
         sa.Column("owner_id", _text(32), nullable=False),
-        sa.Column("team_manager_id", _text(32), nullable=False),
+        sa.Column("team_name", _text(100), nullable=False),
         sa.Column("process_name", _text(100), nullable=False),
         sa.Column("lead_source", _text(100), nullable=False),
         sa.Column("delivery", _text(8), nullable=False),
