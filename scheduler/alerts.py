@@ -95,7 +95,8 @@ def _read_events(session: Session, team: str, now: datetime) -> list[Event]:
 
 
 def lead_event(row: Activity) -> Event:
-    return Event("activity", row.id or 0, "lead_created", "lead", row.record_id, row.author_id, row.occurred_at,
+    kind = "lead_assigned" if row.kind == "assign" else "lead_created"
+    return Event("activity", row.id or 0, kind, "lead", row.record_id, row.author_id, row.occurred_at,
                  imported=row.subject == "Lead imported")  # fmt: skip
 
 

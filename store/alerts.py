@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.models import Activity, AlertCursor, AlertSubscription, StageChange, WorkspaceChannel
@@ -91,15 +92,17 @@ def move_cursor(session: Session, found: AlertCursor, last_id: int, now: datetim
 
 
 def lead_events_after(session: Session, *, team_id: str, after_id: int, limit: int) -> list[Activity]:
-    """Timeline rows saying a lead was created or imported, past the cursor."""
+    """Timeline rows saying a lead was created, imported or assigned, past the cursor."""
     query = (
         select(Activity)
         .where(
             Activity.team_id == team_id,
             col(Activity.id) > after_id,
             Activity.record_type == "lead",
-            Activity.kind == "status",
-            col(Activity.subject).in_(LEAD_EVENT_SUBJECTS),
+            sa.or_(
+                sa.and_(Activity.kind == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
+                Activity.kind == "assign",
+            ),
         )
         .order_by(col(Activity.id))
         .limit(limit)

@@ -226,3 +226,19 @@ def test_an_import_burst_is_one_alert_not_two_hundred(bot: RunningBot) -> None:
     burst, single = _in_channel(bot)
     assert burst.text == "200 leads imported by <@U1>" and "12 over 50k" in blocks_text(burst.blocks)
     assert "New lead: *Walk-in &lt;customer&gt;*" in blocks_text(single.blocks)
+
+
+def test_a_lead_assigned_alert_names_who_assigned_it_and_the_new_owner(bot: RunningBot) -> None:
+    manager = make_manager(bot, "UM", ("U1", "U2"))  # the new owner is in the alert creator's team too
+    with time_machine.travel(T0, tick=False):
+        add_alert(bot, manager, {"Event": "Lead assigned"})
+    rep = bot.user("U1")
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        rep.command("/lead")
+        rep.submit(bot.slack.last_view("views.open"), {"Topic": "Walk-in <customer>", "Company": "Bar Roma"})
+        rep.click("Assign", bot.slack.last_message())
+        rep.submit(bot.slack.last_view("views.open"), {"New owner": "U2"})
+    _deliver(bot, T0 + timedelta(minutes=2))
+    [assigned] = _in_channel(bot)
+    shown = blocks_text(assigned.blocks)
+    assert "Lead assigned: *Walk-in &lt;customer&gt;*" in shown and "by <@U1> · owner <@U2>" in shown
