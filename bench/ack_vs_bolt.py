@@ -8,7 +8,7 @@ Contestants, each a child process serving on loopback with N waitress workers:
             served by the same `bot.server.serve_http_workers`.
 The database is seeded with `--leads` leads all owned by the rep who asks (U1); each contestant with a
 database gets a copy of its own. Requests: signed `/lead list` and `/lead TEXT` (a search) slash
-commands, half each, answered in the ack.
+commands, half each (`--mix list` or `--mix search` for one kind), answered in the ack.
 
 Each round runs, for every contestant in turn (the order rotates by round): a closed loop
 (`--requests` requests from `--concurrency` keep-alive clients, as fast as answered) and a fixed-rate
@@ -120,10 +120,14 @@ def pss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
+MIX = "mix"  # set from --mix: "mix" (list and search alternately), "list" or "search"
+
+
 def requests(fake: FakeSlack, verifier: SignatureVerifier, count: int) -> list[Prepared]:
     prepared = []
     for n in range(count):
-        text = "list" if n % 2 == 0 else SEARCHES[(n // 2) % len(SEARCHES)]
+        listing = MIX == "list" or (MIX == "mix" and n % 2 == 0)
+        text = "list" if listing else SEARCHES[n % len(SEARCHES)]
         fields = {
             "token": "legacy",
             "team_id": TEAM,
@@ -279,11 +283,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--before", type=Path, default=None, help="another checkout to measure as `before`")
     parser.add_argument("--database-url", default=None, help="default: temporary SQLite files")
     parser.add_argument("--shared-socket", action="store_true", help="salesbot: one socket shared by the workers")
+    parser.add_argument("--mix", choices=("mix", "list", "search"), default="mix", help="requests: both, or one kind")
     return parser.parse_args()
 
 
 def main() -> int:
+    global MIX
     args = parse_args()
+    MIX = args.mix
     tmp = Path(tempfile.mkdtemp(prefix="ack-vs-bolt-"))
     fake = FakeSlack(team_id=TEAM).start()
     verifier = SignatureVerifier(SIGNING_SECRET)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from store.access import Viewer, visible
 from store.listing import capped_count, capped_count_statement
 from store.models import Lead, utcnow
-from store.text_search import visible_matches
+from store.text_search import load_in_order, visible_matches
 
 
 def create_lead(session: Session, *, team_id: str, owner_id: str, values: Mapping[str, Any]) -> Lead:
@@ -76,12 +76,12 @@ def search_leads(session: Session, *, viewer: Viewer, folded: str, limit: int = 
     """Leads the viewer may see whose folded name, company, email or topic contain `folded` (the query
     folded by `bot.domain.text.fold`), through the text index (store/text_search.py)."""
     query = (
-        select(Lead)
+        sa.select(col(Lead.id))
         .where(_search(session, viewer, folded))
         .order_by(col(Lead.status) != "open", col(Lead.updated_at).desc())
         .limit(limit)
     )
-    return list(session.exec(query))
+    return load_in_order(session, Lead, list(session.execute(query).scalars()))
 
 
 def count_search_leads(session: Session, *, viewer: Viewer, folded: str) -> int:

@@ -23,7 +23,7 @@ from store.models import (
     StepValue,
     utcnow,
 )
-from store.text_search import visible_matches
+from store.text_search import load_in_order, visible_matches
 
 
 def get_opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity | None:
@@ -91,12 +91,12 @@ def search_opportunities(session: Session, *, viewer: Viewer, folded: str, limit
     query folded by `bot.domain.text.fold`, so accent- and case-insensitive), through the text index
     (store/text_search.py)."""
     query = (
-        select(Opportunity)
+        select(col(Opportunity.id))
         .where(visible_matches(session, Opportunity, "opportunity", viewer, folded))
         .order_by(col(Opportunity.status) != "open", col(Opportunity.updated_at).desc())
         .limit(limit)
     )
-    return list(session.exec(query))
+    return load_in_order(session, Opportunity, [i for i in session.exec(query) if i is not None])
 
 
 # --- stage history ---------------------------------------------------------------------------------
