@@ -1,7 +1,7 @@
 """Substring search over the folded `search_text` of leads and opportunities, served by a text index.
 
 SQLite: an FTS5 table with the trigram tokenizer per searched table (`lead_fts`, `opportunity_fts`,
-external content kept in step by triggers; migration 0005_list_indexes). A phrase query of three or
+external content kept in step by triggers; migration 0007_list_indexes). A phrase query of three or
 more characters matches exactly the rows `search_text LIKE '%query%'` matches, but reads the index
 instead of every row. Shorter queries have no trigram and fall back to LIKE.
 

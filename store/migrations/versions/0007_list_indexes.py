@@ -5,8 +5,8 @@ opportunity owner's open opportunities by estimated close date. Searches read a 
 FTS5 trigram tables kept in step by triggers on SQLite, pg_trgm GIN indexes on PostgreSQL
 (store/text_search.py).
 
-Revision ID: 0005_list_indexes
-Revises: 0004
+Revision ID: 0007_list_indexes
+Revises: 0006_teams_tasks
 Create Date: 2026-12-06 12:40:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_list_indexes"
-down_revision: str | None = "0004"
+revision: str = "0007_list_indexes"
+down_revision: str | None = "0006_teams_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
