@@ -111,8 +111,8 @@ def start(*, db: Path, host: str = "127.0.0.1", port: int = 3001, fresh: bool = 
     clock = OffsetClock(deps.new_session)
     deps.clock = clock
     load_personas(deps)
-    workspace = _workspace(api, deps)
-    app, _ = create_app(deps)
+    app, surface = create_app(deps)
+    workspace = _workspace(api, surface)
     server = make_http_server(app, "127.0.0.1", 0, threads=8)
     stopping = threading.Event()
     serving = threading.Thread(target=run_until, args=(server, stopping), daemon=True, name="salesbot-http")
@@ -124,7 +124,7 @@ def start(*, db: Path, host: str = "127.0.0.1", port: int = 3001, fresh: bool = 
                 now=lambda: deps.clock().timestamp())  # fmt: skip
 
     def stop() -> None:
-        page.stopping = True
+        page.close()
         scheduler.shutdown(wait=False)
         stopping.set()
         serving.join(timeout=5)
@@ -140,11 +140,10 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
-def _workspace(api: Any, deps: Deps) -> Any:
-    from bot.app import describe_surface
+def _workspace(api: Any, surface: Any) -> Any:
+    """The stand-in's workspace: the personas, the channels, and the commands and shortcuts salesbot registered."""
     from slackstandin.workspace import Channel, Command, Person, Workspace
 
-    surface = describe_surface(deps)
     people = [Person(i, name, role, tz, is_admin=role == "admin") for i, name, role, tz in PERSONAS]
     return Workspace(
         api,
