@@ -72,7 +72,15 @@ def load_personas(deps: Deps) -> None:
             user = ensure_user(session, team_id=TEAM_ID, user_id=user_id)
             user.name, user.tz = name, tz
             session.add(user)
-        save_team(session, team_id=TEAM_ID, name=PERSONAS[2][1], manager_id=MANAGER, members=[REP])
+        save_team(
+            session,
+            team_id=TEAM_ID,
+            name=PERSONAS[2][1],
+            manager_id=MANAGER,
+            members=[REP],
+            actor=ADMIN,
+            now=deps.clock(),
+        )
         set_role(session, team_id=TEAM_ID, user_ids=[ADMIN], role="admin")
 
 
