@@ -63,7 +63,8 @@ def prepare_database(db: Path, *, fresh: bool) -> None:
 def load_personas(deps: Deps) -> None:
     """The demo data owned by the rep, the rep's manager, a colleague and an admin (once per database)."""
     from bot.services.demo import load_demo
-    from store.users import ensure_user, set_role, set_team
+    from bot.services.teams import save_team
+    from store.users import ensure_user, set_role
 
     with transaction(deps.new_session) as session:
         load_demo(session, team=TEAM_ID, owner=REP, now=deps.clock())
@@ -71,7 +72,15 @@ def load_personas(deps: Deps) -> None:
             user = ensure_user(session, team_id=TEAM_ID, user_id=user_id)
             user.name, user.tz = name, tz
             session.add(user)
-        set_team(session, team_id=TEAM_ID, manager_id=MANAGER, rep_ids=[REP])
+        save_team(
+            session,
+            team_id=TEAM_ID,
+            name=PERSONAS[2][1],
+            manager_id=MANAGER,
+            members=[REP],
+            actor=ADMIN,
+            now=deps.clock(),
+        )
         set_role(session, team_id=TEAM_ID, user_ids=[ADMIN], role="admin")
 
 

@@ -100,8 +100,8 @@ def lead_events_after(session: Session, *, team_id: str, after_id: int, limit: i
             col(Activity.id) > after_id,
             Activity.record_type == "lead",
             sa.or_(
-                sa.and_(Activity.kind == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
-                Activity.kind == "assign",
+                sa.and_(col(Activity.kind) == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
+                col(Activity.kind) == "assign",
             ),
         )
         .order_by(col(Activity.id))

@@ -53,7 +53,8 @@ class SlackUser(SQLModel, table=True):
 
 class Lead(SQLModel, table=True):
     __table_args__ = (
-        sa.Index("ix_lead_team_owner_status", "team_id", "owner_id", "status"),
+        # `/lead list` and App Home: one owner's open leads, newest first, read in index order.
+        sa.Index("ix_lead_owner_recent", "team_id", "owner_id", "status", "updated_at", "id"),
         sa.Index("ix_lead_team_email_key", "team_id", "email_key"),
         sa.Index("ix_lead_team_identity_key", "team_id", "identity_key"),
     )
@@ -96,6 +97,8 @@ class Lead(SQLModel, table=True):
 class Opportunity(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_opportunity_team_owner_status", "team_id", "owner_id", "status", "stage"),
+        # `/opp list`: one owner's open opportunities by estimated close date, read in index order.
+        sa.Index("ix_opportunity_owner_close", "team_id", "owner_id", "status", "estimated_close_date", "id"),
         # Covering indexes of the pipeline views (store/pipeline.py): one owner or a team, everyone, won.
         sa.Index(
             "ix_opportunity_pipeline_owner",

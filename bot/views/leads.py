@@ -23,6 +23,7 @@ from bot.views.blocks import Block, actions, button, context, escape, fields, he
 from bot.views.inputs import input_block
 from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
+from store.listing import COUNT_CAP
 from store.models import Lead
 
 STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified", "deleted": "Deleted"}
@@ -165,6 +166,11 @@ def _lead_context(lead: Lead) -> str:
     return " · ".join([f"Lead #{lead.id}", *research, created])
 
 
+def count_text(total: int) -> str:
+    """A list's count as shown: counts stop past COUNT_CAP (store/listing.py), shown as "10,000+"."""
+    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else str(total)
+
+
 def lead_list(leads: Sequence[Lead | LeadSummary], *, title: str, total: int | None = None) -> list[Block]:
     """A compact list: one line per lead with an `Open` button (at most 45 leads, under 50 blocks)."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
@@ -177,5 +183,5 @@ def lead_list(leads: Sequence[Lead | LeadSummary], *, title: str, total: int | N
         blocks.append(section(line, accessory=button("Open", ACTION_OPEN_RECORD, ref)))
     shown = min(len(leads), 45)
     if total is not None and total > shown:
-        blocks.append(context(f"Showing {shown} of {total}. Narrow it down with `/lead TEXT`."))
+        blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/lead TEXT`."))
     return blocks
