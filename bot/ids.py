@@ -135,9 +135,22 @@ class RecordRef:
         return f"{self.record_type}:{self.record_id}"
 
 
+MAX_ID = 2**63 - 1  # the largest row id either database stores; Slack hands back whatever it was given
+
+
+def parse_id(raw: object) -> int | None:
+    """A row id from Slack-carried text: ASCII digits within the databases' integer range, else None
+    (a 25-digit id overflowed SQLite's integer binding in the background)."""
+    text = str(raw) if isinstance(raw, str | int) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
 def decode_ref(value: str | None) -> RecordRef:
-    """`lead:12` -> RecordRef("lead", 12); anything else raises ValueError."""
+    """`lead:12` -> RecordRef("lead", 12); anything else (ids out of range included) raises ValueError."""
     record_type, _, raw_id = (value or "").partition(":")
-    if record_type not in ("lead", "opportunity") or not raw_id.isdigit():
-        raise ValueError(f"not a record reference: {value!r}")
-    return RecordRef(record_type, int(raw_id))
+    record_id = parse_id(raw_id)
+    if record_type not in ("lead", "opportunity") or record_id is None:
+        raise ValueError(f"not a record reference: {value!r}"[:200])
+    return RecordRef(record_type, record_id)

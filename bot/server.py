@@ -18,13 +18,16 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.gate import guard
+
 EVENTS_PATH = "/slack/events"
 RESTART_GRACE = 5.0  # seconds: a worker dying sooner than this is restarted after a pause
 log = logging.getLogger("salesbot.server")
 
 
 def wsgi_app(app: App) -> Any:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    # the gate verifies the signature and the payload's shape before Bolt parses anything
+    slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), EVENTS_PATH, getattr(app, "_signing_secret", ""))
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":

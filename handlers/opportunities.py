@@ -44,6 +44,7 @@ from bot.ids import (
     VIEW_OPP_LITERATURE,
     RecordRef,
     decode_ref,
+    parse_id,
 )
 from bot.messages import RECORD_NOT_FOUND
 from bot.services import opportunities as service
@@ -329,7 +330,7 @@ def _finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def _tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     action = body["actions"][0]
     parts = (action.get("block_id") or "").split(":")
-    if len(parts) != 4 or parts[0] != "opp_steps" or not all(p.isdigit() for p in parts[1:]):
+    if len(parts) != 4 or parts[0] != "opp_steps" or None in map(parse_id, parts[1:]):
         reply_ephemeral(client, body, RECORD_NOT_FOUND)
         return
     opp_id, stage_index, number = (int(p) for p in parts[1:])

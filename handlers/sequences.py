@@ -10,7 +10,15 @@ from sqlmodel import Session, col, func, select
 
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
-from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, decode_ref
+from bot.ids import (
+    RECORD_START_SEQUENCE,
+    SEQUENCE_EDIT,
+    SEQUENCE_NEW,
+    VIEW_SEQUENCE,
+    VIEW_START_SEQUENCE,
+    decode_ref,
+    parse_id,
+)
 from bot.messages import (
     RECORD_NOT_FOUND,
     SEQUENCE_ALREADY,
@@ -69,7 +77,7 @@ def register(surface: Surface, deps: Deps) -> None:
         ack()
         value = str(body["actions"][0].get("value") or "")
         with transaction(deps.new_session) as session:
-            found = sequence_store.get_sequence(session, team_id=team_id(body), sequence_id=int(value or 0))
+            found = sequence_store.get_sequence(session, team_id=team_id(body), sequence_id=parse_id(value) or 0)
         if not _is_manager(deps, body) or found is None:
             deps.background.submit(reply_ephemeral, client, body, SEQUENCE_MANAGERS_ONLY if found else SEQUENCES_NONE)
             return
@@ -86,7 +94,7 @@ def register(surface: Surface, deps: Deps) -> None:
     def sequence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = _texts(view)
         name, description = values.get("name", "").strip(), values.get("description", "").strip()
-        sequence_id = int(view.get("private_metadata") or 0) or None
+        sequence_id = parse_id(view.get("private_metadata")) or None
         errors: dict[str, str] = {}
         steps: list[dict[str, Any]] = []
         try:
@@ -136,7 +144,7 @@ def register(surface: Surface, deps: Deps) -> None:
         now = deps.clock()
         with transaction(deps.new_session) as session:
             sequence = sequence_store.get_sequence(
-                session, team_id=loaded.viewer.team_id, sequence_id=int(choice.get("value") or 0)
+                session, team_id=loaded.viewer.team_id, sequence_id=parse_id(choice.get("value")) or 0
             )
             problem = _cannot_start(session, loaded, sequence)
             if problem or sequence is None:

@@ -29,6 +29,7 @@ from bot.ids import (
     TASK_SNOOZE,
     VIEW_LOG_OUTCOME,
     VIEW_SETTINGS,
+    parse_id,
 )
 from bot.messages import (
     APPOINTMENT_GONE,
@@ -88,7 +89,7 @@ def register(surface: Surface, deps: Deps) -> None:
         who = viewer(deps, body)
         with transaction(deps.new_session) as session:
             appointment = get_appointment(
-                session, team_id=who.team_id, appointment_id=int(view.get("private_metadata") or 0)
+                session, team_id=who.team_id, appointment_id=parse_id(view.get("private_metadata")) or 0
             )
             if appointment is None or appointment.status == "cancelled":
                 ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
@@ -387,4 +388,4 @@ def _checked(view: dict[str, Any], block_id: str) -> bool:
 def _int_value(body: dict[str, Any]) -> int:
     """A task or appointment id: `12` or `appointment:12`."""
     value = str((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")[2]
-    return int(value) if value.isdigit() else 0
+    return parse_id(value) or 0

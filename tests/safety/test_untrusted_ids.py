@@ -1,0 +1,77 @@
+"""Ids that come back from Slack (button values, block ids, private_metadata) are untrusted input:
+out-of-range or garbled ones answer "That record no longer exists…", never an exception in the background."""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import pytest
+
+from bot.ids import decode_ref, parse_id
+from bot.messages import RECORD_NOT_FOUND
+from tests.conftest import RunningBot
+from tests.handlers.test_lead_flow import create_lead
+from tests.slack.fake_slack import Message
+
+HUGE = "9" * 25
+BAD_VALUES = [
+    f"lead:{HUGE}",
+    f"opportunity:{HUGE}",
+    "lead:9223372036854775808",  # one past the largest 64-bit id
+    "lead:-1",
+    "lead:١٢",  # Arabic-Indic digits: str.isdigit() says yes
+    "lead:1.5",
+    "lead:",
+    "lead:1e9",
+    "lead:" + "9" * 3000,
+    "quote:1",
+]
+
+
+def _card(bot: RunningBot) -> Message:
+    create_lead(bot)
+    return bot.slack.wait_for("chat.postMessage") and bot.slack.last_message()
+
+
+def _with_values(message: Message, value: str) -> Message:
+    forged = copy.deepcopy(message)
+    for block in forged.blocks:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                element["value"] = value
+    return forged
+
+
+def test_parse_id_keeps_ids_inside_the_databases_integer_range() -> None:
+    assert parse_id("12") == 12
+    assert parse_id(str(2**63 - 1)) == 2**63 - 1
+    for bad in (HUGE, str(2**63), "", "-3", "١٢", "1 ", None, "0x10", 3.5):
+        assert parse_id(bad) is None
+    for bad in BAD_VALUES:
+        with pytest.raises(ValueError):
+            decode_ref(bad)
+
+
+@pytest.mark.parametrize("label", ["Log call", "Timeline", "Qualify", "Edit", "Share"])
+def test_button_with_an_oversized_record_id_answers_not_found(
+    bot: RunningBot, label: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = _card(bot)
+    caplog.set_level(logging.ERROR)
+    before = len(bot.slack.calls)
+    response = bot.user().click(label, _with_values(card, f"lead:{HUGE}"))
+    assert response.status == 200
+    answers = [c for c in bot.slack.calls[before:] if c.method in ("response_url", "chat.postEphemeral")]
+    assert [c.args.get("text") for c in answers] == [RECORD_NOT_FOUND]
+    assert not [r for r in caplog.records if r.exc_info], "an exception reached the log"
+
+
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_garbled_record_values_answer_not_found(bot: RunningBot, value: str) -> None:
+    card = _card(bot)
+    before = len(bot.slack.calls)
+    assert bot.user().click("Add note", _with_values(card, value)).status == 200
+    answers = [c for c in bot.slack.calls[before:] if c.method in ("response_url", "chat.postEphemeral")]
+    assert [c.args.get("text") for c in answers] == [RECORD_NOT_FOUND]
+    assert "views.open" not in [c.method for c in bot.slack.calls[before:]]
