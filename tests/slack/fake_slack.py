@@ -26,6 +26,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    at: float = 0.0  # time.time() when Slack received it (time-machine's time under travel)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, bool]] = {}
         self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self._failures: dict[str, list[Failure]] = {}
+        self.latency: dict[str, float] = {}  # method -> seconds to take before answering (a slow Slack)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -159,7 +161,7 @@ class FakeSlack:
         for problem in validate_payload(method, args):
             self.violations.append(f"{method}: {problem}")
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, time.time()))
 
     def _take_failure(self, method: str) -> Failure | None:
         with self._lock:
@@ -298,6 +300,8 @@ class FakeSlack:
 
             def _api(self, path: str, args: dict[str, Any]) -> None:
                 method = path.removeprefix("/api/")
+                if fake.latency.get(method):
+                    time.sleep(fake.latency[method])  # Slack's own latency, not a wait for a schedule
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token")
                 failure = fake._take_failure(method)
                 if failure is not None:
