@@ -39,6 +39,7 @@ from bot.surface import Surface
 from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
+from bot.views.markup import escape, mention
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
 from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id
@@ -293,12 +294,12 @@ def _appointment(deps: Deps, session: Any, record: Any, user: str, draft: rules.
         default_minutes_before=deps.settings.reminder_minutes_before,
         now=deps.clock(),
     )
-    when = (
-        f"<!date^{int(draft.start_at.timestamp())}^{{date_short_pretty}} {{time}}|{draft.start_at:%Y-%m-%d %H:%M} UTC>"
-    )
-    people = ", ".join(f"<@{u}>" for u in draft.attendees)
-    details = " · ".join(p for p in (when, f"{draft.duration_minutes} min", draft.location, people) if p)
-    _activity(session, record, user, "appointment", draft.subject, details, appointment_id=appointment.id)
+    # the timeline draws the date and the mentions from these values (bot.views.timeline)
+    _activity(
+        session, record, user, "appointment", draft.subject, "", appointment_id=appointment.id,
+        start_at=int(draft.start_at.timestamp()), duration_minutes=draft.duration_minutes,
+        location=draft.location, users=list(draft.attendees),
+    )  # fmt: skip
 
 
 def _stakeholder(client: WebClient, session: Any, record: Any, user: str, draft: rules.StakeholderDraft | None) -> None:
@@ -313,8 +314,10 @@ def _stakeholder(client: WebClient, session: Any, record: Any, user: str, draft:
         role=draft.role,
         created_by=user,
     )
-    who = f"<@{draft.slack_user_id}>" if draft.slack_user_id else draft.name
-    _activity(session, record, user, "stakeholder", f"Stakeholder: {draft.role}", who)
+    users = [draft.slack_user_id] if draft.slack_user_id else []
+    _activity(
+        session, record, user, "stakeholder", f"Stakeholder: {draft.role}", "" if users else draft.name, users=users
+    )
     _auto_complete(session, record, "stakeholder", user)
 
 
@@ -348,7 +351,7 @@ def _auto_complete(session: Any, record: Any, feature: str, user: str) -> None:
 def _share(deps: Deps, client: WebClient, session: Any, record: Any, user: str, users: list[str]) -> None:
     added = share(session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, user_ids=users)
     if added:
-        _activity(session, record, user, "share", "Shared", ", ".join(f"<@{u}>" for u in added), users=added)
+        _activity(session, record, user, "share", "Shared", "", users=added)
         _auto_complete(session, record, "sales_team", user)
         ref = RecordRef(_type_of(record), record.id)
         deps.background.submit(_notify_shared, deps, client, record.team_id, ref, user, added)
@@ -361,7 +364,7 @@ def _notify_shared(deps: Deps, client: WebClient, team: str, ref: RecordRef, sha
     text, blocks = rendered
     for user in users:
         channel = open_dm(client, user)
-        intro = section(f"<@{sharer}> shared this {_kind(ref)} with you: you may read and work it.")
+        intro = section(f"{mention(sharer)} shared this {_kind(ref)} with you: you may read and work it.")
         response = client.chat_postMessage(channel=channel, text=f"Shared with you: {text}", blocks=[intro, *blocks])
         with transaction(deps.new_session) as session:
             record_post(
@@ -420,7 +423,7 @@ def _post_question(
     if rendered is None:
         return
     text, blocks = rendered
-    ask: list[Block] = [section(f":raising_hand: <@{user}> asks: {question}"), *blocks]
+    ask: list[Block] = [section(f":raising_hand: {mention(user)} asks: {escape(question)}"), *blocks]
     response = client.chat_postMessage(channel=channel, text=f"{text} — question from a colleague", blocks=ask[:50])
     permalink = client.chat_getPermalink(channel=response["channel"], message_ts=response["ts"]).get("permalink")
     with transaction(deps.new_session) as session:
@@ -456,7 +459,7 @@ def _show_timeline(deps: Deps, client: WebClient, body: dict[str, Any], ref: Rec
     _show(
         client,
         body,
-        f"Timeline: {_title(loaded.record)}",
+        f"Timeline: {escape(_title(loaded.record))}",
         blocks,
         replace=body["actions"][0]["action_id"] == ACTION_TIMELINE_PAGE,
     )

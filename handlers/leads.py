@@ -45,6 +45,7 @@ from bot.views.leads import (
     new_lead_modal,
     notice_view,
 )
+from bot.views.markup import escape, fill, mention
 from handlers.cards import refresh_card, render_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack
@@ -170,7 +171,7 @@ def post_lead_card(deps: Deps, client: WebClient, team: str, user: str, lead_id:
         return
     channel = open_dm(client, user)
     response = client.chat_postMessage(
-        channel=channel, text=LEAD_CREATED.format(topic=lead.topic), blocks=lead_card(lead)
+        channel=channel, text=fill(LEAD_CREATED, topic=lead.topic), blocks=lead_card(lead)
     )
     with transaction(deps.new_session) as session:
         record_post(
@@ -316,8 +317,8 @@ def _qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     lead_ref, opp_ref = RecordRef("lead", lead.id or 0), RecordRef("opportunity", opportunity.id or 0)
     refresh_card(deps, client, team, lead_ref, **source_of(body))
     note = (
-        f":trophy: <@{user}> qualified this lead: opportunity *{opportunity.topic}* (#{opportunity.id}) "
-        f"is now at *{opportunity.stage}*."
+        f":trophy: {mention(user)} qualified this lead: opportunity *{escape(opportunity.topic)}* (#{opportunity.id}) "
+        f"is now at *{escape(opportunity.stage)}*."
     )
     for post in channel_posts:
         client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=note)
@@ -360,7 +361,8 @@ def _create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     client.views_update(
         view_id=view_id,
         view=notice_view(
-            "Lead created", f":white_check_mark: *{lead.topic}* was created; its card is in your DM with salesbot."
+            "Lead created",
+            f":white_check_mark: *{escape(lead.topic)}* was created; its card is in your DM with salesbot.",
         ),
     )
     post_lead_card(deps, client, team, user, lead.id or 0)
@@ -405,7 +407,7 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
         )
     hits = hits[:SEARCH_LIMIT]
     if not hits:
-        return {"text": NO_MATCH.format(query=query[:100]), "response_type": "ephemeral"}
+        return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
     if len(hits) == 1:
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
     blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)

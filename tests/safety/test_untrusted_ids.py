@@ -75,3 +75,38 @@ def test_garbled_record_values_answer_not_found(bot: RunningBot, value: str) -> 
     answers = [c for c in bot.slack.calls[before:] if c.method in ("response_url", "chat.postEphemeral")]
     assert [c.args.get("text") for c in answers] == [RECORD_NOT_FOUND]
     assert "views.open" not in [c.method for c in bot.slack.calls[before:]]
+
+
+FORGED_ACTIONS = [
+    ("task_done", HUGE),
+    ("task_snooze", f"task:{HUGE}"),
+    ("appointment_done", HUGE),
+    ("reminder_snooze", "-1"),
+    ("assistant_open", f"opportunity:{HUGE}"),
+    ("timeline_page", f"lead:{HUGE}|{HUGE}"),
+    ("timeline_page", "lead:1|-5"),
+    ("sequence_edit", HUGE),
+    ("pipeline_stage", f"{HUGE}|x|y"),
+    ("pipeline_page", "garbage"),
+    ("opp_view_stage", f"opportunity:{HUGE}|{HUGE}"),
+    ("opp_tick_1", "x"),
+]
+
+
+@pytest.mark.parametrize("action_id,value", FORGED_ACTIONS)
+def test_forged_button_values_are_answered_without_an_exception(
+    bot: RunningBot, action_id: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    user = bot.user()
+    action = {"action_id": action_id, "block_id": f"opp_steps:{HUGE}:0:1", "value": value, "type": "button",
+              "selected_option": {"value": value}, "selected_options": [{"value": value}]}  # fmt: skip
+    payload = {
+        "type": "block_actions", "user": user._user(), "team": user._team(), "api_app_id": "A1", "token": "t",
+        "trigger_id": "1.1.trigger", "actions": [action], "response_url": bot.slack.response_url(),
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": True},
+        "channel": {"id": "C1", "name": "sales"},
+    }  # fmt: skip
+    response = bot.driver.post_payload(payload)
+    assert response.status == 200
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
