@@ -53,15 +53,31 @@ VIEW_START_SEQUENCE = "sequence_start"
 VIEW_SETTINGS = "salesbot_settings"
 VIEW_LOG_OUTCOME = "appointment_outcome"
 
+# Ad-hoc tasks and assignment (handlers/tasks.py, handlers/teams.py): TASK_ADD's value is a record
+# reference, TASK_OPEN's a task id, LEAD_ASSIGN's a record reference.
+TASK_ADD = "record_add_task"
+TASK_OPEN = "task_open"
+LEAD_ASSIGN = "lead_assign"
+VIEW_TASK_ADD = "task_add_modal"
+VIEW_TASK_EDIT = "task_edit_modal"
+VIEW_ASSIGN = "lead_assign_modal"
+# Stakeholder and competitor rows on cards: an overflow (`Edit` / `Remove`) per row, action_id
+# PERSON_ROW + "_" + row number; option values `stakeholder:edit:12`, `competitor:remove:3`.
+PERSON_ROW = "person_row"
+VIEW_EDIT_STAKEHOLDER = "stakeholder_edit_modal"
+VIEW_EDIT_COMPETITOR = "competitor_edit_modal"
+
 LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
     ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Add task", TASK_ADD),
     ("Ask colleagues", RECORD_ASK_COLLEAGUES),
     ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
     ("Add competitor", RECORD_ADD_COMPETITOR),
     ("Start sequence", RECORD_START_SEQUENCE),
     ("Share", RECORD_SHARE),
+    ("Assign", LEAD_ASSIGN),
     ("Qualify", LEAD_QUALIFY),
     ("Disqualify", LEAD_DISQUALIFY),
     ("Timeline", RECORD_TIMELINE),
@@ -110,6 +126,7 @@ OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
     ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Add task", TASK_ADD),
     ("Ask colleagues", RECORD_ASK_COLLEAGUES),
     ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
     ("Add competitor", RECORD_ADD_COMPETITOR),
@@ -135,22 +152,17 @@ class RecordRef:
         return f"{self.record_type}:{self.record_id}"
 
 
-MAX_ID = 2**63 - 1  # the largest row id either database stores; Slack hands back whatever it was given
+MAX_ID = 2**63 - 1  # the largest id the databases store; Slack carries back whatever it was given
 
 
-def parse_id(raw: object) -> int | None:
-    """A row id from Slack-carried text: ASCII digits within the databases' integer range, else None
-    (a 25-digit id overflowed SQLite's integer binding in the background)."""
-    text = str(raw) if isinstance(raw, str | int) else ""
-    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
-        return None
-    return int(text)
+def parse_id(raw: str) -> int | None:
+    """A database id from text Slack carried: ASCII digits within bounds, else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 20 and int(raw) <= MAX_ID else None
 
 
 def decode_ref(value: str | None) -> RecordRef:
-    """`lead:12` -> RecordRef("lead", 12); anything else (ids out of range included) raises ValueError."""
+    """`lead:12` -> RecordRef("lead", 12); anything else raises ValueError."""
     record_type, _, raw_id = (value or "").partition(":")
-    record_id = parse_id(raw_id)
-    if record_type not in ("lead", "opportunity") or record_id is None:
-        raise ValueError(f"not a record reference: {value!r}"[:200])
-    return RecordRef(record_type, record_id)
+    if record_type not in ("lead", "opportunity") or parse_id(raw_id) is None:
+        raise ValueError(f"not a record reference: {value!r}")
+    return RecordRef(record_type, int(raw_id))

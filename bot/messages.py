@@ -19,6 +19,7 @@ HELP = """*salesbot* — your sales desk in Slack
 • `/opp` — your open opportunities by stage · `/opp new` · `/opp TEXT`
 • `/pipeline [mine|team|all] [this-quarter|next-quarter|this-year]` — funnel, forecast and chart
 • `/sequence` — sales sequences · `/sequence new`
+• `/task` — add a task (for you or a colleague) · `/task list` — your open tasks
 • `/salesbot help` — this help · `/salesbot settings` — your reminder preferences
 • `/salesbot admin` — roles, teams, processes and price lists (admins)
 Shortcuts: *New lead* (global), *Create lead from message* and *Log message to…* (on any message)."""
@@ -38,3 +39,5 @@ APPOINTMENT_GONE = "That appointment was cancelled or no longer exists."
 REMINDER_SNOOZED = ":zzz: I'll remind you again at {time}."
 OUTCOME_SAVED = ":white_check_mark: Outcome saved on *{subject}*."
 SETTINGS_SAVED = ":white_check_mark: Your settings are saved."
+FORM_EXPIRED = "The form could not open in time — please try again."
+CARD_NOT_POSTED = "*{title}* is saved, but its card could not be posted here. Find it with `{command}`."

@@ -19,6 +19,7 @@ from bot.ids import (
 )
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
 from bot.views.inputs import input_block
+from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
 from store.models import Lead
 
@@ -75,7 +76,7 @@ def notice_view(title: str, text: str, blocks: list[Block] | None = None) -> dic
     return modal(title, [section(text), *(blocks or [])][:100], callback_id="notice")
 
 
-def lead_card(lead: Lead) -> list[Block]:
+def lead_card(lead: Lead, people: CardPeople | None = None) -> list[Block]:
     ref = RecordRef("lead", lead.id or 0).encode()
     blocks: list[Block] = [header(lead.topic), *fields(_lead_fields(lead))]
     if lead.description:
@@ -90,6 +91,7 @@ def lead_card(lead: Lead) -> list[Block]:
                 f"Find it with `/opp {escape(lead.topic[:60])}`."
             )
         )
+    blocks.extend(people_blocks(people))
     blocks.extend(actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref))
     return blocks
 

@@ -19,7 +19,8 @@ ICONS = {
     "call": ":telephone_receiver:", "note": ":memo:", "appointment": ":calendar:", "post": ":speech_balloon:",
     "reply": ":left_speech_bubble:", "message": ":envelope:", "status": ":label:", "stage": ":arrow_right:",
     "stakeholder": ":bust_in_silhouette:", "competitor": ":crossed_swords:", "share": ":handshake:",
-    "literature": ":books:", "product": ":package:", "file": ":paperclip:",
+    "literature": ":books:", "product": ":package:", "file": ":paperclip:", "task": ":ballot_box_with_check:",
+    "assign": ":busts_in_silhouette:",
 }  # fmt: skip
 
 
@@ -82,7 +83,8 @@ def _entry_text(entry: Activity) -> str:
 
 def details(data: dict[str, Any]) -> str:
     """The markup of an entry, drawn from the values it stores (never stored as text): an appointment's
-    date, length, place and attendees; the people shared with or named; an owner change; links sent."""
+    date, length, place and attendees; the people shared with, named or assigned; a due time; an owner
+    change; links sent."""
     parts: list[str] = []
     if isinstance(data.get("start_at"), int | float):
         parts.append(date(datetime.fromtimestamp(data["start_at"], UTC)))
@@ -92,6 +94,10 @@ def details(data: dict[str, Any]) -> str:
         parts.append(escape(data["location"]))
     if isinstance(data.get("users"), list) and data["users"]:
         parts.append(mentions(str(user) for user in data["users"]))
+    if isinstance(data.get("people"), list) and data["people"] and data["people"] != data.get("users"):
+        parts.append("→ " + mentions(str(user) for user in data["people"]))
+    if isinstance(data.get("due"), int):
+        parts.append("due " + date(datetime.fromtimestamp(data["due"], UTC)))
     line = " · ".join(parts)
     owners = data.get("owner_change")
     if isinstance(owners, list) and len(owners) == 2:
@@ -117,7 +123,7 @@ def legacy_body(kind: str, body: str, data: dict[str, Any]) -> str | None:
     """The text of an old row drawn with its stored markup, or None for a row of today's shape."""
     if kind == "appointment" and "users" not in data:
         return " · ".join(_legacy_piece(piece) for piece in body.split(" · "))
-    if (kind == "share" and body) or (kind == "stakeholder" and "users" not in data):
+    if (kind == "share" and _LEGACY_MENTIONS.fullmatch(body)) or (kind == "stakeholder" and "users" not in data):
         return _legacy_piece(body)
     if kind == "literature" and "links" not in data:
         return "\n".join(_legacy_line(line) for line in body.split("\n"))

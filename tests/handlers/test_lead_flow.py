@@ -13,8 +13,8 @@ from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
 LEAD_BUTTONS = [
-    "Log call", "Add note", "Schedule appointment", "Ask colleagues", "Add stakeholder", "Add competitor",
-    "Start sequence", "Share", "Qualify", "Disqualify", "Timeline", "Edit",
+    "Log call", "Add note", "Schedule appointment", "Add task", "Ask colleagues", "Add stakeholder", "Add competitor",
+    "Start sequence", "Share", "Assign", "Qualify", "Disqualify", "Timeline", "Edit",
 ]  # fmt: skip
 NEW_LEAD_LABELS = [
     "Topic", "First name", "Last name", "Company", "Job title", "Email", "Business phone", "Industry",

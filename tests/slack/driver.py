@@ -177,6 +177,46 @@ class Actor:
             payload["view"] = {**where, "state": {"values": {}}, "team_id": self.team_id}
         return self.driver.post_payload(payload)
 
+    def choose(self, option_text: str, where: Message, *, nth: int = 0) -> Response:
+        """Choose `option_text` in the `nth` overflow menu of a message that offers it."""
+        menus = [
+            (block, element)
+            for block, element in iter_elements(where.blocks)
+            if element.get("type") == "overflow" and any(o["text"]["text"] == option_text for o in element["options"])
+        ]
+        assert len(menus) > nth, f"no overflow #{nth} with {option_text!r}"
+        block, element = menus[nth]
+        chosen = next(o for o in element["options"] if o["text"]["text"] == option_text)
+        action = {
+            "type": "overflow",
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id") or f"b{next(_counter)}",
+            "selected_option": chosen,
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": self._user(),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"{next(_counter)}.1.trigger",
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "actions": [action],
+            "container": {
+                "type": "message",
+                "message_ts": where.ts or "1.1",
+                "channel_id": where.channel or "C1",
+                "is_ephemeral": where.ephemeral,
+            },
+            "channel": {"id": where.channel or "C1", "name": "sales"},
+            "response_url": self.fake.response_url(),
+        }
+        if not where.ephemeral:
+            payload["message"] = {"type": "message", "ts": where.ts, "text": where.text, "blocks": where.blocks}
+        return self.driver.post_payload(payload)
+
     def submit(self, view: dict[str, Any], values: dict[str, Any] | None = None) -> Response:
         """Submit a modal, filling inputs found by their label (`{"Topic": "…", "Industry": "Retail"}`)."""
         state = build_state(view.get("blocks", []), values or {})
@@ -349,7 +389,7 @@ def _element_state(element: dict[str, Any], given: Any) -> dict[str, Any]:
             option = next((o for o in options if given in (o["text"]["text"], o["value"])), None)
             assert option is not None, f"{given!r} is not an option of {element['action_id']}"
         return {"type": kind, "selected_option": option}
-    if kind == "checkboxes":
+    if kind in ("checkboxes", "multi_static_select"):
         chosen = [o for o in element["options"] if o["text"]["text"] in (given or [])]
         return {"type": kind, "selected_options": chosen}
     if kind == "multi_users_select":
