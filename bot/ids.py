@@ -58,6 +58,7 @@ VIEW_LOG_OUTCOME = "appointment_outcome"
 TASK_ADD = "record_add_task"
 TASK_OPEN = "task_open"
 LEAD_ASSIGN = "lead_assign"
+LEAD_DELETE = "lead_delete"
 VIEW_TASK_ADD = "task_add_modal"
 VIEW_TASK_EDIT = "task_edit_modal"
 VIEW_ASSIGN = "lead_assign_modal"
@@ -83,6 +84,7 @@ LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Timeline", RECORD_TIMELINE),
     ("Edit", LEAD_EDIT),
     ("Reactivate", LEAD_REACTIVATE),
+    ("Delete", LEAD_DELETE),
 )
 BUTTON_LABELS: dict[str, str] = {action_id: label for label, action_id in LEAD_BUTTONS}
 BUTTON_LABELS.update({ACTION_OPEN_EXISTING: "Open existing", ACTION_CREATE_ANYWAY: "Create anyway"})

@@ -20,6 +20,7 @@ from handlers import (
     shortcuts,
 )
 from handlers import assignment as assignment_listeners
+from handlers import erasure as erasure_listeners
 from handlers import people as people_listeners
 from handlers import sequences as sequence_listeners
 from handlers import tasks as task_listeners
@@ -45,6 +46,7 @@ def register(surface: Surface, deps: Deps) -> None:
     team_listeners.register(surface, deps)
     assignment_listeners.register(surface, deps)
     people_listeners.register(surface, deps)
+    erasure_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -13,12 +13,12 @@ from bot.services import teams as team_service
 from bot.surface import Surface
 from bot.views.admin import VIEW_ADMIN, admin_modal, validate_admin
 from bot.views.inputs import submitted_values
-from handlers.context import team_id, viewer
+from handlers.context import team_id, user_id, viewer
 from handlers.listeners import later
 from handlers.replies import open_view
 from store.db import transaction
 from store.teams import list_teams
-from store.users import set_role, users_with_role
+from store.users import users_with_role
 
 ADMINS_ONLY = "Only salesbot admins (workspace owners and admins, or ADMIN_USER_IDS) can use `/salesbot admin`."
 
@@ -47,12 +47,14 @@ def register(surface: Surface, deps: Deps) -> None:
             return
         team = team_id(body)
         with transaction(deps.new_session) as session:
+            actor, now = user_id(body), deps.clock()
             if change["users"]:
-                set_role(session, team_id=team, user_ids=change["users"], role=change["role"])
-            if change["team"]:
-                team_service.save_team(
-                    session, team_id=team, name=change["team"], manager_id=change["manager"], members=change["members"]
+                team_service.set_roles(
+                    session, team_id=team, users=change["users"], role=change["role"], actor=actor, now=now
                 )
+            if change["team"]:
+                team_service.save_team(session, team_id=team, name=change["team"], manager_id=change["manager"],
+                                       members=change["members"], actor=actor, now=now)  # fmt: skip
         ack()
 
 

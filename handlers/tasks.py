@@ -28,6 +28,7 @@ from handlers.context import team_id, user_id, viewer_in
 from handlers.home import publish_home
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record, safe_ref
+from handlers.replies import open_view
 from handlers.work_queue import user_tz
 from store import adhoc_tasks as task_store
 from store.db import transaction
@@ -87,14 +88,7 @@ def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> No
         raise Refused(f"This record is {loaded.record.status}: reopen it first to add a task.")
     metadata = ModalContext(ref=loaded.ref.encode(), **source_of(body)).encode()
     form = TaskForm(metadata, _next_hour(deps), loaded.viewer.user_id, record=label_of(loaded.record))
-    _show_modal(client, body, add_task_modal(form))
-
-
-def _show_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, add_task_modal(form))
 
 
 def _open_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -115,7 +109,7 @@ def _open_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             )
     if problem is not None:
         raise Refused(problem)
-    _show_modal(client, body, edit_task_modal(form))
+    open_view(client, body, edit_task_modal(form))
 
 
 def _label(session: Session, task: Task) -> RecordLabel | None:

@@ -15,22 +15,34 @@ from bot.refusals import Refused
 from bot.services import teams as team_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, share_modal
-from bot.views.admin import ADMIN_TEAM_REMOVE, admin_modal
+from bot.views.admin import ADMIN_AUDIT_LOG, ADMIN_TEAM_REMOVE, admin_modal, audit_log_modal
 from handlers.cards import source_of
 from handlers.context import viewer_in
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_view
+from store.audit import recent_changes
 from store.db import transaction
 from store.teams import list_teams
 from store.users import users_with_role
 
-ADMINS_ONLY = "Only salesbot admins can change teams; nothing was changed."
+ADMINS_ONLY = "Only salesbot admins can use this; nothing was changed."
 
 
 def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, RECORD_SHARE, functools.partial(open_share, deps))
     after_ack(surface.app, deps, ADMIN_TEAM_REMOVE, functools.partial(remove_team, deps))
+    after_ack(surface.app, deps, ADMIN_AUDIT_LOG, functools.partial(show_audit_log, deps))
+
+
+def show_audit_log(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    """`Audit log` in the admin modal: the latest admin changes (admins only)."""
+    with transaction(deps.new_session) as session:
+        who = viewer_in(session, deps, body)
+        if not who.is_admin:
+            raise Refused(ADMINS_ONLY)
+        entries = recent_changes(session, team_id=who.team_id)
+    open_view(client, body, audit_log_modal(entries))
 
 
 def open_share(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -52,7 +64,9 @@ def remove_team(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             raise Refused(ADMINS_ONLY)
         if not value.isdigit() or len(value) > 18:
             raise Refused(team_service.TEAM_GONE)
-        team_service.remove_team(session, team_id=who.team_id, sales_team_id=int(value))
+        team_service.remove_team(
+            session, team_id=who.team_id, sales_team_id=int(value), actor=who.user_id, now=deps.clock()
+        )
     with transaction(deps.new_session) as session:
         view = admin_modal(
             list_teams(session, team_id=who.team_id), users_with_role(session, team_id=who.team_id, role="admin")

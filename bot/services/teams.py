@@ -8,6 +8,7 @@ transaction; nothing here talks to Slack.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -15,14 +16,27 @@ from bot.domain.text import fold
 from bot.refusals import Refused
 from store import teams as team_store
 from store.activities import add_activity
+from store.audit import record_change
 from store.records import Record, share
-from store.users import ensure_user
+from store.users import ensure_user, set_role
 
 TEAM_GONE = "That team was already removed."
 
 
-def save_team(session: Session, *, team_id: str, name: str, manager_id: str | None, members: list[str]) -> None:
+def set_roles(session: Session, *, team_id: str, users: list[str], role: str, actor: str, now: datetime) -> None:
+    set_role(session, team_id=team_id, user_ids=users, role=role)
+    record_change(
+        session, team_id=team_id, actor_id=actor, action="Role changed", detail=f"now {role}", people=users, at=now
+    )
+
+
+def save_team(
+    session: Session, *, team_id: str, name: str, manager_id: str | None, members: list[str], actor: str, now: datetime
+) -> None:
     """Create or change the team called `name`; its manager manages its members."""
+    detail = f"{name} (manager, then members)" if manager_id else f"{name} (members)"
+    people = [manager_id, *members] if manager_id else members
+    record_change(session, team_id=team_id, actor_id=actor, action="Team saved", detail=detail, people=people, at=now)
     team = team_store.save_team(
         session, team_id=team_id, name=name, name_key=fold(name)[:100], manager_id=manager_id or None, members=members
     )
@@ -39,12 +53,13 @@ def save_team(session: Session, *, team_id: str, name: str, manager_id: str | No
         team_store.release_reps(session, team_id=team_id, manager_id=team.manager_id, keep=keep)
 
 
-def remove_team(session: Session, *, team_id: str, sales_team_id: int) -> str:
+def remove_team(session: Session, *, team_id: str, sales_team_id: int, actor: str, now: datetime) -> str:
     """Remove the team (its members keep their own records); returns its name."""
     team = team_store.get_team(session, team_id=team_id, sales_team_id=sales_team_id)
     if team is None:
         raise Refused(TEAM_GONE)
     name, manager = team.name, team.manager_id
+    record_change(session, team_id=team_id, actor_id=actor, action="Team removed", detail=name, people=[], at=now)
     team_store.delete_team(session, team)
     if manager:
         keep = team_store.managed_members(session, team_id=team_id, manager_id=manager)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.views.blocks import Block, button, context, divider, escape, header, modal, plain, section
+from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
 from bot.views.inputs import labelled, select, text_input
+from bot.views.timeline import slack_date
+from store.models import AdminAudit
 from store.teams import TeamSummary
 
 VIEW_ADMIN = "admin_roles_modal"
 ADMIN_TEAM_REMOVE = "admin_team_remove"
+ADMIN_AUDIT_LOG = "admin_audit_log"
 TEAM_NAME_MAX = 100
 TEAMS_SHOWN = 40
 TEAM_HINT = "A team's name: new, or one to change"
@@ -24,6 +27,7 @@ def _users(text: str, *, multi: bool) -> dict[str, Any]:
 
 def admin_modal(teams: Sequence[TeamSummary], admins: list[str]) -> dict[str, Any]:
     blocks: list[Block] = [
+        *actions([button("Audit log", ADMIN_AUDIT_LOG)], block_id="admin_tools"),
         header("Roles"),
         context(
             "Admins: workspace owners and admins, `ADMIN_USER_IDS`"
@@ -92,3 +96,16 @@ def confirm_dialog(title: str, text: str) -> dict[str, Any]:
         "confirm": plain("Remove", 30),
         "deny": plain("Keep", 30),
     }
+
+
+def audit_log_modal(entries: Sequence[AdminAudit]) -> dict[str, Any]:
+    """The latest admin changes, newest first: when (in the reader's time zone), who, what."""
+    blocks: list[Block] = [header("Audit log")]
+    if not entries:
+        blocks.append(section("No admin changes recorded yet."))
+    for entry in entries[:45]:
+        when = slack_date(entry.at)
+        people = ", ".join(f"<@{p}>" for p in entry.people if str(p).isalnum())
+        what = f"*{escape(entry.action)}*" + (f": {escape(entry.detail)}" if entry.detail else "")
+        blocks.append(section(f"{when} · <@{entry.actor_id}>\n{what}" + (f" · {people}" if people else "")))
+    return modal("Audit log", blocks[:100], callback_id="admin_audit_log_view")

@@ -25,11 +25,10 @@ def new_owner_intro(by: str, kind: str, moved: int) -> list[Block]:
 
 
 def previous_owner_note(by: str, kind: str, title: str, owner: str, keeps_access: bool) -> tuple[str, list[Block]]:
-    who = "You" if by == "" else f"<@{by}>"
     access = (
         "It is shared with you, so you can still work it."
         if keeps_access
         else "You no longer have access to it unless it is shared with you."
     )
-    line = f"{who} assigned the {kind} *{escape(title)}* to <@{owner}>. {access}"
+    line = f"<@{by}> assigned the {kind} *{escape(title)}* to <@{owner}>. {access}"
     return f"{title} was assigned to someone else", [section(line)]

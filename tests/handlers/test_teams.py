@@ -74,7 +74,7 @@ def test_only_admins_remove_a_team(bot: RunningBot) -> None:
     admin.command("/salesbot", "admin")
     modal = {**bot.slack.last_view("views.open"), "id": "VADMIN"}
     assert "Support &lt;night&gt;" in blocks_text(modal["blocks"])
-    assert button_labels(modal["blocks"]) == ["Remove"]
+    assert button_labels(modal["blocks"]) == ["Audit log", "Remove"]
     bot.user("U3").click("Remove", modal)  # a replayed click from a non-admin
     with transaction(bot.deps.new_session) as session:
         assert session.exec(select(SalesTeam)).first() is not None
@@ -84,3 +84,18 @@ def test_only_admins_remove_a_team(bot: RunningBot) -> None:
         assert session.exec(select(SalesTeamMember)).first() is None
     redrawn = bot.slack.last_view("views.update")
     assert "No teams yet" in blocks_text(redrawn["blocks"])
+
+
+def test_the_audit_log_lists_each_admin_change(bot: RunningBot) -> None:
+    admin = _admin(bot)
+    _save_team(bot, admin, {"Users": ["UBOSS"], "Role": "Manager", "Team": "EMEA", "Manager": "UBOSS",
+                            "Members": ["U1"]})  # fmt: skip
+    admin.command("/salesbot", "admin")
+    modal = {**bot.slack.last_view("views.open"), "id": "VADMIN"}
+    admin.click("Remove", modal)
+    bot.user("U1").click("Audit log", modal)
+    assert bot.slack.last_view()["title"]["text"] != "Audit log"  # refused: a notice, not the log
+    admin.click("Audit log", modal)
+    log = blocks_text(bot.slack.last_view("views.push")["blocks"])
+    assert log.index("*Team removed*: EMEA") < log.index("*Team saved*: EMEA (manager, then members) · <@UBOSS>, <@U1>")
+    assert "*Role changed*: now manager · <@UBOSS>" in log and log.count("<@UADMIN>") == 3

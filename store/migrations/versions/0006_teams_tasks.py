@@ -1,4 +1,4 @@
-"""named teams (sales_team, members, team shares) and task.created_by; each manager's reps become a team
+"""named teams (sales_team, members, team shares), task.created_by, lead.country and lead.city, admin_audit; each manager's reps become a team
 
 Revision ID: 0006_teams_tasks
 Revises: 0005_playground_clock
@@ -66,8 +66,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("team_share", schema=None) as batch_op:
         batch_op.create_index("ix_team_share_team", ["team_id", "sales_team_id"], unique=False)
+    op.create_table(
+        "admin_audit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", TEXT(length=32), nullable=False),
+        sa.Column("actor_id", TEXT(length=32), nullable=False),
+        sa.Column("action", TEXT(length=64), nullable=False),
+        sa.Column("detail", TEXT(length=500), nullable=False),
+        sa.Column("people", sa.JSON(), nullable=False),
+        sa.Column("at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_audit")),
+    )
+    with op.batch_alter_table("admin_audit", schema=None) as batch_op:
+        batch_op.create_index("ix_admin_audit_team_at", ["team_id", "at"], unique=False)
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("created_by", TEXT(length=32), nullable=False, server_default=""))
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("country", TEXT(length=2), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("city", TEXT(length=100), nullable=False, server_default=""))
     _teams_from_managers()
 
 
@@ -124,6 +140,9 @@ def _teams_from_managers() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.drop_column("city")
+        batch_op.drop_column("country")
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.drop_column("created_by")
     with op.batch_alter_table("team_share", schema=None) as batch_op:
@@ -133,3 +152,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sales_team_member_user")
     op.drop_table("sales_team_member")
     op.drop_table("sales_team")
+    with op.batch_alter_table("admin_audit", schema=None) as batch_op:
+        batch_op.drop_index("ix_admin_audit_team_at")
+    op.drop_table("admin_audit")
