@@ -16,6 +16,7 @@ from handlers import (
     middleware,
     opportunities,
     pipeline,
+    quotes,
     salesbot_command,
     shortcuts,
 )
@@ -38,5 +39,6 @@ def register(surface: Surface, deps: Deps) -> None:
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)
     pipeline.register(surface, deps)
+    quotes.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

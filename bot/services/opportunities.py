@@ -21,6 +21,7 @@ from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
 from store import catalog
@@ -171,6 +172,8 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
     if direction == "back":
         result = opportunity_stages.go_back(session, opp, user_id=user, now=now)
         return "" if result.ok else f"*{result.from_stage}* is the first stage; there is no previous stage."
+    if gate := quote_gate(session, opp):
+        return gate
     result = opportunity_stages.advance(session, opp, user_id=user, now=now)
     if result.ok:
         return ""
@@ -192,6 +195,8 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
     process = processes.active().get(opp.process_name)
     if not process.is_last(opp.stage):
         return f"*{opp.stage}* is not the last stage; use *Next stage*.", False
+    if gate := quote_gate(session, opp):
+        return gate, False
     missing = opportunity_stages.finish_check(session, opp)
     if missing:
         return (

@@ -23,7 +23,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
 def test_the_last_migration_goes_down_and_up_again(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "-1")
+        command.downgrade(alembic_config(connection), "0003")
         assert "queue_after" not in {c["name"] for c in sa.inspect(connection).get_columns("appointment")}
         command.upgrade(alembic_config(connection), "head")
         assert "queue_after" in {c["name"] for c in sa.inspect(connection).get_columns("appointment")}

@@ -1,0 +1,224 @@
+"""Quote and order listeners: ack, load and check, one service call, render, answer.
+
+Every refusal (`Refused`) reaches the person who clicked as an ephemeral message or a modal field
+error, and its transaction is rolled back, so nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.config import SettingsError
+from bot.deps import Deps
+from bot.domain.quotes import ApprovalRuleError, Refused
+from bot.ids import RecordRef
+from bot.messages import NOT_ALLOWED, RECORD_NOT_FOUND
+from bot.quote_ids import (
+    QUOTE_CREATE,
+    VIEW_QUOTE_CREATE,
+    QuoteRef,
+    decode_quote,
+)
+from bot.services import quotes as service
+from bot.services.quotes import QuoteConfig, QuoteData
+from bot.surface import Surface
+from bot.views import quotes as views
+from bot.views.inputs import submitted_values
+from handlers import cards
+from handlers.context import team_id
+from handlers.record_loading import Loaded, action_ref, load_record
+from handlers.replies import open_dm, reply_ephemeral
+from store import opportunities as opp_store
+from store.access import Viewer
+from store.db import transaction
+
+log = logging.getLogger("salesbot.quotes")
+CHANGE = "work on this opportunity's quotes"
+
+
+@dataclass(frozen=True)
+class QuoteDeps:
+    deps: Deps
+    cfg: QuoteConfig
+
+    def today(self) -> date:
+        return self.deps.clock().date()
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    from handlers import quote_actions
+
+    surface.uses("chat:write", "im:write", "files:write")
+    try:
+        ctx = QuoteDeps(deps, service.config_from(deps.settings))
+    except ApprovalRuleError as error:
+        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
+    on_click(surface.app, ctx, QUOTE_CREATE, open_create)
+    on_submit(surface.app, ctx, VIEW_QUOTE_CREATE, create_submitted)
+    quote_actions.register(surface.app, ctx)
+
+
+# --- registration helpers -----------------------------------------------------------------------
+
+Click = Callable[[QuoteDeps, WebClient, dict[str, Any]], None]
+Submission = Callable[[QuoteDeps, Ack, dict[str, Any], dict[str, Any], WebClient], None]
+
+
+def on_click(app: App, ctx: QuoteDeps, action: str, work: Click) -> None:
+    """Ack at once, then run `work` after the ack; a Refused becomes an ephemeral answer."""
+
+    @app.action(action)
+    def acknowledge_quote_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ctx.deps.background.submit(_guarded, work, ctx, client, body)
+
+
+def _guarded(work: Click, ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    try:
+        work(ctx, client, body)
+    except Refused as refused:
+        reply_ephemeral(client, body, str(refused))
+
+
+def on_submit(app: App, ctx: QuoteDeps, callback_id: str, work: Submission) -> None:
+    @app.view(callback_id)
+    def quote_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        work(ctx, ack, body, view, client)
+
+
+def first_block(view: dict[str, Any]) -> str:
+    return next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "name")
+
+
+def refuse_in_modal(ack: Ack, view: dict[str, Any], message: str) -> None:
+    ack(response_action="errors", errors={first_block(view): message})
+
+
+# --- loading what a click points at -------------------------------------------------------------
+
+
+def load_opportunity(deps: Deps, body: dict[str, Any], ref: RecordRef | None) -> Loaded:
+    loaded = load_record(deps, body, ref, change=CHANGE)
+    if isinstance(loaded, str):
+        raise Refused(loaded)
+    if loaded.ref.record_type != "opportunity":
+        raise Refused(RECORD_NOT_FOUND)
+    return loaded
+
+
+def quote_ref(value: str | None) -> QuoteRef:
+    try:
+        return decode_quote(value)
+    except ValueError:
+        raise Refused(RECORD_NOT_FOUND) from None
+
+
+def clicked_value(body: dict[str, Any]) -> str | None:
+    return ((body.get("actions") or [{}])[0]).get("value")
+
+
+def load_quote(ctx: QuoteDeps, body: dict[str, Any], ref: QuoteRef, *, change: bool = True) -> tuple[Viewer, QuoteData]:
+    """The quote, after the checks of its opportunity: who may change the opportunity may work its quotes."""
+    with transaction(ctx.deps.new_session) as session:
+        data = service.load(session, team=_team(body), quote_id=ref.quote_id, cfg=ctx.cfg, today=ctx.today())
+    if data is None:
+        raise Refused(RECORD_NOT_FOUND)
+    loaded = load_record(
+        ctx.deps, body, RecordRef("opportunity", data.quote.opportunity_id), change=CHANGE if change else None
+    )
+    if isinstance(loaded, str):
+        raise Refused(loaded)
+    return loaded.viewer, data
+
+
+def _team(body: dict[str, Any]) -> str:
+    return team_id(body)
+
+
+# --- Create quote -------------------------------------------------------------------------------
+
+
+def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    loaded = load_opportunity(ctx.deps, body, action_ref(body))
+    with transaction(ctx.deps.new_session) as session:
+        opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
+    if opp is None:
+        raise Refused(RECORD_NOT_FOUND)
+    if opp.status != "open":
+        raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
+    form = service.form_defaults(opp, ctx.cfg, ctx.today())
+    meta = json.dumps({"ref": loaded.ref.encode()})
+    view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    try:
+        ref = RecordRef("opportunity", int(json.loads(view.get("private_metadata") or "{}")["ref"].split(":")[1]))
+        loaded = load_opportunity(ctx.deps, body, ref)
+    except (KeyError, ValueError, IndexError):
+        refuse_in_modal(ack, view, RECORD_NOT_FOUND)
+        return
+    except Refused as refused:
+        refuse_in_modal(ack, view, str(refused))
+        return
+    form, errors = service.parse_form(submitted_values(view.get("state") or {}), ctx.today())
+    if form is None:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with transaction(ctx.deps.new_session) as session:
+            opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=ref.record_id)
+            if opp is None:
+                raise Refused(RECORD_NOT_FOUND)
+            quote = service.create(session, opp=opp, user=loaded.viewer.user_id, form=form, now=ctx.deps.clock())
+    except Refused as refused:
+        refuse_in_modal(ack, view, str(refused))
+        return
+    ack()
+    ctx.deps.background.submit(
+        post_quote_card, ctx, client, loaded.viewer.team_id, loaded.viewer.user_id, quote.id or 0, ""
+    )
+
+
+# --- showing cards -----------------------------------------------------------------------------------
+
+
+def render(ctx: QuoteDeps, team: str, quote_id: int) -> tuple[str, list[dict[str, Any]]] | None:
+    with transaction(ctx.deps.new_session) as session:
+        data = service.load(session, team=team, quote_id=quote_id, cfg=ctx.cfg, today=ctx.today())
+    if data is None:
+        return None
+    return views.quote_card_text(data), views.quote_card(data)
+
+
+def post_quote_card(ctx: QuoteDeps, client: WebClient, team: str, user: str, quote_id: int, text: str) -> None:
+    rendered = render(ctx, team, quote_id)
+    if rendered is not None:
+        client.chat_postMessage(channel=open_dm(client, user), text=text or rendered[0], blocks=rendered[1])
+
+
+def redraw(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], quote_id: int) -> None:
+    """Update the card the user clicked (a message, ephemeral or not) to the quote as it is now."""
+    rendered = render(ctx, _team(body), quote_id)
+    source = cards.source_of(body)
+    if rendered is None or not source:
+        return
+    text, blocks = rendered
+    if source.get("response_url"):
+        WebhookClient(source["response_url"]).send(text=text, blocks=blocks, replace_original=True)
+    elif source.get("channel") and source.get("ts"):
+        client.chat_update(channel=source["channel"], ts=source["ts"], text=text, blocks=blocks)
+
+
+def not_allowed(action: str) -> str:
+    return NOT_ALLOWED.format(action=action)
