@@ -110,14 +110,14 @@ def check_decider(data: QuoteData, *, version: int, user: str, is_admin: bool) -
     """Refuse an approval answer from someone else than the approver (or an admin), from the quote's
     owner, on a quote no longer in review, or on a version other than the one submitted."""
     quote = data.quote
-    if user != quote.approver_id and not is_admin:
-        raise Refused("Only the approver of this quote or an admin can approve or reject it.")
-    if user == quote.owner_id:
-        raise Refused("You cannot approve or reject your own quote.")
     if data.status != QuoteStatus.IN_REVIEW:
         raise Refused(f"This quote is {data.status.label}: there is nothing to approve or reject.")
     if version != quote.version or quote.submitted_version != quote.version:
         raise Refused("This quote was edited since it was submitted; the new version needs its own request.")
+    if user != quote.approver_id and not is_admin:
+        raise Refused("Only the approver of this quote or an admin can approve or reject it.")
+    if user == quote.owner_id:
+        raise Refused("You cannot approve or reject your own quote.")
 
 
 def decide(
@@ -216,6 +216,8 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
         values={"status": "revised", "updated_at": now},
     ):
         raise Refused("This quote was already revised or closed. Nothing was changed.")
+    session.refresh(old)  # the conditional UPDATE expired it; model_dump reads loaded attributes only
+    lines = quote_store.lines_of(session, team_id=old.team_id, quote_id=old.id or 0)
     fields = old.model_dump(
         exclude={
             "id",
@@ -238,14 +240,23 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
     new = Quote(**fields, revision=old.revision + 1, status="draft", created_by=user, created_at=now, updated_at=now)
     session.add(new)
     session.flush()
-    quote_store.add_lines(session, [_copy_line(line, new.id or 0) for line in data.lines])
+    quote_store.add_lines(session, [_copy_line(line, new.id or 0) for line in lines])
     _recompute(session, new, now)
     _log(session, old, user, now, f"revised (rev {new.revision} is a new Draft)")
     return new
 
 
 def _copy_line(line: QuoteLine, quote_id: int) -> QuoteLine:
-    return QuoteLine(**line.model_dump(exclude={"id", "quote_id"}), quote_id=quote_id)
+    return QuoteLine(
+        team_id=line.team_id,
+        quote_id=quote_id,
+        product_id=line.product_id,
+        product_name=line.product_name,
+        unit=line.unit,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount=line.discount,
+    )
 
 
 # --- the customer's answer, orders -----------------------------------------------------------------
@@ -301,7 +312,9 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
         f"accepted by the customer — order {rules.order_number(number)}",
         revenue.format_money(order.total, order.currency),
     )
-    return Accepted(order, _close_others(session, quote, user, now))
+    closed = _close_others(session, quote, user, now)
+    session.refresh(order)  # loaded before the commit: the caller renders it after the session closes
+    return Accepted(order, closed)
 
 
 def _order_line(line: QuoteLine) -> dict[str, str]:
