@@ -41,6 +41,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.deps import Deps
+from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.renderers import RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
