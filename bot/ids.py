@@ -138,9 +138,17 @@ class RecordRef:
         return f"{self.record_type}:{self.record_id}"
 
 
+MAX_ID = 2**63 - 1  # the largest id the databases store; Slack carries back whatever it was given
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id from text Slack carried: ASCII digits within bounds, else None."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 20 and int(raw) <= MAX_ID else None
+
+
 def decode_ref(value: str | None) -> RecordRef:
     """`lead:12` -> RecordRef("lead", 12); anything else raises ValueError."""
     record_type, _, raw_id = (value or "").partition(":")
-    if record_type not in ("lead", "opportunity") or not raw_id.isdigit():
+    if record_type not in ("lead", "opportunity") or parse_id(raw_id) is None:
         raise ValueError(f"not a record reference: {value!r}")
     return RecordRef(record_type, int(raw_id))

@@ -13,6 +13,8 @@ from bot.surface import Surface
 from bot.views.admin import VIEW_ADMIN, admin_modal, validate_admin
 from bot.views.inputs import submitted_values
 from handlers.context import team_id, viewer
+from handlers.listeners import later
+from handlers.replies import open_view
 from store.db import transaction
 from store.users import set_role, set_team, teams, users_with_role
 
@@ -28,7 +30,7 @@ def register(surface: Surface, deps: Deps) -> None:
         with transaction(deps.new_session) as session:
             current = teams(session, team_id=team_id(body))
             admins = users_with_role(session, team_id=team_id(body), role="admin")
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=admin_modal(current, admins))
+        later(deps, client, body, open_view, client, body, admin_modal(current, admins), push=False)
 
     surface.salesbot_subcommands["admin"] = admin_command
 

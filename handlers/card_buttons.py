@@ -7,6 +7,7 @@ domain, writes in one transaction, and refreshes the card the user acted on.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -31,8 +31,8 @@ from bot.ids import (
     RECORD_SHARE,
     RECORD_TIMELINE,
     RecordRef,
-    decode_ref,
 )
+from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.opportunity_stages import auto_complete_step
 from bot.surface import Surface
@@ -40,29 +40,40 @@ from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
-from handlers.cards import refresh_card, render_card, source_of
-from handlers.context import team_id, user_id
-from handlers.listeners import after_ack
-from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.cards import post_card, refresh_card, source_of
+from handlers.context import user_id
+from handlers.listeners import after_ack, later, refusals_as_field_errors
+from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
+from handlers.replies import open_view, replace_message, reply_ephemeral
 from store import appointments as appointment_store
 from store import people as people_store
-from store.activities import activity_slice, add_activity, count_activities, record_post
+from store.activities import activity_slice, add_activity, count_activities, record_question_post
 from store.db import transaction
-from store.models import Activity, Lead
-from store.records import get_record, share
+from store.models import Lead
+from store.records import share
 
 log = logging.getLogger("salesbot.records")
-ModalBuilder = Callable[[modals.ModalContext, str], dict[str, Any]]
+ModalBuilder = Callable[[Deps, modals.ModalContext, str], dict[str, Any]]
+
+
+def _appointment_modal(deps: Deps, ctx: modals.ModalContext, title: str) -> dict[str, Any]:
+    next_hour = (deps.clock() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return modals.appointment_modal(ctx, title, initial_start=int(next_hour.timestamp()))
+
+
+def _plain(builder: Callable[[modals.ModalContext, str], dict[str, Any]]) -> ModalBuilder:
+    return lambda deps, ctx, title: builder(ctx, title)
+
 
 # button -> (what the permission message calls it, modal builder)
 MODAL_BUTTONS: dict[str, tuple[str, ModalBuilder]] = {
-    RECORD_LOG_CALL: ("log a call", modals.log_call_modal),
-    RECORD_ADD_NOTE: ("add a note", modals.note_modal),
-    RECORD_ASK_COLLEAGUES: ("ask colleagues about it", modals.ask_colleagues_modal),
-    RECORD_ADD_STAKEHOLDER: ("add a stakeholder", modals.stakeholder_modal),
-    RECORD_ADD_COMPETITOR: ("add a competitor", modals.competitor_modal),
-    RECORD_SHARE: ("share it", modals.share_modal),
+    RECORD_LOG_CALL: ("log a call", _plain(modals.log_call_modal)),
+    RECORD_ADD_NOTE: ("add a note", _plain(modals.note_modal)),
+    RECORD_ASK_COLLEAGUES: ("ask colleagues about it", _plain(modals.ask_colleagues_modal)),
+    RECORD_ADD_STAKEHOLDER: ("add a stakeholder", _plain(modals.stakeholder_modal)),
+    RECORD_ADD_COMPETITOR: ("add a competitor", _plain(modals.competitor_modal)),
+    RECORD_SHARE: ("share it", _plain(modals.share_modal)),
+    RECORD_SCHEDULE_APPOINTMENT: ("schedule an appointment", _appointment_modal),
 }
 NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
 
@@ -70,22 +81,25 @@ NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
     surface.uses("channels:join", "channels:read", "groups:read", "chat:write")
-
     for action_id, (change, builder) in MODAL_BUTTONS.items():
-        app.action(action_id)(_opener(deps, change, builder))
-    app.action(RECORD_SCHEDULE_APPOINTMENT)(_opener(deps, "schedule an appointment", _appointment_builder(deps)))
+        after_ack(app, deps, action_id, functools.partial(open_record_modal, deps, change=change, builder=builder))
+    after_ack(app, deps, RECORD_TIMELINE, functools.partial(show_timeline, deps))
+    after_ack(app, deps, ACTION_TIMELINE_PAGE, functools.partial(show_timeline_page, deps))
+    for callback_id, form in FORMS.items():
+        app.view(callback_id)(refusals_as_field_errors(functools.partial(submit_record_modal, deps, form)))
 
-    after_ack(app, deps, RECORD_TIMELINE, lambda client, body: _show_timeline(deps, client, body, action_ref(body), 0))
 
-    @app.action(ACTION_TIMELINE_PAGE)
-    def timeline_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        decoded = decode_page_value(body["actions"][0].get("value", ""))
-        ref = _safe_ref(decoded[0]) if decoded else None
-        deps.background.submit(_show_timeline, deps, client, body, ref, decoded[1] if decoded else 0)
+@dataclass(frozen=True)
+class Saving:
+    """What a record modal's writer needs besides the session: who saves, and how to reach Slack."""
 
-    for callback_id, form in _forms(deps).items():
-        app.view(callback_id)(_submitter(deps, form))
+    deps: Deps
+    client: WebClient
+    body: dict[str, Any]
+    user: str
+
+
+Validator = Callable[[Deps, WebClient, dict[str, Any], dict[str, Any]], tuple[Any, dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -93,151 +107,75 @@ class Form:
     """A record modal: what the permission message calls it, how its input is checked, how it is saved."""
 
     change: str
-    validate: Callable[[WebClient, dict[str, Any], dict[str, Any]], tuple[Any, dict[str, str]]]
-    write: Callable[[WebClient, Session, Any, str, Any], None]
+    validate: Validator
+    write: Callable[[Saving, Session, Any, Any], Callable[[], object] | None]
 
 
-def _forms(deps: Deps) -> dict[str, Form]:
-    def share_users(client: WebClient, body: dict[str, Any], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-        users = [u for u in values.get("users") or [] if u != user_id(body)]
-        return users, ({} if users else {"users": "Pick at least one colleague other than yourself."})
-
-    def question(client: WebClient, body: dict[str, Any], values: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-        asked, errors = rules.validate_question(values)
-        problem = _ensure_bot_in_channel(client, asked[0]) if asked else None
-        return asked, ({"channel": problem} if problem else errors)
-
-    def domain(check: Callable[[dict[str, Any]], tuple[Any, dict[str, str]]]) -> Any:
-        return lambda client, body, values: check(values)
-
-    return {
-        modals.VIEW_LOG_CALL: Form("log a call", domain(rules.validate_call), _log_call),
-        modals.VIEW_ADD_NOTE: Form("add a note", domain(rules.validate_note), _note),
-        modals.VIEW_APPOINTMENT: Form(
-            "schedule an appointment",
-            domain(lambda values: rules.validate_appointment(values, now=deps.clock())),
-            lambda client, session, record, user, draft: _appointment(deps, session, record, user, draft),
-        ),
-        modals.VIEW_STAKEHOLDER: Form("add a stakeholder", domain(rules.validate_stakeholder), _stakeholder),
-        modals.VIEW_COMPETITOR: Form("add a competitor", domain(rules.validate_competitor), _competitor),
-        modals.VIEW_SHARE: Form(
-            "share it",
-            share_users,
-            lambda client, session, record, user, users: _share(deps, client, session, record, user, users),
-        ),
-        modals.VIEW_ASK: Form(
-            "ask colleagues about it",
-            question,
-            lambda client, session, record, user, asked: _ask(deps, client, session, record, user, asked),
-        ),
-    }
+def _share_users(
+    deps: Deps, client: WebClient, body: dict[str, Any], values: dict[str, Any]
+) -> tuple[Any, dict[str, str]]:
+    users = [u for u in values.get("users") or [] if u != user_id(body)]
+    return users, ({} if users else {"users": "Pick at least one colleague other than yourself."})
 
 
-def _submitter(deps: Deps, form: Form) -> Callable[..., None]:
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = form.validate(client, body, submitted_values(view["state"]))
-        _save(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            errors,
-            form.change,
-            lambda session, record, user: form.write(client, session, record, user, draft),
-        )
-
-    submit.__name__ = f"submit_{form.change.replace(' ', '_')}"
-    return submit
+def _question(
+    deps: Deps, client: WebClient, body: dict[str, Any], values: dict[str, Any]
+) -> tuple[Any, dict[str, str]]:
+    asked, errors = rules.validate_question(values)
+    problem = _ensure_bot_in_channel(client, asked[0]) if asked else None
+    return asked, ({"channel": problem} if problem else errors)
 
 
-def _safe_ref(value: str) -> RecordRef | None:
-    try:
-        return decode_ref(value)
-    except ValueError:
-        return None
+def _appointment_values(
+    deps: Deps, client: WebClient, body: dict[str, Any], values: dict[str, Any]
+) -> tuple[Any, dict[str, str]]:
+    return rules.validate_appointment(values, now=deps.clock())
+
+
+def _domain(check: Callable[[dict[str, Any]], tuple[Any, dict[str, str]]]) -> Validator:
+    return lambda deps, client, body, values: check(values)
+
+
+def submit_record_modal(
+    deps: Deps, form: Form, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Validate → check permission again (the record may have changed) → write, in one transaction
+    → ack → refresh the card. A refusal becomes a field error (refusals_as_field_errors)."""
+    draft, errors = form.validate(deps, client, body, submitted_values(view["state"]))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ctx = modals.ModalContext.decode(view.get("private_metadata", ""))
+    user = user_id(body)
+    with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=form.change)
+        follow_up = form.write(Saving(deps, client, body, user), session, loaded.record, draft)
+        if isinstance(loaded.record, Lead):
+            lead_service.rescore(session, loaded.record, now=deps.clock())
+    ack()
+    if follow_up is not None:
+        later(deps, client, body, follow_up)
+    later(deps, client, body, refresh_card, deps, client, loaded.viewer.team_id, loaded.ref,
+          channel=ctx.channel, ts=ctx.ts, response_url=ctx.response_url)  # fmt: skip
 
 
 def _title(record: Any) -> str:
     return str(record.topic)
 
 
-def _closed_status(loaded: Loaded) -> str | None:
-    status = loaded.record.status
-    return None if status == "open" else status
-
-
-def _opener(deps: Deps, change: str, builder: ModalBuilder) -> Callable[..., None]:
-    def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_modal, deps, client, body, change, builder)
-
-    open_modal.__name__ = f"open_{builder.__name__}"
-    return open_modal
-
-
-def _open_modal(deps: Deps, client: WebClient, body: dict[str, Any], change: str, builder: ModalBuilder) -> None:
+def open_record_modal(
+    deps: Deps, client: WebClient, body: dict[str, Any], *, change: str, builder: ModalBuilder
+) -> None:
     loaded = load_record(deps, body, action_ref(body), change=change)
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
-    closed = _closed_status(loaded)
-    if closed and change != "share it":
-        reply_ephemeral(client, body, NOT_ON_CLOSED.format(kind=_kind(loaded.ref), status=closed, action=change))
-        return
+    status = loaded.record.status
+    if status != "open" and change != "share it":
+        raise Refused(NOT_ON_CLOSED.format(kind=_kind(loaded.ref), status=status, action=change))
     ctx = modals.ModalContext(ref=loaded.ref.encode(), **source_of(body))
-    view = builder(ctx, _title(loaded.record))
-    if body.get("view") and body["view"].get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, builder(deps, ctx, _title(loaded.record)))
 
 
 def _kind(ref: RecordRef) -> str:
     return "lead" if ref.record_type == "lead" else "opportunity"
-
-
-def _appointment_builder(deps: Deps) -> ModalBuilder:
-    def appointment_modal(ctx: modals.ModalContext, title: str) -> dict[str, Any]:
-        next_hour = (deps.clock() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-        return modals.appointment_modal(ctx, title, initial_start=int(next_hour.timestamp()))
-
-    return appointment_modal
-
-
-Writer = Callable[[Any, Any, str], None]
-
-
-def _save(
-    deps: Deps,
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    errors: dict[str, str],
-    change: str,
-    write: Writer,
-) -> None:
-    """Validate → check permission again (the record may have changed) → write → ack → refresh the card."""
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    ctx = modals.ModalContext.decode(view.get("private_metadata", ""))
-    loaded = load_record(deps, body, _safe_ref(ctx.ref), change=change)
-    first_block = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
-    if isinstance(loaded, str):
-        ack(response_action="errors", errors={first_block: loaded})
-        return
-    team, user = team_id(body), user_id(body)
-    with transaction(deps.new_session) as session:
-        record = get_record(session, team_id=team, record_type=loaded.ref.record_type, record_id=loaded.ref.record_id)
-        write(session, record, user)
-        if isinstance(record, Lead):
-            lead_service.rescore(session, record, now=deps.clock())
-    ack()
-    deps.background.submit(
-        refresh_card, deps, client, team, loaded.ref, channel=ctx.channel, ts=ctx.ts, response_url=ctx.response_url
-    )
 
 
 def _activity(session: Any, record: Any, user: str, kind: str, subject: str, body: str, **data: Any) -> None:
@@ -258,120 +196,88 @@ def _type_of(record: Any) -> str:
     return "lead" if isinstance(record, Lead) else "opportunity"
 
 
-def _note(client: WebClient, session: Any, record: Any, user: str, note: str | None) -> None:
-    _activity(session, record, user, "note", "Note", note or "")
+FollowUp = Callable[[], object] | None  # Slack work a writer leaves for after the commit
 
 
-def _log_call(client: WebClient, session: Any, record: Any, user: str, call: rules.Call | None) -> None:
+def _note(saving: Saving, session: Session, record: Any, note: str | None) -> FollowUp:
+    _activity(session, record, saving.user, "note", "Note", note or "")
+    return None
+
+
+def _log_call(saving: Saving, session: Session, record: Any, call: rules.Call | None) -> FollowUp:
     assert call is not None
     details = " · ".join(part for part in (call.direction, call.outcome) if part)
-    _activity(
-        session,
-        record,
-        user,
-        "call",
-        f"{call.subject} ({details})",
-        call.notes,
-        direction=call.direction,
-        outcome=call.outcome,
-    )
+    _activity(session, record, saving.user, "call", f"{call.subject} ({details})", call.notes,
+              direction=call.direction, outcome=call.outcome)  # fmt: skip
+    return None
 
 
-def _appointment(deps: Deps, session: Any, record: Any, user: str, draft: rules.AppointmentDraft | None) -> None:
+def _appointment(saving: Saving, session: Session, record: Any, draft: rules.AppointmentDraft | None) -> FollowUp:
     assert draft is not None
+    deps = saving.deps
     appointment = appointment_store.create_appointment(
-        session,
-        team_id=record.team_id,
-        record_type=_type_of(record),
-        record_id=record.id,
-        owner_id=user,
-        subject=draft.subject,
-        start_at=draft.start_at,
-        duration_minutes=draft.duration_minutes,
-        attendees=list(draft.attendees),
-        location=draft.location,
-        default_minutes_before=deps.settings.reminder_minutes_before,
-        now=deps.clock(),
-    )
+        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, owner_id=saving.user,
+        subject=draft.subject, start_at=draft.start_at, duration_minutes=draft.duration_minutes,
+        attendees=list(draft.attendees), location=draft.location,
+        default_minutes_before=deps.settings.reminder_minutes_before, now=deps.clock(),
+    )  # fmt: skip
     when = (
         f"<!date^{int(draft.start_at.timestamp())}^{{date_short_pretty}} {{time}}|{draft.start_at:%Y-%m-%d %H:%M} UTC>"
     )
     people = ", ".join(f"<@{u}>" for u in draft.attendees)
     details = " · ".join(p for p in (when, f"{draft.duration_minutes} min", draft.location, people) if p)
-    _activity(session, record, user, "appointment", draft.subject, details, appointment_id=appointment.id)
+    _activity(session, record, saving.user, "appointment", draft.subject, details, appointment_id=appointment.id)
+    return None
 
 
-def _stakeholder(client: WebClient, session: Any, record: Any, user: str, draft: rules.StakeholderDraft | None) -> None:
+def _stakeholder(saving: Saving, session: Session, record: Any, draft: rules.StakeholderDraft | None) -> FollowUp:
     assert draft is not None
     people_store.add_stakeholder(
-        session,
-        team_id=record.team_id,
-        record_type=_type_of(record),
-        record_id=record.id,
-        slack_user_id=draft.slack_user_id,
-        name=draft.name,
-        role=draft.role,
-        created_by=user,
-    )
+        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id,
+        slack_user_id=draft.slack_user_id, name=draft.name, role=draft.role, created_by=saving.user,
+    )  # fmt: skip
     who = f"<@{draft.slack_user_id}>" if draft.slack_user_id else draft.name
-    _activity(session, record, user, "stakeholder", f"Stakeholder: {draft.role}", who)
-    _auto_complete(session, record, "stakeholder", user)
+    _activity(session, record, saving.user, "stakeholder", f"Stakeholder: {draft.role}", who)
+    _auto_complete(session, record, "stakeholder", saving.user)
+    return None
 
 
-def _competitor(client: WebClient, session: Any, record: Any, user: str, draft: rules.CompetitorDraft | None) -> None:
+def _competitor(saving: Saving, session: Session, record: Any, draft: rules.CompetitorDraft | None) -> FollowUp:
     assert draft is not None
     people_store.add_competitor(
-        session,
-        team_id=record.team_id,
-        record_type=_type_of(record),
-        record_id=record.id,
-        name=draft.name,
-        strengths=draft.strengths,
-        weaknesses=draft.weaknesses,
-        created_by=user,
-    )
+        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, name=draft.name,
+        strengths=draft.strengths, weaknesses=draft.weaknesses, created_by=saving.user,
+    )  # fmt: skip
     lines = [
         f"Strengths: {draft.strengths}" if draft.strengths else "",
         f"Weaknesses: {draft.weaknesses}" if draft.weaknesses else "",
     ]
-    _activity(session, record, user, "competitor", f"Competitor: {draft.name}", "\n".join(x for x in lines if x))
-    _auto_complete(session, record, "competitor", user)
+    _activity(session, record, saving.user, "competitor", f"Competitor: {draft.name}", "\n".join(x for x in lines if x))
+    _auto_complete(session, record, "competitor", saving.user)
+    return None
 
 
-def _auto_complete(session: Any, record: Any, feature: str, user: str) -> None:
+def _auto_complete(session: Session, record: Any, feature: str, user: str) -> None:
     """Opportunity steps tied to a feature (e.g. "Identify competitors") tick themselves when it is used."""
     if isinstance(record, Lead):
         return
     auto_complete_step(session, team_id=record.team_id, opportunity_id=record.id, feature=feature, user_id=user)
 
 
-def _share(deps: Deps, client: WebClient, session: Any, record: Any, user: str, users: list[str]) -> None:
+def _share(saving: Saving, session: Session, record: Any, users: list[str]) -> FollowUp:
     added = share(session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, user_ids=users)
-    if added:
-        _activity(session, record, user, "share", "Shared", ", ".join(f"<@{u}>" for u in added), users=added)
-        _auto_complete(session, record, "sales_team", user)
-        ref = RecordRef(_type_of(record), record.id)
-        deps.background.submit(_notify_shared, deps, client, record.team_id, ref, user, added)
+    if not added:
+        return None
+    _activity(session, record, saving.user, "share", "Shared", ", ".join(f"<@{u}>" for u in added), users=added)
+    _auto_complete(session, record, "sales_team", saving.user)
+    ref = RecordRef(_type_of(record), record.id)
+    return functools.partial(notify_shared, saving, record.team_id, ref, added)
 
 
-def _notify_shared(deps: Deps, client: WebClient, team: str, ref: RecordRef, sharer: str, users: list[str]) -> None:
-    rendered = render_card(deps, team, ref)
-    if rendered is None:
-        return
-    text, blocks = rendered
+def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -> None:
+    intro = [section(f"<@{saving.user}> shared this {_kind(ref)} with you: you may read and work it.")]
     for user in users:
-        channel = open_dm(client, user)
-        intro = section(f"<@{sharer}> shared this {_kind(ref)} with you: you may read and work it.")
-        response = client.chat_postMessage(channel=channel, text=f"Shared with you: {text}", blocks=[intro, *blocks])
-        with transaction(deps.new_session) as session:
-            record_post(
-                session,
-                team_id=team,
-                record_type=ref.record_type,
-                record_id=ref.record_id,
-                channel=response["channel"],
-                ts=response["ts"],
-            )
+        post_card(saving.deps, saving.client, team, ref, to_user=user, text="Shared with you: {card}", intro=intro)
 
 
 PRIVATE_CHANNEL = "salesbot is not in that private channel: invite it with `/invite @salesbot`, then ask again."
@@ -395,57 +301,57 @@ def _ensure_bot_in_channel(client: WebClient, channel: str) -> str | None:
     return None
 
 
-def _ask(deps: Deps, client: WebClient, session: Any, record: Any, user: str, asked: tuple[str, str] | None) -> None:
+def _ask(saving: Saving, session: Session, record: Any, asked: tuple[str, str] | None) -> FollowUp:
     assert asked is not None
     channel, question = asked
     activity = add_activity(
-        session,
-        team_id=record.team_id,
-        record_type=_type_of(record),
-        record_id=record.id,
-        kind="post",
-        author_id=user,
-        subject="Asked colleagues",
-        body=question,
-        slack_channel=channel,
-    )
+        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, kind="post",
+        author_id=saving.user, subject="Asked colleagues", body=question, slack_channel=channel,
+    )  # fmt: skip
     ref = RecordRef(_type_of(record), record.id)
-    deps.background.submit(_post_question, deps, client, record.team_id, ref, user, channel, question, activity.id)
+    return functools.partial(post_question, saving, record.team_id, ref, channel, question, activity.id or 0)
 
 
-def _post_question(
-    deps: Deps, client: WebClient, team: str, ref: RecordRef, user: str, channel: str, question: str, activity_id: int
-) -> None:
-    rendered = render_card(deps, team, ref)
-    if rendered is None:
+def post_question(saving: Saving, team: str, ref: RecordRef, channel: str, question: str, activity_id: int) -> None:
+    """Post the card with the question in the channel; replies in its thread land on the timeline."""
+    deps, client = saving.deps, saving.client
+    intro = [section(f":raising_hand: <@{saving.user}> asks: {question}")]
+    response = post_card(deps, client, team, ref, channel=channel, text="{card} — question from a colleague",
+                         intro=intro, kind="ask")  # fmt: skip
+    if response is None:
         return
-    text, blocks = rendered
-    ask: list[Block] = [section(f":raising_hand: <@{user}> asks: {question}"), *blocks]
-    response = client.chat_postMessage(channel=channel, text=f"{text} — question from a colleague", blocks=ask[:50])
     permalink = client.chat_getPermalink(channel=response["channel"], message_ts=response["ts"]).get("permalink")
     with transaction(deps.new_session) as session:
-        record_post(
-            session,
-            team_id=team,
-            record_type=ref.record_type,
-            record_id=ref.record_id,
-            channel=response["channel"],
-            ts=response["ts"],
-            kind="ask",
-        )
-        activity = session.get(Activity, activity_id)
-        if activity is not None:
-            activity.slack_ts, activity.data = response["ts"], {"permalink": permalink}
-            session.add(activity)
+        record_question_post(session, team_id=team, activity_id=activity_id, ts=response["ts"], permalink=permalink)
 
 
-def _show_timeline(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef | None, page: int) -> None:
-    loaded = load_record(deps, body, ref, change="see its timeline")
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
-    team, kind, record_id = loaded.viewer.team_id, loaded.ref.record_type, loaded.ref.record_id
+FORMS: dict[str, Form] = {
+    modals.VIEW_LOG_CALL: Form("log a call", _domain(rules.validate_call), _log_call),
+    modals.VIEW_ADD_NOTE: Form("add a note", _domain(rules.validate_note), _note),
+    modals.VIEW_APPOINTMENT: Form("schedule an appointment", _appointment_values, _appointment),
+    modals.VIEW_STAKEHOLDER: Form("add a stakeholder", _domain(rules.validate_stakeholder), _stakeholder),
+    modals.VIEW_COMPETITOR: Form("add a competitor", _domain(rules.validate_competitor), _competitor),
+    modals.VIEW_SHARE: Form("share it", _share_users, _share),
+    modals.VIEW_ASK: Form("ask colleagues about it", _question, _ask),
+}
+
+
+def show_timeline(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    _show_timeline(deps, client, body, action_ref(body), 0, replace=False)
+
+
+def show_timeline_page(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    decoded = decode_page_value(body["actions"][0].get("value", ""))
+    ref = safe_ref(decoded[0]) if decoded else None
+    _show_timeline(deps, client, body, ref, decoded[1] if decoded else 0, replace=True)
+
+
+def _show_timeline(
+    deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef | None, page: int, *, replace: bool
+) -> None:
     with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, ref, change="see its timeline")
+        team, kind, record_id = loaded.viewer.team_id, loaded.ref.record_type, loaded.ref.record_id
         total = count_activities(session, team_id=team, record_type=kind, record_id=record_id)
         offset, limit, page = paginate(total, page)
         entries = activity_slice(
@@ -453,13 +359,7 @@ def _show_timeline(deps: Deps, client: WebClient, body: dict[str, Any], ref: Rec
         )
     pages = max(1, -(-total // 15))
     blocks = timeline_blocks(_title(loaded.record), loaded.ref.encode(), Page(entries, page, pages))
-    _show(
-        client,
-        body,
-        f"Timeline: {_title(loaded.record)}",
-        blocks,
-        replace=body["actions"][0]["action_id"] == ACTION_TIMELINE_PAGE,
-    )
+    _show(client, body, f"Timeline: {_title(loaded.record)}", blocks, replace=replace)
 
 
 def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block], *, replace: bool) -> None:
@@ -469,12 +369,10 @@ def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block
         modal_view = modal("Timeline", blocks, callback_id="timeline")
         if replace and view.get("type") == "modal":
             client.views_update(view_id=view["id"], view=modal_view)
-        elif view.get("type") == "modal":
-            client.views_push(trigger_id=body["trigger_id"], view=modal_view)
         else:
-            client.views_open(trigger_id=body["trigger_id"], view=modal_view)
+            open_view(client, body, modal_view)
         return
-    if replace and body.get("response_url"):
-        WebhookClient(body["response_url"]).send(text=text, blocks=blocks, replace_original=True)
+    if replace:
+        replace_message(client, body, text, blocks)
         return
     reply_ephemeral(client, body, text, blocks)

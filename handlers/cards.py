@@ -1,46 +1,68 @@
-"""Card messages: render a record's card and keep posted copies up to date."""
+"""Every record's card, one path: render it, post it (and remember the post), show it, refresh it.
+
+The builder is chosen by record type in `render_in`; posted copies are remembered in `post` rows
+so an action anywhere updates every copy.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.web import SlackResponse
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.ids import RecordRef
-from bot.views.blocks import Block
+from bot.messages import CARD_NOT_POSTED, RECORD_NOT_FOUND
+from bot.refusals import Refused
+from bot.services import opportunities as opportunity_service
+from bot.views import opportunity as opportunity_views
+from bot.views.blocks import Block, modal
 from bot.views.leads import lead_card, lead_card_text
+from handlers.replies import open_dm, open_view, reply_ephemeral, send_to_response_url
 from store import leads as lead_store
-from store.activities import posts_of
+from store.activities import posts_of, record_post
 from store.db import transaction
 from store.models import Lead
+from store.records import Record, get_record
 
 log = logging.getLogger("salesbot.cards")
 
-# record_type -> fn(deps, team_id, record_id, the record if the caller already loaded it) -> (text, blocks) or None
-CardRenderer = Callable[[Deps, str, int, Any], tuple[str, list[Block]] | None]
-CARD_RENDERERS: dict[str, CardRenderer] = {}
+
+class Rendered(NamedTuple):
+    text: str  # the message text (notifications, screen readers)
+    blocks: list[Block]
+    title: str  # the record's topic
 
 
-def render_lead(deps: Deps, team: str, lead_id: int, loaded: Any = None) -> tuple[str, list[Block]] | None:
-    lead = loaded if isinstance(loaded, Lead) else None
-    if lead is None:
-        with transaction(deps.new_session) as session:
-            lead = lead_store.get_lead(session, team_id=team, lead_id=lead_id)
-    return (lead_card_text(lead), lead_card(lead)) if lead else None
+FIND_COMMAND = {"lead": "/lead", "opportunity": "/opp"}
+TITLES = {"lead": "Lead", "opportunity": "Opportunity"}
 
 
-CARD_RENDERERS["lead"] = render_lead
+def render_in(session: Session, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:
+    """The record's card (message text, blocks), read in the caller's transaction; None when it is gone.
+    `loaded`, a lead the caller already read, spares reading it again."""
+    if ref.record_type == "lead":
+        lead = loaded if isinstance(loaded, Lead) else lead_store.get_lead(session, team_id=team, lead_id=ref.record_id)
+        return Rendered(lead_card_text(lead), lead_card(lead), lead.topic) if lead else None
+    if ref.record_type == "opportunity":
+        data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
+        if data is None:
+            return None
+        opp = data.opportunity
+        return Rendered(
+            opportunity_views.opportunity_card_text(opp), opportunity_views.opportunity_card(data), opp.topic
+        )
+    return None
 
 
-def render_card(deps: Deps, team: str, ref: RecordRef, loaded: Any = None) -> tuple[str, list[Block]] | None:
-    """The record's card; `loaded`, the record when the caller already read it, spares reading it again."""
-    renderer = CARD_RENDERERS.get(ref.record_type)
-    return renderer(deps, team, ref.record_id, loaded) if renderer else None
+def render_card(deps: Deps, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:
+    with transaction(deps.new_session) as session:
+        return render_in(session, team, ref, loaded)
 
 
 def source_of(body: dict[str, Any]) -> dict[str, str]:
@@ -53,20 +75,79 @@ def source_of(body: dict[str, Any]) -> dict[str, str]:
     return {"channel": container.get("channel_id", ""), "ts": container.get("message_ts", "")}
 
 
+def post_card(
+    deps: Deps,
+    client: WebClient,
+    team: str,
+    ref: RecordRef,
+    *,
+    channel: str = "",
+    to_user: str = "",
+    text: str = "",
+    intro: list[Block] | None = None,
+    kind: str = "card",
+) -> SlackResponse | None:
+    """Post the card in `channel` (or the DM with `to_user`) and remember the post, so it is kept up
+    to date. `text` may hold `{card}` (the card's own text) and `{topic}`. None when the record is gone."""
+    rendered = render_card(deps, team, ref)
+    if rendered is None:
+        return None
+    target = channel or open_dm(client, to_user)
+    message = _fill(text, rendered) if text else rendered.text
+    response = client.chat_postMessage(channel=target, text=message, blocks=[*(intro or []), *rendered.blocks][:50])
+    with transaction(deps.new_session) as session:
+        record_post(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id,
+                    channel=response["channel"], ts=response["ts"], kind=kind)  # fmt: skip
+    return response
+
+
+def _fill(template: str, card: Rendered) -> str:
+    """One pass, so user text that happens to contain `{topic}` stays as it is."""
+    return re.sub(r"\{(card|topic)\}", lambda m: card.text if m.group(1) == "card" else card.title, template)
+
+
+def deliver_card(deps: Deps, client: WebClient, team: str, user: str, ref: RecordRef, *, text: str = "") -> None:
+    """Post the card of a record the user just saved in their DM; when Slack refuses it, tell them
+    where the record is instead (it is saved either way)."""
+    try:
+        post_card(deps, client, team, ref, to_user=user, text=text)
+    except SlackApiError as error:
+        log.warning("card %s not posted to %s: %s", ref.encode(), user, error.response.get("error"))
+        with transaction(deps.new_session) as session:
+            record = get_record(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
+        title = record.topic if record is not None else f"#{ref.record_id}"
+        command = f"{FIND_COMMAND.get(ref.record_type, '/lead')} {title}"[:100]
+        client.chat_postMessage(channel=user, text=CARD_NOT_POSTED.format(title=title, command=command))
+
+
+def show_card(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef, record: Record) -> None:
+    """Show the card to the clicking user only: ephemeral under a message, a modal in App Home or a modal."""
+    rendered = render_card(deps, record.team_id, ref, record)
+    if rendered is None:
+        raise Refused(RECORD_NOT_FOUND)
+    text, blocks, _ = rendered
+    if body.get("view") and not body.get("response_url"):
+        title = TITLES.get(ref.record_type, "Record")
+        push = body["view"].get("type") != "home"
+        open_view(client, body, modal(title, blocks[:100], callback_id="record_card"), push=push)
+        return
+    reply_ephemeral(client, body, text, blocks)
+
+
 def refresh_card(
     deps: Deps, client: WebClient, team: str, ref: RecordRef, *, channel: str = "", ts: str = "", response_url: str = ""
 ) -> None:
-    """Update the card the user acted on at once, then every other posted copy of it."""
-    rendered = render_card(deps, team, ref)
+    """Update the card the user acted on at once, then every other posted copy of it (one read)."""
+    with transaction(deps.new_session) as session:
+        rendered = render_in(session, team, ref)
+        copies = posts_of(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
     if rendered is None:
         return
-    text, blocks = rendered
-    if response_url:
-        WebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
+    text, blocks, _ = rendered
+    if response_url and not send_to_response_url(client, response_url, text, blocks, replace_original=True):
+        log.info("ephemeral card %s not refreshed: its response_url expired", ref.encode())
     elif channel and ts:
         _update(client, channel, ts, text, blocks)
-    with transaction(deps.new_session) as session:
-        copies = posts_of(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
     for post in copies:
         if post.kind == "card" and (post.channel, post.ts) != (channel, ts):
             _update(client, post.channel, post.ts, text, blocks)

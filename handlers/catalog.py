@@ -11,11 +11,13 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import revenue
+from bot.ids import parse_id
 from bot.services.opportunities import ModalState
 from bot.surface import Surface
 from bot.views.blocks import Block, actions, button, context, escape, modal, option, plain, section
 from handlers.context import viewer
-from handlers.replies import reply_ephemeral
+from handlers.listeners import later
+from handlers.replies import open_view, reply_ephemeral
 from store import catalog
 from store.db import transaction
 
@@ -33,7 +35,7 @@ def register(surface: Surface, deps: Deps) -> None:
     @surface.app.action(ADD_LITERATURE)
     def add_literature(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        deps.background.submit(_open_literature_modal, deps, client, body)
+        later(deps, client, body, _open_literature_modal, deps, client, body)
 
     @surface.app.view(VIEW_ADD_LITERATURE)
     def literature_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -51,7 +53,7 @@ def register(surface: Surface, deps: Deps) -> None:
             ack(response_action="errors", errors=errors)
             return
         products = [
-            int(o["value"]) for o in state.raw("products").get("selected_options") or [] if o["value"].isdigit()
+            int(o["value"]) for o in state.raw("products").get("selected_options") or [] if parse_id(o["value"])
         ]
         files = state.files("file")
         with transaction(deps.new_session) as session:
@@ -139,7 +141,7 @@ def _open_literature_modal(deps: Deps, client: WebClient, body: dict[str, Any]) 
             )
         )
     view = modal("Add literature", blocks, callback_id=VIEW_ADD_LITERATURE, submit="Add", metadata=json.dumps({}))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, view, push=False)
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:

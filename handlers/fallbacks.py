@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.ids import BUTTON_LABELS
 from bot.messages import COMING_SOON
 from bot.surface import Surface
+from handlers.listeners import later
 from handlers.replies import reply_ephemeral
 
 # Bolt runs the first listener that matches, so anything registered before this one wins.
@@ -24,4 +25,4 @@ def register(surface: Surface, deps: Deps) -> None:
         ack()
         action = body["actions"][0]
         label = BUTTON_LABELS.get(action["action_id"]) or (action.get("text") or {}).get("text", "This")
-        deps.background.submit(reply_ephemeral, client, body, COMING_SOON.format(label=label))
+        later(deps, client, body, reply_ephemeral, client, body, COMING_SOON.format(label=label))

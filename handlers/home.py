@@ -15,6 +15,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from bot.views.home import home_view
 from bot.views.leads import lead_list
+from handlers.listeners import later
 from store import leads as lead_store
 from store.db import transaction
 
@@ -26,7 +27,7 @@ def register(surface: Surface, deps: Deps) -> None:
     def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            deps.background.submit(publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
+            later(deps, client, body, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
 
     @surface.home_section(30)
     def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:

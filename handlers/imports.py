@@ -19,7 +19,8 @@ from bot.surface import Surface
 from bot.views.imports import VIEW_IMPORT, import_modal, progress_blocks, result_blocks
 from bot.views.inputs import submitted_values
 from handlers.context import team_id, user_id
-from handlers.replies import open_dm
+from handlers.listeners import later
+from handlers.replies import open_dm, open_view
 
 log = logging.getLogger("salesbot.imports")
 PROGRESS_EVERY_SECONDS = 2.0
@@ -34,7 +35,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
     def open_import(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=import_modal())
+        later(deps, client, body, open_view, client, body, import_modal(), push=False)
 
     surface.lead_subcommands["import"] = open_import
 
@@ -46,7 +47,7 @@ def register(surface: Surface, deps: Deps) -> None:
             ack(response_action="errors", errors={"file": "Upload one CSV file (.csv)."})
             return
         ack()
-        deps.background.submit(run_import, deps, client, team_id(body), user_id(body), csv_files[0])
+        later(deps, client, body, run_import, deps, client, team_id(body), user_id(body), csv_files[0])
 
 
 def is_csv(file: dict[str, Any]) -> bool:

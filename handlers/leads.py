@@ -3,11 +3,14 @@ Qualify, Disqualify, Reactivate and Edit."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.activities import validate_disqualify
@@ -26,9 +29,9 @@ from bot.ids import (
     VIEW_EDIT_LEAD,
     VIEW_NEW_LEAD,
     RecordRef,
-    decode_ref,
 )
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
+from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
@@ -45,13 +48,13 @@ from bot.views.leads import (
     new_lead_modal,
     notice_view,
 )
-from handlers.cards import refresh_card, render_card, source_of
+from handlers.cards import deliver_card, post_card, refresh_card, show_card, source_of
 from handlers.context import team_id, user_id, viewer
-from handlers.listeners import after_ack
-from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.listeners import after_ack, later, refusals_as_field_errors
+from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
+from handlers.replies import open_dm, open_view
 from store import leads as lead_store
-from store.activities import add_activity, posts_of, record_post
+from store.activities import add_activity, posts_of
 from store.db import transaction
 from store.models import Lead
 
@@ -69,7 +72,7 @@ def register(surface: Surface, deps: Deps) -> None:
         word = text.split(" ", 1)[0].lower()
         if not text:
             ack()
-            deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=new_lead_modal())
+            later(deps, client, body, open_new_lead, client, body)
         elif word == "list":
             ack(**_my_leads_answer(deps, body))
         elif word == "help":
@@ -82,100 +85,71 @@ def register(surface: Surface, deps: Deps) -> None:
     @surface.shortcut(SHORTCUT_NEW_LEAD, "New lead", "global", "Create a lead without leaving Slack")
     def new_lead_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=new_lead_modal())
+        later(deps, client, body, open_new_lead, client, body)
 
-    after_ack(
-        app,
-        deps,
-        ACTION_NEW_LEAD,
-        lambda client, body: client.views_open(trigger_id=body["trigger_id"], view=new_lead_modal()),
-    )
+    after_ack(app, deps, ACTION_NEW_LEAD, open_new_lead)
+    app.view(VIEW_NEW_LEAD)(functools.partial(new_lead_submitted, deps))
+    after_ack(app, deps, ACTION_CREATE_ANYWAY, functools.partial(create_anyway, deps))
+    after_ack(app, deps, ACTION_OPEN_EXISTING, functools.partial(open_existing, deps))
+    after_ack(app, deps, ACTION_OPEN_RECORD, functools.partial(show_record_card, deps))
+    after_ack(app, deps, LEAD_QUALIFY, functools.partial(qualify, deps))
+    after_ack(app, deps, LEAD_DISQUALIFY, functools.partial(open_disqualify, deps))
+    after_ack(app, deps, LEAD_EDIT, functools.partial(open_edit, deps))
+    after_ack(app, deps, LEAD_REACTIVATE, functools.partial(reactivate, deps))
+    app.view(VIEW_DISQUALIFY)(refusals_as_field_errors(functools.partial(disqualify_submitted, deps)))
+    app.view(VIEW_EDIT_LEAD)(refusals_as_field_errors(functools.partial(edit_submitted, deps)))
 
-    @app.view(VIEW_NEW_LEAD)
-    def new_lead_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = validate_lead(submitted_values(view.get("state", {})))
-        if draft is None:
-            ack(response_action="errors", errors=errors)
-            return
-        team, user, now = team_id(body), user_id(body), deps.clock()
-        source = _source_message(view)
-        with transaction(deps.new_session) as session:
-            duplicates = lead_service.find_duplicates(session, team_id=team, draft=draft)
-            status = "draft" if duplicates else "open"
-            lead = lead_service.create_lead(session, team_id=team, owner_id=user, draft=draft, now=now, status=status)
-            lead_id = lead.id or 0
-            if source:
-                _log_source_message(session, lead, source, user)
-        if duplicates:
-            ack(response_action="push", view=duplicate_view(duplicates, lead_id))
-            return
-        ack()
-        deps.background.submit(post_lead_card, deps, client, team, user, lead_id)
 
-    after_ack(app, deps, ACTION_CREATE_ANYWAY, lambda client, body: _create_anyway(deps, client, body))
-    after_ack(app, deps, ACTION_OPEN_EXISTING, lambda client, body: _open_existing(deps, client, body))
-    after_ack(app, deps, ACTION_OPEN_RECORD, lambda client, body: _show_card(deps, client, body))
-    after_ack(app, deps, LEAD_QUALIFY, lambda client, body: _qualify(deps, client, body))
-    after_ack(
-        app,
-        deps,
-        LEAD_DISQUALIFY,
-        lambda client, body: _open_lead_modal(deps, client, body, "disqualify this lead", disqualify_modal),
-    )
-    after_ack(
-        app, deps, LEAD_EDIT, lambda client, body: _open_lead_modal(deps, client, body, "edit this lead", _edit_modal)
-    )
-    after_ack(app, deps, LEAD_REACTIVATE, lambda client, body: _reactivate(deps, client, body))
+def open_new_lead(client: WebClient, body: dict[str, Any]) -> None:
+    open_view(client, body, new_lead_modal(), push=False)
 
-    @app.view(VIEW_DISQUALIFY)
-    def disqualify_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        choice, errors = validate_disqualify(submitted_values(view["state"]))
-        if choice is None:
-            ack(response_action="errors", errors=errors)
-            return
-        _change_from_modal(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            "disqualify this lead",
-            "reason",
-            lambda s, lead, user: _disqualify(deps, s, lead, user, *choice),
-        )
 
-    @app.view(VIEW_EDIT_LEAD)
-    def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft, errors = validate_lead(submitted_values(view["state"]))
-        if draft is None:
-            ack(response_action="errors", errors=errors)
-            return
-        _change_from_modal(
-            deps,
-            ack,
-            body,
-            view,
-            client,
-            "edit this lead",
-            "topic",
-            lambda s, lead, user: lead_service.update_lead(s, lead, draft, user_id=user, now=deps.clock()),
-        )
+def new_lead_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    draft, errors = validate_lead(submitted_values(view.get("state", {})))
+    if draft is None:
+        ack(response_action="errors", errors=errors)
+        return
+    team, user, now = team_id(body), user_id(body), deps.clock()
+    source = _source_message(view)
+    with transaction(deps.new_session) as session:
+        duplicates = lead_service.find_duplicates(session, team_id=team, draft=draft)
+        status = "draft" if duplicates else "open"
+        lead = lead_service.create_lead(session, team_id=team, owner_id=user, draft=draft, now=now, status=status)
+        lead_id = lead.id or 0
+        if source:
+            _log_source_message(session, lead, source, user)
+    if duplicates:
+        ack(response_action="push", view=duplicate_view(duplicates, lead_id))
+        return
+    ack()
+    later(deps, client, body, post_lead_card, deps, client, team, user, lead_id)
+
+
+def disqualify_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    choice, errors = validate_disqualify(submitted_values(view["state"]))
+    if choice is None:
+        ack(response_action="errors", errors=errors)
+        return
+    _change_from_modal(
+        deps, ack, body, view, client, "disqualify this lead",
+        lambda s, lead, user: _disqualify(deps, s, lead, user, *choice),
+    )  # fmt: skip
+
+
+def edit_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    draft, errors = validate_lead(submitted_values(view["state"]))
+    if draft is None:
+        ack(response_action="errors", errors=errors)
+        return
+    _change_from_modal(
+        deps, ack, body, view, client, "edit this lead",
+        lambda s, lead, user: lead_service.update_lead(s, lead, draft, user_id=user, now=deps.clock()),
+    )  # fmt: skip
 
 
 def post_lead_card(deps: Deps, client: WebClient, team: str, user: str, lead_id: int) -> None:
     """Post the new lead's card in the user's DM with the bot and remember the post."""
-    with transaction(deps.new_session) as session:
-        lead = lead_store.get_lead(session, team_id=team, lead_id=lead_id)
-    if lead is None:
-        return
-    channel = open_dm(client, user)
-    response = client.chat_postMessage(
-        channel=channel, text=LEAD_CREATED.format(topic=lead.topic), blocks=lead_card(lead)
-    )
-    with transaction(deps.new_session) as session:
-        record_post(
-            session, team_id=team, record_type="lead", record_id=lead_id, channel=response["channel"], ts=response["ts"]
-        )
+    deliver_card(deps, client, team, user, RecordRef("lead", lead_id), text=LEAD_CREATED)
 
 
 def _source_message(view: dict[str, Any]) -> dict[str, Any]:
@@ -204,38 +178,33 @@ def _log_source_message(session: Any, lead: Lead, source: dict[str, Any], user: 
     )
 
 
-def _lead_of(loaded: Loaded | str) -> Lead | str:
-    if isinstance(loaded, str):
-        return loaded
-    if not isinstance(loaded.record, Lead):
-        return LEAD_NOT_FOUND
+def _load_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
+    loaded = load_record(deps, body, action_ref(body), change=change, kind="lead")
+    assert isinstance(loaded.record, Lead)
     return loaded.record
 
 
-def _lead_ref(body: dict[str, Any]) -> RecordRef | None:
-    ref = action_ref(body)
-    return ref if ref is not None and ref.record_type == "lead" else None
+def open_disqualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    lead = _changeable_lead(deps, body, "disqualify this lead")
+    if lead.status == "disqualified":
+        raise Refused(f"This lead is already disqualified ({lead.status_reason}).")
+    open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic))
 
 
-def _open_lead_modal(deps: Deps, client: WebClient, body: dict[str, Any], change: str, builder: Any) -> None:
-    lead = _lead_of(load_record(deps, body, _lead_ref(body), change=change))
-    if isinstance(lead, str):
-        reply_ephemeral(client, body, lead)
-        return
+def open_edit(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    lead = _changeable_lead(deps, body, "edit this lead")
+    open_view(client, body, edit_lead_modal(lead, _modal_context(body, lead).encode()))
+
+
+def _changeable_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
+    lead = _load_lead(deps, body, change)
     if lead.status == "qualified":
-        reply_ephemeral(client, body, "This lead is qualified: its opportunity carries it on, so it cannot change.")
-        return
-    if builder is disqualify_modal and lead.status == "disqualified":
-        reply_ephemeral(client, body, f"This lead is already disqualified ({lead.status_reason}).")
-        return
-    ctx = ModalContext(ref=RecordRef("lead", lead.id or 0).encode(), **source_of(body))
-    view = builder(ctx, lead.topic) if builder is disqualify_modal else builder(ctx, lead)
-    opener = client.views_push if (body.get("view") or {}).get("type") == "modal" else client.views_open
-    opener(trigger_id=body["trigger_id"], view=view)
+        raise Refused("This lead is qualified: its opportunity carries it on, so it cannot change.")
+    return lead
 
 
-def _edit_modal(ctx: ModalContext, lead: Lead) -> dict[str, Any]:
-    return edit_lead_modal(lead, ctx.encode())
+def _modal_context(body: dict[str, Any], lead: Lead) -> ModalContext:
+    return ModalContext(ref=RecordRef("lead", lead.id or 0).encode(), **source_of(body))
 
 
 def _change_from_modal(
@@ -245,75 +214,49 @@ def _change_from_modal(
     view: dict[str, Any],
     client: WebClient,
     change: str,
-    error_block: str,
-    write: Any,
+    write: Callable[[Session, Lead, str], object],
 ) -> None:
+    """Check the lead again and write in one transaction; a refusal is shown in the modal."""
     ctx = ModalContext.decode(view.get("private_metadata", ""))
-    try:
-        ref: RecordRef | None = decode_ref(ctx.ref)
-    except ValueError:
-        ref = None
-    lead = _lead_of(load_record(deps, body, ref, change=change))
-    if isinstance(lead, str) or lead.status == "qualified":
-        message = lead if isinstance(lead, str) else "This lead is qualified and cannot change."
-        ack(response_action="errors", errors={error_block: message})
-        return
-    team = team_id(body)
     with transaction(deps.new_session) as session:
-        fresh = lead_store.get_lead(session, team_id=team, lead_id=lead.id or 0)
-        write(session, fresh, user_id(body))
+        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=change, kind="lead")
+        if loaded.record.status == "qualified":
+            raise Refused("This lead is qualified and cannot change.")
+        write(session, loaded.record, user_id(body))  # type: ignore[arg-type]
     ack()
-    deps.background.submit(
-        refresh_card,
-        deps,
-        client,
-        team,
-        RecordRef("lead", lead.id or 0),
-        channel=ctx.channel,
-        ts=ctx.ts,
-        response_url=ctx.response_url,
-    )
+    later(deps, client, body, refresh_card, deps, client, loaded.viewer.team_id, loaded.ref,
+          channel=ctx.channel, ts=ctx.ts, response_url=ctx.response_url)  # fmt: skip
 
 
-def _disqualify(deps: Deps, session: Any, lead: Lead, user: str, reason: str, note: str) -> None:
+def _disqualify(deps: Deps, session: Session, lead: Lead, user: str, reason: str, note: str) -> None:
     lead_service.disqualify(session, lead, reason=reason, note=note, user_id=user, now=deps.clock())
 
 
-def _reactivate(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    lead = _lead_of(load_record(deps, body, _lead_ref(body), change="reactivate this lead"))
-    if isinstance(lead, str):
-        reply_ephemeral(client, body, lead)
-        return
-    if lead.status != "disqualified":
-        reply_ephemeral(client, body, "Only a disqualified lead can be reactivated.")
-        return
+def reactivate(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        fresh = lead_store.get_lead(session, team_id=lead.team_id, lead_id=lead.id or 0)
-        assert fresh is not None
-        lead_service.reactivate(session, fresh, user_id=user_id(body), now=deps.clock())
-    refresh_card(deps, client, lead.team_id, RecordRef("lead", lead.id or 0), **source_of(body))
+        loaded = load_record_in(session, deps, body, action_ref(body), change="reactivate this lead", kind="lead")
+        if loaded.record.status != "disqualified":
+            raise Refused("Only a disqualified lead can be reactivated.")
+        lead_service.reactivate(session, loaded.record, user_id=user_id(body), now=deps.clock())  # type: ignore[arg-type]
+    refresh_card(deps, client, loaded.viewer.team_id, loaded.ref, **source_of(body))
 
 
-def _qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    lead = _lead_of(load_record(deps, body, _lead_ref(body), change="qualify this lead"))
-    if isinstance(lead, str):
-        reply_ephemeral(client, body, lead)
-        return
-    if lead.status != "open":
-        problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
-        reply_ephemeral(client, body, f"This lead {problem}.")
-        return
-    user, team = user_id(body), lead.team_id
+def qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    user = user_id(body)
     with transaction(deps.new_session) as session:
-        fresh = lead_store.get_lead(session, team_id=team, lead_id=lead.id or 0)
-        assert fresh is not None
-        opportunity = lead_service.qualify(session, fresh, user_id=user, now=deps.clock())
+        loaded = load_record_in(session, deps, body, action_ref(body), change="qualify this lead", kind="lead")
+        lead = loaded.record
+        if lead.status != "open":
+            problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
+            raise Refused(f"This lead {problem}.")
+        opportunity = lead_service.qualify(session, lead, user_id=user, now=deps.clock())  # type: ignore[arg-type]
+        team, lead_ref = lead.team_id, loaded.ref
         channel_posts = [
             p
-            for p in posts_of(session, team_id=team, record_type="lead", record_id=lead.id or 0)
+            for p in posts_of(session, team_id=team, record_type="lead", record_id=lead_ref.record_id)
             if not p.channel.startswith("D")
         ]
-    lead_ref, opp_ref = RecordRef("lead", lead.id or 0), RecordRef("opportunity", opportunity.id or 0)
+    opp_ref = RecordRef("opportunity", opportunity.id or 0)
     refresh_card(deps, client, team, lead_ref, **source_of(body))
     note = (
         f":trophy: <@{user}> qualified this lead: opportunity *{opportunity.topic}* (#{opportunity.id}) "
@@ -321,29 +264,11 @@ def _qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     )
     for post in channel_posts:
         client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=note)
-    _post_opportunity_card(deps, client, team, user, opp_ref, note)
+    if post_card(deps, client, team, opp_ref, to_user=user) is None:
+        client.chat_postMessage(channel=open_dm(client, user), text=note)
 
 
-def _post_opportunity_card(deps: Deps, client: WebClient, team: str, user: str, ref: RecordRef, note: str) -> None:
-    rendered = render_card(deps, team, ref)
-    channel = open_dm(client, user)
-    if rendered is None:
-        client.chat_postMessage(channel=channel, text=note)
-        return
-    text, blocks = rendered
-    response = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    with transaction(deps.new_session) as session:
-        record_post(
-            session,
-            team_id=team,
-            record_type=ref.record_type,
-            record_id=ref.record_id,
-            channel=response["channel"],
-            ts=response["ts"],
-        )
-
-
-def _create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, team, user = action_ref(body), team_id(body), user_id(body)
     with transaction(deps.new_session) as session:
         lead = (
@@ -366,7 +291,7 @@ def _create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     post_lead_card(deps, client, team, user, lead.id or 0)
 
 
-def _open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, who = action_ref(body), viewer(deps, body)
     with transaction(deps.new_session) as session:
         lead = lead_store.get_visible_lead(session, viewer=who, lead_id=ref.record_id) if ref else None
@@ -412,20 +337,6 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
     return {"text": f"{total} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
-def _show_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def show_record_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change="open it")
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
-    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref, loaded.record)
-    if rendered is None:
-        reply_ephemeral(client, body, LEAD_NOT_FOUND)
-        return
-    text, blocks = rendered
-    if body.get("view") and not body.get("response_url"):
-        # App Home and modals have no response_url: show the card in a modal instead.
-        opener = client.views_open if body["view"].get("type") == "home" else client.views_push
-        title = "Lead" if loaded.ref.record_type == "lead" else "Opportunity"
-        opener(trigger_id=body["trigger_id"], view=modal(title, blocks, callback_id="record_card"))
-        return
-    reply_ephemeral(client, body, text, blocks)
+    show_card(deps, client, body, loaded.ref, loaded.record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.config import SettingsError
@@ -43,22 +44,23 @@ from bot.ids import (
     VIEW_OPP_EDIT_STAGE,
     VIEW_OPP_LITERATURE,
     RecordRef,
-    decode_ref,
+    parse_id,
 )
 from bot.messages import RECORD_NOT_FOUND
+from bot.refusals import Refused
 from bot.services import opportunities as service
 from bot.surface import Surface
 from bot.views import opportunity as views
-from bot.views.blocks import Block, actions, button, modal, section
+from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from handlers import cards
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
-from handlers.listeners import after_ack
-from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.listeners import after_ack, later, refusals_as_field_errors
+from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
+from handlers.replies import open_dm, open_view, reply_ephemeral
 from store import opportunities as opp_store
-from store.activities import posts_of, record_post
+from store.activities import posts_of
 from store.db import transaction
 
 TICK_ACTIONS = re.compile(rf"^{OPP_TICK_PREFIX}\d+$")
@@ -72,7 +74,6 @@ def register(surface: Surface, deps: Deps) -> None:
         processes.install(processes.library_from_file(deps.settings.process_file))
     except ProcessFileError as error:
         raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
-    cards.CARD_RENDERERS["opportunity"] = lambda d, team, opp_id, _loaded: render(d, team, opp_id)
     catalog_admin.register(surface, deps)
 
     @surface.command("/opp", "Your opportunities: list, create, find", "[new | topic or account]")
@@ -81,7 +82,7 @@ def register(surface: Surface, deps: Deps) -> None:
         word = text.split(" ", 1)[0].lower()
         if word == "new":
             ack()
-            deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=views.new_opportunity_modal())
+            later(deps, client, body, open_new_opportunity, client, body)
         elif word == "help":
             ack(text="salesbot help", blocks=help_blocks(), response_type="ephemeral")
         elif not text or word in ("list", "mine"):
@@ -89,44 +90,39 @@ def register(surface: Surface, deps: Deps) -> None:
         else:
             ack(**_search(deps, body, text))
 
-    after_ack(
-        app,
-        deps,
-        OPP_NEW,
-        lambda client, body: client.views_open(trigger_id=body["trigger_id"], view=views.new_opportunity_modal()),
-    )
-
-    @app.view(VIEW_NEW_OPP)
-    def new_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        state = service.ModalState(view)
-        draft, errors = service.validate_new(state)
-        if draft is None:
-            ack(response_action="errors", errors=errors)
-            return
-        team, user = team_id(body), user_id(body)
-        with transaction(deps.new_session) as session:
-            opp = service.create(session, team=team, user=user, draft=draft, now=deps.clock())
-        ack()
-        deps.background.submit(post_card, deps, client, team, user, opp.id or 0)
-
-    after_ack(app, deps, OPP_OPEN, lambda client, body: _show_card(deps, client, body))
-
-    # --- stage moves ------------------------------------------------------------------------------
-
-    after_ack(app, deps, OPP_NEXT_STAGE, lambda client, body: _move(deps, client, body, "next"))
-    after_ack(app, deps, OPP_PREVIOUS_STAGE, lambda client, body: _move(deps, client, body, "back"))
-    after_ack(app, deps, OPP_FINISH, lambda client, body: _finish(deps, client, body))
-    after_ack(app, deps, TICK_ACTIONS, lambda client, body: _tick(deps, client, body))
-    after_ack(app, deps, OPP_VIEW_STAGE, lambda client, body: _view_stage(deps, client, body))
-
+    after_ack(app, deps, OPP_NEW, open_new_opportunity)
+    app.view(VIEW_NEW_OPP)(functools.partial(new_submitted, deps))
+    after_ack(app, deps, OPP_OPEN, functools.partial(show_opportunity_card, deps))
+    after_ack(app, deps, OPP_NEXT_STAGE, functools.partial(move_stage, deps, direction="next"))
+    after_ack(app, deps, OPP_PREVIOUS_STAGE, functools.partial(move_stage, deps, direction="back"))
+    after_ack(app, deps, OPP_FINISH, functools.partial(finish, deps))
+    after_ack(app, deps, TICK_ACTIONS, functools.partial(tick, deps))
+    after_ack(app, deps, OPP_VIEW_STAGE, functools.partial(view_stage, deps))
+    after_ack(app, deps, OPP_REOPEN, functools.partial(reopen, deps))
     for form in _forms(deps):
-        _register_form(app, deps, form)
+        after_ack(app, deps, form.button, functools.partial(open_opportunity_modal, deps, form))
+        app.view(form.view)(refusals_as_field_errors(functools.partial(submit_opportunity_modal, deps, form)))
+    app.options(OPP_PRODUCT_SEARCH)(functools.partial(product_options, deps))
 
-    @app.options(OPP_PRODUCT_SEARCH)
-    def product_options(ack: Ack, body: dict[str, Any]) -> None:
-        ack(options=service.product_options(deps, body))
 
-    after_ack(app, deps, OPP_REOPEN, lambda client, body: _reopen(deps, client, body))
+def open_new_opportunity(client: WebClient, body: dict[str, Any]) -> None:
+    open_view(client, body, views.new_opportunity_modal(), push=False)
+
+
+def new_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    draft, errors = service.validate_new(service.ModalState(view))
+    if draft is None:
+        ack(response_action="errors", errors=errors)
+        return
+    team, user = team_id(body), user_id(body)
+    with transaction(deps.new_session) as session:
+        opp = service.create(session, team=team, user=user, draft=draft, now=deps.clock())
+    ack()
+    later(deps, client, body, post_card, deps, client, team, user, opp.id or 0)
+
+
+def product_options(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    ack(options=service.product_options(deps, body))
 
 
 @dataclass(frozen=True)
@@ -164,46 +160,12 @@ def _forms(deps: Deps) -> list[Form]:
     ]  # fmt: skip
 
 
-def _register_form(app: App, deps: Deps, form: Form) -> None:
-    after_ack(
-        app,
-        deps,
-        form.button,
-        lambda client, body: _open_modal(deps, client, body, form.change, form.build, open_only=form.open_only),
-    )
-
-    @app.view(form.view)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submit(deps, ack, body, view, client, form.change, form.save, announce=form.announce)
-
-
 # --- rendering and posting -----------------------------------------------------------------------------
-
-
-def render(deps: Deps, team: str, opp_id: int) -> tuple[str, list[Block]] | None:
-    with transaction(deps.new_session) as session:
-        data = service.load_data(session, team=team, opp_id=opp_id)
-    if data is None:
-        return None
-    return views.opportunity_card_text(data.opportunity), views.opportunity_card(data)
 
 
 def post_card(deps: Deps, client: WebClient, team: str, user: str, opp_id: int, text: str = "") -> None:
     """Post the card in the user's DM with the bot and remember the post (it is kept up to date)."""
-    rendered = render(deps, team, opp_id)
-    if rendered is None:
-        return
-    card_text, blocks = rendered
-    response = client.chat_postMessage(channel=open_dm(client, user), text=text or card_text, blocks=blocks)
-    with transaction(deps.new_session) as session:
-        record_post(
-            session,
-            team_id=team,
-            record_type="opportunity",
-            record_id=opp_id,
-            channel=response["channel"],
-            ts=response["ts"],
-        )
+    cards.deliver_card(deps, client, team, user, RecordRef("opportunity", opp_id), text=text)
 
 
 def refresh(deps: Deps, client: WebClient, team: str, opp_id: int, source: dict[str, str]) -> None:
@@ -250,210 +212,112 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     }
 
 
-def _show_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change=None)
-    if isinstance(loaded, str) or loaded.ref.record_type != "opportunity":
-        reply_ephemeral(client, body, loaded if isinstance(loaded, str) else RECORD_NOT_FOUND)
-        return
-    rendered = render(deps, loaded.viewer.team_id, loaded.ref.record_id)
-    if rendered is None:
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return
-    text, blocks = rendered
-    if body.get("view") and not body.get("response_url"):
-        opener = client.views_open if body["view"].get("type") == "home" else client.views_push
-        opener(trigger_id=body["trigger_id"], view=modal("Opportunity", blocks, callback_id="opp_card"))
-        return
-    reply_ephemeral(client, body, text, blocks)
+def show_opportunity_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    loaded = load_record(deps, body, action_ref(body), change=None, kind="opportunity")
+    cards.show_card(deps, client, body, loaded.ref, loaded.record)
 
 
 # --- button handlers (run after the ack) ---------------------------------------------------------------
 
 
-def _load_open(
-    deps: Deps, client: WebClient, body: dict[str, Any], change: str, ref: RecordRef | None = None
-) -> Loaded | None:
-    loaded = load_record(deps, body, ref or action_ref(body), change=change)
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return None
-    if loaded.ref.record_type != "opportunity":
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return None
-    return loaded
-
-
-def _move(deps: Deps, client: WebClient, body: dict[str, Any], direction: str) -> None:
-    loaded = _load_open(deps, client, body, "move this opportunity's stage")
-    if loaded is None:
-        return
-    team, user = loaded.viewer.team_id, loaded.viewer.user_id
+def move_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, direction: str) -> None:
     with transaction(deps.new_session) as session:
-        message = service.move(
-            session, team=team, opp_id=loaded.ref.record_id, user=user, direction=direction, now=deps.clock()
-        )
-    if message:
-        reply_ephemeral(client, body, message)
-        return
-    refresh(deps, client, team, loaded.ref.record_id, cards.source_of(body))
+        loaded = load_record_in(session, deps, body, action_ref(body), change="move this opportunity's stage",
+                                kind="opportunity")  # fmt: skip
+        team, user, opp_id = loaded.viewer.team_id, loaded.viewer.user_id, loaded.ref.record_id
+        service.move(session, team=team, opp_id=opp_id, user=user, direction=direction, now=deps.clock())
+    refresh(deps, client, team, opp_id, cards.source_of(body))
 
 
-def _finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = _load_open(deps, client, body, "finish this opportunity's process")
-    if loaded is None:
-        return
+def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        message, done = service.finish(
-            session,
-            team=loaded.viewer.team_id,
-            opp_id=loaded.ref.record_id,
-            user=loaded.viewer.user_id,
-            now=deps.clock(),
-        )
-    if not done:
-        reply_ephemeral(client, body, message)
-        return
+        loaded = load_record_in(session, deps, body, action_ref(body), change="finish this opportunity's process",
+                                kind="opportunity")  # fmt: skip
+        message = service.finish(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
+                                 user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     ref = loaded.ref.encode()
-    blocks = [
-        section(message),
-        *actions(
-            [
-                button("Close as won", OPP_CLOSE_WON, ref, "primary"),
-                button("Close as lost", OPP_CLOSE_LOST, ref, "danger"),
-            ]
-        ),
+    buttons = [
+        button("Close as won", OPP_CLOSE_WON, ref, "primary"),
+        button("Close as lost", OPP_CLOSE_LOST, ref, "danger"),
     ]
-    reply_ephemeral(client, body, message, blocks)
+    reply_ephemeral(client, body, message, [section(message), *actions(buttons)])
 
 
-def _tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     action = body["actions"][0]
     parts = (action.get("block_id") or "").split(":")
-    if len(parts) != 4 or parts[0] != "opp_steps" or not all(p.isdigit() for p in parts[1:]):
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return
-    opp_id, stage_index, number = (int(p) for p in parts[1:])
-    loaded = _load_open(deps, client, body, "tick this opportunity's steps", RecordRef("opportunity", opp_id))
-    if loaded is None:
-        return
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) != 4 or parts[0] != "opp_steps" or None in numbers:
+        raise Refused(RECORD_NOT_FOUND)
+    opp_id, stage_index, number = (n or 0 for n in numbers)
     selected = {o.get("value", "") for o in action.get("selected_options") or []}
     with transaction(deps.new_session) as session:
-        message = service.tick(
-            session,
-            team=loaded.viewer.team_id,
-            opp_id=opp_id,
-            stage_index=stage_index,
-            number=number,
-            selected=selected,
-            user=loaded.viewer.user_id,
-            now=deps.clock(),
-        )
+        who = load_record_in(session, deps, body, RecordRef("opportunity", opp_id),
+                             change="tick this opportunity's steps", kind="opportunity").viewer  # fmt: skip
+        message = service.tick(session, team=who.team_id, opp_id=opp_id, stage_index=stage_index, number=number,
+                               selected=selected, user=who.user_id, now=deps.clock())  # fmt: skip
     if message:
         reply_ephemeral(client, body, message)
-    refresh(deps, client, loaded.viewer.team_id, opp_id, cards.source_of(body))
+    refresh(deps, client, who.team_id, opp_id, cards.source_of(body))
 
 
-def _view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     value = ((body["actions"][0].get("selected_option") or {}).get("value") or "").rpartition("|")
-    try:
-        ref = decode_ref(value[0])
-        index = int(value[2])
-    except ValueError:
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return
-    loaded = load_record(deps, body, ref, change=None)
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
+    ref, index = safe_ref(value[0]), parse_id(value[2])
     with transaction(deps.new_session) as session:
-        data = service.load_data(session, team=loaded.viewer.team_id, opp_id=ref.record_id)
-    if data is None or not 0 <= index < len(data.process.stages):
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return
+        loaded = load_record_in(session, deps, body, ref, change=None, kind="opportunity")
+        data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
+    if data is None or index is None or index >= len(data.process.stages):
+        raise Refused(RECORD_NOT_FOUND)
     stage = data.process.stages[index]
     reply_ephemeral(client, body, f"{data.opportunity.topic} — {stage.name}", views.stage_record(data, stage))
 
 
-def _reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = _load_open(deps, client, body, "reopen this opportunity")
-    if loaded is None:
-        return
+def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        message = service.reopen(
-            session,
-            team=loaded.viewer.team_id,
-            opp_id=loaded.ref.record_id,
-            user=loaded.viewer.user_id,
-            now=deps.clock(),
-        )
-    if message:
-        reply_ephemeral(client, body, message)
-        return
+        loaded = load_record_in(session, deps, body, action_ref(body), change="reopen this opportunity",
+                                kind="opportunity")  # fmt: skip
+        service.reopen(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
+                       user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
 
 
-def _open_modal(
-    deps: Deps, client: WebClient, body: dict[str, Any], change: str, builder: Any, *, open_only: bool = False
-) -> None:
-    """Check permission, build the modal from the record (builder(data, session) -> view or message),
+def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict[str, Any]) -> None:
+    """Check permission, build the modal from the record (form.build(data, session) -> view or message),
     and open it with where the card lives in its metadata so the submission can update it."""
-    loaded = _load_open(deps, client, body, change)
-    if loaded is None:
-        return
     with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, action_ref(body), change=form.change, kind="opportunity")
         data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
         if data is None:
-            built: Any = RECORD_NOT_FOUND
-        elif open_only and data.opportunity.status != "open":
-            built = f"This opportunity is already closed as {data.opportunity.status}. Reopen it first."
-        else:
-            built = builder(data, session)
+            raise Refused(RECORD_NOT_FOUND)
+        if form.open_only and data.opportunity.status != "open":
+            raise Refused(f"This opportunity is already closed as {data.opportunity.status}. Reopen it first.")
+        built = form.build(data, session)
     if isinstance(built, str):
-        reply_ephemeral(client, body, built)
-        return
+        raise Refused(built)
     meta = json.loads(built.get("private_metadata") or "{}")
     meta["source"] = cards.source_of(body)
     built["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=built)
+    open_view(client, body, built, push=False)
 
 
-def _submit(
-    deps: Deps,
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    change: str,
-    save: Any,
-    *,
-    announce: bool = False,
+def submit_opportunity_modal(
+    deps: Deps, form: Form, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    """Validate and save a modal in one transaction: field errors change nothing; a permission
-    failure is shown in the modal; after the ack the card and its copies are updated."""
+    """Validate and save a modal in one transaction: field errors change nothing; a refusal is shown
+    in the modal (refusals_as_field_errors); after the ack the card and its copies are updated."""
     meta = json.loads(view.get("private_metadata") or "{}")
-    try:
-        ref = decode_ref(meta.get("ref"))
-    except ValueError:
-        ack(response_action="errors", errors={_first_block(view): RECORD_NOT_FOUND})
-        return
-    loaded = load_record(deps, body, ref, change=change)
-    if isinstance(loaded, str):
-        ack(response_action="errors", errors={_first_block(view): loaded})
-        return
     state = service.ModalState(view)
-    team, user = loaded.viewer.team_id, loaded.viewer.user_id
     with transaction(deps.new_session) as session:
-        opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=ref.record_id)
-        if opp is None:
-            ack(response_action="errors", errors={_first_block(view): RECORD_NOT_FOUND})
-            return
-        result = save(session, opp, state, user=user, now=deps.clock(), meta=meta)
+        loaded = load_record_in(session, deps, body, safe_ref(meta.get("ref")), change=form.change, kind="opportunity")
+        result = form.save(session, loaded.record, state, user=loaded.viewer.user_id, now=deps.clock(), meta=meta)
         if result.errors:
             session.rollback()
             ack(response_action="errors", errors=result.errors)
             return
     ack()
-    deps.background.submit(_after_save, deps, client, team, ref.record_id, meta.get("source") or {}, result, announce)
+    team, opp_id = loaded.viewer.team_id, loaded.ref.record_id
+    later(deps, client, body, _after_save, deps, client, team, opp_id, meta.get("source") or {}, result, form.announce)
 
 
 def _after_save(
@@ -476,9 +340,3 @@ def _after_save(
         for post in posts:
             if not post.channel.startswith("D"):
                 client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=result.announcement)
-
-
-def _first_block(view: dict[str, Any]) -> str:
-    return next(
-        (b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")), "topic"
-    )

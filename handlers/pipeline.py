@@ -4,13 +4,13 @@ files can't be ephemeral); `List` buttons page through a stage; the App Home pip
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
@@ -22,11 +22,10 @@ from bot.services import pipeline as service
 from bot.surface import Surface
 from bot.views import charts
 from bot.views import pipeline as views
-from bot.views.blocks import Block
 from handlers.context import team_id, user_id
-from handlers.listeners import after_ack
+from handlers.listeners import after_ack, later
 from handlers.middleware import refresh_user_profile
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.replies import open_dm, replace_message, reply_ephemeral
 from store.db import transaction
 
 log = logging.getLogger("salesbot.pipeline")
@@ -48,10 +47,10 @@ def register(surface: Surface, deps: Deps) -> None:
             ack(text="/pipeline help", blocks=views.usage_blocks(unknown), response_type="ephemeral")
             return
         ack(text=WORKING, response_type="ephemeral")
-        deps.background.submit(answer, deps, client, body, request)
+        later(deps, client, body, answer, deps, client, body, request)
 
-    after_ack(app, deps, PIPELINE_STAGE, lambda client, body: show_stage(deps, client, body, replace=False))
-    after_ack(app, deps, PIPELINE_PAGE, lambda client, body: show_stage(deps, client, body, replace=True))
+    after_ack(app, deps, PIPELINE_STAGE, functools.partial(show_stage, deps, replace=False))
+    after_ack(app, deps, PIPELINE_PAGE, functools.partial(show_stage, deps, replace=True))
 
     @surface.home_section(10)
     def pipeline_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
@@ -165,12 +164,6 @@ def show_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, replace: 
         opportunities=page.opportunities, total=page.total,
     )  # fmt: skip
     if replace and body.get("response_url"):
-        _replace(client, body["response_url"], text, blocks)
+        replace_message(client, body, text, blocks)
         return
     reply_ephemeral(client, body, text, blocks)
-
-
-def _replace(client: WebClient, response_url: str, text: str, blocks: list[Block]) -> None:
-    """Page in place: the list message is replaced rather than a new one posted."""
-    webhook = WebhookClient(response_url, retry_handlers=client.retry_handlers)
-    webhook.send(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)

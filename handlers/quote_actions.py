@@ -10,7 +10,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain import quotes as rules
-from bot.domain.quotes import Refused
 from bot.quote_ids import (
     ORDER_CANCEL,
     ORDER_FULFILLED,
@@ -34,6 +33,7 @@ from bot.quote_ids import (
     VIEW_QUOTE_LINES,
     VIEW_QUOTE_REJECT,
 )
+from bot.refusals import Refused
 from bot.services import quotes as service
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views

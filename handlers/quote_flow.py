@@ -14,10 +14,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain import quotes as rules
-from bot.domain.quotes import OrderStatus, Refused
+from bot.domain.quotes import OrderStatus
 from bot.ids import RecordRef
 from bot.messages import RECORD_NOT_FOUND
 from bot.quote_ids import decode_order
+from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
@@ -341,8 +342,6 @@ def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: Order
     if order is None:
         raise Refused(RECORD_NOT_FOUND)
     loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=CHANGE)
-    if isinstance(loaded, str):
-        raise Refused(loaded)
     with transaction(ctx.deps.new_session) as session:
         lifecycle.set_order(session, order=order, to=to, user=loaded.viewer.user_id, now=ctx.deps.clock())
         order = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)

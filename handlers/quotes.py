@@ -6,6 +6,7 @@ error, and its transaction is rolled back, so nothing changes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.config import SettingsError
 from bot.deps import Deps
-from bot.domain.quotes import ApprovalRuleError, Refused
+from bot.domain.quotes import ApprovalRuleError
 from bot.ids import RecordRef
 from bot.messages import NOT_ALLOWED, RECORD_NOT_FOUND
 from bot.quote_ids import (
@@ -28,6 +29,7 @@ from bot.quote_ids import (
     QuoteRef,
     decode_quote,
 )
+from bot.refusals import Refused
 from bot.services import quotes as service
 from bot.services.quotes import QuoteConfig, QuoteData
 from bot.surface import Surface
@@ -35,8 +37,9 @@ from bot.views import quotes as views
 from bot.views.inputs import submitted_values
 from handlers import cards
 from handlers.context import team_id
+from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.replies import open_dm
 from store import opportunities as opp_store
 from store.access import Viewer
 from store.db import transaction
@@ -74,25 +77,13 @@ Submission = Callable[[QuoteDeps, Ack, dict[str, Any], dict[str, Any], WebClient
 
 
 def on_click(app: App, ctx: QuoteDeps, action: str, work: Click) -> None:
-    """Ack at once, then run `work` after the ack; a Refused becomes an ephemeral answer."""
-
-    @app.action(action)
-    def acknowledge_quote_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        ctx.deps.background.submit(_guarded, work, ctx, client, body)
-
-
-def _guarded(work: Click, ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
-    try:
-        work(ctx, client, body)
-    except Refused as refused:
-        reply_ephemeral(client, body, str(refused))
+    """Ack at once, then run `work(ctx, client, body)` after the ack (a Refused is answered ephemerally)."""
+    after_ack(app, ctx.deps, action, functools.partial(work, ctx))
 
 
 def on_submit(app: App, ctx: QuoteDeps, callback_id: str, work: Submission) -> None:
-    @app.view(callback_id)
-    def quote_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        work(ctx, ack, body, view, client)
+    """A modal submission; a Refused raised before the ack becomes a field error under the first input."""
+    app.view(callback_id)(refusals_as_field_errors(functools.partial(work, ctx)))
 
 
 def first_block(view: dict[str, Any]) -> str:
@@ -107,12 +98,7 @@ def refuse_in_modal(ack: Ack, view: dict[str, Any], message: str) -> None:
 
 
 def load_opportunity(deps: Deps, body: dict[str, Any], ref: RecordRef | None) -> Loaded:
-    loaded = load_record(deps, body, ref, change=CHANGE)
-    if isinstance(loaded, str):
-        raise Refused(loaded)
-    if loaded.ref.record_type != "opportunity":
-        raise Refused(RECORD_NOT_FOUND)
-    return loaded
+    return load_record(deps, body, ref, change=CHANGE, kind="opportunity")
 
 
 def quote_ref(value: str | None) -> QuoteRef:
@@ -135,8 +121,6 @@ def load_quote(ctx: QuoteDeps, body: dict[str, Any], ref: QuoteRef, *, change: b
     loaded = load_record(
         ctx.deps, body, RecordRef("opportunity", data.quote.opportunity_id), change=CHANGE if change else None
     )
-    if isinstance(loaded, str):
-        raise Refused(loaded)
     return loaded.viewer, data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from slack_bolt import Ack
@@ -10,9 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
-from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, decode_ref
+from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, parse_id
 from bot.messages import (
-    RECORD_NOT_FOUND,
     SEQUENCE_ALREADY,
     SEQUENCE_CLOSED_RECORD,
     SEQUENCE_MANAGERS_ONLY,
@@ -21,14 +21,15 @@ from bot.messages import (
     SEQUENCE_STARTED,
     SEQUENCES_NONE,
 )
+from bot.refusals import Refused
 from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
 from handlers.context import team_id, user_id, viewer
-from handlers.listeners import after_ack
-from handlers.record_loading import action_ref, load_record
-from handlers.replies import reply_ephemeral
+from handlers.listeners import after_ack, later, refusals_as_field_errors
+from handlers.record_loading import action_ref, load_record_in, safe_ref
+from handlers.replies import open_view
 from store import sequences as sequence_store
 from store.activities import add_activity
 from store.db import transaction
@@ -51,42 +52,19 @@ def register(surface: Surface, deps: Deps) -> None:
                 ack(text=SEQUENCE_MANAGERS_ONLY, response_type="ephemeral")
                 return
             ack()
-            deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=_new_modal())
+            later(deps, client, body, open_view, client, body, _new_modal(), push=False)
         else:
             prefix = "" if word == "help" else f"I don't know `/sequence {word[:40]}`. "
             ack(text=prefix + SEQUENCE_HELP, response_type="ephemeral")
 
-    @app.action(SEQUENCE_NEW)
-    def new_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        if not _is_manager(deps, body):
-            deps.background.submit(reply_ephemeral, client, body, SEQUENCE_MANAGERS_ONLY)
-            return
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=_new_modal())
-
-    @app.action(SEQUENCE_EDIT)
-    def edit_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        value = str(body["actions"][0].get("value") or "")
-        with transaction(deps.new_session) as session:
-            found = sequence_store.get_sequence(session, team_id=team_id(body), sequence_id=int(value or 0))
-        if not _is_manager(deps, body) or found is None:
-            deps.background.submit(reply_ephemeral, client, body, SEQUENCE_MANAGERS_ONLY if found else SEQUENCES_NONE)
-            return
-        view = sequence_modal(
-            sequence_id=found.id,
-            name=found.name,
-            description=found.description,
-            steps=found.steps,
-            help_text=STEPS_HELP,
-        )
-        deps.background.submit(client.views_open, trigger_id=body["trigger_id"], view=view)
+    after_ack(app, deps, SEQUENCE_NEW, functools.partial(new_sequence_button, deps))
+    after_ack(app, deps, SEQUENCE_EDIT, functools.partial(edit_sequence_button, deps))
 
     @app.view(VIEW_SEQUENCE)
     def sequence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = _texts(view)
         name, description = values.get("name", "").strip(), values.get("description", "").strip()
-        sequence_id = int(view.get("private_metadata") or 0) or None
+        sequence_id = parse_id(view.get("private_metadata") or "")
         errors: dict[str, str] = {}
         steps: list[dict[str, Any]] = []
         try:
@@ -117,74 +95,63 @@ def register(surface: Surface, deps: Deps) -> None:
             done = SEQUENCE_SAVED.format(name=saved.name, steps=len(saved.steps))
         ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id="sequence_saved"))
 
-    after_ack(app, deps, RECORD_START_SEQUENCE, lambda client, body: _open_start(deps, client, body))
-
-    @app.view(VIEW_START_SEQUENCE)
-    def start_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            ref = decode_ref(view.get("private_metadata"))
-        except ValueError:
-            ack(response_action="errors", errors={"sequence": RECORD_NOT_FOUND})
-            return
-        loaded = load_record(deps, body, ref, change="start a sequence")
-        if isinstance(loaded, str):
-            ack(response_action="errors", errors={"sequence": loaded})
-            return
-        selected: dict[str, Any] = view.get("state", {}).get("values", {}).get("sequence") or {}
-        element: dict[str, Any] = next(iter(selected.values()), {})
-        choice: dict[str, Any] = element.get("selected_option") or {}
-        now = deps.clock()
-        with transaction(deps.new_session) as session:
-            sequence = sequence_store.get_sequence(
-                session, team_id=loaded.viewer.team_id, sequence_id=int(choice.get("value") or 0)
-            )
-            problem = _cannot_start(session, loaded, sequence)
-            if problem or sequence is None:
-                ack(response_action="errors", errors={"sequence": problem or SEQUENCES_NONE})
-                return
-            record = loaded.record
-            _, task = sequence_service.start_enrollment(
-                session,
-                team_id=loaded.viewer.team_id,
-                sequence=sequence,
-                record_type=ref.record_type,
-                record_id=ref.record_id,
-                owner_id=record.owner_id,
-                now=now,
-            )
-            add_activity(
-                session,
-                team_id=loaded.viewer.team_id,
-                record_type=ref.record_type,
-                record_id=ref.record_id,
-                kind="status",
-                author_id=loaded.viewer.user_id,
-                subject=f"Sequence {sequence.name} started",
-            )
-            owner = get_user(session, team_id=loaded.viewer.team_id, user_id=record.owner_id)
-            first = "none (nothing to do)" if task is None else f"*{task.title}*"
-            due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
-            text = SEQUENCE_STARTED.format(record=record.topic, sequence=sequence.name, step=first, due=due)
-        ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id="sequence_started"))
+    after_ack(app, deps, RECORD_START_SEQUENCE, functools.partial(open_start, deps))
+    app.view(VIEW_START_SEQUENCE)(refusals_as_field_errors(functools.partial(start_submitted, deps)))
 
 
-def _open_start(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change="start a sequence")
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
+def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    """Enroll the record in the chosen sequence; a refusal is shown under the Sequence field."""
+    selected: dict[str, Any] = view.get("state", {}).get("values", {}).get("sequence") or {}
+    element: dict[str, Any] = next(iter(selected.values()), {})
+    choice: dict[str, Any] = element.get("selected_option") or {}
     with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, safe_ref(view.get("private_metadata")), change="start a sequence")
+        team, ref, record = loaded.viewer.team_id, loaded.ref, loaded.record
+        sequence_id = parse_id(str(choice.get("value") or ""))
+        sequence = sequence_store.get_sequence(session, team_id=team, sequence_id=sequence_id) if sequence_id else None
+        problem = _cannot_start(session, loaded, sequence)
+        if problem or sequence is None:
+            raise Refused(problem or SEQUENCES_NONE)
+        _, task = sequence_service.start_enrollment(
+            session, team_id=team, sequence=sequence, record_type=ref.record_type, record_id=ref.record_id,
+            owner_id=record.owner_id, now=deps.clock(),
+        )  # fmt: skip
+        add_activity(
+            session, team_id=team, record_type=ref.record_type, record_id=ref.record_id, kind="status",
+            author_id=loaded.viewer.user_id, subject=f"Sequence {sequence.name} started",
+        )  # fmt: skip
+        owner = get_user(session, team_id=team, user_id=record.owner_id)
+        first = "none (nothing to do)" if task is None else f"*{task.title}*"
+        due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
+        text = SEQUENCE_STARTED.format(record=record.topic, sequence=sequence.name, step=first, due=due)
+    ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id="sequence_started"))
+
+
+def new_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    if not _is_manager(deps, body):
+        raise Refused(SEQUENCE_MANAGERS_ONLY)
+    open_view(client, body, _new_modal(), push=False)
+
+
+def edit_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    sequence_id = parse_id(str(body["actions"][0].get("value") or "")) or 0
+    with transaction(deps.new_session) as session:
+        found = sequence_store.get_sequence(session, team_id=team_id(body), sequence_id=sequence_id)
+    if not _is_manager(deps, body) or found is None:
+        raise Refused(SEQUENCE_MANAGERS_ONLY if found else SEQUENCES_NONE)
+    view = sequence_modal(sequence_id=found.id, name=found.name, description=found.description, steps=found.steps,
+                          help_text=STEPS_HELP)  # fmt: skip
+    open_view(client, body, view, push=False)
+
+
+def open_start(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, action_ref(body), change="start a sequence")
         problem = _cannot_start(session, loaded, None)
         summaries = _summaries(session, loaded.viewer.team_id)
-    if problem:
-        reply_ephemeral(client, body, problem)
-        return
-    if not summaries:
-        reply_ephemeral(client, body, SEQUENCES_NONE)
-        return
-    view = start_sequence_modal(loaded.ref.encode(), loaded.record.topic, summaries)
-    opener = client.views_push if body.get("view", {}).get("type") == "modal" else client.views_open
-    opener(trigger_id=body["trigger_id"], view=view)
+    if problem or not summaries:
+        raise Refused(problem or SEQUENCES_NONE)
+    open_view(client, body, start_sequence_modal(loaded.ref.encode(), loaded.record.topic, summaries))
 
 
 def _cannot_start(session: Session, loaded: Any, sequence: Sequence | None) -> str | None:

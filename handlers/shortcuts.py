@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, decode_ref
+from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE
 from bot.services import leads as lead_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
@@ -19,69 +20,67 @@ from bot.views.leads import new_lead_modal
 from bot.views.shortcuts import lead_prefill, log_message_modal
 from handlers.cards import refresh_card
 from handlers.context import viewer
-from handlers.record_loading import load_record
+from handlers.listeners import later, refusals_as_field_errors
+from handlers.record_loading import load_record_in, safe_ref
+from handlers.replies import open_view
 from store.activities import add_activity
 from store.db import transaction
 from store.models import Lead
-from store.records import get_record, recent_visible
+from store.records import recent_visible
 
 METADATA_TEXT_MAX = 1500  # private_metadata holds 3,000 characters in all
 
 
 def register(surface: Surface, deps: Deps) -> None:
     surface.uses("chat:write", "users:read")
-
-    @surface.shortcut(
+    surface.shortcut(
         SHORTCUT_LEAD_FROM_MESSAGE,
         "Create lead from message",
         "message",
         "Turn this message into a lead; it becomes the first timeline entry",
-    )
-    def lead_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_prefilled_lead, client, body)
-
-    @surface.shortcut(
+    )(functools.partial(lead_from_message, deps))
+    surface.shortcut(
         SHORTCUT_LOG_MESSAGE, "Log message to…", "message", "Attach this message to a lead's or opportunity's timeline"
-    )
-    def log_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        deps.background.submit(_open_log_message, deps, client, body)
+    )(functools.partial(log_message, deps))
+    surface.app.view(VIEW_LOG_MESSAGE)(refusals_as_field_errors(functools.partial(log_message_submitted, deps)))
 
-    @surface.app.view(VIEW_LOG_MESSAGE)
-    def log_message_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        value = submitted_values(view["state"]).get("record") or ""
-        try:
-            ref = decode_ref(value)
-        except ValueError:
-            ack(response_action="errors", errors={"record": "Pick a lead or opportunity."})
-            return
-        loaded = load_record(deps, body, ref, change="log a message to it")
-        if isinstance(loaded, str):
-            ack(response_action="errors", errors={"record": loaded})
-            return
-        source = _metadata(view)
-        with transaction(deps.new_session) as session:
-            record = get_record(
-                session, team_id=loaded.viewer.team_id, record_type=ref.record_type, record_id=ref.record_id
-            )
-            add_activity(
-                session,
-                team_id=loaded.viewer.team_id,
-                record_type=ref.record_type,
-                record_id=ref.record_id,
-                kind="message",
-                author_id=source.get("author", ""),
-                subject="Message in Slack",
-                body=source.get("text", ""),
-                occurred_at=slack_time(source["ts"]) if source.get("ts") else None,
-                data={"permalink": source.get("permalink", ""), "logged_by": loaded.viewer.user_id},
-                slack_channel=source.get("channel"),
-            )
-            if isinstance(record, Lead):
-                lead_service.rescore(session, record, now=deps.clock())
-        ack()
-        deps.background.submit(refresh_card, deps, client, loaded.viewer.team_id, ref)
+
+def lead_from_message(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    later(deps, client, body, _open_prefilled_lead, client, body)
+
+
+def log_message(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    later(deps, client, body, _open_log_message, deps, client, body)
+
+
+def log_message_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    value = submitted_values(view["state"]).get("record") or ""
+    ref = safe_ref(value)
+    if ref is None:
+        ack(response_action="errors", errors={"record": "Pick a lead or opportunity."})
+        return
+    source = _metadata(view)
+    with transaction(deps.new_session) as session:
+        loaded = load_record_in(session, deps, body, ref, change="log a message to it")
+        add_activity(
+            session,
+            team_id=loaded.viewer.team_id,
+            record_type=ref.record_type,
+            record_id=ref.record_id,
+            kind="message",
+            author_id=source.get("author", ""),
+            subject="Message in Slack",
+            body=source.get("text", ""),
+            occurred_at=slack_time(source["ts"]) if source.get("ts") else None,
+            data={"permalink": source.get("permalink", ""), "logged_by": loaded.viewer.user_id},
+            slack_channel=source.get("channel"),
+        )
+        if isinstance(loaded.record, Lead):
+            lead_service.rescore(session, loaded.record, now=deps.clock())
+    ack()
+    later(deps, client, body, refresh_card, deps, client, loaded.viewer.team_id, ref)
 
 
 def _message_source(client: WebClient, body: dict[str, Any]) -> dict[str, str]:
@@ -114,7 +113,7 @@ def _open_prefilled_lead(client: WebClient, body: dict[str, Any]) -> None:
     source = _message_source(client, body)
     prefill = lead_prefill((body.get("message") or {}).get("text") or "", _author_name(client, source["author"]))
     metadata = json.dumps({"source": source}, separators=(",", ":"))
-    client.views_open(trigger_id=body["trigger_id"], view=new_lead_modal(prefill, metadata=metadata))
+    open_view(client, body, new_lead_modal(prefill, metadata=metadata), push=False)
 
 
 def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -126,7 +125,7 @@ def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> No
     view = log_message_modal(
         leads, opportunities, metadata=json.dumps(source, separators=(",", ":")), excerpt=source["text"]
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, view, push=False)
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, str]:

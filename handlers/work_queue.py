@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -29,6 +28,7 @@ from bot.ids import (
     TASK_SNOOZE,
     VIEW_LOG_OUTCOME,
     VIEW_SETTINGS,
+    parse_id,
 )
 from bot.messages import (
     APPOINTMENT_GONE,
@@ -38,16 +38,17 @@ from bot.messages import (
     SETTINGS_SAVED,
     TASK_GONE,
 )
+from bot.refusals import Refused
 from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
-from handlers.cards import render_card
+from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
 from handlers.home import publish_home
-from handlers.listeners import after_ack
+from handlers.listeners import after_ack, later
 from handlers.record_loading import action_ref, load_record
-from handlers.replies import reply_ephemeral
+from handlers.replies import open_view, replace_message, reply_ephemeral
 from store.access import Viewer
 from store.activities import add_activity
 from store.db import transaction
@@ -75,9 +76,9 @@ def register(surface: Surface, deps: Deps) -> None:
         after_ack(app, deps, action_id, functools.partial(_appointment_action, surface, deps, action=verb))
 
     # --- reminder buttons --------------------------------------------------------------------
-    after_ack(app, deps, ASSISTANT_OPEN, lambda client, body: _open_record(deps, client, body))
-    after_ack(app, deps, REMINDER_SNOOZE, lambda client, body: _snooze_reminder(deps, client, body))
-    after_ack(app, deps, REMINDER_LOG_OUTCOME, lambda client, body: _open_outcome(deps, client, body))
+    after_ack(app, deps, ASSISTANT_OPEN, functools.partial(open_record, deps))
+    after_ack(app, deps, REMINDER_SNOOZE, functools.partial(snooze_reminder, deps))
+    after_ack(app, deps, REMINDER_LOG_OUTCOME, functools.partial(open_outcome, deps))
 
     @app.view(VIEW_LOG_OUTCOME)
     def outcome_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -88,7 +89,7 @@ def register(surface: Surface, deps: Deps) -> None:
         who = viewer(deps, body)
         with transaction(deps.new_session) as session:
             appointment = get_appointment(
-                session, team_id=who.team_id, appointment_id=int(view.get("private_metadata") or 0)
+                session, team_id=who.team_id, appointment_id=parse_id(view.get("private_metadata") or "") or 0
             )
             if appointment is None or appointment.status == "cancelled":
                 ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
@@ -114,12 +115,12 @@ def register(surface: Surface, deps: Deps) -> None:
             response_action="update",
             view=modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id="outcome_saved"),
         )
-        deps.background.submit(publish_home, surface, deps, client, who.team_id, who.user_id)
+        later(deps, client, body, publish_home, surface, deps, client, who.team_id, who.user_id)
 
     # --- /salesbot settings ------------------------------------------------------------------
     def settings_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        deps.background.submit(_open_settings, deps, client, body)
+        later(deps, client, body, open_settings, deps, client, body)
 
     surface.salesbot_subcommands["settings"] = settings_command
 
@@ -259,7 +260,7 @@ def _answer(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any
     if container.get("type") == "message" and body.get("response_url"):
         original = (body.get("message") or {}).get("blocks") or []
         kept = [b for b in original if b.get("type") != "actions"][:45]
-        WebhookClient(body["response_url"]).send(text=note, blocks=[*kept, context(note)], replace_original=True)
+        replace_message(client, body, note, [*kept, context(note)])
     publish_home(surface, deps, client, who.team_id, who.user_id)
 
 
@@ -294,25 +295,12 @@ def _tz(session: Session, who: Viewer) -> str:
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def _open_record(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def open_record(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change="open it")
-    if isinstance(loaded, str):
-        reply_ephemeral(client, body, loaded)
-        return
-    rendered = render_card(deps, loaded.viewer.team_id, loaded.ref, loaded.record)
-    if rendered is None:
-        reply_ephemeral(client, body, f"{label_of(loaded.record).text} — its card is not available yet.")
-        return
-    text, blocks = rendered
-    if body.get("view") and not body.get("response_url"):
-        opener = client.views_open if body["view"].get("type") == "home" else client.views_push
-        title = "Lead" if loaded.ref.record_type == "lead" else "Opportunity"
-        opener(trigger_id=body["trigger_id"], view=modal(title, blocks[:100], callback_id="record_card"))
-        return
-    reply_ephemeral(client, body, text, blocks)
+    show_card(deps, client, body, loaded.ref, loaded.record)
 
 
-def _snooze_reminder(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def snooze_reminder(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     now = deps.clock()
     with transaction(deps.new_session) as session:
@@ -338,25 +326,24 @@ def _snooze_reminder(deps: Deps, client: WebClient, body: dict[str, Any]) -> Non
     reply_ephemeral(client, body, message)
 
 
-def _open_outcome(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def open_outcome(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
         appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
         allowed = appointment is not None and _may_work_appointment(session, who, appointment)
     if appointment is None or appointment.status == "cancelled":
-        reply_ephemeral(client, body, APPOINTMENT_GONE)
-        return
+        raise Refused(APPOINTMENT_GONE)
     if not allowed:
-        reply_ephemeral(client, body, NOT_ALLOWED.format(action="log this outcome"))
-        return
-    view = log_outcome_modal(appointment.id or 0, appointment.subject, appointment.outcome)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+        raise Refused(NOT_ALLOWED.format(action="log this outcome"))
+    open_view(
+        client, body, log_outcome_modal(appointment.id or 0, appointment.subject, appointment.outcome), push=False
+    )
 
 
 # --- settings ----------------------------------------------------------------------------------
 
 
-def _open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+def open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
         user = get_user(session, team_id=who.team_id, user_id=who.user_id)
@@ -369,7 +356,7 @@ def _open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             is_manager=is_manager,
             digest_hour=deps.settings.digest_hour,
         )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, view, push=False)
 
 
 def _text(view: dict[str, Any], block_id: str) -> str:
@@ -387,4 +374,4 @@ def _checked(view: dict[str, Any], block_id: str) -> bool:
 def _int_value(body: dict[str, Any]) -> int:
     """A task or appointment id: `12` or `appointment:12`."""
     value = str((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")[2]
-    return int(value) if value.isdigit() else 0
+    return parse_id(value) or 0

@@ -127,3 +127,11 @@ def record_post(
     session.add(post)
     session.flush()
     return post
+
+
+def record_question_post(session: Session, *, team_id: str, activity_id: int, ts: str, permalink: str | None) -> None:
+    """The "Asked colleagues" entry learns where its question was posted (replies follow that thread)."""
+    activity = session.get(Activity, activity_id)
+    if activity is not None and activity.team_id == team_id:
+        activity.slack_ts, activity.data = ts, {"permalink": permalink}
+        session.add(activity)

@@ -17,13 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.revenue import format_money, round_money
+from bot.refusals import Refused
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-
-class Refused(Exception):
-    """A quote action a person asked for that the rules refuse; the message says why, nothing changed."""
 
 
 class QuoteStatus(StrEnum):

@@ -20,6 +20,7 @@ from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
+from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
@@ -31,6 +32,7 @@ from store.activities import add_activity
 from store.models import Opportunity
 from store.people import competitors
 
+GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
@@ -162,46 +164,49 @@ def _closed_message(opp: Opportunity) -> str:
     return f"This opportunity is closed as {opp.status}. Reopen it to work its stages."
 
 
-def move(session: Session, *, team: str, opp_id: int, user: str, direction: str, now: datetime) -> str:
-    """Empty string when the stage moved; else what to tell the user (e.g. the missing steps)."""
+def _open_opportunity(session: Session, team: str, opp_id: int) -> Opportunity:
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
-        return "That opportunity no longer exists."
+        raise Refused(GONE)
     if opp.status != "open":
-        return _closed_message(opp)
+        raise Refused(_closed_message(opp))
+    return opp
+
+
+def move(session: Session, *, team: str, opp_id: int, user: str, direction: str, now: datetime) -> None:
+    """Move the stage, or `Refused` with what to tell the user (e.g. the missing steps)."""
+    opp = _open_opportunity(session, team, opp_id)
     if direction == "back":
-        result = opportunity_stages.go_back(session, opp, user_id=user, now=now)
-        return "" if result.ok else f"*{result.from_stage}* is the first stage; there is no previous stage."
+        if not opportunity_stages.go_back(session, opp, user_id=user, now=now).ok:
+            raise Refused(f"*{opp.stage}* is the first stage; there is no previous stage.")
+        return
     if gate := quote_gate(session, opp):
-        return gate
+        raise Refused(gate)
     result = opportunity_stages.advance(session, opp, user_id=user, now=now)
     if result.ok:
-        return ""
+        return
     if result.missing:
         target = f"*{result.to_stage}*" if result.to_stage else "the end of the process"
-        return (
+        raise Refused(
             f":no_entry: Can't move to {target} yet. Complete the required steps of *{result.from_stage}* "
             f"first: {', '.join(result.missing)}."
         )
-    return f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost."
+    raise Refused(f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost.")
 
 
-def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> tuple[str, bool]:
-    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
-    if opp is None:
-        return "That opportunity no longer exists.", False
-    if opp.status != "open":
-        return _closed_message(opp), False
+def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
+    """Record that the process is complete and return the message; `Refused` when it is not."""
+    opp = _open_opportunity(session, team, opp_id)
     process = processes.active().get(opp.process_name)
     if not process.is_last(opp.stage):
-        return f"*{opp.stage}* is not the last stage; use *Next stage*.", False
+        raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
     if gate := quote_gate(session, opp):
-        return gate, False
+        raise Refused(gate)
     missing = opportunity_stages.finish_check(session, opp)
     if missing:
-        return (
+        raise Refused(
             f":no_entry: Can't finish yet. Complete the required steps of *{opp.stage}* first: {', '.join(missing)}."
-        ), False
+        )
     add_activity(
         session,
         team_id=team,
@@ -212,7 +217,7 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
         subject=f"{process.name} finished",
         occurred_at=now,
     )
-    return f":checkered_flag: *{opp.topic}* has completed its sales process. Close it as won or lost.", True
+    return f":checkered_flag: *{opp.topic}* has completed its sales process. Close it as won or lost."
 
 
 def tick(
@@ -265,14 +270,13 @@ def tick(
     return ""
 
 
-def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
+def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> None:
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
-        return "That opportunity no longer exists."
+        raise Refused(GONE)
     if opp.status == "open":
-        return "This opportunity is already open."
+        raise Refused("This opportunity is already open.")
     opportunity_stages.reopen(session, opp, user_id=user, now=now)
-    return ""
 
 
 # --- Edit stage -------------------------------------------------------------------------------------

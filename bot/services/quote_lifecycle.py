@@ -15,7 +15,8 @@ from sqlmodel import Session
 from bot.domain import process as processes
 from bot.domain import quotes as rules
 from bot.domain import revenue
-from bot.domain.quotes import OrderStatus, QuoteStatus, Refused
+from bot.domain.quotes import OrderStatus, QuoteStatus
+from bot.refusals import Refused
 from bot.services.quotes import QuoteConfig, QuoteData, _log, _recompute, require
 from store import opportunities as opp_store
 from store import quotes as quote_store

@@ -21,7 +21,8 @@ from bot.domain import process as processes
 from bot.domain import quotes as rules
 from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
-from bot.domain.quotes import ApprovalRule, QuoteStatus, Refused, Totals
+from bot.domain.quotes import ApprovalRule, QuoteStatus, Totals
+from bot.refusals import Refused
 from store import catalog
 from store import opportunities as opp_store
 from store import quotes as quote_store

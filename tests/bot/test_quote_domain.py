@@ -16,7 +16,6 @@ from bot.domain.quotes import (
     Line,
     QuoteFacts,
     QuoteStatus,
-    Refused,
     Terms,
     approver_for,
     buttons,
@@ -27,6 +26,7 @@ from bot.domain.quotes import (
     refuse_edit,
     totals,
 )
+from bot.refusals import Refused
 
 CENT = Decimal("0.01")
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("10000"), places=3)

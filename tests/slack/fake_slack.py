@@ -127,6 +127,8 @@ class FakeSlack:
         landed (a message posted to a user id is in the DM with that user)."""
         found = []
         for call in list(self.calls):
+            if call.args.get("_failed"):
+                continue
             if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"):
                 found.append(
                     Message(
@@ -291,6 +293,11 @@ class FakeSlack:
                 args.update(_parse_body(raw, self.headers.get("Content-Type", "")))
                 if url.path.startswith("/response/"):
                     args["_url"] = fake.base + url.path
+                    failure = fake._take_failure("response_url")  # e.g. 404 expired_url after 30 min or 5 uses
+                    if failure is not None:
+                        fake._record("response_url", {**args, "_failed": True}, None)
+                        self._send(failure.status, (failure.error or "expired_url").encode(), "text/plain")
+                        return
                     fake._record("response_url", args, None)
                     self._send(200, b"ok", "text/plain")
                     return
