@@ -16,7 +16,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.config import SettingsError
 from bot.deps import Deps
@@ -39,7 +38,7 @@ from handlers import cards
 from handlers.context import team_id
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm
+from handlers.replies import open_dm, send_to_response_url
 from store import opportunities as opp_store
 from store.access import Viewer
 from store.db import transaction
@@ -177,31 +176,39 @@ def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
 # --- showing cards -----------------------------------------------------------------------------------
 
 
-def render(ctx: QuoteDeps, team: str, quote_id: int) -> tuple[str, list[dict[str, Any]]] | None:
+def render(ctx: QuoteDeps, team: str, quote_id: int) -> tuple[str, list[dict[str, Any]], int] | None:
+    """The quote card (text, blocks) and its opportunity's id."""
     with transaction(ctx.deps.new_session) as session:
         data = service.load(session, team=team, quote_id=quote_id, cfg=ctx.cfg, today=ctx.today())
     if data is None:
         return None
-    return views.quote_card_text(data), views.quote_card(data)
+    return views.quote_card_text(data), views.quote_card(data), data.quote.opportunity_id
 
 
 def post_quote_card(ctx: QuoteDeps, client: WebClient, team: str, user: str, quote_id: int, text: str) -> None:
     rendered = render(ctx, team, quote_id)
     if rendered is not None:
         client.chat_postMessage(channel=open_dm(client, user), text=text or rendered[0], blocks=rendered[1])
+        refresh_opportunity(ctx, client, team, rendered[2])
 
 
 def redraw(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], quote_id: int) -> None:
-    """Update the card the user clicked (a message, ephemeral or not) to the quote as it is now."""
+    """Update the card the user clicked (a message, ephemeral or not) to the quote as it is now, and
+    the posted copies of its opportunity's card (which lists its quotes)."""
     rendered = render(ctx, _team(body), quote_id)
-    source = cards.source_of(body)
-    if rendered is None or not source:
+    if rendered is None:
         return
-    text, blocks = rendered
+    text, blocks, opp_id = rendered
+    source = cards.source_of(body)
     if source.get("response_url"):
-        WebhookClient(source["response_url"]).send(text=text, blocks=blocks, replace_original=True)
+        send_to_response_url(client, source["response_url"], text, blocks, replace_original=True)
     elif source.get("channel") and source.get("ts"):
         client.chat_update(channel=source["channel"], ts=source["ts"], text=text, blocks=blocks)
+    refresh_opportunity(ctx, client, _team(body), opp_id)
+
+
+def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: int) -> None:
+    cards.refresh_card(ctx.deps, client, team, RecordRef("opportunity", opp_id))
 
 
 def not_allowed(action: str) -> str:

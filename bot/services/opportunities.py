@@ -31,6 +31,7 @@ from store.accounts import match_or_create_account
 from store.activities import add_activity
 from store.models import Opportunity
 from store.people import competitors
+from store.quotes import quotes_of
 
 GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -88,6 +89,7 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
+        quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
     )
 
 

@@ -325,12 +325,12 @@ def accepted_message(data: QuoteData, order: SalesOrder, closed: Sequence[str]) 
     return text, blocks
 
 
-def quote_list(quotes: Sequence[Quote], today: date) -> list[Block]:
-    """The quotes of an opportunity, each with `Open`."""
-    blocks: list[Block] = [section("*Quotes*")]
-    for quote in quotes[:20]:
-        status = QuoteStatus(quote.status)
-        label = rules.status_label(status, rules.is_expired(status, quote.valid_until, today))
+def quote_list(quotes: Sequence[Quote], limit: int = 5) -> list[Block]:
+    """An opportunity's quotes on its card (latest first, revised ones left out), each with `Open`."""
+    shown = [quote for quote in reversed(quotes) if quote.status != QuoteStatus.REVISED][:limit]
+    blocks: list[Block] = []
+    for quote in shown:
+        label = QuoteStatus(quote.status).label
         line = f"*{title_of(quote)}* · {label} · {format_money(quote.total, quote.currency)} · {escape(quote.name)}"
         blocks.append(section(line, accessory=button("Open", QUOTE_OPEN, ref_of(quote))))
     return blocks

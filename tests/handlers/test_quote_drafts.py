@@ -105,3 +105,13 @@ def test_edit_lines_and_add_product_with_validation(bot: RunningBot) -> None:
     assert "*Total: 4,149.50 EUR*" in text_of(quote_card(bot))
     assert quotes(bot)[0].version == 3
     assert opportunity(bot).estimated_revenue == Decimal("2598.00")  # the opportunity's own lines are untouched
+
+
+def test_the_opportunity_card_lists_its_quotes_with_open(bot: RunningBot) -> None:
+    opportunity_with_products(bot)
+    create_quote(bot, Name="Twelve <machines>")
+    opp_card = card(bot)
+    assert "*Quote Q-00001 rev 1* · Draft · 2,598.00 EUR · Twelve &lt;machines&gt;" in text_of(opp_card)
+    bot.user().click("Open", opp_card)
+    shown = quote_card(bot)
+    assert shown.ephemeral and "Quote Q-00001 rev 1" in text_of(shown)
