@@ -26,7 +26,7 @@ from bot.services.quote_documents import pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
 from bot.views import quotes as views
-from bot.views.blocks import Block
+from bot.views.blocks import Block, modal
 from handlers.cards import source_of
 from handlers.context import team_id
 from handlers.quotes import (
@@ -40,7 +40,7 @@ from handlers.quotes import (
     refuse_in_modal,
 )
 from handlers.record_loading import load_record
-from handlers.replies import open_dm, reply_ephemeral
+from handlers.replies import open_dm, open_view, reply_ephemeral
 from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
@@ -318,7 +318,12 @@ def open_close_won(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> N
 
 def show_quote(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     _, data = load_quote(ctx, body, quote_ref(clicked_value(body)), change=False)
-    reply_ephemeral(client, body, views.quote_card_text(data), views.quote_card(data))
+    blocks = views.quote_card(data)
+    if body.get("view") and not body.get("response_url"):  # App Home or a modal: the card in a modal
+        push = body["view"].get("type") != "home"
+        open_view(client, body, modal("Quote", blocks[:100], callback_id="quote_card"), push=push)
+        return
+    reply_ephemeral(client, body, views.quote_card_text(data), blocks)
 
 
 # --- orders -------------------------------------------------------------------------------------------

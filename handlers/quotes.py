@@ -40,6 +40,7 @@ from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record
 from handlers.replies import open_dm, send_to_response_url
 from store import opportunities as opp_store
+from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
 
@@ -67,6 +68,7 @@ def register(surface: Surface, deps: Deps) -> None:
     on_click(surface.app, ctx, QUOTE_CREATE, open_create)
     on_submit(surface.app, ctx, VIEW_QUOTE_CREATE, create_submitted)
     quote_actions.register(surface.app, ctx)
+    surface.home_section(15)(functools.partial(home_section, ctx))
 
 
 # --- registration helpers -----------------------------------------------------------------------
@@ -209,6 +211,13 @@ def redraw(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], quote_id: in
 
 def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: int) -> None:
     cards.refresh_card(ctx.deps, client, team, RecordRef("opportunity", opp_id))
+
+
+def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
+    with transaction(deps.new_session) as session:
+        pending = quote_store.pending_for(session, team_id=team, approver_id=user)
+        expired = quote_store.expired_of(session, team_id=team, owner_id=user, today=ctx.today())
+    return views.home_section(pending, expired)
 
 
 def not_allowed(action: str) -> str:

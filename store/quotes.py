@@ -8,7 +8,7 @@ learns whether it won. Numbers come from `document_counter`, claimed with one UP
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,6 +61,17 @@ def pending_for(session: Session, *, team_id: str, approver_id: str) -> list[Quo
         .order_by(col(Quote.submitted_at))
     )
     return list(session.exec(query))
+
+
+def expired_of(session: Session, *, team_id: str, owner_id: str, today: date) -> list[Quote]:
+    """The owner's Active quotes past their valid-until date (shown as expired; never changed silently)."""
+    query = (
+        select(Quote)
+        .where(Quote.team_id == team_id, Quote.owner_id == owner_id, Quote.status == "active")
+        .where(col(Quote.valid_until) < today)
+        .order_by(col(Quote.valid_until))
+    )
+    return list(session.exec(query.limit(50)))
 
 
 def lines_of(session: Session, *, team_id: str, quote_id: int) -> list[QuoteLine]:

@@ -334,3 +334,22 @@ def quote_list(quotes: Sequence[Quote], limit: int = 5) -> list[Block]:
         line = f"*{title_of(quote)}* · {label} · {format_money(quote.total, quote.currency)} · {escape(quote.name)}"
         blocks.append(section(line, accessory=button("Open", QUOTE_OPEN, ref_of(quote))))
     return blocks
+
+
+def home_section(pending: Sequence[Quote], expired: Sequence[Quote]) -> list[Block]:
+    """App Home: quotes waiting for my approval, and my Active quotes past their validity."""
+    blocks: list[Block] = []
+    if pending:
+        blocks.append(section(f"*Quotes waiting for your approval ({len(pending)})*"))
+        blocks.extend(_home_line(quote, f"from <@{quote.owner_id}>") for quote in pending[:10])
+    if expired:
+        blocks.append(section(f"*My expired quotes ({len(expired)})* — revise them to send a valid one"))
+        blocks.extend(_home_line(quote, f"expired {quote.valid_until}") for quote in expired[:10])
+    return blocks
+
+
+def _home_line(quote: Quote, note: str) -> Block:
+    line = f"*{title_of(quote)}* · {escape(quote.account_name or quote.name)} · " + (
+        f"{format_money(quote.total, quote.currency)} · {note}"
+    )
+    return section(line, accessory=button("Open", QUOTE_OPEN, ref_of(quote)))

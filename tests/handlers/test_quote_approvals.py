@@ -22,7 +22,7 @@ from tests.handlers.quote_helpers import (
     text_of,
     write_rules,
 )
-from tests.slack.driver import button_labels
+from tests.slack.driver import blocks_text, button_labels
 
 
 @pytest.fixture
@@ -145,3 +145,16 @@ def test_no_approver_refuses_submitting(bot: RunningBot) -> None:
     bot.user().click("Submit for approval", create_quote(bot, **{"Quote discount %": "20"}))
     assert "Nobody can approve it" in ephemeral_text(bot)
     assert quotes(bot)[0].status == "draft"
+
+
+def test_pending_approvals_are_on_the_approvers_app_home(bot: RunningBot) -> None:
+    submitted_quote(bot)
+    manager = bot.user("UM")
+    manager.open_home()
+    home = bot.slack.last_view("views.publish")
+    assert "Quotes waiting for your approval (1)" in blocks_text(home["blocks"])
+    manager.click("Open", home)
+    assert "Quote Q-00001 rev 1" in blocks_text(bot.slack.last_view("views.open")["blocks"])  # the card, in a modal
+    manager.click("Approve", approval_request(bot))
+    manager.open_home()
+    assert "waiting for your approval" not in blocks_text(bot.slack.last_view("views.publish")["blocks"])

@@ -26,7 +26,7 @@ from tests.handlers.quote_helpers import (
     text_of,
     uploaded_pdf_text,
 )
-from tests.slack.driver import button_labels
+from tests.slack.driver import blocks_text, button_labels
 
 ACTIVE_BUTTONS = ["Mark as sent", "Revise", "Customer accepted", "Customer declined", "Download PDF"]
 
@@ -148,6 +148,10 @@ def test_an_expired_quote_shows_expired_and_refuses_acceptance(bot: RunningBot) 
         user.click("Customer accepted", stale)
         assert "expired" in ephemeral_text(bot)
     assert orders(bot) == [] and quotes(bot)[0].status == "active"
+    with time_machine.travel(date.today() + timedelta(days=3)):
+        user.open_home()
+        home = blocks_text(bot.slack.last_view("views.publish")["blocks"])
+    assert "My expired quotes (1)" in home and "Quote Q-00001 rev 1" in home
 
 
 def test_checklist_tick_still_works_next_to_quotes(bot: RunningBot) -> None:
