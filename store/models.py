@@ -525,6 +525,17 @@ class Task(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class ClockOffset(SQLModel, table=True):
+    """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
+
+    Install-wide, not workspace data (one clock for every process); absent or 0 in production."""
+
+    __tablename__ = "clock_offset"
+
+    name: str = Field(primary_key=True, max_length=32)
+    seconds: float = 0.0
+
+
 # --- Quotes and orders (PRODUCT.md section 9) ---------------------------------------------------
 
 

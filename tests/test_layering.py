@@ -1,4 +1,6 @@
 """Dependencies point one way (README.md, Layout): handlers/ → bot/ → store/, scheduler/ → bot/ → store/.
+slackstandin/ is Slack itself (the Web API stand-in the tests and the playground use): it knows nothing of
+salesbot, and salesbot reaches it only over HTTP, bar the playground's composition root.
 
 Read from the source (the AST of every module, migrations included; imports inside functions and
 `if TYPE_CHECKING:` blocks count too), so a lazy import can't hide a wrong-way dependency.
@@ -19,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSITION_ROOTS: dict[str, frozenset[str]] = {
     "bot/app.py": frozenset({"handlers"}),
     "bot/cli.py": frozenset({"scheduler"}),
+    "bot/playground.py": frozenset({"scheduler", "slackstandin"}),  # `salesbot playground` wires the stand-in in
 }
+OURS = frozenset({"bot", "handlers", "store", "scheduler"})
 
 
 def imported_packages(source: str, package: str) -> set[str]:
@@ -58,18 +62,23 @@ def wrong_way_imports(package: str, forbidden: frozenset[str]) -> list[str]:
 
 def test_store_imports_nothing_above_it() -> None:
     """store/ holds tables, queries and row writes; the rules deciding what to write live in bot/."""
-    assert wrong_way_imports("store", frozenset({"bot", "handlers", "scheduler"})) == []
+    assert wrong_way_imports("store", frozenset({"bot", "handlers", "scheduler", "slackstandin"})) == []
 
 
 def test_bot_never_imports_handlers_or_scheduler() -> None:
     """bot/ is called by handlers/ and scheduler/, never the other way round (bar its composition roots)."""
-    assert wrong_way_imports("bot", frozenset({"handlers", "scheduler"})) == []
+    assert wrong_way_imports("bot", frozenset({"handlers", "scheduler", "slackstandin"})) == []
 
 
 def test_slack_listeners_and_the_scheduler_do_not_import_each_other() -> None:
     """handlers/ and scheduler/ are two front ends of bot/: what both need lives in bot/."""
-    assert wrong_way_imports("handlers", frozenset({"scheduler"})) == []
-    assert wrong_way_imports("scheduler", frozenset({"handlers"})) == []
+    assert wrong_way_imports("handlers", frozenset({"scheduler", "slackstandin"})) == []
+    assert wrong_way_imports("scheduler", frozenset({"handlers", "slackstandin"})) == []
+
+
+def test_the_slack_stand_in_knows_nothing_of_salesbot() -> None:
+    """slackstandin/ plays Slack: it talks to the bot only through signed HTTP and the Web API."""
+    assert wrong_way_imports("slackstandin", OURS) == []
 
 
 @pytest.mark.parametrize(

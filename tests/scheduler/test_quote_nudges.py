@@ -21,6 +21,7 @@ from tests.handlers.quote_helpers import (
     team_with_manager,
     write_rules,
 )
+from tests.slack.driver import blocks_text
 
 
 @pytest.fixture
@@ -57,3 +58,17 @@ def test_unanswered_approval_is_nudged_once_a_day_until_decided(bot: RunningBot)
     with transaction(bot.deps.new_session) as session:
         rows = session.exec(select(Outbox).where(Outbox.kind == "quote_approval_nudge").order_by(Outbox.id)).all()
     assert [row.status for row in rows] == ["sent", "sent", "cancelled"]
+
+
+def test_the_manager_digest_lists_quotes_waiting_for_approval(bot: RunningBot) -> None:
+    team_with_manager(bot)
+    opportunity_with_products(bot)
+    bot.user().click("Submit for approval", create_quote(bot, **{"Quote discount %": "20", "Name": "Big <deal>"}))
+    client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+    morning = (bot.deps.clock() + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    for hours in range(4):  # 06:00 to 09:00 UTC: 08:00 in the manager's zone, whichever it is
+        tick(bot.deps, client, morning + timedelta(hours=hours), plan=True)
+    digests = [c.args for c in bot.slack.calls_to("chat.postMessage") if c.args.get("text", "").startswith("Team")]
+    assert digests, [c.args.get("text") for c in bot.slack.calls_to("chat.postMessage")]
+    text = blocks_text(digests[-1]["blocks"])
+    assert "Quotes waiting for your approval" in text and "Quote Q-00001 rev 1* Big &lt;deal&gt;" in text
