@@ -114,15 +114,18 @@ def clicked_value(body: dict[str, Any]) -> str | None:
 
 
 def load_quote(ctx: QuoteDeps, body: dict[str, Any], ref: QuoteRef, *, change: bool = True) -> tuple[Viewer, QuoteData]:
-    """The quote, after the checks of its opportunity: who may change the opportunity may work its quotes."""
+    """The quote, after the checks of its opportunity: who may change the opportunity may work its
+    quotes; with `change=False` (open, download, approve) its approver may too."""
     with transaction(ctx.deps.new_session) as session:
         data = service.load(session, team=_team(body), quote_id=ref.quote_id, cfg=ctx.cfg, today=ctx.today())
     if data is None:
         raise Refused(RECORD_NOT_FOUND)
-    loaded = load_record(
-        ctx.deps, body, RecordRef("opportunity", data.quote.opportunity_id), change=CHANGE if change else None
-    )
-    return loaded.viewer, data
+    opportunity = RecordRef("opportunity", data.quote.opportunity_id)
+    if not change:
+        loaded = load_record(ctx.deps, body, opportunity, change=None)
+        if loaded.viewer.user_id == data.quote.approver_id:
+            return loaded.viewer, data
+    return load_record(ctx.deps, body, opportunity, change=CHANGE).viewer, data
 
 
 def _team(body: dict[str, Any]) -> str:

@@ -154,7 +154,7 @@ def approval_request(data: QuoteData, *, nudge: bool = False) -> tuple[str, list
     ]
     value = ref_of(quote)
     blocks = [
-        section(f"*{escape(text)}*" if not nudge else text),
+        section(f"*{text}*" if not nudge else text),  # no user text in it: the mention must stay markup
         *fields(pairs),
         section(lines_text(data.lines, currency)),
         *actions(

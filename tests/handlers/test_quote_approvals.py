@@ -57,6 +57,9 @@ def test_submit_reject_with_reason_edit_and_approve(bot: RunningBot) -> None:
     assert "Caffè Centrale" in text and "2,208.30 EUR" in text  # 2 × 1,299.00 − 15 %
     assert "389.70 EUR (15.00 %)" in text and "list 2,598.00 EUR → quoted 2,208.30 EUR" in text
     assert button_labels(request.blocks) == ["Approve", "Reject"]
+    assert "*<@U1> asks you to approve Quote Q-00001 rev 1 (2,208.30 EUR)*" in text  # the mention stays markup
+    bot.user("U2").click("Reject", request)  # a stranger: neither approver nor allowed on the opportunity
+    assert "Only the owner, their manager or an admin" in ephemeral_text(bot)
     rep.click("Approve", request)  # the rep cannot approve their own quote
     assert "Only the approver of this quote or an admin" in ephemeral_text(bot)
     assert quotes(bot)[0].status == "in_review"

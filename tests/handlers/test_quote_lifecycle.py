@@ -58,6 +58,9 @@ def test_activate_locks_and_uploads_a_pdf_with_number_lines_and_total(bot: Runni
         assert expected in text, expected
     bot.user().click("Download PDF", message)
     assert len(bot.slack.calls_to("files.completeUploadExternal")) == 2
+    bot.user("U2").click("Download PDF", message)  # someone who may not see the deal gets no PDF
+    assert "Only the owner, their manager or an admin" in ephemeral_text(bot)
+    assert len(bot.slack.calls_to("files.completeUploadExternal")) == 2
 
 
 def test_an_active_quote_refuses_edits(bot: RunningBot) -> None:
