@@ -47,8 +47,6 @@ from store.db import transaction
 
 log = logging.getLogger("salesbot.quotes")
 
-Change = Callable[..., Any]
-
 
 def _current(
     ctx: QuoteDeps, client: WebClient, body: dict[str, Any], *, change: bool = True
@@ -64,7 +62,7 @@ def _current(
     return viewer, data
 
 
-def _act(ctx: QuoteDeps, viewer: Viewer, data: QuoteData, change: Change) -> Any:
+def _act(ctx: QuoteDeps, viewer: Viewer, data: QuoteData, change: Callable[..., Any]) -> Any:
     """Run `change(session, fresh data)` in one transaction on the quote as it is now."""
     with transaction(ctx.deps.new_session) as session:
         fresh = service.require(

@@ -21,7 +21,7 @@ from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain.quotes import ApprovalRuleError
 from bot.ids import RecordRef
-from bot.messages import NOT_ALLOWED, RECORD_NOT_FOUND
+from bot.messages import RECORD_NOT_FOUND
 from bot.quote_ids import (
     QUOTE_CREATE,
     VIEW_QUOTE_CREATE,
@@ -221,7 +221,3 @@ def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user:
         pending = quote_store.pending_for(session, team_id=team, approver_id=user)
         expired = quote_store.expired_of(session, team_id=team, owner_id=user, today=ctx.today())
     return views.home_section(pending, expired)
-
-
-def not_allowed(action: str) -> str:
-    return NOT_ALLOWED.format(action=action)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -17,7 +16,7 @@ from bot.domain import quotes as rules
 from bot.domain import revenue
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.refusals import Refused
-from bot.services.quotes import QuoteConfig, QuoteData, _log, _recompute, require
+from bot.services.quotes import QuoteConfig, QuoteData, _log, _recompute
 from store import opportunities as opp_store
 from store import quotes as quote_store
 from store.activities import add_activity
@@ -375,11 +374,3 @@ def set_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str
         occurred_at=now,
         subject=f"Order {rules.order_number(order.number)}: {to.label}",
     )
-
-
-def won_amount(orders: list[SalesOrder]) -> Decimal | None:
-    live = [order.total for order in orders if order.status != OrderStatus.CANCELED]
-    return sum(live, Decimal(0)) if live else None
-
-
-__all__ = ["accept", "activate", "decide", "decline", "mark_sent", "require", "revise", "set_order", "submit"]
