@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import process
@@ -42,6 +42,7 @@ def lines(draw: st.DrawFn) -> Line:
     return Line(quantity, price, discount)
 
 
+@settings(deadline=None)  # a shared 2-core machine: the arithmetic is checked, not its speed
 @given(st.lists(lines(), max_size=8), percents, prices, percents)
 def test_totals_add_up_in_cents(items: list[Line], discount: Decimal, freight: Decimal, tax: Decimal) -> None:
     result = totals(items, Terms(discount, freight, tax), "EUR")
@@ -56,6 +57,7 @@ def test_totals_add_up_in_cents(items: list[Line], discount: Decimal, freight: D
     assert Decimal(0) <= result.effective_discount_percent <= 100 or result.list_subtotal == 0
 
 
+@settings(deadline=None)
 @given(st.lists(lines(), min_size=1, max_size=5), percents)
 def test_yen_totals_have_no_minor_unit(items: list[Line], tax: Decimal) -> None:
     result = totals(items, Terms(tax_rate=tax), "JPY")
