@@ -1,8 +1,9 @@
 """Benchmark: import 100,000 generated leads (10 % duplicates, 1 % bad rows) through the code path of
 `/lead import` (bot.imports.leads.import_leads over a streamed file), on SQLite and PostgreSQL, and compare
-with a bare sqlite3.executemany of the same rows into the same table.
+in the same run, over interleaved rounds, with the bare load of the same prepared rows into the same table:
+one sqlite3.executemany (with the text index's triggers, and without them) and one psycopg COPY.
 
-    python bench/import_leads.py [--rows 100000] [--postgres URL]
+    python bench/import_leads.py [--rows 100000] [--rounds 3] [--postgres URL]
 
 Each import runs in a fresh child process so its peak RSS is its own.
 """
@@ -15,12 +16,14 @@ import os
 import platform
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,12 +39,7 @@ def child(csv_path: str, url: str) -> None:
     from store.db import make_engine, upgrade
 
     if url.startswith("postgresql"):
-        admin = sa.create_engine(url.split("?")[0])
-        with admin.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS bench_import CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA bench_import"))
-        admin.dispose()
-        url = f"{url}?options=-csearch_path%3Dbench_import"
+        url = _fresh_schema(url, "bench_import")
     engine = make_engine(url)
     upgrade(engine)
     started, cpu = time.perf_counter(), time.process_time()
@@ -74,30 +72,38 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
-    """The physical limit: the same prepared rows, constants included, bound by one raw sqlite3
-    executemany into the same table."""
+def prepared_rows(csv_path: str) -> list[tuple[object, ...]]:
+    """The file's valid rows as the importer prepares them, constants included (duplicates kept)."""
     from bot.domain.leads import columns_parser
     from bot.imports.lead_rows import chunks, map_header, prepare_chunk, read_records, text_stream
-    from bot.imports.leads import INSERT_COLUMNS, ImportJob
-    from store.db import make_engine, upgrade
+    from bot.imports.leads import ImportJob
 
-    database = tmp / "bare.db"
-    upgrade(make_engine(f"sqlite:///{database}"))
     job = ImportJob("T1", "U1", datetime.now(UTC), True)
     constants = [str(v.replace(tzinfo=None)) if isinstance(v, datetime) else v for v in job.constants().values()]
     with open(csv_path, "rb") as binary:
         records = read_records(text_stream(binary))
         columns, _, _ = map_header(next(records)[1] or [])
         parse = columns_parser(columns)
-        rows = [
-            (*row, *constants)
-            for chunk in chunks(records)
-            for row in prepare_chunk(parse, len(columns), True, chunk)[0]
-        ]
+        prepared = (prepare_chunk(parse, len(columns), True, chunk)[0] for chunk in chunks(records))
+        return [(*row, *constants) for rows in prepared for row in rows]
+
+
+def bare_executemany(rows: list[tuple[object, ...]], tmp: Path, *, text_index: bool) -> dict[str, float]:
+    """The physical limit on SQLite: the prepared rows bound by one raw sqlite3 executemany into the
+    migrated lead table, with its text index (FTS5 triggers, migration 0005) or with them dropped."""
+    from bot.imports.leads import INSERT_COLUMNS
+    from store.db import make_engine, upgrade
+
+    database = tmp / "bare.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    upgrade(make_engine(f"sqlite:///{database}"))
     connection = sqlite3.connect(database)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    if not text_index:
+        for trigger in ("ai", "ad", "au"):
+            connection.execute(f"DROP TRIGGER IF EXISTS lead_fts_{trigger}")
     statement = f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
     started = time.perf_counter()
     connection.executemany(statement, rows)
@@ -105,6 +111,41 @@ def bare_executemany(csv_path: str, tmp: Path) -> dict[str, float]:
     elapsed = time.perf_counter() - started
     connection.close()
     return {"rows": len(rows), "seconds": elapsed, "rows_per_second": len(rows) / elapsed}
+
+
+def bare_copy(rows: list[tuple[object, ...]], url: str) -> dict[str, float]:
+    """The physical limit on PostgreSQL: one psycopg COPY of the prepared rows into the migrated lead
+    table (its indexes, the pg_trgm one included) of a scratch schema."""
+    import sqlalchemy as sa
+
+    from bot.imports.leads import INSERT_COLUMNS
+    from store.db import make_engine, upgrade
+
+    scoped = _fresh_schema(url, "bench_import_bare")
+    engine = make_engine(scoped)
+    upgrade(engine)
+    with engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection
+        started = time.perf_counter()
+        with raw.cursor() as cursor, cursor.copy(f"COPY lead ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+        elapsed = time.perf_counter() - started
+        assert connection.execute(sa.text("SELECT count(*) FROM lead")).scalar_one() == len(rows)
+    engine.dispose()
+    return {"rows": len(rows), "seconds": elapsed, "rows_per_second": len(rows) / elapsed}
+
+
+def _fresh_schema(url: str, schema: str) -> str:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.split("?")[0])
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 def worker_peak_rss_mb(csv_path: Path) -> float:
@@ -148,6 +189,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", default=DEFAULT_PG, help="PostgreSQL URL, or '' to skip")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -161,31 +203,55 @@ def main() -> None:
     expected = generate(csv_path, args.rows)
     print(f"machine: {machine()}")
     print(f"file: {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB; expected {expected}")
-    bare = bare_executemany(str(csv_path), tmp)
-    worker_rss = worker_peak_rss_mb(csv_path)
-    print(f"\nbare sqlite3.executemany of the {bare['rows']:,} prepared rows: {bare['rows_per_second']:,.0f} rows/s")
-    print(
-        "\n| database | rows/s | seconds | created | duplicates | rejected | peak RSS (MB) "
-        "importer + worker | % of bare |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    targets = [("SQLite", f"sqlite:///{tmp / 'import.db'}")] + (
-        [("PostgreSQL", args.postgres)] if args.postgres else []
-    )
-    for name, url in targets:
-        if url.startswith("sqlite"):
-            for suffix in ("", "-wal", "-shm"):
-                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-        result = run_child(csv_path, url)
-        rate = result["rows"] / result["seconds"]
-        counts = (result["created"], result["duplicates"], result["rejected"])
-        assert counts == (expected["unique"], expected["duplicates"], expected["bad"]), result
-        rss = f"{result['peak_rss_mb']:.0f} + {worker_rss:.0f}"
-        share = f"{100 * rate / bare['rows_per_second']:.0f} %" if name == "SQLite" else "–"
-        print(
-            f"| {name} | {rate:,.0f} | {result['seconds']:.2f} | {result['created']:,} | "
-            f"{result['duplicates']:,} | {result['rejected']:,} | {rss} | {share} |"
-        )
+    rows = prepared_rows(str(csv_path))
+    print(f"worker peak RSS: {worker_peak_rss_mb(csv_path):.0f} MB")
+    results: dict[str, list[float]] = {}
+    for round_number in range(args.rounds):  # interleaved: every measure once per round
+        measures = {
+            "SQLite bare executemany, text index": lambda: bare_executemany(rows, tmp, text_index=True),
+            "SQLite bare executemany, no text index": lambda: bare_executemany(rows, tmp, text_index=False),
+            "SQLite import": lambda: _import(csv_path, f"sqlite:///{tmp / 'import.db'}", expected),
+        }
+        if args.postgres:
+            measures["PostgreSQL bare COPY"] = lambda: bare_copy(rows, args.postgres)
+            measures["PostgreSQL import"] = lambda: _import(csv_path, args.postgres, expected)
+        for name, measure in measures.items():
+            result = measure()
+            results.setdefault(name, []).append(result["rows_per_second"])
+            extra = f", peak RSS {result['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in result else ""
+            print(f"round {round_number + 1}: {name}: {result['rows_per_second']:,.0f} rows/s{extra}", flush=True)
+    _report(results)
+
+
+def _import(csv_path: Path, url: str, expected: dict[str, int]) -> dict[str, float]:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    result = run_child(csv_path, url)
+    counts = (result["created"], result["duplicates"], result["rejected"])
+    assert counts == (expected["unique"], expected["duplicates"], expected["bad"]), result
+    return {**result, "rows_per_second": result["rows"] / result["seconds"]}
+
+
+def _report(results: dict[str, list[float]]) -> None:
+    def spread(values: list[float], fmt: str) -> str:
+        return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
+
+    print("\n| measure | rows/s min / median / max |")
+    print("|---|---|")
+    for name, rates in results.items():
+        print(f"| {name} | {spread(rates, ',.0f')} |")
+    ratios = [
+        ("SQLite import / bare executemany, text index", "SQLite import", "SQLite bare executemany, text index"),
+        ("SQLite import / bare executemany without it", "SQLite import", "SQLite bare executemany, no text index"),
+        ("PostgreSQL import / bare COPY", "PostgreSQL import", "PostgreSQL bare COPY"),
+    ]
+    print("\n| ratio (per round) | min / median / max |")
+    print("|---|---|")
+    for label, measured, reference in ratios:
+        if measured in results:
+            per_round = [m / r for m, r in zip(results[measured], results[reference], strict=True)]
+            print(f"| {label} | {spread(per_round, '.2f')} |")
 
 
 if __name__ == "__main__":

@@ -8,25 +8,33 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.logs import configure_logging
+from bot.setting_errors import SettingsError
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# Everything heavy (pydantic-settings, SQLAlchemy, Bolt, rich) is imported inside the commands, so
+# `salesbot --help` and argument errors start in about the time of `import typer` (docs/performance.md).
 cli = typer.Typer(
     help="salesbot: a Slack-native sales assistant.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-db_cli = typer.Typer(help="Database schema and backups.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema and backups.", no_args_is_help=True, rich_markup_mode=None)
 cli.add_typer(db_cli, name="db")
 log = logging.getLogger("salesbot")
 
 
 def _settings() -> Settings:
+    from bot.config import load_settings
+    from bot.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.log_level_number)
     _check_process_file(settings)
@@ -160,20 +168,28 @@ def db_backup(target: Annotated[Path, typer.Argument(help="File to write the cop
 
 
 def main() -> None:
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-
     try:
         cli()
     except SettingsError as error:
         print(f"salesbot: {error}", file=sys.stderr)
         sys.exit(2)
-    except (OperationalError, ArgumentError, NoSuchModuleError) as error:
+    except Exception as error:
+        if not _unusable_database(error):
+            raise
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         print(f"salesbot: setting DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
         sys.exit(2)
 
 
-import_cli = typer.Typer(help="Bulk imports from CSV files.", no_args_is_help=True)
+def _unusable_database(error: Exception) -> bool:
+    if "sqlalchemy" not in sys.modules:  # nothing touched a database: not a database error
+        return False
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    return isinstance(error, (OperationalError, ArgumentError, NoSuchModuleError))
+
+
+import_cli = typer.Typer(help="Bulk imports from CSV files.", no_args_is_help=True, rich_markup_mode=None)
 cli.add_typer(import_cli, name="import")
 
 
@@ -351,8 +367,10 @@ def playground(
     """Try salesbot without Slack: the bot, a Slack stand-in and demo data, in your browser. Needs no
     setting and ignores SLACK_* and DATABASE_URL, so it never reaches a real workspace."""
     import errno
+    import gc
     import signal
 
+    from bot.logs import configure_logging
     from bot.playground import start
     from bot.server import wait_for
 
@@ -372,3 +390,4 @@ def playground(
         wait_for(stop)
     finally:
         running.stop()
+        gc.freeze()  # everything is stopped: spare the exit a full collection of the heap (seconds under load)

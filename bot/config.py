@@ -10,11 +10,10 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.setting_errors import SettingsError
+
+__all__ = ["LOG_LEVELS", "Settings", "SettingsError", "load_settings"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message is the one line shown to the user."""
 
 
 class Settings(BaseSettings):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import queue
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt.request import BoltRequest
+if TYPE_CHECKING:
+    from slack_bolt.request import BoltRequest
 
 REQUEST_LOG = logging.getLogger("salesbot.requests")
 
@@ -20,6 +24,25 @@ def configure_logging(level: int) -> None:
     logging.getLogger("slack_bolt").setLevel(max(level, logging.WARNING))
     logging.getLogger("slack_sdk").setLevel(max(level, logging.WARNING))
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+
+
+def log_from_a_thread() -> Callable[[], None]:
+    """Hand this process's log records to one writer thread (QueueHandler): a request thread then
+    only formats and enqueues, instead of waiting on the stream handler's lock while another thread
+    writes (9.9 % of wall time under load, py-spy). For a worker process, after the fork (a thread
+    does not survive one); returns the function that writes what is queued and restores the handlers."""
+    root = logging.getLogger()
+    handlers = root.handlers[:]
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    listener.start()
+
+    def stop() -> None:
+        listener.stop()
+        root.handlers[:] = handlers
+
+    return stop
 
 
 def describe_request(req: BoltRequest) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def prepare_database(db: Path, *, fresh: bool) -> None:
 def load_personas(deps: Deps) -> None:
     """The demo data owned by the rep, the rep's manager, a colleague and an admin (once per database)."""
     from bot.services.demo import load_demo
-    from store.users import ensure_user, set_role, set_team
+    from bot.services.teams import save_team
+    from store.users import ensure_user, set_role
 
     with transaction(deps.new_session) as session:
         load_demo(session, team=TEAM_ID, owner=REP, now=deps.clock())
@@ -71,7 +72,15 @@ def load_personas(deps: Deps) -> None:
             user = ensure_user(session, team_id=TEAM_ID, user_id=user_id)
             user.name, user.tz = name, tz
             session.add(user)
-        set_team(session, team_id=TEAM_ID, manager_id=MANAGER, rep_ids=[REP])
+        save_team(
+            session,
+            team_id=TEAM_ID,
+            name=PERSONAS[2][1],
+            manager_id=MANAGER,
+            members=[REP],
+            actor=ADMIN,
+            now=deps.clock(),
+        )
         set_role(session, team_id=TEAM_ID, user_ids=[ADMIN], role="admin")
 
 
@@ -111,8 +120,8 @@ def start(*, db: Path, host: str = "127.0.0.1", port: int = 3001, fresh: bool = 
     clock = OffsetClock(deps.new_session)
     deps.clock = clock
     load_personas(deps)
-    workspace = _workspace(api, deps)
-    app, _ = create_app(deps)
+    app, surface = create_app(deps)
+    workspace = _workspace(api, surface)
     server = make_http_server(app, "127.0.0.1", 0, threads=8)
     stopping = threading.Event()
     serving = threading.Thread(target=run_until, args=(server, stopping), daemon=True, name="salesbot-http")
@@ -124,7 +133,7 @@ def start(*, db: Path, host: str = "127.0.0.1", port: int = 3001, fresh: bool = 
                 now=lambda: deps.clock().timestamp())  # fmt: skip
 
     def stop() -> None:
-        page.stopping = True
+        page.close()
         scheduler.shutdown(wait=False)
         stopping.set()
         serving.join(timeout=5)
@@ -140,11 +149,10 @@ def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
-def _workspace(api: Any, deps: Deps) -> Any:
-    from bot.app import describe_surface
+def _workspace(api: Any, surface: Any) -> Any:
+    """The stand-in's workspace: the personas, the channels, and the commands and shortcuts salesbot registered."""
     from slackstandin.workspace import Channel, Command, Person, Workspace
 
-    surface = describe_surface(deps)
     people = [Person(i, name, role, tz, is_admin=role == "admin") for i, name, role, tz in PERSONAS]
     return Workspace(
         api,

@@ -18,6 +18,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.logs import log_from_a_thread
+
 EVENTS_PATH = "/slack/events"
 RESTART_GRACE = 5.0  # seconds: a worker dying sooner than this is restarted after a pause
 log = logging.getLogger("salesbot.server")
@@ -54,13 +56,24 @@ def serve_http(app: App, host: str, port: int) -> None:
     server.run()
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, *, listen: bool = True, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(1024)
+    if listen:
+        sock.listen(1024)
     return sock
+
+
+def worker_sockets() -> bool:
+    """One listening socket per worker (SO_REUSEPORT: the kernel spreads new connections over them)
+    where the platform has it. One socket shared by every worker lets whichever worker wakes first
+    accept every waiting connection: with 20 keep-alive clients one worker sometimes took them all
+    while the other idled (bench/ack_latency.py, 2 runs of 5)."""
+    return hasattr(socket, "SO_REUSEPORT") and os.environ.get("SALESBOT_SHARED_SOCKET") != "1"
 
 
 AppFactory = Callable[[], tuple[App, Callable[[], None]]]  # the app, and what to run before the worker exits
@@ -76,15 +89,19 @@ def serve_http_workers(
     threads: int = 8,
     services: dict[str, Service] | None = None,
 ) -> None:
-    """Serve from `workers` forked processes sharing one listening socket (the kernel spreads the
-    connections), each with its own app, database pool and after-ack pool; each of `services` (the
-    scheduler) runs in one more process.
+    """Serve from `workers` forked processes, each with its own app, database pool and after-ack pool;
+    each of `services` (the scheduler) runs in one more process. Each worker listens on a socket of
+    its own bound to the same port (`worker_sockets`); this process holds the port bound, not
+    listening, so `port=0` picks one port for all and no connection is queued where nobody accepts.
 
     One Python process tops out at one core (the GIL): measured in bench/ack_latency.py, 20 concurrent
     clients saturate it at ~230 req/s with a p99 around 250 ms."""
-    sock = listening_socket(host, port)
-    log.info("listening on http://%s:%s%s with %d worker processes", host, sock.getsockname()[1], EVENTS_PATH, workers)
-    http = functools.partial(_serve_on, sock, make_app, threads)
+    own_sockets = worker_sockets()
+    sock = listening_socket(host, port, listen=not own_sockets, reuse_port=own_sockets)
+    bound = sock.getsockname()[1]
+    log.info("listening on http://%s:%s%s with %d worker processes", host, bound, EVENTS_PATH, workers)
+    where: socket.socket | tuple[str, int] = (host, bound) if own_sockets else sock
+    http = functools.partial(_serve_on, where, make_app, threads)
     try:
         supervise([("http", http)] * max(1, workers) + list((services or {}).items()))
     finally:
@@ -131,11 +148,19 @@ def wait_for(stop: threading.Event, seconds: float | None = None) -> None:
         time.sleep(0.1)
 
 
-def _serve_on(sock: socket.socket, make_app: AppFactory, threads: int, stop: threading.Event) -> None:
-    app, drain = make_app()
-    server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
-    run_until(server, stop, poll=0.2)
-    drain()  # let work already acked (cards, uploads) finish
+def _serve_on(
+    where: socket.socket | tuple[str, int], make_app: AppFactory, threads: int, stop: threading.Event
+) -> None:
+    """Serve on the shared socket, or on a socket of this worker's own bound to (host, port)."""
+    stop_logs = log_from_a_thread()
+    try:
+        app, drain = make_app()
+        sock = where if isinstance(where, socket.socket) else listening_socket(*where, reuse_port=True)
+        server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
+        run_until(server, stop, poll=0.2)
+        drain()  # let work already acked (cards, uploads) finish
+    finally:
+        stop_logs()
 
 
 def _fork(name: str, service: Service) -> int:

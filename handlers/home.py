@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.surface import Surface
 from bot.views.home import home_view
-from bot.views.leads import lead_list
+from bot.views.leads import count_text, lead_list
 from handlers.listeners import later
 from store import leads as lead_store
 from store.db import transaction
@@ -33,7 +33,7 @@ def register(surface: Surface, deps: Deps) -> None:
     def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
         with transaction(deps.new_session) as session:
             leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=HOME_LEADS)
-        return lead_list(leads, title=f"My open leads ({total})", total=total) if leads else []
+        return lead_list(leads, title=f"My open leads ({count_text(total)})", total=total) if leads else []
 
 
 def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, user: str) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.domain.activities import validate_disqualify
 from bot.domain.leads import validate_lead
-from bot.domain.text import like_pattern
+from bot.domain.text import fold
 from bot.ids import (
     ACTION_CREATE_ANYWAY,
     ACTION_NEW_LEAD,
@@ -40,6 +40,7 @@ from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
 from bot.views.leads import (
+    count_text,
     duplicate_view,
     edit_lead_modal,
     lead_card,
@@ -315,16 +316,16 @@ def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
         leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=LIST_LIMIT)
     if not leads:
         return {"text": NO_LEADS, "response_type": "ephemeral"}
-    blocks = lead_list(leads, title=f"Your open leads ({total})", total=total)
-    return {"text": f"Your open leads ({total})", "blocks": blocks, "response_type": "ephemeral"}
+    blocks = lead_list(leads, title=f"Your open leads ({count_text(total)})", total=total)
+    return {"text": f"Your open leads ({count_text(total)})", "blocks": blocks, "response_type": "ephemeral"}
 
 
 def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        hits = lead_store.search_leads(session, viewer=who, pattern=like_pattern(query), limit=SEARCH_LIMIT + 1)
+        hits = lead_store.search_leads(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT + 1)
         total = (
-            lead_store.count_search_leads(session, viewer=who, pattern=like_pattern(query))
+            lead_store.count_search_leads(session, viewer=who, folded=fold(query))
             if len(hits) > SEARCH_LIMIT
             else len(hits)
         )
@@ -334,7 +335,7 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
     if len(hits) == 1:
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
     blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)
-    return {"text": f"{total} leads match", "blocks": blocks, "response_type": "ephemeral"}
+    return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
 def show_record_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

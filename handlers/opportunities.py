@@ -17,7 +17,7 @@ from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain import process as processes
 from bot.domain.process import ProcessFileError
-from bot.domain.text import like_pattern
+from bot.domain.text import fold
 from bot.ids import (
     OPP_ADD_PRODUCT,
     OPP_ATTACH,
@@ -190,9 +190,7 @@ def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        hits = opp_store.search_opportunities(
-            session, viewer=who, query_text=query, pattern=like_pattern(query), limit=SEARCH_LIMIT
-        )
+        hits = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
         data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
     if not hits:
         return {

@@ -133,8 +133,8 @@ def message_event(
         "user_profile": {"real_name": real_name or user_id, "display_name": real_name, "name": name, "team": team_id,
                          "first_name": (real_name or user_id).split()[0], "is_restricted": False,
                          "is_ultra_restricted": False},
-        "blocks": [{"type": "rich_text", "block_id": f"r{next(_ids)}",
-                    "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}],
+        "blocks": [{"type": "rich_text", "block_id": f"r{next(_ids)}", "elements": [
+            {"type": "rich_text_section", "elements": [{"type": "text", "text": _unescape(text)}]}]}],
         "channel": channel_id,
         "event_ts": ts,
         "channel_type": channel_type,
@@ -157,3 +157,8 @@ def app_home_opened(*, user_id: str, channel_id: str, view: dict[str, Any] | Non
     if view is not None:
         event["view"] = view
     return event
+
+
+def _unescape(text: str) -> str:
+    """rich_text carries what the person typed; `text` carries it escaped (`&amp;`, `&lt;`, `&gt;`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

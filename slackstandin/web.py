@@ -33,6 +33,12 @@ class Page:
         self.workspace, self.skip, self.now = workspace, skip, now
         self.stopping = False
         workspace.api.routes.append(self.route)
+        workspace.api.workspace_url = workspace.api.base + "/"
+
+    def close(self) -> None:
+        """End the pages' event streams (they would otherwise wait for the next change or heartbeat)."""
+        self.stopping = True
+        self.workspace.bump()
 
     def route(self, request: BaseHTTPRequestHandler, verb: str) -> bool:
         url = urlparse(request.path)
@@ -42,6 +48,14 @@ class Page:
         if verb == "GET" and path.startswith("/static/") and path.removeprefix("/static/") in PAGE_FILES:
             name = path.removeprefix("/static/")
             return _send(request, 200, _asset(name), mimetypes.guess_type(name)[0] or "text/plain")
+        if verb == "GET" and path.startswith("/archives/"):  # a permalink: the page, at that message
+            _, _, channel, ts = path.split("/", 3)
+            ts = f"{ts[1:-6]}.{ts[-6:]}" if ts.startswith("p") and len(ts) > 7 else ts
+            request.send_response(303)
+            request.send_header("Location", f"/?channel={channel}&ts={ts}")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return True
         if verb == "GET" and path == "/ui/state":
             user = dict(parse_qsl(url.query)).get("user") or next(iter(self.workspace.people))
             state = {**self.workspace.snapshot(user), "now": self.now(), "offset": self.now() - time.time()}

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlparse
 from slackstandin.validate import validate_payload
 
 BOT_USER_ID = "UBOT"
+TRIGGER_TTL = 3.0  # seconds a trigger_id opens a modal for
 
 
 @dataclass
@@ -88,6 +89,8 @@ class FakeSlack:
         self.channels: dict[str, dict[str, bool]] = {}
         self.files: dict[str, bytes] = {}  # file id -> content served at url_private_download
         self.file_names: dict[str, str] = {}  # uploaded file id -> its filename
+        self.workspace_url = "https://example.slack.com/"  # permalinks start here (the playground: its page)
+        self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -100,6 +103,7 @@ class FakeSlack:
     @property
     def base(self) -> str:
         host, port = self._server.server_address[:2]
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # listening everywhere: call it on loopback
         return f"http://{host!s}:{port}"
 
     @property
@@ -183,6 +187,17 @@ class FakeSlack:
         for observer in list(self.observers):
             observer(method, args, answer)
 
+    def _refusal(self, method: str, args: dict[str, Any]) -> tuple[str, list[str]]:
+        """What Slack would refuse (when `reject_invalid`): a Block Kit violation, or a modal opened with a
+        trigger older than Slack's 3 seconds."""
+        if not self.reject_invalid:
+            return "", []
+        issued = self.triggers.get(str(args.get("trigger_id")))
+        if method in ("views.open", "views.push") and issued is not None and time.monotonic() - issued > TRIGGER_TTL:
+            return "expired_trigger_id", [f"trigger_id older than {TRIGGER_TTL:.0f} s"]
+        problems = validate_payload(method, args)
+        return ("invalid_blocks" if problems else ""), problems
+
     def new_ts(self) -> str:
         if self.realistic_ts:
             return f"{time.time():.6f}"
@@ -204,7 +219,7 @@ class FakeSlack:
         return handler(args) if handler else {"ok": True}
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "salesbot",
+        return {"ok": True, "url": self.workspace_url, "team": "Example", "user": "salesbot",
                 "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": "B1"}  # fmt: skip
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +270,7 @@ class FakeSlack:
 
     def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         ts = str(args.get("message_ts", "")).replace(".", "")
-        return {"ok": True, "permalink": f"https://example.slack.com/archives/{args.get('channel')}/p{ts}"}
+        return {"ok": True, "permalink": f"{self.workspace_url}archives/{args.get('channel')}/p{ts}"}
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = dict(args.get("view") or {})
@@ -349,11 +364,11 @@ class FakeSlack:
                     error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
                     self._send(failure.status, json.dumps({"ok": False, "error": error}).encode(), headers=headers)
                     return
-                problems = validate_payload(method, args) if fake.reject_invalid else []
-                if problems:  # as Slack: nothing happens, the caller gets the error
+                error, problems = fake._refusal(method, args)
+                if error:  # as Slack: nothing happens, the caller gets the error
                     fake._record(method, {**args, "_failed": True}, token)
-                    fake._notify("error", {"method": method, "errors": problems}, {})
-                    self._send(200, json.dumps({"ok": False, "error": "invalid_blocks", "errors": problems}).encode())
+                    fake._notify("error", {"method": method, "error": error, "errors": problems}, {})
+                    self._send(200, json.dumps({"ok": False, "error": error, "errors": problems}).encode())
                     return
                 answer = fake._answer(method, args)
                 fake._record(method, args, token)

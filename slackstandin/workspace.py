@@ -144,13 +144,13 @@ class Workspace:
         self.bump()
 
     def _on_error(self, args: dict[str, Any], answer: dict[str, Any]) -> None:
-        problems = "; ".join(args.get("errors") or [])
+        problems = f"{args.get('error') or 'invalid_blocks'} — " + "; ".join(args.get("errors") or [])
         self.alerts.append(
             {
                 "id": len(self.alerts) + 1,
                 "user": None,
                 "at": time.time(),
-                "text": f"Slack rejected {args.get('method')}: invalid_blocks — {problems}",
+                "text": f"Slack rejected {args.get('method')}: {problems}",
             }
         )
 
@@ -305,6 +305,7 @@ class Workspace:
     def _trigger(self, user: str) -> str:
         trigger = payloads.trigger_id()
         self._triggers[trigger] = user
+        self.api.triggers[trigger] = time.monotonic()
         return trigger
 
     def _response_url(self, target: Target) -> str:
@@ -369,7 +370,9 @@ class Workspace:
         self.bump()
 
     def say(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> None:
-        """A person posts a message (in a thread when `thread_ts`): it shows, and the app gets the event."""
+        """A person posts a message (in a thread when `thread_ts`): it shows, and the app gets the event.
+        As Slack does, the text arrives with `&`, `<` and `>` escaped (what a person types is never markup)."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         with self._lock:
             ts = self.api.new_ts() if self.api.realistic_ts else f"{time.time():.6f}"
             self.posts.append(Post(ts, channel, user, text, [], thread_ts=thread_ts))

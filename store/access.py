@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from store.models import Share
+from store.teams import team_shared_ids
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,15 @@ class Viewer:
 
 def visible(model: Any, record_type: str, viewer: Viewer) -> sa.ColumnElement[bool]:
     """Rows of `model` in the viewer's workspace that they own, manage, had shared or (admins) any."""
-    in_team = model.team_id == viewer.team_id
+    return sa.and_(model.team_id == viewer.team_id, visible_in_team(model, record_type, viewer))
+
+
+def visible_in_team(model: Any, record_type: str, viewer: Viewer) -> sa.ColumnElement[bool]:
+    """`visible` without the workspace condition, for a query that states it its own way."""
     if viewer.is_admin:
-        return in_team
+        return sa.true()
     shared_ids = select(Share.record_id).where(
         Share.team_id == viewer.team_id, Share.record_type == record_type, Share.user_id == viewer.user_id
     )
-    return sa.and_(in_team, sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids)))
+    team_shared = team_shared_ids(viewer.team_id, record_type, viewer.user_id)
+    return sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids), model.id.in_(team_shared))

@@ -3,7 +3,7 @@ the workspace (`team_id`, or an opportunity carrying it).
 
 The rules that decide what to write (process stages and gates, probability, revenue, activity
 wording) live in bot/services/opportunity_stages.py and bot/services/opportunity_lines.py; functions here take the
-values those rules computed (a LIKE pattern of folded text, a line's price…).
+values those rules computed (folded search text, a line's price…).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from store.access import Viewer, visible
+from store.access import Viewer
 from store.models import (
     Attachment,
     Opportunity,
@@ -24,6 +23,7 @@ from store.models import (
     StepValue,
     utcnow,
 )
+from store.text_search import load_in_order, visible_matches
 
 
 def get_opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity | None:
@@ -74,37 +74,29 @@ def set_step(
 
 
 def open_opportunities(session: Session, *, team_id: str, owner_id: str, limit: int = 200) -> list[Opportunity]:
-    query = (
-        select(Opportunity)
-        .where(Opportunity.team_id == team_id, Opportunity.owner_id == owner_id, Opportunity.status == "open")
-        .order_by(
-            col(Opportunity.estimated_close_date).is_(None), col(Opportunity.estimated_close_date), col(Opportunity.id)
-        )
-        .limit(limit)
-    )
-    return list(session.exec(query))
+    """The owner's open opportunities by estimated close date (undated last), then id: two reads in
+    the order of `ix_opportunity_owner_close` (dated, then undated), never a sort of all of them."""
+    mine = (Opportunity.team_id == team_id, Opportunity.owner_id == owner_id, Opportunity.status == "open")
+    close = col(Opportunity.estimated_close_date)
+    dated = select(Opportunity).where(*mine, close.is_not(None)).order_by(close, col(Opportunity.id)).limit(limit)
+    found = list(session.exec(dated))
+    if len(found) < limit:
+        undated = select(Opportunity).where(*mine, close.is_(None)).order_by(col(Opportunity.id))
+        found += session.exec(undated.limit(limit - len(found)))
+    return found
 
 
-def search_opportunities(
-    session: Session, *, viewer: Viewer, query_text: str, pattern: str, limit: int = 10
-) -> list[Opportunity]:
-    """Opportunities the viewer may see whose topic, account or contact match: `pattern` is the LIKE
-    pattern of the folded query (`bot.domain.text.like_pattern`, accent-insensitive) matched against
-    the folded search text; the raw query also matches the fields as typed."""
-    raw = "%" + query_text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    matches = sa.or_(
-        col(Opportunity.search_text).like(pattern, escape="\\"),
-        sa.func.lower(Opportunity.topic).like(raw, escape="\\"),
-        sa.func.lower(Opportunity.account_name).like(raw, escape="\\"),
-        sa.func.lower(Opportunity.contact_name).like(raw, escape="\\"),
-    )
+def search_opportunities(session: Session, *, viewer: Viewer, folded: str, limit: int = 10) -> list[Opportunity]:
+    """Opportunities the viewer may see whose folded topic, account or contact contain `folded` (the
+    query folded by `bot.domain.text.fold`, so accent- and case-insensitive), through the text index
+    (store/text_search.py)."""
     query = (
-        select(Opportunity)
-        .where(visible(Opportunity, "opportunity", viewer), matches)
+        select(col(Opportunity.id))
+        .where(visible_matches(session, Opportunity, "opportunity", viewer, folded))
         .order_by(col(Opportunity.status) != "open", col(Opportunity.updated_at).desc())
         .limit(limit)
     )
-    return list(session.exec(query))
+    return load_in_order(session, Opportunity, [i for i in session.exec(query) if i is not None])
 
 
 # --- stage history ---------------------------------------------------------------------------------

@@ -322,7 +322,12 @@ def _insert(connection: sa.Connection, job: ImportJob, rows: list[Row]) -> int:
         connection.begin()  # COPY goes through the driver connection, which SQLAlchemy would not autobegin
     raw = connection.connection.driver_connection
     if job.sqlite:
-        raw.executemany(sqlite_insert(job, connection.dialect), rows)  # type: ignore[union-attr]
+        # Staged, then one INSERT … SELECT: the text index's trigger (store/text_search.py) then
+        # flushes FTS5 once per batch; a per-row INSERT flushed it per row (5x slower, measured).
+        raw.execute(STAGE_TABLE)  # type: ignore[union-attr]
+        raw.executemany(STAGE_INSERT, rows)  # type: ignore[union-attr]
+        raw.execute(sqlite_insert(job, connection.dialect))  # type: ignore[union-attr]
+        raw.execute("DELETE FROM temp.lead_import_stage")  # type: ignore[union-attr]
     else:
         constants = tuple(job.constants().values())
         names = ", ".join(INSERT_COLUMNS)
@@ -332,16 +337,24 @@ def _insert(connection: sa.Connection, job: ImportJob, rows: list[Row]) -> int:
     return len(rows)
 
 
+STAGE_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS lead_import_stage ({', '.join(VARIABLE_COLUMNS)})"
+STAGE_INSERT = f"INSERT INTO temp.lead_import_stage VALUES ({', '.join('?' * len(VARIABLE_COLUMNS))})"
+
+
 def sqlite_insert(job: ImportJob, dialect: sa.Dialect) -> str:
-    """INSERT with a `?` per variable column and the import's constants as SQL literals, each value
-    first processed the way SQLAlchemy would bind it to its column (UTCDateTime: naive UTC text)."""
+    """INSERT … SELECT of the staged variable columns, with the import's constants as SQL literals,
+    each value first processed the way SQLAlchemy would bind it to its column (UTCDateTime: naive
+    UTC text)."""
     table = Lead.__table__  # type: ignore[attr-defined]
     literals = []
     for name, value in job.constants().items():
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         literals.append(_sqlite_literal(processor(value) if processor else value))
-    marks = ", ".join("?" * len(VARIABLE_COLUMNS))
-    return f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) VALUES ({marks}, {', '.join(literals)})"
+    variables = ", ".join(VARIABLE_COLUMNS)
+    return (
+        f"INSERT INTO lead ({', '.join(INSERT_COLUMNS)}) "
+        f"SELECT {variables}, {', '.join(literals)} FROM temp.lead_import_stage"
+    )
 
 
 def _sqlite_literal(value: object) -> str:

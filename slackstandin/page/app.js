@@ -11,7 +11,11 @@ const EMOJI = { wave: "👋", tada: "🎉", white_check_mark: "✅", warning: "�
   heavy_check_mark: "✔️", email: "📧", envelope: "✉️", inbox_tray: "📥", outbox_tray: "📤", clipboard: "📋",
   pushpin: "📌", mag: "🔍", information_source: "ℹ️", link: "🔗", thumbsup: "👍", "+1": "👍", eyes: "👀",
   page_facing_up: "📄", bar_chart: "📊", alarm_clock: "⏰", handshake: "🤝", red_circle: "🔴", large_green_circle: "🟢",
-  large_yellow_circle: "🟡", white_circle: "⚪", zzz: "💤", arrow_right: "➡️", sparkles: "✨", no_entry: "⛔" };
+  large_yellow_circle: "🟡", white_circle: "⚪", zzz: "💤", arrow_right: "➡️", sparkles: "✨", no_entry: "⛔",
+  construction: "🚧", sunny: "☀️", spiral_calendar_pad: "🗓️", speech_balloon: "💬", snooze: "😴", small_red_triangle_down: "🔻",
+  small_blue_diamond: "🔹", raising_hand: "🙋", paperclip: "📎", package: "📦", no_entry_sign: "🚫", left_speech_bubble: "🗨️",
+  label: "🏷️", crossed_swords: "⚔️", checkered_flag: "🏁", bust_in_silhouette: "👤", books: "📚", ballot_box_with_check: "☑️",
+  arrow_forward: "▶️" };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -66,7 +70,9 @@ function special(inner) {
   }
   if (target.startsWith("!subteam^")) return `<span class="mention">@${esc(label || "team")}</span>`;
   if (target.startsWith("!")) return `<span class="mention">@${esc(target.slice(1))}</span>`;
-  return `<a href="${esc(unesc(target))}" target="_blank" rel="noopener">${esc(unesc(label || target))}</a>`;
+  const url = unesc(target);
+  if (!/^(https?:|mailto:)/i.test(url)) return esc(`<${unesc(inner)}>`);  // Slack links only these
+  return `<a href="${esc(url)}" target="_blank" rel="noopener">${esc(unesc(label || target))}</a>`;
 }
 function splitOnce(s, sep) { const i = s.indexOf(sep); return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)]; }
 function emoji(html) { return html.replace(/:([a-z0-9_+\-]+):/g, (m, name) => EMOJI[name] || m); }
@@ -382,6 +388,9 @@ function renderMessages() {
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const posts = S.state.posts.filter((p) => p.channel === S.channel && (!p.thread_ts || p.thread_ts === p.ts || p.ephemeral));
   box.replaceChildren(...posts.map((p) => cachedPost(p)));
+  if (!posts.length) box.append(el("p", { class: "hint" }, S.channel.startsWith("D")
+    ? "This is your direct message with salesbot. Type / in Message to see its commands: try /lead, /opp or /pipeline."
+    : "No messages yet."));
   if (atBottom || S.scrollDown) { box.scrollTop = box.scrollHeight; S.scrollDown = false; }
   const pane = $("#thread");
   const parent = S.thread && S.state.posts.find((p) => p.channel === S.thread.channel && p.ts === S.thread.ts);
@@ -497,6 +506,13 @@ async function load() {
   const answer = await fetch(`/ui/state?user=${encodeURIComponent(S.user || "")}`);
   S.state = await answer.json();
   if (!S.user) S.user = S.state.me;
+  if (S.linked) {  // opened from a permalink: that channel, and the thread when the message has one
+    const { channel, ts } = S.linked;
+    S.linked = null;
+    const post = S.state.posts.find((p) => p.channel === channel && p.ts === ts);
+    if (S.state.channels.some((c) => c.id === channel)) S.channel = channel;
+    if (post) S.thread = { channel, ts: post.thread_ts || post.ts };
+  }
   if (!S.channel || !S.state.channels.some((c) => c.id === S.channel)) S.channel = (S.state.channels.find((c) => c.kind === "im") || S.state.channels[0]).id;
   render();
 }
@@ -537,6 +553,8 @@ function setUp() {
   for (const button of document.querySelectorAll("[data-skip]")) button.addEventListener("click", () => api("skip", { choice: button.dataset.skip }));
   $("#shortcuts-button").addEventListener("click", () => { const l = $("#shortcuts"); l.hidden = !l.hidden; $("#shortcuts-button").setAttribute("aria-expanded", String(!l.hidden)); });
   S.since = Date.now() / 1000 - 5;
+  const params = new URLSearchParams(location.search);
+  if (params.get("channel")) S.linked = { channel: params.get("channel"), ts: params.get("ts") };
   const events = new EventSource("/ui/events");
   events.onmessage = () => refresh();
   refresh();

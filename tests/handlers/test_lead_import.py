@@ -86,6 +86,8 @@ def test_a_long_import_updates_its_message_with_progress(
     bot: RunningBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(imports, "PROGRESS_EVERY_SECONDS", 0.0)  # every commit (10,000 rows) shows
+    # 25,000 rows, text index included, can outlast the default 10 s settle on a busy 2-core machine.
+    monkeypatch.setattr(bot.driver, "settle", lambda: bot.deps.background.wait_idle(120))
     path = tmp_path / "long.csv"
     expected = generate(path, 25_000, seed=5)
     _import_via_modal(bot, path.read_bytes(), file_id="FLONG", name="long.csv")

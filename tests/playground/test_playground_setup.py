@@ -6,13 +6,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import cli
 from bot.clock import OffsetClock
-from bot.playground import playground_settings, prepare_database, skip_target
+from bot.deps import build_deps
+from bot.playground import (
+    ADMIN,
+    COLLEAGUE,
+    MANAGER,
+    REP,
+    TEAM_ID,
+    load_personas,
+    playground_settings,
+    prepare_database,
+    skip_target,
+)
 from store.clock import set_offset_seconds
 from store.db import make_engine, session_factory, transaction
+from store.models import Lead
+from store.teams import list_teams
+from store.users import viewer_for
 
 
 def test_settings_ignore_slack_and_database_from_env_and_dotenv(
@@ -60,3 +75,20 @@ def test_help_names_the_options() -> None:
     result = CliRunner().invoke(cli, ["playground", "--help"])
     assert result.exit_code == 0
     assert all(option in result.output for option in ("--port", "--host", "--db", "--fresh"))
+
+
+def test_the_personas_rep_manager_colleague_and_admin(tmp_path: Path) -> None:
+    db = tmp_path / "playground.db"
+    prepare_database(db, fresh=True)
+    deps = build_deps(playground_settings(db, "http://127.0.0.1:9/api/"))
+    load_personas(deps)
+    load_personas(deps)  # a second start on the same file adds nothing
+    with deps.new_session() as session:
+        manager = viewer_for(session, team_id=TEAM_ID, user_id=MANAGER, admin_ids=deps.admin_ids)
+        admin = viewer_for(session, team_id=TEAM_ID, user_id=ADMIN, admin_ids=deps.admin_ids)
+        colleague = viewer_for(session, team_id=TEAM_ID, user_id=COLLEAGUE, admin_ids=deps.admin_ids)
+        assert (manager.role, manager.reps) == ("manager", frozenset({REP}))
+        assert (admin.role, colleague.role) == ("admin", "rep")
+        assert [t.name for t in list_teams(session, team_id=TEAM_ID)] == ["Maya Chen"]
+        assert len(session.exec(select(Lead).where(Lead.team_id == TEAM_ID, Lead.owner_id == REP)).all()) == 3
+    deps.engine.dispose()

@@ -173,7 +173,7 @@ def test_thread_reply_event_matches_slacks_sample(workspace: Workspace, app: tup
     client = WebClient(token="xoxb-x", base_url=workspace.api.api_url)
     posted = client.chat_postMessage(channel="C0SALES", text="Who knows Aurora?")
     workspace.sender = SignedSender(app[1], SECRET)
-    workspace.say(COLLEAGUE, "C0SALES", "I do", thread_ts=posted["ts"])
+    workspace.say(COLLEAGUE, "C0SALES", "I do <b>& more", thread_ts=posted["ts"])
     deadline = time.monotonic() + 5
     while not app[0].received and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -189,7 +189,7 @@ def test_thread_reply_event_matches_slacks_sample(workspace: Workspace, app: tup
         posted["ts"],
         "UBOT",
         COLLEAGUE,
-        "I do",
+        "I do &lt;b&gt;&amp; more",  # escaped as Slack escapes what people type
     )
     home = sample("app_home_opened.docs.json")
     workspace.open_home(REP)
@@ -228,3 +228,19 @@ def test_a_block_kit_violation_is_refused_as_slack_does_and_shown(workspace: Wor
     assert workspace.posts == []  # nothing was posted
     [alert] = workspace.snapshot(REP)["alerts"]
     assert "invalid_blocks" in alert["text"] and "button text 80 > 75" in alert["text"]
+
+
+def test_a_modal_opened_with_an_expired_trigger_is_refused_and_shown(
+    workspace: Workspace, app: tuple[App, str]
+) -> None:
+    client = WebClient(token="xoxb-x", base_url=workspace.api.api_url)
+    workspace.command(REP, "C0SALES", "/lead")
+    trigger = app[0].received[0].payload["trigger_id"]
+    workspace.api.triggers[trigger] -= 3.5  # the app took longer than Slack's 3 s to open it
+    note = {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "New lead"}, "blocks": [note]}
+    with pytest.raises(SlackApiError) as refused:
+        client.views_open(trigger_id=trigger, view=modal)
+    assert refused.value.response["error"] == "expired_trigger_id"
+    assert workspace.views.get(REP, []) == []
+    assert "expired_trigger_id" in workspace.snapshot(REP)["alerts"][-1]["text"]

@@ -10,12 +10,13 @@ from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
 from store.db import alembic_config, make_engine
+from store.text_search import include_object
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        differences = _differences(connection)
     engine.dispose()
     assert differences == []
 
@@ -25,9 +26,21 @@ def test_the_last_migration_goes_down_and_up_again(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "-1")
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) != []
+        assert _differences(connection) != []
         command.upgrade(alembic_config(connection), "head")
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+        assert _differences(connection) == []
+    engine.dispose()
+
+
+def test_the_list_indexes_migration_goes_down_and_up(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0006_teams_tasks")
+        assert "ix_lead_owner_recent" not in _index_names(connection, "lead")
+        assert "ix_lead_team_owner_status" in _index_names(connection, "lead")
+        command.upgrade(alembic_config(connection), "head")
+        assert "ix_lead_owner_recent" in _index_names(connection, "lead")
+        assert "ix_lead_team_owner_status" not in _index_names(connection, "lead")
     engine.dispose()
 
 
@@ -39,3 +52,45 @@ def test_the_playground_clock_migration_goes_down_and_up(database_url: str) -> N
         command.upgrade(alembic_config(connection), "head")
         assert "clock_offset" in sa.inspect(connection).get_table_names()
     engine.dispose()
+
+
+def test_each_managers_reps_become_a_team_named_after_the_manager(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0005_playground_clock")
+        connection.execute(
+            sa.text(
+                "INSERT INTO slack_user (team_id, user_id, name, role, manager_id, is_slack_admin, tz, "
+                "daily_summary, digest_when_empty, created_at) VALUES "
+                "('T1', 'UM', 'Maria Rossi', 'manager', NULL, false, 'UTC', false, false, CURRENT_TIMESTAMP), "
+                "('T1', 'U1', '', 'rep', 'UM', false, 'UTC', false, false, CURRENT_TIMESTAMP), "
+                "('T1', 'U2', '', 'rep', 'UM', false, 'UTC', false, false, CURRENT_TIMESTAMP), "
+                "('T1', 'U3', '', 'rep', 'UX', false, 'UTC', false, false, CURRENT_TIMESTAMP), "
+                "('T2', 'U9', '', 'rep', 'UM', false, 'UTC', false, false, CURRENT_TIMESTAMP)"
+            )
+        )
+        command.upgrade(alembic_config(connection), "head")
+        teams = connection.execute(
+            sa.text("SELECT id, team_id, name, manager_id FROM sales_team ORDER BY team_id, name")
+        ).all()
+        assert [(t.team_id, t.name, t.manager_id) for t in teams] == [
+            ("T1", "Maria Rossi", "UM"),
+            ("T1", "UX", "UX"),
+            ("T2", "UM", "UM"),
+        ]
+        members = connection.execute(
+            sa.text("SELECT user_id FROM sales_team_member WHERE sales_team_id = :id ORDER BY user_id"),
+            {"id": teams[0].id},
+        )
+        assert [m.user_id for m in members] == ["U1", "U2"]
+    engine.dispose()
+
+
+def _differences(connection: sa.Connection) -> list[object]:
+    """Models against the schema, leaving out the text-index objects (FTS5 tables, trigram indexes)."""
+    context = MigrationContext.configure(connection, opts={"include_object": include_object})
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+def _index_names(connection: sa.Connection, table: str) -> set[str]:
+    return {index["name"] or "" for index in sa.inspect(connection).get_indexes(table)}

@@ -1,7 +1,7 @@
 """quotes and orders: quote, quote_line, sales_order, document_counter (numbers per workspace)
 
-Revision ID: 0006_quotes
-Revises: 0005_playground_clock
+Revision ID: 0008_quotes
+Revises: 0007_list_indexes
 Create Date: 2026-12-06 12:19:01
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0006_quotes"
-down_revision: str | None = "0005_playground_clock"
+revision: str = "0008_quotes"
+down_revision: str | None = "0007_list_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

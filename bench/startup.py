@@ -1,0 +1,115 @@
+"""Start-up: `salesbot --help` and `salesbot run` to its first 200, against references in the same run.
+
+Interleaved rounds of:
+  import slack_bolt     `python -c 'import slack_bolt'` (the reference for --help)
+  salesbot --help       `python -m bot --help` of this checkout
+  before --help         the same from another checkout (`--before DIR`), if given
+  bare Bolt first 200   bench/bare_bolt.py with one worker: process start to the first signed /lead answered
+  salesbot first 200    `python -m bot run --no-scheduler --workers 1`: the same (SQLite, migrated beforehand)
+
+    python bench/startup.py --rounds 5 [--before /tmp/before]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from bench.ack_latency import SIGNING_SECRET, Clients, signed  # noqa: E402
+from bench.ack_vs_bolt import free_port  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+
+
+def timed_command(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def first_200(command: list[str], env: dict[str, str], port: int, fake: FakeSlack) -> float:
+    """Seconds from starting `command` to the first signed `/lead list` answered 200 on `port`."""
+    body = urlencode({"team_id": "T1", "user_id": "U1", "command": "/lead", "text": "list",
+                      "response_url": fake.response_url(), "trigger_id": "1.1.t", "channel_id": "C1"})  # fmt: skip
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < 60:
+            clients = Clients(f"http://127.0.0.1:{port}/slack/events", keep_alive=False, timeout=5)
+            try:
+                if clients.send(signed(body, "application/x-www-form-urlencoded", verifier)).status == 200:
+                    return time.perf_counter() - started
+            except OSError:
+                pass
+            finally:
+                clients.close()
+            time.sleep(0.01)
+        raise SystemExit(f"no 200 within 60 s from {command}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def spread(values: list[float]) -> str:
+    return " / ".join(f"{v * 1000:,.0f}" for v in (min(values), statistics.median(values), max(values)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", type=Path, default=None)
+    args = parser.parse_args()
+    fake = FakeSlack(team_id="T1").start()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
+               DATABASE_URL=f"sqlite:///{tmp / 'startup.db'}", PYTHONPATH=str(ROOT))  # fmt: skip
+    python = sys.executable
+    subprocess.run([python, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    measures: dict[str, Callable[[], float]] = {
+        "import slack_bolt": lambda: timed_command([python, "-c", "import slack_bolt"], ROOT, env),
+        "salesbot --help": lambda: timed_command([python, "-m", "bot", "--help"], ROOT, env),
+    }
+    if args.before:
+        before_env = {**env, "PYTHONPATH": str(args.before)}
+        measures["before --help"] = lambda: timed_command([python, "-m", "bot", "--help"], args.before, before_env)
+    port = free_port()
+    bare = [python, "-m", "bench.bare_bolt", "--workers", "1", "--port", str(port)]
+    run = [python, "-m", "bot", "run", "--no-scheduler", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)]
+    measures["bare Bolt first 200"] = lambda: first_200(bare, env, port, fake)
+    measures["salesbot first 200"] = lambda: first_200(run, env, port, fake)
+    results: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(args.rounds):
+        for name, measure in measures.items():
+            results[name].append(measure())
+    print("| measure | ms min / median / max |\n|---|---|")
+    for name, values in results.items():
+        print(f"| {name} | {spread(values)} |")
+    print("\n| ratio (per round) | min / median / max |\n|---|---|")
+    pairs = [("salesbot --help", "import slack_bolt"), ("before --help", "import slack_bolt"),
+             ("salesbot first 200", "bare Bolt first 200")]  # fmt: skip
+    for measured, reference in pairs:
+        if measured in results:
+            ratios = [m / r for m, r in zip(results[measured], results[reference], strict=True)]
+            print(f"| {measured} / {reference} | " + " / ".join(f"{r:.2f}" for r in
+                  (min(ratios), statistics.median(ratios), max(ratios))) + " |")  # fmt: skip
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

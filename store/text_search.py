@@ -1,0 +1,71 @@
+"""Substring search over the folded `search_text` of leads and opportunities, served by a text index.
+
+SQLite: an FTS5 table with the trigram tokenizer per searched table (`lead_fts`, `opportunity_fts`,
+external content kept in step by triggers; migration 0007_list_indexes). A phrase query of three or
+more characters matches exactly the rows `search_text LIKE '%query%'` matches, but reads the index
+instead of every row. Shorter queries have no trigram and fall back to LIKE.
+
+PostgreSQL: a GIN `pg_trgm` index on `search_text` serves the LIKE itself, so the condition stays LIKE.
+
+The folded query (`bot.domain.text.fold`) is case- and accent-free, like the stored text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from store.access import Viewer, visible, visible_in_team
+
+Condition = sa.ColumnElement[bool]
+
+FTS_TABLES = {"lead": "lead_fts", "opportunity": "opportunity_fts"}
+TRIGRAM_INDEXES = frozenset({"ix_lead_search_trgm", "ix_opportunity_search_trgm"})
+MIN_TRIGRAM = 3
+
+
+def visible_matches(session: Session, model: Any, record_type: str, viewer: Viewer, folded: str) -> Condition:
+    """Rows of `model` the viewer may see (store.access.visible) whose search_text contains the
+    folded query. On SQLite the text index drives: the workspace test is written `+lead.team_id = ?`,
+    which SQLite may not serve from an index, else (without ANALYZE statistics) it scans the whole
+    workspace through `ix_lead_owner_recent` and tests each row against the hits (47 ms instead of
+    15 ms for a term in 1,000 of 10,000 leads)."""
+    table = model.__tablename__
+    if session.get_bind().dialect.name == "sqlite" and len(folded) >= MIN_TRIGRAM and table in FTS_TABLES:
+        fts = FTS_TABLES[table]
+        phrase = '"' + folded.replace('"', '""') + '"'
+        match = sa.text(f"{fts} MATCH :phrase").bindparams(phrase=phrase)
+        hits = col(model.id).in_(sa.select(sa.literal_column("rowid")).select_from(sa.table(fts)).where(match))
+        in_team = sa.literal_column(f"+{table}.team_id", sa.String) == viewer.team_id
+        return sa.and_(hits, in_team, visible_in_team(model, record_type, viewer))
+    like = col(model.search_text).like(like_pattern(folded), escape="\\")
+    return sa.and_(visible(model, record_type, viewer), like)
+
+
+def like_pattern(folded: str) -> str:
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def is_text_index(name: str | None) -> bool:
+    """Schema objects the text search adds outside the models (FTS5 tables and their shadow tables,
+    trigram indexes): the model/migration comparison leaves them out."""
+    if not name:
+        return False
+    return name in TRIGRAM_INDEXES or any(name == t or name.startswith(t + "_") for t in FTS_TABLES.values())
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic `include_object` hook: compare everything but the text indexes."""
+    return not (reflected and is_text_index(name))
+
+
+def load_in_order(session: Session, model: Any, ids: list[int]) -> list[Any]:
+    """The rows of `model` with these ids, in this order: a search sorts its hits on two columns
+    and only then loads the page's full rows (half the time of sorting full rows, measured)."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.exec(select(model).where(col(model.id).in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
