@@ -12,6 +12,11 @@ from bot.deps import Deps
 from bot.logs import log_request
 from bot.slack_client import make_client
 from bot.surface import Surface
+from store.db import budget
+
+# Seconds a modal submission may wait on the database before its ack answers "busy, nothing saved":
+# Slack shows the user an error after 3 s, and they submit again.
+ACK_DB_BUDGET = 2.0
 
 
 class SalesApp(App):
@@ -19,7 +24,9 @@ class SalesApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
-        response = super().dispatch(req)
+        bounded = ACK_DB_BUDGET if (req.body or {}).get("type") == "view_submission" else None
+        with budget(bounded):  # the listener acks in this thread (process_before_response)
+            response = super().dispatch(req)
         log_request(req, response.status, (time.perf_counter() - started) * 1000)
         return response
 

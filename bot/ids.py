@@ -139,6 +139,7 @@ OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Send literature", OPP_SEND_LITERATURE),
     ("Attach file", OPP_ATTACH),
     ("Share", RECORD_SHARE),
+    ("Assign", LEAD_ASSIGN),
     ("Close as won", OPP_CLOSE_WON),
     ("Close as lost", OPP_CLOSE_LOST),
     ("Timeline", RECORD_TIMELINE),

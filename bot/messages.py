@@ -8,6 +8,7 @@ NO_LEADS = "You have no open leads. Type `/lead` to create one."
 NO_MATCH = "No lead matches “{query}”. Type `/lead` to create one."
 LEAD_NOT_FOUND = "That lead no longer exists or you cannot see it."
 LEAD_CREATED = ":white_check_mark: Lead *{topic}* created."
+DATABASE_BUSY = "salesbot's database is busy right now, so nothing was saved. Please submit again in a moment."
 GENERIC_ERROR = ":warning: Something went wrong on our side; nothing was changed. Please try again."
 
 HELP = """*salesbot* — your sales desk in Slack

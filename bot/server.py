@@ -18,6 +18,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.gate import guard
 from bot.logs import log_from_a_thread
 
 EVENTS_PATH = "/slack/events"
@@ -26,7 +27,8 @@ log = logging.getLogger("salesbot.server")
 
 
 def wsgi_app(app: App) -> Any:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    # the gate verifies the signature and the payload's shape before Bolt parses anything
+    slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), EVENTS_PATH, getattr(app, "_signing_secret", ""))
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":

@@ -1,4 +1,4 @@
-"""`Assign` on a lead card: owner, sharees, the owner's manager and admins pick a new owner; the new
+"""`Assign` on lead and opportunity cards: owner, sharees, the owner's manager and admins pick a new owner; the new
 owner gets the card in DM, the previous owner is told, and the card is redrawn everywhere."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.ids import LEAD_ASSIGN, VIEW_ASSIGN, RecordRef
+from bot.refusals import Refused
 from bot.services import assignment as assignment_service
 from bot.services.tasks import user_may_work
 from bot.surface import Surface
@@ -34,9 +35,12 @@ def register(surface: Surface, deps: Deps) -> None:
 
 
 def open_assign(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change=CHANGE, kind="lead")
+    loaded = load_record(deps, body, action_ref(body), change=CHANGE)
+    if loaded.record.status != "open" and loaded.ref.record_type == "opportunity":
+        raise Refused(f"This opportunity is {loaded.record.status}: reopen it first to assign it.")
     ctx = ModalContext(ref=loaded.ref.encode(), **source_of(body))
-    open_view(client, body, assign_modal(ctx, loaded.record.topic, loaded.record.owner_id))
+    view = assign_modal(ctx, loaded.record.topic, loaded.record.owner_id, kind=loaded.ref.record_type)
+    open_view(client, body, view)
 
 
 def assign_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -44,7 +48,7 @@ def assign_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str,
     ctx = ModalContext.decode(view.get("private_metadata", ""))
     by = user_id(body)
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=CHANGE, kind="lead")
+        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=CHANGE)
         done = assignment_service.assign(
             session,
             loaded.record,
@@ -55,7 +59,11 @@ def assign_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str,
             reminder_minutes=deps.settings.reminder_minutes_before,
         )
         keeps = user_may_work(
-            session, record=loaded.record, record_type="lead", user_id=done.previous, admin_ids=deps.admin_ids
+            session,
+            record=loaded.record,
+            record_type=loaded.ref.record_type,
+            user_id=done.previous,
+            admin_ids=deps.admin_ids,
         )
     ack()
     team, ref, title = loaded.viewer.team_id, loaded.ref, loaded.record.topic
@@ -75,9 +83,10 @@ def tell_owners(
     keeps_access: bool,
 ) -> None:
     """The new owner gets the card in DM; the previous owner (unless they assigned it) is told."""
+    kind = ref.record_type
     if done.owner != by:
-        intro = new_owner_intro(by, "lead", done.tasks)
+        intro = new_owner_intro(by, kind, done.tasks)
         post_card(deps, client, team, ref, to_user=done.owner, text="Assigned to you: {card}", intro=intro)
     if done.previous != by:
-        text, blocks = previous_owner_note(by, "lead", title, done.owner, keeps_access)
+        text, blocks = previous_owner_note(by, kind, title, done.owner, keeps_access)
         client.chat_postMessage(channel=done.previous, text=text, blocks=blocks)

@@ -39,6 +39,7 @@ from bot.surface import Surface
 from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
+from bot.views.markup import escape, mention
 from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
 from handlers.cards import post_card, refresh_card, source_of
 from handlers.context import user_id
@@ -221,12 +222,12 @@ def _appointment(saving: Saving, session: Session, record: Any, draft: rules.App
         attendees=list(draft.attendees), location=draft.location,
         default_minutes_before=deps.settings.reminder_minutes_before, now=deps.clock(),
     )  # fmt: skip
-    when = (
-        f"<!date^{int(draft.start_at.timestamp())}^{{date_short_pretty}} {{time}}|{draft.start_at:%Y-%m-%d %H:%M} UTC>"
-    )
-    people = ", ".join(f"<@{u}>" for u in draft.attendees)
-    details = " · ".join(p for p in (when, f"{draft.duration_minutes} min", draft.location, people) if p)
-    _activity(session, record, saving.user, "appointment", draft.subject, details, appointment_id=appointment.id)
+    # the timeline draws the date and the mentions from these values (bot.views.timeline)
+    _activity(
+        session, record, saving.user, "appointment", draft.subject, "", appointment_id=appointment.id,
+        start_at=int(draft.start_at.timestamp()), duration_minutes=draft.duration_minutes,
+        location=draft.location, users=list(draft.attendees),
+    )  # fmt: skip
     return None
 
 
@@ -236,8 +237,9 @@ def _stakeholder(saving: Saving, session: Session, record: Any, draft: rules.Sta
         session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id,
         slack_user_id=draft.slack_user_id, name=draft.name, role=draft.role, created_by=saving.user,
     )  # fmt: skip
-    who = f"<@{draft.slack_user_id}>" if draft.slack_user_id else draft.name
-    _activity(session, record, saving.user, "stakeholder", f"Stakeholder: {draft.role}", who)
+    users = [draft.slack_user_id] if draft.slack_user_id else []
+    name = "" if users else draft.name
+    _activity(session, record, saving.user, "stakeholder", f"Stakeholder: {draft.role}", name, users=users)
     _auto_complete(session, record, "stakeholder", saving.user)
     return None
 
@@ -277,7 +279,7 @@ def _share(saving: Saving, session: Session, record: Any, wanted: tuple[list[str
 
 
 def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -> None:
-    intro = [section(f"<@{saving.user}> shared this {_kind(ref)} with you: you may read and work it.")]
+    intro = [section(f"{mention(saving.user)} shared this {_kind(ref)} with you: you may read and work it.")]
     for user in users:
         post_card(saving.deps, saving.client, team, ref, to_user=user, text="Shared with you: {card}", intro=intro)
 
@@ -317,7 +319,7 @@ def _ask(saving: Saving, session: Session, record: Any, asked: tuple[str, str] |
 def post_question(saving: Saving, team: str, ref: RecordRef, channel: str, question: str, activity_id: int) -> None:
     """Post the card with the question in the channel; replies in its thread land on the timeline."""
     deps, client = saving.deps, saving.client
-    intro = [section(f":raising_hand: <@{saving.user}> asks: {question}")]
+    intro = [section(f":raising_hand: {mention(saving.user)} asks: {escape(question)}")]
     response = post_card(deps, client, team, ref, channel=channel, text="{card} — question from a colleague",
                          intro=intro, kind="ask")  # fmt: skip
     if response is None:
@@ -361,7 +363,7 @@ def _show_timeline(
         )
     pages = max(1, -(-total // 15))
     blocks = timeline_blocks(_title(loaded.record), loaded.ref.encode(), Page(entries, page, pages))
-    _show(client, body, f"Timeline: {_title(loaded.record)}", blocks, replace=replace)
+    _show(client, body, f"Timeline: {escape(_title(loaded.record))}", blocks, replace=replace)
 
 
 def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block], *, replace: bool) -> None:

@@ -23,6 +23,7 @@ from bot.services import opportunities as opportunity_service
 from bot.views import opportunity as opportunity_views
 from bot.views.blocks import Block, modal
 from bot.views.leads import lead_card, lead_card_text
+from bot.views.markup import escape, fill
 from bot.views.people import CardPeople
 from handlers.replies import open_dm, open_view, reply_ephemeral, send_to_response_url
 from store import leads as lead_store
@@ -117,7 +118,7 @@ def post_card(
 
 def _fill(template: str, card: Rendered) -> str:
     """One pass, so user text that happens to contain `{topic}` stays as it is."""
-    return re.sub(r"\{(card|topic)\}", lambda m: card.text if m.group(1) == "card" else card.title, template)
+    return re.sub(r"\{(card|topic)\}", lambda m: card.text if m.group(1) == "card" else escape(card.title), template)
 
 
 def deliver_card(deps: Deps, client: WebClient, team: str, user: str, ref: RecordRef, *, text: str = "") -> None:
@@ -131,7 +132,7 @@ def deliver_card(deps: Deps, client: WebClient, team: str, user: str, ref: Recor
             record = get_record(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
         title = record.topic if record is not None else f"#{ref.record_id}"
         command = f"{FIND_COMMAND.get(ref.record_type, '/lead')} {title}"[:100]
-        client.chat_postMessage(channel=user, text=CARD_NOT_POSTED.format(title=title, command=command))
+        client.chat_postMessage(channel=user, text=fill(CARD_NOT_POSTED, title=title, command=command))
 
 
 def show_card(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef, record: Record) -> None:

@@ -18,6 +18,7 @@ from bot.imports.leads import ImportReport, import_leads
 from bot.surface import Surface
 from bot.views.imports import VIEW_IMPORT, import_modal, progress_blocks, result_blocks
 from bot.views.inputs import submitted_values
+from bot.views.markup import escape
 from handlers.context import team_id, user_id
 from handlers.listeners import later
 from handlers.replies import open_dm, open_view
@@ -59,14 +60,14 @@ def run_import(deps: Deps, client: WebClient, team: str, user: str, file: dict[s
     name = file.get("name") or file.get("title") or "leads.csv"
     channel = open_dm(client, user)
     started = client.chat_postMessage(
-        channel=channel, text=f"Importing {name}…", blocks=progress_blocks(name, ImportReport())
+        channel=channel, text=f"Importing {escape(name)}…", blocks=progress_blocks(name, ImportReport())
     )
     last_update = [time.monotonic()]
 
     def progress(report: ImportReport) -> None:
         if time.monotonic() - last_update[0] >= PROGRESS_EVERY_SECONDS:
             last_update[0] = time.monotonic()
-            _update(client, channel, started["ts"], f"Importing {name}…", progress_blocks(name, report))
+            _update(client, channel, started["ts"], f"Importing {escape(name)}…", progress_blocks(name, report))
 
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejected:
         report = _download_and_import(deps, client, team, user, file, name, progress, rejected)

@@ -49,6 +49,7 @@ from bot.views.leads import (
     new_lead_modal,
     notice_view,
 )
+from bot.views.markup import escape, fill, mention
 from handlers.cards import deliver_card, post_card, refresh_card, show_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
@@ -260,8 +261,8 @@ def qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     opp_ref = RecordRef("opportunity", opportunity.id or 0)
     refresh_card(deps, client, team, lead_ref, **source_of(body))
     note = (
-        f":trophy: <@{user}> qualified this lead: opportunity *{opportunity.topic}* (#{opportunity.id}) "
-        f"is now at *{opportunity.stage}*."
+        f":trophy: {mention(user)} qualified this lead: opportunity *{escape(opportunity.topic)}* (#{opportunity.id}) "
+        f"is now at *{escape(opportunity.stage)}*."
     )
     for post in channel_posts:
         client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=note)
@@ -286,7 +287,8 @@ def create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     client.views_update(
         view_id=view_id,
         view=notice_view(
-            "Lead created", f":white_check_mark: *{lead.topic}* was created; its card is in your DM with salesbot."
+            "Lead created",
+            f":white_check_mark: *{escape(lead.topic)}* was created; its card is in your DM with salesbot.",
         ),
     )
     post_lead_card(deps, client, team, user, lead.id or 0)
@@ -331,7 +333,7 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
         )
     hits = hits[:SEARCH_LIMIT]
     if not hits:
-        return {"text": NO_MATCH.format(query=query[:100]), "response_type": "ephemeral"}
+        return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
     if len(hits) == 1:
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
     blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)

@@ -53,6 +53,7 @@ from bot.surface import Surface
 from bot.views import opportunity as views
 from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
+from bot.views.markup import escape
 from handlers import cards
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
@@ -194,7 +195,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
         data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
     if not hits:
         return {
-            "text": f"No opportunity matches “{query[:100]}”. Type `/opp new` to create one.",
+            "text": f"No opportunity matches “{escape(query[:100])}”. Type `/opp new` to create one.",
             "response_type": "ephemeral",
         }
     if data is not None:
@@ -268,7 +269,8 @@ def view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if data is None or index is None or index >= len(data.process.stages):
         raise Refused(RECORD_NOT_FOUND)
     stage = data.process.stages[index]
-    reply_ephemeral(client, body, f"{data.opportunity.topic} — {stage.name}", views.stage_record(data, stage))
+    title = f"{escape(data.opportunity.topic)} — {escape(stage.name)}"
+    reply_ephemeral(client, body, title, views.stage_record(data, stage))
 
 
 def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

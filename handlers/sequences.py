@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
+from bot.domain.text import visible
 from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, parse_id
 from bot.messages import (
     SEQUENCE_ALREADY,
@@ -26,6 +27,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
+from bot.views.markup import fill
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record_in, safe_ref
@@ -92,7 +94,7 @@ def register(surface: Surface, deps: Deps) -> None:
                 user_id=user_id(body),
                 sequence_id=sequence_id,
             )
-            done = SEQUENCE_SAVED.format(name=saved.name, steps=len(saved.steps))
+            done = fill(SEQUENCE_SAVED, name=saved.name, steps=len(saved.steps))
         ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id="sequence_saved"))
 
     after_ack(app, deps, RECORD_START_SEQUENCE, functools.partial(open_start, deps))
@@ -123,7 +125,7 @@ def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
         owner = get_user(session, team_id=team, user_id=record.owner_id)
         first = "none (nothing to do)" if task is None else f"*{task.title}*"
         due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
-        text = SEQUENCE_STARTED.format(record=record.topic, sequence=sequence.name, step=first, due=due)
+        text = fill(SEQUENCE_STARTED, record=record.topic, sequence=sequence.name, step=first, due=due)
     ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id="sequence_started"))
 
 
@@ -161,7 +163,7 @@ def _cannot_start(session: Session, loaded: Any, sequence: Sequence | None) -> s
         session, team_id=loaded.viewer.team_id, record_type=loaded.ref.record_type, record_id=loaded.ref.record_id
     )
     if active is not None:
-        return SEQUENCE_ALREADY.format(name=active.sequence_name)
+        return fill(SEQUENCE_ALREADY, name=active.sequence_name)
     return None
 
 
@@ -205,5 +207,5 @@ def _texts(view: dict[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for block_id, elements in view.get("state", {}).get("values", {}).items():
         element: dict[str, Any] = next(iter(elements.values()), {})
-        values[block_id] = element.get("value") or ""
+        values[block_id] = visible(element.get("value") or "")
     return values

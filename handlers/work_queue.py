@@ -16,6 +16,7 @@ from bot.deps import Deps
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
 from bot.domain.permissions import may_change
+from bot.domain.text import visible
 from bot.ids import (
     APPOINTMENT_DONE,
     APPOINTMENT_SKIP,
@@ -43,6 +44,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
+from bot.views.markup import escape
 from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
 from handlers.home import publish_home
@@ -209,13 +211,13 @@ def _task_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str
             note = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
         elif action == "snooze":
             sequence_service.snooze_task(session, task, now=now)
-            note = f":zzz: *{task.title}* moved to {format_local(task.due_at, _tz(session, who))}."
+            note = f":zzz: *{escape(task.title)}* moved to {format_local(task.due_at, _tz(session, who))}."
         else:
             following = sequence_service.complete_task(session, task, outcome=action, now=now)
             verb = "Done" if action == "done" else "Skipped"
-            note = f":white_check_mark: {verb}: *{task.title}*."
+            note = f":white_check_mark: {verb}: *{escape(task.title)}*."
             if following is not None:
-                note += f" Next: *{following.title}*, due {format_local(following.due_at, _tz(session, who))}."
+                note += f" Next: *{escape(following.title)}*, due {format_local(following.due_at, _tz(session, who))}."
             elif task.enrollment_id is not None:
                 note += " That was the last step of the sequence."
             if task.record_type and task.record_id:
@@ -245,15 +247,16 @@ def _appointment_action(surface: Surface, deps: Deps, client: WebClient, body: d
         elif action == "done":
             appointment.status = "done"
             session.add(appointment)
-            note = f":white_check_mark: Done: *{appointment.subject}*."
+            note = f":white_check_mark: Done: *{escape(appointment.subject)}*."
         elif action == "skip":
             appointment_store.cancel_appointment(session, appointment)
-            note = f":no_entry_sign: *{appointment.subject}* cancelled; its reminders too."
+            note = f":no_entry_sign: *{escape(appointment.subject)}* cancelled; its reminders too."
         else:  # Snooze: off the work queue for a day; the meeting and its reminders stay as they are
             appointment.queue_after = now + SNOOZE_TASK
             session.add(appointment)
             until = format_local(appointment.queue_after, _tz(session, who))
-            note = f":zzz: *{appointment.subject}* is off your work queue until {until}; the meeting is unchanged."
+            subject = escape(appointment.subject)
+            note = f":zzz: *{subject}* is off your work queue until {until}; the meeting is unchanged."
     _answer(surface, deps, client, body, who, note)
 
 
@@ -365,7 +368,7 @@ def open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def _text(view: dict[str, Any], block_id: str) -> str:
     elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
     element: dict[str, Any] = next(iter(elements.values()), {})
-    return str(element.get("value") or "")
+    return visible(str(element.get("value") or ""))
 
 
 def _checked(view: dict[str, Any], block_id: str) -> bool:

@@ -16,7 +16,7 @@ from bot.domain.assistant import day_bounds, format_local
 from bot.domain.quotes import quote_number
 from bot.domain.revenue import format_money
 from bot.views.assistant import Digest, DigestItem, digest_message
-from bot.views.blocks import escape
+from bot.views.markup import escape, mention
 from scheduler.planner import stale_opportunities
 from scheduler.renderers import record_label
 from store.models import Activity, Opportunity, Outbox, StageChange
@@ -84,7 +84,7 @@ def _sections(
     y_start, y_end = day_bounds(day - timedelta(days=1), tz)
 
     def who(user: str) -> str:
-        return f" — <@{user}>" if team_view else ""
+        return f" — {mention(user)}" if team_view else ""
 
     # Yesterday's activity per rep
     activity_rows = session.exec(
@@ -100,14 +100,14 @@ def _sections(
     for author, kind in activity_rows:
         per_rep[author][kind] += 1
     activity = [
-        DigestItem(f"<@{rep}>: " + ", ".join(_count(k, n) for k, n in counts.most_common()))
+        DigestItem(f"{mention(rep)}: " + ", ".join(_count(k, n) for k, n in counts.most_common()))
         for rep, counts in sorted(per_rep.items())
     ]
 
     # Today's appointments and due tasks, then overdue items
     appointments = [
         DigestItem(
-            f"{format_local(a.start_at, tz, with_date=False)} *{a.subject}*{who(a.owner_id)}"
+            f"{format_local(a.start_at, tz, with_date=False)} *{escape(a.subject)}*{who(a.owner_id)}"
             + _about(session, team, a.record_type, a.record_id),
             ref=f"{a.record_type}:{a.record_id}",
             label=a.subject,
@@ -128,7 +128,7 @@ def _sections(
     ).all()
     overdue += [
         DigestItem(
-            f"*{o.topic}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
+            f"*{escape(o.topic)}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
@@ -150,22 +150,24 @@ def _sections(
     moves, won, lost = [], [], []
     for change in changes:
         opp = opps.get(change.opportunity_id)
-        name = opp.topic if opp else f"Opportunity {change.opportunity_id}"
+        label = opp.topic if opp else f"Opportunity {change.opportunity_id}"
+        name = escape(label)
         ref = f"opportunity:{change.opportunity_id}"
         if change.kind == "won":
             amount = f" · {opp.actual_revenue:,.2f} {opp.currency}" if opp and opp.actual_revenue is not None else ""
-            won.append(DigestItem(f"*{name}*{amount}{who(change.owner_id)}", ref=ref, label=name))
+            won.append(DigestItem(f"*{name}*{amount}{who(change.owner_id)}", ref=ref, label=label))
         elif change.kind == "lost":
-            reason = f" ({opp.close_reason})" if opp and opp.close_reason else ""
-            lost.append(DigestItem(f"*{name}*{reason}{who(change.owner_id)}", ref=ref, label=name))
+            reason = f" ({escape(opp.close_reason)})" if opp and opp.close_reason else ""
+            lost.append(DigestItem(f"*{name}*{reason}{who(change.owner_id)}", ref=ref, label=label))
         else:
-            arrow = f"{change.from_stage} → {change.to_stage}" if change.from_stage else f"entered {change.to_stage}"
-            moves.append(DigestItem(f"*{name}*: {arrow}{who(change.owner_id)}", ref=ref, label=name))
+            to_stage = escape(change.to_stage)
+            arrow = f"{escape(change.from_stage)} → {to_stage}" if change.from_stage else f"entered {to_stage}"
+            moves.append(DigestItem(f"*{name}*: {arrow}{who(change.owner_id)}", ref=ref, label=label))
 
     stale_before = today_start - timedelta(days=settings.stale_deal_days)
     stale = [
         DigestItem(
-            f"*{o.topic}* — no activity for {settings.stale_deal_days}+ days{who(o.owner_id)}",
+            f"*{escape(o.topic)}* — no activity for {settings.stale_deal_days}+ days{who(o.owner_id)}",
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
@@ -185,15 +187,17 @@ def _sections(
 
 def _about(session: Session, team: str, record_type: str | None, record_id: int | None) -> str:
     label = record_label(session, team, record_type, record_id)
-    return f" ({label.kind} {label.title})" if label else ""
+    return f" ({label.kind} {escape(label.title)})" if label else ""
 
 
 def _task_item(session: Session, team: str, task: Any, tz: str, owner: str) -> DigestItem:
     label = record_label(session, team, task.record_type, task.record_id)
-    about = f" ({label.kind} {label.title})" if label else ""
+    about = f" ({label.kind} {escape(label.title)})" if label else ""
     due = format_local(task.due_at, tz)
     return DigestItem(
-        f"{task.title}{about} — due {due}{owner}", ref=label.ref if label else None, label=label.title if label else ""
+        f"{escape(task.title)}{about} — due {due}{owner}",
+        ref=label.ref if label else None,
+        label=label.title if label else "",
     )
 
 

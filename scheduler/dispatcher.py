@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
+from scheduler.cooldowns import WORKSPACE, CoolDowns
 from scheduler.renderers import RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
@@ -146,8 +147,7 @@ class Dispatcher:
         self.record_lateness = record_lateness
         self.stats = Stats()
         self._dm_channels: dict[str, str] = {}
-        self._channel_free_at: dict[str, datetime] = {}
-        self._workspace_free_at: datetime | None = None
+        self._cool = CoolDowns()  # channel and workspace cool-downs, shared by the sending threads
         self._planned_at: datetime | None = None
         self._fixed_now: datetime | None = None
         self._sleep = sleep
@@ -199,7 +199,7 @@ class Dispatcher:
         """Wait for a row due before the next tick and send it on time, instead of up to a tick late
         (reminders are known in advance, so with a 1 s tick this takes 0.5 s off the average lateness)."""
         now = self._clock()
-        if self._workspace_free_at is not None and now < self._workspace_free_at:
+        if self._cool.until(WORKSPACE, now):
             return 0
         with transaction(self.deps.new_session) as session:
             due = next_due_at(session)
@@ -214,7 +214,7 @@ class Dispatcher:
     def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""
         now = now or self._clock()
-        if self._workspace_free_at is not None and now < self._workspace_free_at:
+        if self._cool.until(WORKSPACE, now):
             return 0
         began, cpu_began = time.perf_counter(), time.thread_time()
         with transaction(self.deps.new_session) as session:
@@ -254,13 +254,9 @@ class Dispatcher:
 
     def _attempt(self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None) -> _Result:
         now = self._clock()
-        with self._lock:
-            workspace_free = self._workspace_free_at
-            channel_free = self._channel_free_at.get(row.recipient)
-        if workspace_free and now < workspace_free:
-            return self._defer(row, workspace_free)
-        if channel_free and now < channel_free:
-            return self._defer(row, channel_free)
+        blocked = self._cool.blocked(row.recipient, now)
+        if blocked:  # spare the render; checked again right before the call
+            return self._defer(row, blocked)
         renderer = RENDERERS.get(row.kind)
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
@@ -270,8 +266,9 @@ class Dispatcher:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         try:
             channel = message.pop("channel", None) or self._dm_channel(row.recipient)
-            with self._lock:
-                self._channel_free_at[row.recipient] = now + CHANNEL_INTERVAL
+            blocked = self._cool.reserve(row.recipient, self._clock(), CHANNEL_INTERVAL)
+            if blocked:  # another thread posted or was told to wait while this one rendered
+                return self._defer(row, blocked)
             try:
                 response = self._timed(self.client.chat_postMessage, channel=channel, **message)
             except SlackApiError as error:
@@ -297,12 +294,12 @@ class Dispatcher:
         code = _error_code(error)
         if response is not None and response.status_code == 429:
             wait = timedelta(seconds=_retry_after(response.headers))
-            until = self._clock() + wait
+            until = self._cool.extend(row.recipient, self._clock() + wait)
             with self._lock:
-                self._channel_free_at[row.recipient] = until
                 limited.add(row.recipient)
-                if len(limited) >= WORKSPACE_LIMITED_AFTER:
-                    self._workspace_free_at = max(self._workspace_free_at or until, until)
+                workspace_limited = len(limited) >= WORKSPACE_LIMITED_AFTER
+            if workspace_limited:
+                self._cool.extend(WORKSPACE, until)
             return self._defer(row, until, error="ratelimited")
         if code in FATAL_ERRORS:
             return self._fail(row, code)

@@ -28,6 +28,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    at: float = 0.0  # time.time() when Slack received it (time-machine's time under travel)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class FakeSlack:
         self.workspace_url = "https://example.slack.com/"  # permalinks start here (the playground: its page)
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
+        self.latency: dict[str, float] = {}  # method -> seconds to take before answering (a slow Slack)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -180,7 +182,7 @@ class FakeSlack:
         problems = validate_payload(method, args)
         self.violations += [f"{method}: {problem}" for problem in problems]
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, time.time()))
         return problems
 
     def _notify(self, method: str, args: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -356,6 +358,8 @@ class FakeSlack:
 
             def _api(self, path: str, args: dict[str, Any]) -> None:
                 method = path.removeprefix("/api/")
+                if fake.latency.get(method):
+                    time.sleep(fake.latency[method])  # Slack's own latency, not a wait for a schedule
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token")
                 failure = fake._take_failure(method)
                 if failure is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +14,30 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_LOCK_KEY = 0x5A1E5B07  # any constant shared by every instance of salesbot
 
 SessionFactory = Callable[[], Session]
+SQLITE_BUSY_TIMEOUT_MS = 30000  # background work and the scheduler wait this long for a lock
+LOCK_TIMEOUT_STATES = {"55P03", "57014"}  # PostgreSQL: lock_not_available, query_canceled (statement_timeout)
+
+
+class DatabaseBusy(Exception):
+    """The database did not answer within the request's budget: a lock held elsewhere, or a slow
+    statement. The transaction was rolled back; nothing was stored."""
+
+
+_deadline: ContextVar[float | None] = ContextVar("salesbot_db_deadline", default=None)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "checkin", _restore_busy_timeout)
         return engine
     return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -31,7 +45,7 @@ def make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -44,18 +58,68 @@ def session_factory(engine: Engine) -> SessionFactory:
     return new_session
 
 
+def _restore_busy_timeout(dbapi_connection: Any, record: Any) -> None:
+    if record is not None and record.info.pop("bounded", False):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+
+@contextmanager
+def budget(seconds: float | None) -> Iterator[None]:
+    """Every transaction opened in this context (this thread: a request being acked) waits for locks
+    and statements at most until `seconds` from now, then raises DatabaseBusy. None: no bound."""
+    if seconds is None:
+        yield
+        return
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 @contextmanager
 def transaction(new_session: SessionFactory) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error."""
+    """One unit of work: commit on success, roll back on error. Inside `budget(...)` its lock waits
+    and statements are bounded (SQLite busy_timeout; PostgreSQL lock_timeout and statement_timeout)."""
     session = new_session()
+    deadline = _deadline.get()
     try:
+        if deadline is not None:
+            _bound(session, deadline)
         yield session
         session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if deadline is not None and _is_lock_timeout(error):
+            raise DatabaseBusy(str(error.orig)[:200]) from error
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _bound(session: Session, deadline: float) -> None:
+    remaining_ms = int((deadline - time.monotonic()) * 1000)
+    if remaining_ms <= 0:
+        raise DatabaseBusy("the request's database budget is spent")
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.connection.info["bounded"] = True
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={remaining_ms}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {remaining_ms}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    if getattr(error.orig, "sqlstate", None) in LOCK_TIMEOUT_STATES:
+        return True
+    message = str(error.orig).lower()
+    return isinstance(error.orig, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:

@@ -31,5 +31,24 @@ def like_pattern(query: str) -> str:
     return f"%{escaped}%"
 
 
+_BLANK_FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")  # letters Slack renders as nothing
+
+
+def _shows_nothing(char: str) -> bool:
+    """Whitespace, format characters (zero-width space, joiners, word joiner, BOM, bidi marks), fillers."""
+    return char.isspace() or char in _BLANK_FILLERS or unicodedata.category(char) == "Cf"
+
+
+def visible(text: str) -> str:
+    """`text` without the whitespace and invisible characters around it: a Topic of zero-width
+    spaces is as empty as one of spaces (and refused the same way)."""
+    start, end = 0, len(text)
+    while start < end and _shows_nothing(text[start]):
+        start += 1
+    while end > start and _shows_nothing(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -258,7 +258,7 @@ def _record_qualify_stage(
 def _person(stakeholder: Stakeholder | None) -> str:
     if stakeholder is None:
         return ""
-    return f"<@{stakeholder.slack_user_id}>" if stakeholder.slack_user_id else stakeholder.name
+    return stakeholder.slack_user_id or stakeholder.name  # a value, not markup: views draw mentions
 
 
 def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:

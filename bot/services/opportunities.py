@@ -19,12 +19,13 @@ from bot.domain import process as processes
 from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
-from bot.domain.text import fold, like_pattern
+from bot.domain.text import fold, like_pattern, visible
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
+from bot.views.markup import escape, link, mention
 from store import catalog
 from store import opportunities as opp_store
 from store.accounts import match_or_create_account
@@ -46,7 +47,7 @@ class ModalState:
             self.values[block_id] = next(iter(elements.values()), {}) if elements else {}
 
     def text(self, block_id: str) -> str:
-        return (self.values.get(block_id, {}).get("value") or "").strip()
+        return visible(self.values.get(block_id, {}).get("value") or "")
 
     def selected(self, block_id: str) -> str:
         return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
@@ -219,7 +220,7 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
         subject=f"{process.name} finished",
         occurred_at=now,
     )
-    return f":checkered_flag: *{opp.topic}* has completed its sales process. Close it as won or lost."
+    return f":checkered_flag: *{escape(opp.topic)}* has completed its sales process. Close it as won or lost."
 
 
 def tick(
@@ -497,7 +498,8 @@ def save_won(
     if errors or amount is None or close is None:
         return Result(errors=errors)
     opportunity_stages.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
-    text = f":trophy: *{opp.topic}* was won by <@{opp.owner_id}> — {revenue.format_money(amount, opp.currency)}."
+    money = revenue.format_money(amount, opp.currency)
+    text = f":trophy: *{escape(opp.topic)}* was won by {mention(opp.owner_id)} — {money}."
     return Result(announcement=text)
 
 
@@ -531,8 +533,8 @@ def save_lost(
         user_id=user,
         now=now,
     )
-    to = f" to {competitor}" if competitor else ""
-    return Result(announcement=f":small_red_triangle_down: *{opp.topic}* was lost ({reason}{to}).")
+    to = f" to {escape(competitor)}" if competitor else ""
+    return Result(announcement=f":small_red_triangle_down: *{escape(opp.topic)}* was lost ({escape(reason)}{to}).")
 
 
 # --- Edit ----------------------------------------------------------------------------------------------------
@@ -568,6 +570,7 @@ def save_edit(
         return Result(errors=errors)
     result = Result()
     changes: list[str] = []
+    owners: list[str] = []
     account, contact = state.text("account"), state.text("contact")
     if account != opp.account_name:
         opp.account_id = (
@@ -601,15 +604,15 @@ def save_edit(
     if process_name and process_name != opp.process_name:
         opportunity_stages.change_process(session, opp, process_name=process_name, user_id=user, now=now)
     if owner != opp.owner_id:
-        changes.append(f"Owner: <@{opp.owner_id}> → <@{owner}>")
+        owners = [opp.owner_id, owner]  # the timeline draws "Owner: @a → @b" from data, not stored markup
         opp.owner_id = owner
         if owner != user:
             result.new_owner = owner
-            result.owner_message = f"<@{user}> assigned you the opportunity *{opp.topic}*."
+            result.owner_message = f"{mention(user)} assigned you the opportunity *{escape(opp.topic)}*."
     opp.updated_at = now
     opportunity_stages.refresh_derived(opp)
     session.add(opp)
-    if changes:
+    if changes or owners:
         add_activity(
             session,
             team_id=opp.team_id,
@@ -619,6 +622,7 @@ def save_edit(
             author_id=user,
             subject="Opportunity edited",
             body="\n".join(changes)[:4000],
+            data={"owner_change": owners} if owners else {},
             occurred_at=now,
         )
     return result
@@ -651,10 +655,7 @@ def save_literature(
     items = catalog.get_literature(session, team_id=opp.team_id, ids=chosen)
     if not items:
         return Result(errors={"literature_0": "Those items are no longer in the library."})
-    lines = []
-    for item in items:
-        link = item.url or (f"https://slack.com/files/{item.slack_file_id}" if item.slack_file_id else "")
-        lines.append(f"• <{link}|{item.title}>" if link else f"• {item.title}")
+    links = [{"url": _literature_url(item), "title": item.title} for item in items]
     titles = ", ".join(item.title for item in items)
     add_activity(
         session,
@@ -664,12 +665,16 @@ def save_literature(
         kind="literature",
         author_id=user,
         subject=f"Sent literature: {titles}"[:300],
-        body="\n".join(lines)[:4000],
-        data={"literature_ids": [item.id for item in items]},
+        data={"literature_ids": [item.id for item in items], "links": links},  # drawn as links by the timeline
         occurred_at=now,
     )
-    text = f"Sales literature for *{opp.topic}* — forward these to the customer:\n" + "\n".join(lines)
-    return Result(dms=[(user, f"Sales literature for {opp.topic}", [section(text)])])
+    lines = "\n".join(f"• {link(str(item['url']), str(item['title']))}" for item in links)
+    text = f"Sales literature for *{escape(opp.topic)}* — forward these to the customer:\n{lines}"
+    return Result(dms=[(user, f"Sales literature for {escape(opp.topic)}", [section(text)])])
+
+
+def _literature_url(item: Any) -> str:
+    return str(item.url or (f"https://slack.com/files/{item.slack_file_id}" if item.slack_file_id else ""))
 
 
 def save_attachment(

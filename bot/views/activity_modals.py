@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.activities import CALL_OUTCOMES, DIRECTIONS, STAKEHOLDER_ROLES
 from bot.domain.leads import DISQUALIFY_REASONS
-from bot.views.blocks import Block, context, modal, option
+from bot.views.blocks import Block, context, escape, modal, option
 from bot.views.inputs import labelled, radios, select, text_input
 
 VIEW_LOG_CALL = "record_log_call_modal"
@@ -44,7 +44,7 @@ class ModalContext:
 
 
 def _about(title: str) -> Block:
-    return context(f"For: *{title}*")
+    return context(f"For: *{escape(title)}*")
 
 
 def log_call_modal(ctx: ModalContext, title: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The Assign modal of a lead card, and the DMs telling the new and previous owners."""
+"""The Assign modal of lead and opportunity cards, and the DMs telling the new and previous owners."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from bot.views.blocks import Block, context, escape, modal, section
 from bot.views.inputs import labelled
 
 
-def assign_modal(ctx: ModalContext, title: str, owner: str) -> dict[str, Any]:
+def assign_modal(ctx: ModalContext, title: str, owner: str, *, kind: str = "lead") -> dict[str, Any]:
     person = {"type": "users_select", "placeholder": {"type": "plain_text", "text": "Who works it from now on"}}
     blocks: list[Block] = [
         context(f"For: *{escape(title)}* · owned by <@{owner}>"),
         labelled("new_owner", "New owner", person, hint="Their open tasks and reminders of it follow them."),
     ]
-    return modal("Assign lead", blocks, callback_id=VIEW_ASSIGN, submit="Assign", metadata=ctx.encode())
+    return modal(f"Assign {kind}", blocks, callback_id=VIEW_ASSIGN, submit="Assign", metadata=ctx.encode())
 
 
 def new_owner_intro(by: str, kind: str, moved: int) -> list[Block]:

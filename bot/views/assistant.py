@@ -85,7 +85,7 @@ def reminder_message(
     minutes = max(int((start_at - now).total_seconds() // 60), 0)
     when = format_local(start_at, tz)
     soon = "now" if minutes == 0 else f"in {minutes} min"
-    text = f"Reminder: {subject} starts {soon} ({when})"
+    text = f"Reminder: {escape(subject)} starts {soon} ({when})"
     lines = [f":alarm_clock: *{escape(subject)}* starts {soon}", f"*When:* {when} · {duration_minutes} min"]
     if location:
         lines.append(f"*Where:* {escape(location)}")
@@ -148,7 +148,7 @@ def task_message(
     lines = [f"{emoji} *{escape(title)}*{about}", f"Due {format_local(due_at, tz)}"]
     if sequence:
         lines[-1] += f" · sequence _{escape(sequence)}_"
-    text = f"Task due: {title}" + (f" ({record.kind} {record.title})" if record else "")
+    text = f"Task due: {escape(title)}" + (f" ({record.kind} {escape(record.title)})" if record else "")
     return text, [section("\n".join(lines)), *actions(task_buttons(task_id, record), block_id=f"task_{task_id}")]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.text import shorten
+from bot.views.markup import escape as escape
 
 Block = dict[str, Any]
 
@@ -24,11 +25,6 @@ def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": shorten(text, limit) or " "}
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def header(text: str) -> Block:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.leads import FieldSpec
+from bot.domain.text import visible
 from bot.ids import INPUT_ACTION
 from bot.views.blocks import Block, option, plain
 
@@ -77,7 +78,8 @@ def _element_value(element: dict[str, Any]) -> Any:
         return element.get("selected_date") or ""
     if kind == "file_input":
         return list(element.get("files") or [])
-    return element.get("value") or ""
+    value = element.get("value") or ""
+    return visible(value) if isinstance(value, str) else value  # zero-width-only text counts as empty
 
 
 def labelled(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,

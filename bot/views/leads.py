@@ -113,7 +113,7 @@ def lead_card(lead: Lead, people: CardPeople | None = None) -> list[Block]:
 def lead_card_text(lead: Lead) -> str:
     """The notification text of a card message (shown in notifications and screen readers)."""
     who = full_name(lead.first_name, lead.last_name) or lead.company
-    return f"Lead: {lead.topic}" + (f" — {who}" if who else "")
+    return f"Lead: {escape(lead.topic)}" + (f" — {escape(who)}" if who else "")
 
 
 def _buttons(lead: Lead) -> list[tuple[str, str]]:

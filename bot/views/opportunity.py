@@ -93,7 +93,7 @@ def metadata(ref: str, **extra: Any) -> str:
 
 def opportunity_card_text(opp: Opportunity) -> str:
     who = opp.account_name or opp.contact_name
-    return f"Opportunity: {opp.topic}" + (f" — {who}" if who else "")
+    return f"Opportunity: {escape(opp.topic)}" + (f" — {escape(who)}" if who else "")
 
 
 def opportunity_card(data: OpportunityData) -> list[Block]:

@@ -14,6 +14,7 @@ from bot.ids import ASSISTANT_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
 from bot.views.assistant import KIND_EMOJI, RecordLabel, task_buttons
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, section
 from bot.views.inputs import labelled, select, text_input
+from bot.views.markup import mention
 
 LIST_MAX = 15
 
@@ -105,8 +106,8 @@ def assigned_message(
     line: TaskLine, *, assigner: str, description: str, tz: str, now: datetime
 ) -> tuple[str, list[Block]]:
     """The DM to someone a task was just given to."""
-    text = f"New task from a colleague: {line.title}"
-    blocks: list[Block] = [section(f"<@{assigner}> gave you a task.\n{_line_text(line, tz, now)}")]
+    text = f"New task from a colleague: {escape(line.title)}"
+    blocks: list[Block] = [section(f"{mention(assigner)} gave you a task.\n{_line_text(line, tz, now)}")]
     if description:
         blocks.append(section(escape(description)))
     blocks += actions(task_buttons(line.task_id, line.record, adhoc=True), block_id=f"assigned_task_{line.task_id}")
@@ -115,7 +116,9 @@ def assigned_message(
 
 def task_due_message(line: TaskLine, *, description: str, tz: str, now: datetime) -> tuple[str, list[Block]]:
     """The one DM at an ad-hoc task's due time."""
-    text = f"Task due: {line.title}" + (f" ({line.record.kind} {line.record.title})" if line.record else "")
+    text = f"Task due: {escape(line.title)}" + (
+        f" ({line.record.kind} {escape(line.record.title)})" if line.record else ""
+    )
     blocks: list[Block] = [section(f":alarm_clock: Due now\n{_line_text(line, tz, now)}")]
     if description:
         blocks.append(context(escape(description)[:2900]))

@@ -11,7 +11,7 @@ from bot.slack_client import make_client
 from scheduler.dispatcher import tick
 from store import appointments as appointment_store
 from store.db import transaction
-from store.models import Activity, Appointment, Lead, Outbox, SlackUser, Task
+from store.models import Activity, Appointment, Lead, Opportunity, Outbox, SlackUser, Task
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
 
@@ -84,3 +84,20 @@ def test_the_managers_assign_moves_the_lead_its_tasks_and_reminders(bot: Running
     client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
     assert tick(bot.deps, client, NOW + timedelta(hours=2), plan=False) == 1
     assert bot.slack.messages()[-1].channel == "DU2"
+
+
+def test_the_owner_assigns_an_opportunity(bot: RunningBot) -> None:
+    from tests.handlers.opp_helpers import new_opportunity
+
+    _setup(bot)
+    owner = bot.user("U1")
+    card = new_opportunity(bot, owner)
+    owner.click("Assign", card)
+    modal = bot.slack.last_view("views.open")
+    assert modal["title"]["text"] == "Assign opportunity"
+    assert owner.submit(modal, {"New owner": "U2"}).body == ""
+    with transaction(bot.deps.new_session) as session:
+        assert session.exec(select(Opportunity)).one().owner_id == "U2"
+    to_new = next(m for m in bot.slack.messages() if m.channel == "DU2")
+    assert "<@U1> assigned this opportunity to you." in blocks_text(to_new.blocks)
+    assert not [m for m in bot.slack.messages() if m.channel == "DU1" and "assigned the" in blocks_text(m.blocks)]

@@ -95,7 +95,9 @@ def test_a_tasks_life_from_the_card_to_done(bot: RunningBot) -> None:
     assert _tick(bot, due) == 1
     assert _tick(bot, due + timedelta(minutes=1)) == 0
     reminder = bot.slack.messages()[-1]
-    assert reminder.channel == "DU2" and reminder.text.startswith("Task due: Send the <offer>")
+    assert reminder.channel == "DU2" and reminder.text.startswith(
+        "Task due: Send the &lt;offer&gt;"
+    )  # user text escaped
     assert button_labels(reminder.blocks) == ["Done", "Snooze", "Open"]
 
     # the work queue shows it with Done / Snooze / Open; Open is the Task modal, which reassigns it
