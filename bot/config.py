@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
     process_file: Path | None = None
     admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
+    # Quotes (PRODUCT.md section 9): what the PDF prints, the tax preset, when an approval is nudged
+    company_name: str = Field(default="", max_length=200)
+    company_address: str = Field(default="", max_length=1000)
+    default_tax_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
+    approval_nudge_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.quote_ids import QUOTE_CREATE
+
 # Contract ids (PRODUCT.md section 8)
 SHORTCUT_NEW_LEAD = "new_lead"
 SHORTCUT_LEAD_FROM_MESSAGE = "create_lead_from_message"
@@ -134,6 +136,7 @@ OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Previous stage", OPP_PREVIOUS_STAGE),
     ("Edit stage", OPP_EDIT_STAGE),
     ("Add product", OPP_ADD_PRODUCT),
+    ("Create quote", QUOTE_CREATE),
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
     ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),

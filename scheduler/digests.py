@@ -13,11 +13,14 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain.assistant import day_bounds, format_local
+from bot.domain.quotes import quote_number
+from bot.domain.revenue import format_money
 from bot.views.assistant import Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
 from scheduler.planner import stale_opportunities
 from scheduler.renderers import record_label
 from store.models import Activity, Opportunity, Outbox, StageChange
+from store.quotes import pending_for
 from store.tasks import appointments_between, open_tasks_due
 from store.users import get_user, reps_of
 
@@ -49,9 +52,24 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     digest = Digest(title=title)
     if people:
         digest.sections = _sections(session, settings, team, people, day, tz, team_view=scope == "team")
+    digest.sections += pending_quotes_section(session, team, user_id)
     if digest.empty and not (scope == "team" and me is not None and me.digest_when_empty):
         return None
     return digest
+
+
+def pending_quotes_section(session: Session, team: str, approver: str) -> list[tuple[str, list[DigestItem]]]:
+    """Quotes waiting for the recipient's approval (the quote card's Open is on the opportunity)."""
+    items = [
+        DigestItem(
+            f"*Quote {quote_number(q.number)} rev {q.revision}* {escape(q.name)} — {format_money(q.total, q.currency)}"
+            f" — <@{q.owner_id}>",
+            ref=f"opportunity:{q.opportunity_id}",
+            label=q.name,
+        )
+        for q in pending_for(session, team_id=team, approver_id=approver)
+    ]
+    return [("Quotes waiting for your approval", items)] if items else []
 
 
 def digest_message_for(digest: Digest) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from sqlmodel import Session
 import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
 import scheduler.deal_room_messages  # noqa: F401  (registers the deal room renderers)
 from bot.deps import Deps
+from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.cooldowns import WORKSPACE, CoolDowns
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle

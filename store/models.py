@@ -671,3 +671,105 @@ class AdminAudit(SQLModel, table=True):
     detail: str = Field(default="", max_length=500)
     people: list[str] = Field(default_factory=list, sa_type=sa.JSON)  # user ids, shown as mentions
     at: datetime = _ts()
+
+
+# --- Quotes and orders (PRODUCT.md section 9) ---------------------------------------------------
+
+
+class DocumentCounter(SQLModel, table=True):
+    """The last number handed out per workspace and kind (`quote`, `order`), claimed atomically."""
+
+    __tablename__ = "document_counter"
+
+    team_id: str = Field(max_length=32, primary_key=True)
+    kind: str = Field(max_length=16, primary_key=True)
+    last: int = 0
+
+
+class Quote(SQLModel, table=True):
+    """A quote of an opportunity; `Revise` makes a new row with the same number and revision + 1.
+    `version` counts edits: an approval answers the version that was submitted, nothing later."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "number", "revision"),
+        sa.Index("ix_quote_opportunity", "team_id", "opportunity_id"),
+        sa.Index("ix_quote_approver_status", "team_id", "approver_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    opportunity_id: int
+    number: int
+    revision: int = 1
+    name: str = Field(max_length=200)
+    status: str = Field(default="draft", max_length=16)
+    owner_id: str = Field(max_length=32)
+    account_name: str = Field(default="", max_length=200)
+    contact_name: str = Field(default="", max_length=200)
+    currency: str = Field(default="EUR", max_length=3)
+    valid_until: date | None = None
+    payment_terms: str = Field(default="", max_length=500)
+    delivery_terms: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=3000)
+    discount_percent: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    freight: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    subtotal: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    total: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    version: int = 1
+    submitted_version: int | None = None
+    approver_id: str | None = Field(default=None, max_length=32)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str = Field(default="", max_length=32)
+    decision_reason: str = Field(default="", max_length=1000)
+    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_reason: str = Field(default="", max_length=1000)
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class QuoteLine(SQLModel, table=True):
+    __tablename__ = "quote_line"
+    __table_args__ = (sa.Index("ix_quote_line_quote", "team_id", "quote_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    quote_id: int
+    product_id: int
+    product_name: str = Field(max_length=200)
+    unit: str = Field(default="unit", max_length=32)
+    quantity: Decimal = Field(sa_type=sa.Numeric(14, 3))
+    unit_price: Decimal = Field(sa_type=MONEY)
+    discount: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+
+
+class SalesOrder(SQLModel, table=True):
+    """What the customer accepted: one per won quote (the unique quote id makes a double click harmless)."""
+
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "number"),
+        sa.UniqueConstraint("team_id", "quote_id"),
+        sa.Index("ix_sales_order_opportunity", "team_id", "opportunity_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int
+    quote_id: int
+    opportunity_id: int
+    owner_id: str = Field(max_length=32)
+    status: str = Field(default="submitted", max_length=16)
+    account_name: str = Field(default="", max_length=200)
+    currency: str = Field(default="EUR", max_length=3)
+    subtotal: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    discount_percent: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    freight: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    total: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)  # copied from the quote
+    created_by: str = Field(default="", max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()

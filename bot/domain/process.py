@@ -62,6 +62,7 @@ class Stage:
     completed: int
     chance: int
     steps: tuple[Step, ...] = ()
+    quote_required: bool = False  # Next stage / Finish wait for an Active or Won quote (Business Central)
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -336,10 +337,12 @@ class _Parser:
         return ProcessFileError(f"{self.source}: {path}: {message}")
 
     def processes(self, data: dict[str, Any]) -> list[Process]:
-        unknown = sorted(set(data) - {"process"})
+        unknown = sorted(set(data) - {"process", "approval"})  # [[approval]]: bot.domain.quotes reads it
         if unknown:
             raise self.fail(unknown[0], "unknown key (expected [[process]] tables)")
         raw = data.get("process")
+        if raw is None and "approval" in data:
+            return []  # a file of approval rules only: the built-in process stays
         if not isinstance(raw, list) or not raw:
             raise self.fail("process", "define at least one [[process]] table")
         result: list[Process] = []
@@ -378,7 +381,7 @@ class _Parser:
     def stage(self, item: Any, path: str) -> Stage:
         if not isinstance(item, dict):
             raise self.fail(path, "must be a table")
-        self.only(item, path, {"name", "completed", "chance", "steps"})
+        self.only(item, path, {"name", "completed", "chance", "steps", "quote_required"})
         name = self.text(item, "name", path, required=True)
         completed = self.percent(item, "completed", path)
         chance = self.percent(item, "chance", path)
@@ -391,7 +394,10 @@ class _Parser:
             if any(s.name.casefold() == step.name.casefold() for s in steps):
                 raise self.fail(f"{path}.steps[{index}].name", f"duplicate step name {step.name!r}")
             steps.append(step)
-        return Stage(name=name, completed=completed, chance=chance, steps=tuple(steps))
+        quote_required = item.get("quote_required", False)
+        if not isinstance(quote_required, bool):
+            raise self.fail(f"{path}.quote_required", "must be true or false")
+        return Stage(name=name, completed=completed, chance=chance, steps=tuple(steps), quote_required=quote_required)
 
     def step(self, item: Any, path: str) -> Step:
         if not isinstance(item, dict):

@@ -12,6 +12,7 @@ from bot.domain import process as processes
 from bot.domain.leads import derived_keys
 from bot.domain.text import fold
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.quote_demo import load_demo_quotes
 from store import catalog
 from store import opportunities as opp_store
 from store.models import Lead, Opportunity, PriceList
@@ -40,6 +41,7 @@ class DemoReport:
     products: int = 0
     leads: int = 0
     opportunities: int = 0
+    quotes: int = 0
     already_loaded: bool = False
 
     def summary(self, team: str, owner: str) -> str:
@@ -47,7 +49,8 @@ class DemoReport:
             return f"Contoso Coffee demo data is already in workspace {team}; nothing was added."
         return (
             f"Loaded Contoso Coffee into workspace {team} for {owner}: {self.products} products on the "
-            f"{PRICE_LIST} price list, {self.leads} leads, {self.opportunities} opportunities in every stage."
+            f"{PRICE_LIST} price list, {self.leads} leads, {self.opportunities} opportunities in every stage, "
+            f"{self.quotes} quotes in every status."
         )
 
 
@@ -149,6 +152,7 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
                 user_id=owner,
                 now=now,
             )
+        report.quotes += load_demo_quotes(session, opportunities=[opp], owner=owner, now=now)
         _walk_to(session, opp, target, owner=owner, now=now)
         report.opportunities += 1
     return report

@@ -22,6 +22,7 @@ from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern, visible
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
 from bot.views.markup import escape, link, mention
@@ -31,6 +32,7 @@ from store.accounts import match_or_create_account
 from store.activities import add_activity
 from store.models import Opportunity
 from store.people import competitors
+from store.quotes import quotes_of
 
 GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -88,6 +90,7 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
+        quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
     )
 
 
@@ -180,6 +183,8 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
         if not opportunity_stages.go_back(session, opp, user_id=user, now=now).ok:
             raise Refused(f"*{opp.stage}* is the first stage; there is no previous stage.")
         return
+    if gate := quote_gate(session, opp):
+        raise Refused(gate)
     result = opportunity_stages.advance(session, opp, user_id=user, now=now)
     if result.ok:
         return
@@ -198,6 +203,8 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
     process = processes.active().get(opp.process_name)
     if not process.is_last(opp.stage):
         raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
+    if gate := quote_gate(session, opp):
+        raise Refused(gate)
     missing = opportunity_stages.finish_check(session, opp)
     if missing:
         raise Refused(

@@ -45,8 +45,9 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.people import CardPeople, people_blocks
+from bot.views.quotes import quote_list
 from store.catalog import PricedProduct
-from store.models import Attachment, Literature, Opportunity, OpportunityLine
+from store.models import Attachment, Literature, Opportunity, OpportunityLine, Quote
 
 CHECKBOXES_MAX = 10
 STATIC_SELECT_MAX = 100
@@ -64,6 +65,7 @@ class OpportunityData:
     states: dict[tuple[str, str], StepState] = field(default_factory=dict)
     lines: list[OpportunityLine] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
     people: CardPeople | None = None  # stakeholder and competitor rows
 
     @property
@@ -103,6 +105,8 @@ def opportunity_card(data: OpportunityData) -> list[Block]:
         blocks.append(section(products_text(data.lines, opp.currency)))
     if data.attachments:
         blocks.append(section(files_text(data.attachments)))
+    if data.quotes:
+        blocks.extend(quote_list(data.quotes))
     blocks.append(divider())
     closed = opp.status != "open"
     bar = process_bar(process, opp.stage, closed=closed)

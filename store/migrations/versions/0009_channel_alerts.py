@@ -1,7 +1,7 @@
 """channel alerts and deal rooms: subscriptions, the alert planner's cursor, the wins and leads channels, deal rooms
 
-Revision ID: 0003_channel_alerts
-Revises: 0007_list_indexes
+Revision ID: 0009_channel_alerts
+Revises: 0008_quotes
 Create Date: 2026-12-06 12:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0003_channel_alerts"
-down_revision: str | None = "0007_list_indexes"
+revision: str = "0009_channel_alerts"
+down_revision: str | None = "0008_quotes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

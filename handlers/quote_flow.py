@@ -1,0 +1,354 @@
+"""A quote's life after the draft: approval in the approver's DM, activation with the PDF, sending,
+revision, the customer's answer, the order, and the offer to close the opportunity as won."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.domain import quotes as rules
+from bot.domain.quotes import OrderStatus
+from bot.ids import RecordRef
+from bot.messages import RECORD_NOT_FOUND
+from bot.quote_ids import decode_order
+from bot.refusals import Refused
+from bot.services import opportunities as opp_service
+from bot.services import quote_lifecycle as lifecycle
+from bot.services import quotes as service
+from bot.services.quote_documents import pdf_filename, quote_pdf
+from bot.services.quotes import QuoteData
+from bot.views import opportunity as opp_views
+from bot.views import quotes as views
+from bot.views.blocks import Block, modal
+from handlers.cards import source_of
+from handlers.context import team_id
+from handlers.quotes import (
+    CHANGE,
+    QuoteDeps,
+    clicked_value,
+    load_quote,
+    post_quote_card,
+    quote_ref,
+    redraw,
+    refuse_in_modal,
+)
+from handlers.record_loading import load_record
+from handlers.replies import open_dm, open_view, reply_ephemeral
+from store import quotes as quote_store
+from store.access import Viewer
+from store.db import transaction
+
+log = logging.getLogger("salesbot.quotes")
+
+
+def _current(
+    ctx: QuoteDeps, client: WebClient, body: dict[str, Any], *, change: bool = True
+) -> tuple[Viewer, QuoteData]:
+    """The clicked quote; a card drawn for an older version is redrawn and the click refused."""
+    ref = quote_ref(clicked_value(body))
+    viewer, data = load_quote(ctx, body, ref, change=change)
+    if ref.version != data.quote.version:
+        redraw(ctx, client, body, data.quote.id or 0)
+        raise Refused(
+            "This quote changed since this card was drawn; the card now shows it as it is. Nothing was changed."
+        )
+    return viewer, data
+
+
+def _act(ctx: QuoteDeps, viewer: Viewer, data: QuoteData, change: Callable[..., Any]) -> Any:
+    """Run `change(session, fresh data)` in one transaction on the quote as it is now."""
+    with transaction(ctx.deps.new_session) as session:
+        fresh = service.require(
+            session, team=viewer.team_id, quote_id=data.quote.id or 0, cfg=ctx.cfg, today=ctx.today()
+        )
+        return change(session, fresh)
+
+
+def _reload(ctx: QuoteDeps, team: str, quote_id: int) -> QuoteData:
+    with transaction(ctx.deps.new_session) as session:
+        return service.require(session, team=team, quote_id=quote_id, cfg=ctx.cfg, today=ctx.today())
+
+
+def _dm(client: WebClient, user: str, text: str, blocks: list[Block]) -> None:
+    client.chat_postMessage(channel=open_dm(client, user), text=text, blocks=blocks)
+
+
+# --- approval ---------------------------------------------------------------------------------------
+
+
+def submit(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = _current(ctx, client, body)
+    now = ctx.deps.clock()
+    approver = _act(
+        ctx, viewer, data, lambda s, fresh: lifecycle.submit(s, data=fresh, user=viewer.user_id, cfg=ctx.cfg, now=now)
+    )
+    fresh = _reload(ctx, viewer.team_id, data.quote.id or 0)
+    _dm(client, approver, *views.approval_request(fresh))
+    redraw(ctx, client, body, data.quote.id or 0)
+    reply_ephemeral(client, body, f":hourglass: {views.title_of(fresh.quote)} was sent to <@{approver}> for approval.")
+
+
+def approve(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    ref = quote_ref(clicked_value(body))
+    viewer, data = load_quote(ctx, body, ref, change=False)
+    now = ctx.deps.clock()
+    _act(
+        ctx,
+        viewer,
+        data,
+        lambda s, fresh: lifecycle.decide(
+            s,
+            data=fresh,
+            version=ref.version,
+            user=viewer.user_id,
+            is_admin=viewer.is_admin,
+            approve=True,
+            reason="",
+            now=now,
+        ),
+    )
+    _decided(ctx, client, source_of(body), viewer, data.quote.id or 0, approved=True, reason="")
+
+
+def _decided(
+    ctx: QuoteDeps,
+    client: WebClient,
+    source: dict[str, str],
+    viewer: Viewer,
+    quote_id: int,
+    *,
+    approved: bool,
+    reason: str,
+) -> None:
+    """Replace the approval request with the decision, and tell the rep with the quote's card."""
+    fresh = _reload(ctx, viewer.team_id, quote_id)
+    text, blocks = views.decided_message(fresh, approved=approved, by=viewer.user_id, reason=reason)
+    if source.get("channel") and source.get("ts"):
+        client.chat_update(channel=source["channel"], ts=source["ts"], text=text, blocks=blocks)
+    elif source.get("response_url"):
+        WebhookClient(source["response_url"]).send(text=text, blocks=blocks, replace_original=True)
+    _dm(client, fresh.quote.owner_id, text, blocks + views.quote_card(fresh))
+
+
+def open_reject(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    ref = quote_ref(clicked_value(body))
+    viewer, data = load_quote(ctx, body, ref, change=False)
+    lifecycle.check_decider(data, version=ref.version, user=viewer.user_id, is_admin=viewer.is_admin)
+    view = views.reject_modal(data.quote)
+    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": source_of(body)})
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    meta = json.loads(view.get("private_metadata") or "{}")
+    reason = _reason(view)
+    if not reason:
+        ack(response_action="errors", errors={"reason": "Give a reason: the rep sees it."})
+        return
+    now = ctx.deps.clock()
+    try:
+        ref = quote_ref(meta.get("quote"))
+        viewer, data = load_quote(ctx, body, ref, change=False)
+        _act(
+            ctx,
+            viewer,
+            data,
+            lambda s, fresh: lifecycle.decide(
+                s,
+                data=fresh,
+                version=ref.version,
+                user=viewer.user_id,
+                is_admin=viewer.is_admin,
+                approve=False,
+                reason=reason,
+                now=now,
+            ),
+        )
+    except Refused as refused:
+        refuse_in_modal(ack, view, str(refused))
+        return
+    ack()
+    ctx.deps.background.submit(
+        _decided, ctx, client, meta.get("source") or {}, viewer, data.quote.id or 0, approved=False, reason=reason
+    )
+
+
+def _reason(view: dict[str, Any]) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    element: dict[str, Any] = next(iter((values.get("reason") or {}).values()), {})
+    return str(element.get("value") or "").strip()
+
+
+# --- activation and the PDF --------------------------------------------------------------------------
+
+
+def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = _current(ctx, client, body)
+    now = ctx.deps.clock()
+    _act(ctx, viewer, data, lambda s, fresh: lifecycle.activate(s, data=fresh, user=viewer.user_id, now=now))
+    fresh = _reload(ctx, viewer.team_id, data.quote.id or 0)
+    redraw(ctx, client, body, data.quote.id or 0)
+    _upload_pdf(ctx, client, fresh, fresh.quote.owner_id, f":page_facing_up: {views.title_of(fresh.quote)} is active.")
+
+
+def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> None:
+    content = quote_pdf(data, ctx.cfg, ctx.today())
+    try:
+        client.files_upload_v2(
+            channel=open_dm(client, user),
+            content=content,
+            filename=pdf_filename(data),
+            title=f"{views.title_of(data.quote)} — {data.quote.name}",
+            initial_comment=comment,
+        )
+    except SlackApiError as error:
+        log.warning("quote PDF %s not uploaded: %s", data.quote.id, error.response.get("error"))
+        _dm(client, user, "I couldn't upload the quote's PDF; try *Download PDF* on its card.", [])
+
+
+def download_pdf(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = load_quote(ctx, body, quote_ref(clicked_value(body)), change=False)
+    _upload_pdf(ctx, client, data, viewer.user_id, f"{views.title_of(data.quote)} as a PDF.")
+
+
+# --- sending, revising, the customer's answer ----------------------------------------------------------
+
+
+def mark_sent(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = _current(ctx, client, body)
+    now = ctx.deps.clock()
+    _act(ctx, viewer, data, lambda s, fresh: lifecycle.mark_sent(s, data=fresh, user=viewer.user_id, now=now))
+    redraw(ctx, client, body, data.quote.id or 0)
+    reply_ephemeral(client, body, f":outbox_tray: {views.title_of(data.quote)} is recorded as sent.")
+
+
+def revise(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = _current(ctx, client, body)
+    now = ctx.deps.clock()
+    new = _act(ctx, viewer, data, lambda s, fresh: lifecycle.revise(s, data=fresh, user=viewer.user_id, now=now))
+    redraw(ctx, client, body, data.quote.id or 0)
+    post_quote_card(
+        ctx,
+        client,
+        viewer.team_id,
+        viewer.user_id,
+        new.id or 0,
+        f"{views.title_of(new)} is a new Draft of {views.title_of(data.quote)}.",
+    )
+
+
+def accept(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    viewer, data = _current(ctx, client, body)
+    now = ctx.deps.clock()
+    accepted = _act(ctx, viewer, data, lambda s, fresh: lifecycle.accept(s, data=fresh, user=viewer.user_id, now=now))
+    fresh = _reload(ctx, viewer.team_id, data.quote.id or 0)
+    redraw(ctx, client, body, data.quote.id or 0)
+    _dm(client, fresh.quote.owner_id, *views.accepted_message(fresh, accepted.order, accepted.closed_quotes))
+
+
+def open_decline(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    _, data = _current(ctx, client, body)
+    rules.refuse_unless(data.status, {rules.QuoteStatus.ACTIVE}, "declined")
+    view = views.decline_modal(data.quote)
+    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": source_of(body)})
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    meta = json.loads(view.get("private_metadata") or "{}")
+    reason = _reason(view)
+    if not reason:
+        ack(response_action="errors", errors={"reason": "Give the customer's reason."})
+        return
+    now = ctx.deps.clock()
+    try:
+        viewer, data = load_quote(ctx, body, quote_ref(meta.get("quote")))
+        _act(
+            ctx,
+            viewer,
+            data,
+            lambda s, fresh: lifecycle.decline(s, data=fresh, user=viewer.user_id, reason=reason, now=now),
+        )
+    except Refused as refused:
+        refuse_in_modal(ack, view, str(refused))
+        return
+    ack()
+    source = meta.get("source") or {}
+    container = {
+        "type": "message",
+        "channel_id": source.get("channel", ""),
+        "message_ts": source.get("ts", ""),
+        "is_ephemeral": bool(source.get("response_url")),
+    }
+    ctx.deps.background.submit(
+        redraw,
+        ctx,
+        client,
+        {**body, "container": container, "response_url": source.get("response_url", "")},
+        data.quote.id or 0,
+    )
+
+
+def open_close_won(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    """The opportunity's own Close as won modal, the actual revenue prefilled with the quote's total."""
+    _, data = load_quote(ctx, body, quote_ref(clicked_value(body)))
+    with transaction(ctx.deps.new_session) as session:
+        opp_data = opp_service.load_data(session, team=data.quote.team_id, opp_id=data.quote.opportunity_id)
+    if opp_data is None:
+        raise Refused(RECORD_NOT_FOUND)
+    if opp_data.opportunity.status != "open":
+        raise Refused(f"This opportunity is already closed as {opp_data.opportunity.status}.")
+    view = opp_views.close_won_modal(opp_data, ctx.today())
+    total = data.order.total if data.order is not None else data.quote.total
+    for block in view["blocks"]:
+        if block.get("block_id") == "actual_revenue":
+            block["element"]["initial_value"] = f"{total:,.2f}"
+    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": {}})
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def show_quote(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    _, data = load_quote(ctx, body, quote_ref(clicked_value(body)), change=False)
+    blocks = views.quote_card(data)
+    if body.get("view") and not body.get("response_url"):  # App Home or a modal: the card in a modal
+        push = body["view"].get("type") != "home"
+        open_view(client, body, modal("Quote", blocks[:100], callback_id="quote_card"), push=push)
+        return
+    reply_ephemeral(client, body, views.quote_card_text(data), blocks)
+
+
+# --- orders -------------------------------------------------------------------------------------------
+
+
+def fulfil_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    _order_to(ctx, client, body, OrderStatus.FULFILLED)
+
+
+def cancel_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    _order_to(ctx, client, body, OrderStatus.CANCELED)
+
+
+def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
+    try:
+        order_id = decode_order(clicked_value(body))
+    except ValueError:
+        raise Refused(RECORD_NOT_FOUND) from None
+    with transaction(ctx.deps.new_session) as session:
+        order = quote_store.get_order(session, team_id=team_id(body), order_id=order_id)
+    if order is None:
+        raise Refused(RECORD_NOT_FOUND)
+    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=CHANGE)
+    with transaction(ctx.deps.new_session) as session:
+        lifecycle.set_order(session, order=order, to=to, user=loaded.viewer.user_id, now=ctx.deps.clock())
+        order = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
+    assert order is not None
+    blocks = views.order_card(order)
+    text = f"Order {rules.order_number(order.number)}: {to.label}"
+    reply_ephemeral(client, body, text, blocks)
