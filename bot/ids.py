@@ -149,3 +149,48 @@ def decode_ref(value: str | None) -> RecordRef:
     if record_type not in ("lead", "opportunity") or parse_id(raw_id) is None:
         raise ValueError(f"not a record reference: {value!r}")
     return RecordRef(record_type, int(raw_id))
+
+
+# Modals of the shared card buttons (bot/views/activity_modals.py)
+VIEW_LOG_CALL = "record_log_call_modal"
+VIEW_ADD_NOTE = "record_add_note_modal"
+VIEW_APPOINTMENT = "record_appointment_modal"
+VIEW_ASK = "record_ask_modal"
+VIEW_STAKEHOLDER = "record_stakeholder_modal"
+VIEW_COMPETITOR = "record_competitor_modal"
+VIEW_SHARE = "record_share_modal"
+VIEW_DISQUALIFY = "lead_disqualify_modal"
+ACTION_TIMELINE_PAGE = "timeline_page"  # value: `<record ref>|<page>`
+
+# Admin, import and catalog
+VIEW_ADMIN = "admin_roles_modal"
+VIEW_IMPORT = "lead_import_modal"
+CATALOG_ADD_LITERATURE = "catalog_add_literature"
+VIEW_ADD_LITERATURE = "catalog_literature_view"
+
+# Modals that only inform (no listener): Slack requires a callback_id, these name them
+VIEW_NOTICE = "notice"
+VIEW_LEAD_DUPLICATE = "lead_duplicate"
+VIEW_RECORD_CARD = "record_card"
+VIEW_LEAD_CARD = "lead_card"
+VIEW_TIMELINE = "timeline"
+VIEW_OUTCOME_SAVED = "outcome_saved"
+VIEW_SETTINGS_SAVED = "settings_saved"
+VIEW_SEQUENCE_SAVED = "sequence_saved"
+VIEW_SEQUENCE_STARTED = "sequence_started"
+
+# Block ids that carry state: an opportunity card's checklist group `opp_steps:<opp>:<stage index>:<group>`
+BLOCK_OPP_STEPS = "opp_steps"
+
+
+def steps_block_id(opp_id: int, stage_index: int, number: int) -> str:
+    return f"{BLOCK_OPP_STEPS}:{opp_id}:{stage_index}:{number}"
+
+
+def parse_steps_block_id(block_id: str) -> tuple[int, int, int] | None:
+    """(opportunity id, stage index, checkbox group) of a checklist block, or None for anything else."""
+    parts = (block_id or "").split(":")
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) != 4 or parts[0] != BLOCK_OPP_STEPS or any(n is None for n in numbers):
+        return None
+    return numbers[0] or 0, numbers[1] or 0, numbers[2] or 0

@@ -9,8 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.ids import VIEW_ADMIN
 from bot.surface import Surface
-from bot.views.admin import VIEW_ADMIN, admin_modal, validate_admin
+from bot.views.admin import admin_modal, validate_admin
 from bot.views.inputs import submitted_values
 from handlers.context import team_id, viewer
 from handlers.listeners import later

@@ -16,7 +16,7 @@ from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.ids import RecordRef
+from bot.ids import VIEW_RECORD_CARD, RecordRef
 from bot.messages import CARD_NOT_POSTED, RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as opportunity_service
@@ -129,7 +129,7 @@ def show_card(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRe
     if body.get("view") and not body.get("response_url"):
         title = TITLES.get(ref.record_type, "Record")
         push = body["view"].get("type") != "home"
-        open_view(client, body, modal(title, blocks[:100], callback_id="record_card"), push=push)
+        open_view(client, body, modal(title, blocks[:100], callback_id=VIEW_RECORD_CARD), push=push)
         return
     reply_ephemeral(client, body, text, blocks)
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import revenue
-from bot.ids import parse_id
+from bot.ids import CATALOG_ADD_LITERATURE, VIEW_ADD_LITERATURE, parse_id
 from bot.services.opportunities import ModalState
 from bot.surface import Surface
 from bot.views.blocks import Block, actions, button, context, escape, modal, option, plain, section
@@ -21,8 +21,6 @@ from handlers.replies import open_view, reply_ephemeral
 from store import catalog
 from store.db import transaction
 
-ADD_LITERATURE = "catalog_add_literature"
-VIEW_ADD_LITERATURE = "catalog_literature_view"
 SHOWN = 40
 
 
@@ -32,7 +30,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
     surface.salesbot_subcommands["catalog"] = catalog_command
 
-    @surface.app.action(ADD_LITERATURE)
+    @surface.app.action(CATALOG_ADD_LITERATURE)
     def add_literature(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         later(deps, client, body, _open_literature_modal, deps, client, body)
@@ -102,7 +100,7 @@ def _catalog_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     titles = ", ".join(escape(item.title) for item in library[:20]) or "empty"
     blocks.append(section(f"*Sales literature* ({len(library)}): {titles}"))
     if who.role in ("admin", "manager"):
-        blocks.extend(actions([button("Add literature", ADD_LITERATURE, "add")]))
+        blocks.extend(actions([button("Add literature", CATALOG_ADD_LITERATURE, "add")]))
     blocks.append(context("Products and prices are imported with `salesbot import products FILE.csv`."))
     return {"text": "Catalog and price lists", "blocks": blocks[:50], "response_type": "ephemeral"}
 

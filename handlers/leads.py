@@ -26,7 +26,9 @@ from bot.ids import (
     LEAD_QUALIFY,
     LEAD_REACTIVATE,
     SHORTCUT_NEW_LEAD,
+    VIEW_DISQUALIFY,
     VIEW_EDIT_LEAD,
+    VIEW_LEAD_CARD,
     VIEW_NEW_LEAD,
     RecordRef,
 )
@@ -35,7 +37,7 @@ from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
-from bot.views.activity_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
+from bot.views.activity_modals import ModalContext, disqualify_modal
 from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
@@ -302,7 +304,7 @@ def open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             view=notice_view("Lead", "That lead belongs to a colleague: ask its owner to share it with you."),
         )
         return
-    client.views_update(view_id=view_id, view=modal("Existing lead", lead_card(lead), callback_id="lead_card"))
+    client.views_update(view_id=view_id, view=modal("Existing lead", lead_card(lead), callback_id=VIEW_LEAD_CARD))
 
 
 def _view_id(body: dict[str, Any]) -> str | None:

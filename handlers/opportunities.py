@@ -45,6 +45,7 @@ from bot.ids import (
     VIEW_OPP_LITERATURE,
     RecordRef,
     parse_id,
+    parse_steps_block_id,
 )
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
@@ -245,11 +246,10 @@ def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     action = body["actions"][0]
-    parts = (action.get("block_id") or "").split(":")
-    numbers = [parse_id(p) for p in parts[1:]]
-    if len(parts) != 4 or parts[0] != "opp_steps" or None in numbers:
+    parsed = parse_steps_block_id(action.get("block_id") or "")
+    if parsed is None:
         raise Refused(RECORD_NOT_FOUND)
-    opp_id, stage_index, number = (n or 0 for n in numbers)
+    opp_id, stage_index, number = parsed
     selected = {o.get("value", "") for o in action.get("selected_options") or []}
     with transaction(deps.new_session) as session:
         who = load_record_in(session, deps, body, RecordRef("opportunity", opp_id),

@@ -11,7 +11,16 @@ from sqlmodel import Session, col, func, select
 
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
-from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, parse_id
+from bot.ids import (
+    RECORD_START_SEQUENCE,
+    SEQUENCE_EDIT,
+    SEQUENCE_NEW,
+    VIEW_SEQUENCE,
+    VIEW_SEQUENCE_SAVED,
+    VIEW_SEQUENCE_STARTED,
+    VIEW_START_SEQUENCE,
+    parse_id,
+)
 from bot.messages import (
     SEQUENCE_ALREADY,
     SEQUENCE_CLOSED_RECORD,
@@ -26,6 +35,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
+from bot.views.inputs import ModalState
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record_in, safe_ref
@@ -62,7 +72,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
     @app.view(VIEW_SEQUENCE)
     def sequence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = _texts(view)
+        values = ModalState(view).all()
         name, description = values.get("name", "").strip(), values.get("description", "").strip()
         sequence_id = parse_id(view.get("private_metadata") or "")
         errors: dict[str, str] = {}
@@ -93,7 +103,7 @@ def register(surface: Surface, deps: Deps) -> None:
                 sequence_id=sequence_id,
             )
             done = SEQUENCE_SAVED.format(name=saved.name, steps=len(saved.steps))
-        ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id="sequence_saved"))
+        ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id=VIEW_SEQUENCE_SAVED))
 
     after_ack(app, deps, RECORD_START_SEQUENCE, functools.partial(open_start, deps))
     app.view(VIEW_START_SEQUENCE)(refusals_as_field_errors(functools.partial(start_submitted, deps)))
@@ -124,7 +134,7 @@ def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
         first = "none (nothing to do)" if task is None else f"*{task.title}*"
         due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
         text = SEQUENCE_STARTED.format(record=record.topic, sequence=sequence.name, step=first, due=due)
-    ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id="sequence_started"))
+    ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id=VIEW_SEQUENCE_STARTED))
 
 
 def new_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -199,11 +209,3 @@ def _is_manager(deps: Deps, body: dict[str, Any]) -> bool:
 
 def _new_modal() -> dict[str, Any]:
     return sequence_modal(help_text=STEPS_HELP)
-
-
-def _texts(view: dict[str, Any]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for block_id, elements in view.get("state", {}).get("values", {}).items():
-        element: dict[str, Any] = next(iter(elements.values()), {})
-        values[block_id] = element.get("value") or ""
-    return values

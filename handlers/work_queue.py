@@ -27,7 +27,9 @@ from bot.ids import (
     TASK_SKIP,
     TASK_SNOOZE,
     VIEW_LOG_OUTCOME,
+    VIEW_OUTCOME_SAVED,
     VIEW_SETTINGS,
+    VIEW_SETTINGS_SAVED,
     parse_id,
 )
 from bot.messages import (
@@ -43,6 +45,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
+from bot.views.inputs import ModalState
 from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
 from handlers.home import publish_home
@@ -82,7 +85,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
     @app.view(VIEW_LOG_OUTCOME)
     def outcome_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        outcome = _text(view, "outcome").strip()
+        outcome = ModalState(view).text("outcome")
         if not outcome:
             ack(response_action="errors", errors={"outcome": "Write what came out of the appointment."})
             return
@@ -113,7 +116,9 @@ def register(surface: Surface, deps: Deps) -> None:
             subject = appointment.subject
         ack(
             response_action="update",
-            view=modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id="outcome_saved"),
+            view=modal(
+                "Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id=VIEW_OUTCOME_SAVED
+            ),
         )
         later(deps, client, body, publish_home, surface, deps, client, who.team_id, who.user_id)
 
@@ -127,18 +132,20 @@ def register(surface: Surface, deps: Deps) -> None:
     @app.view(VIEW_SETTINGS)
     def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            minutes = parse_minutes(_text(view, "reminder_minutes"))
+            minutes = parse_minutes(ModalState(view).text("reminder_minutes"))
         except StepError as error:
             ack(response_action="errors", errors={"reminder_minutes": error.message})
             return
         with transaction(deps.new_session) as session:
             user = ensure_user(session, team_id=team_id(body), user_id=user_id(body))
             user.reminder_minutes = minutes
-            user.daily_summary = _checked(view, "daily_summary")
+            user.daily_summary = bool(ModalState(view).checked("daily_summary"))
             if "digest_when_empty" in view.get("state", {}).get("values", {}):
-                user.digest_when_empty = _checked(view, "digest_when_empty")
+                user.digest_when_empty = bool(ModalState(view).checked("digest_when_empty"))
             session.add(user)
-        ack(response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id="settings_saved"))
+        ack(
+            response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id=VIEW_SETTINGS_SAVED)
+        )
 
 
 # --- the work queue ----------------------------------------------------------------------------
@@ -357,18 +364,6 @@ def open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             digest_hour=deps.settings.digest_hour,
         )
     open_view(client, body, view, push=False)
-
-
-def _text(view: dict[str, Any], block_id: str) -> str:
-    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
-    element: dict[str, Any] = next(iter(elements.values()), {})
-    return str(element.get("value") or "")
-
-
-def _checked(view: dict[str, Any], block_id: str) -> bool:
-    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
-    element: dict[str, Any] = next(iter(elements.values()), {})
-    return bool(element.get("selected_options"))
 
 
 def _int_value(body: dict[str, Any]) -> int:

@@ -7,7 +7,6 @@ submitted modal and returns a Result: field errors (nothing was changed) or what
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +23,7 @@ from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
+from bot.views.inputs import ModalState
 from store import catalog
 from store import opportunities as opp_store
 from store.accounts import match_or_create_account
@@ -33,36 +33,6 @@ from store.people import competitors
 
 GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-
-
-class ModalState:
-    """Reads `view.state.values` by block id, whatever the element type."""
-
-    def __init__(self, view: Mapping[str, Any]) -> None:
-        self.values: dict[str, dict[str, Any]] = {}
-        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-            self.values[block_id] = next(iter(elements.values()), {}) if elements else {}
-
-    def text(self, block_id: str) -> str:
-        return (self.values.get(block_id, {}).get("value") or "").strip()
-
-    def selected(self, block_id: str) -> str:
-        return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
-
-    def checked(self, block_id: str) -> list[str]:
-        return [o.get("value", "") for o in self.values.get(block_id, {}).get("selected_options") or []]
-
-    def date(self, block_id: str) -> str:
-        return self.values.get(block_id, {}).get("selected_date") or ""
-
-    def user(self, block_id: str) -> str:
-        return self.values.get(block_id, {}).get("selected_user") or ""
-
-    def files(self, block_id: str) -> list[dict[str, Any]]:
-        return list(self.values.get(block_id, {}).get("files") or [])
-
-    def raw(self, block_id: str) -> dict[str, Any]:
-        return self.values.get(block_id, {})
 
 
 @dataclass

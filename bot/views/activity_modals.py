@@ -8,17 +8,18 @@ from typing import Any
 
 from bot.domain.activities import CALL_OUTCOMES, DIRECTIONS, STAKEHOLDER_ROLES
 from bot.domain.leads import DISQUALIFY_REASONS
+from bot.ids import (
+    VIEW_ADD_NOTE,
+    VIEW_APPOINTMENT,
+    VIEW_ASK,
+    VIEW_COMPETITOR,
+    VIEW_DISQUALIFY,
+    VIEW_LOG_CALL,
+    VIEW_SHARE,
+    VIEW_STAKEHOLDER,
+)
 from bot.views.blocks import Block, context, modal
 from bot.views.inputs import labelled, radios, select, text_input
-
-VIEW_LOG_CALL = "record_log_call_modal"
-VIEW_ADD_NOTE = "record_add_note_modal"
-VIEW_APPOINTMENT = "record_appointment_modal"
-VIEW_ASK = "record_ask_modal"
-VIEW_STAKEHOLDER = "record_stakeholder_modal"
-VIEW_COMPETITOR = "record_competitor_modal"
-VIEW_SHARE = "record_share_modal"
-VIEW_DISQUALIFY = "lead_disqualify_modal"
 
 
 @dataclass(frozen=True)

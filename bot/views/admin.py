@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ids import VIEW_ADMIN
 from bot.views.blocks import Block, context, divider, header, modal, section
 from bot.views.inputs import labelled, select
 
-VIEW_ADMIN = "admin_roles_modal"
 ROLES = ("Admin", "Manager", "Rep")
 
 

@@ -29,6 +29,7 @@ from bot.ids import (
     VIEW_OPP_EDIT_STAGE,
     VIEW_OPP_LITERATURE,
     RecordRef,
+    steps_block_id,
 )
 from bot.views.blocks import (
     Block,
@@ -205,7 +206,7 @@ def _checklist(data: OpportunityData) -> list[Block]:
         if chosen:
             element["initial_options"] = chosen
         blocks.append(
-            {"type": "actions", "block_id": f"opp_steps:{opp.id}:{stage_index}:{number}", "elements": [element]}
+            {"type": "actions", "block_id": steps_block_id(opp.id or 0, stage_index, number), "elements": [element]}
         )
     values = [step for step in stage.steps if not step.is_checkbox]
     if values:
