@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain import activities as rules
+from bot.domain.kinds import RecordType
 from bot.ids import (
     ACTION_TIMELINE_PAGE,
     RECORD_ADD_COMPETITOR,
@@ -49,7 +50,7 @@ from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.timeline import Page, decode_page_value, paginate, timeline_blocks
-from handlers.cards import post_card, refresh_card, source_of
+from handlers.cards import opened_from, post_card, refresh_card
 from handlers.context import user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
@@ -177,9 +178,9 @@ def open_record_modal(
 ) -> None:
     loaded = load_record(deps, body, action_ref(body), change=change)
     status = loaded.record.status
-    if status != "open" and change != "share it":
+    if status != "open" and change != "share it":  # LeadStatus.OPEN == OpportunityStatus.OPEN
         raise Refused(NOT_ON_CLOSED.format(kind=_kind(loaded.ref), status=status, action=change))
-    ctx = modals.ModalContext(ref=loaded.ref.encode(), **source_of(body))
+    ctx = opened_from(body, modals.ModalContext(ref=loaded.ref.encode()))
     open_view(client, body, builder(deps, ctx, _title(loaded.record)))
 
 
@@ -202,7 +203,7 @@ def _activity(session: Any, record: Any, user: str, kind: str, subject: str, bod
 
 
 def _type_of(record: Any) -> str:
-    return "lead" if isinstance(record, Lead) else "opportunity"
+    return RecordType.LEAD if isinstance(record, Lead) else RecordType.OPPORTUNITY
 
 
 FollowUp = Callable[[], object] | None  # Slack work a writer leaves for after the commit

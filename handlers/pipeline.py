@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
 from bot.domain import pipeline as rules
-from bot.domain import process as processes
 from bot.ids import PIPELINE_PAGE, PIPELINE_STAGE
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
@@ -58,7 +57,7 @@ def register(surface: Surface, deps: Deps) -> None:
         with transaction(deps.new_session) as session:
             summary = service.home_summary(
                 session, team_id=team, user_id=user, admin_ids=deps.admin_ids, now=deps.clock(),
-                library=processes.active(),
+                library=deps.processes.library(session, team),
             )  # fmt: skip
         return views.home_blocks(
             period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,
@@ -73,8 +72,8 @@ def answer(deps: Deps, client: WebClient, body: dict[str, Any], request: rules.P
     # refresh of the same new user won the race and wrote the same data.
     with contextlib.suppress(IntegrityError):
         refresh_user_profile(deps, client, team, user)
-    library = processes.active()
     with transaction(deps.new_session) as session:
+        library = deps.processes.library(session, team)
         scope = service.resolve_scope(
             session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=request.scope
         )
@@ -145,8 +144,8 @@ def show_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, replace: 
     except ValueError:
         raise Refused(RECORD_NOT_FOUND) from None
     team, user = team_id(body), user_id(body)
-    library = processes.active()
     with transaction(deps.new_session) as session:
+        library = deps.processes.library(session, team)
         scope = service.resolve_scope(session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=ref.scope)
         period = service.period_of(scope, ref.period, deps.clock())
         page = service.stage_page(session, scope, period, ref, library, views.PAGE_SIZE)

@@ -523,3 +523,15 @@ class Task(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | done | skipped | cancelled
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _ts()
+
+
+class ProcessLibraryVersion(SQLModel, table=True):
+    """A workspace's sales processes: `version` grows on every upload, so each worker notices on its
+    next request; an empty `toml` means PROCESS_FILE (or the built-in process)."""
+
+    __tablename__ = "process_library"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    version: int = 1
+    toml: str = Field(default="", sa_type=sa.Text)
+    updated_at: datetime = _ts()

@@ -12,6 +12,7 @@ from bot.domain import process as processes
 from bot.domain.leads import derived_keys
 from bot.domain.text import fold
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.processes import library_in
 from store import catalog
 from store import opportunities as opp_store
 from store.models import Lead, Opportunity, PriceList
@@ -163,7 +164,7 @@ _STEP_VALUES = {
 
 def _walk_to(session: Session, opp: Opportunity, target: str, *, owner: str, now: datetime) -> None:
     """Complete each stage's required steps and advance until `target` (Won/Lost close in Close)."""
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     stop = "Close" if target in ("Won", "Lost") else target
     while opp.stage != stop:
         stage = process.current(opp.stage)

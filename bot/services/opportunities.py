@@ -14,13 +14,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import process as processes
 from bot.domain import revenue
+from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
+from bot.ids import Metadata
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.processes import library_in
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
 from bot.views.inputs import ModalState
@@ -53,7 +55,7 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         return None
     return views.OpportunityData(
         opportunity=opp,
-        process=processes.active().get(opp.process_name),
+        process=library_in(session, opp.team_id).get(opp.process_name),
         states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
@@ -65,7 +67,7 @@ def my_open_by_stage(session: Session, *, team: str, user: str) -> list[tuple[st
     items = opp_store.open_opportunities(session, team_id=team, owner_id=user)
     order: dict[str, int] = {}
     for opp in items:
-        process = processes.active().get(opp.process_name)
+        process = library_in(session, opp.team_id).get(opp.process_name)
         order.setdefault(opp.stage, process.index(opp.stage))
     groups: dict[str, list[Opportunity]] = {}
     for opp in items:
@@ -110,7 +112,7 @@ def validate_new(state: ModalState) -> tuple[NewOpportunity | None, dict[str, st
 
 
 def create(session: Session, *, team: str, user: str, draft: NewOpportunity, now: datetime) -> Opportunity:
-    flow = processes.active().choose(budget=draft.estimated_revenue)
+    flow = library_in(session, team).choose(budget=draft.estimated_revenue)
     return opportunity_stages.create_opportunity(
         session,
         team_id=team,
@@ -137,7 +139,7 @@ def _open_opportunity(session: Session, team: str, opp_id: int) -> Opportunity:
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
         raise Refused(GONE)
-    if opp.status != "open":
+    if opp.status != OpportunityStatus.OPEN:
         raise Refused(_closed_message(opp))
     return opp
 
@@ -164,7 +166,7 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
 def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
     """Record that the process is complete and return the message; `Refused` when it is not."""
     opp = _open_opportunity(session, team, opp_id)
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     if not process.is_last(opp.stage):
         raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
     missing = opportunity_stages.finish_check(session, opp)
@@ -202,7 +204,7 @@ def tick(
         return "That opportunity no longer exists."
     if opp.status != "open":
         return _closed_message(opp)
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     if not 0 <= stage_index < len(process.stages):
         return "That checklist is out of date; here is the current card."
     stage = process.stages[stage_index]
@@ -239,7 +241,7 @@ def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
         raise Refused(GONE)
-    if opp.status == "open":
+    if opp.status == OpportunityStatus.OPEN:
         raise Refused("This opportunity is already open.")
     opportunity_stages.reopen(session, opp, user_id=user, now=now)
 
@@ -283,7 +285,7 @@ def parse_step_value(step: Step, state: ModalState, block_id: str, currency: str
 def save_stage(
     session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
 ) -> Result:
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
     if opp.status != "open":
         return Result(errors={_first_input(state): _closed_message(opp)})
@@ -380,11 +382,9 @@ def add_product_modal(data: views.OpportunityData, session: Session) -> dict[str
 
 def product_options(deps: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Options for the external product select (price lists over 100 products)."""
-    import json
-
     from store.db import transaction
 
-    meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    meta = Metadata.decode((body.get("view") or {}).get("private_metadata")).extra
     team = (body.get("team") or {}).get("id", "")
     query = (body.get("value") or "").strip()
     with transaction(deps.new_session) as session:
@@ -522,7 +522,9 @@ def save_edit(
     if not owner.isalnum():
         errors["owner"] = "Choose a person."
     process_name = state.selected("process")
-    if process_name and process_name.casefold() not in {p.name.casefold() for p in processes.active().all}:
+    if process_name and process_name.casefold() not in {
+        p.name.casefold() for p in library_in(session, opp.team_id).all
+    }:
         errors["process"] = "Choose one of the sales processes."
     for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
         if len(state.text(key)) > limit:
@@ -570,7 +572,7 @@ def save_edit(
             result.new_owner = owner
             result.owner_message = f"<@{user}> assigned you the opportunity *{opp.topic}*."
     opp.updated_at = now
-    opportunity_stages.refresh_derived(opp)
+    opportunity_stages.refresh_derived(session, opp)
     session.add(opp)
     if changes:
         add_activity(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.domain.activities import CALL_OUTCOMES, DIRECTIONS, STAKEHOLDER_ROLES
@@ -17,30 +15,12 @@ from bot.ids import (
     VIEW_LOG_CALL,
     VIEW_SHARE,
     VIEW_STAKEHOLDER,
+    Metadata,
 )
 from bot.views.blocks import Block, context, modal
 from bot.views.inputs import labelled, radios, select, text_input
 
-
-@dataclass(frozen=True)
-class ModalContext:
-    """Carried in private_metadata: which record, and which card message to refresh afterwards."""
-
-    ref: str
-    channel: str = ""
-    ts: str = ""
-    response_url: str = ""
-
-    def encode(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))[:3000]
-
-    @staticmethod
-    def decode(text: str) -> ModalContext:
-        try:
-            data = json.loads(text or "{}")
-            return ModalContext(**{k: str(v) for k, v in data.items() if k in ModalContext.__dataclass_fields__})
-        except (ValueError, TypeError):
-            return ModalContext(ref="")
+ModalContext = Metadata  # which record, and which card message to refresh afterwards
 
 
 def _about(title: str) -> Block:
