@@ -339,3 +339,38 @@ def import_leads_command(
         partial.unlink()
     if report.error:
         raise typer.Exit(1)
+
+
+@cli.command()
+def playground(
+    port: Annotated[int, typer.Option(help="Port of the page (and of the Slack stand-in's Web API).")] = 3001,
+    host: Annotated[str, typer.Option(help="Interface to listen on; loopback unless you say otherwise.")] = "127.0.0.1",
+    db: Annotated[Path, typer.Option(help="The playground's own SQLite file.")] = Path("playground.db"),
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start from a new database (demo data reloaded).")] = False,
+) -> None:
+    """Try salesbot without Slack: the bot, a Slack stand-in and demo data, in your browser. Needs no
+    setting and ignores SLACK_* and DATABASE_URL, so it never reaches a real workspace."""
+    import errno
+    import gc
+    import signal
+
+    from bot.playground import start
+    from bot.server import wait_for
+
+    configure_logging(logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING").upper()))
+    try:
+        running = start(db=db, host=host, port=port, fresh=fresh)
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        typer.echo(f"salesbot: cannot listen on {host}:{port} ({error.strerror or error}); try --port", err=True)
+        raise typer.Exit(2) from None
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo(f"open {running.url}   (Ctrl-C stops it)")
+    try:
+        wait_for(stop)
+    finally:
+        running.stop()
+        gc.freeze()  # everything is stopped: spare the exit a full collection of the heap (seconds under load)

@@ -57,20 +57,38 @@ VIEW_START_SEQUENCE = "sequence_start"
 VIEW_SETTINGS = "salesbot_settings"
 VIEW_LOG_OUTCOME = "appointment_outcome"
 
+# Ad-hoc tasks and assignment (handlers/tasks.py, handlers/teams.py): TASK_ADD's value is a record
+# reference, TASK_OPEN's a task id, LEAD_ASSIGN's a record reference.
+TASK_ADD = "record_add_task"
+TASK_OPEN = "task_open"
+LEAD_ASSIGN = "lead_assign"
+LEAD_DELETE = "lead_delete"
+VIEW_TASK_ADD = "task_add_modal"
+VIEW_TASK_EDIT = "task_edit_modal"
+VIEW_ASSIGN = "lead_assign_modal"
+# Stakeholder and competitor rows on cards: an overflow (`Edit` / `Remove`) per row, action_id
+# PERSON_ROW + "_" + row number; option values `stakeholder:edit:12`, `competitor:remove:3`.
+PERSON_ROW = "person_row"
+VIEW_EDIT_STAKEHOLDER = "stakeholder_edit_modal"
+VIEW_EDIT_COMPETITOR = "competitor_edit_modal"
+
 LEAD_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
     ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Add task", TASK_ADD),
     ("Ask colleagues", RECORD_ASK_COLLEAGUES),
     ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
     ("Add competitor", RECORD_ADD_COMPETITOR),
     ("Start sequence", RECORD_START_SEQUENCE),
     ("Share", RECORD_SHARE),
+    ("Assign", LEAD_ASSIGN),
     ("Qualify", LEAD_QUALIFY),
     ("Disqualify", LEAD_DISQUALIFY),
     ("Timeline", RECORD_TIMELINE),
     ("Edit", LEAD_EDIT),
     ("Reactivate", LEAD_REACTIVATE),
+    ("Delete", LEAD_DELETE),
 )
 BUTTON_LABELS: dict[str, str] = {action_id: label for label, action_id in LEAD_BUTTONS}
 BUTTON_LABELS.update({ACTION_OPEN_EXISTING: "Open existing", ACTION_CREATE_ANYWAY: "Create anyway"})
@@ -114,6 +132,7 @@ OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Log call", RECORD_LOG_CALL),
     ("Add note", RECORD_ADD_NOTE),
     ("Schedule appointment", RECORD_SCHEDULE_APPOINTMENT),
+    ("Add task", TASK_ADD),
     ("Ask colleagues", RECORD_ASK_COLLEAGUES),
     ("Add stakeholder", RECORD_ADD_STAKEHOLDER),
     ("Add competitor", RECORD_ADD_COMPETITOR),

@@ -18,6 +18,7 @@ HELP = """*salesbot* — your sales desk in Slack
 • `/opp` — your open opportunities by stage · `/opp new` · `/opp TEXT`
 • `/pipeline [mine|team|all] [this-quarter|next-quarter|this-year]` — funnel, forecast and chart
 • `/sequence` — sales sequences · `/sequence new`
+• `/task` — add a task (for you or a colleague) · `/task list` — your open tasks
 • `/salesbot help` — this help · `/salesbot settings` — your reminder preferences
 • `/salesbot admin` — roles, teams, processes and price lists (admins)
 Shortcuts: *New lead* (global), *Create lead from message* and *Log message to…* (on any message)."""

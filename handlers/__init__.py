@@ -19,7 +19,12 @@ from handlers import (
     salesbot_command,
     shortcuts,
 )
+from handlers import assignment as assignment_listeners
+from handlers import erasure as erasure_listeners
+from handlers import people as people_listeners
 from handlers import sequences as sequence_listeners
+from handlers import tasks as task_listeners
+from handlers import teams as team_listeners
 from handlers import work_queue as work_queue_listeners
 
 
@@ -37,6 +42,11 @@ def register(surface: Surface, deps: Deps) -> None:
     opportunities.register(surface, deps)
     sequence_listeners.register(surface, deps)
     work_queue_listeners.register(surface, deps)
+    task_listeners.register(surface, deps)
+    team_listeners.register(surface, deps)
+    assignment_listeners.register(surface, deps)
+    people_listeners.register(surface, deps)
+    erasure_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -10,14 +10,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.ids import VIEW_ADMIN
+from bot.services import teams as team_service
 from bot.surface import Surface
 from bot.views.admin import admin_modal, validate_admin
 from bot.views.inputs import submitted_values
-from handlers.context import team_id, viewer
+from handlers.context import team_id, user_id, viewer
 from handlers.listeners import later
 from handlers.replies import open_view
 from store.db import transaction
-from store.users import set_role, set_team, teams, users_with_role
+from store.teams import list_teams
+from store.users import users_with_role
 
 ADMINS_ONLY = "Only salesbot admins (workspace owners and admins, or ADMIN_USER_IDS) can use `/salesbot admin`."
 
@@ -29,7 +31,7 @@ def register(surface: Surface, deps: Deps) -> None:
             return
         ack()
         with transaction(deps.new_session) as session:
-            current = teams(session, team_id=team_id(body))
+            current = list_teams(session, team_id=team_id(body))
             admins = users_with_role(session, team_id=team_id(body), role="admin")
         later(deps, client, body, open_view, client, body, admin_modal(current, admins), push=False)
 
@@ -46,10 +48,14 @@ def register(surface: Surface, deps: Deps) -> None:
             return
         team = team_id(body)
         with transaction(deps.new_session) as session:
+            actor, now = user_id(body), deps.clock()
             if change["users"]:
-                set_role(session, team_id=team, user_ids=change["users"], role=change["role"])
-            if change["manager"]:
-                set_team(session, team_id=team, manager_id=change["manager"], rep_ids=change["reps"])
+                team_service.set_roles(
+                    session, team_id=team, users=change["users"], role=change["role"], actor=actor, now=now
+                )
+            if change["team"]:
+                team_service.save_team(session, team_id=team, name=change["team"], manager_id=change["manager"],
+                                       members=change["members"], actor=actor, now=now)  # fmt: skip
         ack()
 
 

@@ -30,7 +30,6 @@ from bot.ids import (
     RECORD_ASK_COLLEAGUES,
     RECORD_LOG_CALL,
     RECORD_SCHEDULE_APPOINTMENT,
-    RECORD_SHARE,
     RECORD_TIMELINE,
     VIEW_ADD_NOTE,
     VIEW_APPOINTMENT,
@@ -44,6 +43,7 @@ from bot.ids import (
 )
 from bot.refusals import Refused
 from bot.services import leads as lead_service
+from bot.services import teams as team_service
 from bot.services.opportunity_stages import auto_complete_step
 from bot.surface import Surface
 from bot.views import activity_modals as modals
@@ -60,7 +60,6 @@ from store import people as people_store
 from store.activities import activity_slice, add_activity, count_activities, record_question_post
 from store.db import transaction
 from store.models import Lead
-from store.records import share
 
 log = logging.getLogger("salesbot.records")
 ModalBuilder = Callable[[Deps, modals.ModalContext, str], dict[str, Any]]
@@ -82,7 +81,6 @@ MODAL_BUTTONS: dict[str, tuple[str, ModalBuilder]] = {
     RECORD_ASK_COLLEAGUES: ("ask colleagues about it", _plain(modals.ask_colleagues_modal)),
     RECORD_ADD_STAKEHOLDER: ("add a stakeholder", _plain(modals.stakeholder_modal)),
     RECORD_ADD_COMPETITOR: ("add a competitor", _plain(modals.competitor_modal)),
-    RECORD_SHARE: ("share it", _plain(modals.share_modal)),
     RECORD_SCHEDULE_APPOINTMENT: ("schedule an appointment", _appointment_modal),
 }
 NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
@@ -125,7 +123,9 @@ def _share_users(
     deps: Deps, client: WebClient, body: dict[str, Any], values: dict[str, Any]
 ) -> tuple[Any, dict[str, str]]:
     users = [u for u in values.get("users") or [] if u != user_id(body)]
-    return users, ({} if users else {"users": "Pick at least one colleague other than yourself."})
+    teams = [int(v) for v in values.get("teams") or [] if str(v).isdigit() and len(str(v)) < 19]
+    wanted = "Pick at least one colleague other than yourself, or a team."
+    return (users, teams), ({} if users or teams else {"users": wanted})
 
 
 def _question(
@@ -274,14 +274,16 @@ def _auto_complete(session: Session, record: Any, feature: str, user: str) -> No
     auto_complete_step(session, team_id=record.team_id, opportunity_id=record.id, feature=feature, user_id=user)
 
 
-def _share(saving: Saving, session: Session, record: Any, users: list[str]) -> FollowUp:
-    added = share(session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, user_ids=users)
-    if not added:
+def _share(saving: Saving, session: Session, record: Any, wanted: tuple[list[str], list[int]]) -> FollowUp:
+    users, teams = wanted
+    added = team_service.share_record(
+        session, record, record_type=_type_of(record), by=saving.user, users=users, team_ids=teams
+    )
+    if not (added.users or added.teams):
         return None
-    _activity(session, record, saving.user, "share", "Shared", ", ".join(f"<@{u}>" for u in added), users=added)
     _auto_complete(session, record, "sales_team", saving.user)
     ref = RecordRef(_type_of(record), record.id)
-    return functools.partial(notify_shared, saving, record.team_id, ref, added)
+    return functools.partial(notify_shared, saving, record.team_id, ref, added.users) if added.users else None
 
 
 def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -> None:

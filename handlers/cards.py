@@ -25,8 +25,10 @@ from bot.services import opportunities as opportunity_service
 from bot.views import opportunity as opportunity_views
 from bot.views.blocks import Block, modal
 from bot.views.leads import lead_card, lead_card_text
+from bot.views.people import CardPeople
 from handlers.replies import open_dm, open_view, reply_ephemeral, send_to_response_url
 from store import leads as lead_store
+from store import people as people_store
 from store.activities import posts_of, record_post
 from store.db import transaction
 from store.models import Lead
@@ -50,16 +52,28 @@ def render_in(session: Session, team: str, ref: RecordRef, loaded: Record | None
     `loaded`, a lead the caller already read, spares reading it again."""
     if ref.record_type == RecordType.LEAD:
         lead = loaded if isinstance(loaded, Lead) else lead_store.get_lead(session, team_id=team, lead_id=ref.record_id)
-        return Rendered(lead_card_text(lead), lead_card(lead), lead.topic) if lead else None
+        if lead is None:
+            return None
+        return Rendered(lead_card_text(lead), lead_card(lead, card_people(session, team, ref)), lead.topic)
     if ref.record_type == RecordType.OPPORTUNITY:
         data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
         if data is None:
             return None
+        data.people = card_people(session, team, ref)
         opp = data.opportunity
         return Rendered(
             opportunity_views.opportunity_card_text(opp), opportunity_views.opportunity_card(data), opp.topic
         )
     return None
+
+
+def card_people(session: Session, team: str, ref: RecordRef) -> CardPeople:
+    """The stakeholder and competitor rows a card lists."""
+    kind, record_id = ref.record_type, ref.record_id
+    return CardPeople(
+        people_store.stakeholders(session, team_id=team, record_type=kind, record_id=record_id),
+        people_store.competitors(session, team_id=team, record_type=kind, record_id=record_id),
+    )
 
 
 def render_card(deps: Deps, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:

@@ -171,6 +171,7 @@ def queue_blocks(deps: Deps, client: WebClient, team: str, user: str) -> list[Bl
                         task_id=item.task.id,
                         record=record,
                         priority=item.task.priority,
+                        adhoc=item.task.enrollment_id is None,
                     )
                 )
             elif item.appointment is not None:
@@ -196,6 +197,8 @@ def _task_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str
             note = TASK_GONE
         elif not _may_work_task(session, who, task):
             note = NOT_ALLOWED.format(action="work this task")
+        elif action == "skipped" and task.enrollment_id is None:
+            note = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
         elif action == "snooze":
             sequence_service.snooze_task(session, task, now=now)
             note = f":zzz: *{task.title}* moved to {format_local(task.due_at, _tz(session, who))}."

@@ -21,9 +21,10 @@ from sqlmodel import Session, col, select
 from bot.deps import Deps
 from bot.domain.assistant import format_local
 from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_message, reminder_message, task_message
+from bot.views.tasks import TaskLine, task_due_message
 from scheduler.labels import record_label
 from store.db import transaction
-from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser
+from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser, Task
 from store.tasks import get_appointment, get_task
 from store.users import get_user, update_profile
 
@@ -178,8 +179,12 @@ def render_task_due(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     task = get_task(ctx.session, team_id=row.team_id, task_id=int(row.payload.get("task_id", 0)))
     if task is None or task.status != "open" or abs((task.due_at - row.due_at).total_seconds()) > 1:
         return None  # done, skipped, cancelled, or snoozed (a newer row announces it)
+    if row.recipient != task.owner_id:
+        return None  # reassigned since: the new owner's row announces it
     tz = user_tz(ctx, row.team_id, task.owner_id)
     record = ctx.label(row.team_id, task.record_type, task.record_id)
+    if task.enrollment_id is None:
+        return adhoc_task_due(task, record, tz)
     text, blocks = task_message(
         task_id=task.id or 0,
         kind=task.kind,
@@ -189,6 +194,12 @@ def render_task_due(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
         tz=tz,
         record=record,
     )
+    return {"text": text, "blocks": blocks}
+
+
+def adhoc_task_due(task: Task, record: RecordLabel | None, tz: str) -> dict[str, Any]:
+    line = TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, True, record)
+    text, blocks = task_due_message(line, description=task.description, tz=tz, now=task.due_at)
     return {"text": text, "blocks": blocks}
 
 
@@ -206,7 +217,12 @@ def render_nudge(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
         if task is None:
             return None
         text, blocks = nudge_message(
-            kind=kind, record=record, title=task.title, due=format_local(task.due_at, tz), task_id=task.id
+            kind=kind,
+            record=record,
+            title=task.title,
+            due=format_local(task.due_at, tz),
+            task_id=task.id,
+            adhoc=task.enrollment_id is None,
         )
     elif kind == "past_close":
         due = str(row.payload.get("close_date", ""))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from store.models import Share
+from store.teams import team_shared_ids
 
 
 @dataclass(frozen=True)
@@ -35,4 +36,8 @@ def visible(model: Any, record_type: str, viewer: Viewer) -> sa.ColumnElement[bo
     shared_ids = select(Share.record_id).where(
         Share.team_id == viewer.team_id, Share.record_type == record_type, Share.user_id == viewer.user_id
     )
-    return sa.and_(in_team, sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids)))
+    team_shared = team_shared_ids(viewer.team_id, record_type, viewer.user_id)
+    return sa.and_(
+        in_team,
+        sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids), model.id.in_(team_shared)),
+    )

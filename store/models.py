@@ -68,6 +68,8 @@ class Lead(SQLModel, table=True):
     job_title: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=254)
     business_phone: str = Field(default="", max_length=50)
+    country: str = Field(default="", max_length=2)  # ISO 3166-1 alpha-2
+    city: str = Field(default="", max_length=100)
     industry: str = Field(default="", max_length=100)
     employees: int | None = None
     annual_revenue: Decimal | None = Field(default=None, sa_type=MONEY)
@@ -522,7 +524,81 @@ class Task(SQLModel, table=True):
     priority: int = 2  # 1 high, 2 normal, 3 low
     status: str = Field(default="open", max_length=16)  # open | done | skipped | cancelled
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str = Field(default="", max_length=32)  # who added an ad-hoc task ("" for sequence steps)
     created_at: datetime = _ts()
+
+
+# --- Teams (named groups) and ad-hoc task bookkeeping -------------------------------------------
+
+
+class SalesTeam(SQLModel, table=True):
+    """A named group of users with a manager; records shared with it may be worked by every member."""
+
+    __tablename__ = "sales_team"
+    __table_args__ = (sa.UniqueConstraint("team_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    manager_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts()
+
+
+class SalesTeamMember(SQLModel, table=True):
+    __tablename__ = "sales_team_member"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "sales_team_id", "user_id"),
+        sa.Index("ix_sales_team_member_user", "team_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    sales_team_id: int
+    user_id: str = Field(max_length=32)
+
+
+class TeamShare(SQLModel, table=True):
+    """A lead or opportunity shared with a team: its members may read and work it while they belong."""
+
+    __tablename__ = "team_share"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "record_type", "record_id", "sales_team_id"),
+        sa.Index("ix_team_share_team", "team_id", "sales_team_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    record_type: str = Field(max_length=16)
+    record_id: int
+    sales_team_id: int
+    created_at: datetime = _ts()
+
+
+class ClockOffset(SQLModel, table=True):
+    """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
+
+    Install-wide, not workspace data (one clock for every process); absent or 0 in production."""
+
+    __tablename__ = "clock_offset"
+
+    name: str = Field(primary_key=True, max_length=32)
+    seconds: float = 0.0
+
+
+class AdminAudit(SQLModel, table=True):
+    """One admin change (roles, teams, …): who, what, when; listed under `Audit log` in /salesbot admin."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (sa.Index("ix_admin_audit_team_at", "team_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=64)
+    detail: str = Field(default="", max_length=500)
+    people: list[str] = Field(default_factory=list, sa_type=sa.JSON)  # user ids, shown as mentions
+    at: datetime = _ts()
 
 
 class ProcessLibraryVersion(SQLModel, table=True):

@@ -69,3 +69,13 @@ def competitors(session: Session, *, team_id: str, record_type: str, record_id: 
         Competitor.team_id == team_id, Competitor.record_type == record_type, Competitor.record_id == record_id
     )
     return list(session.exec(query.order_by(col(Competitor.id))))
+
+
+def get_stakeholder(session: Session, *, team_id: str, stakeholder_id: int) -> Stakeholder | None:
+    query = select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.id == stakeholder_id)
+    return session.exec(query).first()
+
+
+def get_competitor(session: Session, *, team_id: str, competitor_id: int) -> Competitor | None:
+    query = select(Competitor).where(Competitor.team_id == team_id, Competitor.id == competitor_id)
+    return session.exec(query).first()

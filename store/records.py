@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from store.access import Viewer
 from store.models import Lead, Opportunity, Share
+from store.teams import members_sharing
 from store.users import get_user
 
 Record = Lead | Opportunity
@@ -21,6 +22,16 @@ def get_record(session: Session, *, team_id: str, record_type: str, record_id: i
 
 
 def shared_with(session: Session, *, team_id: str, record_type: str, record_id: int) -> set[str]:
+    """The users the record is shared with, directly or as members of a team it is shared with."""
+    rows = session.exec(
+        select(Share.user_id).where(
+            Share.team_id == team_id, Share.record_type == record_type, Share.record_id == record_id
+        )
+    )
+    return set(rows) | members_sharing(session, team_id=team_id, record_type=record_type, record_id=record_id)
+
+
+def shared_directly(session: Session, *, team_id: str, record_type: str, record_id: int) -> set[str]:
     rows = session.exec(
         select(Share.user_id).where(
             Share.team_id == team_id, Share.record_type == record_type, Share.record_id == record_id
@@ -31,7 +42,7 @@ def shared_with(session: Session, *, team_id: str, record_type: str, record_id: 
 
 def share(session: Session, *, team_id: str, record_type: str, record_id: int, user_ids: list[str]) -> list[str]:
     """Share with users not yet shared with; returns those newly added."""
-    existing = shared_with(session, team_id=team_id, record_type=record_type, record_id=record_id)
+    existing = shared_directly(session, team_id=team_id, record_type=record_type, record_id=record_id)
     added = [u for u in dict.fromkeys(user_ids) if u not in existing]
     for user_id in added:
         session.add(Share(team_id=team_id, record_type=record_type, record_id=record_id, user_id=user_id))

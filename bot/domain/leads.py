@@ -8,11 +8,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Literal
 
+from bot.domain.countries import parse_country
 from bot.domain.parsing import EMAIL_PATTERN as _PLAIN_EMAIL
 from bot.domain.parsing import ParseError, parse_amount, parse_count, parse_email, parse_phone
 from bot.domain.text import fold, fold_all
 
-FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select"]
+FieldKind = Literal["text", "long_text", "amount", "count", "email", "phone", "select", "country"]
 
 INDUSTRIES = (
     "Accounting",
@@ -63,6 +64,8 @@ LEAD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("job_title", "Job title"),
     FieldSpec("email", "Email", "email", max_length=254),
     FieldSpec("business_phone", "Business phone", "phone", max_length=50),
+    FieldSpec("country", "Country", "country", max_length=60, placeholder="e.g. IT or Italy"),
+    FieldSpec("city", "City", max_length=100),
     FieldSpec("industry", "Industry", "select", INDUSTRIES),
     FieldSpec("employees", "Number of employees", "count", max_length=20, placeholder="e.g. 250"),
     FieldSpec("annual_revenue", "Annual revenue", "amount", max_length=30, placeholder="e.g. 1,500,000.00"),
@@ -84,6 +87,8 @@ class LeadDraft:
     job_title: str = ""
     email: str = ""
     business_phone: str = ""
+    country: str = ""
+    city: str = ""
     industry: str = ""
     employees: int | None = None
     annual_revenue: Decimal | None = None
@@ -220,6 +225,7 @@ def _parser(spec: FieldSpec) -> Callable[[str], object]:
         "email": parse_email,
         "phone": parse_phone,
         "select": lambda text: _match_option(spec, text),
+        "country": parse_country,
     }
     convert = kind_parsers.get(spec.kind)
     too_long = f"Keep {spec.label.lower()} under {spec.max_length} characters."
@@ -275,9 +281,13 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     spec.key: converter
     for spec in LEAD_FIELDS
     if (
-        converter := {"amount": parse_amount, "count": parse_count, "email": parse_email, "phone": parse_phone}.get(
-            spec.kind
-        )
+        converter := {
+            "amount": parse_amount,
+            "count": parse_count,
+            "email": parse_email,
+            "phone": parse_phone,
+            "country": parse_country,
+        }.get(spec.kind)
         or (partial(_match_option, spec) if spec.kind == "select" else None)
     )
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.activities import CALL_OUTCOMES, DIRECTIONS, STAKEHOLDER_ROLES
@@ -17,7 +18,7 @@ from bot.ids import (
     VIEW_STAKEHOLDER,
     Metadata,
 )
-from bot.views.blocks import Block, context, modal
+from bot.views.blocks import Block, context, modal, option
 from bot.views.inputs import labelled, radios, select, text_input
 
 ModalContext = Metadata  # which record, and which card message to refresh afterwards
@@ -104,9 +105,19 @@ def competitor_modal(ctx: ModalContext, title: str) -> dict[str, Any]:
     return modal("Add competitor", blocks, callback_id=VIEW_COMPETITOR, submit="Add", metadata=ctx.encode())
 
 
-def share_modal(ctx: ModalContext, title: str) -> dict[str, Any]:
+def share_modal(ctx: ModalContext, title: str, teams: Sequence[tuple[int, str]] = ()) -> dict[str, Any]:
+    """`Users` and `Teams` (the workspace's teams; a static select holds 100, the first 100 by name)."""
     users = {"type": "multi_users_select", "placeholder": {"type": "plain_text", "text": "Who may work it"}}
-    blocks = [_about(title), labelled("users", "Users", users)]
+    blocks = [_about(title), labelled("users", "Users", users, optional=True)]
+    if teams:
+        choices = {
+            "type": "multi_static_select",
+            "placeholder": {"type": "plain_text", "text": "Every member may work it"},
+            "options": [option(name, str(team_id)) for team_id, name in teams[:100]],
+        }
+        blocks.append(labelled("teams", "Teams", choices, optional=True))
+    else:
+        blocks.append(context("*Teams*: none yet — an admin creates them with `/salesbot admin`."))
     return modal("Share", blocks, callback_id=VIEW_SHARE, submit="Share", metadata=ctx.encode())
 
 

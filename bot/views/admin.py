@@ -1,13 +1,22 @@
-"""`/salesbot admin`: roles and teams (manager ↔ reps)."""
+"""`/salesbot admin`: roles and teams (named groups: name, manager, members)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.ids import VIEW_ADMIN
-from bot.views.blocks import Block, context, divider, header, modal, section
-from bot.views.inputs import labelled, select
+from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
+from bot.views.inputs import labelled, select, text_input
+from bot.views.timeline import slack_date
+from store.models import AdminAudit
+from store.teams import TeamSummary
 
+ADMIN_TEAM_REMOVE = "admin_team_remove"
+ADMIN_AUDIT_LOG = "admin_audit_log"
+TEAM_NAME_MAX = 100
+TEAMS_SHOWN = 40
+TEAM_HINT = "A team's name: new, or one to change"
 ROLES = ("Admin", "Manager", "Rep")
 
 
@@ -16,12 +25,9 @@ def _users(text: str, *, multi: bool) -> dict[str, Any]:
     return {"type": kind, "placeholder": {"type": "plain_text", "text": text}}
 
 
-def admin_modal(teams: dict[str, list[str]], admins: list[str]) -> dict[str, Any]:
-    current = [
-        f"• <@{manager}> manages {', '.join(f'<@{r}>' for r in reps) or 'nobody yet'}"
-        for manager, reps in sorted(teams.items())
-    ]
+def admin_modal(teams: Sequence[TeamSummary], admins: list[str]) -> dict[str, Any]:
     blocks: list[Block] = [
+        *actions([button("Audit log", ADMIN_AUDIT_LOG)], block_id="admin_tools"),
         header("Roles"),
         context(
             "Admins: workspace owners and admins, `ADMIN_USER_IDS`"
@@ -32,27 +38,74 @@ def admin_modal(teams: dict[str, list[str]], admins: list[str]) -> dict[str, Any
         labelled("role", "Role", select(ROLES, placeholder="Their new role"), optional=True),
         divider(),
         header("Teams"),
-        section("\n".join(current) if current else "No teams yet: pick a manager and their reps."),
-        labelled("manager", "Manager", _users("A manager", multi=False), optional=True),
-        labelled("reps", "Reps", _users("Their reps (replaces the current list)", multi=True), optional=True),
+        *team_rows(teams),
+        labelled(
+            "team",
+            "Team",
+            text_input(max_length=TEAM_NAME_MAX, placeholder="A team's name: new, or one to change"),
+            optional=True,
+        ),  # fmt: skip
+        labelled("manager", "Manager", _users("Who leads it", multi=False), optional=True),
+        labelled("members", "Members", _users("Everyone in it (replaces the current list)", multi=True), optional=True),
     ]
-    return modal("salesbot admin", blocks, callback_id=VIEW_ADMIN, submit="Save")
+    return modal("salesbot admin", blocks[:100], callback_id=VIEW_ADMIN, submit="Save")
+
+
+def team_rows(teams: Sequence[TeamSummary]) -> list[Block]:
+    """One line per team with a `Remove` button (at most TEAMS_SHOWN; the modal holds 100 blocks)."""
+    if not teams:
+        return [section("No teams yet: name one, pick its manager and members.")]
+    rows = []
+    for team in teams[:TEAMS_SHOWN]:
+        manager = f"led by <@{team.manager_id}>" if team.manager_id else "no manager"
+        people = ", ".join(f"<@{m}>" for m in team.members) or "nobody yet"
+        remove = button("Remove", ADMIN_TEAM_REMOVE, str(team.id))
+        remove["confirm"] = confirm_dialog(f"Remove the team {team.name}?", "Records shared with it stop being shared.")
+        rows.append(section(f"*{escape(team.name)}* · {manager}\n{people}", accessory=remove))
+    if len(teams) > TEAMS_SHOWN:
+        rows.append(context(f"…and {len(teams) - TEAMS_SHOWN} more teams: name one to change it."))
+    return rows
 
 
 def validate_admin(values: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
     users, role = values.get("users") or [], values.get("role") or ""
-    manager, reps = values.get("manager") or "", values.get("reps") or []
+    name = " ".join(str(values.get("team") or "").split())
+    manager, members = values.get("manager") or "", values.get("members") or []
     errors: dict[str, str] = {}
     if users and not role:
         errors["role"] = "Choose the role to give them."
     if role and not users:
         errors["users"] = "Pick the people whose role changes."
-    if reps and not manager:
-        errors["manager"] = "Pick the manager of these reps."
-    if manager and manager in reps:
-        errors["reps"] = "A manager cannot be their own rep."
-    if not users and not role and not manager:
+    if (manager or members) and not name:
+        errors["team"] = "Name the team (a new name creates it; an existing name changes it)."
+    if name and not members:
+        errors["members"] = "A team needs at least one member."
+    if manager and manager in members:
+        errors["members"] = "A manager cannot be a member of the team they lead."
+    if not users and not role and not name and not manager:
         errors["users"] = "Change a role or a team, or cancel."
     if errors:
         return None, errors
-    return {"users": users, "role": role.lower(), "manager": manager, "reps": reps}, {}
+    return {"users": users, "role": role.lower(), "team": name, "manager": manager, "members": members}, {}
+
+
+def confirm_dialog(title: str, text: str) -> dict[str, Any]:
+    return {
+        "title": plain(title, 100),
+        "text": plain(text, 300),
+        "confirm": plain("Remove", 30),
+        "deny": plain("Keep", 30),
+    }
+
+
+def audit_log_modal(entries: Sequence[AdminAudit]) -> dict[str, Any]:
+    """The latest admin changes, newest first: when (in the reader's time zone), who, what."""
+    blocks: list[Block] = [header("Audit log")]
+    if not entries:
+        blocks.append(section("No admin changes recorded yet."))
+    for entry in entries[:45]:
+        when = slack_date(entry.at)
+        people = ", ".join(f"<@{p}>" for p in entry.people if str(p).isalnum())
+        what = f"*{escape(entry.action)}*" + (f": {escape(entry.detail)}" if entry.detail else "")
+        blocks.append(section(f"{when} · <@{entry.actor_id}>\n{what}" + (f" · {people}" if people else "")))
+    return modal("Audit log", blocks[:100], callback_id="admin_audit_log_view")

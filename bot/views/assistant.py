@@ -20,6 +20,7 @@ from bot.ids import (
     SEQUENCE_EDIT,
     SEQUENCE_NEW,
     TASK_DONE,
+    TASK_OPEN,
     TASK_SKIP,
     TASK_SNOOZE,
     VIEW_LOG_OUTCOME,
@@ -127,8 +128,16 @@ def log_outcome_modal(appointment_id: int, subject: str, outcome: str = "") -> d
 # --- Tasks -------------------------------------------------------------------------------------
 
 
-def task_buttons(task_id: int, record: RecordLabel | None) -> list[dict[str, Any]]:
+def task_buttons(task_id: int, record: RecordLabel | None, *, adhoc: bool = False) -> list[dict[str, Any]]:
+    """A sequence step: Done / Skip / Snooze (and Open its record); an ad-hoc task: Done / Snooze / Open
+    (the task, which links its record)."""
     value = str(task_id)
+    if adhoc:
+        return [
+            button("Done", TASK_DONE, value, style="primary"),
+            button("Snooze", TASK_SNOOZE, value),
+            button("Open", TASK_OPEN, value),
+        ]
     buttons = [
         button("Done", TASK_DONE, value, style="primary"),
         button("Skip", TASK_SKIP, value),
@@ -161,13 +170,22 @@ NUDGE_TEXT = {
 
 
 def nudge_message(
-    *, kind: str, record: RecordLabel | None, title: str = "", due: str = "", days: int = 0, task_id: int | None = None
+    *,
+    kind: str,
+    record: RecordLabel | None,
+    title: str = "",
+    due: str = "",
+    days: int = 0,
+    task_id: int | None = None,
+    adhoc: bool = False,
 ) -> tuple[str, list[Block]]:
     about = record.text if record else "this record"
     line = NUDGE_TEXT[kind].format(title=escape(title), due=due, record=about, days=days)
+    if record is None and kind == "overdue_task":  # a lone task is about no record
+        line = line.replace(" for this record.", ".")
     blocks = [section(line)]
     if task_id is not None:
-        blocks += actions(task_buttons(task_id, record), block_id=f"nudge_task_{task_id}")
+        blocks += actions(task_buttons(task_id, record, adhoc=adhoc), block_id=f"nudge_task_{task_id}")
     elif record is not None:
         blocks += actions([button("Open", ASSISTANT_OPEN, record.ref)], block_id=f"nudge_{record.ref}")
     plain_line = line.replace("*", "").replace(":hourglass: ", "").replace(":calendar: ", "").replace(":zzz: ", "")
@@ -201,6 +219,7 @@ class QueueLine:
     appointment_id: int | None = None
     record: RecordLabel | None = None
     priority: int = 2
+    adhoc: bool = False  # an ad-hoc task (Done / Snooze / Open), not a sequence step
 
 
 def work_queue_section(lines: Seq[QueueLine], *, tz: str, now: datetime, today_start: datetime) -> list[Block]:
@@ -215,7 +234,8 @@ def work_queue_section(lines: Seq[QueueLine], *, tz: str, now: datetime, today_s
         about = f" — {line.record.text}" if line.record else ""
         blocks.append(section(f"{emoji} *{escape(line.title)}*{about}\n{when}{status}"))
         if line.task_id is not None:
-            blocks += actions(task_buttons(line.task_id, line.record), block_id=f"queue_task_{line.task_id}")
+            buttons = task_buttons(line.task_id, line.record, adhoc=line.adhoc)
+            blocks += actions(buttons, block_id=f"queue_task_{line.task_id}")
         elif line.appointment_id is not None:
             value = f"appointment:{line.appointment_id}"
             buttons = [

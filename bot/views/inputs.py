@@ -94,6 +94,8 @@ def _element_value(element: dict[str, Any]) -> Any:
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return (element.get("selected_option") or {}).get("value") or ""
+    if kind == "multi_static_select":
+        return [o.get("value") for o in element.get("selected_options") or []]
     if kind == "checkboxes":
         return [o.get("value") for o in element.get("selected_options") or []]
     if kind == "multi_users_select":

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.countries import country_name
 from bot.domain.leads import LEAD_FIELDS, full_name
 from bot.domain.parsing import format_amount
 from bot.ids import (
@@ -13,6 +14,7 @@ from bot.ids import (
     ACTION_OPEN_EXISTING,
     ACTION_OPEN_RECORD,
     LEAD_BUTTONS,
+    LEAD_DELETE,
     VIEW_EDIT_LEAD,
     VIEW_LEAD_DUPLICATE,
     VIEW_NEW_LEAD,
@@ -21,10 +23,18 @@ from bot.ids import (
 )
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
 from bot.views.inputs import input_block
+from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
 from store.models import Lead
 
-STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified"}
+STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified", "deleted": "Deleted"}
+DELETE_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Delete this lead?"},
+    "text": {"type": "plain_text", "text": "Its personal data is erased for good; the timeline keeps who deleted it."},
+    "confirm": {"type": "plain_text", "text": "Delete"},
+    "deny": {"type": "plain_text", "text": "Keep"},
+    "style": "danger",
+}
 
 
 def new_lead_modal(initial: Mapping[str, str] | None = None, metadata: str = "") -> dict[str, Any]:
@@ -77,7 +87,7 @@ def notice_view(title: str, text: str, blocks: list[Block] | None = None) -> dic
     return modal(title, [section(text), *(blocks or [])][:100], callback_id=VIEW_NOTICE)
 
 
-def lead_card(lead: Lead) -> list[Block]:
+def lead_card(lead: Lead, people: CardPeople | None = None) -> list[Block]:
     ref = RecordRef("lead", lead.id or 0).encode()
     blocks: list[Block] = [header(lead.topic), *fields(_lead_fields(lead))]
     if lead.description:
@@ -92,7 +102,12 @@ def lead_card(lead: Lead) -> list[Block]:
                 f"Find it with `/opp {escape(lead.topic[:60])}`."
             )
         )
-    blocks.extend(actions([button(label, action_id, ref) for label, action_id in _buttons(lead)], block_id=ref))
+    blocks.extend(people_blocks(people))
+    buttons = [button(label, action_id, ref) for label, action_id in _buttons(lead)]
+    for element in buttons:
+        if element["action_id"] == LEAD_DELETE:
+            element["confirm"] = DELETE_CONFIRM
+    blocks.extend(actions(buttons, block_id=ref))
     return blocks
 
 
@@ -103,8 +118,10 @@ def lead_card_text(lead: Lead) -> str:
 
 
 def _buttons(lead: Lead) -> list[tuple[str, str]]:
-    if lead.status == "disqualified":
-        keep = {"Reactivate", "Timeline", "Add note", "Share"}
+    if lead.status == "deleted":
+        keep = {"Timeline"}
+    elif lead.status == "disqualified":
+        keep = {"Reactivate", "Timeline", "Add note", "Share", "Delete"}
     elif lead.status == "qualified":
         keep = {"Timeline", "Share"}
     else:
@@ -121,6 +138,8 @@ def _lead_fields(lead: Lead) -> list[tuple[str, str]]:
         ("Company", escape(lead.company) or "–"),
         ("Email", escape(lead.email) or "–"),
         ("Business phone", escape(lead.business_phone) or "–"),
+        ("City", escape(lead.city) or "–"),
+        ("Country", country_name(lead.country) or "–"),
         ("Budget amount", format_amount(lead.budget_amount, lead.currency)),
         ("Purchase timeframe", lead.purchase_timeframe or "–"),
         ("Lead source", lead.lead_source or "–"),

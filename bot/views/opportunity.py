@@ -46,6 +46,7 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.inputs import labelled, text_input
+from bot.views.people import CardPeople, people_blocks
 from store.catalog import PricedProduct
 from store.models import Attachment, Literature, Opportunity, OpportunityLine
 
@@ -65,6 +66,7 @@ class OpportunityData:
     states: dict[tuple[str, str], StepState] = field(default_factory=dict)
     lines: list[OpportunityLine] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    people: CardPeople | None = None  # stakeholder and competitor rows
 
     @property
     def ref(self) -> str:
@@ -113,6 +115,8 @@ def opportunity_card(data: OpportunityData) -> list[Block]:
     if not closed:
         blocks.extend(_checklist(data))
     blocks.append(context(_card_context(data)))
+    buttons_rows = -(-len(_buttons(data)) // 5)
+    blocks.extend(people_blocks(data.people, budget=50 - len(blocks) - buttons_rows))
     blocks.extend(
         actions(
             [button(label, action_id, data.ref) for label, action_id in _buttons(data)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.ids import ACTION_TIMELINE_PAGE
@@ -16,7 +17,8 @@ ICONS = {
     "call": ":telephone_receiver:", "note": ":memo:", "appointment": ":calendar:", "post": ":speech_balloon:",
     "reply": ":left_speech_bubble:", "message": ":envelope:", "status": ":label:", "stage": ":arrow_right:",
     "stakeholder": ":bust_in_silhouette:", "competitor": ":crossed_swords:", "share": ":handshake:",
-    "literature": ":books:", "product": ":package:", "file": ":paperclip:",
+    "literature": ":books:", "product": ":package:", "file": ":paperclip:", "task": ":ballot_box_with_check:",
+    "assign": ":busts_in_silhouette:",
 }  # fmt: skip
 
 
@@ -71,8 +73,23 @@ def _entry_text(entry: Activity) -> str:
     link = entry.data.get("permalink") if isinstance(entry.data, dict) else None
     tail = f" <{link}|view in Slack>" if link else ""
     edited = " _(edited)_" if isinstance(entry.data, dict) and entry.data.get("edited") else ""
-    lines = " ".join(part for part in (subject, body) if part)
+    lines = " ".join(part for part in (subject, body, _data_text(entry.data)) if part)
     return f"{icon} {when} · {who}\n{lines}{edited}{tail}"
+
+
+def _data_text(data: object) -> str:
+    """Markup made at render time from what an entry stores as data: people (`people`: user ids, shown
+    as mentions) and a due time (`due`: unix seconds, shown in each reader's time zone)."""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    people = [str(user) for user in data.get("people") or [] if str(user).isalnum()]
+    if people:
+        parts.append("→ " + ", ".join(f"<@{user}>" for user in people))
+    due = data.get("due")
+    if isinstance(due, int):
+        parts.append("due " + slack_date(datetime.fromtimestamp(due, UTC)))
+    return " · ".join(parts)
 
 
 def decode_page_value(value: str) -> tuple[str, int] | None:

@@ -80,7 +80,7 @@ def test_manifest_needs_no_tokens_and_lists_what_is_registered(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     manifest = yaml.safe_load(result.stdout)
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {"/lead", "/opp", "/pipeline", "/sequence", "/salesbot"}
+    assert set(commands) == {"/lead", "/opp", "/pipeline", "/sequence", "/salesbot", "/task"}
     assert commands["/lead"]["url"] == "https://bot.example.com/slack/events"
     assert {s["callback_id"] for s in manifest["features"]["shortcuts"]} >= {"new_lead"}
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]

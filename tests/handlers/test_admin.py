@@ -22,11 +22,14 @@ def test_admin_sets_roles_and_teams(bot: RunningBot) -> None:
     assert modal["title"]["text"] == "salesbot admin"
     response = admin.submit(modal, {"Users": ["UMGR"]})
     assert "role" in response.json["errors"]
-    response = admin.submit(modal, {"Manager": "UMGR", "Reps": ["UMGR", "U1"]})
-    assert "reps" in response.json["errors"]
-    assert (
-        admin.submit(modal, {"Users": ["UBOSS"], "Role": "Admin", "Manager": "UMGR", "Reps": ["U1", "U2"]}).body == ""
-    )
+    response = admin.submit(modal, {"Team": "Milan", "Manager": "UMGR", "Members": ["UMGR", "U1"]})
+    assert "members" in response.json["errors"]
+    response = admin.submit(modal, {"Manager": "UMGR", "Members": ["U1"]})
+    assert "team" in response.json["errors"]
+    response = admin.submit(modal, {"Team": "Milan", "Manager": "UMGR"})
+    assert "at least one member" in response.json["errors"]["members"]
+    changes = {"Users": ["UBOSS"], "Role": "Admin", "Team": "Milan", "Manager": "UMGR", "Members": ["U1", "U2"]}
+    assert admin.submit(modal, changes).body == ""
     with transaction(bot.deps.new_session) as session:
         manager, rep, boss = (get_user(session, team_id="T1", user_id=u) for u in ("UMGR", "U1", "UBOSS"))
     assert manager.role == "manager" and rep.manager_id == "UMGR" and boss.role == "admin"
@@ -39,7 +42,7 @@ def test_admin_sets_roles_and_teams(bot: RunningBot) -> None:
     bot.user("UMGR").click("Add note", card)
     assert bot.slack.last_view("views.open")["callback_id"] == "record_add_note_modal"
     admin.command("/salesbot", "admin")
-    admin.submit(bot.slack.last_view("views.open"), {"Manager": "UMGR", "Reps": ["U2"]})
+    admin.submit(bot.slack.last_view("views.open"), {"Team": "milan", "Manager": "UMGR", "Members": ["U2"]})
     bot.user("UMGR").click("Add note", card)
     assert "Only the owner, their manager or an admin" in bot.slack.last_message().text
 

@@ -13,12 +13,12 @@ from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
 LEAD_BUTTONS = [
-    "Log call", "Add note", "Schedule appointment", "Ask colleagues", "Add stakeholder", "Add competitor",
-    "Start sequence", "Share", "Qualify", "Disqualify", "Timeline", "Edit",
+    "Log call", "Add note", "Schedule appointment", "Add task", "Ask colleagues", "Add stakeholder", "Add competitor",
+    "Start sequence", "Share", "Assign", "Qualify", "Disqualify", "Timeline", "Edit", "Delete",
 ]  # fmt: skip
 NEW_LEAD_LABELS = [
-    "Topic", "First name", "Last name", "Company", "Job title", "Email", "Business phone", "Industry",
-    "Number of employees", "Annual revenue", "Lead source", "Budget amount", "Purchase timeframe",
+    "Topic", "First name", "Last name", "Company", "Job title", "Email", "Business phone", "Country", "City",
+    "Industry", "Number of employees", "Annual revenue", "Lead source", "Budget amount", "Purchase timeframe",
     "Purchase process", "Description",
 ]  # fmt: skip
 

@@ -28,7 +28,7 @@ NEW_OPP_LABELS = ["Topic", "Account", "Contact", "Estimated close date", "Estima
 CONTRACT_BUTTONS = [
     "Next stage", "Previous stage", "Add product", "Log call", "Add note", "Schedule appointment", "Ask colleagues",
     "Add stakeholder", "Add competitor", "Start sequence", "Send literature", "Share", "Close as won",
-    "Close as lost", "Timeline", "Edit", "Edit stage",
+    "Close as lost", "Timeline", "Edit", "Edit stage", "Add task",
 ]  # fmt: skip
 
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from slack_sdk.signature import SignatureVerifier
-
+from slackstandin.requests import signature as sign
 from tests.slack.fake_slack import FakeSlack, Message
 from tests.slack.validate import validate_message_blocks, validate_view
 
@@ -72,7 +71,7 @@ class SlackDriver:
         headers: dict[str, str] | None = None,
     ) -> Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        sig = signature or SignatureVerifier(self.signing_secret).generate_signature(timestamp=ts, body=body)
+        sig = signature or sign(self.signing_secret, ts, body)  # the playground's stand-in signs the same way
         request = urllib.request.Request(self.url, data=body.encode(), method="POST")
         request.add_header("Content-Type", content_type)
         request.add_header("X-Slack-Request-Timestamp", ts)
@@ -175,6 +174,46 @@ class Actor:
         else:
             payload["container"] = {"type": "view", "view_id": where.get("id", "V1")}
             payload["view"] = {**where, "state": {"values": {}}, "team_id": self.team_id}
+        return self.driver.post_payload(payload)
+
+    def choose(self, option_text: str, where: Message, *, nth: int = 0) -> Response:
+        """Choose `option_text` in the `nth` overflow menu of a message that offers it."""
+        menus = [
+            (block, element)
+            for block, element in iter_elements(where.blocks)
+            if element.get("type") == "overflow" and any(o["text"]["text"] == option_text for o in element["options"])
+        ]
+        assert len(menus) > nth, f"no overflow #{nth} with {option_text!r}"
+        block, element = menus[nth]
+        chosen = next(o for o in element["options"] if o["text"]["text"] == option_text)
+        action = {
+            "type": "overflow",
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id") or f"b{next(_counter)}",
+            "selected_option": chosen,
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": self._user(),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"{next(_counter)}.1.trigger",
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "actions": [action],
+            "container": {
+                "type": "message",
+                "message_ts": where.ts or "1.1",
+                "channel_id": where.channel or "C1",
+                "is_ephemeral": where.ephemeral,
+            },
+            "channel": {"id": where.channel or "C1", "name": "sales"},
+            "response_url": self.fake.response_url(),
+        }
+        if not where.ephemeral:
+            payload["message"] = {"type": "message", "ts": where.ts, "text": where.text, "blocks": where.blocks}
         return self.driver.post_payload(payload)
 
     def submit(self, view: dict[str, Any], values: dict[str, Any] | None = None) -> Response:
@@ -349,7 +388,7 @@ def _element_state(element: dict[str, Any], given: Any) -> dict[str, Any]:
             option = next((o for o in options if given in (o["text"]["text"], o["value"])), None)
             assert option is not None, f"{given!r} is not an option of {element['action_id']}"
         return {"type": kind, "selected_option": option}
-    if kind == "checkboxes":
+    if kind in ("checkboxes", "multi_static_select"):
         chosen = [o for o in element["options"] if o["text"]["text"] in (given or [])]
         return {"type": kind, "selected_options": chosen}
     if kind == "multi_users_select":

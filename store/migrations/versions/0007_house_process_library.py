@@ -1,7 +1,7 @@
 """process_library: a version row per workspace for its sales processes (the per-workspace provider)
 
-Revision ID: 0005_house_process_library
-Revises: 0004
+Revision ID: 0007_house_process_library
+Revises: 0006_teams_tasks
 Create Date: 2026-12-06 13:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0005_house_process_library"
-down_revision: str | None = "0004"
+revision: str = "0007_house_process_library"
+down_revision: str | None = "0006_teams_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,251 @@
+"""Ad-hoc tasks: `Add task` on cards, `/task` (the Add task modal) and `/task list`, and a task's `Open`
+(the Task modal: edit or reassign it). Done / Snooze are the work queue's buttons (handlers/work_queue.py)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.deps import Deps
+from bot.domain.tasks import TaskDraft, validate_task
+from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
+from bot.messages import NOT_ALLOWED, TASK_GONE
+from bot.refusals import Refused
+from bot.services import tasks as task_service
+from bot.surface import Surface
+from bot.views.activity_modals import ModalContext
+from bot.views.assistant import RecordLabel, label_of
+from bot.views.blocks import escape, modal, section
+from bot.views.inputs import submitted_values
+from bot.views.tasks import TaskForm, TaskLine, add_task_modal, assigned_message, edit_task_modal, task_list
+from handlers.cards import opened_from
+from handlers.context import team_id, user_id, viewer_in
+from handlers.home import publish_home
+from handlers.listeners import after_ack
+from handlers.record_loading import action_ref, load_record, safe_ref
+from handlers.work_queue import user_tz
+from store import adhoc_tasks as task_store
+from store.db import transaction
+from store.models import Task
+from store.records import get_record
+from store.tasks import get_task
+
+TASK_HELP = "`/task` adds a task (for you or a colleague) · `/task list` lists your open tasks."
+TASK_ADDED = ":white_check_mark: Task *{subject}* added for <@{assignee}>."
+TASK_SAVED = ":white_check_mark: Task *{subject}* saved."
+
+
+def register(surface: Surface, deps: Deps) -> None:
+    app = surface.app
+    surface.uses("chat:write", "im:write", "users:read")
+
+    @surface.command("/task", "Add a task, or list yours", "[list]")
+    def task_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        word = (body.get("text") or "").strip().lower()
+        if not word:
+            ack()
+            deps.background.submit(_open_lone_task, deps, client, body)
+        elif word == "list":
+            ack(**_list_answer(deps, client, body))
+        else:
+            ack(text=TASK_HELP, response_type="ephemeral")
+
+    after_ack(app, deps, TASK_ADD, functools.partial(_open_record_task, deps))
+    after_ack(app, deps, TASK_OPEN, functools.partial(_open_task, deps))
+    app.view(VIEW_TASK_ADD)(bound(task_added, surface, deps))
+    app.view(VIEW_TASK_EDIT)(bound(task_edited, surface, deps))
+
+
+def bound(listener: Any, *args: Any) -> Any:
+    """`listener` with its leading arguments bound, keeping its name for Bolt's logs (Bolt injects the
+    remaining ones by name: ack, body, view, client…)."""
+    partial = functools.partial(listener, *args)
+    partial.__name__ = listener.__name__  # type: ignore[attr-defined]
+    return partial
+
+
+# --- opening the modals --------------------------------------------------------------------------
+
+
+def _next_hour(deps: Deps) -> int:
+    return int((deps.clock() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).timestamp())
+
+
+def _open_lone_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    form = TaskForm(metadata=ModalContext(ref="").encode(), due=_next_hour(deps), assignee=user_id(body))
+    client.views_open(trigger_id=body["trigger_id"], view=add_task_modal(form))
+
+
+def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    loaded = load_record(deps, body, action_ref(body), change="add a task")
+    if loaded.record.status != "open":
+        raise Refused(f"This record is {loaded.record.status}: reopen it first to add a task.")
+    metadata = opened_from(body, ModalContext(ref=loaded.ref.encode())).encode()
+    form = TaskForm(metadata, _next_hour(deps), loaded.viewer.user_id, record=label_of(loaded.record))
+    _show_modal(client, body, add_task_modal(form))
+
+
+def _show_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    if (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _open_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    with transaction(deps.new_session) as session:
+        who = viewer_in(session, deps, body)
+        task = get_task(session, team_id=who.team_id, task_id=int(value) if value.isdigit() else 0)
+        problem = _edit_problem(session, deps, body, task)
+        if problem is None and task is not None:
+            form = TaskForm(
+                metadata=str(task.id),
+                due=int(task.due_at.timestamp()),
+                assignee=task.owner_id,
+                subject=task.title,
+                priority=task.priority,
+                description=task.description,
+                record=_label(session, task),
+            )
+    if problem is not None:
+        raise Refused(problem)
+    _show_modal(client, body, edit_task_modal(form))
+
+
+def _label(session: Session, task: Task) -> RecordLabel | None:
+    if not task.record_type or not task.record_id:
+        return None
+    record = get_record(session, team_id=task.team_id, record_type=task.record_type, record_id=task.record_id)
+    return label_of(record) if record is not None else None
+
+
+def _edit_problem(session: Session, deps: Deps, body: dict[str, Any], task: Task | None) -> str | None:
+    """Why the user may not open or change this task (None: they may)."""
+    if task is None or task.status != "open" or task.enrollment_id is not None:
+        return TASK_GONE
+    who = viewer_in(session, deps, body)
+    if task_service.may_edit_task(task, user_id=who.user_id, is_admin=who.is_admin, reps=who.reps):
+        return None
+    return NOT_ALLOWED.format(action="change this task")
+
+
+# --- /task list ----------------------------------------------------------------------------------
+
+
+def _list_answer(deps: Deps, client: WebClient, body: dict[str, Any]) -> dict[str, Any]:
+    team, user = team_id(body), user_id(body)
+    tz = user_tz(deps, client, team, user)
+    with transaction(deps.new_session) as session:
+        lines = [_line(session, task) for task in task_store.open_tasks_of(session, team_id=team, owner_id=user)]
+    return {"text": "My tasks", "blocks": task_list(lines, tz=tz, now=deps.clock()), "response_type": "ephemeral"}
+
+
+def _line(session: Session, task: Task) -> TaskLine:
+    adhoc = task.enrollment_id is None
+    return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, _label(session, task))
+
+
+# --- saving ------------------------------------------------------------------------------------------
+
+
+def task_added(
+    surface: Surface, deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    creator, team = user_id(body), team_id(body)
+    draft, errors = validate_task(submitted_values(view["state"]), now=deps.clock(), me=creator)
+    ctx = ModalContext.decode(view.get("private_metadata", ""))
+    ref = safe_ref(ctx.ref)
+    if draft is not None and ctx.ref:
+        try:
+            load_record(deps, body, ref, change="add a task")
+        except Refused as refused:
+            errors = {"subject": refused.message}
+    if draft is None or errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with transaction(deps.new_session) as session:
+            task = task_service.add_task(
+                session,
+                team_id=team,
+                creator=creator,
+                draft=draft,
+                record_type=ref.record_type if ref else None,
+                record_id=ref.record_id if ref else None,
+                admin_ids=deps.admin_ids,
+                now=deps.clock(),
+            )
+            task_id = task.id or 0
+    except task_service.FieldRefused as refused:
+        ack(response_action="errors", errors={refused.field or "subject": refused.message})
+        return
+    done = TASK_ADDED.format(subject=escape(draft.subject), assignee=draft.assignee)
+    ack(response_action="update", view=modal("Task added", [section(done)], callback_id="task_added"))
+    deps.background.submit(
+        _after_change, surface, deps, client, team, task_id, creator, draft, notify=creator != draft.assignee
+    )
+
+
+def task_edited(
+    surface: Surface, deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    editor, team = user_id(body), team_id(body)
+    raw = str(view.get("private_metadata") or "")
+    try:
+        with transaction(deps.new_session) as session:
+            task = get_task(session, team_id=team, task_id=int(raw) if raw.isdigit() else 0)
+            problem = _edit_problem(session, deps, body, task)
+            if problem is not None or task is None:
+                raise task_service.FieldRefused(problem or TASK_GONE)
+            draft, errors = validate_task(
+                submitted_values(view["state"]), now=deps.clock(), me=editor, previous_due=task.due_at
+            )
+            if draft is None:
+                ack(response_action="errors", errors=errors)
+                return
+            change = task_service.edit_task(
+                session, task, editor=editor, draft=draft, admin_ids=deps.admin_ids, now=deps.clock()
+            )
+            previous = change.previous_owner
+    except task_service.FieldRefused as refused:
+        ack(response_action="errors", errors={refused.field or "subject": refused.message})
+        return
+    ack(
+        response_action="update",
+        view=modal("Task saved", [section(TASK_SAVED.format(subject=escape(draft.subject)))], callback_id="task_saved"),
+    )
+    notify = previous is not None and draft.assignee != editor
+    deps.background.submit(
+        _after_change, surface, deps, client, team, int(raw), editor, draft, notify=notify, previous=previous
+    )
+
+
+def _after_change(
+    surface: Surface,
+    deps: Deps,
+    client: WebClient,
+    team: str,
+    task_id: int,
+    actor: str,
+    draft: TaskDraft,
+    *,
+    notify: bool,
+    previous: str | None = None,
+) -> None:
+    """Tell the assignee in DM when someone else gave them the task; redraw the Home tabs it is on."""
+    if notify:
+        tz = user_tz(deps, client, team, draft.assignee)
+        with transaction(deps.new_session) as session:
+            task = get_task(session, team_id=team, task_id=task_id)
+            line = _line(session, task) if task is not None else None
+        if line is not None and task is not None:
+            text, blocks = assigned_message(line, assigner=actor, description=task.description, tz=tz, now=deps.clock())
+            client.chat_postMessage(channel=draft.assignee, text=text, blocks=blocks)
+    for person in dict.fromkeys(p for p in (draft.assignee, actor, previous) if p):
+        publish_home(surface, deps, client, team, person)
