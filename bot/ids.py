@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
+from bot.domain.kinds import RecordType
 from bot.quote_ids import QUOTE_CREATE
 
 # Contract ids (PRODUCT.md section 8)
@@ -161,7 +164,7 @@ BUTTON_LABELS.update({action_id: label for label, action_id in OPP_BUTTONS if ac
 
 @dataclass(frozen=True)
 class RecordRef:
-    record_type: str  # lead | opportunity
+    record_type: str  # a RecordType
     record_id: int
 
     def encode(self) -> str:
@@ -179,6 +182,93 @@ def parse_id(raw: str) -> int | None:
 def decode_ref(value: str | None) -> RecordRef:
     """`lead:12` -> RecordRef("lead", 12); anything else raises ValueError."""
     record_type, _, raw_id = (value or "").partition(":")
-    if record_type not in ("lead", "opportunity") or parse_id(raw_id) is None:
+    if record_type not in RecordType.__members__.values() or parse_id(raw_id) is None:
         raise ValueError(f"not a record reference: {value!r}")
     return RecordRef(record_type, int(raw_id))
+
+
+# Modals of the shared card buttons (bot/views/activity_modals.py)
+VIEW_LOG_CALL = "record_log_call_modal"
+VIEW_ADD_NOTE = "record_add_note_modal"
+VIEW_APPOINTMENT = "record_appointment_modal"
+VIEW_ASK = "record_ask_modal"
+VIEW_STAKEHOLDER = "record_stakeholder_modal"
+VIEW_COMPETITOR = "record_competitor_modal"
+VIEW_SHARE = "record_share_modal"
+VIEW_DISQUALIFY = "lead_disqualify_modal"
+ACTION_TIMELINE_PAGE = "timeline_page"  # value: `<record ref>|<page>`
+
+# Admin, import and catalog
+VIEW_ADMIN = "admin_roles_modal"
+VIEW_IMPORT = "lead_import_modal"
+CATALOG_ADD_LITERATURE = "catalog_add_literature"
+VIEW_ADD_LITERATURE = "catalog_literature_view"
+
+# Modals that only inform (no listener): Slack requires a callback_id, these name them
+VIEW_NOTICE = "notice"
+VIEW_LEAD_DUPLICATE = "lead_duplicate"
+VIEW_RECORD_CARD = "record_card"
+VIEW_LEAD_CARD = "lead_card"
+VIEW_TIMELINE = "timeline"
+VIEW_OUTCOME_SAVED = "outcome_saved"
+VIEW_SETTINGS_SAVED = "settings_saved"
+VIEW_SEQUENCE_SAVED = "sequence_saved"
+VIEW_SEQUENCE_STARTED = "sequence_started"
+
+# Block ids that carry state: an opportunity card's checklist group `opp_steps:<opp>:<stage index>:<group>`
+BLOCK_OPP_STEPS = "opp_steps"
+
+
+def steps_block_id(opp_id: int, stage_index: int, number: int) -> str:
+    return f"{BLOCK_OPP_STEPS}:{opp_id}:{stage_index}:{number}"
+
+
+def parse_steps_block_id(block_id: str) -> tuple[int, int, int] | None:
+    """(opportunity id, stage index, checkbox group) of a checklist block, or None for anything else."""
+    parts = (block_id or "").split(":")
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) != 4 or parts[0] != BLOCK_OPP_STEPS or any(n is None for n in numbers):
+        return None
+    return numbers[0] or 0, numbers[1] or 0, numbers[2] or 0
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The one `private_metadata` shape: a JSON object whose keys are all optional.
+
+    ref — the record the modal is about (RecordRef.encode()); channel, ts or response_url — the card
+    the modal was opened from, refreshed after the submission; id — a sequence or appointment id;
+    message — the Slack message a lead or timeline entry is made from; extra — a modal's own values
+    (the stage it edits, the price list, the day it was opened).
+    """
+
+    ref: str = ""
+    channel: str = ""
+    ts: str = ""
+    response_url: str = ""
+    id: str = ""
+    message: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v}, separators=(",", ":"))
+
+    @staticmethod
+    def decode(text: str | None) -> Metadata:
+        """Whatever Slack carried back; anything that is not our shape reads as empty (untrusted input)."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return Metadata()
+        if not isinstance(data, dict):
+            return Metadata()
+        flat = {k: str(data[k]) for k in ("ref", "channel", "ts", "response_url", "id") if k in data}
+        return Metadata(**flat, message=_strings(data.get("message")), extra=_strings(data.get("extra")))
+
+    def card(self) -> dict[str, str]:
+        """Where the card lives, as refresh_card takes it."""
+        return {k: v for k, v in (("channel", self.channel), ("ts", self.ts), ("response_url", self.response_url)) if v}
+
+
+def _strings(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}

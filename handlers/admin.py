@@ -11,9 +11,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.ids import VIEW_ADMIN
 from bot.services import teams as team_service
 from bot.surface import Surface
-from bot.views.admin import VIEW_ADMIN, admin_modal, validate_admin
+from bot.views.admin import admin_modal, validate_admin
 from bot.views.inputs import submitted_values
 from handlers.alerts import bot_can_post
 from handlers.context import team_id, user_id, viewer

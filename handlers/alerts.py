@@ -11,11 +11,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.domain import process as processes
 from bot.domain.alerts import validate_subscription
 from bot.ids import ALERT_ADD, ALERT_PAUSE, ALERT_REMOVE, ALERT_RESUME, VIEW_ADD_ALERT, parse_id
 from bot.refusals import Refused
 from bot.services import alerts as alert_service
+from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views.alerts import NOT_A_CHANNEL, PRIVATE_CHANNEL, add_alert_modal, alerts_modal
 from bot.views.inputs import submitted_values
@@ -67,8 +67,9 @@ def show_add_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     """`Add alert` turns the list into the form (one modal: submitting it shows the list again)."""
     with transaction(deps.new_session) as session:
         alert_service.require_manager(viewer_in(session, deps, body))
-        team_options = _team_options(session, str((body.get("team") or {}).get("id") or ""))
-    names = [process.name for process in processes.active().all]
+        team = str((body.get("team") or {}).get("id") or "")
+        team_options = _team_options(session, team)
+        names = [process.name for process in library_in(session, team).all]
     view = add_alert_modal(channel_id=_view_channel(body), teams=team_options, process_names=names)
     client.views_update(view_id=body["view"]["id"], view=view)
 

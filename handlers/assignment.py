@@ -18,7 +18,7 @@ from bot.surface import Surface
 from bot.views.activity_modals import ModalContext
 from bot.views.assignment import assign_modal, new_owner_intro, previous_owner_note
 from bot.views.inputs import submitted_values
-from handlers.cards import post_card, refresh_card, source_of
+from handlers.cards import opened_from, post_card, refresh_card
 from handlers.context import user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
@@ -38,7 +38,7 @@ def open_assign(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change=CHANGE)
     if loaded.record.status != "open" and loaded.ref.record_type == "opportunity":
         raise Refused(f"This opportunity is {loaded.record.status}: reopen it first to assign it.")
-    ctx = ModalContext(ref=loaded.ref.encode(), **source_of(body))
+    ctx = opened_from(body, ModalContext(ref=loaded.ref.encode()))
     view = assign_modal(ctx, loaded.record.topic, loaded.record.owner_id, kind=loaded.ref.record_type)
     open_view(client, body, view)
 

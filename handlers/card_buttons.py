@@ -21,7 +21,9 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain import activities as rules
+from bot.domain.kinds import RecordType
 from bot.ids import (
+    ACTION_TIMELINE_PAGE,
     RECORD_ADD_COMPETITOR,
     RECORD_ADD_NOTE,
     RECORD_ADD_STAKEHOLDER,
@@ -29,6 +31,14 @@ from bot.ids import (
     RECORD_LOG_CALL,
     RECORD_SCHEDULE_APPOINTMENT,
     RECORD_TIMELINE,
+    VIEW_ADD_NOTE,
+    VIEW_APPOINTMENT,
+    VIEW_ASK,
+    VIEW_COMPETITOR,
+    VIEW_LOG_CALL,
+    VIEW_SHARE,
+    VIEW_STAKEHOLDER,
+    VIEW_TIMELINE,
     RecordRef,
 )
 from bot.refusals import Refused
@@ -40,8 +50,8 @@ from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.markup import escape, mention
-from bot.views.timeline import ACTION_TIMELINE_PAGE, Page, decode_page_value, paginate, timeline_blocks
-from handlers.cards import post_card, refresh_card, source_of
+from bot.views.timeline import Page, decode_page_value, paginate, timeline_blocks
+from handlers.cards import opened_from, post_card, refresh_card
 from handlers.context import user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
@@ -169,9 +179,9 @@ def open_record_modal(
 ) -> None:
     loaded = load_record(deps, body, action_ref(body), change=change)
     status = loaded.record.status
-    if status != "open" and change != "share it":
+    if status != "open" and change != "share it":  # LeadStatus.OPEN == OpportunityStatus.OPEN
         raise Refused(NOT_ON_CLOSED.format(kind=_kind(loaded.ref), status=status, action=change))
-    ctx = modals.ModalContext(ref=loaded.ref.encode(), **source_of(body))
+    ctx = opened_from(body, modals.ModalContext(ref=loaded.ref.encode()))
     open_view(client, body, builder(deps, ctx, _title(loaded.record)))
 
 
@@ -194,7 +204,7 @@ def _activity(session: Any, record: Any, user: str, kind: str, subject: str, bod
 
 
 def _type_of(record: Any) -> str:
-    return "lead" if isinstance(record, Lead) else "opportunity"
+    return RecordType.LEAD if isinstance(record, Lead) else RecordType.OPPORTUNITY
 
 
 FollowUp = Callable[[], object] | None  # Slack work a writer leaves for after the commit
@@ -330,13 +340,13 @@ def post_question(saving: Saving, team: str, ref: RecordRef, channel: str, quest
 
 
 FORMS: dict[str, Form] = {
-    modals.VIEW_LOG_CALL: Form("log a call", _domain(rules.validate_call), _log_call),
-    modals.VIEW_ADD_NOTE: Form("add a note", _domain(rules.validate_note), _note),
-    modals.VIEW_APPOINTMENT: Form("schedule an appointment", _appointment_values, _appointment),
-    modals.VIEW_STAKEHOLDER: Form("add a stakeholder", _domain(rules.validate_stakeholder), _stakeholder),
-    modals.VIEW_COMPETITOR: Form("add a competitor", _domain(rules.validate_competitor), _competitor),
-    modals.VIEW_SHARE: Form("share it", _share_users, _share),
-    modals.VIEW_ASK: Form("ask colleagues about it", _question, _ask),
+    VIEW_LOG_CALL: Form("log a call", _domain(rules.validate_call), _log_call),
+    VIEW_ADD_NOTE: Form("add a note", _domain(rules.validate_note), _note),
+    VIEW_APPOINTMENT: Form("schedule an appointment", _appointment_values, _appointment),
+    VIEW_STAKEHOLDER: Form("add a stakeholder", _domain(rules.validate_stakeholder), _stakeholder),
+    VIEW_COMPETITOR: Form("add a competitor", _domain(rules.validate_competitor), _competitor),
+    VIEW_SHARE: Form("share it", _share_users, _share),
+    VIEW_ASK: Form("ask colleagues about it", _question, _ask),
 }
 
 
@@ -370,7 +380,7 @@ def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block
     """Show blocks to the clicking user: an ephemeral message under a message, a modal elsewhere."""
     view = body.get("view")
     if view:
-        modal_view = modal("Timeline", blocks, callback_id="timeline")
+        modal_view = modal("Timeline", blocks, callback_id=VIEW_TIMELINE)
         if replace and view.get("type") == "modal":
             client.views_update(view_id=view["id"], view=modal_view)
         else:

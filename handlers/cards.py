@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from slack_sdk import WebClient
@@ -16,7 +17,8 @@ from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.ids import RecordRef
+from bot.domain.kinds import RecordType
+from bot.ids import VIEW_RECORD_CARD, Metadata, RecordRef
 from bot.messages import CARD_NOT_POSTED, RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as opportunity_service
@@ -42,19 +44,19 @@ class Rendered(NamedTuple):
     title: str  # the record's topic
 
 
-FIND_COMMAND = {"lead": "/lead", "opportunity": "/opp"}
-TITLES = {"lead": "Lead", "opportunity": "Opportunity"}
+FIND_COMMAND: dict[str, str] = {RecordType.LEAD: "/lead", RecordType.OPPORTUNITY: "/opp"}
+TITLES: dict[str, str] = {RecordType.LEAD: "Lead", RecordType.OPPORTUNITY: "Opportunity"}
 
 
 def render_in(session: Session, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:
     """The record's card (message text, blocks), read in the caller's transaction; None when it is gone.
     `loaded`, a lead the caller already read, spares reading it again."""
-    if ref.record_type == "lead":
+    if ref.record_type == RecordType.LEAD:
         lead = loaded if isinstance(loaded, Lead) else lead_store.get_lead(session, team_id=team, lead_id=ref.record_id)
         if lead is None:
             return None
         return Rendered(lead_card_text(lead), lead_card(lead, card_people(session, team, ref)), lead.topic)
-    if ref.record_type == "opportunity":
+    if ref.record_type == RecordType.OPPORTUNITY:
         data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
         if data is None:
             return None
@@ -88,6 +90,13 @@ def source_of(body: dict[str, Any]) -> dict[str, str]:
     if container.get("is_ephemeral"):
         return {"response_url": body.get("response_url") or ""}
     return {"channel": container.get("channel_id", ""), "ts": container.get("message_ts", "")}
+
+
+def opened_from(body: dict[str, Any], carried: Metadata | None = None) -> Metadata:
+    """A modal's metadata with where the clicked card lives, so the submission refreshes it."""
+    where = source_of(body)
+    return replace(carried or Metadata(), channel=where.get("channel", ""), ts=where.get("ts", ""),
+                   response_url=where.get("response_url", ""))  # fmt: skip
 
 
 def post_card(
@@ -144,7 +153,7 @@ def show_card(deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRe
     if body.get("view") and not body.get("response_url"):
         title = TITLES.get(ref.record_type, "Record")
         push = body["view"].get("type") != "home"
-        open_view(client, body, modal(title, blocks[:100], callback_id="record_card"), push=push)
+        open_view(client, body, modal(title, blocks[:100], callback_id=VIEW_RECORD_CARD), push=push)
         return
     reply_ephemeral(client, body, text, blocks)
 

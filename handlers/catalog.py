@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from typing import Any
 
@@ -11,63 +11,57 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain import revenue
-from bot.ids import parse_id
+from bot.ids import CATALOG_ADD_LITERATURE, VIEW_ADD_LITERATURE, Metadata, parse_id
 from bot.services.opportunities import ModalState
 from bot.surface import Surface
 from bot.views.blocks import Block, actions, button, context, escape, modal, option, plain, section
 from handlers.context import viewer
-from handlers.listeners import later
+from handlers.listeners import after_ack
 from handlers.replies import open_view, reply_ephemeral
 from store import catalog
 from store.db import transaction
 
-ADD_LITERATURE = "catalog_add_literature"
-VIEW_ADD_LITERATURE = "catalog_literature_view"
 SHOWN = 40
 
 
 def register(surface: Surface, deps: Deps) -> None:
-    def catalog_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack(**_catalog_answer(deps, body))
+    surface.salesbot_subcommands["catalog"] = functools.partial(catalog_command, deps)
+    after_ack(surface.app, deps, CATALOG_ADD_LITERATURE, functools.partial(_open_literature_modal, deps))
+    surface.app.view(VIEW_ADD_LITERATURE)(functools.partial(literature_submitted, deps))
 
-    surface.salesbot_subcommands["catalog"] = catalog_command
 
-    @surface.app.action(ADD_LITERATURE)
-    def add_literature(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        later(deps, client, body, _open_literature_modal, deps, client, body)
+def catalog_command(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack(**_catalog_answer(deps, body))
 
-    @surface.app.view(VIEW_ADD_LITERATURE)
-    def literature_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        who = viewer(deps, body)
-        state = ModalState(view)
-        title, url, description = state.text("title"), state.text("url"), state.text("description")
-        errors = {}
-        if who.role not in ("admin", "manager"):
-            errors["title"] = "Only admins and managers can change the literature library."
-        if not title:
-            errors["title"] = "Enter a title."
-        if not re.match(r"^https?://\S+$", url) and not state.files("file"):
-            errors["url"] = "Give a link starting with https:// or upload a file."
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        products = [
-            int(o["value"]) for o in state.raw("products").get("selected_options") or [] if parse_id(o["value"])
-        ]
-        files = state.files("file")
-        with transaction(deps.new_session) as session:
-            catalog.add_literature(
-                session,
-                team_id=who.team_id,
-                title=title,
-                description=description,
-                url=url or (files[0].get("permalink") or "" if files else ""),
-                slack_file_id=files[0].get("id") if files else None,
-                product_ids=products,
-                created_by=who.user_id,
-            )
-        ack()
+
+def literature_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    who = viewer(deps, body)
+    state = ModalState(view)
+    title, url, description = state.text("title"), state.text("url"), state.text("description")
+    errors = {}
+    if who.role not in ("admin", "manager"):
+        errors["title"] = "Only admins and managers can change the literature library."
+    if not title:
+        errors["title"] = "Enter a title."
+    if not re.match(r"^https?://\S+$", url) and not state.files("file"):
+        errors["url"] = "Give a link starting with https:// or upload a file."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    products = [int(o["value"]) for o in state.raw("products").get("selected_options") or [] if parse_id(o["value"])]
+    files = state.files("file")
+    with transaction(deps.new_session) as session:
+        catalog.add_literature(
+            session,
+            team_id=who.team_id,
+            title=title,
+            description=description,
+            url=url or (files[0].get("permalink") or "" if files else ""),
+            slack_file_id=files[0].get("id") if files else None,
+            product_ids=products,
+            created_by=who.user_id,
+        )
+    ack()
 
 
 def _catalog_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +96,7 @@ def _catalog_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     titles = ", ".join(escape(item.title) for item in library[:20]) or "empty"
     blocks.append(section(f"*Sales literature* ({len(library)}): {titles}"))
     if who.role in ("admin", "manager"):
-        blocks.extend(actions([button("Add literature", ADD_LITERATURE, "add")]))
+        blocks.extend(actions([button("Add literature", CATALOG_ADD_LITERATURE, "add")]))
     blocks.append(context("Products and prices are imported with `salesbot import products FILE.csv`."))
     return {"text": "Catalog and price lists", "blocks": blocks[:50], "response_type": "ephemeral"}
 
@@ -140,7 +134,7 @@ def _open_literature_modal(deps: Deps, client: WebClient, body: dict[str, Any]) 
                 optional=True,
             )
         )
-    view = modal("Add literature", blocks, callback_id=VIEW_ADD_LITERATURE, submit="Add", metadata=json.dumps({}))
+    view = modal("Add literature", blocks, callback_id=VIEW_ADD_LITERATURE, submit="Add", metadata=Metadata().encode())
     open_view(client, body, view, push=False)
 
 

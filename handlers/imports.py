@@ -14,9 +14,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.ids import VIEW_IMPORT
 from bot.imports.leads import ImportReport, import_leads
 from bot.surface import Surface
-from bot.views.imports import VIEW_IMPORT, import_modal, progress_blocks, result_blocks
+from bot.views.imports import import_modal, progress_blocks, result_blocks
 from bot.views.inputs import submitted_values
 from bot.views.markup import escape
 from handlers.context import team_id, user_id

@@ -4,7 +4,6 @@ Qualify, Disqualify, Reactivate and Edit."""
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.activities import validate_disqualify
+from bot.domain.kinds import LeadStatus, RecordType
 from bot.domain.leads import validate_lead
 from bot.domain.text import fold
 from bot.ids import (
@@ -26,8 +26,11 @@ from bot.ids import (
     LEAD_QUALIFY,
     LEAD_REACTIVATE,
     SHORTCUT_NEW_LEAD,
+    VIEW_DISQUALIFY,
     VIEW_EDIT_LEAD,
+    VIEW_LEAD_CARD,
     VIEW_NEW_LEAD,
+    Metadata,
     RecordRef,
 )
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
@@ -35,7 +38,7 @@ from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
-from bot.views.activity_modals import VIEW_DISQUALIFY, ModalContext, disqualify_modal
+from bot.views.activity_modals import ModalContext, disqualify_modal
 from bot.views.blocks import modal
 from bot.views.help import help_blocks
 from bot.views.inputs import submitted_values
@@ -50,7 +53,7 @@ from bot.views.leads import (
     notice_view,
 )
 from bot.views.markup import escape, fill, mention
-from handlers.cards import deliver_card, post_card, refresh_card, show_card, source_of
+from handlers.cards import deliver_card, opened_from, post_card, refresh_card, show_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
@@ -156,11 +159,7 @@ def post_lead_card(deps: Deps, client: WebClient, team: str, user: str, lead_id:
 
 def _source_message(view: dict[str, Any]) -> dict[str, Any]:
     """The Slack message a lead is created from (message shortcut), carried in private_metadata."""
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data.get("source") or {} if isinstance(data, dict) else {}
+    return Metadata.decode(view.get("private_metadata")).message
 
 
 def _log_source_message(session: Any, lead: Lead, source: dict[str, Any], user: str) -> None:
@@ -181,14 +180,14 @@ def _log_source_message(session: Any, lead: Lead, source: dict[str, Any], user: 
 
 
 def _load_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
-    loaded = load_record(deps, body, action_ref(body), change=change, kind="lead")
+    loaded = load_record(deps, body, action_ref(body), change=change, kind=RecordType.LEAD)
     assert isinstance(loaded.record, Lead)
     return loaded.record
 
 
 def open_disqualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     lead = _changeable_lead(deps, body, "disqualify this lead")
-    if lead.status == "disqualified":
+    if lead.status == LeadStatus.DISQUALIFIED:
         raise Refused(f"This lead is already disqualified ({lead.status_reason}).")
     open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic))
 
@@ -200,13 +199,13 @@ def open_edit(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _changeable_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
     lead = _load_lead(deps, body, change)
-    if lead.status == "qualified":
+    if lead.status == LeadStatus.QUALIFIED:
         raise Refused("This lead is qualified: its opportunity carries it on, so it cannot change.")
     return lead
 
 
 def _modal_context(body: dict[str, Any], lead: Lead) -> ModalContext:
-    return ModalContext(ref=RecordRef("lead", lead.id or 0).encode(), **source_of(body))
+    return opened_from(body, ModalContext(ref=RecordRef("lead", lead.id or 0).encode()))
 
 
 def _change_from_modal(
@@ -221,8 +220,8 @@ def _change_from_modal(
     """Check the lead again and write in one transaction; a refusal is shown in the modal."""
     ctx = ModalContext.decode(view.get("private_metadata", ""))
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=change, kind="lead")
-        if loaded.record.status == "qualified":
+        loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=change, kind=RecordType.LEAD)
+        if loaded.record.status == LeadStatus.QUALIFIED:
             raise Refused("This lead is qualified and cannot change.")
         write(session, loaded.record, user_id(body))  # type: ignore[arg-type]
     ack()
@@ -236,8 +235,10 @@ def _disqualify(deps: Deps, session: Session, lead: Lead, user: str, reason: str
 
 def reactivate(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, action_ref(body), change="reactivate this lead", kind="lead")
-        if loaded.record.status != "disqualified":
+        loaded = load_record_in(
+            session, deps, body, action_ref(body), change="reactivate this lead", kind=RecordType.LEAD
+        )
+        if loaded.record.status != LeadStatus.DISQUALIFIED:
             raise Refused("Only a disqualified lead can be reactivated.")
         lead_service.reactivate(session, loaded.record, user_id=user_id(body), now=deps.clock())  # type: ignore[arg-type]
     refresh_card(deps, client, loaded.viewer.team_id, loaded.ref, **source_of(body))
@@ -246,9 +247,9 @@ def reactivate(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     user = user_id(body)
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, action_ref(body), change="qualify this lead", kind="lead")
+        loaded = load_record_in(session, deps, body, action_ref(body), change="qualify this lead", kind=RecordType.LEAD)
         lead = loaded.record
-        if lead.status != "open":
+        if lead.status != LeadStatus.OPEN:
             problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
             raise Refused(f"This lead {problem}.")
         opportunity = lead_service.qualify(session, lead, user_id=user, now=deps.clock())  # type: ignore[arg-type]
@@ -305,7 +306,7 @@ def open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             view=notice_view("Lead", "That lead belongs to a colleague: ask its owner to share it with you."),
         )
         return
-    client.views_update(view_id=view_id, view=modal("Existing lead", lead_card(lead), callback_id="lead_card"))
+    client.views_update(view_id=view_id, view=modal("Existing lead", lead_card(lead), callback_id=VIEW_LEAD_CARD))
 
 
 def _view_id(body: dict[str, Any]) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,10 +12,8 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.config import SettingsError
 from bot.deps import Deps
-from bot.domain import process as processes
-from bot.domain.process import ProcessFileError
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.text import fold
 from bot.ids import (
     OPP_ADD_PRODUCT,
@@ -43,16 +40,20 @@ from bot.ids import (
     VIEW_OPP_EDIT,
     VIEW_OPP_EDIT_STAGE,
     VIEW_OPP_LITERATURE,
+    Metadata,
     RecordRef,
     parse_id,
+    parse_steps_block_id,
 )
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as service
+from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views import opportunity as views
 from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
+from bot.views.inputs import ModalState
 from bot.views.markup import escape
 from handlers import cards
 from handlers import catalog as catalog_admin
@@ -71,10 +72,6 @@ SEARCH_LIMIT = 10
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
     surface.uses("chat:write", "im:write", "users:read", "files:read")
-    try:
-        processes.install(processes.library_from_file(deps.settings.process_file))
-    except ProcessFileError as error:
-        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
     catalog_admin.register(surface, deps)
 
     @surface.command("/opp", "Your opportunities: list, create, find", "[new | topic or account]")
@@ -111,7 +108,7 @@ def open_new_opportunity(client: WebClient, body: dict[str, Any]) -> None:
 
 
 def new_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    draft, errors = service.validate_new(service.ModalState(view))
+    draft, errors = service.validate_new(ModalState(view))
     if draft is None:
         ack(response_action="errors", errors=errors)
         return
@@ -153,7 +150,7 @@ def _forms(deps: Deps) -> list[Form]:
              lambda data, s: views.close_lost_modal(data, today(), service.competitor_names(s, data)),
              service.save_lost, open_only=True, announce=True),
         Form(OPP_EDIT, VIEW_OPP_EDIT, "edit this opportunity",
-             lambda data, _s: views.edit_modal(data, processes.active().all), service.save_edit),
+             lambda data, s: views.edit_modal(data, library_in(s, data.opportunity.team_id).all), service.save_edit),
         Form(OPP_SEND_LITERATURE, VIEW_OPP_LITERATURE, "send literature", service.literature_modal,
              service.save_literature),
         Form(OPP_ATTACH, VIEW_OPP_ATTACH, "attach files", lambda data, _s: views.attach_modal(data),
@@ -212,7 +209,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
 
 
 def show_opportunity_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change=None, kind="opportunity")
+    loaded = load_record(deps, body, action_ref(body), change=None, kind=RecordType.OPPORTUNITY)
     cards.show_card(deps, client, body, loaded.ref, loaded.record)
 
 
@@ -222,7 +219,7 @@ def show_opportunity_card(deps: Deps, client: WebClient, body: dict[str, Any]) -
 def move_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, direction: str) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="move this opportunity's stage",
-                                kind="opportunity")  # fmt: skip
+                                kind=RecordType.OPPORTUNITY)  # fmt: skip
         team, user, opp_id = loaded.viewer.team_id, loaded.viewer.user_id, loaded.ref.record_id
         service.move(session, team=team, opp_id=opp_id, user=user, direction=direction, now=deps.clock())
     refresh(deps, client, team, opp_id, cards.source_of(body))
@@ -231,7 +228,7 @@ def move_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, direction
 def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="finish this opportunity's process",
-                                kind="opportunity")  # fmt: skip
+                                kind=RecordType.OPPORTUNITY)  # fmt: skip
         message = service.finish(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
                                  user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     ref = loaded.ref.encode()
@@ -244,15 +241,14 @@ def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     action = body["actions"][0]
-    parts = (action.get("block_id") or "").split(":")
-    numbers = [parse_id(p) for p in parts[1:]]
-    if len(parts) != 4 or parts[0] != "opp_steps" or None in numbers:
+    parsed = parse_steps_block_id(action.get("block_id") or "")
+    if parsed is None:
         raise Refused(RECORD_NOT_FOUND)
-    opp_id, stage_index, number = (n or 0 for n in numbers)
+    opp_id, stage_index, number = parsed
     selected = {o.get("value", "") for o in action.get("selected_options") or []}
     with transaction(deps.new_session) as session:
         who = load_record_in(session, deps, body, RecordRef("opportunity", opp_id),
-                             change="tick this opportunity's steps", kind="opportunity").viewer  # fmt: skip
+                             change="tick this opportunity's steps", kind=RecordType.OPPORTUNITY).viewer  # fmt: skip
         message = service.tick(session, team=who.team_id, opp_id=opp_id, stage_index=stage_index, number=number,
                                selected=selected, user=who.user_id, now=deps.clock())  # fmt: skip
     if message:
@@ -264,7 +260,7 @@ def view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     value = ((body["actions"][0].get("selected_option") or {}).get("value") or "").rpartition("|")
     ref, index = safe_ref(value[0]), parse_id(value[2])
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, ref, change=None, kind="opportunity")
+        loaded = load_record_in(session, deps, body, ref, change=None, kind=RecordType.OPPORTUNITY)
         data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
     if data is None or index is None or index >= len(data.process.stages):
         raise Refused(RECORD_NOT_FOUND)
@@ -276,7 +272,7 @@ def view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="reopen this opportunity",
-                                kind="opportunity")  # fmt: skip
+                                kind=RecordType.OPPORTUNITY)  # fmt: skip
         service.reopen(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
                        user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
@@ -286,18 +282,17 @@ def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict
     """Check permission, build the modal from the record (form.build(data, session) -> view or message),
     and open it with where the card lives in its metadata so the submission can update it."""
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, action_ref(body), change=form.change, kind="opportunity")
+        loaded = load_record_in(session, deps, body, action_ref(body), change=form.change, kind=RecordType.OPPORTUNITY)
         data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
         if data is None:
             raise Refused(RECORD_NOT_FOUND)
-        if form.open_only and data.opportunity.status != "open":
+        if form.open_only and data.opportunity.status != OpportunityStatus.OPEN:
             raise Refused(f"This opportunity is already closed as {data.opportunity.status}. Reopen it first.")
         built = form.build(data, session)
     if isinstance(built, str):
         raise Refused(built)
-    meta = json.loads(built.get("private_metadata") or "{}")
-    meta["source"] = cards.source_of(body)
-    built["private_metadata"] = json.dumps(meta)
+    carried = Metadata.decode(built.get("private_metadata"))
+    built["private_metadata"] = cards.opened_from(body, carried).encode()
     open_view(client, body, built, push=False)
 
 
@@ -306,18 +301,22 @@ def submit_opportunity_modal(
 ) -> None:
     """Validate and save a modal in one transaction: field errors change nothing; a refusal is shown
     in the modal (refusals_as_field_errors); after the ack the card and its copies are updated."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    state = service.ModalState(view)
+    carried = Metadata.decode(view.get("private_metadata"))
+    state = ModalState(view)
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, safe_ref(meta.get("ref")), change=form.change, kind="opportunity")
-        result = form.save(session, loaded.record, state, user=loaded.viewer.user_id, now=deps.clock(), meta=meta)
+        loaded = load_record_in(
+            session, deps, body, safe_ref(carried.ref), change=form.change, kind=RecordType.OPPORTUNITY
+        )
+        result = form.save(
+            session, loaded.record, state, user=loaded.viewer.user_id, now=deps.clock(), meta=carried.extra
+        )
         if result.errors:
             session.rollback()
             ack(response_action="errors", errors=result.errors)
             return
     ack()
     team, opp_id = loaded.viewer.team_id, loaded.ref.record_id
-    later(deps, client, body, _after_save, deps, client, team, opp_id, meta.get("source") or {}, result, form.announce)
+    later(deps, client, body, _after_save, deps, client, team, opp_id, carried.card(), result, form.announce)
 
 
 def _after_save(

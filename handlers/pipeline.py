@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
 from bot.domain import pipeline as rules
-from bot.domain import process as processes
 from bot.ids import PIPELINE_PAGE, PIPELINE_STAGE
 from bot.messages import RECORD_NOT_FOUND
+from bot.refusals import Refused
 from bot.services import pipeline as service
 from bot.surface import Surface
 from bot.views import charts
@@ -57,7 +57,7 @@ def register(surface: Surface, deps: Deps) -> None:
         with transaction(deps.new_session) as session:
             summary = service.home_summary(
                 session, team_id=team, user_id=user, admin_ids=deps.admin_ids, now=deps.clock(),
-                library=processes.active(),
+                library=deps.processes.library(session, team),
             )  # fmt: skip
         return views.home_blocks(
             period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,
@@ -72,14 +72,11 @@ def answer(deps: Deps, client: WebClient, body: dict[str, Any], request: rules.P
     # refresh of the same new user won the race and wrote the same data.
     with contextlib.suppress(IntegrityError):
         refresh_user_profile(deps, client, team, user)
-    library = processes.active()
     with transaction(deps.new_session) as session:
+        library = deps.processes.library(session, team)
         scope = service.resolve_scope(
             session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=request.scope
         )
-        if isinstance(scope, str):
-            reply_ephemeral(client, body, scope)
-            return
         period = service.period_of(scope, request.period, deps.clock())
         report = service.report(session, scope, period, library)
         bubbles = service.bubbles(session, scope, period) if not report.empty else []
@@ -145,20 +142,15 @@ def show_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, replace: 
     try:
         ref = rules.decode_stage_list((body.get("actions") or [{}])[0].get("value"))
     except ValueError:
-        reply_ephemeral(client, body, RECORD_NOT_FOUND)
-        return
+        raise Refused(RECORD_NOT_FOUND) from None
     team, user = team_id(body), user_id(body)
-    library = processes.active()
     with transaction(deps.new_session) as session:
+        library = deps.processes.library(session, team)
         scope = service.resolve_scope(session, team_id=team, user_id=user, admin_ids=deps.admin_ids, scope=ref.scope)
-        if isinstance(scope, str):
-            reply_ephemeral(client, body, scope)
-            return
         period = service.period_of(scope, ref.period, deps.clock())
         page = service.stage_page(session, scope, period, ref, library, views.PAGE_SIZE)
     if page is None:
-        reply_ephemeral(client, body, "That funnel is out of date (the processes changed). Run `/pipeline` again.")
-        return
+        raise Refused("That funnel is out of date (the processes changed). Run `/pipeline` again.")
     text, blocks = views.stage_page_message(
         ref=ref, process_name=page.process_name, stage_name=page.stage_name, period=period,
         opportunities=page.opportunities, total=page.total,

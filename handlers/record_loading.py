@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.domain.permissions import may_change
 from bot.ids import RecordRef, decode_ref
 from bot.messages import LEAD_NOT_FOUND, NOT_ALLOWED, RECORD_NOT_FOUND
@@ -17,7 +18,7 @@ from store.access import Viewer
 from store.db import transaction
 from store.records import Record, change_facts, get_record
 
-GONE = {"lead": LEAD_NOT_FOUND, "opportunity": RECORD_NOT_FOUND}
+GONE: dict[str, str] = {RecordType.LEAD: LEAD_NOT_FOUND, RecordType.OPPORTUNITY: RECORD_NOT_FOUND}
 
 
 @dataclass

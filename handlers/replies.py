@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.ids import VIEW_NOTICE
 from bot.messages import FORM_EXPIRED
 from bot.views.blocks import Block, modal, section
 
@@ -102,7 +103,7 @@ def _via_modal(client: WebClient, body: dict[str, Any], text: str, blocks: list[
     """Only where there is no channel (App Home, a modal): under a message the DM is the fallback."""
     if not body.get("trigger_id") or _channel(body):
         return False
-    view = modal("salesbot", blocks or [section(text)], callback_id="notice")
+    view = modal("salesbot", blocks or [section(text)], callback_id=VIEW_NOTICE)
     if body.get("view"):
         client.views_push(trigger_id=body["trigger_id"], view=view)
     else:

@@ -7,12 +7,21 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.assistant import STEPS_HELP, StepError, format_local, parse_steps
-from bot.domain.text import visible
-from bot.ids import RECORD_START_SEQUENCE, SEQUENCE_EDIT, SEQUENCE_NEW, VIEW_SEQUENCE, VIEW_START_SEQUENCE, parse_id
+from bot.ids import (
+    RECORD_START_SEQUENCE,
+    SEQUENCE_EDIT,
+    SEQUENCE_NEW,
+    VIEW_SEQUENCE,
+    VIEW_SEQUENCE_SAVED,
+    VIEW_SEQUENCE_STARTED,
+    VIEW_START_SEQUENCE,
+    Metadata,
+    parse_id,
+)
 from bot.messages import (
     SEQUENCE_ALREADY,
     SEQUENCE_CLOSED_RECORD,
@@ -27,6 +36,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import SequenceSummary, sequence_list, sequence_modal, start_sequence_modal
 from bot.views.blocks import modal, section
+from bot.views.inputs import ModalState
 from bot.views.markup import fill
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
@@ -35,7 +45,7 @@ from handlers.replies import open_view
 from store import sequences as sequence_store
 from store.activities import add_activity
 from store.db import transaction
-from store.models import Enrollment, Sequence
+from store.models import Sequence
 from store.users import get_user
 
 SEQUENCE_HELP = "`/sequence` lists the sequences · `/sequence new` defines one (managers and admins)"
@@ -43,62 +53,57 @@ SEQUENCE_HELP = "`/sequence` lists the sequences · `/sequence new` defines one 
 
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
-
-    @surface.command("/sequence", "Sales sequences", "[new]")
-    def sequence_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        word = (body.get("text") or "").strip().split(" ", 1)[0].lower()
-        if word in ("", "list"):
-            ack(**_list_answer(deps, body))
-        elif word == "new":
-            if not _is_manager(deps, body):
-                ack(text=SEQUENCE_MANAGERS_ONLY, response_type="ephemeral")
-                return
-            ack()
-            later(deps, client, body, open_view, client, body, _new_modal(), push=False)
-        else:
-            prefix = "" if word == "help" else f"I don't know `/sequence {word[:40]}`. "
-            ack(text=prefix + SEQUENCE_HELP, response_type="ephemeral")
-
+    surface.command("/sequence", "Sales sequences", "[new]")(functools.partial(sequence_command, deps))
     after_ack(app, deps, SEQUENCE_NEW, functools.partial(new_sequence_button, deps))
     after_ack(app, deps, SEQUENCE_EDIT, functools.partial(edit_sequence_button, deps))
-
-    @app.view(VIEW_SEQUENCE)
-    def sequence_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = _texts(view)
-        name, description = values.get("name", "").strip(), values.get("description", "").strip()
-        sequence_id = parse_id(view.get("private_metadata") or "")
-        errors: dict[str, str] = {}
-        steps: list[dict[str, Any]] = []
-        try:
-            steps = parse_steps(values.get("steps", ""))
-        except StepError as error:
-            errors["steps"] = error.message
-        if not name:
-            errors["name"] = "Give the sequence a name."
-        if not _is_manager(deps, body):
-            errors["name"] = SEQUENCE_MANAGERS_ONLY
-        team = team_id(body)
-        with transaction(deps.new_session) as session:
-            same = sequence_store.sequence_named(session, team_id=team, name=name) if name else None
-            if same is not None and same.id != sequence_id:
-                errors["name"] = SEQUENCE_NAME_TAKEN
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            saved = sequence_store.save_sequence(
-                session,
-                team_id=team,
-                name=name,
-                description=description,
-                steps=steps,
-                user_id=user_id(body),
-                sequence_id=sequence_id,
-            )
-            done = fill(SEQUENCE_SAVED, name=saved.name, steps=len(saved.steps))
-        ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id="sequence_saved"))
-
+    app.view(VIEW_SEQUENCE)(functools.partial(sequence_submitted, deps))
     after_ack(app, deps, RECORD_START_SEQUENCE, functools.partial(open_start, deps))
     app.view(VIEW_START_SEQUENCE)(refusals_as_field_errors(functools.partial(start_submitted, deps)))
+
+
+def sequence_command(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    word = (body.get("text") or "").strip().split(" ", 1)[0].lower()
+    if word in ("", "list"):
+        ack(**_list_answer(deps, body))
+    elif word == "new":
+        if not _is_manager(deps, body):
+            ack(text=SEQUENCE_MANAGERS_ONLY, response_type="ephemeral")
+            return
+        ack()
+        later(deps, client, body, open_view, client, body, _new_modal(), push=False)
+    else:
+        prefix = "" if word == "help" else f"I don't know `/sequence {word[:40]}`. "
+        ack(text=prefix + SEQUENCE_HELP, response_type="ephemeral")
+
+
+def sequence_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    values = ModalState(view).all()
+    name, description = values.get("name", "").strip(), values.get("description", "").strip()
+    sequence_id = parse_id(Metadata.decode(view.get("private_metadata")).id)
+    errors: dict[str, str] = {}
+    steps: list[dict[str, Any]] = []
+    try:
+        steps = parse_steps(values.get("steps", ""))
+    except StepError as error:
+        errors["steps"] = error.message
+    if not name:
+        errors["name"] = "Give the sequence a name."
+    if not _is_manager(deps, body):
+        errors["name"] = SEQUENCE_MANAGERS_ONLY
+    team = team_id(body)
+    with transaction(deps.new_session) as session:
+        same = sequence_store.sequence_named(session, team_id=team, name=name) if name else None
+        if same is not None and same.id != sequence_id:
+            errors["name"] = SEQUENCE_NAME_TAKEN
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        saved = sequence_store.save_sequence(
+            session, team_id=team, name=name, description=description, steps=steps, user_id=user_id(body),
+            sequence_id=sequence_id,
+        )  # fmt: skip
+        done = fill(SEQUENCE_SAVED, name=saved.name, steps=len(saved.steps))
+    ack(response_action="update", view=modal("Sequence saved", [section(done)], callback_id=VIEW_SEQUENCE_SAVED))
 
 
 def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -107,7 +112,8 @@ def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
     element: dict[str, Any] = next(iter(selected.values()), {})
     choice: dict[str, Any] = element.get("selected_option") or {}
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, safe_ref(view.get("private_metadata")), change="start a sequence")
+        ref = safe_ref(Metadata.decode(view.get("private_metadata")).ref)
+        loaded = load_record_in(session, deps, body, ref, change="start a sequence")
         team, ref, record = loaded.viewer.team_id, loaded.ref, loaded.record
         sequence_id = parse_id(str(choice.get("value") or ""))
         sequence = sequence_store.get_sequence(session, team_id=team, sequence_id=sequence_id) if sequence_id else None
@@ -126,7 +132,7 @@ def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
         first = "none (nothing to do)" if task is None else f"*{task.title}*"
         due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
         text = fill(SEQUENCE_STARTED, record=record.topic, sequence=sequence.name, step=first, due=due)
-    ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id="sequence_started"))
+    ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id=VIEW_SEQUENCE_STARTED))
 
 
 def new_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -169,13 +175,7 @@ def _cannot_start(session: Session, loaded: Any, sequence: Sequence | None) -> s
 
 def _summaries(session: Session, team: str) -> list[SequenceSummary]:
     sequences = sequence_store.list_sequences(session, team_id=team)
-    counts = dict(
-        session.exec(
-            select(Enrollment.sequence_id, func.count())
-            .where(Enrollment.team_id == team, Enrollment.status == "active")
-            .group_by(col(Enrollment.sequence_id))
-        ).all()
-    )
+    counts = sequence_store.active_enrollment_counts(session, team_id=team)
     return [
         SequenceSummary(s.id or 0, s.name, s.description, list(s.steps), int(counts.get(s.id or 0, 0)))
         for s in sequences
@@ -201,11 +201,3 @@ def _is_manager(deps: Deps, body: dict[str, Any]) -> bool:
 
 def _new_modal() -> dict[str, Any]:
     return sequence_modal(help_text=STEPS_HELP)
-
-
-def _texts(view: dict[str, Any]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for block_id, elements in view.get("state", {}).get("values", {}).items():
-        element: dict[str, Any] = next(iter(elements.values()), {})
-        values[block_id] = visible(element.get("value") or "")
-    return values

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from slack_bolt import Ack
@@ -11,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE
+from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, Metadata
 from bot.services import leads as lead_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
@@ -61,7 +60,7 @@ def log_message_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict
     if ref is None:
         ack(response_action="errors", errors={"record": "Pick a lead or opportunity."})
         return
-    source = _metadata(view)
+    source = Metadata.decode(view.get("private_metadata")).message
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, ref, change="log a message to it")
         add_activity(
@@ -112,7 +111,7 @@ def _author_name(client: WebClient, user: str) -> str:
 def _open_prefilled_lead(client: WebClient, body: dict[str, Any]) -> None:
     source = _message_source(client, body)
     prefill = lead_prefill((body.get("message") or {}).get("text") or "", _author_name(client, source["author"]))
-    metadata = json.dumps({"source": source}, separators=(",", ":"))
+    metadata = Metadata(message=source).encode()
     open_view(client, body, new_lead_modal(prefill, metadata=metadata), push=False)
 
 
@@ -122,15 +121,5 @@ def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> No
         leads = recent_visible(session, viewer=who, record_type="lead")
         opportunities = recent_visible(session, viewer=who, record_type="opportunity")
     source = _message_source(client, body)
-    view = log_message_modal(
-        leads, opportunities, metadata=json.dumps(source, separators=(",", ":")), excerpt=source["text"]
-    )
+    view = log_message_modal(leads, opportunities, metadata=Metadata(message=source).encode(), excerpt=source["text"])
     open_view(client, body, view, push=False)
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, str]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -23,7 +23,7 @@ from bot.views.assistant import RecordLabel, label_of
 from bot.views.blocks import escape, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.tasks import TaskForm, TaskLine, add_task_modal, assigned_message, edit_task_modal, task_list
-from handlers.cards import source_of
+from handlers.cards import opened_from
 from handlers.context import team_id, user_id, viewer_in
 from handlers.home import publish_home
 from handlers.listeners import after_ack
@@ -86,7 +86,7 @@ def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> No
     loaded = load_record(deps, body, action_ref(body), change="add a task")
     if loaded.record.status != "open":
         raise Refused(f"This record is {loaded.record.status}: reopen it first to add a task.")
-    metadata = ModalContext(ref=loaded.ref.encode(), **source_of(body)).encode()
+    metadata = opened_from(body, ModalContext(ref=loaded.ref.encode())).encode()
     form = TaskForm(metadata, _next_hour(deps), loaded.viewer.user_id, record=label_of(loaded.record))
     open_view(client, body, add_task_modal(form))
 

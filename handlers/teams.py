@@ -16,7 +16,7 @@ from bot.services import teams as team_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, share_modal
 from bot.views.admin import ADMIN_AUDIT_LOG, ADMIN_TEAM_REMOVE, admin_modal, audit_log_modal
-from handlers.cards import source_of
+from handlers.cards import opened_from
 from handlers.context import viewer_in
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record
@@ -50,7 +50,7 @@ def open_share(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change="share it")
     with transaction(deps.new_session) as session:
         teams = [(team.id, team.name) for team in list_teams(session, team_id=loaded.viewer.team_id)]
-    ctx = ModalContext(ref=loaded.ref.encode(), **source_of(body))
+    ctx = opened_from(body, ModalContext(ref=loaded.ref.encode()))
     open_view(client, body, share_modal(ctx, loaded.record.topic, teams))
 
 

@@ -16,7 +16,6 @@ from bot.deps import Deps
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
 from bot.domain.permissions import may_change
-from bot.domain.text import visible
 from bot.ids import (
     APPOINTMENT_DONE,
     APPOINTMENT_SKIP,
@@ -28,7 +27,10 @@ from bot.ids import (
     TASK_SKIP,
     TASK_SNOOZE,
     VIEW_LOG_OUTCOME,
+    VIEW_OUTCOME_SAVED,
     VIEW_SETTINGS,
+    VIEW_SETTINGS_SAVED,
+    Metadata,
     parse_id,
 )
 from bot.messages import (
@@ -44,6 +46,7 @@ from bot.services import sequences as sequence_service
 from bot.surface import Surface
 from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
 from bot.views.blocks import Block, context, modal, section
+from bot.views.inputs import ModalState
 from bot.views.markup import escape
 from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
@@ -66,81 +69,69 @@ log = logging.getLogger("salesbot.work_queue")
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
     surface.uses("chat:write", "im:write", "users:read")
-
-    @surface.home_section(20)
-    def work_queue_home(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
-        return queue_blocks(deps, client, team, user)
-
-    # --- tasks and appointments in the queue --------------------------------------------------
+    surface.home_section(20)(queue_blocks)
     for action_id, verb in ((TASK_DONE, "done"), (TASK_SKIP, "skipped"), (TASK_SNOOZE, "snooze")):
         after_ack(app, deps, action_id, functools.partial(_task_action, surface, deps, action=verb))
     for action_id, verb in ((APPOINTMENT_DONE, "done"), (APPOINTMENT_SKIP, "skip"), (APPOINTMENT_SNOOZE, "snooze")):
         after_ack(app, deps, action_id, functools.partial(_appointment_action, surface, deps, action=verb))
-
-    # --- reminder buttons --------------------------------------------------------------------
     after_ack(app, deps, ASSISTANT_OPEN, functools.partial(open_record, deps))
     after_ack(app, deps, REMINDER_SNOOZE, functools.partial(snooze_reminder, deps))
     after_ack(app, deps, REMINDER_LOG_OUTCOME, functools.partial(open_outcome, deps))
+    app.view(VIEW_LOG_OUTCOME)(functools.partial(outcome_submitted, surface, deps))
+    surface.salesbot_subcommands["settings"] = functools.partial(settings_command, deps)
+    app.view(VIEW_SETTINGS)(functools.partial(settings_submitted, deps))
 
-    @app.view(VIEW_LOG_OUTCOME)
-    def outcome_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        outcome = _text(view, "outcome").strip()
-        if not outcome:
-            ack(response_action="errors", errors={"outcome": "Write what came out of the appointment."})
+
+def outcome_submitted(
+    surface: Surface, deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    outcome = ModalState(view).text("outcome")
+    if not outcome:
+        ack(response_action="errors", errors={"outcome": "Write what came out of the appointment."})
+        return
+    who = viewer(deps, body)
+    with transaction(deps.new_session) as session:
+        appointment_id = parse_id(Metadata.decode(view.get("private_metadata")).id) or 0
+        appointment = get_appointment(session, team_id=who.team_id, appointment_id=appointment_id)
+        if appointment is None or appointment.status == "cancelled":
+            ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
             return
-        who = viewer(deps, body)
-        with transaction(deps.new_session) as session:
-            appointment = get_appointment(
-                session, team_id=who.team_id, appointment_id=parse_id(view.get("private_metadata") or "") or 0
-            )
-            if appointment is None or appointment.status == "cancelled":
-                ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
-                return
-            if not _may_work_appointment(session, who, appointment):
-                ack(response_action="errors", errors={"outcome": NOT_ALLOWED.format(action="log this outcome")})
-                return
-            appointment.outcome, appointment.status = outcome[:2000], "done"
-            session.add(appointment)
-            add_activity(
-                session,
-                team_id=who.team_id,
-                record_type=appointment.record_type,
-                record_id=appointment.record_id,
-                kind="appointment",
-                author_id=who.user_id,
-                subject=f"Outcome: {appointment.subject}"[:300],
-                body=outcome[:4000],
-                data={"appointment_id": appointment.id},
-            )
-            subject = appointment.subject
-        ack(
-            response_action="update",
-            view=modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id="outcome_saved"),
-        )
-        later(deps, client, body, publish_home, surface, deps, client, who.team_id, who.user_id)
-
-    # --- /salesbot settings ------------------------------------------------------------------
-    def settings_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        later(deps, client, body, open_settings, deps, client, body)
-
-    surface.salesbot_subcommands["settings"] = settings_command
-
-    @app.view(VIEW_SETTINGS)
-    def settings_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            minutes = parse_minutes(_text(view, "reminder_minutes"))
-        except StepError as error:
-            ack(response_action="errors", errors={"reminder_minutes": error.message})
+        if not _may_work_appointment(session, who, appointment):
+            ack(response_action="errors", errors={"outcome": NOT_ALLOWED.format(action="log this outcome")})
             return
-        with transaction(deps.new_session) as session:
-            user = ensure_user(session, team_id=team_id(body), user_id=user_id(body))
-            user.reminder_minutes = minutes
-            user.daily_summary = _checked(view, "daily_summary")
-            if "digest_when_empty" in view.get("state", {}).get("values", {}):
-                user.digest_when_empty = _checked(view, "digest_when_empty")
-            session.add(user)
-        ack(response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id="settings_saved"))
+        appointment.outcome, appointment.status = outcome[:2000], "done"
+        session.add(appointment)
+        add_activity(
+            session, team_id=who.team_id, record_type=appointment.record_type, record_id=appointment.record_id,
+            kind="appointment", author_id=who.user_id, subject=f"Outcome: {appointment.subject}"[:300],
+            body=outcome[:4000], data={"appointment_id": appointment.id},
+        )  # fmt: skip
+        subject = appointment.subject
+    saved = modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id=VIEW_OUTCOME_SAVED)
+    ack(response_action="update", view=saved)
+    later(deps, client, body, publish_home, surface, deps, client, who.team_id, who.user_id)
+
+
+def settings_command(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    later(deps, client, body, open_settings, deps, client, body)
+
+
+def settings_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    state = ModalState(view)
+    try:
+        minutes = parse_minutes(state.text("reminder_minutes"))
+    except StepError as error:
+        ack(response_action="errors", errors={"reminder_minutes": error.message})
+        return
+    with transaction(deps.new_session) as session:
+        user = ensure_user(session, team_id=team_id(body), user_id=user_id(body))
+        user.reminder_minutes = minutes
+        user.daily_summary = bool(state.checked("daily_summary"))
+        if "digest_when_empty" in state.values:
+            user.digest_when_empty = bool(state.checked("digest_when_empty"))
+        session.add(user)
+    ack(response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id=VIEW_SETTINGS_SAVED))
 
 
 # --- the work queue ----------------------------------------------------------------------------
@@ -363,18 +354,6 @@ def open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             digest_hour=deps.settings.digest_hour,
         )
     open_view(client, body, view, push=False)
-
-
-def _text(view: dict[str, Any], block_id: str) -> str:
-    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
-    element: dict[str, Any] = next(iter(elements.values()), {})
-    return visible(str(element.get("value") or ""))
-
-
-def _checked(view: dict[str, Any], block_id: str) -> bool:
-    elements: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id) or {}
-    element: dict[str, Any] = next(iter(elements.values()), {})
-    return bool(element.get("selected_options"))
 
 
 def _int_value(body: dict[str, Any]) -> int:

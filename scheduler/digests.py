@@ -6,10 +6,11 @@ Yesterday and today are the recipient's local days (DST-correct); all rows are c
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain.assistant import day_bounds, format_local
@@ -17,9 +18,10 @@ from bot.domain.quotes import quote_number
 from bot.domain.revenue import format_money
 from bot.views.assistant import Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
+from scheduler.labels import record_label
 from scheduler.planner import stale_opportunities
-from scheduler.renderers import record_label
-from store.models import Activity, Opportunity, Outbox, StageChange
+from store.digests import activity_kinds_by_author, open_past_close_date, opportunities_by_id, stage_changes_between
+from store.models import Outbox
 from store.quotes import pending_for
 from store.tasks import appointments_between, open_tasks_due
 from store.users import get_user, reps_of
@@ -86,23 +88,7 @@ def _sections(
     def who(user: str) -> str:
         return f" — {mention(user)}" if team_view else ""
 
-    # Yesterday's activity per rep
-    activity_rows = session.exec(
-        select(Activity.author_id, Activity.kind).where(
-            Activity.team_id == team,
-            col(Activity.author_id).in_(people),
-            Activity.occurred_at >= y_start,
-            Activity.occurred_at < y_end,
-            col(Activity.deleted).is_(False),
-        )
-    ).all()
-    per_rep: dict[str, Counter[str]] = defaultdict(Counter)
-    for author, kind in activity_rows:
-        per_rep[author][kind] += 1
-    activity = [
-        DigestItem(f"{mention(rep)}: " + ", ".join(_count(k, n) for k, n in counts.most_common()))
-        for rep, counts in sorted(per_rep.items())
-    ]
+    activity = _activity_items(session, team, people, y_start, y_end)
 
     # Today's appointments and due tasks, then overdue items
     appointments = [
@@ -117,15 +103,7 @@ def _sections(
     tasks = open_tasks_due(session, team_id=team, owner_ids=people, before=today_end)
     due_today = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at >= today_start]
     overdue = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at < today_start]
-    past_close = session.exec(
-        select(Opportunity).where(
-            Opportunity.team_id == team,
-            Opportunity.status == "open",
-            col(Opportunity.owner_id).in_(people),
-            col(Opportunity.estimated_close_date).is_not(None),
-            col(Opportunity.estimated_close_date) < day,
-        )
-    ).all()
+    past_close = open_past_close_date(session, team_id=team, owners=people, day=day)
     overdue += [
         DigestItem(
             f"*{escape(o.topic)}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
@@ -135,34 +113,7 @@ def _sections(
         for o in past_close
     ]
 
-    # Yesterday's stage moves, won and lost
-    changes = session.exec(
-        select(StageChange)
-        .where(
-            StageChange.team_id == team,
-            col(StageChange.owner_id).in_(people),
-            StageChange.at >= y_start,
-            StageChange.at < y_end,
-        )
-        .order_by(col(StageChange.at))
-    ).all()
-    opps = _opportunities(session, team, {c.opportunity_id for c in changes})
-    moves, won, lost = [], [], []
-    for change in changes:
-        opp = opps.get(change.opportunity_id)
-        label = opp.topic if opp else f"Opportunity {change.opportunity_id}"
-        name = escape(label)
-        ref = f"opportunity:{change.opportunity_id}"
-        if change.kind == "won":
-            amount = f" · {opp.actual_revenue:,.2f} {opp.currency}" if opp and opp.actual_revenue is not None else ""
-            won.append(DigestItem(f"*{name}*{amount}{who(change.owner_id)}", ref=ref, label=label))
-        elif change.kind == "lost":
-            reason = f" ({escape(opp.close_reason)})" if opp and opp.close_reason else ""
-            lost.append(DigestItem(f"*{name}*{reason}{who(change.owner_id)}", ref=ref, label=label))
-        else:
-            to_stage = escape(change.to_stage)
-            arrow = f"{escape(change.from_stage)} → {to_stage}" if change.from_stage else f"entered {to_stage}"
-            moves.append(DigestItem(f"*{name}*: {arrow}{who(change.owner_id)}", ref=ref, label=label))
+    moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
 
     stale_before = today_start - timedelta(days=settings.stale_deal_days)
     stale = [
@@ -190,6 +141,44 @@ def _about(session: Session, team: str, record_type: str | None, record_id: int 
     return f" ({label.kind} {escape(label.title)})" if label else ""
 
 
+def _activity_items(session: Session, team: str, people: list[str], start: datetime, end: datetime) -> list[DigestItem]:
+    """Yesterday's activity per rep: `<@U2>: 2 calls, 1 note`."""
+    per_rep: dict[str, Counter[str]] = defaultdict(Counter)
+    for author, kind in activity_kinds_by_author(session, team_id=team, authors=people, start=start, end=end):
+        per_rep[author][kind] += 1
+    return [
+        DigestItem(f"{mention(rep)}: " + ", ".join(_count(k, n) for k, n in counts.most_common()))
+        for rep, counts in sorted(per_rep.items())
+    ]
+
+
+def _stage_items(
+    session: Session, team: str, people: list[str], start: datetime, end: datetime, who: Callable[[str], str]
+) -> tuple[list[DigestItem], list[DigestItem], list[DigestItem]]:
+    """Yesterday's stage moves, wins and losses."""
+    changes = stage_changes_between(session, team_id=team, owners=people, start=start, end=end)
+    opps = opportunities_by_id(session, team_id=team, ids={c.opportunity_id for c in changes})
+    moves: list[DigestItem] = []
+    won: list[DigestItem] = []
+    lost: list[DigestItem] = []
+    for change in changes:
+        opp = opps.get(change.opportunity_id)
+        label = opp.topic if opp else f"Opportunity {change.opportunity_id}"
+        name = escape(label)
+        ref = f"opportunity:{change.opportunity_id}"
+        if change.kind == "won":
+            amount = f" · {opp.actual_revenue:,.2f} {opp.currency}" if opp and opp.actual_revenue is not None else ""
+            won.append(DigestItem(f"*{name}*{amount}{who(change.owner_id)}", ref=ref, label=label))
+        elif change.kind == "lost":
+            reason = f" ({escape(opp.close_reason)})" if opp and opp.close_reason else ""
+            lost.append(DigestItem(f"*{name}*{reason}{who(change.owner_id)}", ref=ref, label=label))
+        else:
+            to_stage = escape(change.to_stage)
+            arrow = f"{escape(change.from_stage)} → {to_stage}" if change.from_stage else f"entered {to_stage}"
+            moves.append(DigestItem(f"*{name}*: {arrow}{who(change.owner_id)}", ref=ref, label=label))
+    return moves, won, lost
+
+
 def _task_item(session: Session, team: str, task: Any, tz: str, owner: str) -> DigestItem:
     label = record_label(session, team, task.record_type, task.record_id)
     about = f" ({label.kind} {escape(label.title)})" if label else ""
@@ -199,10 +188,3 @@ def _task_item(session: Session, team: str, task: Any, tz: str, owner: str) -> D
         ref=label.ref if label else None,
         label=label.title if label else "",
     )
-
-
-def _opportunities(session: Session, team: str, ids: set[int]) -> dict[int, Opportunity]:
-    if not ids:
-        return {}
-    rows = session.exec(select(Opportunity).where(Opportunity.team_id == team, col(Opportunity.id).in_(ids)))
-    return {o.id or 0: o for o in rows}

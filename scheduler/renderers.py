@@ -22,9 +22,9 @@ from bot.deps import Deps
 from bot.domain.assistant import format_local
 from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_message, reminder_message, task_message
 from bot.views.tasks import TaskLine, task_due_message
+from scheduler.labels import record_label
 from store.db import transaction
 from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser, Task
-from store.records import get_record
 from store.tasks import get_appointment, get_task
 from store.users import get_user, update_profile
 
@@ -146,15 +146,6 @@ def user_tz(ctx: RenderContext, team_id: str, user_id: str) -> str:
     except IntegrityError:
         pass
     return tz
-
-
-def record_label(session: Session, team_id: str, record_type: str | None, record_id: int | None) -> RecordLabel | None:
-    if not record_type or not record_id:
-        return None
-    record = get_record(session, team_id=team_id, record_type=record_type, record_id=record_id)
-    if record is None:
-        return None
-    return label_of(record)
 
 
 @renderer("dm")

@@ -98,3 +98,20 @@ def delete_drafts(session: Session, *, created_before: datetime) -> int:
     cut-off. A housekeeping query, so it spans every workspace; drafts have no timeline or other rows."""
     statement = sa.delete(Lead).where(col(Lead.status) == "draft", col(Lead.created_at) < created_before)
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def possible_duplicates(
+    session: Session, *, team_id: str, email_key: str, identity_key: str, exclude_id: int | None = None, limit: int = 5
+) -> list[Lead]:
+    """Leads (drafts aside) with the same email key or the same company + name key."""
+    conditions = []
+    if email_key:
+        conditions.append(col(Lead.email_key) == email_key)
+    if identity_key:
+        conditions.append(col(Lead.identity_key) == identity_key)
+    if not conditions:
+        return []
+    query = select(Lead).where(Lead.team_id == team_id, sa.or_(*conditions), Lead.status != "draft")
+    if exclude_id is not None:
+        query = query.where(Lead.id != exclude_id)
+    return list(session.exec(query.order_by(col(Lead.id)).limit(limit)))

@@ -773,3 +773,15 @@ class SalesOrder(SQLModel, table=True):
     created_by: str = Field(default="", max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class ProcessLibraryVersion(SQLModel, table=True):
+    """A workspace's sales processes: `version` grows on every upload, so each worker notices on its
+    next request; an empty `toml` means PROCESS_FILE (or the built-in process)."""
+
+    __tablename__ = "process_library"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    version: int = 1
+    toml: str = Field(default="", sa_type=sa.Text)
+    updated_at: datetime = _ts()

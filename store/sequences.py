@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from store.models import Enrollment, Outbox, Sequence, Task, utcnow
 from store.outbox import enqueue
@@ -124,6 +124,16 @@ def save_sequence(
 
 
 # --- Enrollments and their tasks --------------------------------------------------------------
+
+
+def active_enrollment_counts(session: Session, *, team_id: str) -> dict[int, int]:
+    """Sequence id -> how many records follow it now."""
+    rows = session.exec(
+        select(Enrollment.sequence_id, func.count())
+        .where(Enrollment.team_id == team_id, Enrollment.status == "active")
+        .group_by(col(Enrollment.sequence_id))
+    ).all()
+    return {int(sequence_id): int(count) for sequence_id, count in rows}
 
 
 def active_enrollment(session: Session, *, team_id: str, record_type: str, record_id: int) -> Enrollment | None:

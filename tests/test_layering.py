@@ -113,3 +113,162 @@ def test_the_check_catches_a_wrong_way_import(tmp_path: Path, monkeypatch: pytes
         "bot/views.py: imports handlers",
         "bot/views.py: imports scheduler",
     ]
+
+
+# --- the middle floor (issue 10) -----------------------------------------------------------------
+
+OUR_PACKAGES = ("bot", "handlers", "store", "scheduler")
+# store modules any handler may use: the unit of work, the row types, the viewer a permission check reads
+STORE_FOR_EVERY_HANDLER = frozenset({"store.db", "store.models", "store.access"})
+# Handlers that still read or write through store/ directly instead of a service: the list only shrinks.
+HANDLERS_STILL_REACHING_STORE: dict[str, frozenset[str]] = {
+    "handlers/admin.py": frozenset({"store.teams", "store.users"}),
+    "handlers/card_buttons.py": frozenset({"store.activities", "store.appointments", "store.people", "store.records"}),
+    "handlers/cards.py": frozenset({"store.activities", "store.leads", "store.people", "store.records"}),
+    "handlers/catalog.py": frozenset({"store.catalog"}),
+    "handlers/context.py": frozenset({"store.users"}),
+    "handlers/home.py": frozenset({"store.leads"}),
+    "handlers/leads.py": frozenset({"store.activities", "store.leads"}),
+    "handlers/middleware.py": frozenset({"store.events", "store.users"}),
+    "handlers/opportunities.py": frozenset({"store.activities", "store.opportunities"}),
+    "handlers/record_loading.py": frozenset({"store.records"}),
+    "handlers/sequences.py": frozenset({"store.activities", "store.sequences", "store.users"}),
+    "handlers/shortcuts.py": frozenset({"store.activities", "store.records"}),
+    "handlers/tasks.py": frozenset({"store.adhoc_tasks", "store.records", "store.tasks"}),
+    "handlers/teams.py": frozenset({"store.audit", "store.teams", "store.users"}),
+    "handlers/work_queue.py": frozenset(
+        {"store.activities", "store.appointments", "store.outbox", "store.records", "store.tasks", "store.users"}
+    ),
+}
+# Query building: only store/ writes SQL. Scheduler modules whose queries still wait to move into store/:
+SQL_NAMES = frozenset({"select", "col", "func", "text", "update", "delete", "insert", "and_", "or_"})
+SCHEDULER_SQL_STILL_TO_MOVE = frozenset({"scheduler/planner.py", "scheduler/renderers.py"})
+
+
+def imported_modules(source: str) -> set[str]:
+    """Our modules a source imports, as dotted names (`from store import leads` -> store.leads)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] in OUR_PACKAGES)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module.split(".")[0] not in OUR_PACKAGES:
+                continue
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                found.add(candidate if (ROOT / (candidate.replace(".", "/") + ".py")).exists() else node.module)
+    return found
+
+
+def sql_names(source: str) -> set[str]:
+    """Query-building names a source imports from SQLAlchemy or SQLModel."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("sqlalchemy", "sqlmodel"):
+            names.update(alias.name for alias in node.names if alias.name in SQL_NAMES)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "sa":
+            names.update({node.attr} & SQL_NAMES)
+    return names
+
+
+def _modules(package: str) -> list[tuple[str, str]]:
+    return [
+        (p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8")) for p in sorted((ROOT / package).rglob("*.py"))
+    ]
+
+
+def test_handlers_reach_store_only_through_services() -> None:
+    problems = []
+    for path, source in _modules("handlers"):
+        store = {m for m in imported_modules(source) if m.split(".")[0] == "store"} - STORE_FOR_EVERY_HANDLER
+        extra = store - HANDLERS_STILL_REACHING_STORE.get(path, frozenset())
+        problems += [f"{path}: imports {name} (go through bot/services)" for name in sorted(extra)]
+    assert problems == []
+
+
+def test_handlers_and_scheduler_build_no_sql() -> None:
+    problems = []
+    for package in ("handlers", "scheduler"):
+        for path, source in _modules(package):
+            found = sql_names(source)
+            if found and path not in SCHEDULER_SQL_STILL_TO_MOVE:
+                problems.append(f"{path}: builds SQL ({', '.join(sorted(found))}); put the query in store/")
+    assert problems == []
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports (`from pkg import mod` is an edge to pkg.mod, not pkg)."""
+    paths = {
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): path
+        for package in OUR_PACKAGES
+        for path in sorted((root / package).rglob("*.py"))
+    }
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for name, path in paths.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    graph[name].add(submodule if submodule in paths else node.module)
+            elif isinstance(node, ast.Import):
+                graph[name].update(alias.name for alias in node.names)
+    return {name: (targets & paths.keys()) - {name} for name, targets in graph.items()}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan); a package's __init__ importing its
+    own modules is not a cycle unless a module imports the package back."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = [stack.pop()]
+            while group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_import_cycle() -> None:
+    assert import_cycles(import_graph(ROOT)) == []
+
+
+def test_the_cycle_and_sql_checks_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "scheduler").mkdir()
+    (tmp_path / "scheduler" / "digests.py").write_text("from scheduler.renderers import record_label\n")
+    (tmp_path / "scheduler" / "renderers.py").write_text("def f():\n    from scheduler import digests\n")
+    for package in ("bot", "handlers", "store"):
+        (tmp_path / package).mkdir()
+    assert import_cycles(import_graph(tmp_path)) == [["scheduler.digests", "scheduler.renderers"]]
+    assert sql_names("from sqlmodel import Session, select\nx = sa.func.max(1)\n") == {"select", "func"}
+    assert imported_modules("from store import leads\nimport store.db") >= {"store.leads", "store.db"}
+
+
+def test_no_register_is_long_and_listeners_are_named() -> None:
+    """A reader finds every listener as a module-level function: `register` only wires them."""
+    problems = []
+    for path, source in _modules("handlers"):
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == "register":
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 40:
+                    problems.append(f"{path}: register is {length} lines")
+                lambdas = [n for n in ast.walk(node) if isinstance(n, ast.Lambda)]
+                problems += [f"{path}:{n.lineno}: a lambda listener in register" for n in lambdas]
+    assert problems == []

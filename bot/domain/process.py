@@ -509,18 +509,5 @@ class ProcessLibrary:
         return chosen if chosen is not DEFAULT_PROCESS else self.default
 
 
-_active = ProcessLibrary()
-
-
-def install(library: ProcessLibrary) -> None:
-    """Make `library` the processes in use (done once at start-up from PROCESS_FILE)."""
-    global _active
-    _active = library
-
-
-def active() -> ProcessLibrary:
-    return _active
-
-
 def library_from_file(path: Path | None) -> ProcessLibrary:
     return ProcessLibrary(tuple(load_process_file(path))) if path is not None else ProcessLibrary()

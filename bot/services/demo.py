@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -12,6 +13,7 @@ from bot.domain import process as processes
 from bot.domain.leads import derived_keys
 from bot.domain.text import fold
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.processes import library_in
 from bot.services.quote_demo import load_demo_quotes
 from store import catalog
 from store import opportunities as opp_store
@@ -60,6 +62,14 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
     if existing is not None:
         report.already_loaded = True
         return report
+    products = _catalog(session, team, owner, report)
+    _leads(session, team, owner, now, report)
+    _opportunities(session, team, owner, now, products, report)
+    return report
+
+
+def _catalog(session: Session, team: str, owner: str, report: DemoReport) -> dict[str, Any]:
+    """The price list, its products and two pieces of literature; returns the products by name."""
     price_list = catalog.ensure_price_list(session, team_id=team, name=PRICE_LIST, currency="EUR")
     products = {}
     for name, unit, price, description in PRODUCTS:
@@ -89,6 +99,10 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
         product_ids=[products["Grinder G-20"].id or 0, products["Grinder G-40"].id or 0],
         created_by=owner,
     )
+    return products
+
+
+def _leads(session: Session, team: str, owner: str, now: datetime, report: DemoReport) -> None:
     for topic, first, last, company, source, budget in LEADS:
         email = f"{first.lower()}@{company.split()[0].lower()}.example"
         lead = Lead(
@@ -111,6 +125,11 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
         report.leads += 1
     session.flush()
 
+
+def _opportunities(
+    session: Session, team: str, owner: str, now: datetime, products: dict[str, Any], report: DemoReport
+) -> None:
+    """One opportunity in every stage (and one won, one lost), with product lines."""
     deals = (
         ("12 machines for Caffè Centrale", "Caffè Centrale", "Giulia Rossi", "Qualify", [("Café S-100", 12)]),
         ("Espresso corner, Hotel Miramare", "Hotel Miramare", "Paolo Conti", "Develop", [("Café S-200", 2)]),
@@ -155,7 +174,6 @@ def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> Demo
         report.quotes += load_demo_quotes(session, opportunities=[opp], owner=owner, now=now)
         _walk_to(session, opp, target, owner=owner, now=now)
         report.opportunities += 1
-    return report
 
 
 _STEP_VALUES = {
@@ -167,7 +185,7 @@ _STEP_VALUES = {
 
 def _walk_to(session: Session, opp: Opportunity, target: str, *, owner: str, now: datetime) -> None:
     """Complete each stage's required steps and advance until `target` (Won/Lost close in Close)."""
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     stop = "Close" if target in ("Won", "Lost") else target
     while opp.stage != stop:
         stage = process.current(opp.stage)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.domain import process as processes
 from bot.domain.leads import LeadDraft, full_name
 from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
 from bot.domain.text import fold
+from bot.services.processes import library_in
 from store import leads as lead_store
 from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
@@ -111,17 +111,13 @@ def update_lead(session: Session, lead: Lead, draft: LeadDraft, *, user_id: str,
 def find_duplicates(session: Session, *, team_id: str, draft: LeadDraft, exclude_id: int | None = None) -> list[Lead]:
     """Same email, or same company + full name (both case- and accent-insensitive)."""
     keys = draft.columns()
-    conditions = []
-    if keys["email_key"]:
-        conditions.append(col(Lead.email_key) == keys["email_key"])
-    if keys["identity_key"]:
-        conditions.append(col(Lead.identity_key) == keys["identity_key"])
-    if not conditions:
-        return []
-    query = select(Lead).where(Lead.team_id == team_id, or_(*conditions), Lead.status != "draft")
-    if exclude_id is not None:
-        query = query.where(Lead.id != exclude_id)
-    return list(session.exec(query.order_by(col(Lead.id)).limit(5)))
+    return lead_store.possible_duplicates(
+        session,
+        team_id=team_id,
+        email_key=str(keys["email_key"] or ""),
+        identity_key=str(keys["identity_key"] or ""),
+        exclude_id=exclude_id,
+    )
 
 
 def disqualify(session: Session, lead: Lead, *, reason: str, note: str, user_id: str, now: datetime) -> None:
@@ -156,7 +152,7 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
         job_title=lead.job_title,
     )
     people = stakeholders(session, team_id=team, record_type="lead", record_id=lead.id or 0)
-    flow = processes.active().choose(
+    flow = library_in(session, team).choose(
         lead_source=lead.lead_source, budget=lead.budget_amount, purchase_timeframe=lead.purchase_timeframe
     )
     first, second = flow.stages[0].name, (flow.next_stage(flow.stages[0].name) or flow.stages[0]).name

@@ -7,7 +7,6 @@ submitted modal and returns a Result: field errors (nothing was changed) or what
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,16 +14,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import process as processes
 from bot.domain import revenue
+from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.process import FIELD_BY_STEP, Step
-from bot.domain.text import fold, like_pattern, visible
+from bot.domain.text import fold, like_pattern
+from bot.ids import Metadata
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages
+from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
 from bot.views.blocks import Block, section
+from bot.views.inputs import ModalState
 from bot.views.markup import escape, link, mention
 from store import catalog
 from store import opportunities as opp_store
@@ -36,36 +38,6 @@ from store.quotes import quotes_of
 
 GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-
-
-class ModalState:
-    """Reads `view.state.values` by block id, whatever the element type."""
-
-    def __init__(self, view: Mapping[str, Any]) -> None:
-        self.values: dict[str, dict[str, Any]] = {}
-        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-            self.values[block_id] = next(iter(elements.values()), {}) if elements else {}
-
-    def text(self, block_id: str) -> str:
-        return visible(self.values.get(block_id, {}).get("value") or "")
-
-    def selected(self, block_id: str) -> str:
-        return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
-
-    def checked(self, block_id: str) -> list[str]:
-        return [o.get("value", "") for o in self.values.get(block_id, {}).get("selected_options") or []]
-
-    def date(self, block_id: str) -> str:
-        return self.values.get(block_id, {}).get("selected_date") or ""
-
-    def user(self, block_id: str) -> str:
-        return self.values.get(block_id, {}).get("selected_user") or ""
-
-    def files(self, block_id: str) -> list[dict[str, Any]]:
-        return list(self.values.get(block_id, {}).get("files") or [])
-
-    def raw(self, block_id: str) -> dict[str, Any]:
-        return self.values.get(block_id, {})
 
 
 @dataclass
@@ -86,7 +58,7 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         return None
     return views.OpportunityData(
         opportunity=opp,
-        process=processes.active().get(opp.process_name),
+        process=library_in(session, opp.team_id).get(opp.process_name),
         states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
@@ -99,7 +71,7 @@ def my_open_by_stage(session: Session, *, team: str, user: str) -> list[tuple[st
     items = opp_store.open_opportunities(session, team_id=team, owner_id=user)
     order: dict[str, int] = {}
     for opp in items:
-        process = processes.active().get(opp.process_name)
+        process = library_in(session, opp.team_id).get(opp.process_name)
         order.setdefault(opp.stage, process.index(opp.stage))
     groups: dict[str, list[Opportunity]] = {}
     for opp in items:
@@ -144,7 +116,7 @@ def validate_new(state: ModalState) -> tuple[NewOpportunity | None, dict[str, st
 
 
 def create(session: Session, *, team: str, user: str, draft: NewOpportunity, now: datetime) -> Opportunity:
-    flow = processes.active().choose(budget=draft.estimated_revenue)
+    flow = library_in(session, team).choose(budget=draft.estimated_revenue)
     return opportunity_stages.create_opportunity(
         session,
         team_id=team,
@@ -171,7 +143,7 @@ def _open_opportunity(session: Session, team: str, opp_id: int) -> Opportunity:
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
         raise Refused(GONE)
-    if opp.status != "open":
+    if opp.status != OpportunityStatus.OPEN:
         raise Refused(_closed_message(opp))
     return opp
 
@@ -200,7 +172,7 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
 def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
     """Record that the process is complete and return the message; `Refused` when it is not."""
     opp = _open_opportunity(session, team, opp_id)
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     if not process.is_last(opp.stage):
         raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
     if gate := quote_gate(session, opp):
@@ -240,7 +212,7 @@ def tick(
         return "That opportunity no longer exists."
     if opp.status != "open":
         return _closed_message(opp)
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     if not 0 <= stage_index < len(process.stages):
         return "That checklist is out of date; here is the current card."
     stage = process.stages[stage_index]
@@ -277,7 +249,7 @@ def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
         raise Refused(GONE)
-    if opp.status == "open":
+    if opp.status == OpportunityStatus.OPEN:
         raise Refused("This opportunity is already open.")
     opportunity_stages.reopen(session, opp, user_id=user, now=now)
 
@@ -321,7 +293,7 @@ def parse_step_value(step: Step, state: ModalState, block_id: str, currency: str
 def save_stage(
     session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
 ) -> Result:
-    process = processes.active().get(opp.process_name)
+    process = library_in(session, opp.team_id).get(opp.process_name)
     stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
     if opp.status != "open":
         return Result(errors={_first_input(state): _closed_message(opp)})
@@ -418,11 +390,9 @@ def add_product_modal(data: views.OpportunityData, session: Session) -> dict[str
 
 def product_options(deps: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Options for the external product select (price lists over 100 products)."""
-    import json
-
     from store.db import transaction
 
-    meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    meta = Metadata.decode((body.get("view") or {}).get("private_metadata")).extra
     team = (body.get("team") or {}).get("id", "")
     query = (body.get("value") or "").strip()
     with transaction(deps.new_session) as session:
@@ -561,7 +531,9 @@ def save_edit(
     if not owner.isalnum():
         errors["owner"] = "Choose a person."
     process_name = state.selected("process")
-    if process_name and process_name.casefold() not in {p.name.casefold() for p in processes.active().all}:
+    if process_name and process_name.casefold() not in {
+        p.name.casefold() for p in library_in(session, opp.team_id).all
+    }:
         errors["process"] = "Choose one of the sales processes."
     for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
         if len(state.text(key)) > limit:
@@ -610,7 +582,7 @@ def save_edit(
             result.new_owner = owner
             result.owner_message = f"{mention(user)} assigned you the opportunity *{escape(opp.topic)}*."
     opp.updated_at = now
-    opportunity_stages.refresh_derived(opp)
+    opportunity_stages.refresh_derived(session, opp)
     session.add(opp)
     if changes or owners:
         add_activity(

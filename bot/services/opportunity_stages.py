@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.domain import process as processes
 from bot.domain.process import StepState
 from bot.domain.text import fold, search_text
+from bot.services.processes import library_in
 from store import opportunities as opp_store
 from store.accounts import add_contact, contacts_of, match_or_create_account
 from store.activities import add_activity
@@ -34,7 +35,7 @@ def auto_complete_step(session: Session, *, team_id: str, opportunity_id: int, f
     opportunity = opp_store.get_opportunity(session, team_id=team_id, opportunity_id=opportunity_id)
     if opportunity is None:
         return
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     for stage, step in process.feature_steps(feature):
         opp_store.set_step(
             session,
@@ -47,10 +48,15 @@ def auto_complete_step(session: Session, *, team_id: str, opportunity_id: int, f
         )
 
 
-def refresh_derived(opportunity: Opportunity) -> None:
+def process_of(session: Session, opportunity: Opportunity) -> processes.Process:
+    """The process the opportunity follows, from its workspace's library."""
+    return library_in(session, opportunity.team_id).get(opportunity.process_name)
+
+
+def refresh_derived(session: Session, opportunity: Opportunity) -> None:
     """Search text and stored probability follow the record's fields and stage."""
     opportunity.search_text = search_text(opportunity.topic, opportunity.account_name, opportunity.contact_name)
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     value = processes.probability(process, opportunity.stage, status=opportunity.status)
     opportunity.probability = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -76,7 +82,7 @@ def create_opportunity(
     """A new opportunity at the first stage of its process (an `enter` stage change, and the
     account and contact recorded as the first stage's steps when the process has them)."""
     now = now or utcnow()
-    process = processes.active().get(process_name)
+    process = library_in(session, team_id).get(process_name)
     first = process.stages[0]
     account_id = contact_id = None
     if account_name:
@@ -101,7 +107,7 @@ def create_opportunity(
         created_at=now,
         updated_at=now,
     )
-    refresh_derived(opportunity)
+    refresh_derived(session, opportunity)
     session.add(opportunity)
     session.flush()
     opp_id = opportunity.id or 0
@@ -185,7 +191,7 @@ def _record_move(
 
 def advance(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> Move:
     """Next stage when the current stage's required steps are complete; else the missing steps."""
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     stage = process.current(opportunity.stage)
     states = step_states(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
     missing = processes.missing_steps(stage, states)
@@ -198,7 +204,7 @@ def advance(session: Session, opportunity: Opportunity, *, user_id: str, now: da
 
 
 def go_back(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> Move:
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     stage = process.current(opportunity.stage)
     target = process.previous_stage(stage.name)
     if target is None:
@@ -210,14 +216,14 @@ def go_back(session: Session, opportunity: Opportunity, *, user_id: str, now: da
 
 def finish_check(session: Session, opportunity: Opportunity) -> tuple[str, ...]:
     """The last stage's missing required steps (empty: the process is finished, close it)."""
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     states = step_states(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
     return tuple(processes.missing_steps(process.current(opportunity.stage), states))
 
 
 def _set_stage(session: Session, opportunity: Opportunity, stage: str, now: datetime) -> None:
     opportunity.stage, opportunity.updated_at = stage, now
-    refresh_derived(opportunity)
+    refresh_derived(session, opportunity)
     session.add(opportunity)
     session.flush()
 
@@ -227,7 +233,7 @@ def change_process(
 ) -> None:
     """Switch process; step values stay (kept by name). The stage is kept if the new process has it,
     else the new process's first stage."""
-    process = processes.active().get(process_name)
+    process = library_in(session, opportunity.team_id).get(process_name)
     if process.name == opportunity.process_name:
         return
     old = opportunity.process_name
@@ -314,7 +320,7 @@ def _close(session: Session, opportunity: Opportunity, *, status: str, user_id: 
 
 def reopen(session: Session, opportunity: Opportunity, *, user_id: str, now: datetime) -> None:
     """Back to the stage it was closed in."""
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     stage = (
         opportunity.reopen_stage if process.stage(opportunity.reopen_stage) else process.current(opportunity.stage).name
     )
@@ -351,7 +357,7 @@ def attach(
         user_id=user_id,
         now=now,
     )
-    process = processes.active().get(opportunity.process_name)
+    process = process_of(session, opportunity)
     for stage in process.stages:
         if step and stage.step(step) is not None:
             opp_store.set_step(

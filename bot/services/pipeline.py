@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.domain import pipeline as rules
 from bot.domain.pipeline import Period, PipelineReport, RepLine, StageListRef
 from bot.domain.process import ProcessLibrary
+from bot.refusals import Refused
 from bot.views.charts import MAX_BUBBLES, Bubble
 from store import pipeline as queries
 from store.access import Viewer
@@ -35,13 +36,13 @@ class Scope:
 
 def resolve_scope(
     session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str], scope: str | None
-) -> Scope | str:
-    """The scope asked for (or the role's default), or the message saying why it is refused."""
+) -> Scope:
+    """The scope asked for (or the role's default); `Refused` saying why when the role may not see it."""
     viewer = viewer_for(session, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
     name = scope or rules.default_scope(viewer.role)
     refusal = rules.scope_refusal(name, viewer.role)
     if refusal:
-        return refusal
+        raise Refused(refusal)
     user = get_user(session, team_id=team_id, user_id=user_id)
     tz = user.tz if user is not None else "UTC"
     owners: frozenset[str] | None
@@ -145,7 +146,6 @@ def home_summary(
 ) -> HomeSummary:
     """The App Home section: my pipeline this quarter, my next close dates, my reps' pipelines."""
     mine = resolve_scope(session, team_id=team_id, user_id=user_id, admin_ids=admin_ids, scope="mine")
-    assert isinstance(mine, Scope)  # `mine` is never refused
     period = period_of(mine, rules.DEFAULT_PERIOD, now)
     today = rules.local_today(now, mine.tz)
     upcoming = queries.next_closing(session, team_id=team_id, owners=mine.owners, today=today, limit=3)

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.domain import process as processes
 from bot.domain import quotes as rules
 from bot.domain import revenue
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.refusals import Refused
+from bot.services.processes import library_in
 from bot.services.quotes import QuoteConfig, QuoteData, _log, _recompute
 from store import opportunities as opp_store
 from store import quotes as quote_store
@@ -190,7 +190,7 @@ def mark_sent(session: Session, *, data: QuoteData, user: str, now: datetime) ->
     stage = opp_store.get_opportunity(session, team_id=quote.team_id, opportunity_id=quote.opportunity_id)
     if stage is None:
         return
-    current = processes.active().get(stage.process_name).current(stage.stage)
+    current = library_in(session, quote.team_id).get(stage.process_name).current(stage.stage)
     for step in current.steps:
         if step.name in SENT_STEPS and step.is_checkbox:
             opp_store.set_step(

@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.domain import process as processes
 from bot.domain import quotes as rules
 from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.quotes import ApprovalRule, QuoteStatus, Totals
 from bot.refusals import Refused
+from bot.services.processes import library_in
 from store import catalog
 from store import opportunities as opp_store
 from store import quotes as quote_store
@@ -420,7 +420,7 @@ def edit_lines(session: Session, *, quote: Quote, values: dict[str, Any], user: 
 
 def quote_gate(session: Session, opp: Opportunity) -> str:
     """Why the opportunity may not leave its stage for want of a quote ("" when it may)."""
-    stage = processes.active().get(opp.process_name).current(opp.stage)
+    stage = library_in(session, opp.team_id).get(opp.process_name).current(opp.stage)
     if not stage.quote_required:
         return ""
     found = quote_store.quotes_of(session, team_id=opp.team_id, opportunity_id=opp.id or 0)

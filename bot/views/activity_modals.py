@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.domain.activities import CALL_OUTCOMES, DIRECTIONS, STAKEHOLDER_ROLES
 from bot.domain.leads import DISQUALIFY_REASONS
+from bot.ids import (
+    VIEW_ADD_NOTE,
+    VIEW_APPOINTMENT,
+    VIEW_ASK,
+    VIEW_COMPETITOR,
+    VIEW_DISQUALIFY,
+    VIEW_LOG_CALL,
+    VIEW_SHARE,
+    VIEW_STAKEHOLDER,
+    Metadata,
+)
 from bot.views.blocks import Block, context, escape, modal, option
 from bot.views.inputs import labelled, radios, select, text_input
 
-VIEW_LOG_CALL = "record_log_call_modal"
-VIEW_ADD_NOTE = "record_add_note_modal"
-VIEW_APPOINTMENT = "record_appointment_modal"
-VIEW_ASK = "record_ask_modal"
-VIEW_STAKEHOLDER = "record_stakeholder_modal"
-VIEW_COMPETITOR = "record_competitor_modal"
-VIEW_SHARE = "record_share_modal"
-VIEW_DISQUALIFY = "lead_disqualify_modal"
-
-
-@dataclass(frozen=True)
-class ModalContext:
-    """Carried in private_metadata: which record, and which card message to refresh afterwards."""
-
-    ref: str
-    channel: str = ""
-    ts: str = ""
-    response_url: str = ""
-
-    def encode(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))[:3000]
-
-    @staticmethod
-    def decode(text: str) -> ModalContext:
-        try:
-            data = json.loads(text or "{}")
-            return ModalContext(**{k: str(v) for k, v in data.items() if k in ModalContext.__dataclass_fields__})
-        except (ValueError, TypeError):
-            return ModalContext(ref="")
+ModalContext = Metadata  # which record, and which card message to refresh afterwards
 
 
 def _about(title: str) -> Block:

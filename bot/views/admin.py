@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.ids import VIEW_ADMIN
 from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
 from bot.views.inputs import labelled, select, text_input
 from bot.views.timeline import slack_date
 from store.models import AdminAudit
 from store.teams import TeamSummary
 
-VIEW_ADMIN = "admin_roles_modal"
 ADMIN_TEAM_REMOVE = "admin_team_remove"
 ADMIN_AUDIT_LOG = "admin_audit_log"
 TEAM_NAME_MAX = 100

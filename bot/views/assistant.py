@@ -27,8 +27,10 @@ from bot.ids import (
     VIEW_SEQUENCE,
     VIEW_SETTINGS,
     VIEW_START_SEQUENCE,
+    Metadata,
     RecordRef,
 )
+from bot.views import inputs
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, option, plain, section
 from store.models import Lead, Opportunity
 
@@ -114,7 +116,13 @@ def log_outcome_modal(appointment_id: int, subject: str, outcome: str = "") -> d
         section(f"*{escape(subject)}*"),
         {"type": "input", "block_id": "outcome", "label": plain("Outcome"), "element": element},
     ]
-    return modal("Log outcome", blocks, callback_id=VIEW_LOG_OUTCOME, submit="Save", metadata=str(appointment_id))
+    return modal(
+        "Log outcome",
+        blocks,
+        callback_id=VIEW_LOG_OUTCOME,
+        submit="Save",
+        metadata=Metadata(id=str(appointment_id)).encode(),
+    )
 
 
 # --- Tasks -------------------------------------------------------------------------------------
@@ -291,17 +299,10 @@ def sequence_modal(
         optional: bool = False,
         placeholder: str = "",
     ) -> Block:
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": INPUT_ACTION,
-            "multiline": multiline,
-            "max_length": max_length,
-        }
-        if initial:
-            element["initial_value"] = initial[:max_length]
-        if placeholder:
-            element["placeholder"] = plain(placeholder, 150)
-        return {"type": "input", "block_id": block_id, "label": plain(label), "optional": optional, "element": element}
+        element = inputs.text_input(
+            multiline=multiline, max_length=max_length, initial=initial, placeholder=placeholder
+        )
+        return inputs.labelled(block_id, label, element, optional=optional)
 
     blocks = [
         text_input("name", "Name", name, multiline=False, max_length=100),
@@ -317,7 +318,9 @@ def sequence_modal(
         context(help_text),
     ]
     title = "Edit sequence" if sequence_id else "New sequence"
-    return modal(title, blocks, callback_id=VIEW_SEQUENCE, submit="Save", metadata=str(sequence_id or ""))
+    return modal(
+        title, blocks, callback_id=VIEW_SEQUENCE, submit="Save", metadata=Metadata(id=str(sequence_id or "")).encode()
+    )
 
 
 def start_sequence_modal(ref: str, record_title: str, sequences: Seq[SequenceSummary]) -> dict[str, Any]:
@@ -342,7 +345,9 @@ def start_sequence_modal(ref: str, record_title: str, sequences: Seq[SequenceSum
     ]
     if preview:
         blocks.append(context(preview[:2900]))
-    return modal("Start sequence", blocks, callback_id=VIEW_START_SEQUENCE, submit="Start", metadata=ref)
+    return modal(
+        "Start sequence", blocks, callback_id=VIEW_START_SEQUENCE, submit="Start", metadata=Metadata(ref=ref).encode()
+    )
 
 
 # --- Settings ----------------------------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ids import VIEW_IMPORT
 from bot.imports.leads import ImportReport
 from bot.views.blocks import Block, context, escape, header, modal, section
 from bot.views.inputs import labelled
 
-VIEW_IMPORT = "lead_import_modal"
 REJECTIONS_SHOWN = 20
 
 

@@ -46,14 +46,49 @@ def _element(spec: FieldSpec, initial: str) -> dict[str, Any]:
     return element
 
 
+class ModalState:
+    """The one reader of a submitted modal's `view.state.values`, by block id, whatever the element."""
+
+    def __init__(self, view: Mapping[str, Any]) -> None:
+        self.values: dict[str, dict[str, Any]] = {}
+        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+            self.values[block_id] = (
+                (elements.get(INPUT_ACTION) or next(iter(elements.values()), {})) if elements else {}
+            )
+
+    def value(self, block_id: str) -> Any:
+        """Text for text inputs and single selects, lists for multi-selects and checkboxes, a unix
+        time for the datetime picker."""
+        return _element_value(self.values.get(block_id, {}))
+
+    def all(self) -> dict[str, Any]:
+        return {block_id: _element_value(element) for block_id, element in self.values.items()}
+
+    def text(self, block_id: str) -> str:
+        return visible(self.values.get(block_id, {}).get("value") or "")
+
+    def selected(self, block_id: str) -> str:
+        return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
+
+    def checked(self, block_id: str) -> list[str]:
+        return [o.get("value", "") for o in self.values.get(block_id, {}).get("selected_options") or []]
+
+    def date(self, block_id: str) -> str:
+        return self.values.get(block_id, {}).get("selected_date") or ""
+
+    def user(self, block_id: str) -> str:
+        return self.values.get(block_id, {}).get("selected_user") or ""
+
+    def files(self, block_id: str) -> list[dict[str, Any]]:
+        return list(self.values.get(block_id, {}).get("files") or [])
+
+    def raw(self, block_id: str) -> dict[str, Any]:
+        return self.values.get(block_id, {})
+
+
 def submitted_values(state: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten `view.state.values` to {block_id: value}: text for text inputs and single selects,
-    lists for multi-selects and checkboxes, a unix time for the datetime picker."""
-    values: dict[str, Any] = {}
-    for block_id, elements in state.get("values", {}).items():
-        element: dict[str, Any] = elements.get(INPUT_ACTION) or next(iter(elements.values()), {})
-        values[block_id] = _element_value(element)
-    return values
+    """Flatten `view.state.values` to {block_id: value} (see ModalState.value)."""
+    return ModalState({"state": state}).all()
 
 
 def _element_value(element: dict[str, Any]) -> Any:

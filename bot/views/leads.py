@@ -16,7 +16,9 @@ from bot.ids import (
     LEAD_BUTTONS,
     LEAD_DELETE,
     VIEW_EDIT_LEAD,
+    VIEW_LEAD_DUPLICATE,
     VIEW_NEW_LEAD,
+    VIEW_NOTICE,
     RecordRef,
 )
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
@@ -79,11 +81,11 @@ def duplicate_view(existing: Sequence[Lead], draft_id: int) -> dict[str, Any]:
             block_id="duplicate",
         )
     )
-    return modal("Possible duplicate", blocks, callback_id="lead_duplicate")
+    return modal("Possible duplicate", blocks, callback_id=VIEW_LEAD_DUPLICATE)
 
 
 def notice_view(title: str, text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
-    return modal(title, [section(text), *(blocks or [])][:100], callback_id="notice")
+    return modal(title, [section(text), *(blocks or [])][:100], callback_id=VIEW_NOTICE)
 
 
 def lead_card(lead: Lead, people: CardPeople | None = None) -> list[Block]:

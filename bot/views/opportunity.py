@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +27,9 @@ from bot.ids import (
     VIEW_OPP_EDIT,
     VIEW_OPP_EDIT_STAGE,
     VIEW_OPP_LITERATURE,
+    Metadata,
     RecordRef,
+    steps_block_id,
 )
 from bot.views.blocks import (
     Block,
@@ -44,6 +45,7 @@ from bot.views.blocks import (
     plain,
     section,
 )
+from bot.views.inputs import labelled, text_input
 from bot.views.people import CardPeople, people_blocks
 from bot.views.quotes import quote_list
 from store.catalog import PricedProduct
@@ -85,7 +87,7 @@ class OpportunityData:
 
 
 def metadata(ref: str, **extra: Any) -> str:
-    return json.dumps({"ref": ref, **extra})
+    return Metadata(ref=ref, extra={k: str(v) for k, v in extra.items()}).encode()
 
 
 # --- the card --------------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ def _checklist(data: OpportunityData) -> list[Block]:
         if chosen:
             element["initial_options"] = chosen
         blocks.append(
-            {"type": "actions", "block_id": f"opp_steps:{opp.id}:{stage_index}:{number}", "elements": [element]}
+            {"type": "actions", "block_id": steps_block_id(opp.id or 0, stage_index, number), "elements": [element]}
         )
     values = [step for step in stage.steps if not step.is_checkbox]
     if values:
@@ -345,23 +347,8 @@ def _text_input(
     max_length: int = 200,
     placeholder: str = "",
 ) -> Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT_ACTION,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "optional": optional,
-        "element": element,
-    }
+    element = text_input(multiline=multiline, max_length=max_length, initial=initial, placeholder=placeholder)
+    return labelled(block_id, label, element, optional=optional)
 
 
 def _date_input(block_id: str, label: str, *, initial: date | None = None, optional: bool = True) -> Block:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.ids import VIEW_LOG_MESSAGE, RecordRef
+from bot.ids import VIEW_LOG_MESSAGE, VIEW_NOTICE, RecordRef
 from bot.views.blocks import Block, context, escape, modal, option, plain, section
 from bot.views.inputs import labelled
 from store.records import Record
@@ -37,7 +37,7 @@ def log_message_modal(
     blocks: list[Block] = [context(f"> {escape(excerpt[:280])}")]
     if not groups:
         blocks.append(section("You have no lead or opportunity to log it to yet. Create one with `/lead`."))
-        return modal("Log message to…", blocks, callback_id="notice")
+        return modal("Log message to…", blocks, callback_id=VIEW_NOTICE)
     select = {"type": "static_select", "placeholder": plain("Pick a lead or opportunity", 150), "option_groups": groups}
     blocks.append(labelled("record", "Record", select))
     return modal("Log message to…", blocks, callback_id=VIEW_LOG_MESSAGE, submit="Log", metadata=metadata)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.ids import ACTION_TIMELINE_PAGE
 from bot.views.blocks import Block, actions, button, context, escape, header, section
 from bot.views.markup import date, link, mention, mentions
 from store.models import Activity
 
-ACTION_TIMELINE_PAGE = "timeline_page"
 PAGE_SIZE = 15  # two blocks per entry keeps a page well under Slack's 50-block message limit
 
 ICONS = {

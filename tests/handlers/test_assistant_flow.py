@@ -13,6 +13,7 @@ from scheduler.dispatcher import tick
 from store import appointments as appointment_store
 from store.db import transaction
 from store.models import Activity, Appointment, Enrollment, Lead, Outbox, Sequence, SlackUser, Task
+from tests import factories as make
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
@@ -24,12 +25,12 @@ def _setup(bot: RunningBot) -> Lead:
     with transaction(bot.deps.new_session) as session:
         session.add_all(
             [
-                SlackUser(team_id="T1", user_id="UM", role="manager", tz="Europe/Rome", profile_fetched_at=NOW),
-                SlackUser(team_id="T1", user_id="U1", manager_id="UM", tz="Europe/Rome", profile_fetched_at=NOW),
-                SlackUser(team_id="T1", user_id="U9", tz="Europe/Rome", profile_fetched_at=NOW),
+                make.user("UM", role="manager", profile_fetched_at=NOW),
+                make.user("U1", manager_id="UM", profile_fetched_at=NOW),
+                make.user("U9", profile_fetched_at=NOW),
             ]
         )
-        lead = Lead(team_id="T1", owner_id="U1", topic="Espresso machines for 12 cafés", company="Caffè Aurora")
+        lead = make.lead("U1", "Espresso machines for 12 cafés", company="Caffè Aurora")
         session.add(lead)
         session.flush()
         return lead
@@ -131,7 +132,7 @@ def test_editing_a_sequence_affects_only_new_enrollments(bot: RunningBot) -> Non
     with time_machine.travel(NOW, tick=False):
         _define_sequence(bot)
         with transaction(bot.deps.new_session) as session:
-            other = Lead(team_id="T1", owner_id="U1", topic="Second lead")
+            other = make.lead("U1", "Second lead")
             session.add(other)
             session.flush()
             first_lead = session.exec(select(Lead).order_by(Lead.id)).first()  # type: ignore[arg-type]
@@ -203,23 +204,11 @@ def test_work_queue_sorts_by_due_time_then_priority_and_acts_on_appointments(bot
     with transaction(bot.deps.new_session) as session:
         session.add_all(
             [
-                Task(
-                    team_id="T1",
-                    owner_id="U1",
-                    title="Low priority at ten",
-                    due_at=NOW + timedelta(hours=1),
-                    priority=3,
-                ),
-                Task(
-                    team_id="T1",
-                    owner_id="U1",
-                    title="High priority at ten",
-                    due_at=NOW + timedelta(hours=1),
-                    priority=1,
-                ),
-                Task(team_id="T1", owner_id="U1", title="Overdue since Sunday", due_at=NOW - timedelta(days=2)),
-                Task(team_id="T1", owner_id="U1", title="Tomorrow", due_at=NOW + timedelta(days=1)),
-                Task(team_id="T1", owner_id="U2", title="Someone else's", due_at=NOW),
+                make.task("U1", "Low priority at ten", NOW + timedelta(hours=1), priority=3),
+                make.task("U1", "High priority at ten", NOW + timedelta(hours=1), priority=1),
+                make.task("U1", "Overdue since Sunday", NOW - timedelta(days=2)),
+                make.task("U1", "Tomorrow", NOW + timedelta(days=1)),
+                make.task("U2", "Someone else's", NOW),
             ]
         )
         appointment_store.create_appointment(

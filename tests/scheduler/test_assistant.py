@@ -12,9 +12,10 @@ from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher, tick
 from store import appointments as appointment_store
 from store.db import transaction
-from store.models import Activity, Appointment, Lead, Opportunity, Outbox, SlackUser, StageChange, Task
+from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser, Task
 from store.outbox import enqueue
 from store.sequences import end_enrollments, save_sequence
+from tests import factories as make
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import UserProfile
@@ -285,119 +286,34 @@ def _seed_team(bot: RunningBot) -> dict[str, int]:
     """Manager UM in Rome with reps U2, U3; yesterday (Mon 30 March, Rome) and today's agenda."""
     _users(
         bot,
-        SlackUser(team_id="T1", user_id="UM", role="manager", tz="Europe/Rome", profile_fetched_at=DAY_8AM),
-        SlackUser(team_id="T1", user_id="U2", manager_id="UM", tz="Europe/Rome", profile_fetched_at=DAY_8AM),
-        SlackUser(team_id="T1", user_id="U3", manager_id="UM", tz="Europe/Rome", profile_fetched_at=DAY_8AM),
-        SlackUser(team_id="T1", user_id="UX", tz="Europe/Rome", profile_fetched_at=DAY_8AM),
+        make.user("UM", role="manager", profile_fetched_at=DAY_8AM),
+        make.user("U2", manager_id="UM", profile_fetched_at=DAY_8AM),
+        make.user("U3", manager_id="UM", profile_fetched_at=DAY_8AM),
+        make.user("UX", profile_fetched_at=DAY_8AM),
     )
-    yesterday = DAY_8AM - timedelta(days=1)
+    yesterday, long_ago = DAY_8AM - timedelta(days=1), DAY_8AM - timedelta(days=60)
     with transaction(bot.deps.new_session) as session:
-        won = Opportunity(
-            team_id="T1",
-            owner_id="U3",
-            topic="Roastery upgrade",
-            status="won",
-            actual_revenue=12990,
-            created_at=yesterday - timedelta(days=40),
-        )
-        moved = Opportunity(
-            team_id="T1",
-            owner_id="U2",
-            topic="Aurora cafés",
-            stage="Develop",
-            created_at=yesterday - timedelta(days=3),
-            estimated_close_date=date(2026, 3, 20),
-        )
-        stale = Opportunity(
-            team_id="T1", owner_id="U3", topic="Hotel Lido bar", created_at=DAY_8AM - timedelta(days=60)
-        )
-        other = Opportunity(
-            team_id="T1", owner_id="UX", topic="Not in the team", created_at=DAY_8AM - timedelta(days=60)
-        )
-        session.add_all([won, moved, stale, other])
-        session.flush()
-        lead_id = Lead(team_id="T1", owner_id="U2", topic="Bakery chain")
-        session.add(lead_id)
+        won = make.opportunity("U3", "Roastery upgrade", status="won", actual_revenue=12990,
+                               created_at=yesterday - timedelta(days=40))  # fmt: skip
+        moved = make.opportunity("U2", "Aurora cafés", stage="Develop", created_at=yesterday - timedelta(days=3),
+                                 estimated_close_date=date(2026, 3, 20))  # fmt: skip
+        stale = make.opportunity("U3", "Hotel Lido bar", created_at=long_ago)
+        other = make.opportunity("UX", "Not in the team", created_at=long_ago)
+        bakery = make.lead("U2", "Bakery chain")
+        session.add_all([won, moved, stale, other, bakery])
         session.flush()
         session.add_all(
             [
-                Activity(
-                    team_id="T1",
-                    record_type="opportunity",
-                    record_id=moved.id or 0,
-                    kind="call",
-                    author_id="U2",
-                    occurred_at=yesterday + timedelta(hours=1),
-                ),
-                Activity(
-                    team_id="T1",
-                    record_type="opportunity",
-                    record_id=moved.id or 0,
-                    kind="call",
-                    author_id="U2",
-                    occurred_at=yesterday + timedelta(hours=2),
-                ),
-                Activity(
-                    team_id="T1",
-                    record_type="opportunity",
-                    record_id=won.id or 0,
-                    kind="note",
-                    author_id="U3",
-                    occurred_at=yesterday + timedelta(hours=3),
-                ),
-                Activity(
-                    team_id="T1",
-                    record_type="opportunity",
-                    record_id=won.id or 0,
-                    kind="note",
-                    author_id="U3",
-                    occurred_at=yesterday - timedelta(days=2),
-                ),  # two days ago: not in the digest
-                Activity(
-                    team_id="T1",
-                    record_type="opportunity",
-                    record_id=stale.id or 0,
-                    kind="call",
-                    author_id="U3",
-                    occurred_at=DAY_8AM - timedelta(days=30),
-                ),
-                StageChange(
-                    team_id="T1",
-                    opportunity_id=moved.id or 0,
-                    owner_id="U2",
-                    from_stage="Qualify",
-                    to_stage="Develop",
-                    kind="advance",
-                    user_id="U2",
-                    at=yesterday + timedelta(hours=4),
-                ),
-                StageChange(
-                    team_id="T1",
-                    opportunity_id=won.id or 0,
-                    owner_id="U3",
-                    from_stage="Close",
-                    to_stage="Close",
-                    kind="won",
-                    user_id="U3",
-                    at=yesterday + timedelta(hours=5),
-                ),
-                Appointment(
-                    team_id="T1",
-                    record_type="lead",
-                    record_id=lead_id.id or 0,
-                    owner_id="U2",
-                    subject="Bakery tasting",
-                    start_at=DAY_8AM + timedelta(hours=3),
-                ),
-                Task(team_id="T1", owner_id="U3", title="Call: Hotel Lido", due_at=DAY_8AM + timedelta(hours=1)),
-                Task(
-                    team_id="T1",
-                    owner_id="U2",
-                    title="Email: Aurora pricing",
-                    due_at=DAY_8AM - timedelta(days=2),
-                    record_type="opportunity",
-                    record_id=moved.id,
-                ),
+                make.activity(moved, "call", "U2", yesterday + timedelta(hours=1)),
+                make.activity(moved, "call", "U2", yesterday + timedelta(hours=2)),
+                make.activity(won, "note", "U3", yesterday + timedelta(hours=3)),
+                make.activity(won, "note", "U3", yesterday - timedelta(days=2)),  # two days ago: not in the digest
+                make.activity(stale, "call", "U3", DAY_8AM - timedelta(days=30)),
+                make.stage_change(moved, "advance", yesterday + timedelta(hours=4), from_stage="Qualify"),
+                make.stage_change(won, "won", yesterday + timedelta(hours=5), from_stage="Close", to_stage="Close"),
+                make.appointment(bakery, "U2", "Bakery tasting", DAY_8AM + timedelta(hours=3)),
+                make.task("U3", "Call: Hotel Lido", DAY_8AM + timedelta(hours=1)),
+                make.task("U2", "Email: Aurora pricing", DAY_8AM - timedelta(days=2), about=moved),
             ]
         )
         return {"moved": moved.id or 0, "stale": stale.id or 0, "won": won.id or 0}

@@ -1,0 +1,70 @@
+"""Which sales processes a workspace runs: a provider built once per process (in `Deps`), cached,
+and checked against the workspace's version row so every worker sees an upload on its next request.
+
+Services reach it through the session they are given (`library_in(session, team_id)`): the
+session factory in `Deps` carries the provider, so no use case needs a module global. Today every
+workspace runs PROCESS_FILE (or the built-in process) unless it uploaded its own TOML.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.domain.process import ProcessLibrary, parse_processes
+from store.process_libraries import library_version, save_library
+
+SESSION_KEY = "salesbot.processes"  # where a session carries the provider
+
+
+class ProcessProvider:
+    def __init__(self, default: ProcessLibrary) -> None:
+        self.default = default
+        self._parsed: dict[tuple[str, int], ProcessLibrary] = {}
+        self._lock = threading.Lock()
+
+    def library(self, session: Session, team_id: str) -> ProcessLibrary:
+        """The workspace's library: one version read per transaction, parsed once per version."""
+        seen: dict[str, ProcessLibrary] = session.info.setdefault(SESSION_KEY + ".seen", {})
+        if team_id not in seen:
+            seen[team_id] = self._current(session, team_id)
+        return seen[team_id]
+
+    def upload(self, session: Session, team_id: str, toml: str, *, now: datetime) -> ProcessLibrary:
+        """Validate (ProcessFileError names what is wrong) and store a workspace's processes; blank
+        text returns the workspace to PROCESS_FILE (or the built-in process)."""
+        blank = not toml.strip()
+        library = (
+            self.default if blank else ProcessLibrary(tuple(parse_processes(toml, source="the uploaded processes")))
+        )
+        row = save_library(session, team_id=team_id, toml=toml, now=now)
+        with self._lock:
+            self._parsed[(team_id, row.version)] = library
+        session.info.get(SESSION_KEY + ".seen", {}).pop(team_id, None)
+        return library
+
+    def _current(self, session: Session, team_id: str) -> ProcessLibrary:
+        row = library_version(session, team_id=team_id)
+        if row is None or not row.toml.strip():
+            return self.default
+        key = (team_id, row.version)
+        with self._lock:
+            cached = self._parsed.get(key)
+        if cached is None:
+            cached = ProcessLibrary(tuple(parse_processes(row.toml, source=f"the processes of {team_id}")))
+            with self._lock:
+                self._parsed = {k: v for k, v in self._parsed.items() if k[0] != team_id}
+                self._parsed[key] = cached
+        return cached
+
+
+_BUILT_IN = ProcessProvider(ProcessLibrary())
+
+
+def library_in(session: Session, team_id: str) -> ProcessLibrary:
+    """The processes of `team_id`, from the provider the session was opened with (a session made
+    outside `Deps`, e.g. in a unit test, sees the built-in process)."""
+    provider: ProcessProvider = session.info.get(SESSION_KEY) or _BUILT_IN
+    return provider.library(session, team_id)

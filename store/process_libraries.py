@@ -1,0 +1,25 @@
+"""The version row of each workspace's process library (bot/services/processes.py caches by it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.models import ProcessLibraryVersion
+
+
+def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion | None:
+    return session.exec(select(ProcessLibraryVersion).where(ProcessLibraryVersion.team_id == team_id)).first()
+
+
+def save_library(session: Session, *, team_id: str, toml: str, now: datetime) -> ProcessLibraryVersion:
+    """Store a workspace's processes and bump the version every worker checks."""
+    row = library_version(session, team_id=team_id)
+    if row is None:
+        row = ProcessLibraryVersion(team_id=team_id, version=1, toml=toml, updated_at=now)
+    else:
+        row.version, row.toml, row.updated_at = row.version + 1, toml, now
+    session.add(row)
+    session.flush()
+    return row
