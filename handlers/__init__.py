@@ -18,7 +18,7 @@ from handlers import (
     middleware,
     opportunities,
     pipeline,
-    quotes,
+    quote_listeners,
     salesbot_command,
     shortcuts,
 )
@@ -53,6 +53,6 @@ def register(surface: Surface, deps: Deps) -> None:
     pipeline.register(surface, deps)
     alerts.register(surface, deps)
     deal_rooms.register(surface, deps)
-    quotes.register(surface, deps)
+    quote_listeners.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

@@ -17,13 +17,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.config import SettingsError
 from bot.deps import Deps
-from bot.domain.quotes import ApprovalRuleError
 from bot.ids import RecordRef
 from bot.messages import RECORD_NOT_FOUND
 from bot.quote_ids import (
-    QUOTE_CREATE,
     VIEW_QUOTE_CREATE,
     QuoteRef,
     decode_quote,
@@ -31,7 +28,6 @@ from bot.quote_ids import (
 from bot.refusals import Refused
 from bot.services import quotes as service
 from bot.services.quotes import QuoteConfig, QuoteData
-from bot.surface import Surface
 from bot.views import quotes as views
 from bot.views.inputs import submitted_values
 from handlers import cards
@@ -55,20 +51,6 @@ class QuoteDeps:
 
     def today(self) -> date:
         return self.deps.clock().date()
-
-
-def register(surface: Surface, deps: Deps) -> None:
-    from handlers import quote_actions
-
-    surface.uses("chat:write", "im:write", "files:write")
-    try:
-        ctx = QuoteDeps(deps, service.config_from(deps.settings))
-    except ApprovalRuleError as error:
-        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
-    on_click(surface.app, ctx, QUOTE_CREATE, open_create)
-    on_submit(surface.app, ctx, VIEW_QUOTE_CREATE, create_submitted)
-    quote_actions.register(surface.app, ctx)
-    surface.home_section(15)(functools.partial(home_section, ctx))
 
 
 # --- registration helpers -----------------------------------------------------------------------

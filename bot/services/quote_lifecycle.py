@@ -79,8 +79,9 @@ def submit(session: Session, *, data: QuoteData, user: str, cfg: QuoteConfig, no
         quote,
         user,
         now,
-        f"submitted for approval to <@{approver}>",
+        "submitted for approval",
         data.rule.reason(data.totals, quote.currency),
+        people=[approver],
     )
     schedule_nudge(session, quote, now + timedelta(hours=cfg.nudge_hours), day=1)
     return approver
@@ -148,7 +149,7 @@ def decide(
     ):
         raise Refused("This quote was already decided, or edited meanwhile. Nothing was changed.")
     quote = require_quote(session, quote)
-    _log(session, quote, user, now, ("approved" if approve else "rejected") + f" by <@{user}>", reason.strip())
+    _log(session, quote, user, now, "approved" if approve else "rejected", reason.strip())
     return quote
 
 

@@ -123,7 +123,10 @@ def require(session: Session, *, team: str, quote_id: int, cfg: QuoteConfig, tod
     return data
 
 
-def _log(session: Session, quote: Quote, user: str, now: datetime, what: str, body: str = "") -> None:
+def _log(
+    session: Session, quote: Quote, user: str, now: datetime, what: str, body: str = "", people: list[str] | None = None
+) -> None:
+    """A quote event on the opportunity's timeline; people it names are data, drawn as mentions on display."""
     add_activity(
         session,
         team_id=quote.team_id,
@@ -134,7 +137,7 @@ def _log(session: Session, quote: Quote, user: str, now: datetime, what: str, bo
         occurred_at=now,
         subject=f"Quote {rules.quote_number(quote.number)} rev {quote.revision}: {what}",
         body=body,
-        data={"quote_id": quote.id},
+        data={"quote_id": quote.id, **({"people": people} if people else {})},
     )
 
 

@@ -74,7 +74,7 @@ def test_pipeline_after_the_demo_acks_fast_posts_the_funnel_and_uploads_pngs(bot
     started = time.perf_counter()
     response = quick.command("/pipeline")
     elapsed = time.perf_counter() - started
-    assert response.status == 200 and elapsed < 1.0, elapsed
+    assert response.status == 200 and elapsed < 2.5, elapsed  # inside Slack's 3 s, with room for a loaded CI machine
     assert "Adding up your pipeline" in response.text
     bot.deps.background.wait_idle(timeout=30)
 

@@ -84,12 +84,12 @@ def test_submit_reject_with_reason_edit_and_approve(bot: RunningBot) -> None:
     events = quote_events(bot)
     assert [e.split(": ", 1)[1] for e in events] == [
         "created (Draft)",
-        "submitted for approval to <@UM>",
-        "rejected by <@UM>",
+        "submitted for approval",
+        "rejected",
         "edited — back to Draft from Rejected",
-        "submitted for approval to <@UM>",
-        "approved by <@UM>",
-    ]
+        "submitted for approval",
+        "approved",
+    ]  # who approved is the entry's author; the approver asked is data (drawn as a mention on display)
 
 
 def test_editing_an_approved_quote_needs_approval_again(bot: RunningBot) -> None:
@@ -117,7 +117,7 @@ def test_stale_and_double_approvals_change_nothing(bot: RunningBot) -> None:
     manager.click("Approve", request)
     manager.click("Approve", request)
     assert "Approved: there is nothing to approve" in ephemeral_text(bot)
-    assert sum("approved by" in e for e in quote_events(bot)) == 1
+    assert sum(e.endswith(": approved") for e in quote_events(bot)) == 1
 
 
 def test_two_approve_clicks_racing_have_one_effect(bot: RunningBot) -> None:
@@ -138,7 +138,7 @@ def test_two_approve_clicks_racing_have_one_effect(bot: RunningBot) -> None:
         thread.join()
     bot.deps.background.wait_idle()
     assert quotes(bot)[0].status == "approved"
-    assert sum("approved by" in e for e in quote_events(bot)) == 1
+    assert sum(e.endswith(": approved") for e in quote_events(bot)) == 1
     refused = [m for m in bot.slack.messages() if "already decided" in m.text or "nothing to approve" in m.text]
     assert len(refused) == 1
 
