@@ -47,6 +47,7 @@ from handlers.quotes import (
     load_quote,
     on_click,
     on_submit,
+    open_quote_modal,
     quote_ref,
     redraw,
     refuse_in_modal,
@@ -92,13 +93,6 @@ def _clicked(ctx: QuoteDeps, body: dict[str, Any], *, change: bool = True) -> tu
     return load_quote(ctx, body, quote_ref(clicked_value(body)), change=change)
 
 
-def _open(client: WebClient, body: dict[str, Any], view: dict[str, Any], source: dict[str, str]) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
-    meta["source"] = source
-    view["private_metadata"] = json.dumps(meta)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
 def _source(body: dict[str, Any]) -> dict[str, str]:
     return source_of(body)
 
@@ -111,7 +105,7 @@ def open_edit(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     rules.refuse_edit(data.status)
     form = service.form_of(data.quote)
     view = views.quote_form_modal("Edit quote", VIEW_QUOTE_EDIT, form, views.metadata(data.quote), submit="Save")
-    _open(client, body, view, _source(body))
+    open_quote_modal(client, body, view, _source(body))
 
 
 def open_add_product(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
@@ -131,7 +125,7 @@ def open_add_product(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) ->
     )
     view["callback_id"] = VIEW_QUOTE_ADD_PRODUCT
     view["private_metadata"] = views.metadata(quote, price_list=price_list.id)
-    _open(client, body, view, _source(body))
+    open_quote_modal(client, body, view, _source(body))
 
 
 def open_edit_lines(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
@@ -139,7 +133,7 @@ def open_edit_lines(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> 
     rules.refuse_edit(data.status)
     if not data.lines:
         raise Refused("This quote has no lines yet. Use *Add product*.")
-    _open(client, body, views.edit_lines_modal(data.quote, data.lines), _source(body))
+    open_quote_modal(client, body, views.edit_lines_modal(data.quote, data.lines), _source(body))
 
 
 def _submitted_quote(

@@ -34,6 +34,7 @@ from handlers.quotes import (
     QuoteDeps,
     clicked_value,
     load_quote,
+    open_quote_modal,
     post_quote_card,
     quote_ref,
     redraw,
@@ -142,8 +143,7 @@ def open_reject(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
     viewer, data = load_quote(ctx, body, ref, change=False)
     lifecycle.check_decider(data, version=ref.version, user=viewer.user_id, is_admin=viewer.is_admin)
     view = views.reject_modal(data.quote)
-    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": source_of(body)})
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_quote_modal(client, body, view, source_of(body))
 
 
 def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -257,8 +257,7 @@ def open_decline(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
     _, data = _current(ctx, client, body)
     rules.refuse_unless(data.status, {rules.QuoteStatus.ACTIVE}, "declined")
     view = views.decline_modal(data.quote)
-    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": source_of(body)})
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_quote_modal(client, body, view, source_of(body))
 
 
 def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -310,8 +309,7 @@ def open_close_won(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> N
     for block in view["blocks"]:
         if block.get("block_id") == "actual_revenue":
             block["element"]["initial_value"] = f"{total:,.2f}"
-    view["private_metadata"] = json.dumps({**json.loads(view["private_metadata"]), "source": {}})
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_quote_modal(client, body, view, {})
 
 
 def show_quote(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:

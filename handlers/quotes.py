@@ -34,7 +34,7 @@ from handlers import cards
 from handlers.context import team_id
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record
-from handlers.replies import open_dm, send_to_response_url
+from handlers.replies import open_dm, open_view, send_to_response_url
 from store import opportunities as opp_store
 from store import quotes as quote_store
 from store.access import Viewer
@@ -67,6 +67,13 @@ def on_click(app: App, ctx: QuoteDeps, action: str, work: Click) -> None:
 def on_submit(app: App, ctx: QuoteDeps, callback_id: str, work: Submission) -> None:
     """A modal submission; a Refused raised before the ack becomes a field error under the first input."""
     app.view(callback_id)(refusals_as_field_errors(functools.partial(work, ctx)))
+
+
+def open_quote_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any], source: dict[str, str]) -> None:
+    """Open a quote modal remembering where it was opened from (the card to refresh); an expired trigger
+    is answered by the one opener every modal uses."""
+    view["private_metadata"] = json.dumps({**json.loads(view.get("private_metadata") or "{}"), "source": source})
+    open_view(client, body, view, push=False)
 
 
 def first_block(view: dict[str, Any]) -> str:
@@ -128,7 +135,7 @@ def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
     form = service.form_defaults(opp, ctx.cfg, ctx.today())
     meta = json.dumps({"ref": loaded.ref.encode()})
     view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(client, body, view, push=False)
 
 
 def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -79,7 +79,7 @@ def _next_hour(deps: Deps) -> int:
 
 def _open_lone_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     form = TaskForm(metadata=ModalContext(ref="").encode(), due=_next_hour(deps), assignee=user_id(body))
-    client.views_open(trigger_id=body["trigger_id"], view=add_task_modal(form))
+    open_view(client, body, add_task_modal(form))
 
 
 def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

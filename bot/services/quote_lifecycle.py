@@ -6,8 +6,10 @@ UPDATE: of two `Approve` or `Customer accepted` clicks exactly one has an effect
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -64,15 +66,14 @@ def submit(session: Session, *, data: QuoteData, user: str, cfg: QuoteConfig, no
         "decision_reason": "",
         "updated_at": now,
     }
-    if not quote_store.transition(
+    _transition(
         session,
-        team_id=quote.team_id,
-        quote_id=quote.id or 0,
+        quote,
         from_status=[QuoteStatus.DRAFT],
-        version=quote.version,
         values=values,
-    ):
-        raise Refused("This quote changed meanwhile; look at its card again.")
+        refusal="This quote changed meanwhile; look at its card again.",
+        version=quote.version,
+    )
     quote = require_quote(session, quote)
     _log(
         session,
@@ -139,15 +140,14 @@ def decide(
         raise Refused("Give a reason to reject the quote.")
     to = QuoteStatus.APPROVED if approve else QuoteStatus.REJECTED
     values = {"status": to.value, "decided_by": user, "decision_reason": reason.strip()[:1000], "updated_at": now}
-    if not quote_store.transition(
+    _transition(
         session,
-        team_id=quote.team_id,
-        quote_id=quote.id or 0,
+        quote,
         from_status=[QuoteStatus.IN_REVIEW],
-        version=version,
         values=values,
-    ):
-        raise Refused("This quote was already decided, or edited meanwhile. Nothing was changed.")
+        refusal="This quote was already decided, or edited meanwhile. Nothing was changed.",
+        version=version,
+    )
     quote = require_quote(session, quote)
     _log(session, quote, user, now, "approved" if approve else "rejected", reason.strip())
     return quote
@@ -168,15 +168,14 @@ def activate(session: Session, *, data: QuoteData, user: str, now: datetime) -> 
     if not data.lines:
         raise Refused("This quote has no lines yet. Add a product first.")
     values = {"status": QuoteStatus.ACTIVE.value, "activated_at": now, "updated_at": now}
-    if not quote_store.transition(
+    _transition(
         session,
-        team_id=quote.team_id,
-        quote_id=quote.id or 0,
+        quote,
         from_status=[data.status],
-        version=quote.version,
         values=values,
-    ):
-        raise Refused("This quote changed meanwhile; look at its card again.")
+        refusal="This quote changed meanwhile; look at its card again.",
+        version=quote.version,
+    )
     quote = require_quote(session, quote)
     _log(session, quote, user, now, "activated", revenue.format_money(quote.total, quote.currency))
     return quote
@@ -209,14 +208,13 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
     """The Active quote becomes Revised; a new Draft keeps its number, with rev + 1 and the same lines."""
     old = data.quote
     rules.refuse_unless(data.status, {QuoteStatus.ACTIVE}, "revised")
-    if not quote_store.transition(
+    _transition(
         session,
-        team_id=old.team_id,
-        quote_id=old.id or 0,
+        old,
         from_status=[QuoteStatus.ACTIVE],
         values={"status": "revised", "updated_at": now},
-    ):
-        raise Refused("This quote was already revised or closed. Nothing was changed.")
+        refusal="This quote was already revised or closed. Nothing was changed.",
+    )
     session.refresh(old)  # the conditional UPDATE expired it; model_dump reads loaded attributes only
     lines = quote_store.lines_of(session, team_id=old.team_id, quote_id=old.id or 0)
     fields = old.model_dump(
@@ -275,14 +273,13 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
     rules.refuse_unless(data.status, {QuoteStatus.ACTIVE}, "accepted")
     if data.expired:
         raise Refused(f"This quote expired on {quote.valid_until}: revise it, then activate the new revision.")
-    if not quote_store.transition(
+    _transition(
         session,
-        team_id=quote.team_id,
-        quote_id=quote.id or 0,
+        quote,
         from_status=[QuoteStatus.ACTIVE],
         values={"status": "won", "updated_at": now},
-    ):
-        raise Refused("This quote was already accepted or closed. Nothing was changed.")
+        refusal="This quote was already accepted or closed. Nothing was changed.",
+    )
     number = quote_store.claim_number(session, team_id=quote.team_id, kind="order")
     order = SalesOrder(
         team_id=quote.team_id,
@@ -351,10 +348,13 @@ def decline(session: Session, *, data: QuoteData, user: str, reason: str, now: d
     if not reason.strip():
         raise Refused("Give the customer's reason.")
     values = {"status": "lost", "close_reason": reason.strip()[:1000], "updated_at": now}
-    if not quote_store.transition(
-        session, team_id=quote.team_id, quote_id=quote.id or 0, from_status=[QuoteStatus.ACTIVE], values=values
-    ):
-        raise Refused("This quote was already closed. Nothing was changed.")
+    _transition(
+        session,
+        quote,
+        from_status=[QuoteStatus.ACTIVE],
+        values=values,
+        refusal="This quote was already closed. Nothing was changed.",
+    )
     _log(session, quote, user, now, "declined by the customer", reason.strip())
 
 
@@ -375,3 +375,20 @@ def set_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str
         occurred_at=now,
         subject=f"Order {rules.order_number(order.number)}: {to.label}",
     )
+
+
+def _transition(
+    session: Session,
+    quote: Quote,
+    *,
+    from_status: Iterable[str],
+    values: dict[str, Any],
+    refusal: str,
+    version: int | None = None,
+) -> None:
+    """The conditional UPDATE every state change makes: of two racing clicks one wins, the other is refused."""
+    changed = quote_store.transition(
+        session, team_id=quote.team_id, quote_id=quote.id or 0, from_status=from_status, values=values, version=version
+    )
+    if not changed:
+        raise Refused(refusal)
