@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from store.access import Viewer, visible
 from store.listing import capped_count, capped_count_statement
 from store.models import Lead, utcnow
+from store.prepared import PreparedQuery, Reader
 from store.text_search import load_in_order, visible_matches
 
 
@@ -51,21 +52,22 @@ _OPEN_PAGE = (
     sa.select(_LEAD.c.id, _LEAD.c.topic, _LEAD.c.first_name, _LEAD.c.last_name, _LEAD.c.company, _LEAD.c.status)
     .where(_MINE_OPEN)
     .order_by(_LEAD.c.updated_at.desc(), _LEAD.c.id.desc())
-    .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+    .limit(sa.bindparam("limit", type_=sa.Integer))
 )
-_OPEN_COUNT = capped_count_statement(sa.select(sa.literal(1)).select_from(_LEAD).where(_MINE_OPEN))
+_OPEN_PAGE_SQL = PreparedQuery(_OPEN_PAGE)
+_OPEN_COUNT_SQL = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_LEAD).where(_MINE_OPEN)))
 
 
-def open_leads(session: Session, *, team_id: str, owner_id: str, limit: int = 20) -> tuple[list[LeadSummary], int]:
+def open_leads(reader: Reader, *, team_id: str, owner_id: str, limit: int = 20) -> tuple[list[LeadSummary], int]:
     """The owner's most recently updated open leads, and how many open leads they have in all (capped
     at store.listing.COUNT_CAP + 1). Both read only `ix_lead_owner_recent`: the page in index order,
-    no sort of all the owner's leads, and the count from the index alone."""
-    connection = session.connection()
+    no sort of all the owner's leads, and the count from the index alone; outside the ORM
+    (store/prepared.py), as this is the hot path of `/lead list` and App Home."""
     params = {"team": team_id, "owner": owner_id}
-    rows = [LeadSummary(*row) for row in connection.execute(_OPEN_PAGE, {**params, "limit": limit})]
+    rows = [LeadSummary(*row) for row in reader.all(_OPEN_PAGE_SQL, {**params, "limit": limit})]
     if len(rows) < limit:
         return rows, len(rows)
-    return rows, int(connection.execute(_OPEN_COUNT, params).scalar_one())
+    return rows, int(reader.scalar(_OPEN_COUNT_SQL, params))
 
 
 def _search(session: Session, viewer: Viewer, folded: str) -> sa.ColumnElement[bool]:
