@@ -62,7 +62,6 @@ from store import leads as lead_store
 from store.activities import add_activity, posts_of
 from store.db import transaction
 from store.models import Lead
-from store.prepared import reading
 
 LIST_LIMIT = 20
 SEARCH_LIMIT = 10
@@ -316,8 +315,7 @@ def _view_id(body: dict[str, Any]) -> str | None:
 
 def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
-    with reading(deps.engine) as reader:
-        leads, total = lead_store.open_leads(reader, team_id=team, owner_id=user, limit=LIST_LIMIT)
+    leads, total = lead_service.my_open_leads(deps.engine, team_id=team, owner_id=user, limit=LIST_LIMIT)
     if not leads:
         return {"text": NO_LEADS, "response_type": "ephemeral"}
     blocks = lead_list(leads, title=f"Your open leads ({count_text(total)})", total=total)

@@ -22,6 +22,10 @@ UPGRADE_LOCK_KEY = 0x5A1E5B07  # any constant shared by every instance of salesb
 
 SessionFactory = Callable[[], Session]
 SQLITE_BUSY_TIMEOUT_MS = 30000  # background work and the scheduler wait this long for a lock
+# Page cache per SQLite connection, KiB. SQLite's default (2 MiB) times a pool of 8-15 connections per
+# worker was most of a worker's growth under load (+22 MB vs +14 MB over 1,200 searches from 8
+# threads), with no measurable difference in a search's time: the OS page cache holds the file.
+SQLITE_CACHE_KIB = 512
 LOCK_TIMEOUT_STATES = {"55P03", "57014"}  # PostgreSQL: lock_not_available, query_canceled (statement_timeout)
 
 
@@ -47,6 +51,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain import process as processes
@@ -21,9 +22,19 @@ from store.activities import add_activity, recent_activity_count, timeline
 from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
 from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
+from store.prepared import reading
 from store.sequences import end_enrollments
 
 DRAFT_LIFETIME = timedelta(days=1)
+
+
+def my_open_leads(
+    engine: Engine, *, team_id: str, owner_id: str, limit: int
+) -> tuple[list[lead_store.LeadSummary], int]:
+    """A rep's most recently updated open leads and their capped count: the hot path of `/lead list` and
+    App Home, read outside the ORM (store/prepared.py) on a connection of its own."""
+    with reading(engine) as reader:
+        return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
