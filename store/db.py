@@ -8,14 +8,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_LOCK_KEY = 0x5A1E5B07  # any constant shared by every instance of salesbot
@@ -128,6 +129,8 @@ def _is_lock_timeout(error: OperationalError) -> bool:
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
+    from alembic.config import Config  # Alembic (and Mako, Pygments) only where the schema is upgraded
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -142,6 +145,8 @@ def upgrade(engine: Engine) -> None:
             connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
             connection.commit()
         try:
+            from alembic import command
+
             command.upgrade(alembic_config(connection), "head")
             connection.commit()
         finally:
