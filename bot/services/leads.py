@@ -152,60 +152,32 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     account_name = lead.company or name
     account = match_or_create_account(session, team_id=team, name=account_name, name_key=fold(account_name))
     contact = match_or_create_contact(
-        session,
-        team_id=team,
-        account_id=account.id,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        email=lead.email,
-        email_key=lead.email_key,
-        business_phone=lead.business_phone,
-        job_title=lead.job_title,
-    )
+        session, team_id=team, account_id=account.id, first_name=lead.first_name, last_name=lead.last_name,
+        email=lead.email, email_key=lead.email_key, business_phone=lead.business_phone, job_title=lead.job_title,
+    )  # fmt: skip
     people = stakeholders(session, team_id=team, record_type="lead", record_id=lead.id or 0)
     flow = library_in(session, team).choose(
         lead_source=lead.lead_source, budget=lead.budget_amount, purchase_timeframe=lead.purchase_timeframe
     )
     first, second = flow.stages[0].name, (flow.next_stage(flow.stages[0].name) or flow.stages[0]).name
     opportunity = Opportunity(
-        team_id=team,
-        owner_id=lead.owner_id,
-        lead_id=lead.id,
-        topic=lead.topic,
-        account_id=account.id,
-        contact_id=contact.id,
-        account_name=account.name,
-        contact_name=name or contact.email,
-        process_name=flow.name,
-        stage=second,
-        probability=int(processes.probability(flow, second)),
-        currency=lead.currency,
-        estimated_revenue=lead.budget_amount,
-        budget_amount=lead.budget_amount,
-        purchase_timeframe=lead.purchase_timeframe,
-        purchase_process=lead.purchase_process,
-        description=lead.description,
-        lead_score=lead.score,
-        lead_grade=lead.grade,
-        search_text=lead.search_text,
-        created_at=now,
-        updated_at=now,
-    )
+        team_id=team, owner_id=lead.owner_id, lead_id=lead.id, topic=lead.topic, account_id=account.id,
+        contact_id=contact.id, account_name=account.name, contact_name=name or contact.email, process_name=flow.name,
+        stage=second, probability=int(processes.probability(flow, second)), currency=lead.currency,
+        estimated_revenue=lead.budget_amount, budget_amount=lead.budget_amount,
+        purchase_timeframe=lead.purchase_timeframe, purchase_process=lead.purchase_process,
+        description=lead.description, lead_score=lead.score, lead_grade=lead.grade, search_text=lead.search_text,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
     session.add(opportunity)
     session.flush()
     opp_id = opportunity.id or 0
     _record_qualify_stage(session, lead, opportunity, people, stages=(first, second), user_id=user_id, now=now)
     _carry_over(session, lead, opp_id)
     add_activity(
-        session,
-        team_id=team,
-        record_type="opportunity",
-        record_id=opp_id,
-        kind="status",
-        author_id=user_id,
-        subject="Opportunity created from a qualified lead",
-        occurred_at=now,
-    )
+        session, team_id=team, record_type="opportunity", record_id=opp_id, kind="status", author_id=user_id,
+        subject="Opportunity created from a qualified lead", occurred_at=now,
+    )  # fmt: skip
     lead.status, lead.status_reason, lead.opportunity_id, lead.updated_at = "qualified", "", opp_id, now
     session.add(lead)
     _log_status(session, lead, user_id, "Qualified", f"Opportunity #{opp_id} created", now=now)
