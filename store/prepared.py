@@ -8,7 +8,7 @@ side by side). Writes and everything else keep `store.db.transaction`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from threading import Lock
@@ -30,7 +30,8 @@ class PreparedQuery:
     types the driver takes as they are (str, int), and its result columns are used as the driver
     returns them (no SQLAlchemy type processing: keep to ints and strings)."""
 
-    def __init__(self, statement: sa.Select[Any]) -> None:
+    def __init__(self, statement: sa.Select[Any] | Callable[[str], sa.Select[Any]]) -> None:
+        """`statement`, or a function building it for a dialect's name (when the SQL differs by database)."""
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
         self._lock = Lock()
@@ -39,7 +40,8 @@ class PreparedQuery:
         found = self._compiled.get(dialect.name)
         if found is None:
             with self._lock:
-                compiled = self.statement.compile(dialect=dialect)
+                statement = self.statement if isinstance(self.statement, sa.Select) else self.statement(dialect.name)
+                compiled = statement.compile(dialect=dialect)
                 defaults = {key: bind.value for key, bind in compiled.binds.items() if bind.value is not None}
                 positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
                 found = self._compiled.setdefault(dialect.name, _Compiled(compiled.string, positions, defaults))

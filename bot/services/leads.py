@@ -17,8 +17,10 @@ from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, 
 from bot.domain.text import fold
 from bot.services.processes import library_in
 from store import leads as lead_store
+from store.access import Viewer
 from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
+from store.db import SessionFactory, transaction
 from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
 from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
@@ -35,6 +37,28 @@ def my_open_leads(
     App Home, read outside the ORM (store/prepared.py) on a connection of its own."""
     with reading(engine) as reader:
         return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+
+
+def search(
+    engine: Engine, new_session: SessionFactory, *, viewer: Viewer, folded: str, limit: int
+) -> tuple[list[Lead] | list[lead_store.LeadSummary], int]:
+    """The leads matching a folded query, best first, and their capped count. A rep's or an admin's
+    search reads summaries outside the ORM (the hot path); a single hit comes back as the whole lead,
+    whose card is shown instead of a list."""
+    with reading(engine) as reader:
+        found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+    with transaction(new_session) as session:
+        if found is None:
+            leads = lead_store.search_leads(session, viewer=viewer, folded=folded, limit=limit + 1)
+            total = len(leads)
+            if total > limit:
+                total = lead_store.count_search_leads(session, viewer=viewer, folded=folded)
+            return leads[:limit], total
+        summaries, total = found
+        if len(summaries) == 1:
+            lead = lead_store.get_visible_lead(session, viewer=viewer, lead_id=summaries[0].id)
+            return ([lead], 1) if lead else ([], 0)
+        return summaries, total
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
