@@ -6,6 +6,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    admin_manage,
     alerts,
     card_buttons,
     deal_rooms,
@@ -40,6 +41,7 @@ def register(surface: Surface, deps: Deps) -> None:
     imports.register(surface, deps)
     shortcuts.register(surface, deps)
     admin.register(surface, deps)
+    admin_manage.register(surface, deps)
     home.register(surface, deps)
     salesbot_command.register(surface, deps)
     opportunities.register(surface, deps)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
-from store.models import ProcessLibraryVersion
+from store.models import Opportunity, ProcessLibraryVersion
 
 
 def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion | None:
@@ -23,3 +24,13 @@ def save_library(session: Session, *, team_id: str, toml: str, now: datetime) ->
     session.add(row)
     session.flush()
     return row
+
+
+def stages_in_use(session: Session, *, team_id: str) -> list[tuple[str, str, int]]:
+    """(process name, stage, number of opportunities) of every opportunity of the workspace."""
+    query = (
+        sa.select(col(Opportunity.process_name), col(Opportunity.stage), sa.func.count())
+        .where(col(Opportunity.team_id) == team_id)
+        .group_by(col(Opportunity.process_name), col(Opportunity.stage))
+    )
+    return [(str(name), str(stage), int(count)) for name, stage, count in session.execute(query).all()]
