@@ -71,11 +71,11 @@ def price_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
     state = ModalState(view)
     list_id = parse_id(str(_metadata(view).get("price_list", "")))
     product_id = parse_id(state.selected("product"))
-    price = price_lists.parse_price(state.text("price"))
-    if list_id is None or product_id is None:
-        raise FieldRefused("product", "Choose a product of the catalog.")
     with transaction(deps.new_session) as session:
         who = admin_in(session, deps, body)
+        price = price_lists.parse_price(state.text("price"))
+        if list_id is None or product_id is None:
+            raise FieldRefused("product", "Choose a product of the catalog.")
         price_lists.change_price(session, team_id=who.team_id, price_list_id=list_id, product_id=product_id,
                                  price=price, actor=who.user_id, now=deps.clock())  # fmt: skip
         fresh = price_lists.detail(session, who.team_id, list_id)

@@ -75,3 +75,27 @@ def second_worker(bot: RunningBot, database_url: str) -> Iterator[RunningBot]:
         thread.join(timeout=5)
         deps.background.shutdown()
         deps.engine.dispose()
+
+
+def choose_in_view(bot: RunningBot, user: Actor, option_text: str, view: dict[str, Any], *, row: str) -> None:
+    """Choose `option_text` in the overflow menu of the modal's row whose text contains `row`."""
+    for block in view.get("blocks", []):
+        menu = block.get("accessory") or {}
+        if menu.get("type") == "overflow" and row in block.get("text", {}).get("text", ""):
+            chosen = next(o for o in menu["options"] if o["text"]["text"] == option_text)
+            break
+    else:
+        raise AssertionError(f"no row {row!r} with an overflow in the view")
+    payload = {
+        "type": "block_actions",
+        "user": user._user(),
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "7.1.trigger",
+        "team": user._team(),
+        "container": {"type": "view", "view_id": view.get("id", "V1")},
+        "view": {**view, "state": {"values": {}}, "team_id": user.team_id},
+        "actions": [{"type": "overflow", "action_id": menu["action_id"], "block_id": block.get("block_id", "b1"),
+                     "selected_option": chosen, "action_ts": "1.1"}],
+    }  # fmt: skip
+    bot.driver.post_payload(payload)
