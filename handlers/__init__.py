@@ -24,6 +24,7 @@ from handlers import (
     shortcuts,
 )
 from handlers import assignment as assignment_listeners
+from handlers import contacts as contact_listeners
 from handlers import erasure as erasure_listeners
 from handlers import people as people_listeners
 from handlers import sequences as sequence_listeners
@@ -52,6 +53,7 @@ def register(surface: Surface, deps: Deps) -> None:
     assignment_listeners.register(surface, deps)
     people_listeners.register(surface, deps)
     erasure_listeners.register(surface, deps)
+    contact_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     alerts.register(surface, deps)
     deal_rooms.register(surface, deps)

@@ -290,6 +290,7 @@ class Contact(SQLModel, table=True):
     business_phone: str = Field(default="", max_length=50)
     job_title: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # `Delete`: personal data erased
 
 
 class Stakeholder(SQLModel, table=True):

@@ -28,7 +28,8 @@ def stakeholder_text(row: Stakeholder) -> str:
     who = f"<@{row.slack_user_id}>" if row.slack_user_id else escape(row.name)
     if row.slack_user_id and row.name:
         who += f" ({escape(row.name)})"
-    return f"{who} — {escape(row.role)}"
+    contact = " · _contact_" if row.contact_id else ""
+    return f"{who}{contact} — {escape(row.role)}"
 
 
 def competitor_text(row: Competitor) -> str:
@@ -47,33 +48,33 @@ def people_blocks(people: CardPeople | None, *, budget: int = 14) -> list[Block]
     blocks: list[Block] = []
     shown = min(ROWS_SHOWN, (budget - 4) // 2) if budget < 14 else ROWS_SHOWN
     groups = (
-        ("Stakeholders", "stakeholder", [(r.id or 0, stakeholder_text(r)) for r in people.stakeholders]),
-        ("Competitors", "competitor", [(r.id or 0, competitor_text(r)) for r in people.competitors]),
-    )
+        ("Stakeholders", "stakeholder",
+         [(r.id or 0, stakeholder_text(r), bool(r.contact_id)) for r in people.stakeholders]),
+        ("Competitors", "competitor", [(r.id or 0, competitor_text(r), False) for r in people.competitors]),
+    )  # fmt: skip
     for title, kind, rows in groups:
         if not rows:
             continue
         blocks.append(context(f"*{title}*"))
-        for row_id, text in rows[:shown]:
-            blocks.append(section(text, accessory=_row_menu(kind, row_id, len(blocks))))
+        for row_id, text, linked in rows[:shown]:
+            blocks.append(section(text, accessory=_row_menu(kind, row_id, len(blocks), contact=linked)))
         if len(rows) > shown:
             blocks.append(context(f"+{len(rows) - shown} more"))
     return blocks
 
 
-def _row_menu(kind: str, row_id: int, number: int) -> dict[str, Any]:
-    return {
-        "type": "overflow",
-        "action_id": f"{PERSON_ROW}_{number}",
-        "options": [option("Edit", f"{kind}:edit:{row_id}"), option("Remove", f"{kind}:remove:{row_id}")],
-    }
+def _row_menu(kind: str, row_id: int, number: int, *, contact: bool = False) -> dict[str, Any]:
+    options = [option("Edit", f"{kind}:edit:{row_id}"), option("Remove", f"{kind}:remove:{row_id}")]
+    if contact:  # the account's contact this stakeholder is: its card has `Delete`
+        options.append(option("Open contact", f"{kind}:contact:{row_id}"))
+    return {"type": "overflow", "action_id": f"{PERSON_ROW}_{number}", "options": options}
 
 
 def parse_row_value(value: str) -> tuple[str, str, int] | None:
     """`stakeholder:edit:12` -> ("stakeholder", "edit", 12); None for anything else (untrusted input)."""
     kind, _, rest = value.partition(":")
     verb, _, raw_id = rest.partition(":")
-    if kind not in ("stakeholder", "competitor") or verb not in ("edit", "remove"):
+    if kind not in ("stakeholder", "competitor") or verb not in ("edit", "remove", "contact"):
         return None
     if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19):
         return None

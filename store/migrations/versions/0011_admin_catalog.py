@@ -1,5 +1,5 @@
-"""admin catalog: lost and disqualify reasons per workspace, the company profile quotes print, and
-a stakeholder's link to the account's contact
+"""admin catalog: lost and disqualify reasons per workspace, the company profile quotes print,
+a stakeholder's link to the account's contact, and when a contact's personal data was erased
 
 Revision ID: 0011_admin_catalog
 Revises: 0010_process_library
@@ -46,9 +46,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stakeholder") as batch:
         batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("contact") as batch:
+        batch.add_column(sa.Column("erased_at", store.types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contact") as batch:
+        batch.drop_column("erased_at")
     with op.batch_alter_table("stakeholder") as batch:
         batch.drop_column("contact_id")
     op.drop_table("company_profile")
