@@ -144,3 +144,29 @@ def test_the_company_profile_feeds_quotes(bot: RunningBot) -> None:
     rep.click("Activate", quote_card(bot))
     text = uploaded_pdf_text(bot)
     assert "Contoso Coffee S.p.A." in text and "Via Roma 1" in text
+
+
+def test_only_admins_reach_the_parts_and_the_audit_log_lists_their_changes(bot: RunningBot) -> None:
+    admin, rep = as_admin(bot), bot.user("U1")
+    admin.command("/salesbot", "admin")
+    home = bot.slack.last_view("views.open")
+    for label in ("Processes", "Price lists", "Lost and disqualify reasons", "Company"):
+        rep.click(label, home)  # a replayed click from a non-admin
+        assert "Only salesbot admins" in view_text(bot.slack.last_view("views.push"))
+    reasons = open_part(bot, admin, "Lost and disqualify reasons")
+    choose_in_view(bot, rep, "Retire", reasons, row="Canceled")
+    assert "Only salesbot admins" in view_text(bot.slack.last_view("views.push"))
+    add = click_in_view(bot, admin, "Add reason", reasons)
+    assert "Only salesbot admins" in rep.submit(add, {"Name": "No budget"}).json["errors"]["kind"]
+    assert audit_actions(bot) == []
+
+    admin.submit(add, {"Name": "No budget"})
+    company = open_part(bot, admin, "Company")
+    admin.submit(company, {"Company name": "Contoso <Coffee>", "Default tax rate %": "7.5"})
+    admin.command("/salesbot", "admin")
+    admin.click("Audit log", bot.slack.last_view("views.open"))
+    log = view_text(bot.slack.last_view("views.push"))
+    assert log.index("*Company changed*: Contoso &lt;Coffee&gt; · default tax 7.50 %") < log.index(
+        "*Lost reason added*: No budget"
+    )
+    assert log.count("<@UADMIN>") == 2
