@@ -15,8 +15,10 @@ def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion 
 
 
 def save_library(session: Session, *, team_id: str, toml: str, now: datetime) -> ProcessLibraryVersion:
-    """Store a workspace's processes and bump the version every worker checks."""
-    row = library_version(session, team_id=team_id)
+    """Store a workspace's processes and bump the version every worker checks (the row is locked, so
+    two uploads at once on PostgreSQL get two versions, never one version with two texts)."""
+    query = select(ProcessLibraryVersion).where(ProcessLibraryVersion.team_id == team_id).with_for_update()
+    row = session.exec(query).first()
     if row is None:
         row = ProcessLibraryVersion(team_id=team_id, version=1, toml=toml, updated_at=now)
     else:

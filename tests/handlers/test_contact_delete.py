@@ -20,7 +20,10 @@ def _qualified(bot: RunningBot) -> None:
         "Topic": "Espresso bar", "First name": "Giulia", "Last name": "Rossi", "Company": "Caffè Aurora",
         "Email": "giulia@aurora.example", "Business phone": "+39 02 555",
     })  # fmt: skip
-    rep.click("Qualify", bot.slack.last_message())
+    lead_card = bot.slack.last_message()
+    rep.click("Add stakeholder", lead_card)  # before qualifying: no contact yet, linked once it exists
+    rep.submit(bot.slack.last_view("views.open"), {"Name": "Giulia Rossi", "Role": "Champion"})
+    rep.click("Qualify", lead_card)
 
 
 def test_a_linked_contact_is_deleted_by_the_owner(bot: RunningBot) -> None:
@@ -37,6 +40,7 @@ def test_a_linked_contact_is_deleted_by_the_owner(bot: RunningBot) -> None:
     }
     assert menus["giulia  ROSSI · _contact_ — Decision maker"] == ["Edit", "Remove", "Open contact"]
     assert menus["Mario Bianchi — Decision maker"] == ["Edit", "Remove"]
+    assert menus["Giulia Rossi · _contact_ — Champion"] == ["Edit", "Remove", "Open contact"]
 
     rep.choose("Open contact", opp_card)
     contact_card = bot.slack.last_message()
@@ -61,7 +65,7 @@ def test_a_linked_contact_is_deleted_by_the_owner(bot: RunningBot) -> None:
     assert (contact.first_name, contact.last_name, contact.email, contact.business_phone) == ("", "", "", "")
     assert contact.erased_at is not None and opp.contact_name == "" and "giulia" not in opp.search_text
     assert (lead.first_name, lead.email, lead.business_phone, lead.status) == ("", "", "", "qualified")
-    assert names == ["Deleted contact", "Mario Bianchi"]
+    assert names == ["Deleted contact", "Deleted contact", "Mario Bianchi"]
     assert ("Contact deleted: personal data erased", "U1") in [(e.subject, e.author_id) for e in entries]
     assert "giulia" not in blocks_text(card(bot).blocks).lower()
     assert audit_actions(bot)[-1][:2] == ("U1", "Contact deleted")
