@@ -8,12 +8,14 @@ a process or a stage some opportunity is in is refused, saying which. The caller
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.domain.process import Process, ProcessFileError, ProcessLibrary, parse_processes
+from bot.domain.quotes import ApprovalRuleError, parse_approval_rules
 from bot.refusals import Refused
 from bot.services.processes import SESSION_KEY, ProcessProvider, library_in
 from store.audit import record_change
@@ -50,9 +52,10 @@ def upload(session: Session, *, team_id: str, content: bytes, file_name: str, ac
     try:
         text = content.decode("utf-8")
         new = ProcessLibrary(tuple(parse_processes(text, source=file_name)))
+        parse_approval_rules(tomllib.loads(text), source=file_name)  # checked at start-up too
     except UnicodeDecodeError:
         raise Refused(f"{file_name}: is not UTF-8 text") from None
-    except ProcessFileError as error:
+    except (ProcessFileError, ApprovalRuleError) as error:
         raise Refused(str(error)) from None
     _keeps_records(session, team_id, library_in(session, team_id), new)
     names = ", ".join(p.name for p in new.custom) or "approval rules only"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.leads import DISQUALIFY_REASONS
@@ -144,11 +145,15 @@ def _seeded(session: Session, team_id: str, kind: str) -> list[SalesReason]:
     rows = reason_store.reasons_of(session, team_id=team_id, kind=kind)
     if rows:
         return rows
-    for position, name in enumerate(BUILT_IN[kind]):
-        code = OUT_SOLD if (kind, name) == (LOST, "Out-sold") else ""
-        reason_store.add_reason(
-            session, team_id=team_id, kind=kind, name=name, name_key=_key(name), position=position, code=code
-        )
+    try:
+        with session.begin_nested():
+            for position, name in enumerate(BUILT_IN[kind]):
+                code = OUT_SOLD if (kind, name) == (LOST, "Out-sold") else ""
+                reason_store.add_reason(
+                    session, team_id=team_id, kind=kind, name=name, name_key=_key(name), position=position, code=code
+                )
+    except IntegrityError:
+        pass  # another admin's first change copied them at the same moment
     return reason_store.reasons_of(session, team_id=team_id, kind=kind)
 
 

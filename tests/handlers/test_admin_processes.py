@@ -74,6 +74,8 @@ def test_an_uploaded_process_file_is_used_by_the_other_worker(bot: RunningBot, d
             syntax.json["errors"]["file"].startswith("syntax.toml: TOML syntax error:")
             and "line 1" in syntax.json["errors"]["file"]
         )
+        approval = _upload(bot, admin, upload, ENTERPRISE + '[[approval]]\napprover = "admin"\n', "F5", "rules.toml")
+        assert approval.json["errors"]["file"] == "rules.toml: approval[0]: set max_discount_percent or min_total"
         assert _versions(bot) == []
 
         assert _upload(bot, admin, upload, ENTERPRISE, "F3").body == ""
