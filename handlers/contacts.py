@@ -30,15 +30,20 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, CONTACT_DELETE, functools.partial(delete_contact, deps))
 
 
-def open_contact(deps: Deps, client: WebClient, body: dict[str, Any], stakeholder_id: int) -> None:
-    """`Open contact` on a stakeholder row: whoever may read the record sees the contact's card."""
+def open_contact(deps: Deps, client: WebClient, body: dict[str, Any], row_id: int, *, by_stakeholder: bool) -> None:
+    """`Open contact` on a stakeholder row linked to a contact (`row_id` is the stakeholder's) or on
+    an opportunity's own contact row (`row_id` is the contact's): the contact's card, to whoever may
+    read a record it is on."""
     with transaction(deps.new_session) as session:
-        row = people_service.find_row(session, team_id=team_id(body), kind="stakeholder", row_id=stakeholder_id)
-        assert isinstance(row, Stakeholder)
-        load_record_in(session, deps, body, safe_ref(f"{row.record_type}:{row.record_id}"), change=None)
-        if row.contact_id is None:
+        contact_id: int | None = row_id
+        if by_stakeholder:
+            row = people_service.find_row(session, team_id=team_id(body), kind="stakeholder", row_id=row_id)
+            assert isinstance(row, Stakeholder)
+            load_record_in(session, deps, body, safe_ref(f"{row.record_type}:{row.record_id}"), change=None)
+            contact_id = row.contact_id
+        if contact_id is None:
             raise Refused("This stakeholder is not linked to a contact of the account.")
-        card = contact_service.contact_card(session, team_id=row.team_id, contact_id=row.contact_id)
+        card = contact_service.contact_card(session, team_id=team_id(body), contact_id=contact_id)
     text, blocks = contact_card(card)
     reply_ephemeral(client, body, text, blocks)
 

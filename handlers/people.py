@@ -45,8 +45,8 @@ def row_chosen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if parsed is None:
         raise Refused(RECORD_NOT_FOUND)
     kind, verb, row_id = parsed
-    if verb == "contact":
-        open_contact(deps, client, body, row_id)
+    if verb in ("contact", "open"):
+        open_contact(deps, client, body, row_id, by_stakeholder=verb == "contact")
         return
     with transaction(deps.new_session) as session:
         row = people_service.find_row(session, team_id=team_id(body), kind=kind, row_id=row_id)

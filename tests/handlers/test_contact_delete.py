@@ -69,3 +69,27 @@ def test_a_linked_contact_is_deleted_by_the_owner(bot: RunningBot) -> None:
     assert ("Contact deleted: personal data erased", "U1") in [(e.subject, e.author_id) for e in entries]
     assert "giulia" not in blocks_text(card(bot).blocks).lower()
     assert audit_actions(bot)[-1][:2] == ("U1", "Contact deleted")
+
+
+def test_an_admin_deletes_the_opportunitys_own_contact(bot: RunningBot) -> None:
+    bot.deps.admin_ids = frozenset({"UADMIN"})
+    rep = bot.user("U1")
+    rep.command("/lead")
+    rep.submit(bot.slack.last_view("views.open"), {"Topic": "Grinders", "First name": "Ugo", "Last name": "Neri",
+                                                   "Company": "Bar Neri", "Email": "ugo@neri.example"})  # fmt: skip
+    rep.click("Qualify", bot.slack.last_message())
+    opp_card = card(bot)
+    rows = [b for b in opp_card.blocks if (b.get("accessory") or {}).get("type") == "overflow"]
+    assert [(b["text"]["text"], [o["text"]["text"] for o in b["accessory"]["options"]]) for b in rows] == [
+        ("Ugo Neri · _contact_", ["Open contact"])
+    ]
+    admin = bot.user("UADMIN")
+    admin.choose("Open contact", opp_card)
+    admin.click("Delete", bot.slack.last_message())
+    with transaction(bot.deps.new_session) as session:
+        contact = session.exec(select(Contact)).one()
+    assert (contact.email, contact.last_name) == ("", "") and contact.erased_at is not None
+    redrawn = card(bot)
+    assert "Neri" not in blocks_text(redrawn.blocks).replace("Bar Neri", "")
+    assert not [b for b in redrawn.blocks if (b.get("accessory") or {}).get("type") == "overflow"]
+    assert audit_actions(bot)[-1][:2] == ("UADMIN", "Contact deleted")
