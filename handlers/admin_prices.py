@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
@@ -61,7 +62,9 @@ def open_price_list(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
     open_view(client, body, price_list_modal(detail, current_view_id(body)))
 
 
-def _open_form(deps: Deps, build: Any, client: WebClient, body: dict[str, Any]) -> None:
+def _open_form(
+    deps: Deps, build: Callable[[str], dict[str, Any]], client: WebClient, body: dict[str, Any]
+) -> None:
     with transaction(deps.new_session) as session:
         admin_in(session, deps, body)
     open_view(client, body, build(current_view_id(body)))
