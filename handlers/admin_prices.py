@@ -62,9 +62,7 @@ def open_price_list(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
     open_view(client, body, price_list_modal(detail, current_view_id(body)))
 
 
-def _open_form(
-    deps: Deps, build: Callable[[str], dict[str, Any]], client: WebClient, body: dict[str, Any]
-) -> None:
+def _open_form(deps: Deps, build: Callable[[str], dict[str, Any]], client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         admin_in(session, deps, body)
     open_view(client, body, build(current_view_id(body)))
