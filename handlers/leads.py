@@ -320,8 +320,7 @@ def _view_id(body: dict[str, Any]) -> str | None:
 
 def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
-    with transaction(deps.new_session) as session:
-        leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=LIST_LIMIT)
+    leads, total = lead_service.my_open_leads(deps.engine, team_id=team, owner_id=user, limit=LIST_LIMIT)
     if not leads:
         return {"text": NO_LEADS, "response_type": "ephemeral"}
     blocks = lead_list(leads, title=f"Your open leads ({count_text(total)})", total=total)
@@ -330,17 +329,10 @@ def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
-        hits = lead_store.search_leads(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT + 1)
-        total = (
-            lead_store.count_search_leads(session, viewer=who, folded=fold(query))
-            if len(hits) > SEARCH_LIMIT
-            else len(hits)
-        )
-    hits = hits[:SEARCH_LIMIT]
+    hits, total = lead_service.search(deps.engine, deps.new_session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
     if not hits:
         return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
-    if len(hits) == 1:
+    if len(hits) == 1 and isinstance(hits[0], Lead):
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
     blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)
     return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
