@@ -36,6 +36,7 @@ from bot.ids import (
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
 from bot.refusals import Refused
 from bot.services import leads as lead_service
+from bot.services import reasons as reason_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, disqualify_modal
@@ -131,7 +132,9 @@ def new_lead_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
 
 
 def disqualify_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    choice, errors = validate_disqualify(submitted_values(view["state"]))
+    with transaction(deps.new_session) as session:
+        offered = reason_service.offered(session, team_id(body), reason_service.DISQUALIFY)
+    choice, errors = validate_disqualify(submitted_values(view["state"]), offered)
     if choice is None:
         ack(response_action="errors", errors=errors)
         return
@@ -189,7 +192,9 @@ def open_disqualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
     lead = _changeable_lead(deps, body, "disqualify this lead")
     if lead.status == LeadStatus.DISQUALIFIED:
         raise Refused(f"This lead is already disqualified ({lead.status_reason}).")
-    open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic))
+    with transaction(deps.new_session) as session:
+        offered = reason_service.offered(session, lead.team_id, reason_service.DISQUALIFY)
+    open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic, offered))
 
 
 def open_edit(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

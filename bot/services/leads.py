@@ -15,6 +15,7 @@ from bot.domain import process as processes
 from bot.domain.leads import LeadDraft, full_name
 from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
 from bot.domain.text import fold
+from bot.services.contacts import link_stakeholder
 from bot.services.processes import library_in
 from store import leads as lead_store
 from store.access import Viewer
@@ -272,8 +273,11 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
         *stakeholders(session, team_id=team, record_type="lead", record_id=lead_id),
         *competitors(session, team_id=team, record_type="lead", record_id=lead_id),
     ]
+    opportunity = session.get(Opportunity, opportunity_id)
     for row in people:
-        _copy(session, row, opportunity_id)
+        copied = _copy(session, row, opportunity_id)
+        if isinstance(copied, Stakeholder) and opportunity is not None:
+            link_stakeholder(session, copied, opportunity)  # the lead's person is now the account's contact
     for entry in timeline(session, team_id=team, record_type="lead", record_id=lead_id):
         _copy(
             session, entry, opportunity_id, slack_channel=None, slack_ts=None, data={**entry.data, "from_lead": lead.id}
@@ -281,10 +285,14 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
     session.flush()
 
 
-def _copy(session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any) -> None:
+def _copy(
+    session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any
+) -> Stakeholder | Competitor | Activity:
     values = row.model_dump(exclude={"id"})
     values.update(record_type="opportunity", record_id=opportunity_id, **changes)
-    session.add(type(row)(**values))
+    copied = type(row)(**values)
+    session.add(copied)
+    return copied
 
 
 def _end_sequences(session: Session, lead: Lead, now: datetime) -> None:

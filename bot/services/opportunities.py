@@ -21,7 +21,7 @@ from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
 from bot.ids import Metadata
 from bot.refusals import Refused
-from bot.services import opportunity_lines, opportunity_stages
+from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
@@ -479,16 +479,16 @@ def save_lost(
     errors: dict[str, str] = {}
     if opp.status != "open":
         return Result(errors={"reason": _closed_message(opp)})
-    reason = state.selected("reason")
-    if reason not in views.LOST_REASONS:
-        errors["reason"] = "Choose Canceled or Out-sold."
+    reason, offered = state.selected("reason"), reasons.offered(session, opp.team_id, reasons.LOST)
+    if reason not in offered:
+        errors["reason"] = "Choose one of: " + ", ".join(offered) + "."
     competitor = state.text("competitor")
     if len(competitor) > 200:
         errors["competitor"] = "Keep it under 200 characters."
     description = state.text("description")
     if len(description) > 2000:
         errors["description"] = "Keep it under 2000 characters."
-    if reason == "Out-sold" and not competitor:
+    if reasons.needs_competitor(session, opp.team_id, reason) and not competitor:
         errors["competitor"] = "Name the competitor that won."
     if errors:
         return Result(errors=errors)
