@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.domain.process import ProcessLibrary, parse_processes
+from bot.domain.process import ProcessLibrary, parse_library
 from store.process_libraries import library_version, save_library
 
 SESSION_KEY = "salesbot.processes"  # where a session carries the provider
@@ -36,9 +36,7 @@ class ProcessProvider:
         """Validate (ProcessFileError names what is wrong) and store a workspace's processes; blank
         text returns the workspace to PROCESS_FILE (or the built-in process)."""
         blank = not toml.strip()
-        library = (
-            self.default if blank else ProcessLibrary(tuple(parse_processes(toml, source="the uploaded processes")))
-        )
+        library = self.default if blank else parse_library(toml, source="the uploaded processes")
         row = save_library(session, team_id=team_id, toml=toml, now=now)
         with self._lock:
             self._parsed[(team_id, row.version)] = library
@@ -53,7 +51,7 @@ class ProcessProvider:
         with self._lock:
             cached = self._parsed.get(key)
         if cached is None:
-            cached = ProcessLibrary(tuple(parse_processes(row.toml, source=f"the processes of {team_id}")))
+            cached = parse_library(row.toml, source=f"the processes of {team_id}")
             with self._lock:
                 self._parsed = {k: v for k, v in self._parsed.items() if k[0] != team_id}
                 self._parsed[key] = cached
