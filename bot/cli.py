@@ -79,7 +79,7 @@ def run(
         deps = build_deps(settings)
         running = start_scheduler(deps) if scheduler else None
         try:
-            serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "")
+            serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "", host=host, port=port)
         finally:
             if running:
                 running.shutdown(wait=False)
