@@ -6,6 +6,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    admin_routing,
     alerts,
     card_buttons,
     deal_rooms,
@@ -56,5 +57,6 @@ def register(surface: Surface, deps: Deps) -> None:
     deal_rooms.register(surface, deps)
     quote_listeners.register(surface, deps)
     routing_listeners.register(surface, deps)
+    admin_routing.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)
