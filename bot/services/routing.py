@@ -11,6 +11,7 @@ the fallback: `[routing_fallback]`, else the admin's `Leads channel`, else `defa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,22 +55,25 @@ def facts_of(lead: Lead) -> LeadFacts:
     return LeadFacts(lead.lead_source, lead.industry, lead.country, lead.city, lead.employees, lead.budget_amount)
 
 
-def decide(session: Session, team_id: str, facts: LeadFacts, *, default_owner: str) -> Routed:
+def decide(
+    session: Session, team_id: str, facts: LeadFacts, *, default_owner: str, pending: Mapping[str, int] | None = None
+) -> Routed:
+    """`pending`: leads already routed to each user but not yet written (a bulk import's batch)."""
     rules = library_in(session, team_id).routing
     rule = rules.first_match(facts)
     if rule is not None:
-        owner = _target_owner(session, team_id, rule.assign)
+        owner = _target_owner(session, team_id, rule.assign, pending or {})
         if owner:
             return Routed(owner=owner, why=f"rule {rule.index + 1}")
         log.info("routing rule %d of %s placed nobody (team unknown, empty or at its cap)", rule.index + 1, team_id)
     return _fallback(session, team_id, rules.fallback, default_owner)
 
 
-def _target_owner(session: Session, team_id: str, target: Target) -> str:
+def _target_owner(session: Session, team_id: str, target: Target, pending: Mapping[str, int]) -> str:
     if target.user:
         if target.max_open is not None:
-            counts = routing_store.open_lead_counts(session, team_id=team_id, owners=[target.user])
-            if counts.get(target.user, 0) >= target.max_open:
+            held = routing_store.open_lead_counts(session, team_id=team_id, owners=[target.user])
+            if held.get(target.user, 0) + pending.get(target.user, 0) >= target.max_open:
                 return ""
         return target.user
     members = routing_store.team_members(session, team_id=team_id, name_key=fold(target.team)[:100])
@@ -77,9 +81,10 @@ def _target_owner(session: Session, team_id: str, target: Target) -> str:
         return ""
     # the turn first: its row lock makes concurrent routings to this team read the counts in turn
     turn = routing_store.claim_turn(session, team_id=team_id, key=turn_key(target.team))
-    counts = (
-        routing_store.open_lead_counts(session, team_id=team_id, owners=members) if target.max_open is not None else {}
-    )
+    counts: dict[str, int] = {}
+    if target.max_open is not None:
+        counts = routing_store.open_lead_counts(session, team_id=team_id, owners=members)
+        counts = {member: counts.get(member, 0) + pending.get(member, 0) for member in members}
     return pick_member(members, turn, counts, target.max_open) or ""
 
 
