@@ -17,7 +17,6 @@ from bot.views.routing_admin import ADMIN_API_TOKENS, API_TOKEN_REVOKE, VIEW_API
 from handlers.context import viewer_in
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.replies import open_view
-from store.api_tokens import live_tokens
 from store.db import transaction
 
 ADMINS_ONLY = "Only salesbot admins can manage API tokens; nothing was changed."
@@ -34,7 +33,7 @@ def show_tokens(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         who = viewer_in(session, deps, body)
         if not who.is_admin:
             raise Refused(ADMINS_ONLY)
-        tokens = live_tokens(session, team_id=who.team_id)
+        tokens = token_service.list_tokens(session, team_id=who.team_id)
     open_view(client, body, tokens_modal(tokens))
 
 
@@ -47,7 +46,7 @@ def create(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], cli
         token, text = token_service.create_token(
             session, team_id=who.team_id, name=name, by=who.user_id, now=deps.clock()
         )
-        tokens = live_tokens(session, team_id=who.team_id)
+        tokens = token_service.list_tokens(session, team_id=who.team_id)
     ack(response_action="update", view=tokens_modal(tokens, created=text, created_name=token.name))
 
 
@@ -60,7 +59,7 @@ def revoke(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         if not value.isdigit() or len(value) > 18:
             raise Refused("That token no longer exists (revoked already?).")
         token_service.revoke_token(session, team_id=who.team_id, token_id=int(value), by=who.user_id, now=deps.clock())
-        tokens = live_tokens(session, team_id=who.team_id)
+        tokens = token_service.list_tokens(session, team_id=who.team_id)
     current = body.get("view") or {}
     if current.get("id"):
         client.views_update(view_id=current["id"], view=tokens_modal(tokens))

@@ -28,7 +28,6 @@ from handlers.listeners import after_ack
 from handlers.record_loading import action_ref
 from handlers.replies import reply_ephemeral
 from store.db import transaction
-from store.leads import get_lead
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -75,12 +74,10 @@ def more(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     by, now = user_id(body), deps.clock()
     with transaction(deps.new_session) as session:
         who = viewer_in(session, deps, body)
-        lead = get_lead(session, team_id=who.team_id, lead_id=ref.record_id)
-        if lead is None:
-            raise Refused(LEAD_NOT_FOUND)
-        routed, done = routing_service.reassign_by_rules(
-            session, lead, by=by, is_admin=who.is_admin, now=now, reminder_minutes=deps.settings.reminder_minutes_before
-        )
+        lead, routed, done = routing_service.reassign_by_rules(
+            session, who.team_id, ref.record_id, by=by, is_admin=who.is_admin, now=now,
+            reminder_minutes=deps.settings.reminder_minutes_before,
+        )  # fmt: skip
         keeps = bool(done and done.previous) and user_may_work(
             session, record=lead, record_type="lead", user_id=done.previous if done else "", admin_ids=deps.admin_ids
         )

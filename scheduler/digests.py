@@ -19,8 +19,8 @@ from bot.domain.revenue import format_money
 from bot.views.assistant import Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
 from scheduler.labels import record_label
-from scheduler.lead_routing_messages import unclaimed_section
 from scheduler.planner import stale_opportunities
+from scheduler.unclaimed_leads import unclaimed_section
 from store.digests import activity_kinds_by_author, open_past_close_date, opportunities_by_id, stage_changes_between
 from store.models import Outbox
 from store.quotes import pending_for

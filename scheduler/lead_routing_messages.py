@@ -4,22 +4,18 @@ closed meanwhile is not announced."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain.assistant import day_bounds
 from bot.services.routing import CLAIM_KIND, ROUTED_KIND
-from bot.views.assistant import DigestItem
 from bot.views.leads import lead_card
-from bot.views.markup import escape
 from bot.views.routing_claims import claim_post, routed_intro
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
 from store.activities import record_post
 from store.leads import get_lead
 from store.models import Outbox
-from store.routing import UNASSIGNED, set_claim_post, unclaimed_between
+from store.routing import UNASSIGNED, set_claim_post
 
 
 @renderer(ROUTED_KIND)
@@ -50,19 +46,3 @@ def settle_claim(session: Session, row: Outbox, outcome: str, sent_ts: str | Non
 
 
 ON_SETTLED[CLAIM_KIND] = settle_claim
-
-
-def unclaimed_section(session: Session, team: str, day: date, tz: str) -> list[tuple[str, list[DigestItem]]]:
-    """Managers' digest: leads posted in the leads channel the day before yesterday (the recipient's
-    local days) and still unclaimed. Each lead falls in exactly one such window: mentioned once."""
-    start, end = day_bounds(day - timedelta(days=2), tz)
-    waiting = unclaimed_between(session, team_id=team, start=start, end=end)
-    items = [
-        DigestItem(
-            f"*{escape(lead.topic)}*" + (f" — {escape(lead.company)}" if lead.company else ""),
-            ref=f"lead:{lead.id}",
-            label=lead.topic,
-        )  # fmt: skip
-        for lead in waiting
-    ]
-    return [("Unclaimed in the leads channel for a day", items)] if items else []

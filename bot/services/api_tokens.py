@@ -60,3 +60,8 @@ def authenticate(session: Session, presented: str) -> ApiToken | None:
     if token is None or not matches or token.revoked_at is not None:
         return None
     return token
+
+
+def list_tokens(session: Session, *, team_id: str) -> list[ApiToken]:
+    """The workspace's live tokens, newest first."""
+    return token_store.live_tokens(session, team_id=team_id)

@@ -19,12 +19,14 @@ from sqlmodel import Session
 
 from bot.domain.routing import Fallback, LeadFacts, Target, pick_member, turn_key
 from bot.domain.text import fold
+from bot.messages import LEAD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services.assignment import Assignment, assign
 from bot.services.processes import library_in
 from store import routing as routing_store
 from store.activities import add_activity
 from store.alerts import workspace_channel
+from store.leads import get_lead
 from store.models import Lead
 from store.outbox import enqueue
 
@@ -146,13 +148,16 @@ ADMINS_ONLY = "Only salesbot admins can reassign a lead by the rules."
 
 
 def reassign_by_rules(
-    session: Session, lead: Lead, *, by: str, is_admin: bool, now: datetime, reminder_minutes: int
-) -> tuple[Routed, Assignment | None]:
+    session: Session, team_id: str, lead_id: int, *, by: str, is_admin: bool, now: datetime, reminder_minutes: int
+) -> tuple[Lead, Routed, Assignment | None]:
     """`Reassign by rules` (an admin's option on a lead card): route the lead again as if it had just
     arrived. A new owner gets it as with `Assign` (tasks and appointments follow); a channel target
     puts it back in the leads channel, unassigned."""
     if not is_admin:
         raise Refused(ADMINS_ONLY)
+    lead = get_lead(session, team_id=team_id, lead_id=lead_id)
+    if lead is None:
+        raise Refused(LEAD_NOT_FOUND)
     if lead.status != "open":
         raise Refused("Only open leads are routed.")
     routed = decide(session, lead.team_id, facts_of(lead), default_owner="")
@@ -163,8 +168,8 @@ def reassign_by_rules(
             raise Refused(f"The rules give this lead to <@{routed.owner}>, who already owns it.")
         done = assign(session, lead, record_type="lead", new_owner=routed.owner, by=by, now=now,
                       reminder_minutes=reminder_minutes)  # fmt: skip
-        return routed, done
+        return lead, routed, done
     if not lead.owner_id and routing_store.get_claim(session, team_id=lead.team_id, lead_id=lead.id or 0):
         raise Refused("This lead is already waiting in the leads channel.")
     place(session, lead, routed, by=by, now=now)
-    return routed, None
+    return lead, routed, None
