@@ -18,8 +18,17 @@ from tests.handlers.routing_helpers import NOW, api_url, deliver, leads, post, p
 from tests.slack.driver import blocks_text
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-LEAD = {"topic": "Café <fit-out> & co", "company": "Bar Roma", "email": "anna@roma.example", "lead_source": "Web",
-        "country": "IT", "employees": 12, "budget_amount": "25,000.00", "team_id": "T2", "colour": "ignored"}  # fmt: skip
+LEAD = {
+    "topic": "Café <fit-out> & co",
+    "company": "Bar Roma",
+    "email": "anna@roma.example",
+    "lead_source": "Web",
+    "country": "IT",
+    "employees": 12,
+    "budget_amount": "25,000.00",
+    "team_id": "T2",
+    "colour": "ignored",
+}
 
 
 def test_a_web_lead_is_routed_to_its_owner_who_gets_it_in_dm(bot: RunningBot) -> None:
