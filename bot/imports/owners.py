@@ -20,7 +20,7 @@ from bot.services.processes import SESSION_KEY, ProcessProvider
 from bot.services.routing import Routed, decide, place
 from store.models import Lead, SlackUser
 
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 EmailLookup = Callable[[str], "str | None"]  # email -> Slack user id (users.lookupByEmail), None if unknown
 UserCheck = Callable[[str], bool]  # does Slack know this user id (users.info)?
