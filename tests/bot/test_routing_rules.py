@@ -3,12 +3,18 @@ round robin skipping members at the cap (pure: the turn itself is tested through
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from bot.domain.process import ProcessFileError, parse_library
 from bot.domain.routing import Fallback, LeadFacts, pick_member
+from bot.services.processes import library_in
+from store.db import transaction
+from tests.conftest import RunningBot
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 RULES = """
 [[routing]]
@@ -71,3 +77,15 @@ def test_round_robin_takes_the_turn_and_skips_members_at_the_cap() -> None:
     assert pick_member(members, 3, {"UC": 5, "UA": 1}, 2) == "UA"
     assert pick_member(members, 2, {"UA": 2, "UB": 2, "UC": 2}, 2) is None
     assert pick_member([], 1, {}, None) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_upload_with_a_bad_routing_rule_is_refused_and_changes_nothing(bot: RunningBot) -> None:
+    with transaction(bot.deps.new_session) as session, pytest.raises(ProcessFileError) as error:
+        bot.deps.processes.upload(session, "T1", '[[routing]]\nassign = { team = "EMEA", method = "x" }', now=NOW)
+    assert "routing[0].assign.method" in str(error.value)
+    with transaction(bot.deps.new_session) as session:
+        bot.deps.processes.upload(session, "T1", RULES, now=NOW)
+    with transaction(bot.deps.new_session) as session:
+        assert library_in(session, "T1").routing.fallback == Fallback(channel="C0LEADS")
+        assert library_in(session, "T2").routing.rules == ()  # per workspace

@@ -10,6 +10,8 @@ import threading
 import pytest
 from sqlmodel import select
 
+from bot.app import create_app
+from bot.server import make_http_server, run_until
 from bot.services.api_tokens import revoke_token
 from store.db import transaction
 from store.models import Activity, ApiToken
@@ -138,3 +140,19 @@ def test_concurrent_retries_with_one_idempotency_key_create_one_lead(bot: Runnin
     bot.deps.background.wait_idle()
     assert sorted(answers) == [201, 201, 201, 201] and len(leads(bot)) == 1
     assert json.loads(post(url, LEAD, bearer=secret).body)["duplicate"] is True
+
+
+@SQLITE_ONLY
+def test_in_socket_mode_the_http_port_serves_only_the_lead_api(bot: RunningBot) -> None:
+    app, _ = create_app(bot.deps)
+    server = make_http_server(app, "127.0.0.1", 0, threads=2, slack_events=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.effective_port}"
+        assert post(f"{base}/api/leads", {"topic": "Socket-mode lead"}, bearer=token(bot)).status == 201
+        assert post(f"{base}/slack/events", "command=/lead&team_id=T1&user_id=U1").status == 404
+    finally:
+        stop.set()
+        thread.join(timeout=5)
