@@ -102,8 +102,7 @@ def _handle(deps: Deps, limiter: AddressLimiter, environ: dict[str, Any]) -> Ans
     if wait:
         raise Answer(429, {"ok": False, "error": "too many requests from this address"}, [("Retry-After", str(wait))])
     fields = _parse(_read(environ), str(environ.get("CONTENT_TYPE") or ""))
-    token = _token(deps, environ, fields)
-    _count(deps, token)
+    token = _token_counted(deps, _presented(environ, fields))
     redirect = _redirect(fields)
     key = str(environ.get("HTTP_IDEMPOTENCY_KEY") or "").strip()
     if len(key) > KEY_MAX or not key.isprintable():
@@ -148,28 +147,30 @@ def _parse(body: bytes, content_type: str) -> dict[str, object]:
     raise Answer(415, {"ok": False, "error": "send application/json or application/x-www-form-urlencoded"})
 
 
-def _token(deps: Deps, environ: dict[str, Any], fields: dict[str, object]) -> ApiToken:
-    header = str(environ.get("HTTP_AUTHORIZATION") or "")
-    scheme, _, value = header.partition(" ")
-    presented = value.strip() if scheme.lower() == "bearer" else ""
-    if not presented and isinstance(fields.get("token"), str):
-        presented = str(fields["token"]).strip()
-    token = None
+def _presented(environ: dict[str, Any], fields: dict[str, object]) -> str:
+    """The token from `Authorization: Bearer …`, else the `token` form field."""
+    scheme, _, value = str(environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return str(fields["token"]).strip() if isinstance(fields.get("token"), str) else ""
+
+
+def _token_counted(deps: Deps, presented: str) -> ApiToken:
+    """The live token (else 401), with this request counted against its rate (else 429): one short
+    transaction of its own, so the rate row is never locked while a lead is being created."""
+    now = time.time()
+    token, count = None, 0
     if presented:
         with transaction(deps.new_session) as session:
             token = authenticate(session, presented)
+            if token is not None:
+                count = token_store.count_request(session, token_id=token.id or 0, window=int(now // 60))
     if token is None:
         raise Answer(401, {"ok": False, "error": "a valid API token is required"}, [("WWW-Authenticate", "Bearer")])
-    return token
-
-
-def _count(deps: Deps, token: ApiToken) -> None:
-    now = time.time()
-    with transaction(deps.new_session) as session:
-        count = token_store.count_request(session, token_id=token.id or 0, window=int(now // 60))
     if count > deps.settings.api_rate_per_minute:
         wait = str(_until_next_minute(now))
         raise Answer(429, {"ok": False, "error": "API_RATE_PER_MINUTE reached for this token"}, [("Retry-After", wait)])
+    return token
 
 
 def _redirect(fields: dict[str, object]) -> str:
