@@ -70,6 +70,7 @@ def add_claim(session: Session, *, team_id: str, lead_id: int, channel: str, now
     if claim is None:
         claim = LeadClaim(team_id=team_id, lead_id=lead_id, channel=channel, created_at=now)
     claim.channel, claim.claimed_by, claim.claimed_at, claim.ts = channel, "", None, None
+    claim.created_at = now  # posted again: the digest's day counts from now
     session.add(claim)
     session.flush()
     return claim
