@@ -81,12 +81,6 @@ def test_import_from_the_shell_with_route_follows_the_rules(tmp_path: Path) -> N
     assert [c.lead_id for c in claims] == [show] and [(p.recipient, p.record_id) for p in posts] == [("C0LEADS", show)]
     assert len(imported) == 5 and set(imported.values()) == {"U1"}  # the importer is the author
 
-    # without --route the same kind of rows are the importer's
-    (tmp_path / "more.csv").write_text("Topic,Company,Lead source\nFour,G,Web\n", encoding="utf-8")
-    salesbot("import", "leads", str(tmp_path / "more.csv"), "--team", "T1", "--owner", "U1", env=env, cwd=tmp_path)
-    with Session(engine) as session:
-        assert session.exec(select(Lead).where(Lead.topic == "Four")).one().owner_id == "U1"
-
 
 def topics_by_id(engine: object) -> dict[int, str]:
     with Session(engine) as session:  # type: ignore[arg-type]
