@@ -13,8 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.domain.process import ProcessLibrary, parse_library
+from bot.domain.process import ProcessFileError, ProcessLibrary, parse_library
+from bot.domain.text import fold
 from store.process_libraries import library_version, save_library
+from store.teams import team_named
 
 SESSION_KEY = "salesbot.processes"  # where a session carries the provider
 
@@ -37,6 +39,7 @@ class ProcessProvider:
         text returns the workspace to PROCESS_FILE (or the built-in process)."""
         blank = not toml.strip()
         library = self.default if blank else parse_library(toml, source="the uploaded processes")
+        _check_teams(session, team_id, library)
         row = save_library(session, team_id=team_id, toml=toml, now=now)
         with self._lock:
             self._parsed[(team_id, row.version)] = library
@@ -56,6 +59,15 @@ class ProcessProvider:
                 self._parsed = {k: v for k, v in self._parsed.items() if k[0] != team_id}
                 self._parsed[key] = cached
         return cached
+
+
+def _check_teams(session: Session, team_id: str, library: ProcessLibrary) -> None:
+    """An uploaded rule must name one of the workspace's teams (one deleted later is skipped: fallback)."""
+    for rule in library.routing.rules:
+        name = rule.assign.team
+        if name and team_named(session, team_id=team_id, name_key=fold(name)[:100]) is None:
+            path = f"routing[{rule.index}].assign.team"
+            raise ProcessFileError(f"the uploaded processes: {path}: no team named {name!r} in /salesbot admin")
 
 
 _BUILT_IN = ProcessProvider(ProcessLibrary())

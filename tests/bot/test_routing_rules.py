@@ -13,6 +13,7 @@ from bot.domain.routing import Fallback, LeadFacts, pick_member
 from bot.services.processes import library_in
 from store.db import transaction
 from tests.conftest import RunningBot
+from tests.handlers.routing_helpers import make_team
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -84,6 +85,10 @@ def test_an_upload_with_a_bad_routing_rule_is_refused_and_changes_nothing(bot: R
     with transaction(bot.deps.new_session) as session, pytest.raises(ProcessFileError) as error:
         bot.deps.processes.upload(session, "T1", '[[routing]]\nassign = { team = "EMEA", method = "x" }', now=NOW)
     assert "routing[0].assign.method" in str(error.value)
+    with transaction(bot.deps.new_session) as session, pytest.raises(ProcessFileError) as error:
+        bot.deps.processes.upload(session, "T1", RULES, now=NOW)
+    assert "routing[0].assign.team: no team named 'EMEA'" in str(error.value)
+    make_team(bot, "EMEA", ["UA"])
     with transaction(bot.deps.new_session) as session:
         bot.deps.processes.upload(session, "T1", RULES, now=NOW)
     with transaction(bot.deps.new_session) as session:

@@ -98,6 +98,10 @@ def test_past_the_rate_a_token_gets_429_with_retry_after(bot: RunningBot) -> Non
     assert limited.status == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert post_lead(bot, {"topic": "Other token"}, other).status == 201  # the limit is per token
     assert len(leads(bot)) == 4
+    # an address gets five times a token's rate, whatever tokens it sends (15 here: 6 so far)
+    guesses = [post_lead(bot, {"topic": "x"}, f"sbk_{n:012d}_guess").status for n in range(10)]
+    assert guesses == [401] * 9 + [429]
+    assert post_lead(bot, {"topic": "Other token again"}, other).status == 429
 
 
 @SQLITE_ONLY
