@@ -14,25 +14,21 @@ from bot.services import api_tokens as token_service
 from bot.surface import Surface
 from bot.views.inputs import submitted_values
 from bot.views.routing_admin import ADMIN_API_TOKENS, API_TOKEN_REVOKE, VIEW_API_TOKENS, tokens_modal
-from handlers.context import viewer_in
-from handlers.listeners import after_ack, refusals_as_field_errors
+from handlers.admin_access import admin_in, field_errors
+from handlers.listeners import after_ack
 from handlers.replies import open_view
 from store.db import transaction
-
-ADMINS_ONLY = "Only salesbot admins can manage API tokens; nothing was changed."
 
 
 def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, ADMIN_API_TOKENS, functools.partial(show_tokens, deps))
     after_ack(surface.app, deps, API_TOKEN_REVOKE, functools.partial(revoke, deps))
-    surface.app.view(VIEW_API_TOKENS)(refusals_as_field_errors(functools.partial(create, deps)))
+    surface.app.view(VIEW_API_TOKENS)(field_errors(functools.partial(create, deps)))
 
 
 def show_tokens(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        who = viewer_in(session, deps, body)
-        if not who.is_admin:
-            raise Refused(ADMINS_ONLY)
+        who = admin_in(session, deps, body)
         tokens = token_service.list_tokens(session, team_id=who.team_id)
     open_view(client, body, tokens_modal(tokens))
 
@@ -40,9 +36,7 @@ def show_tokens(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def create(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
     name = str(submitted_values(view["state"]).get("name") or "")
     with transaction(deps.new_session) as session:
-        who = viewer_in(session, deps, body)
-        if not who.is_admin:
-            raise Refused(ADMINS_ONLY)
+        who = admin_in(session, deps, body)
         token, text = token_service.create_token(
             session, team_id=who.team_id, name=name, by=who.user_id, now=deps.clock()
         )
@@ -53,9 +47,7 @@ def create(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], cli
 def revoke(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     with transaction(deps.new_session) as session:
-        who = viewer_in(session, deps, body)
-        if not who.is_admin:
-            raise Refused(ADMINS_ONLY)
+        who = admin_in(session, deps, body)
         if not value.isdigit() or len(value) > 18:
             raise Refused("That token no longer exists (revoked already?).")
         token_service.revoke_token(session, team_id=who.team_id, token_id=int(value), by=who.user_id, now=deps.clock())

@@ -34,12 +34,14 @@ class ProcessProvider:
             seen[team_id] = self._current(session, team_id)
         return seen[team_id]
 
-    def upload(self, session: Session, team_id: str, toml: str, *, now: datetime) -> ProcessLibrary:
-        """Validate (ProcessFileError names what is wrong) and store a workspace's processes; blank
-        text returns the workspace to PROCESS_FILE (or the built-in process)."""
+    def upload(
+        self, session: Session, team_id: str, toml: str, *, now: datetime, source: str = "the uploaded processes"
+    ) -> ProcessLibrary:
+        """Validate (ProcessFileError names `source` and what is wrong) and store a workspace's
+        processes; blank text returns the workspace to PROCESS_FILE (or the built-in process)."""
         blank = not toml.strip()
-        library = self.default if blank else parse_library(toml, source="the uploaded processes")
-        _check_teams(session, team_id, library)
+        library = self.default if blank else parse_library(toml, source=source)
+        _check_teams(session, team_id, library, source)
         row = save_library(session, team_id=team_id, toml=toml, now=now)
         with self._lock:
             self._parsed[(team_id, row.version)] = library
@@ -61,13 +63,13 @@ class ProcessProvider:
         return cached
 
 
-def _check_teams(session: Session, team_id: str, library: ProcessLibrary) -> None:
+def _check_teams(session: Session, team_id: str, library: ProcessLibrary, source: str) -> None:
     """An uploaded rule must name one of the workspace's teams (one deleted later is skipped: fallback)."""
     for rule in library.routing.rules:
         name = rule.assign.team
         if name and team_named(session, team_id=team_id, name_key=fold(name)[:100]) is None:
             path = f"routing[{rule.index}].assign.team"
-            raise ProcessFileError(f"the uploaded processes: {path}: no team named {name!r} in /salesbot admin")
+            raise ProcessFileError(f"{source}: {path}: no team named {name!r} in /salesbot admin")
 
 
 _BUILT_IN = ProcessProvider(ProcessLibrary())

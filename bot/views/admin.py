@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.ids import VIEW_ADMIN
+from bot.views.admin_menu import manage_actions
 from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
 from bot.views.inputs import labelled, select, text_input
-from bot.views.routing_admin import ADMIN_API_TOKENS
 from bot.views.timeline import slack_date
 from store.models import AdminAudit
 from store.teams import TeamSummary
@@ -30,9 +30,8 @@ def admin_modal(
     teams: Sequence[TeamSummary], admins: list[str], channels: dict[str, str] | None = None
 ) -> dict[str, Any]:
     blocks: list[Block] = [
-        *actions(
-            [button("Audit log", ADMIN_AUDIT_LOG), button("API tokens", ADMIN_API_TOKENS)], block_id="admin_tools"
-        ),
+        *actions([button("Audit log", ADMIN_AUDIT_LOG)], block_id="admin_tools"),
+        *manage_actions(),
         header("Roles"),
         context(
             "Admins: workspace owners and admins, `ADMIN_USER_IDS`"

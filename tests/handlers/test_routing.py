@@ -19,6 +19,7 @@ from store.db import transaction
 from store.models import AdminAudit, ApiToken, LeadClaim
 from tests import factories as make
 from tests.conftest import RunningBot
+from tests.handlers.admin_helpers import as_admin, click_in_view, open_part
 from tests.handlers.routing_helpers import (
     api_url,
     deliver,
@@ -30,7 +31,7 @@ from tests.handlers.routing_helpers import (
     token,
     upload_rules,
 )
-from tests.slack.driver import blocks_text, button_labels
+from tests.slack.driver import Response, blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -199,3 +200,23 @@ def test_a_lead_unclaimed_for_a_day_is_mentioned_once_in_the_managers_digest(bot
         (False, False),
     ]
     assert "Claimed in time" not in "".join(texts)
+
+
+@SQLITE_ONLY
+def test_routing_rules_uploaded_in_admin_are_checked_and_then_route_web_leads(bot: RunningBot) -> None:
+    admin = as_admin(bot)
+    processes = open_part(bot, admin, "Processes")
+    upload = click_in_view(bot, admin, "Upload process file", processes)
+
+    def send(content: str, file_id: str) -> Response:
+        bot.slack.files[file_id] = content.encode()
+        return admin.submit(upload, {"Process file": [bot.slack.file_object(file_id, "routing.toml")]})
+
+    bad = send('[[routing]]\nassign = { team = "EMEA", method = "random" }\n', "F1")
+    assert bad.json["errors"]["file"].startswith("routing.toml: routing[0].assign.method: must be one of")
+    unknown = send(ROUND_ROBIN % "", "F2")
+    assert "routing.toml: routing[0].assign.team: no team named 'EMEA'" in unknown.json["errors"]["file"]
+    make_team(bot, "EMEA", ["UA", "UB"])
+    assert send(ROUND_ROBIN % "", "F3").body == ""
+    secret = token(bot)
+    assert [post_lead(bot, _lead(n), secret).json["lead"]["owner"] for n in range(3)] == ["UA", "UB", "UA"]

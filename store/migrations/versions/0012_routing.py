@@ -1,7 +1,7 @@
 """routing: round-robin turns, leads-channel claims, API tokens, idempotency keys, rate counters; lead.origin
 
-Revision ID: 0011_routing
-Revises: 0010_process_library
+Revision ID: 0012_routing
+Revises: 0011_admin_catalog
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0011_routing"
-down_revision: str | None = "0010_process_library"
+revision: str = "0012_routing"
+down_revision: str | None = "0011_admin_catalog"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
