@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -12,6 +13,7 @@ from bot.deps import Deps
 from bot.logs import log_request
 from bot.slack_client import make_client
 from bot.surface import Surface
+from bot.web_api import LEADS_PATH, web_api
 from store.db import budget
 
 # Seconds a modal submission may wait on the database before its ack answers "busy, nothing saved":
@@ -20,7 +22,10 @@ ACK_DB_BUDGET = 2.0
 
 
 class SalesApp(App):
-    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike)."""
+    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike).
+    `http_routes`: other paths its HTTP server serves (POST /api/leads), not signed by Slack."""
+
+    http_routes: dict[str, Any]
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
@@ -42,6 +47,7 @@ def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, S
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
     )
+    app.http_routes = {LEADS_PATH: web_api(deps)}
     surface = Surface(app)
     import handlers  # the composition root is the one place bot/ reaches into handlers/
 

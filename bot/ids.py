@@ -64,6 +64,10 @@ TASK_ADD = "record_add_task"
 TASK_OPEN = "task_open"
 LEAD_ASSIGN = "lead_assign"
 LEAD_DELETE = "lead_delete"
+# Routing (handlers/routing.py): an admin's overflow on lead cards (`Reassign by rules`, value a record
+# reference) and `Claim` on leads-channel posts (value a record reference).
+LEAD_MORE = "lead_more"
+LEAD_CLAIM = "lead_claim"
 VIEW_TASK_ADD = "task_add_modal"
 VIEW_TASK_EDIT = "task_edit_modal"
 VIEW_ASSIGN = "lead_assign_modal"

@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
 import scheduler.deal_room_messages  # noqa: F401  (registers the deal room renderers)
+import scheduler.lead_routing_messages  # noqa: F401  (registers the routed-lead and leads-channel renderers)
 from bot.deps import Deps
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.cooldowns import WORKSPACE, CoolDowns

@@ -156,7 +156,9 @@ def alert_message(payload: dict[str, Any], record: AlertRecord | None) -> tuple[
     facts = [part for part in (escape(record.account), record.amount, _stage_line(event, payload, record)) if part]
     actor = str(payload.get("actor") or record.owner_id)
     text = f"{headline}: {title}"
-    lines = [f"{headline}: *{title}*", " · ".join(facts), f"by <@{actor}> · owner <@{record.owner_id}>"]
+    by = f"by <@{actor}>" if actor else "from the web"  # leads from /api/leads may have neither
+    owner = f"owner <@{record.owner_id}>" if record.owner_id else "waiting in the leads channel"
+    lines = [f"{headline}: *{title}*", " · ".join(facts), f"{by} · {owner}"]
     open_button = button("Open", ACTION_OPEN_RECORD, record.ref.encode())
     return text, [section("\n".join(line for line in lines if line), accessory=open_button)]
 
