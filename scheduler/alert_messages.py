@@ -10,12 +10,15 @@ from sqlmodel import Session
 
 from bot.domain.alerts import EVENT_LABELS
 from bot.ids import RecordRef
-from bot.views.alerts import AlertRecord, alert_message, daily_summary
+from bot.domain.quotes import quote_number
+from bot.domain.revenue import format_money
+from bot.views.alerts import AlertQuote, AlertRecord, alert_message, daily_summary
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
 from store import alerts as alert_store
 from store.activities import record_post
 from store.models import Lead, Opportunity, Outbox
 from store.outbox import enqueue
+from store.quotes import get_quote
 from store.records import get_record
 
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
@@ -63,8 +66,20 @@ def render_alert(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     record = alert_record(ctx.session, row.team_id, row.record_type, row.record_id)
     if record is None and not row.payload.get("count"):
         return None  # the record was deleted meanwhile
-    text, blocks = alert_message(row.payload, record)
+    text, blocks = alert_message(row.payload, record, alert_quote(ctx.session, row))
     return {"text": text, "blocks": blocks}
+
+
+def alert_quote(session: Session, row: Outbox) -> AlertQuote | None:
+    quote_id = row.payload.get("quote_id")
+    if not isinstance(quote_id, int):
+        return None
+    quote = get_quote(session, team_id=row.team_id, quote_id=quote_id)
+    if quote is None:
+        return None
+    reason = quote.decision_reason if row.payload.get("event") == "quote_rejected" else ""
+    title = f"Quote {quote_number(quote.number)} rev {quote.revision}"
+    return AlertQuote(title, format_money(quote.total, quote.currency), reason)
 
 
 @renderer("alert_daily")

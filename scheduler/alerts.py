@@ -83,18 +83,25 @@ def _read_events(session: Session, team: str, now: datetime) -> list[Event]:
     activity = alert_store.cursor(session, team_id=team, source="activity")
     stages = alert_store.cursor(session, team_id=team, source="stage_change")
     top = alert_store.last_activity_id(session, team_id=team)
-    leads = alert_store.lead_events_after(session, team_id=team, after_id=activity.last_id, limit=READ_LIMIT)
+    leads = alert_store.activity_events_after(session, team_id=team, after_id=activity.last_id, limit=READ_LIMIT)
     moves = alert_store.stage_changes_after(session, team_id=team, after_id=stages.last_id, limit=READ_LIMIT)
     leads = [row for row in leads if (row.id or 0) <= top]
     lead_top = top if len(leads) < READ_LIMIT else max(row.id or 0 for row in leads)
     alert_store.move_cursor(session, activity, max(lead_top, activity.last_id), now)
     if moves:
         alert_store.move_cursor(session, stages, max(row.id or 0 for row in moves), now)
-    events = [lead_event(row) for row in leads]
+    events = [activity_event(row) for row in leads]
     return events + [event for event in map(stage_event, moves) if event is not None]
 
 
-def lead_event(row: Activity) -> Event:
+def activity_event(row: Activity) -> Event:
+    """A lead created, imported or assigned, or a quote approved or rejected (its quote id kept)."""
+    if row.kind == "quote":
+        data = row.data if isinstance(row.data, dict) else {}
+        quote_id = data.get("quote_id")
+        return Event("activity", row.id or 0, alert_store.quote_event_of(row.subject), row.record_type,
+                     row.record_id, row.author_id, row.occurred_at,
+                     quote_id=quote_id if isinstance(quote_id, int) else 0)  # fmt: skip
     kind = "lead_assigned" if row.kind == "assign" else "lead_created"
     return Event("activity", row.id or 0, kind, "lead", row.record_id, row.author_id, row.occurred_at,
                  imported=row.subject == "Lead imported")  # fmt: skip
