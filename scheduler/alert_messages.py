@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain.alerts import EVENT_LABELS
-from bot.ids import RecordRef
 from bot.domain.quotes import quote_number
 from bot.domain.revenue import format_money
+from bot.ids import RecordRef
 from bot.views.alerts import AlertQuote, AlertRecord, alert_message, daily_summary
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
 from store import alerts as alert_store
