@@ -341,6 +341,9 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
     return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
+OPEN_IT = "open it (ask its owner to *Share* it with you or your team)"
+
+
 def show_record_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change="open it")
+    loaded = load_record(deps, body, action_ref(body), change=OPEN_IT)
     show_card(deps, client, body, loaded.ref, loaded.record)

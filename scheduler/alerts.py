@@ -37,7 +37,7 @@ from store.db import transaction
 from store.deal_rooms import room_of, teams_with_open_rooms
 from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
 from store.outbox import enqueue
-from store.teams import list_teams
+from store.teams import list_teams, members_sharing_many
 from store.users import get_user, viewer_for
 
 log = logging.getLogger("salesbot.alerts")
@@ -145,6 +145,9 @@ def _shares(session: Session, team: str, lead_ids: set[int], opp_ids: set[int]) 
                                         col(Share.record_id).in_(chunk))  # fmt: skip
             for share in session.exec(query):
                 shares.setdefault((record_type, share.record_id), set()).add(share.user_id)
+            shared = members_sharing_many(session, team_id=team, record_type=record_type, record_ids=chunk)
+            for record_id, members in shared.items():  # a record shared with a team is its members' too
+                shares.setdefault((record_type, record_id), set()).update(members)
     return shares
 
 
