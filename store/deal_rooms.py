@@ -27,3 +27,11 @@ def add_room(
 
 def teams_with_open_rooms(session: Session) -> list[str]:
     return sorted(session.exec(select(DealRoom.team_id).where(DealRoom.status == "open").distinct()))
+
+
+def room_in_channel(session: Session, *, team_id: str, channel_id: str) -> DealRoom | None:
+    """The open deal room that is this channel, if it is one."""
+    query = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.channel_id == channel_id, DealRoom.status == "open"
+    )
+    return session.exec(query).first()

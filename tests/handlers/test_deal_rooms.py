@@ -143,3 +143,31 @@ def test_a_reopened_deal_keeps_its_room(bot: RunningBot) -> None:
         rep.click("Reopen", card(bot))
     _run_scheduler(bot, T0 + timedelta(days=8))
     assert not bot.slack.calls_to("conversations.archive") and _rooms(bot)[0].status == "open"
+
+
+def _say(bot: RunningBot, user: str, channel: str, text: str, **extra: object) -> str:
+    ts = f"{datetime.now(UTC).timestamp() + len(bot.slack.messages()) / 1e6:.6f}"
+    event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+             "channel_type": "group", **extra}  # fmt: skip
+    assert bot.user(user).event(event).status == 200
+    return ts
+
+
+def test_messages_in_the_room_top_level_and_threads_land_on_the_timeline_escaped_once(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    new_opportunity(bot, rep)
+    rep.click("Open deal room", card(bot))
+    [room] = _rooms(bot)
+    said = _say(bot, "U2", room.channel_id, "Budget &lt;5k &amp; <@U1> agrees: <https://x.io/p?a=1|their plan>")
+    _say(bot, "U1", room.channel_id, "Ok &gt; let's go", thread_ts=said)
+    _say(bot, "U3", "C_ELSEWHERE", "Not about the deal")
+    _say(bot, "U2", room.channel_id, "a bot's echo", bot_id="B1")
+    with transaction(bot.deps.new_session) as session:
+        rows = session.exec(select(Activity).where(Activity.kind == "reply").order_by(Activity.id)).all()
+    assert [(row.subject, row.body) for row in rows] == [
+        ("Message in deal room", "Budget <5k & @U1 agrees: their plan (https://x.io/p?a=1)"),
+        ("Reply in deal room", "Ok > let's go"),
+    ]
+    rep.click("Timeline", card(bot))
+    shown = blocks_text(bot.slack.last_message().blocks)
+    assert "Budget &lt;5k &amp; <@U1> agrees" in shown and "Ok &gt; let's go" in shown and "&amp;lt;" not in shown

@@ -102,14 +102,18 @@ def test_a_reply_in_an_alerts_thread_lands_on_the_timeline(bot: RunningBot) -> N
     _walk_a_big_and_a_small_deal(bot)
     _deliver(bot, T0 + timedelta(minutes=2))
     alert = _in_channel(bot)[0]
-    reply_in_thread(bot.user("U2"), "C1", alert.ts, "I know their buyer <3")
+    reply_in_thread(bot.user("U2"), "C1", alert.ts, "I know their buyer &lt;3")  # Slack escapes what it sends
     with transaction(bot.deps.new_session) as session:
         [reply] = session.exec(select(Activity).where(Activity.kind == "reply")).all()
     assert (reply.record_type, reply.record_id, reply.body) == (
         "opportunity",
         opportunity(bot, 1).id,
-        "I know their buyer <3",
+        "I know their buyer <3",  # stored plain: unescaped once
     )
+    manager.click("Open", alert)
+    manager.click("Timeline", bot.slack.last_message())
+    shown = blocks_text(bot.slack.last_message().blocks)
+    assert "I know their buyer &lt;3" in shown and "&amp;lt;" not in shown  # escaped once, on display
 
 
 def test_filters_and_the_creators_visibility_decide_what_is_announced(bot: RunningBot) -> None:
