@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus
+from bot.domain.revenue import format_money
 from bot.ids import RecordRef
 from bot.messages import RECORD_NOT_FOUND
 from bot.quote_ids import decode_order
@@ -22,6 +23,7 @@ from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
+from bot.services.deal_rooms import room_channel
 from bot.services.quote_documents import pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
@@ -195,22 +197,46 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     _act(ctx, viewer, data, lambda s, fresh: lifecycle.activate(s, data=fresh, user=viewer.user_id, now=now))
     fresh = _reload(ctx, viewer.team_id, data.quote.id or 0)
     redraw(ctx, client, body, data.quote.id or 0)
-    _upload_pdf(ctx, client, fresh, fresh.quote.owner_id, f":page_facing_up: {views.title_of(fresh.quote)} is active.")
+    content = _upload_pdf(
+        ctx, client, fresh, fresh.quote.owner_id, f":page_facing_up: {views.title_of(fresh.quote)} is active."
+    )
+    _post_pdf_in_room(ctx, client, fresh, content)
 
 
-def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> None:
+def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> bytes:
     content = quote_pdf(data, ctx.cfg, ctx.today())
     try:
-        client.files_upload_v2(
-            channel=open_dm(client, user),
-            content=content,
-            filename=pdf_filename(data),
-            title=f"{views.title_of(data.quote)} — {data.quote.name}",
-            initial_comment=comment,
-        )
+        _upload(client, open_dm(client, user), data, content, comment)
     except SlackApiError as error:
         log.warning("quote PDF %s not uploaded: %s", data.quote.id, error.response.get("error"))
         _dm(client, user, "I couldn't upload the quote's PDF; try *Download PDF* on its card.", [])
+    return content
+
+
+def _upload(client: WebClient, channel: str, data: QuoteData, content: bytes, comment: str) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=pdf_filename(data),
+        title=f"{views.title_of(data.quote)} — {data.quote.name}",
+        initial_comment=comment,
+    )
+
+
+def _post_pdf_in_room(ctx: QuoteDeps, client: WebClient, data: QuoteData, content: bytes) -> None:
+    """The active quote's PDF in the opportunity's deal room too, when it has one; the rep hears of a failure."""
+    quote = data.quote
+    with transaction(ctx.deps.new_session) as session:
+        room = room_channel(session, team_id=quote.team_id, opportunity_id=quote.opportunity_id)
+    if room is None:
+        return
+    comment = f":page_facing_up: {views.title_of(quote)} is active: {format_money(quote.total, quote.currency)}."
+    try:
+        _upload(client, room, data, content, comment)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        log.warning("quote PDF %s not posted in room %s: %s", quote.id, room, code)
+        _dm(client, quote.owner_id, f"I couldn't post the quote's PDF in the deal room <#{room}> ({code}).", [])
 
 
 def download_pdf(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:

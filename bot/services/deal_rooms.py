@@ -18,6 +18,12 @@ def existing_room(session: Session, opportunity: Opportunity) -> DealRoom | None
     return room_store.room_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
 
 
+def room_channel(session: Session, *, team_id: str, opportunity_id: int) -> str | None:
+    """The channel of the opportunity's open deal room, if it has one."""
+    room = room_store.room_of(session, team_id=team_id, opportunity_id=opportunity_id)
+    return room.channel_id if room is not None else None
+
+
 def invitees(session: Session, opportunity: Opportunity, *, asked_by: str) -> list[str]:
     """The owner, the users the deal is shared with, the owner's manager, and whoever asked."""
     owner = get_user(session, team_id=opportunity.team_id, user_id=opportunity.owner_id)

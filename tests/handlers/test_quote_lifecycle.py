@@ -166,3 +166,17 @@ def test_checklist_tick_still_works_next_to_quotes(bot: RunningBot) -> None:
             assert len(block["elements"]) <= 25
     tick(bot.user(), message, "Identify decision maker")
     assert "Create quote" in button_labels(card(bot).blocks)
+
+
+def test_activating_posts_the_pdf_in_the_deal_room_too(bot: RunningBot) -> None:
+    opportunity_with_products(bot)
+    bot.user().click("Open deal room", card(bot))
+    room = [c for c in bot.slack.calls_to("conversations.create")][-1]
+    draft = create_quote(bot, **{"Name": "Łódź 株式会社 espresso"})
+    bot.user().click("Activate", draft)
+    uploads = bot.slack.wait_for("files.completeUploadExternal")
+    channels = [call.args["channel_id"] for call in uploads]
+    assert channels[0] == "DU1" and channels[1].startswith("G") and len(channels) == 2
+    assert "is active: 3,169.56 EUR" in uploads[1].args["initial_comment"]
+    assert room.args["name"].startswith("deal-")
+    assert "Łódź 株式会社 espresso" in uploaded_pdf_text(bot)  # the room's copy, in a Unicode font
