@@ -3,7 +3,6 @@ revision, the customer's answer, the order, and the offer to close the opportuni
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +15,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus
 from bot.domain.revenue import format_money
-from bot.ids import RecordRef
+from bot.ids import Metadata, RecordRef, decode_order
 from bot.messages import RECORD_NOT_FOUND
-from bot.quote_ids import decode_order
 from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
@@ -149,14 +147,14 @@ def open_reject(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
 
 
 def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = Metadata.decode(view.get("private_metadata"))
     reason = _reason(view)
     if not reason:
         ack(response_action="errors", errors={"reason": "Give a reason: the rep sees it."})
         return
     now = ctx.deps.clock()
     try:
-        ref = quote_ref(meta.get("quote"))
+        ref = quote_ref(meta.id)
         viewer, data = load_quote(ctx, body, ref, change=False)
         _act(
             ctx,
@@ -178,7 +176,7 @@ def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
         return
     ack()
     ctx.deps.background.submit(
-        _decided, ctx, client, meta.get("source") or {}, viewer, data.quote.id or 0, approved=False, reason=reason
+        _decided, ctx, client, meta.card(), viewer, data.quote.id or 0, approved=False, reason=reason
     )
 
 
@@ -287,14 +285,14 @@ def open_decline(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
 
 
 def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = Metadata.decode(view.get("private_metadata"))
     reason = _reason(view)
     if not reason:
         ack(response_action="errors", errors={"reason": "Give the customer's reason."})
         return
     now = ctx.deps.clock()
     try:
-        viewer, data = load_quote(ctx, body, quote_ref(meta.get("quote")))
+        viewer, data = load_quote(ctx, body, quote_ref(meta.id))
         _act(
             ctx,
             viewer,
@@ -305,7 +303,7 @@ def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict
         refuse_in_modal(ack, view, str(refused))
         return
     ack()
-    source = meta.get("source") or {}
+    source = meta.card()
     container = {
         "type": "message",
         "channel_id": source.get("channel", ""),

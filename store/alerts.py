@@ -104,13 +104,13 @@ def activity_events_after(session: Session, *, team_id: str, after_id: int, limi
             col(Activity.id) > after_id,
             sa.or_(
                 sa.and_(
-                    Activity.record_type == "lead",
+                    col(Activity.record_type) == "lead",
                     sa.or_(
                         sa.and_(col(Activity.kind) == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
                         col(Activity.kind) == "assign",
                     ),
                 ),
-                sa.and_(Activity.record_type == "opportunity", col(Activity.kind) == "quote", quote_decided),
+                sa.and_(col(Activity.record_type) == "opportunity", col(Activity.kind) == "quote", quote_decided),
             ),
         )
         .order_by(col(Activity.id))

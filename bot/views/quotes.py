@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.domain.revenue import format_money, format_quantity
-from bot.quote_ids import (
+from bot.ids import (
     ORDER_CANCEL,
     ORDER_FULFILLED,
     QUOTE_APPROVE,
@@ -21,6 +20,7 @@ from bot.quote_ids import (
     VIEW_QUOTE_DECLINE,
     VIEW_QUOTE_LINES,
     VIEW_QUOTE_REJECT,
+    Metadata,
     QuoteRef,
     encode_order,
 )
@@ -42,7 +42,8 @@ def ref_of(quote: Quote) -> str:
 
 
 def metadata(quote: Quote, **extra: Any) -> str:
-    return json.dumps({"quote": ref_of(quote), **extra})
+    """A quote modal's `private_metadata`: the shared codec, the quote reference as `id`."""
+    return Metadata(id=ref_of(quote), extra={key: str(value) for key, value in extra.items()}).encode()
 
 
 # --- the quote card ---------------------------------------------------------------------------
