@@ -190,6 +190,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     with transaction(deps.new_session) as session:
         hits = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
         data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
+        orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
     if not hits:
         return {
             "text": f"No opportunity matches “{escape(query[:100])}”. Type `/opp new` to create one.",
@@ -203,7 +204,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
         }
     return {
         "text": f"{len(hits)} opportunities match",
-        "blocks": views.search_results(hits, query),
+        "blocks": views.search_results(hits, query, orders),
         "response_type": "ephemeral",
     }
 

@@ -12,6 +12,7 @@ from bot.domain import quotes as rules
 from bot.ids import (
     ORDER_CANCEL,
     ORDER_FULFILLED,
+    ORDER_OPEN,
     QUOTE_ACCEPT,
     QUOTE_ACTIVATE,
     QUOTE_ADD_PRODUCT,
@@ -76,6 +77,7 @@ def register(app: App, ctx: QuoteDeps) -> None:
         (QUOTE_PDF, flow.download_pdf),
         (QUOTE_CLOSE_WON, flow.open_close_won),
         (QUOTE_OPEN, flow.show_quote),
+        (ORDER_OPEN, flow.show_order),
         (ORDER_FULFILLED, flow.fulfil_order),
         (ORDER_CANCEL, flow.cancel_order),
     ):

@@ -38,6 +38,7 @@ from handlers.quotes import (
     post_quote_card,
     quote_ref,
     redraw,
+    refresh_opportunity,
     refuse_in_modal,
 )
 from handlers.record_loading import load_record
@@ -45,6 +46,7 @@ from handlers.replies import open_dm, open_view, reply_ephemeral
 from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
+from store.models import SalesOrder
 
 log = logging.getLogger("salesbot.quotes")
 
@@ -357,7 +359,8 @@ def cancel_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
     _order_to(ctx, client, body, OrderStatus.CANCELED)
 
 
-def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
+def _clicked_order(ctx: QuoteDeps, body: dict[str, Any], *, change: str | None) -> tuple[SalesOrder, Viewer]:
+    """The order a button points at, after its opportunity's permission check."""
     try:
         order_id = decode_order(clicked_value(body))
     except ValueError:
@@ -366,11 +369,31 @@ def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: Order
         order = quote_store.get_order(session, team_id=team_id(body), order_id=order_id)
     if order is None:
         raise Refused(RECORD_NOT_FOUND)
-    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=CHANGE)
-    with transaction(ctx.deps.new_session) as session:
-        lifecycle.set_order(session, order=order, to=to, user=loaded.viewer.user_id, now=ctx.deps.clock())
-        order = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
-    assert order is not None
+    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=change)
+    return order, loaded.viewer
+
+
+def show_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    """`Open` on an order line of a card or of `/opp`: the order card, to the clicker."""
+    order, _ = _clicked_order(ctx, body, change="see its orders")
     blocks = views.order_card(order)
-    text = f"Order {rules.order_number(order.number)}: {to.label}"
+    text = f"Order {rules.order_number(order.number)}: {OrderStatus(order.status).label}"
+    if body.get("view") and not body.get("response_url"):
+        open_view(
+            client, body, modal("Order", blocks, callback_id="order_card"), push=body["view"].get("type") != "home"
+        )
+        return
     reply_ephemeral(client, body, text, blocks)
+
+
+def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
+    order, viewer = _clicked_order(ctx, body, change=CHANGE)
+    order_id = order.id or 0
+    with transaction(ctx.deps.new_session) as session:
+        lifecycle.set_order(session, order=order, to=to, user=viewer.user_id, now=ctx.deps.clock())
+        changed = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
+    assert changed is not None
+    blocks = views.order_card(changed)
+    text = f"Order {rules.order_number(changed.number)}: {to.label}"
+    reply_ephemeral(client, body, text, blocks)
+    refresh_opportunity(ctx, client, viewer.team_id, changed.opportunity_id)  # its card lists the order
