@@ -36,7 +36,7 @@ from store import alerts as alert_store
 from store.db import transaction
 from store.deal_rooms import room_of, teams_with_open_rooms
 from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
-from store.outbox import enqueue
+from store.outbox import enqueue, enqueue_new
 from store.teams import list_teams, members_sharing_many
 from store.users import get_user, viewer_for
 
@@ -185,14 +185,17 @@ def _matched(
 def _enqueue(session: Session, deps: Deps, subscription: AlertSubscription, alerts: list[Alert], now: datetime) -> int:
     if subscription.delivery == "daily":
         return _add_to_daily(session, subscription, alerts, now)
+    rows = []
     for alert in alerts:
         first = alert.first
         key = f"alert:{subscription.id}:{first.source}:{first.source_id}"
         if first.kind == "won":  # a wins channel that also subscribes to Won hears each win once
             key = f"won:{subscription.channel_id}:{first.source_id}"
-        _add_row(session, subscription.team_id, subscription.channel_id, key, alert, now,
-                 {**alert_payload(alert), "subscription_id": subscription.id})  # fmt: skip
-    return len(alerts)
+        record = (None, None) if alert.is_burst else (first.record_type, first.record_id)
+        rows.append({"kind": "alert", "recipient": subscription.channel_id, "due_at": now, "dedupe_key": key,
+                     "payload": {**alert_payload(alert), "subscription_id": subscription.id},
+                     "record_type": record[0], "record_id": record[1]})  # fmt: skip
+    return enqueue_new(session, team_id=subscription.team_id, rows=rows, now=now)
 
 
 def _add_row(
