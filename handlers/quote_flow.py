@@ -204,7 +204,8 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
 
 
 def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> bytes:
-    content = quote_pdf(data, ctx.cfg, ctx.today())
+    with transaction(ctx.deps.new_session) as session:
+        content = quote_pdf(session, data, ctx.cfg, ctx.today())
     try:
         _upload(client, open_dm(client, user), data, content, comment)
     except SlackApiError as error:
