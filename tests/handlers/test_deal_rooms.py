@@ -171,3 +171,23 @@ def test_messages_in_the_room_top_level_and_threads_land_on_the_timeline_escaped
     rep.click("Timeline", card(bot))
     shown = blocks_text(bot.slack.last_message().blocks)
     assert "Budget &lt;5k &amp; <@U1> agrees" in shown and "Ok &gt; let's go" in shown and "&amp;lt;" not in shown
+
+
+def test_the_outcome_summary_lists_the_quotes_and_competitors(bot: RunningBot) -> None:
+    from tests.handlers.quote_helpers import create_quote, opportunity_with_products
+
+    rep = bot.user("U1")
+    with time_machine.travel(T0, tick=False):
+        opportunity_with_products(bot)
+        rep.click("Open deal room", card(bot))
+        rep.click("Activate", create_quote(bot))
+        rep.click("Add competitor", card(bot))
+        rep.submit(bot.slack.last_view("views.open"), {"Name": "Fabrikam <Espresso>"})
+        rep.click("Close as lost", card(bot))
+        answer = rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+        assert answer.body == "", answer.body
+    _run_scheduler(bot, T0 + timedelta(minutes=1))
+    [room] = _rooms(bot)
+    posted = [m for m in bot.slack.messages() if m.channel == room.channel_id and "is lost" in m.text]
+    shown = blocks_text(posted[-1].blocks)
+    assert "Quote Q-00001 rev 1 · Active · 2,598.00 EUR" in shown and "Competitors: Fabrikam &lt;Espresso&gt;" in shown
