@@ -31,6 +31,7 @@ MISSING_SCOPE = ("salesbot lacks the `{scope}` permission, so no deal room was o
 NAMES_TAKEN = "Every name for this deal's room is taken; rename one of the `{name}` channels and try again."
 ALREADY = "This deal already has a room: <#{channel}>."
 OPENED = ":door: Deal room <#{channel}> is open; its card is pinned there."
+REOPENED = "The deal was reopened; its earlier room, archived, is <#{old}>."
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -48,6 +49,12 @@ def open_deal_room(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if existing is not None:
         reply_ephemeral(client, body, ALREADY.format(channel=existing.channel_id))
         return
+    channel = open_room(deps, client, opportunity, people, user)
+    reply_ephemeral(client, body, OPENED.format(channel=channel))
+
+
+def open_room(deps: Deps, client: WebClient, opportunity: Opportunity, people: list[str], user: str) -> str:
+    """Create, furnish and remember the deal's room; returns its channel. Half-made rooms are archived."""
     channel, name = create_channel(client, opportunity, private=deps.settings.deal_room_private)
     try:
         furnish(deps, client, opportunity, channel, people)
@@ -57,7 +64,21 @@ def open_deal_room(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     except Exception:
         _archive_quietly(client, channel)  # nothing half-done left behind
         raise
-    reply_ephemeral(client, body, OPENED.format(channel=channel))
+    return channel
+
+
+def reopen_room(deps: Deps, client: WebClient, body: dict[str, Any], opportunity: object, user: str) -> None:
+    """A reopened deal whose room was archived gets a new one (bots cannot unarchive) linking the old."""
+    if not isinstance(opportunity, Opportunity):
+        return
+    with transaction(deps.new_session) as session:
+        old = room_service.archived_channel(session, opportunity)
+        people = room_service.invitees(session, opportunity, asked_by=user) if old else []
+    if old is None:
+        return
+    channel = open_room(deps, client, opportunity, people, user)
+    client.chat_postMessage(channel=channel, text=REOPENED.format(old=old))
+    reply_ephemeral(client, body, OPENED.format(channel=channel) + " " + REOPENED.format(old=old))
 
 
 def create_channel(client: WebClient, opportunity: Opportunity, *, private: bool) -> tuple[str, str]:

@@ -55,7 +55,7 @@ from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from bot.views.inputs import ModalState
 from bot.views.markup import escape
-from handlers import cards
+from handlers import cards, deal_rooms
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
@@ -277,6 +277,7 @@ def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         service.reopen(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
                        user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
+    deal_rooms.reopen_room(deps, client, body, loaded.record, loaded.viewer.user_id)
 
 
 def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict[str, Any]) -> None:

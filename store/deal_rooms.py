@@ -15,6 +15,14 @@ def room_of(session: Session, *, team_id: str, opportunity_id: int) -> DealRoom 
     return session.exec(query.order_by(col(DealRoom.id).desc())).first()
 
 
+def archived_room_of(session: Session, *, team_id: str, opportunity_id: int) -> DealRoom | None:
+    """The opportunity's latest archived room, if any."""
+    query = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.opportunity_id == opportunity_id, DealRoom.status == "archived"
+    )
+    return session.exec(query.order_by(col(DealRoom.id).desc())).first()
+
+
 def add_room(
     session: Session, *, team_id: str, opportunity_id: int, channel_id: str, name: str, created_by: str
 ) -> DealRoom:

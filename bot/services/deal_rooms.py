@@ -18,6 +18,14 @@ def existing_room(session: Session, opportunity: Opportunity) -> DealRoom | None
     return room_store.room_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
 
 
+def archived_channel(session: Session, opportunity: Opportunity) -> str | None:
+    """The channel of the deal's last room when it was archived and no room is open now."""
+    if existing_room(session, opportunity) is not None:
+        return None
+    room = room_store.archived_room_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
+    return room.channel_id if room is not None else None
+
+
 def room_channel(session: Session, *, team_id: str, opportunity_id: int) -> str | None:
     """The channel of the opportunity's open deal room, if it has one."""
     room = room_store.room_of(session, team_id=team_id, opportunity_id=opportunity_id)

@@ -191,3 +191,27 @@ def test_the_outcome_summary_lists_the_quotes_and_competitors(bot: RunningBot) -
     posted = [m for m in bot.slack.messages() if m.channel == room.channel_id and "is lost" in m.text]
     shown = blocks_text(posted[-1].blocks)
     assert "Quote Q-00001 rev 1 · Active · 2,598.00 EUR" in shown and "Competitors: Fabrikam &lt;Espresso&gt;" in shown
+
+
+def test_reopening_a_deal_whose_room_was_archived_opens_a_new_room_linking_the_old(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    with time_machine.travel(T0, tick=False):
+        new_opportunity(bot, rep)
+        rep.click("Open deal room", card(bot))
+        rep.click("Close as lost", card(bot))
+        rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+    _run_scheduler(bot, T0 + timedelta(minutes=1))
+    _run_scheduler(bot, T0 + timedelta(days=8))
+    [old] = _rooms(bot)
+    assert old.status == "archived"
+    with time_machine.travel(T0 + timedelta(days=9), tick=False):
+        rep.click("Reopen", card(bot))
+    old_room, new_room = _rooms(bot)
+    assert new_room.status == "open" and new_room.name == old_room.name + "-2"
+    said = [m.text for m in bot.slack.messages() if m.channel == new_room.channel_id]
+    assert f"its earlier room, archived, is <#{old_room.channel_id}>" in "\n".join(said)
+    assert f"<#{new_room.channel_id}>" in bot.slack.last_message().text
+    rep.click("Close as lost", card(bot))  # a second reopen later does not open a third room while one is open
+    rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+    rep.click("Reopen", card(bot))
+    assert len(_rooms(bot)) == 2
