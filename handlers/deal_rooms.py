@@ -10,8 +10,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import SettingsError
 from bot.deps import Deps
-from bot.domain.deal_rooms import room_name
+from bot.domain.deal_rooms import RoomRuleError, room_name
 from bot.ids import OPP_DEAL_ROOM, RecordRef
 from bot.refusals import Refused
 from bot.services import deal_rooms as room_service
@@ -19,9 +20,10 @@ from bot.surface import Surface
 from handlers.cards import post_card
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record
-from handlers.replies import reply_ephemeral
+from handlers.replies import open_dm, reply_ephemeral
 from store.db import transaction
 from store.models import Opportunity
+from store.records import get_record
 
 log = logging.getLogger("salesbot.deal_rooms")
 NAME_ATTEMPTS = 20
@@ -31,11 +33,17 @@ MISSING_SCOPE = ("salesbot lacks the `{scope}` permission, so no deal room was o
 NAMES_TAKEN = "Every name for this deal's room is taken; rename one of the `{name}` channels and try again."
 ALREADY = "This deal already has a room: <#{channel}>."
 OPENED = ":door: Deal room <#{channel}> is open; its card is pinned there."
+AUTOMATIC = ":door: Deal room <#{channel}> was opened automatically: {why}."
+AUTOMATIC_FAILED = "This deal should get a deal room by your workspace's rules, but:"
 REOPENED = "The deal was reopened; its earlier room, archived, is <#{old}>."
 
 
 def register(surface: Surface, deps: Deps) -> None:
     surface.uses("channels:manage", "groups:write", "pins:write", "chat:write")
+    try:
+        room_service.room_rule(deps.settings)
+    except RoomRuleError as error:
+        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
     after_ack(surface.app, deps, OPP_DEAL_ROOM, functools.partial(open_deal_room, deps))
 
 
@@ -65,6 +73,29 @@ def open_room(deps: Deps, client: WebClient, opportunity: Opportunity, people: l
         _archive_quietly(client, channel)  # nothing half-done left behind
         raise
     return channel
+
+
+def open_by_rule(deps: Deps, client: WebClient, team: str, opportunity_id: int, user: str) -> None:
+    """After a deal is created or edited: open its room when `[deal_rooms]` in PROCESS_FILE asks for one.
+    The owner hears of it, or of why it could not be opened."""
+    rule = room_service.room_rule(deps.settings)
+    if rule is None:
+        return
+    with transaction(deps.new_session) as session:
+        opportunity = get_record(session, team_id=team, record_type="opportunity", record_id=opportunity_id)
+        if not isinstance(opportunity, Opportunity):
+            return
+        why = room_service.automatic_room_reason(session, rule, opportunity)
+        people = room_service.invitees(session, opportunity, asked_by=user) if why else []
+    if not why:
+        return
+    dm = open_dm(client, opportunity.owner_id)
+    try:
+        channel = open_room(deps, client, opportunity, people, user)
+    except Refused as refused:
+        client.chat_postMessage(channel=dm, text=f"{AUTOMATIC_FAILED} {refused}")
+        return
+    client.chat_postMessage(channel=dm, text=AUTOMATIC.format(channel=channel, why=why))
 
 
 def reopen_room(deps: Deps, client: WebClient, body: dict[str, Any], opportunity: object, user: str) -> None:

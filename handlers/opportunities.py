@@ -162,8 +162,10 @@ def _forms(deps: Deps) -> list[Form]:
 
 
 def post_card(deps: Deps, client: WebClient, team: str, user: str, opp_id: int, text: str = "") -> None:
-    """Post the card in the user's DM with the bot and remember the post (it is kept up to date)."""
+    """Post the card in the user's DM with the bot and remember the post (it is kept up to date); a deal
+    the workspace's rules give a room gets it."""
     cards.deliver_card(deps, client, team, user, RecordRef("opportunity", opp_id), text=text)
+    deal_rooms.open_by_rule(deps, client, team, opp_id, user)
 
 
 def refresh(deps: Deps, client: WebClient, team: str, opp_id: int, source: dict[str, str]) -> None:
@@ -318,19 +320,22 @@ def submit_opportunity_modal(
             return
     ack()
     team, opp_id = loaded.viewer.team_id, loaded.ref.record_id
-    later(deps, client, body, _after_save, deps, client, team, opp_id, carried.card(), result, form.announce)
+    later(deps, client, body, _after_save, deps, client, team, user_id(body), opp_id, carried.card(), result,
+          form.announce)  # fmt: skip
 
 
 def _after_save(
     deps: Deps,
     client: WebClient,
     team: str,
+    user: str,
     opp_id: int,
     source: dict[str, str],
     result: service.Result,
     announce: bool,
 ) -> None:
     refresh(deps, client, team, opp_id, source)
+    deal_rooms.open_by_rule(deps, client, team, opp_id, user)
     if result.new_owner:
         post_card(deps, client, team, result.new_owner, opp_id, text=result.owner_message)
     for user, text, blocks in result.dms:

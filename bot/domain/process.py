@@ -337,12 +337,13 @@ class _Parser:
         return ProcessFileError(f"{self.source}: {path}: {message}")
 
     def processes(self, data: dict[str, Any]) -> list[Process]:
-        unknown = sorted(set(data) - {"process", "approval"})  # [[approval]]: bot.domain.quotes reads it
+        # [[approval]]: bot.domain.quotes reads it; [deal_rooms]: bot.domain.deal_rooms
+        unknown = sorted(set(data) - {"process", "approval", "deal_rooms"})
         if unknown:
             raise self.fail(unknown[0], "unknown key (expected [[process]] tables)")
         raw = data.get("process")
-        if raw is None and "approval" in data:
-            return []  # a file of approval rules only: the built-in process stays
+        if raw is None and ("approval" in data or "deal_rooms" in data):
+            return []  # a file of approval or deal room rules only: the built-in process stays
         if not isinstance(raw, list) or not raw:
             raise self.fail("process", "define at least one [[process]] table")
         result: list[Process] = []

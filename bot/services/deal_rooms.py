@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.config import Settings
+from bot.domain.deal_rooms import RoomRule, parse_room_rule
 from store import deal_rooms as room_store
 from store.activities import add_activity
 from store.alerts import start_cursors
 from store.models import DealRoom, Opportunity
 from store.records import shared_with
 from store.users import get_user
+
+
+def room_rule(settings: Settings) -> RoomRule | None:
+    """`[deal_rooms]` of PROCESS_FILE (read once; RoomRuleError when it is malformed)."""
+    return _rule_in(settings.process_file)
+
+
+@functools.cache
+def _rule_in(path: Path | None) -> RoomRule | None:
+    if path is None:
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # the process parser reports these with the line
+    return parse_room_rule(data, source=str(path))
+
+
+def automatic_room_reason(session: Session, rule: RoomRule | None, opportunity: Opportunity) -> str:
+    """Why an open deal without a room (now or before) gets one by the rule; "" when it does not."""
+    if rule is None or opportunity.status != "open":
+        return ""
+    team, opp_id = opportunity.team_id, opportunity.id or 0
+    if room_store.room_of(session, team_id=team, opportunity_id=opp_id) is not None:
+        return ""
+    if room_store.archived_room_of(session, team_id=team, opportunity_id=opp_id) is not None:
+        return ""
+    return rule.wants(opportunity.estimated_revenue, opportunity.process_name)
 
 
 def existing_room(session: Session, opportunity: Opportunity) -> DealRoom | None:
