@@ -23,7 +23,6 @@ from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_dm, reply_ephemeral
 from store.db import transaction
 from store.models import Opportunity
-from store.records import get_record
 
 log = logging.getLogger("salesbot.deal_rooms")
 NAME_ATTEMPTS = 20
@@ -82,8 +81,8 @@ def open_by_rule(deps: Deps, client: WebClient, team: str, opportunity_id: int, 
     if rule is None:
         return
     with transaction(deps.new_session) as session:
-        opportunity = get_record(session, team_id=team, record_type="opportunity", record_id=opportunity_id)
-        if not isinstance(opportunity, Opportunity):
+        opportunity = room_service.opportunity(session, team_id=team, opportunity_id=opportunity_id)
+        if opportunity is None:
             return
         why = room_service.automatic_room_reason(session, rule, opportunity)
         people = room_service.invitees(session, opportunity, asked_by=user) if why else []

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain.deal_rooms import RoomRule, parse_room_rule
 from store import deal_rooms as room_store
+from store import opportunities as opp_store
 from store.activities import add_activity
 from store.alerts import start_cursors
 from store.models import DealRoom, Opportunity
@@ -33,6 +34,10 @@ def _rule_in(path: Path | None) -> RoomRule | None:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None  # the process parser reports these with the line
     return parse_room_rule(data, source=str(path))
+
+
+def opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity | None:
+    return opp_store.get_opportunity(session, team_id=team_id, opportunity_id=opportunity_id)
 
 
 def automatic_room_reason(session: Session, rule: RoomRule | None, opportunity: Opportunity) -> str:
