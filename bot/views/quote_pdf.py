@@ -6,20 +6,27 @@ Any other text (`Łódź`, Cyrillic, Greek, `株式会社`) is drawn with DejaVu
 matplotlib ships (a dependency already), with IPAexGothic from the matplotlib-fontja package as the
 fallback for the Japanese and Chinese characters DejaVu lacks; fpdf2 embeds only the glyphs used.
 The fallback font is only located, never imported (importing matplotlib_fontja would change every
-chart's font).
+chart's font). Parsing whole TrueType files costs fpdf2 about a second per document, so each font is
+first cut down with fontTools to the characters a quote can use (DejaVu: Latin, Greek, Cyrillic,
+punctuation and the document's other characters; IPAexGothic: the document's CJK characters), once
+per process and character set, kept in a temporary folder (bench/quote_pdf.py).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
+import logging
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from fontTools import ttLib
+from fontTools import subset, ttLib
 from fpdf import FPDF
 
 from bot.domain.quotes import Line as PriceLine
@@ -94,13 +101,39 @@ def _covered(path: Path) -> frozenset[int]:
     return frozenset(ttLib.TTFont(path, lazy=True).getBestCmap())
 
 
+REPERTOIRE = frozenset(
+    [*range(0x20, 0x250), *range(0x370, 0x530), *range(0x2000, 0x2070), *range(0x20A0, 0x20D0), 0x2122, 0xFFFD]
+)  # Latin, Greek, Cyrillic, punctuation, currency signs: DejaVu's part every Unicode quote carries
+SUBSETS = Path(tempfile.gettempdir()) / "salesbot-pdf-fonts"
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" and the like
+
+
+@functools.lru_cache(maxsize=128)
+def _subset(path: Path, codepoints: frozenset[int]) -> Path:
+    """A copy of the font with only `codepoints` (those it has), written once per character set."""
+    digest = hashlib.sha256(f"{path}|{sorted(codepoints)}".encode()).hexdigest()[:24]
+    target = SUBSETS / f"{path.stem}-{digest}.ttf"
+    if target.is_file():
+        return target
+    font = ttLib.TTFont(path, lazy=True)
+    options = subset.Options(notdef_outline=True, name_IDs=["*"], name_languages=["*"], layout_features=[])
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codepoints & _covered(path))
+    subsetter.subset(font)
+    SUBSETS.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    font.save(str(partial))
+    os.replace(partial, target)  # another process writing the same subset writes the same bytes
+    return target
+
+
 @dataclass(frozen=True)
 class Fonts:
     """The family the document is drawn in and how its text is prepared for it."""
 
     family: str
     text: Callable[[str], str]
-    fallback: bool = False  # glyphs come from a second font: only cell() switches fonts, text() does not
+    fallback: frozenset[int] = frozenset()  # characters drawn from the second font: only cell() switches
 
 
 def _texts(doc: QuoteDocument) -> Iterable[str]:
@@ -120,14 +153,16 @@ def choose_fonts(pdf: FPDF, doc: QuoteDocument) -> Fonts:
     regular_path, bold_path = _font_file(package, regular), _font_file(package, bold)
     if regular_path is None or bold_path is None:
         return Fonts("Helvetica", latin1)  # no Unicode font installed: the old replacements
-    pdf.add_font(family, "", str(regular_path))
-    pdf.add_font(family, "B", str(bold_path))
-    missing = wanted - _covered(regular_path) - set(range(32))
+    covered = _covered(regular_path)
+    needed = REPERTOIRE | frozenset(point for point in wanted if point in covered)
+    pdf.add_font(family, "", str(_subset(regular_path, needed)))
+    pdf.add_font(family, "B", str(_subset(bold_path, needed)))
+    missing = frozenset(wanted - covered - set(range(32)))
     fallback = _font_file(FALLBACK_FONT[1], FALLBACK_FONT[2]) if missing else None
     if fallback is not None:
-        pdf.add_font(FALLBACK_FONT[0], "", str(fallback))
+        pdf.add_font(FALLBACK_FONT[0], "", str(_subset(fallback, missing)))
         pdf.set_fallback_fonts([FALLBACK_FONT[0]], exact_match=False)
-    return Fonts(family, str, fallback=fallback is not None)
+    return Fonts(family, str, fallback=missing if fallback is not None else frozenset())
 
 
 def render_quote_pdf(doc: QuoteDocument) -> bytes:
@@ -197,7 +232,7 @@ def _lines(pdf: FPDF, doc: QuoteDocument, fonts: Fonts) -> None:
 def _row(pdf: FPDF, fonts: Fonts, y: float, cells: Sequence[str]) -> None:
     x = pdf.l_margin
     for (width, _, align), text in zip(COLUMNS, cells, strict=True):
-        if fonts.fallback:
+        if fonts.fallback and not fonts.fallback.isdisjoint(map(ord, text)):
             pdf.set_xy(x, y)
             pdf.cell(width, ROW, text, align=align)
         else:
