@@ -94,9 +94,10 @@ def main() -> None:
     for name, values in results.items():
         print(f"{name:<26} {min(values):8.2f} {statistics.median(values):8.2f} {max(values):8.2f}")
     names = list(cases)
-    for reference in names[1:]:
-        ratios = [a / b for a, b in zip(results[names[0]], results[reference], strict=True)]
-        print(f"ratio {names[0]} / {reference}: min {min(ratios):.1f} · median {statistics.median(ratios):.1f} · "
+    pairs = [(names[1], names[0])] + [(names[0], reference) for reference in names[2:]]
+    for top, bottom in pairs:
+        ratios = [a / b for a, b in zip(results[top], results[bottom], strict=True)]
+        print(f"ratio {top} / {bottom}: min {min(ratios):.1f} · median {statistics.median(ratios):.1f} · "
               f"max {max(ratios):.1f}")  # fmt: skip
 
 
