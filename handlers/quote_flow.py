@@ -22,7 +22,7 @@ from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
 from bot.services.deal_rooms import room_channel
-from bot.services.quote_documents import pdf_filename, quote_pdf
+from bot.services.quote_documents import issuer, pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
 from bot.views import quotes as views
@@ -205,7 +205,8 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> bytes:
     with transaction(ctx.deps.new_session) as session:
-        content = quote_pdf(session, data, ctx.cfg, ctx.today())
+        company = issuer(session, data, ctx.cfg)
+    content = quote_pdf(data, company, ctx.today())  # rendered outside the transaction
     try:
         _upload(client, open_dm(client, user), data, content, comment)
     except SlackApiError as error:

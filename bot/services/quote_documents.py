@@ -37,9 +37,12 @@ def quote_document(data: QuoteData, company: Company, issued: date) -> QuoteDocu
     )
 
 
-def quote_pdf(session: Session, data: QuoteData, cfg: QuoteConfig, issued: date) -> bytes:
-    """The PDF, issued by the workspace's company (bot/services/company.py)."""
-    company = company_of(session, data.quote.team_id, cfg)
+def issuer(session: Session, data: QuoteData, cfg: QuoteConfig) -> Company:
+    """The workspace's company the quote is issued by (bot/services/company.py)."""
+    return company_of(session, data.quote.team_id, cfg)
+
+
+def quote_pdf(data: QuoteData, company: Company, issued: date) -> bytes:
     return render_quote_pdf(quote_document(data, company, issued))
 
 
