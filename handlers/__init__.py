@@ -6,6 +6,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    admin_manage,
     alerts,
     card_buttons,
     deal_rooms,
@@ -23,6 +24,7 @@ from handlers import (
     shortcuts,
 )
 from handlers import assignment as assignment_listeners
+from handlers import contacts as contact_listeners
 from handlers import erasure as erasure_listeners
 from handlers import people as people_listeners
 from handlers import sequences as sequence_listeners
@@ -40,6 +42,7 @@ def register(surface: Surface, deps: Deps) -> None:
     imports.register(surface, deps)
     shortcuts.register(surface, deps)
     admin.register(surface, deps)
+    admin_manage.register(surface, deps)
     home.register(surface, deps)
     salesbot_command.register(surface, deps)
     opportunities.register(surface, deps)
@@ -50,6 +53,7 @@ def register(surface: Surface, deps: Deps) -> None:
     assignment_listeners.register(surface, deps)
     people_listeners.register(surface, deps)
     erasure_listeners.register(surface, deps)
+    contact_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     alerts.register(surface, deps)
     deal_rooms.register(surface, deps)

@@ -21,8 +21,9 @@ from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
+from bot.services.company import with_company
 from bot.services.deal_rooms import room_channel
-from bot.services.quote_documents import issuer, pdf_filename, quote_pdf
+from bot.services.quote_documents import pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
 from bot.views import quotes as views
@@ -205,8 +206,8 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> bytes:
     with transaction(ctx.deps.new_session) as session:
-        company = issuer(session, data, ctx.cfg)
-    content = quote_pdf(data, company, ctx.today())  # rendered outside the transaction
+        cfg = with_company(session, data.quote.team_id, ctx.cfg)  # the workspace's company name and address
+    content = quote_pdf(data, cfg, ctx.today())  # rendered outside the transaction
     try:
         _upload(client, open_dm(client, user), data, content, comment)
     except SlackApiError as error:

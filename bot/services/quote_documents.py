@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session
-
-from bot.services.company import Company, company_of
 from bot.services.quotes import QuoteConfig, QuoteData
 from bot.views.quote_pdf import PdfLine, QuoteDocument, render_quote_pdf
 
 
-def quote_document(data: QuoteData, company: Company, issued: date) -> QuoteDocument:
+def quote_document(data: QuoteData, cfg: QuoteConfig, issued: date) -> QuoteDocument:
     quote = data.quote
     lines = [
         PdfLine(line.product_name, line.unit, line.quantity, line.unit_price, line.discount) for line in data.lines
     ]
     return QuoteDocument(
-        company_name=company.name,
-        company_address=company.address,
+        company_name=cfg.company_name,
+        company_address=cfg.company_address,
         number=quote.number,
         revision=quote.revision,
         name=quote.name,
@@ -37,13 +34,8 @@ def quote_document(data: QuoteData, company: Company, issued: date) -> QuoteDocu
     )
 
 
-def issuer(session: Session, data: QuoteData, cfg: QuoteConfig) -> Company:
-    """The workspace's company the quote is issued by (bot/services/company.py)."""
-    return company_of(session, data.quote.team_id, cfg)
-
-
-def quote_pdf(data: QuoteData, company: Company, issued: date) -> bytes:
-    return render_quote_pdf(quote_document(data, company, issued))
+def quote_pdf(data: QuoteData, cfg: QuoteConfig, issued: date) -> bytes:
+    return render_quote_pdf(quote_document(data, cfg, issued))
 
 
 def pdf_filename(data: QuoteData) -> str:

@@ -22,7 +22,6 @@ from bot.domain import revenue
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.quotes import ApprovalRule, QuoteStatus, Totals
 from bot.refusals import Refused
-from bot.services.company import company_of
 from bot.services.processes import library_in
 from store import catalog
 from store import opportunities as opp_store
@@ -157,11 +156,9 @@ class QuoteForm:
     description: str = ""
 
 
-def form_defaults(session: Session, opp: Opportunity, cfg: QuoteConfig, today: date) -> QuoteForm:
+def form_defaults(opp: Opportunity, cfg: QuoteConfig, today: date) -> QuoteForm:
     return QuoteForm(
-        name=opp.topic[:200],
-        valid_until=today + timedelta(days=VALID_DAYS),
-        tax_rate=company_of(session, opp.team_id, cfg).default_tax_rate,
+        name=opp.topic[:200], valid_until=today + timedelta(days=VALID_DAYS), tax_rate=cfg.default_tax_rate
     )
 
 

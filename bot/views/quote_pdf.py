@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fontTools import subset, ttLib
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from bot.domain.quotes import Line as PriceLine
 from bot.domain.quotes import Totals, line_amount, quote_number
@@ -98,6 +99,8 @@ FALLBACK_FONT = ("IPAex", "matplotlib_fontja", "fonts/ipaexg.ttf")
 @functools.cache
 def _covered(path: Path) -> frozenset[int]:
     """The code points a TrueType font has glyphs for (read once per process)."""
+    from fontTools import ttLib  # with fpdf2: imported when a PDF is made
+
     return frozenset(ttLib.TTFont(path, lazy=True).getBestCmap())
 
 
@@ -115,6 +118,8 @@ def _subset(path: Path, codepoints: frozenset[int]) -> Path:
     target = SUBSETS / f"{path.stem}-{digest}.ttf"
     if target.is_file():
         return target
+    from fontTools import subset, ttLib
+
     font = ttLib.TTFont(path, lazy=True)
     options = subset.Options(notdef_outline=True, name_IDs=["*"], name_languages=["*"], layout_features=[])
     subsetter = subset.Subsetter(options)
@@ -166,6 +171,8 @@ def choose_fonts(pdf: FPDF, doc: QuoteDocument) -> Fonts:
 
 
 def render_quote_pdf(doc: QuoteDocument) -> bytes:
+    from fpdf import FPDF  # imported when a PDF is made: fpdf2 brings PIL, fontTools and numpy (30 MB)
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     fonts = choose_fonts(pdf, doc)
