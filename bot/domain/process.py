@@ -304,7 +304,7 @@ class ProcessFileError(Exception):
     """A malformed process file; the message names the file and the key path (or line)."""
 
 
-OTHER_TABLES = ("approval", "routing", "routing_fallback")
+OTHER_TABLES = ("approval", "routing", "routing_fallback", "deal_rooms")
 
 
 def _mode_name(value: object) -> object:
@@ -356,13 +356,14 @@ class _Parser:
         return ProcessFileError(f"{self.source}: {path}: {message}")
 
     def processes(self, data: dict[str, Any]) -> list[Process]:
-        # [[approval]]: bot.domain.quotes reads it; [[routing]] and [routing_fallback]: bot.domain.routing
+        # [[approval]]: bot.domain.quotes reads it; [[routing]] and [routing_fallback]: bot.domain.routing;
+        # [deal_rooms]: bot.domain.deal_rooms
         unknown = sorted(set(data) - {"process", *OTHER_TABLES})
         if unknown:
             raise self.fail(unknown[0], "unknown key (expected [[process]] tables)")
         raw = data.get("process")
         if raw is None and any(key in data for key in OTHER_TABLES):
-            return []  # a file of approval or routing rules only: the built-in process stays
+            return []  # a file of approval, routing or deal room rules only: the built-in process stays
         if not isinstance(raw, list) or not raw:
             raise self.fail("process", "define at least one [[process]] table")
         result: list[Process] = []
