@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.domain.quotes import ApprovalRule, ApprovalRuleError, parse_approval_rules
 from bot.domain.routing import RoutingRuleError, RoutingRules, parse_routing
 
 StepType = Literal["checkbox", "text", "amount", "number", "date", "choice", "user", "account", "contact"]
@@ -343,9 +344,10 @@ def parse_library(text: str, *, source: str = "PROCESS_FILE") -> ProcessLibrary:
     processes = _Parser(source).processes(data)
     try:
         routing = parse_routing(data, source)
-    except RoutingRuleError as error:
+        approval = parse_approval_rules(data, source=source) if "approval" in data else None
+    except (RoutingRuleError, ApprovalRuleError) as error:
         raise ProcessFileError(str(error)) from None
-    return ProcessLibrary(tuple(processes), routing)
+    return ProcessLibrary(tuple(processes), routing, approval)
 
 
 class _Parser:
@@ -506,6 +508,7 @@ class ProcessLibrary:
 
     custom: tuple[Process, ...] = ()
     routing: RoutingRules = field(default_factory=RoutingRules)
+    approval: tuple[ApprovalRule, ...] | None = None  # None: the file has no [[approval]] tables
 
     @property
     def all(self) -> tuple[Process, ...]:

@@ -94,6 +94,13 @@ def terms_of(quote: Quote) -> rules.Terms:
     return rules.Terms(quote.discount_percent, quote.freight, quote.tax_rate)
 
 
+def approval_rules(session: Session, team: str, cfg: QuoteConfig) -> tuple[ApprovalRule, ...]:
+    """The workspace's `[[approval]]` rules when its uploaded process file has them (`/salesbot admin` →
+    `Upload process file`), else PROCESS_FILE's."""
+    uploaded = library_in(session, team).approval
+    return cfg.rules if uploaded is None else uploaded
+
+
 def load(session: Session, *, team: str, quote_id: int, cfg: QuoteConfig, today: date) -> QuoteData | None:
     quote = quote_store.get_quote(session, team_id=team, quote_id=quote_id)
     if quote is None:
@@ -109,7 +116,7 @@ def load(session: Session, *, team: str, quote_id: int, cfg: QuoteConfig, today:
         quote=quote,
         lines=lines,
         totals=summary,
-        rule=rules.matching_rule(cfg.rules, summary),
+        rule=rules.matching_rule(approval_rules(session, team, cfg), summary),
         expired=rules.is_expired(status, quote.valid_until, today),
         opportunity=opp,
         order=order,

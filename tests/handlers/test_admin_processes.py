@@ -112,3 +112,21 @@ def test_a_non_admin_replaying_process_buttons_changes_nothing(bot: RunningBot) 
     assert "Only salesbot admins" in response.json["errors"]["file"]
     assert _versions(bot) == [] and audit_actions(bot) == []
     assert not [c for c in bot.slack.calls_to("file.download")]
+
+
+def test_uploaded_approval_rules_apply_to_the_workspaces_quotes(bot: RunningBot) -> None:
+    """No [[approval]] in PROCESS_FILE; the workspace's uploaded file brings one, and quotes follow it."""
+    from tests.handlers.quote_helpers import APPROVAL_TOML, create_quote, opportunity_with_products, team_with_manager
+    from tests.slack.driver import button_labels
+
+    team_with_manager(bot)
+    opportunity_with_products(bot)
+    before = create_quote(bot, **{"Quote discount %": "15"})
+    assert "Submit for approval" not in button_labels(before.blocks)  # no rule yet: 15 % activates freely
+    admin = as_admin(bot)
+    upload = click_in_view(bot, admin, "Upload process file", open_part(bot, admin, "Processes"))
+    assert _upload(bot, admin, upload, ENTERPRISE + APPROVAL_TOML, "F6", "rules.toml").body == ""
+    opportunity_with_products(bot)
+    after = create_quote(bot, **{"Quote discount %": "15"})
+    assert "Submit for approval" in button_labels(after.blocks)
+    assert "Needs approval: discount 15.00 % is above 10 %" in blocks_text(after.blocks)
