@@ -75,14 +75,13 @@ def open_room(deps: Deps, client: WebClient, opportunity: Opportunity, people: l
 
 
 def open_by_rule(deps: Deps, client: WebClient, team: str, opportunity_id: int, user: str) -> None:
-    """After a deal is created or edited: open its room when `[deal_rooms]` in PROCESS_FILE asks for one.
+    """After a deal is created or edited: open its room when `[deal_rooms]` (the workspace's uploaded
+    process file, else PROCESS_FILE) asks for one.
     The owner hears of it, or of why it could not be opened."""
-    rule = room_service.room_rule(deps.settings)
-    if rule is None:
-        return
     with transaction(deps.new_session) as session:
+        rule = room_service.rule_for(session, team, deps.settings)
         opportunity = room_service.opportunity(session, team_id=team, opportunity_id=opportunity_id)
-        if opportunity is None:
+        if rule is None or opportunity is None:
             return
         why = room_service.automatic_room_reason(session, rule, opportunity)
         people = room_service.invitees(session, opportunity, asked_by=user) if why else []

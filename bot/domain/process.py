@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.domain.deal_rooms import RoomRule, RoomRuleError, parse_room_rule
 from bot.domain.quotes import ApprovalRule, ApprovalRuleError, parse_approval_rules
 from bot.domain.routing import RoutingRuleError, RoutingRules, parse_routing
 
@@ -345,9 +346,10 @@ def parse_library(text: str, *, source: str = "PROCESS_FILE") -> ProcessLibrary:
     try:
         routing = parse_routing(data, source)
         approval = parse_approval_rules(data, source=source) if "approval" in data else None
-    except (RoutingRuleError, ApprovalRuleError) as error:
+        rooms = parse_room_rule(data, source=source)
+    except (RoutingRuleError, ApprovalRuleError, RoomRuleError) as error:
         raise ProcessFileError(str(error)) from None
-    return ProcessLibrary(tuple(processes), routing, approval)
+    return ProcessLibrary(tuple(processes), routing, approval, rooms)
 
 
 class _Parser:
@@ -509,6 +511,7 @@ class ProcessLibrary:
     custom: tuple[Process, ...] = ()
     routing: RoutingRules = field(default_factory=RoutingRules)
     approval: tuple[ApprovalRule, ...] | None = None  # None: the file has no [[approval]] tables
+    deal_rooms: RoomRule | None = None  # None: the file has no [deal_rooms] table
 
     @property
     def all(self) -> tuple[Process, ...]:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain.deal_rooms import RoomRule, parse_room_rule
+from bot.services.processes import library_in
 from store import deal_rooms as room_store
 from store import opportunities as opp_store
 from store.activities import add_activity
@@ -23,6 +24,11 @@ from store.users import get_user
 def room_rule(settings: Settings) -> RoomRule | None:
     """`[deal_rooms]` of PROCESS_FILE (read once; RoomRuleError when it is malformed)."""
     return _rule_in(settings.process_file)
+
+
+def rule_for(session: Session, team_id: str, settings: Settings) -> RoomRule | None:
+    """The workspace's `[deal_rooms]` when its uploaded process file has one, else PROCESS_FILE's."""
+    return library_in(session, team_id).deal_rooms or room_rule(settings)
 
 
 @functools.cache

@@ -130,3 +130,20 @@ def test_uploaded_approval_rules_apply_to_the_workspaces_quotes(bot: RunningBot)
     after = create_quote(bot, **{"Quote discount %": "15"})
     assert "Submit for approval" in button_labels(after.blocks)
     assert "Needs approval: discount 15.00 % is above 10 %" in blocks_text(after.blocks)
+
+
+def test_uploaded_deal_room_rule_opens_rooms_for_big_deals(bot: RunningBot) -> None:
+    """No [deal_rooms] in PROCESS_FILE; the workspace's uploaded file brings one."""
+    from store.models import DealRoom
+
+    rep = bot.user("U1")
+    new_opportunity(bot, rep, **{"Topic": "Before", "Estimated revenue": "60,000"})
+    admin = as_admin(bot)
+    upload = click_in_view(bot, admin, "Upload process file", open_part(bot, admin, "Processes"))
+    rule = ENTERPRISE + "[deal_rooms]\nmin_revenue = 50000\n"
+    assert _upload(bot, admin, upload, rule, "F7", "rooms.toml").body == ""
+    new_opportunity(bot, rep, **{"Topic": "After", "Estimated revenue": "60,000"})
+    with transaction(bot.deps.new_session) as session:
+        rooms = session.exec(select(DealRoom)).all()
+        topics = [session.get(Opportunity, room.opportunity_id).topic for room in rooms]  # type: ignore[union-attr]
+    assert topics == ["After"]
