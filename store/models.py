@@ -785,3 +785,6 @@ class ProcessLibraryVersion(SQLModel, table=True):
     version: int = 1
     toml: str = Field(default="", sa_type=sa.Text)
     updated_at: datetime = _ts()
+
+
+import store.installations  # noqa: E402, F401  (registers the installation tables: OAuth mode, issue 18)
