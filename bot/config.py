@@ -105,8 +105,11 @@ class Settings(BaseSettings):
                 f"setting {missing} is missing: OAuth mode needs {', '.join(OAUTH_SETTINGS)} together "
                 f"({', '.join(given)} set), or none of them"
             )
-        for name, why in (("SLACK_BOT_TOKEN", "OAuth mode stores a token per workspace at install"),
-                          ("SLACK_APP_TOKEN", "OAuth mode needs HTTP mode, Socket Mode serves one workspace")):  # fmt: skip
+        clashes = (
+            ("SLACK_BOT_TOKEN", "OAuth mode stores a token per workspace at install"),
+            ("SLACK_APP_TOKEN", "OAuth mode needs HTTP mode, Socket Mode serves one workspace"),
+        )
+        for name, why in clashes:
             if getattr(self, name.lower()):
                 raise SettingsError(
                     f"setting {name} cannot be set with {', '.join(OAUTH_SETTINGS)}: {why}; remove {name}"
