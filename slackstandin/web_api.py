@@ -316,10 +316,11 @@ class FakeSlack:
         if grant is None:
             return {"ok": False, "error": "invalid_code"}
         enterprise = {"id": grant.enterprise_id, "name": "Example Org"} if grant.enterprise_id else None
+        issued = self._issue_token(grant.team_id, grant.enterprise_id)
         return {"ok": True, "app_id": "A1", "scope": "commands,chat:write", "bot_user_id": BOT_USER_ID,
                 "team": None if grant.org_wide else {"id": grant.team_id, "name": grant.team_name},
                 "enterprise": enterprise, "is_enterprise_install": grant.org_wide,
-                "authed_user": {"id": grant.user_id}, **self._issue_token(grant.team_id, grant.enterprise_id)}  # fmt: skip
+                "authed_user": {"id": grant.user_id}, **issued}  # fmt: skip
 
     def _auth_revoke(self, token: str | None) -> dict[str, Any]:
         info = self.tokens.get(token or "")
