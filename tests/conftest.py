@@ -139,10 +139,16 @@ def make_oauth_settings(database_url: str, fake: FakeSlack, **overrides: object)
 
 @pytest.fixture
 def oauth_bot(database_url: str, fake_slack: FakeSlack, bot_settings: dict[str, object]) -> Iterator[RunningBot]:
-    """The bot in OAuth mode with workspaces T1 and T2 installed through /slack/install (by UINSTALLER)."""
+    """The bot in OAuth mode with workspaces T1 and T2 installed through /slack/install (by UINSTALLER), their
+    welcome DMs delivered, and the fake Slack's record of all that cleared: tests start from installed."""
+    from bot.slack_client import make_client
+    from scheduler.dispatcher import dispatch_due
+
     for running in serve(build_deps(make_oauth_settings(database_url, fake_slack, **bot_settings)), fake_slack):
         for team in ("T1", "T2"):
             assert running.driver.install(team).status == 200
+        assert dispatch_due(running.deps, make_client(None, fake_slack.api_url, inline_retries=False)) == 2
+        fake_slack.calls.clear()
         yield running
 
 
