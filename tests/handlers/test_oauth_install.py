@@ -180,3 +180,11 @@ def test_tokens_never_reach_the_logs(bare_oauth_bot: RunningBot, capfd: pytest.C
     ]
     assert len(bot.slack.tokens) == 2  # installed, then refreshed once
     assert [secret for secret in secrets if secret and secret in written] == []
+
+
+def test_single_token_mode_is_unchanged_and_serves_no_install_pages(bot: RunningBot) -> None:
+    assert bot.deps.installations is None
+    assert bot.driver.get("/slack/install").status == 404
+    assert bot.driver.get("/slack/oauth_redirect?code=x&state=y").status == 404
+    assert "no open leads" in bot.user("U1", "T2").command("/lead", "list").text  # any workspace, the one token
+    assert {c.token for c in bot.slack.calls} == {"xoxb-test-token"}
