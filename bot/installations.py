@@ -52,6 +52,10 @@ STATE_SECONDS = 600  # the OAuth state is single-use and expires after 10 minute
 REFRESH_BEFORE_MINUTES = 120  # Bolt's default: refresh a rotating token two hours before it expires
 REFRESH_CLAIM = timedelta(seconds=30)  # how long one worker holds the right to refresh a workspace's token
 WAIT_FOR_REFRESH = 10.0  # seconds a worker whose token has expired waits for the one refreshing it
+# Seconds a worker reuses a workspace's bot row before reading it again: the lookup then costs nothing on
+# most requests (bench/oauth_ack.py). An uninstall handled here forgets it at once; one handled by another
+# worker leaves it for at most this long, and a refreshed token's predecessor stays valid until it expires.
+CACHE_SECONDS = 10.0
 Installed = Callable[[Installation], None]  # what salesbot does once a workspace is installed
 
 
@@ -109,12 +113,33 @@ class BotTokens:
                  minutes_before: int = REFRESH_BEFORE_MINUTES) -> None:  # fmt: skip
         self.store, self.rotator, self.new_session = store, rotator, new_session
         self.minutes_before = minutes_before
+        self._recent: dict[tuple[str | None, str | None], tuple[float, Bot]] = {}
+        self._lock = threading.Lock()
 
     def bot(self, *, team_id: str | None, enterprise_id: str | None = None) -> Bot | None:
-        bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-        if bot is None or not self._expires_within(bot, self.minutes_before * 60):
+        key = (enterprise_id, team_id)
+        with self._lock:
+            until, bot = self._recent.get(key, (0.0, None))
+        if bot is not None and until > time.monotonic() and not self._expires_within(bot, self.minutes_before * 60):
             return bot
-        return self._refresh(bot)
+        bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is not None and self._expires_within(bot, self.minutes_before * 60):
+            bot = self._refresh(bot)
+        self._remember(key, bot)
+        return bot
+
+    def forget(self, *, team_id: str | None, enterprise_id: str | None = None) -> None:
+        with self._lock:
+            self._recent.pop((enterprise_id, team_id), None)
+
+    def _remember(self, key: tuple[str | None, str | None], bot: Bot | None) -> None:
+        with self._lock:
+            if bot is None:
+                self._recent.pop(key, None)
+                return
+            if len(self._recent) > 100_000:
+                self._recent.clear()
+            self._recent[key] = (time.monotonic() + CACHE_SECONDS, bot)
 
     def tokens(self, team_ids: set[str]) -> dict[str, str | None]:
         """The bot token of each workspace (None: no active installation), for one batch of sends."""
@@ -256,6 +281,7 @@ class Installations:
     def forget(self, *, team_id: str, enterprise_id: str | None) -> None:
         """Delete the workspace's installations and bots (its tokens): salesbot can no longer act there."""
         self.store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        self.tokens.forget(team_id=team_id, enterprise_id=enterprise_id)
 
 
 def build_installations(settings: Settings, engine: Engine, new_session: SessionFactory) -> Installations:
