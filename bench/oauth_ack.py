@@ -5,9 +5,11 @@ Two bots are served in this process on loopback (waitress, 8 threads each, as th
 SQLite database of its own seeded with the same leads of the asking rep; the OAuth one also has
 `--workspaces` installations (slack-sdk's store, `save()` as an install writes them) and their workspace
 rows. Requests: a signed `/lead list` slash command from a workspace in the middle of the installed ones
-(the answer is the ack body), sent by one keep-alive client, one at a time. Each round measures both
-modes, `--requests` each, in an order that alternates by round; the table gives min / median / max over
-the rounds of each round's median and p95, and the OAuth/single ratio of each round's median.
+(the answer is the ack body), sent by one keep-alive client, one at a time. A third bot serves the OAuth
+database with the per-worker reuse of bot rows turned off (`oauth, no reuse`): every request reads its
+installation, as the first request from a workspace in 10 s does. Each round measures the three,
+`--requests` each, in an order that rotates by round; the table gives min / median / max over the rounds
+of each round's median and p95, and each OAuth bot's ratio to single-token mode of each round's median.
 
     python bench/oauth_ack.py                 # --workspaces 1000 --rounds 5 --requests 300
 """
@@ -154,19 +156,23 @@ def main() -> int:
         engine.dispose()
     asking = team_id(args.workspaces // 2)
     single, oauth = build_deps(settings(single_db, fake, oauth=False)), build_deps(settings(oauth_db, fake, oauth=True))
+    uncached = build_deps(settings(oauth_db, fake, oauth=True))
+    assert uncached.installations is not None
+    uncached.installations.tokens.cache_seconds = 0.0
     began = time.perf_counter()
     install_workspaces(oauth, args.workspaces)
     installed = time.perf_counter() - began
     seed_leads(single, asking, args.leads)
     seed_leads(oauth, asking, args.leads)
-    medians: dict[str, list[float]] = {"single-token": [], "oauth": []}
-    tails: dict[str, list[float]] = {"single-token": [], "oauth": []}
-    with serving(single) as single_port, serving(oauth) as oauth_port:
-        ports = {"single-token": single_port, "oauth": oauth_port}
+    modes = ("single-token", "oauth", "oauth, no reuse")
+    medians: dict[str, list[float]] = {mode: [] for mode in modes}
+    tails: dict[str, list[float]] = {mode: [] for mode in modes}
+    with serving(single) as single_port, serving(oauth) as oauth_port, serving(uncached) as uncached_port:
+        ports = dict(zip(modes, (single_port, oauth_port, uncached_port), strict=True))
         for port in ports.values():  # warm-up: first requests import, cache, open connections
             measure(port, asking, fake, 30)
         for round_ in range(args.rounds):
-            order = list(ports) if round_ % 2 == 0 else list(reversed(ports))
+            order = modes[round_ % 3 :] + modes[: round_ % 3]
             for mode in order:
                 latencies = measure(ports[mode], asking, fake, args.requests)
                 medians[mode].append(statistics.median(latencies))
@@ -176,13 +182,14 @@ def main() -> int:
     print(f"python {sys.version.split()[0]} · {args.workspaces} workspaces installed in {installed:.1f} s · "
           f"{args.rounds} rounds × {args.requests} `/lead list` per mode, interleaved · "
           f"load average {load:.1f}")  # fmt: skip
-    print(f"{'mode':<14} {'median ms: min':>16} {'median':>8} {'max':>8}   "
+    print(f"{'mode':<16} {'median ms: min':>16} {'median':>8} {'max':>8}   "
           f"{'p95 ms: min':>12} {'median':>8} {'max':>8}")  # fmt: skip
     for mode in medians:
-        print(f"{mode:<14} {spread(medians[mode]):>33}   {spread(tails[mode]):>30}")
-    ratios = [o / s for o, s in zip(medians["oauth"], medians["single-token"], strict=True)]
-    print(f"ratio oauth / single-token (each round's median): min {min(ratios):.2f} · "
-          f"median {statistics.median(ratios):.2f} · max {max(ratios):.2f}")  # fmt: skip
+        print(f"{mode:<16} {spread(medians[mode]):>33}   {spread(tails[mode]):>30}")
+    for mode in modes[1:]:
+        ratios = [o / s for o, s in zip(medians[mode], medians["single-token"], strict=True)]
+        print(f"ratio {mode} / single-token (each round's median): min {min(ratios):.2f} · "
+              f"median {statistics.median(ratios):.2f} · max {max(ratios):.2f}")  # fmt: skip
     return 0
 
 

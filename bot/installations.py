@@ -113,6 +113,7 @@ class BotTokens:
                  minutes_before: int = REFRESH_BEFORE_MINUTES) -> None:  # fmt: skip
         self.store, self.rotator, self.new_session = store, rotator, new_session
         self.minutes_before = minutes_before
+        self.cache_seconds = CACHE_SECONDS
         self._recent: dict[tuple[str | None, str | None], tuple[float, Bot]] = {}
         self._lock = threading.Lock()
 
@@ -139,7 +140,7 @@ class BotTokens:
                 return
             if len(self._recent) > 100_000:
                 self._recent.clear()
-            self._recent[key] = (time.monotonic() + CACHE_SECONDS, bot)
+            self._recent[key] = (time.monotonic() + self.cache_seconds, bot)
 
     def tokens(self, team_ids: set[str]) -> dict[str, str | None]:
         """The bot token of each workspace (None: no active installation), for one batch of sends."""
