@@ -13,11 +13,14 @@ from sqlmodel import select
 
 from bot.deps import build_deps
 from bot.services.workspaces import WELCOME
+from bot.slack_client import make_client
+from scheduler.dispatcher import dispatch_due
 from store.db import transaction
 from store.installations import SLACK_BOTS, SLACK_INSTALLATIONS, Workspace
 from store.models import Lead, Outbox, SlackEvent, SlackUser
 from tests.conftest import RunningBot, make_oauth_settings, serve
 from tests.handlers.test_lead_flow import create_lead
+from tests.slack.driver import blocks_text
 from tests.slack.fake_slack import FakeSlack
 
 
@@ -82,6 +85,10 @@ def test_the_installer_is_the_first_admin_and_gets_a_welcome_dm(bare_oauth_bot: 
         welcome = session.exec(select(Outbox).where(Outbox.kind == WELCOME)).one()
     assert installer.role == "admin"
     assert (welcome.team_id, welcome.recipient, welcome.status) == ("T1", "UA", "pending")
+    assert dispatch_due(bot.deps, make_client(None, bot.slack.api_url, inline_retries=False)) == 1
+    dm = bot.slack.last_message()
+    assert dm.channel == "DUA" and "You are a salesbot admin of this workspace" in dm.text
+    assert "Welcome to salesbot" in blocks_text(dm.blocks)
     bot.user("UA", "T1").command("/salesbot", "admin")
     assert bot.slack.last_view("views.open")["title"]["text"] == "salesbot admin"
 
@@ -149,6 +156,16 @@ def test_uninstall_forgets_the_tokens_and_the_workspace_is_refused_after(oauth_b
     assert "no open leads" in oauth_bot.user("U1", "T1").command("/lead", "list").text  # T1 works on
     with transaction(oauth_bot.deps.new_session) as session:
         assert len(session.exec(select(Lead).where(Lead.team_id == "T2")).all()) == 1  # kept for the retention
+
+
+def test_a_revoked_bot_token_is_an_uninstall_and_revoked_user_tokens_are_not(oauth_bot: RunningBot) -> None:
+    user = oauth_bot.user("U1", "T2")
+    assert user.event({"type": "tokens_revoked", "tokens": {"oauth": ["U7"], "bot": []}}).status == 200
+    assert {row["team_id"] for row in _rows(oauth_bot, SLACK_BOTS)} == {"T1", "T2"}
+    assert _workspaces(oauth_bot)["T2"].uninstalled_at is None
+    assert user.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}).status == 200
+    assert {row["team_id"] for row in _rows(oauth_bot, SLACK_BOTS)} == {"T1"}
+    assert _workspaces(oauth_bot)["T2"].uninstalled_at is not None
 
 
 def test_tokens_never_reach_the_logs(bare_oauth_bot: RunningBot, capfd: pytest.CaptureFixture[str]) -> None:
