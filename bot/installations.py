@@ -143,10 +143,15 @@ class BotTokens:
             self._recent[key] = (time.monotonic() + self.cache_seconds, bot)
 
     def tokens(self, team_ids: set[str]) -> dict[str, str | None]:
-        """The bot token of each workspace (None: no active installation), for one batch of sends."""
-        found = {}
+        """The bot token of each workspace (None: no active installation, or Slack refused to refresh its
+        token), for one batch of sends. A database or network failure raises: the batch is retried."""
+        found: dict[str, str | None] = {}
         for team in team_ids:
-            bot = self.bot(team_id=team)
+            try:
+                bot = self.bot(team_id=team)
+            except SlackTokenRotationError as error:
+                log.error("token refresh refused team=%s error=%s", team, error.api_error.response.get("error"))
+                bot = None
             found[team] = bot.bot_token if bot is not None else None
         return found
 

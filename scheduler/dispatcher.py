@@ -232,7 +232,12 @@ class Dispatcher:
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
         if not rows:
             return 0
-        clients = self._clients_for({row.team_id for row in rows})
+        try:
+            clients = self._clients_for({row.team_id for row in rows})
+        except Exception as error:  # the installation store is unreachable: put the batch back, retry later
+            log.exception("looking up the batch's bot tokens failed")
+            self._record([self._retry(row, f"token lookup failed: {error}"[:500]) for row in rows])
+            return len(rows)
         limited: set[str] = set()
         if self._pool is None:
             results = [self._deliver(row, limited, prefetched, clients) for row in rows]

@@ -174,3 +174,17 @@ def test_oauth_settings_build_the_installations() -> None:
     single = build_deps(make_oauth_settings("sqlite://", fake, slack_client_id=None, slack_client_secret=None,
                                             slack_state_secret=None, slack_bot_token="xoxb-1"))  # fmt: skip
     assert oauth.installations is not None and single.installations is None
+
+
+def test_a_token_slack_refuses_to_refresh_stops_the_workspace_not_the_others(oauth_bot: RunningBot) -> None:
+    bot = oauth_bot
+    bot.slack.token_lifetime = 3 * 3600
+    now = datetime.now(UTC)
+    bot.driver.install("T3", "UA")
+    bot.slack.refresh_tokens.clear()  # Slack no longer knows the refresh token
+    _reminder(bot, "T3", "UA", now + timedelta(hours=2, minutes=15), now)
+    _reminder(bot, "T1", "U1", now + timedelta(hours=2, minutes=15), now)
+    _tick(bot, now + timedelta(hours=2, minutes=2))
+    assert {(r.kind, r.status, r.last_error) for r in _rows(bot, team_id="T3")} >= {
+        ("appointment_reminder", "cancelled", NOT_INSTALLED_REASON)}  # fmt: skip
+    assert {r.status for r in _rows(bot, team_id="T1")} == {"sent"}
