@@ -45,11 +45,11 @@ def test_run_in_oauth_mode_serves_the_install_flow(fake_slack: FakeSlack, tmp_pa
            "SLACK_STATE_SECRET": "state", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'oauth.db'}", "LOG_LEVEL": "DEBUG"}  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"],
+        [sys.executable, "-m", "bot", "run", "--port", str(port), "--host", "127.0.0.1", "--workers", "1"],
         env=_env(env), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        _wait_for_port(port, process)
+        _wait_for_port(port, process, timeout=120)  # a fresh database migrates first; the machine may be busy
         driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack, settle=lambda: None)
         assert "is installed in Roasters" in driver.install("T1", "UA", team_name="Roasters").body
         assert driver.as_user("U1", "T1").command("/lead").status == 200
@@ -57,7 +57,11 @@ def test_run_in_oauth_mode_serves_the_install_flow(fake_slack: FakeSlack, tmp_pa
         assert opened.token in fake_slack.bot_tokens("T1")
     finally:
         process.terminate()
-        output = process.communicate(timeout=10)[0]
+        try:
+            output = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
     assert "type=slash_command" in output
     assert not [secret for secret in (fake_slack.client_secret, *fake_slack.tokens) if secret in output]
     listing = salesbot("workspace", "list", env={"DATABASE_URL": env["DATABASE_URL"]}, cwd=tmp_path)
