@@ -21,7 +21,7 @@ def build_manifest(
     """`oauth`: distributed to several workspaces (`url` may be the host or its /slack/events): the OAuth
     redirect URL and token rotation on, the same scopes."""
     base = (url or "https://example.com").removesuffix(EVENTS_PATH).rstrip("/")
-    request_url = None if socket_mode else (base + EVENTS_PATH if oauth else url or "https://example.com/slack/events")
+    request_url = _request_url(url, base, socket_mode=socket_mode, oauth=oauth)
     commands = []
     for command in surface.commands:
         entry: dict[str, Any] = {
@@ -69,6 +69,12 @@ def build_manifest(
             "token_rotation_enabled": oauth,
         },
     }
+
+
+def _request_url(url: str | None, base: str, *, socket_mode: bool, oauth: bool) -> str | None:
+    if socket_mode:
+        return None
+    return base + EVENTS_PATH if oauth else url or "https://example.com/slack/events"
 
 
 def manifest_yaml(surface: Surface, *, url: str | None = None, socket_mode: bool = False, oauth: bool = False) -> str:
