@@ -205,3 +205,25 @@ def test_single_token_mode_is_unchanged_and_serves_no_install_pages(bot: Running
     assert bot.driver.get("/slack/oauth_redirect?code=x&state=y").status == 404
     assert "no open leads" in bot.user("U1", "T2").command("/lead", "list").text  # any workspace, the one token
     assert {c.token for c in bot.slack.calls} == {"xoxb-test-token"}
+
+
+def test_a_state_redeemed_twice_at_the_same_moment_passes_once(bare_oauth_bot: RunningBot) -> None:
+    import threading
+
+    installations = bare_oauth_bot.deps.installations
+    assert installations is not None
+    for _ in range(3):
+        state = installations.states.issue()
+        barrier, results = threading.Barrier(4), []
+
+        def redeem(state: str = state, barrier: threading.Barrier = barrier, results: list = results) -> None:
+            barrier.wait()
+            results.append(installations.states.consume(state))
+
+        threads = [threading.Thread(target=redeem) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+        assert sorted(results) == [False, False, False, True]
+    assert installations.states.consume("not-a-state") is False

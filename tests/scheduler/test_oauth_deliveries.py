@@ -188,3 +188,15 @@ def test_a_token_slack_refuses_to_refresh_stops_the_workspace_not_the_others(oau
     assert {(r.kind, r.status, r.last_error) for r in _rows(bot, team_id="T3")} >= {
         ("appointment_reminder", "cancelled", NOT_INSTALLED_REASON)}  # fmt: skip
     assert {r.status for r in _rows(bot, team_id="T1")} == {"sent"}
+
+
+def test_nothing_more_is_planned_for_an_uninstalled_workspace(oauth_bot: RunningBot) -> None:
+    from scheduler.planner import plan_all
+
+    with transaction(oauth_bot.deps.new_session) as session:
+        for team in ("T1", "T2"):
+            session.add(SlackUser(team_id=team, user_id="UDIGEST", daily_summary=True, tz="UTC"))
+    oauth_bot.user("U9", "T2").uninstall_app()
+    morning = datetime.now(UTC).replace(hour=8, minute=5) + timedelta(days=1)
+    plan_all(oauth_bot.deps, morning)
+    assert [(r.team_id, r.recipient) for r in _rows(oauth_bot, kind="digest")] == [("T1", "UDIGEST")]
