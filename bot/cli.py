@@ -63,7 +63,7 @@ def run(
     ] = 0,
 ) -> None:
     """Start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
-    from bot.app import create_app
+    from bot.app import create_app, preload
     from bot.deps import build_deps
     from bot.server import serve_http_workers, serve_socket_mode, wait_for
     from scheduler.setup import start_scheduler
@@ -101,6 +101,7 @@ def run(
         wait_for(stop)
         running.shutdown()
 
+    preload()
     serve_http_workers(
         worker_app,
         host,

@@ -35,7 +35,7 @@ def log_from_a_thread() -> Callable[[], None]:
     handlers = root.handlers[:]
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
-    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.handlers[:] = [_EnqueueAsIs(records)]
     listener.start()
 
     def stop() -> None:
@@ -43,6 +43,15 @@ def log_from_a_thread() -> Callable[[], None]:
         root.handlers[:] = handlers
 
     return stop
+
+
+class _EnqueueAsIs(logging.handlers.QueueHandler):
+    """Enqueue the record itself: QueueHandler.prepare formats the message and copies the record in
+    the request thread; here the writer thread formats it. salesbot's log arguments are strings and
+    numbers, which do not change between the call and the write."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
 
 
 def describe_request(req: BoltRequest) -> dict[str, Any]:

@@ -14,3 +14,11 @@ class Refused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class FieldRefused(Refused):
+    """A refusal about one field of a modal (`field` is the input's block_id)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

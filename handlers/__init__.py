@@ -7,6 +7,7 @@ from bot.surface import Surface
 from handlers import (
     admin,
     admin_export,
+    admin_manage,
     alerts,
     card_buttons,
     deal_rooms,
@@ -24,6 +25,7 @@ from handlers import (
     shortcuts,
 )
 from handlers import assignment as assignment_listeners
+from handlers import contacts as contact_listeners
 from handlers import erasure as erasure_listeners
 from handlers import people as people_listeners
 from handlers import sequences as sequence_listeners
@@ -42,6 +44,7 @@ def register(surface: Surface, deps: Deps) -> None:
     imports.register(surface, deps)
     shortcuts.register(surface, deps)
     admin.register(surface, deps)
+    admin_manage.register(surface, deps)
     admin_export.register(surface, deps)
     workspace_listeners.register(surface, deps)
     home.register(surface, deps)
@@ -54,6 +57,7 @@ def register(surface: Surface, deps: Deps) -> None:
     assignment_listeners.register(surface, deps)
     people_listeners.register(surface, deps)
     erasure_listeners.register(surface, deps)
+    contact_listeners.register(surface, deps)
     pipeline.register(surface, deps)
     alerts.register(surface, deps)
     deal_rooms.register(surface, deps)

@@ -42,6 +42,7 @@ from bot.ids import (
     RecordRef,
 )
 from bot.refusals import Refused
+from bot.services import contacts as contact_service
 from bot.services import leads as lead_service
 from bot.services import teams as team_service
 from bot.services.opportunity_stages import auto_complete_step
@@ -243,10 +244,11 @@ def _appointment(saving: Saving, session: Session, record: Any, draft: rules.App
 
 def _stakeholder(saving: Saving, session: Session, record: Any, draft: rules.StakeholderDraft | None) -> FollowUp:
     assert draft is not None
-    people_store.add_stakeholder(
+    row = people_store.add_stakeholder(
         session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id,
         slack_user_id=draft.slack_user_id, name=draft.name, role=draft.role, created_by=saving.user,
     )  # fmt: skip
+    contact_service.link_stakeholder(session, row, record)
     users = [draft.slack_user_id] if draft.slack_user_id else []
     name = "" if users else draft.name
     _activity(session, record, saving.user, "stakeholder", f"Stakeholder: {draft.role}", name, users=users)

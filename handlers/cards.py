@@ -60,20 +60,26 @@ def render_in(session: Session, team: str, ref: RecordRef, loaded: Record | None
         data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
         if data is None:
             return None
-        data.people = card_people(session, team, ref)
         opp = data.opportunity
+        contact = (opp.contact_id, opp.contact_name) if opp.contact_id and opp.contact_name else None
+        data.people = card_people(session, team, ref, contact=contact)
         return Rendered(
             opportunity_views.opportunity_card_text(opp), opportunity_views.opportunity_card(data), opp.topic
         )
     return None
 
 
-def card_people(session: Session, team: str, ref: RecordRef) -> CardPeople:
-    """The stakeholder and competitor rows a card lists."""
+def card_people(session: Session, team: str, ref: RecordRef, contact: tuple[int, str] | None = None) -> CardPeople:
+    """The stakeholder and competitor rows a card lists (and an opportunity's contact, when no
+    stakeholder row is linked to it)."""
     kind, record_id = ref.record_type, ref.record_id
+    stakeholders = people_store.stakeholders(session, team_id=team, record_type=kind, record_id=record_id)
+    if contact is not None and any(row.contact_id == contact[0] for row in stakeholders):
+        contact = None
     return CardPeople(
-        people_store.stakeholders(session, team_id=team, record_type=kind, record_id=record_id),
+        stakeholders,
         people_store.competitors(session, team_id=team, record_type=kind, record_id=record_id),
+        contact,
     )
 
 

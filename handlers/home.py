@@ -12,12 +12,11 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.services.leads import my_open_leads
 from bot.surface import Surface
 from bot.views.home import home_view
 from bot.views.leads import count_text, lead_list
 from handlers.listeners import later
-from store import leads as lead_store
-from store.db import transaction
 
 HOME_LEADS = 25
 
@@ -31,8 +30,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
     @surface.home_section(30)
     def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
-        with transaction(deps.new_session) as session:
-            leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=HOME_LEADS)
+        leads, total = my_open_leads(deps.engine, team_id=team, owner_id=user, limit=HOME_LEADS)
         return lead_list(leads, title=f"My open leads ({count_text(total)})", total=total) if leads else []
 
 

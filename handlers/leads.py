@@ -36,6 +36,7 @@ from bot.ids import (
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
 from bot.refusals import Refused
 from bot.services import leads as lead_service
+from bot.services import reasons as reason_service
 from bot.services.threads import slack_time
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, disqualify_modal
@@ -131,7 +132,9 @@ def new_lead_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
 
 
 def disqualify_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    choice, errors = validate_disqualify(submitted_values(view["state"]))
+    with transaction(deps.new_session) as session:
+        offered = reason_service.offered(session, team_id(body), reason_service.DISQUALIFY)
+    choice, errors = validate_disqualify(submitted_values(view["state"]), offered)
     if choice is None:
         ack(response_action="errors", errors=errors)
         return
@@ -189,7 +192,9 @@ def open_disqualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
     lead = _changeable_lead(deps, body, "disqualify this lead")
     if lead.status == LeadStatus.DISQUALIFIED:
         raise Refused(f"This lead is already disqualified ({lead.status_reason}).")
-    open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic))
+    with transaction(deps.new_session) as session:
+        offered = reason_service.offered(session, lead.team_id, reason_service.DISQUALIFY)
+    open_view(client, body, disqualify_modal(_modal_context(body, lead), lead.topic, offered))
 
 
 def open_edit(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -315,8 +320,7 @@ def _view_id(body: dict[str, Any]) -> str | None:
 
 def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
-    with transaction(deps.new_session) as session:
-        leads, total = lead_store.open_leads(session, team_id=team, owner_id=user, limit=LIST_LIMIT)
+    leads, total = lead_service.my_open_leads(deps.engine, team_id=team, owner_id=user, limit=LIST_LIMIT)
     if not leads:
         return {"text": NO_LEADS, "response_type": "ephemeral"}
     blocks = lead_list(leads, title=f"Your open leads ({count_text(total)})", total=total)
@@ -325,17 +329,10 @@ def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
-        hits = lead_store.search_leads(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT + 1)
-        total = (
-            lead_store.count_search_leads(session, viewer=who, folded=fold(query))
-            if len(hits) > SEARCH_LIMIT
-            else len(hits)
-        )
-    hits = hits[:SEARCH_LIMIT]
+    hits, total = lead_service.search(deps.engine, deps.new_session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
     if not hits:
         return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
-    if len(hits) == 1:
+    if len(hits) == 1 and isinstance(hits[0], Lead):
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
     blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)
     return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}

@@ -48,6 +48,7 @@ from bot.ids import (
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as service
+from bot.services import reasons
 from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views import opportunity as views
@@ -147,7 +148,8 @@ def _forms(deps: Deps) -> list[Form]:
         Form(OPP_CLOSE_WON, VIEW_OPP_CLOSE_WON, "close this opportunity",
              lambda data, _s: views.close_won_modal(data, today()), service.save_won, open_only=True, announce=True),
         Form(OPP_CLOSE_LOST, VIEW_OPP_CLOSE_LOST, "close this opportunity",
-             lambda data, s: views.close_lost_modal(data, today(), service.competitor_names(s, data)),
+             lambda data, s: views.close_lost_modal(data, today(), service.competitor_names(s, data),
+                                                    reasons.offered(s, data.opportunity.team_id, reasons.LOST)),
              service.save_lost, open_only=True, announce=True),
         Form(OPP_EDIT, VIEW_OPP_EDIT, "edit this opportunity",
              lambda data, s: views.edit_modal(data, library_in(s, data.opportunity.team_id).all), service.save_edit),

@@ -20,6 +20,7 @@ from bot.surface import Surface
 from bot.views.inputs import submitted_values
 from bot.views.people import RowContext, edit_competitor_modal, edit_stakeholder_modal, parse_row_value
 from handlers.cards import refresh_card, source_of
+from handlers.contacts import open_contact
 from handlers.context import team_id, user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import load_record_in, safe_ref
@@ -44,6 +45,9 @@ def row_chosen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if parsed is None:
         raise Refused(RECORD_NOT_FOUND)
     kind, verb, row_id = parsed
+    if verb in ("contact", "open"):
+        open_contact(deps, client, body, row_id, by_stakeholder=verb == "contact")
+        return
     with transaction(deps.new_session) as session:
         row = people_service.find_row(session, team_id=team_id(body), kind=kind, row_id=row_id)
         ref = safe_ref(f"{row.record_type}:{row.record_id}")

@@ -22,6 +22,7 @@ from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
+from bot.services.company import with_company
 from bot.services.quote_documents import pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
@@ -199,7 +200,9 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
 
 
 def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> None:
-    content = quote_pdf(data, ctx.cfg, ctx.today())
+    with transaction(ctx.deps.new_session) as session:
+        cfg = with_company(session, data.quote.team_id, ctx.cfg)  # the workspace's company name and address
+    content = quote_pdf(data, cfg, ctx.today())
     try:
         client.files_upload_v2(
             channel=open_dm(client, user),

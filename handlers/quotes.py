@@ -27,6 +27,7 @@ from bot.quote_ids import (
 )
 from bot.refusals import Refused
 from bot.services import quotes as service
+from bot.services.company import with_company
 from bot.services.quotes import QuoteConfig, QuoteData
 from bot.views import quotes as views
 from bot.views.inputs import submitted_values
@@ -128,11 +129,12 @@ def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
     loaded = load_opportunity(ctx.deps, body, action_ref(body))
     with transaction(ctx.deps.new_session) as session:
         opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
+        cfg = with_company(session, loaded.viewer.team_id, ctx.cfg)  # the workspace's default tax rate
     if opp is None:
         raise Refused(RECORD_NOT_FOUND)
     if opp.status != "open":
         raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
-    form = service.form_defaults(opp, ctx.cfg, ctx.today())
+    form = service.form_defaults(opp, cfg, ctx.today())
     meta = json.dumps({"ref": loaded.ref.encode()})
     view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
     open_view(client, body, view, push=False)

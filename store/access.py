@@ -42,3 +42,13 @@ def visible_in_team(model: Any, record_type: str, viewer: Viewer) -> sa.ColumnEl
     )
     team_shared = team_shared_ids(viewer.team_id, record_type, viewer.user_id)
     return sa.or_(model.owner_id.in_(viewer.owners_in_scope), model.id.in_(shared_ids), model.id.in_(team_shared))
+
+
+def visible_to_user(table: Any, record_type: str, team: Any, user: Any) -> sa.ColumnElement[bool]:
+    """`visible_in_team` for a rep on a Core table, with the workspace and user as SQL expressions
+    (bind parameters of a statement compiled once): their own, shared and team-shared records."""
+    shared_ids = select(Share.record_id).where(
+        Share.team_id == team, Share.record_type == record_type, Share.user_id == user
+    )
+    team_shared = team_shared_ids(team, record_type, user)
+    return sa.or_(table.c.owner_id == user, table.c.id.in_(shared_ids), table.c.id.in_(team_shared))

@@ -184,3 +184,30 @@ def suggest_literature(session: Session, *, team_id: str, product_ids: Iterable[
     wanted = set(product_ids)
     items = literature(session, team_id=team_id)
     return sorted(items, key=lambda item: (-len(wanted & set(item.product_ids or [])), item.title.casefold()))
+
+
+# --- admin: price lists -----------------------------------------------------------------------------
+
+
+def get_price_list(session: Session, *, team_id: str, price_list_id: int) -> PriceList | None:
+    return session.exec(select(PriceList).where(PriceList.team_id == team_id, PriceList.id == price_list_id)).first()
+
+
+def price_list_named(session: Session, *, team_id: str, name: str) -> PriceList | None:
+    query = select(PriceList).where(PriceList.team_id == team_id, sa.func.lower(PriceList.name) == name.lower())
+    return session.exec(query).first()
+
+
+def products_of(session: Session, *, team_id: str, limit: int = 100) -> list[Product]:
+    query = select(Product).where(Product.team_id == team_id).order_by(col(Product.name_key)).limit(limit)
+    return list(session.exec(query))
+
+
+def product_counts(session: Session, *, team_id: str) -> dict[int, int]:
+    """Priced products per price list id."""
+    query = (
+        sa.select(col(PriceListItem.price_list_id), sa.func.count())
+        .where(col(PriceListItem.team_id) == team_id)
+        .group_by(col(PriceListItem.price_list_id))
+    )
+    return {int(list_id): int(count) for list_id, count in session.execute(query).all()}

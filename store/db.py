@@ -8,20 +8,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_LOCK_KEY = 0x5A1E5B07  # any constant shared by every instance of salesbot
 
 SessionFactory = Callable[[], Session]
 SQLITE_BUSY_TIMEOUT_MS = 30000  # background work and the scheduler wait this long for a lock
+# Page cache per SQLite connection, KiB. SQLite's default (2 MiB) times a pool of 8-15 connections per
+# worker was most of a worker's growth under load (+22 MB vs +14 MB over 1,200 searches from 8
+# threads), with no measurable difference in a search's time: the OS page cache holds the file.
+SQLITE_CACHE_KIB = 512
 LOCK_TIMEOUT_STATES = {"55P03", "57014"}  # PostgreSQL: lock_not_available, query_canceled (statement_timeout)
 
 
@@ -47,6 +52,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -123,6 +129,8 @@ def _is_lock_timeout(error: OperationalError) -> bool:
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
+    from alembic.config import Config  # Alembic (and Mako, Pygments) only where the schema is upgraded
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -137,6 +145,8 @@ def upgrade(engine: Engine) -> None:
             connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
             connection.commit()
         try:
+            from alembic import command
+
             command.upgrade(alembic_config(connection), "head")
             connection.commit()
         finally:

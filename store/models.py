@@ -290,6 +290,7 @@ class Contact(SQLModel, table=True):
     business_phone: str = Field(default="", max_length=50)
     job_title: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # `Delete`: personal data erased
 
 
 class Stakeholder(SQLModel, table=True):
@@ -304,6 +305,7 @@ class Stakeholder(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=32)
     name: str = Field(default="", max_length=200)
     role: str = Field(max_length=32)  # decision maker | economic buyer | influencer | champion | …
+    contact_id: int | None = None  # the account's contact this stakeholder is (matched by name or email)
     created_by: str = Field(default="", max_length=32)
     created_at: datetime = _ts()
 
@@ -784,6 +786,37 @@ class ProcessLibraryVersion(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     version: int = 1
     toml: str = Field(default="", sa_type=sa.Text)
+    updated_at: datetime = _ts()
+
+
+class SalesReason(SQLModel, table=True):
+    """A lost or disqualify reason a workspace offers. A workspace without rows of a kind offers the
+    built-in ones; retired reasons stay for the records that carry them but are no longer offered."""
+
+    __tablename__ = "sales_reason"
+    __table_args__ = (sa.UniqueConstraint("team_id", "kind", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # lost | disqualify
+    name: str = Field(max_length=64)
+    name_key: str = Field(max_length=64)
+    code: str = Field(default="", max_length=16)  # a built-in's meaning, kept through renames (out_sold)
+    retired: bool = False
+    position: int = 0
+    created_at: datetime = _ts()
+
+
+class CompanyProfile(SQLModel, table=True):
+    """The selling company as quotes print it; a workspace without a row uses the settings."""
+
+    __tablename__ = "company_profile"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    tax_rate: Decimal = Field(default=Decimal(0), sa_type=sa.Numeric(5, 2))
+    updated_by: str = Field(default="", max_length=32)
     updated_at: datetime = _ts()
 
 

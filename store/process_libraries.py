@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
-from store.models import ProcessLibraryVersion
+from store.models import Opportunity, ProcessLibraryVersion
 
 
 def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion | None:
@@ -14,8 +15,10 @@ def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion 
 
 
 def save_library(session: Session, *, team_id: str, toml: str, now: datetime) -> ProcessLibraryVersion:
-    """Store a workspace's processes and bump the version every worker checks."""
-    row = library_version(session, team_id=team_id)
+    """Store a workspace's processes and bump the version every worker checks (the row is locked, so
+    two uploads at once on PostgreSQL get two versions, never one version with two texts)."""
+    query = select(ProcessLibraryVersion).where(ProcessLibraryVersion.team_id == team_id).with_for_update()
+    row = session.exec(query).first()
     if row is None:
         row = ProcessLibraryVersion(team_id=team_id, version=1, toml=toml, updated_at=now)
     else:
@@ -23,3 +26,13 @@ def save_library(session: Session, *, team_id: str, toml: str, now: datetime) ->
     session.add(row)
     session.flush()
     return row
+
+
+def stages_in_use(session: Session, *, team_id: str) -> list[tuple[str, str, int]]:
+    """(process name, stage, number of opportunities) of every opportunity of the workspace."""
+    query = (
+        sa.select(col(Opportunity.process_name), col(Opportunity.stage), sa.func.count())
+        .where(col(Opportunity.team_id) == team_id)
+        .group_by(col(Opportunity.process_name), col(Opportunity.stage))
+    )
+    return [(str(name), str(stage), int(count)) for name, stage, count in session.execute(query).all()]

@@ -44,6 +44,25 @@ def visible_matches(session: Session, model: Any, record_type: str, viewer: View
     return sa.and_(visible(model, record_type, viewer), like)
 
 
+def text_match(dialect: str, record_type: str, table: Any, team: Any, query: Any) -> Condition:
+    """`visible_matches`' text condition on a Core table with the workspace and query as expressions:
+    on SQLite the FTS5 hits (query: a phrase, `query_value`) in the workspace, else LIKE (a pattern)."""
+    if dialect == "sqlite":
+        fts = FTS_TABLES[record_type]
+        hits: sa.Select[Any] = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.table(fts))
+            .where(sa.literal_column(fts).op("MATCH")(query))
+        )
+        return sa.and_(table.c.id.in_(hits), sa.literal_column(f"+{record_type}.team_id", sa.String) == team)
+    return sa.and_(table.c.team_id == team, table.c.search_text.like(query, escape="\\"))
+
+
+def query_value(dialect: str, folded: str) -> str:
+    """The bound value of `text_match`'s query for a folded query of MIN_TRIGRAM characters or more."""
+    return '"' + folded.replace('"', '""') + '"' if dialect == "sqlite" else like_pattern(folded)
+
+
 def like_pattern(folded: str) -> str:
     escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -136,9 +136,11 @@ def validate_competitor(values: Mapping[str, Any]) -> tuple[CompetitorDraft | No
     return (None, errors) if errors else (CompetitorDraft(name, strengths, weaknesses), {})
 
 
-def validate_disqualify(values: Mapping[str, Any]) -> tuple[tuple[str, str] | None, Errors]:
+def validate_disqualify(
+    values: Mapping[str, Any], reasons: tuple[str, ...] = DISQUALIFY_REASONS
+) -> tuple[tuple[str, str] | None, Errors]:
     errors: Errors = {}
-    reason = _choice(values, "reason", DISQUALIFY_REASONS, errors, required=True)
+    reason = _choice(values, "reason", reasons, errors, required=True)
     note = _text(values, "note", "the note", 2000, errors, required=False)
     return (None, errors) if errors else ((reason, note), {})
 

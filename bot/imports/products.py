@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -53,53 +54,54 @@ def import_products(
     header is row 1) and skipped."""
     report = ImportReport()
     for number, row in enumerate(rows, start=2):
-        name = row.get("name", "")
-        if not name:
-            report.rejected.append((number, "name is empty"))
-        else:
-            try:
-                price = parse_amount(row.get("price", ""))
-            except ParseError as error:
-                report.rejected.append((number, f"price: {error.message}"))
-                price = None
-            else:
-                if price is None:
-                    report.rejected.append((number, "price is empty"))
-            currency = (row.get("currency") or "EUR").upper()
-            if price is not None and not (len(currency) == 3 and currency.isalpha()):
-                report.rejected.append((number, f"currency {currency!r} is not a 3-letter code such as EUR"))
-                price = None
-            if price is not None:
-                key = fold(name)
-                existed = catalog.product_by_key(session, team_id=team_id, name_key=key) is not None
-                product = catalog.upsert_product(
-                    session,
-                    team_id=team_id,
-                    name=name,
-                    name_key=key,
-                    unit=row.get("unit") or "unit",
-                    description=row.get("description", ""),
-                )
-                price_list = catalog.ensure_price_list(
-                    session,
-                    team_id=team_id,
-                    name=row.get("price_list") or catalog.DEFAULT_PRICE_LIST,
-                    currency=currency,
-                )
-                if price_list.currency != currency:
-                    report.rejected.append((number, f"price list {price_list.name!r} is in {price_list.currency}"))
-                else:
-                    catalog.set_price(
-                        session,
-                        team_id=team_id,
-                        price_list_id=price_list.id or 0,
-                        product_id=product.id or 0,
-                        price=price,
-                    )
-                    if existed:
-                        report.updated += 1
-                    else:
-                        report.created += 1
+        price, currency, problem = _price_of(row)
+        if problem:
+            report.rejected.append((number, problem))
+        elif price is not None:
+            problem = _store_row(session, team_id, row, price, currency, report)
+            if problem:
+                report.rejected.append((number, problem))
         if progress is not None:
             progress(number - 1)
     return report
+
+
+def _price_of(row: dict[str, str]) -> tuple[Decimal | None, str, str]:
+    """The row's price and currency, or why the row is refused."""
+    if not row.get("name", ""):
+        return None, "", "name is empty"
+    try:
+        price = parse_amount(row.get("price", ""))
+    except ParseError as error:
+        return None, "", f"price: {error.message}"
+    if price is None:
+        return None, "", "price is empty"
+    currency = (row.get("currency") or "EUR").upper()
+    if not (len(currency) == 3 and currency.isalpha()):
+        return None, currency, f"currency {currency!r} is not a 3-letter code such as EUR"
+    return price, currency, ""
+
+
+def _store_row(
+    session: Session, team_id: str, row: dict[str, str], price: Decimal, currency: str, report: ImportReport
+) -> str:
+    """Upsert the product and set its price in the row's price list; why not, if it cannot."""
+    name = row["name"]
+    key = fold(name)
+    existed = catalog.product_by_key(session, team_id=team_id, name_key=key) is not None
+    product = catalog.upsert_product(
+        session, team_id=team_id, name=name, name_key=key, unit=row.get("unit") or "unit",
+        description=row.get("description", ""),
+    )  # fmt: skip
+    list_name = row.get("price_list") or catalog.DEFAULT_PRICE_LIST
+    price_list = catalog.ensure_price_list(session, team_id=team_id, name=list_name, currency=currency)
+    if price_list.currency != currency:
+        return f"price list {price_list.name!r} is in {price_list.currency}"
+    catalog.set_price(
+        session, team_id=team_id, price_list_id=price_list.id or 0, product_id=product.id or 0, price=price
+    )
+    if existed:
+        report.updated += 1
+    else:
+        report.created += 1
+    return ""

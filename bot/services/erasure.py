@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.refusals import Refused
 from store import erasure as erasure_store
 from store.activities import add_activity
+from store.audit import record_change
 from store.models import Lead
 
 DELETED = "deleted"
@@ -49,3 +50,5 @@ def delete_lead(session: Session, lead: Lead, *, by: str, is_admin: bool, now: d
         session, team_id=team, record_type="lead", record_id=lead_id, kind="status", author_id=by,
         subject="Deleted: personal data erased", occurred_at=now,
     )  # fmt: skip
+    record_change(session, team_id=team, actor_id=by, action="Lead deleted",
+                  detail=f"lead #{lead_id} (personal data erased)", people=[], at=now)  # fmt: skip

@@ -8,22 +8,58 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain import process as processes
 from bot.domain.leads import LeadDraft, full_name
 from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
 from bot.domain.text import fold
+from bot.services.contacts import link_stakeholder
 from bot.services.processes import library_in
 from store import leads as lead_store
+from store.access import Viewer
 from store.accounts import match_or_create_account, match_or_create_contact
 from store.activities import add_activity, recent_activity_count, timeline
+from store.db import SessionFactory, transaction
 from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
 from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
+from store.prepared import reading
 from store.sequences import end_enrollments
 
 DRAFT_LIFETIME = timedelta(days=1)
+
+
+def my_open_leads(
+    engine: Engine, *, team_id: str, owner_id: str, limit: int
+) -> tuple[list[lead_store.LeadSummary], int]:
+    """A rep's most recently updated open leads and their capped count: the hot path of `/lead list` and
+    App Home, read outside the ORM (store/prepared.py) on a connection of its own."""
+    with reading(engine) as reader:
+        return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+
+
+def search(
+    engine: Engine, new_session: SessionFactory, *, viewer: Viewer, folded: str, limit: int
+) -> tuple[list[Lead] | list[lead_store.LeadSummary], int]:
+    """The leads matching a folded query, best first, and their capped count. A rep's or an admin's
+    search reads summaries outside the ORM (the hot path); a single hit comes back as the whole lead,
+    whose card is shown instead of a list."""
+    with reading(engine) as reader:
+        found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+    with transaction(new_session) as session:
+        if found is None:
+            leads = lead_store.search_leads(session, viewer=viewer, folded=folded, limit=limit + 1)
+            total = len(leads)
+            if total > limit:
+                total = lead_store.count_search_leads(session, viewer=viewer, folded=folded)
+            return leads[:limit], total
+        summaries, total = found
+        if len(summaries) == 1:
+            lead = lead_store.get_visible_lead(session, viewer=viewer, lead_id=summaries[0].id)
+            return ([lead], 1) if lead else ([], 0)
+        return summaries, total
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
@@ -141,60 +177,32 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     account_name = lead.company or name
     account = match_or_create_account(session, team_id=team, name=account_name, name_key=fold(account_name))
     contact = match_or_create_contact(
-        session,
-        team_id=team,
-        account_id=account.id,
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        email=lead.email,
-        email_key=lead.email_key,
-        business_phone=lead.business_phone,
-        job_title=lead.job_title,
-    )
+        session, team_id=team, account_id=account.id, first_name=lead.first_name, last_name=lead.last_name,
+        email=lead.email, email_key=lead.email_key, business_phone=lead.business_phone, job_title=lead.job_title,
+    )  # fmt: skip
     people = stakeholders(session, team_id=team, record_type="lead", record_id=lead.id or 0)
     flow = library_in(session, team).choose(
         lead_source=lead.lead_source, budget=lead.budget_amount, purchase_timeframe=lead.purchase_timeframe
     )
     first, second = flow.stages[0].name, (flow.next_stage(flow.stages[0].name) or flow.stages[0]).name
     opportunity = Opportunity(
-        team_id=team,
-        owner_id=lead.owner_id,
-        lead_id=lead.id,
-        topic=lead.topic,
-        account_id=account.id,
-        contact_id=contact.id,
-        account_name=account.name,
-        contact_name=name or contact.email,
-        process_name=flow.name,
-        stage=second,
-        probability=int(processes.probability(flow, second)),
-        currency=lead.currency,
-        estimated_revenue=lead.budget_amount,
-        budget_amount=lead.budget_amount,
-        purchase_timeframe=lead.purchase_timeframe,
-        purchase_process=lead.purchase_process,
-        description=lead.description,
-        lead_score=lead.score,
-        lead_grade=lead.grade,
-        search_text=lead.search_text,
-        created_at=now,
-        updated_at=now,
-    )
+        team_id=team, owner_id=lead.owner_id, lead_id=lead.id, topic=lead.topic, account_id=account.id,
+        contact_id=contact.id, account_name=account.name, contact_name=name or contact.email, process_name=flow.name,
+        stage=second, probability=int(processes.probability(flow, second)), currency=lead.currency,
+        estimated_revenue=lead.budget_amount, budget_amount=lead.budget_amount,
+        purchase_timeframe=lead.purchase_timeframe, purchase_process=lead.purchase_process,
+        description=lead.description, lead_score=lead.score, lead_grade=lead.grade, search_text=lead.search_text,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
     session.add(opportunity)
     session.flush()
     opp_id = opportunity.id or 0
     _record_qualify_stage(session, lead, opportunity, people, stages=(first, second), user_id=user_id, now=now)
     _carry_over(session, lead, opp_id)
     add_activity(
-        session,
-        team_id=team,
-        record_type="opportunity",
-        record_id=opp_id,
-        kind="status",
-        author_id=user_id,
-        subject="Opportunity created from a qualified lead",
-        occurred_at=now,
-    )
+        session, team_id=team, record_type="opportunity", record_id=opp_id, kind="status", author_id=user_id,
+        subject="Opportunity created from a qualified lead", occurred_at=now,
+    )  # fmt: skip
     lead.status, lead.status_reason, lead.opportunity_id, lead.updated_at = "qualified", "", opp_id, now
     session.add(lead)
     _log_status(session, lead, user_id, "Qualified", f"Opportunity #{opp_id} created", now=now)
@@ -265,8 +273,11 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
         *stakeholders(session, team_id=team, record_type="lead", record_id=lead_id),
         *competitors(session, team_id=team, record_type="lead", record_id=lead_id),
     ]
+    opportunity = session.get(Opportunity, opportunity_id)
     for row in people:
-        _copy(session, row, opportunity_id)
+        copied = _copy(session, row, opportunity_id)
+        if isinstance(copied, Stakeholder) and opportunity is not None:
+            link_stakeholder(session, copied, opportunity)  # the lead's person is now the account's contact
     for entry in timeline(session, team_id=team, record_type="lead", record_id=lead_id):
         _copy(
             session, entry, opportunity_id, slack_channel=None, slack_ts=None, data={**entry.data, "from_lead": lead.id}
@@ -274,10 +285,14 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
     session.flush()
 
 
-def _copy(session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any) -> None:
+def _copy(
+    session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any
+) -> Stakeholder | Competitor | Activity:
     values = row.model_dump(exclude={"id"})
     values.update(record_type="opportunity", record_id=opportunity_id, **changes)
-    session.add(type(row)(**values))
+    copied = type(row)(**values)
+    session.add(copied)
+    return copied
 
 
 def _end_sequences(session: Session, lead: Lead, now: datetime) -> None:

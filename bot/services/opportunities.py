@@ -21,7 +21,7 @@ from bot.domain.process import FIELD_BY_STEP, Step
 from bot.domain.text import fold, like_pattern
 from bot.ids import Metadata
 from bot.refusals import Refused
-from bot.services import opportunity_lines, opportunity_stages
+from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
@@ -479,16 +479,16 @@ def save_lost(
     errors: dict[str, str] = {}
     if opp.status != "open":
         return Result(errors={"reason": _closed_message(opp)})
-    reason = state.selected("reason")
-    if reason not in views.LOST_REASONS:
-        errors["reason"] = "Choose Canceled or Out-sold."
+    reason, offered = state.selected("reason"), reasons.offered(session, opp.team_id, reasons.LOST)
+    if reason not in offered:
+        errors["reason"] = "Choose one of: " + ", ".join(offered) + "."
     competitor = state.text("competitor")
     if len(competitor) > 200:
         errors["competitor"] = "Keep it under 200 characters."
     description = state.text("description")
     if len(description) > 2000:
         errors["description"] = "Keep it under 2000 characters."
-    if reason == "Out-sold" and not competitor:
+    if reasons.needs_competitor(session, opp.team_id, reason) and not competitor:
         errors["competitor"] = "Name the competitor that won."
     if errors:
         return Result(errors=errors)
@@ -510,10 +510,56 @@ def save_lost(
 # --- Edit ----------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Edit:
+    """The Edit modal's values, validated."""
+
+    topic: str
+    amount: Decimal | None
+    close: date | None
+    mode: str
+    owner: str
+    process_name: str | None
+    removing: set[int]
+    account: str
+    contact: str
+    description: str
+
+
 def save_edit(
     session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
 ) -> Result:
     errors: dict[str, str] = {}
+    edit = _read_edit(session, opp, state, errors)
+    if errors:
+        return Result(errors=errors)
+    result = Result()
+    changes = _apply_fields(session, opp, edit)
+    if edit.removing:
+        opportunity_lines.remove_lines(session, opp, line_ids=sorted(edit.removing), user_id=user, now=now)
+    opportunity_lines.recompute_revenue(session, opp, now=now)
+    if edit.process_name and edit.process_name != opp.process_name:
+        opportunity_stages.change_process(session, opp, process_name=edit.process_name, user_id=user, now=now)
+    owners: list[str] = []
+    if edit.owner != opp.owner_id:
+        owners = [opp.owner_id, edit.owner]  # the timeline draws "Owner: @a → @b" from data, not stored markup
+        opp.owner_id = edit.owner
+        if edit.owner != user:
+            result.new_owner = edit.owner
+            result.owner_message = f"{mention(user)} assigned you the opportunity *{escape(opp.topic)}*."
+    opp.updated_at = now
+    opportunity_stages.refresh_derived(session, opp)
+    session.add(opp)
+    if changes or owners:
+        add_activity(
+            session, team_id=opp.team_id, record_type="opportunity", record_id=opp.id or 0, kind="edit",
+            author_id=user, subject="Opportunity edited", body="\n".join(changes)[:4000],
+            data={"owner_change": owners} if owners else {}, occurred_at=now,
+        )  # fmt: skip
+    return result
+
+
+def _read_edit(session: Session, opp: Opportunity, state: ModalState, errors: dict[str, str]) -> _Edit:
     topic = state.text("topic")
     if not topic:
         errors["topic"] = "Enter a topic."
@@ -524,80 +570,52 @@ def save_edit(
     mode = state.selected("revenue_mode") or opp.revenue_mode
     lines = opp_store.lines_of(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
     removing = {int(v) for v in state.checked("remove_lines") if v.isdigit()}
-    remaining = [line for line in lines if line.id not in removing]
-    if mode == "system" and not remaining:
+    if mode == "system" and not [line for line in lines if line.id not in removing]:
         errors["revenue_mode"] = "System-calculated revenue needs products: add one, or choose User-provided."
     owner = state.user("owner") or opp.owner_id
     if not owner.isalnum():
         errors["owner"] = "Choose a person."
     process_name = state.selected("process")
-    if process_name and process_name.casefold() not in {
-        p.name.casefold() for p in library_in(session, opp.team_id).all
-    }:
+    known = {p.name.casefold() for p in library_in(session, opp.team_id).all}
+    if process_name and process_name.casefold() not in known:
         errors["process"] = "Choose one of the sales processes."
     for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
         if len(state.text(key)) > limit:
             errors[key] = f"Keep it under {limit} characters."
-    if errors:
-        return Result(errors=errors)
-    result = Result()
+    return _Edit(topic, amount, close, mode, owner, process_name, removing,
+                 state.text("account"), state.text("contact"), state.text("description"))  # fmt: skip
+
+
+def _apply_fields(session: Session, opp: Opportunity, edit: _Edit) -> list[str]:
+    """Copy the edited fields onto the opportunity; the timeline's lines for what changed."""
     changes: list[str] = []
-    owners: list[str] = []
-    account, contact = state.text("account"), state.text("contact")
-    if account != opp.account_name:
+    if edit.account != opp.account_name:
         opp.account_id = (
-            match_or_create_account(session, team_id=opp.team_id, name=account, name_key=fold(account)).id
-            if account
+            match_or_create_account(session, team_id=opp.team_id, name=edit.account, name_key=fold(edit.account)).id
+            if edit.account
             else None
         )
-        changes.append(f"Account: {account or '–'}")
-        opp.account_name = account
-    if contact != opp.contact_name:
-        changes.append(f"Contact: {contact or '–'}")
-        opp.contact_name = contact
-    if topic != opp.topic:
-        changes.append(f"Topic: {topic}")
-        opp.topic = topic
-    if close != opp.estimated_close_date:
-        changes.append(f"Estimated close date: {close.isoformat() if close else '–'}")
-        opp.estimated_close_date = close
-    if state.text("description") != opp.description:
+        changes.append(f"Account: {edit.account or '–'}")
+        opp.account_name = edit.account
+    if edit.contact != opp.contact_name:
+        changes.append(f"Contact: {edit.contact or '–'}")
+        opp.contact_name = edit.contact
+    if edit.topic != opp.topic:
+        changes.append(f"Topic: {edit.topic}")
+        opp.topic = edit.topic
+    if edit.close != opp.estimated_close_date:
+        changes.append(f"Estimated close date: {edit.close.isoformat() if edit.close else '–'}")
+        opp.estimated_close_date = edit.close
+    if edit.description != opp.description:
         changes.append("Description updated")
-        opp.description = state.text("description")
-    if mode != opp.revenue_mode:
-        changes.append("Revenue: " + ("system-calculated" if mode == "system" else "user-provided"))
-        opp.revenue_mode = mode
-    if mode == "user" and amount != opp.estimated_revenue:
-        changes.append(f"Estimated revenue: {revenue.format_money(amount, opp.currency)}")
-        opp.estimated_revenue = amount
-    if removing:
-        opportunity_lines.remove_lines(session, opp, line_ids=sorted(removing), user_id=user, now=now)
-    opportunity_lines.recompute_revenue(session, opp, now=now)
-    if process_name and process_name != opp.process_name:
-        opportunity_stages.change_process(session, opp, process_name=process_name, user_id=user, now=now)
-    if owner != opp.owner_id:
-        owners = [opp.owner_id, owner]  # the timeline draws "Owner: @a → @b" from data, not stored markup
-        opp.owner_id = owner
-        if owner != user:
-            result.new_owner = owner
-            result.owner_message = f"{mention(user)} assigned you the opportunity *{escape(opp.topic)}*."
-    opp.updated_at = now
-    opportunity_stages.refresh_derived(session, opp)
-    session.add(opp)
-    if changes or owners:
-        add_activity(
-            session,
-            team_id=opp.team_id,
-            record_type="opportunity",
-            record_id=opp.id or 0,
-            kind="edit",
-            author_id=user,
-            subject="Opportunity edited",
-            body="\n".join(changes)[:4000],
-            data={"owner_change": owners} if owners else {},
-            occurred_at=now,
-        )
-    return result
+        opp.description = edit.description
+    if edit.mode != opp.revenue_mode:
+        changes.append("Revenue: " + ("system-calculated" if edit.mode == "system" else "user-provided"))
+        opp.revenue_mode = edit.mode
+    if edit.mode == "user" and edit.amount != opp.estimated_revenue:
+        changes.append(f"Estimated revenue: {revenue.format_money(edit.amount, opp.currency)}")
+        opp.estimated_revenue = edit.amount
+    return changes
 
 
 # --- literature and files ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session
 
 from bot.domain import process as processes
-from bot.domain.process import StepState
+from bot.domain.process import Stage, StepState
 from bot.domain.text import fold, search_text
 from bot.services.processes import library_in
 from store import opportunities as opp_store
@@ -91,52 +91,36 @@ def create_opportunity(
     if contact_name:
         contact_id = _match_contact(session, team_id=team_id, account_id=account_id, name=contact_name)
     opportunity = Opportunity(
-        team_id=team_id,
-        owner_id=owner_id,
-        topic=topic,
-        process_name=process.name,
-        stage=first.name,
-        account_id=account_id,
-        contact_id=contact_id,
-        account_name=account_name,
-        contact_name=contact_name,
-        estimated_close_date=estimated_close_date,
-        estimated_revenue=estimated_revenue,
-        description=description,
-        currency=currency,
-        created_at=now,
-        updated_at=now,
-    )
+        team_id=team_id, owner_id=owner_id, topic=topic, process_name=process.name, stage=first.name,
+        account_id=account_id, contact_id=contact_id, account_name=account_name, contact_name=contact_name,
+        estimated_close_date=estimated_close_date, estimated_revenue=estimated_revenue, description=description,
+        currency=currency, created_at=now, updated_at=now,
+    )  # fmt: skip
     refresh_derived(session, opportunity)
     session.add(opportunity)
     session.flush()
-    opp_id = opportunity.id or 0
-    for step_name, value in (("Identify account", account_name), ("Identify contact", contact_name)):
-        step = first.step(step_name)
-        if value and step is not None:
-            opp_store.set_step(
-                session,
-                team_id=team_id,
-                opportunity_id=opp_id,
-                stage=first.name,
-                step=step.name,
-                user_id=owner_id,
-                value=value,
-            )
+    _first_steps_from_names(session, opportunity, first, account_name=account_name, contact_name=contact_name)
     opp_store.record_stage_change(
         session, opportunity, from_stage="", to_stage=first.name, kind="enter", user_id=owner_id, now=now
     )
     add_activity(
-        session,
-        team_id=team_id,
-        record_type="opportunity",
-        record_id=opp_id,
-        kind="status",
-        author_id=owner_id,
-        subject="Opportunity created",
-        occurred_at=now,
-    )
+        session, team_id=team_id, record_type="opportunity", record_id=opportunity.id or 0, kind="status",
+        author_id=owner_id, subject="Opportunity created", occurred_at=now,
+    )  # fmt: skip
     return opportunity
+
+
+def _first_steps_from_names(
+    session: Session, opportunity: Opportunity, first: Stage, *, account_name: str, contact_name: str
+) -> None:
+    """The account and contact given at creation complete the first stage's steps that ask for them."""
+    for step_name, value in (("Identify account", account_name), ("Identify contact", contact_name)):
+        step = first.step(step_name)
+        if value and step is not None:
+            opp_store.set_step(
+                session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0, stage=first.name,
+                step=step.name, user_id=opportunity.owner_id, value=value,
+            )  # fmt: skip
 
 
 def _match_contact(session: Session, *, team_id: str, account_id: int | None, name: str) -> int | None:

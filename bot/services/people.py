@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.domain.activities import CompetitorDraft, StakeholderDraft
 from bot.refusals import Refused
 from bot.services import leads as lead_service
+from bot.services.contacts import link_stakeholder
 from store import people as people_store
 from store.activities import add_activity
 from store.models import Competitor, Lead, Stakeholder
@@ -50,6 +51,7 @@ def edit_stakeholder(
     session: Session, record: Record, row: Stakeholder, draft: StakeholderDraft, *, by: str, now: datetime
 ) -> None:
     row.slack_user_id, row.name, row.role = draft.slack_user_id, draft.name, draft.role
+    link_stakeholder(session, row, record)
     session.add(row)
     session.flush()
     people = [row.slack_user_id] if row.slack_user_id else []

@@ -121,10 +121,10 @@ def share_modal(ctx: ModalContext, title: str, teams: Sequence[tuple[int, str]] 
     return modal("Share", blocks, callback_id=VIEW_SHARE, submit="Share", metadata=ctx.encode())
 
 
-def disqualify_modal(ctx: ModalContext, title: str) -> dict[str, Any]:
+def disqualify_modal(ctx: ModalContext, title: str, reasons: Sequence[str] = DISQUALIFY_REASONS) -> dict[str, Any]:
     blocks = [
         _about(title),
-        labelled("reason", "Reason", select(DISQUALIFY_REASONS, placeholder="Why is it not going ahead?")),
+        labelled("reason", "Reason", select(list(reasons), placeholder="Why is it not going ahead?")),
         labelled("note", "Note", text_input(multiline=True, max_length=2000), optional=True),
     ]
     return modal("Disqualify lead", blocks, callback_id=VIEW_DISQUALIFY, submit="Disqualify", metadata=ctx.encode())

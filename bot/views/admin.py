@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.ids import VIEW_ADMIN
+from bot.views.admin_menu import manage_actions
 from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
 from bot.views.inputs import labelled, select, text_input
 from bot.views.timeline import slack_date
@@ -33,6 +34,7 @@ def admin_modal(
         *actions(
             [button("Audit log", ADMIN_AUDIT_LOG), button("Export data", ADMIN_EXPORT_DATA)], block_id="admin_tools"
         ),
+        *manage_actions(),
         header("Roles"),
         context(
             "Admins: workspace owners and admins, `ADMIN_USER_IDS`"

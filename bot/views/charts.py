@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from bot.domain.pipeline import Period, PipelineReport, format_totals
 from bot.domain.text import shorten
@@ -88,9 +89,6 @@ def _png(figure) -> bytes:  # type: ignore[no-untyped-def]
 
 def pipeline_chart(bubbles: Sequence[Bubble], *, stages: Sequence[str], period: Period, title: str) -> bytes:
     """The pipeline chart as a PNG (see the module docstring)."""
-    from matplotlib import dates as mdates
-    from matplotlib.lines import Line2D
-
     shown, binned = fold(bubbles)
     names = list(stages) + sorted({b.stage for b in shown} - set(stages))
     figure = _figure()
@@ -105,35 +103,47 @@ def pipeline_chart(bubbles: Sequence[Bubble], *, stages: Sequence[str], period: 
         axes.text(0.5, 0.5, "No open opportunities close in this period", ha="center", va="center", fontsize=16,
                   color="#777777", transform=axes.transAxes)  # fmt: skip
     else:
-        x_min, x_max = mdates.date2num(period.start), mdates.date2num(period.end)
-        largest = max(float(b.revenue) for b in shown) or 1.0
-        xs = [mdates.date2num(b.day) for b in shown]
-        ys = [names.index(b.stage) + _jitter(b, len(shown)) for b in shown]
-        # Area ∝ revenue, with a floor so a deal without revenue still shows; smaller when crowded.
-        biggest = min(2400.0, max(260.0, 2400.0 * math.sqrt(40 / len(shown))))
-        sizes = [12 + biggest * float(b.revenue) / largest for b in shown]
-        colours = [GRADE_COLOURS.get(b.grade, GRADE_COLOURS[""]) for b in shown]
-        alpha = 0.6 if len(shown) < 300 else 0.45
-        axes.scatter(xs, ys, s=sizes, c=colours, alpha=alpha, edgecolors="white", linewidths=0.6, zorder=3)
-        ranked = sorted(range(len(shown)), key=lambda i: -shown[i].revenue)[:LABELLED]
-        for rank, i in enumerate(ranked):
-            bubble = shown[i]
-            if bubble.revenue <= 0:
-                continue
-            what = f"{bubble.count:,} deals" if bubble.count > 1 or binned else shorten(bubble.topic, 26)
-            radius = math.sqrt(sizes[i]) / 2
-            where = (xs[i] - x_min) / (x_max - x_min)
-            axes.annotate(
-                f"{what}\n{compact(bubble.revenue)} {bubble.currency}",
-                (xs[i], ys[i]),
-                xytext=(0, radius + 4 + 8 * (rank % 3)) if rank % 2 == 0 else (0, -radius - 30 - 6 * (rank % 3)),
-                textcoords="offset points",
-                ha="left" if where < 0.12 else "right" if where > 0.88 else "center",
-                fontsize=10,
-                color="#222222",
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#cccccc", "alpha": 0.85},
-            )
+        _draw_bubbles(axes, shown, names, period, binned)
+    _draw_axes(axes, names, period)
+    figure.text(0.99, 0.01, "Bubble size = estimated revenue", ha="right", fontsize=10, color="#777777")
+    figure.subplots_adjust(left=0.09, right=0.9, top=0.86, bottom=0.11)
+    return _png(figure)
+
+
+def _draw_bubbles(axes: Any, shown: Sequence[Bubble], names: list[str], period: Period, binned: str) -> None:
+    from matplotlib import dates as mdates
+
+    x_min, x_max = mdates.date2num(period.start), mdates.date2num(period.end)
+    largest = max(float(b.revenue) for b in shown) or 1.0
+    xs = [mdates.date2num(b.day) for b in shown]
+    ys = [names.index(b.stage) + _jitter(b, len(shown)) for b in shown]
+    # Area ∝ revenue, with a floor so a deal without revenue still shows; smaller when crowded.
+    biggest = min(2400.0, max(260.0, 2400.0 * math.sqrt(40 / len(shown))))
+    sizes = [12 + biggest * float(b.revenue) / largest for b in shown]
+    colours = [GRADE_COLOURS.get(b.grade, GRADE_COLOURS[""]) for b in shown]
+    alpha = 0.6 if len(shown) < 300 else 0.45
+    axes.scatter(xs, ys, s=sizes, c=colours, alpha=alpha, edgecolors="white", linewidths=0.6, zorder=3)
+    ranked = sorted(range(len(shown)), key=lambda i: -shown[i].revenue)[:LABELLED]
+    for rank, i in enumerate(ranked):
+        bubble = shown[i]
+        if bubble.revenue <= 0:
+            continue
+        what = f"{bubble.count:,} deals" if bubble.count > 1 or binned else shorten(bubble.topic, 26)
+        radius = math.sqrt(sizes[i]) / 2
+        where = (xs[i] - x_min) / (x_max - x_min)
+        axes.annotate(
+            f"{what}\n{compact(bubble.revenue)} {bubble.currency}", (xs[i], ys[i]),
+            xytext=(0, radius + 4 + 8 * (rank % 3)) if rank % 2 == 0 else (0, -radius - 30 - 6 * (rank % 3)),
+            textcoords="offset points", ha="left" if where < 0.12 else "right" if where > 0.88 else "center",
+            fontsize=10, color="#222222", zorder=4,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#cccccc", "alpha": 0.85},
+        )  # fmt: skip
+
+
+def _draw_axes(axes: Any, names: list[str], period: Period) -> None:
+    from matplotlib import dates as mdates
+    from matplotlib.lines import Line2D
+
     axes.set_yticks(range(len(names)), names, fontsize=12)
     axes.set_ylim(-0.6, max(len(names), 1) - 0.4)
     axes.set_xlim(mdates.date2num(period.start), mdates.date2num(period.end))
@@ -153,9 +163,6 @@ def pipeline_chart(bubbles: Sequence[Bubble], *, stages: Sequence[str], period: 
     ]
     axes.legend(handles=handles, title="Lead score", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
                 fontsize=11, title_fontsize=11)  # fmt: skip
-    figure.text(0.99, 0.01, "Bubble size = estimated revenue", ha="right", fontsize=10, color="#777777")
-    figure.subplots_adjust(left=0.09, right=0.9, top=0.86, bottom=0.11)
-    return _png(figure)
 
 
 def _jitter(bubble: Bubble, crowd: int) -> float:

@@ -594,10 +594,12 @@ def close_won_modal(data: OpportunityData, today: date) -> dict[str, Any]:
     return modal("Close as won", blocks, callback_id=VIEW_OPP_CLOSE_WON, submit="Close", metadata=metadata(data.ref))
 
 
-def close_lost_modal(data: OpportunityData, today: date, competitors: Sequence[str]) -> dict[str, Any]:
+def close_lost_modal(
+    data: OpportunityData, today: date, competitors: Sequence[str], reasons: Sequence[str] = LOST_REASONS
+) -> dict[str, Any]:
     hint = ("Known: " + ", ".join(competitors[:5])) if competitors else "The competitor that won, if any"
     blocks = [
-        _select_input("reason", "Reason", [(r, r) for r in LOST_REASONS], optional=False),
+        _select_input("reason", "Reason", [(r, r) for r in reasons][:100], optional=False),
         _text_input("competitor", "Competitor", placeholder=hint[:150]),
         _text_input("description", "Description", multiline=True, max_length=2000),
     ]

@@ -22,13 +22,15 @@ ROWS_SHOWN = 5
 class CardPeople:
     stakeholders: Sequence[Stakeholder] = field(default_factory=list)
     competitors: Sequence[Competitor] = field(default_factory=list)
+    contact: tuple[int, str] | None = None  # an opportunity's own contact (id, name), unless a stakeholder row links it
 
 
 def stakeholder_text(row: Stakeholder) -> str:
     who = f"<@{row.slack_user_id}>" if row.slack_user_id else escape(row.name)
     if row.slack_user_id and row.name:
         who += f" ({escape(row.name)})"
-    return f"{who} — {escape(row.role)}"
+    contact = " · _contact_" if row.contact_id else ""
+    return f"{who}{contact} — {escape(row.role)}"
 
 
 def competitor_text(row: Competitor) -> str:
@@ -46,34 +48,46 @@ def people_blocks(people: CardPeople | None, *, budget: int = 14) -> list[Block]
         return []
     blocks: list[Block] = []
     shown = min(ROWS_SHOWN, (budget - 4) // 2) if budget < 14 else ROWS_SHOWN
+    own = [] if people.contact is None else [(people.contact[0], f"{escape(people.contact[1])} · _contact_", True)]
     groups = (
-        ("Stakeholders", "stakeholder", [(r.id or 0, stakeholder_text(r)) for r in people.stakeholders]),
-        ("Competitors", "competitor", [(r.id or 0, competitor_text(r)) for r in people.competitors]),
-    )
+        ("Stakeholders", "stakeholder",
+         own + [(r.id or 0, stakeholder_text(r), bool(r.contact_id)) for r in people.stakeholders]),
+        ("Competitors", "competitor", [(r.id or 0, competitor_text(r), False) for r in people.competitors]),
+    )  # fmt: skip
     for title, kind, rows in groups:
         if not rows:
             continue
         blocks.append(context(f"*{title}*"))
-        for row_id, text in rows[:shown]:
-            blocks.append(section(text, accessory=_row_menu(kind, row_id, len(blocks))))
+        for index, (row_id, text, linked) in enumerate(rows[:shown]):
+            if own and kind == "stakeholder" and index == 0:
+                menu = _contact_menu(row_id, len(blocks))
+            else:
+                menu = _row_menu(kind, row_id, len(blocks), contact=linked)
+            blocks.append(section(text, accessory=menu))
         if len(rows) > shown:
             blocks.append(context(f"+{len(rows) - shown} more"))
     return blocks
 
 
-def _row_menu(kind: str, row_id: int, number: int) -> dict[str, Any]:
-    return {
-        "type": "overflow",
-        "action_id": f"{PERSON_ROW}_{number}",
-        "options": [option("Edit", f"{kind}:edit:{row_id}"), option("Remove", f"{kind}:remove:{row_id}")],
-    }
+def _row_menu(kind: str, row_id: int, number: int, *, contact: bool = False) -> dict[str, Any]:
+    options = [option("Edit", f"{kind}:edit:{row_id}"), option("Remove", f"{kind}:remove:{row_id}")]
+    if contact:  # the account's contact this stakeholder is: its card has `Delete`
+        options.append(option("Open contact", f"{kind}:contact:{row_id}"))
+    return {"type": "overflow", "action_id": f"{PERSON_ROW}_{number}", "options": options}
+
+
+def _contact_menu(contact_id: int, number: int) -> dict[str, Any]:
+    """The opportunity's own contact: not a stakeholder row, so only its card opens from here."""
+    options = [option("Open contact", f"contact:open:{contact_id}")]
+    return {"type": "overflow", "action_id": f"{PERSON_ROW}_{number}", "options": options}
 
 
 def parse_row_value(value: str) -> tuple[str, str, int] | None:
     """`stakeholder:edit:12` -> ("stakeholder", "edit", 12); None for anything else (untrusted input)."""
     kind, _, rest = value.partition(":")
     verb, _, raw_id = rest.partition(":")
-    if kind not in ("stakeholder", "competitor") or verb not in ("edit", "remove"):
+    allowed = {"stakeholder": ("edit", "remove", "contact"), "competitor": ("edit", "remove"), "contact": ("open",)}
+    if verb not in allowed.get(kind, ()):
         return None
     if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19):
         return None

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from bot.domain.quotes import Line as PriceLine
 from bot.domain.quotes import Totals, line_amount, quote_number
@@ -65,6 +67,8 @@ def latin1(text: str) -> str:
 
 
 def render_quote_pdf(doc: QuoteDocument) -> bytes:
+    from fpdf import FPDF  # imported when a PDF is made: fpdf2 brings PIL, fontTools and numpy (30 MB)
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(latin1(f"Quote {quote_number(doc.number)} rev {doc.revision}"))

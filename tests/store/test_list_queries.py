@@ -15,6 +15,7 @@ from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Lead, Opportunity
+from store.prepared import reading
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 REP = Viewer(team_id="T1", user_id="U1")
@@ -57,15 +58,15 @@ def test_open_leads_newest_first_with_a_count_capped_past_the_limit(database_url
     new_session = session_factory(engine)
     with transaction(new_session) as session:
         session.add_all([_lead(f"L{i}", minutes=i) for i in range(25)] + [_lead("theirs", owner="U2", minutes=99)])
-    with transaction(new_session) as session:
-        page, total = lead_store.open_leads(session, team_id="T1", owner_id="U1", limit=20)
+    with reading(engine) as reader:
+        page, total = lead_store.open_leads(reader, team_id="T1", owner_id="U1", limit=20)
         assert [lead.topic for lead in page][:3] == ["L24", "L23", "L22"] and (len(page), total) == (20, 25)
-        assert lead_store.open_leads(session, team_id="T1", owner_id="U2", limit=20)[1] == 1
+        assert lead_store.open_leads(reader, team_id="T1", owner_id="U2", limit=20)[1] == 1
     rows = [{"team_id": "T1", "owner_id": "U3", "topic": "bulk", "created_at": T0, "updated_at": T0}]
     with engine.begin() as connection:
         connection.execute(sa.insert(Lead), rows * (COUNT_CAP + 5))
-    with transaction(new_session) as session:
-        assert lead_store.open_leads(session, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 1
+    with reading(engine) as reader:
+        assert lead_store.open_leads(reader, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 1
 
 
 def test_open_opportunities_by_close_date_undated_last(database_url: str) -> None:
