@@ -10,6 +10,8 @@ from bot.domain.text import visible
 from bot.ids import INPUT_ACTION
 from bot.views.blocks import Block, option, plain
 
+NUL = "\x00"  # never stored: PostgreSQL text cannot hold it (a hostile request could send it)
+
 
 def input_block(spec: FieldSpec, *, initial: str = "", optional: bool = True) -> Block:
     return {
@@ -65,7 +67,7 @@ class ModalState:
         return {block_id: _element_value(element) for block_id, element in self.values.items()}
 
     def text(self, block_id: str) -> str:
-        return visible(self.values.get(block_id, {}).get("value") or "")
+        return visible((self.values.get(block_id, {}).get("value") or "").replace(NUL, ""))
 
     def selected(self, block_id: str) -> str:
         return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
@@ -114,7 +116,7 @@ def _element_value(element: dict[str, Any]) -> Any:
     if kind == "file_input":
         return list(element.get("files") or [])
     value = element.get("value") or ""
-    return visible(value) if isinstance(value, str) else value  # zero-width-only text counts as empty
+    return visible(value.replace(NUL, "")) if isinstance(value, str) else value  # zero-width-only text is empty
 
 
 def labelled(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
