@@ -55,8 +55,10 @@ class _Server(ThreadingHTTPServer):
 class LimitedSlack:
     """chat.postMessage in ~20 ms, 1/s per channel and `per_minute` per workspace (token bucket)."""
 
-    def __init__(self, *, scale: float = 1.0, per_minute: int | None = 300, burst: int = 50) -> None:
-        self.scale, self.per_minute, self.burst = scale, per_minute, burst
+    def __init__(
+        self, *, scale: float = 1.0, per_minute: int | None = 300, burst: int = 50, latency: float = LATENCY
+    ) -> None:
+        self.scale, self.per_minute, self.burst, self.latency = scale, per_minute, burst, latency
         self.tokens = float(burst)
         self.refilled = time.monotonic()
         self.last_post: dict[str, float] = {}
@@ -107,7 +109,7 @@ class LimitedSlack:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 args = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw))
                 method = self.path.removeprefix("/api/")
-                time.sleep(LATENCY)
+                time.sleep(fake.latency)
                 if method == "conversations.open":
                     self._send(200, {"ok": True, "channel": {"id": "D" + str(args.get("users"))}})
                 elif method == "chat.postMessage":
@@ -132,9 +134,9 @@ class LimitedSlack:
         return Handler
 
 
-def _serve_slack(conn: Connection, scale: float, per_minute: int | None) -> None:
+def _serve_slack(conn: Connection, scale: float, per_minute: int | None, latency: float = LATENCY) -> None:
     """Child process: run a LimitedSlack and answer the parent's "stats" / "stop" requests."""
-    fake = LimitedSlack(scale=scale, per_minute=per_minute)
+    fake = LimitedSlack(scale=scale, per_minute=per_minute, latency=latency)
     conn.send(fake.url)
     while True:
         command = conn.recv()
@@ -150,10 +152,10 @@ def _serve_slack(conn: Connection, scale: float, per_minute: int | None) -> None
 class SlackProcess:
     """A LimitedSlack served by a separate process (spawned, so it shares nothing with the dispatcher)."""
 
-    def __init__(self, *, scale: float = 1.0, per_minute: int | None = 300) -> None:
+    def __init__(self, *, scale: float = 1.0, per_minute: int | None = 300, latency: float = LATENCY) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve_slack, args=(child, scale, per_minute), daemon=True)
+        self._process = context.Process(target=_serve_slack, args=(child, scale, per_minute, latency), daemon=True)
         self._process.start()
         self.url: str = self._conn.recv()
 

@@ -16,6 +16,7 @@ from bot.logs import log_request
 from bot.services.workspaces import Installed, record_installed
 from bot.slack_client import make_client
 from bot.surface import Surface
+from bot.web_api import LEADS_PATH, web_api
 from store.db import budget, transaction
 
 if TYPE_CHECKING:
@@ -27,7 +28,10 @@ ACK_DB_BUDGET = 2.0
 
 
 class SalesApp(App):
-    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike)."""
+    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike).
+    `http_routes`: other paths its HTTP server serves (POST /api/leads), not signed by Slack."""
+
+    http_routes: dict[str, Any]
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
@@ -50,6 +54,7 @@ def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, S
         process_before_response=True,
         **_oauth_options(deps, client),
     )
+    app.http_routes = {LEADS_PATH: web_api(deps)}
     surface = Surface(app, oauth=deps.installations is not None)
     import handlers  # the composition root is the one place bot/ reaches into handlers/
 

@@ -82,7 +82,7 @@ def run(
         deps = build_deps(settings)
         running = start_scheduler(deps) if scheduler else None
         try:
-            serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "")
+            serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "", host=host, port=port)
         finally:
             if running:
                 running.shutdown(wait=False)
@@ -303,9 +303,13 @@ def import_leads_command(
     rejected: Annotated[
         Path | None, typer.Option(help="Where rejected rows go, with their reason (default: FILE-rejected.csv).")
     ] = None,
+    route: Annotated[
+        bool, typer.Option("--route", help="Rows without an Owner column value follow the routing rules.")
+    ] = False,
 ) -> None:
     """Import leads from FILE.csv: duplicates skipped, bad rows reported with their row number and written
-    to a CSV you can fix and import again."""
+    to a CSV you can fix and import again. An Owner column (email or Slack user id) names each row's
+    owner; an unknown owner rejects the row."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from bot.deps import utc_now
@@ -322,6 +326,7 @@ def import_leads_command(
         raise SettingsError("setting ADMIN_USER_IDS is empty: give --owner U… (the Slack user owning the leads)")
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    owners, router = _import_owners(settings, engine, team_id, owner_id, route=route)
     columns = [
         TextColumn("Importing leads"),
         BarColumn(),
@@ -351,6 +356,8 @@ def import_leads_command(
                 progress=advance,
                 file_name=file.name,
                 rejected_to=rejected_rows,
+                owners=owners,
+                router=router,
             )
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -367,6 +374,25 @@ def import_leads_command(
         partial.unlink()
     if report.error:
         raise typer.Exit(1)
+
+
+def _import_owners(settings: Settings, engine: Any, team_id: str, owner_id: str, *, route: bool) -> tuple[Any, Any]:
+    """The Owner column's resolver (Slack looks up emails when SLACK_BOT_TOKEN is set) and, with
+    --route, the routing rules of the workspace (its uploaded process file, else PROCESS_FILE)."""
+    from bot.domain.process import library_from_file
+    from bot.imports.owners import ImportRouter, OwnerResolver, slack_lookups
+    from bot.services.processes import ProcessProvider
+
+    by_email = user_known = None
+    if settings.slack_bot_token:
+        from bot.slack_client import make_client
+
+        by_email, user_known = slack_lookups(make_client(settings.slack_bot_token, settings.slack_api_url))
+    owners = OwnerResolver(engine, team_id, by_email=by_email, user_known=user_known)
+    router = (
+        ImportRouter(ProcessProvider(library_from_file(settings.process_file)), team_id, owner_id) if route else None
+    )
+    return owners, router
 
 
 @cli.command()

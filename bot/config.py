@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     company_address: str = Field(default="", max_length=1000)
     default_tax_rate: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
     approval_nudge_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # The web lead API (POST /api/leads): requests per token per minute
+    api_rate_per_minute: int = Field(default=60, ge=1, le=1_000_000)
     # Many workspaces (PRODUCT.md section 9): OAuth mode when all three are set
     slack_client_id: str | None = None
     slack_client_secret: str | None = Field(default=None, repr=False)

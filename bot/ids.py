@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.domain.kinds import RecordType
-from bot.quote_ids import QUOTE_CREATE
 
 # Contract ids (PRODUCT.md section 8)
 SHORTCUT_NEW_LEAD = "new_lead"
@@ -64,6 +63,10 @@ TASK_ADD = "record_add_task"
 TASK_OPEN = "task_open"
 LEAD_ASSIGN = "lead_assign"
 LEAD_DELETE = "lead_delete"
+# Routing (handlers/routing.py): an admin's overflow on lead cards (`Reassign by rules`, value a record
+# reference) and `Claim` on leads-channel posts (value a record reference).
+LEAD_MORE = "lead_more"
+LEAD_CLAIM = "lead_claim"
 VIEW_TASK_ADD = "task_add_modal"
 VIEW_TASK_EDIT = "task_edit_modal"
 VIEW_ASSIGN = "lead_assign_modal"
@@ -133,6 +136,45 @@ ALERT_RESUME = "alert_resume"
 ALERT_REMOVE = "alert_remove"
 OPP_DEAL_ROOM = "opp_deal_room"
 
+# Quotes and orders (handlers/quotes.py, quote_actions.py, quote_flow.py): QUOTE_CREATE's value is the
+# opportunity reference; the others carry a QuoteRef (`quote:12:3`) or an order reference (`order:4`).
+QUOTE_CREATE = "quote_create"
+QUOTE_ADD_PRODUCT = "quote_add_product"
+QUOTE_EDIT_LINES = "quote_edit_lines"
+QUOTE_EDIT = "quote_edit"
+QUOTE_SUBMIT = "quote_submit"
+QUOTE_ACTIVATE = "quote_activate"
+QUOTE_MARK_SENT = "quote_mark_sent"
+QUOTE_REVISE = "quote_revise"
+QUOTE_ACCEPT = "quote_accept"
+QUOTE_DECLINE = "quote_decline"
+QUOTE_PDF = "quote_pdf"
+QUOTE_APPROVE = "quote_approve"
+QUOTE_REJECT = "quote_reject"
+QUOTE_CLOSE_WON = "quote_close_won"
+QUOTE_OPEN = "quote_open"
+ORDER_OPEN = "order_open"
+ORDER_FULFILLED = "order_fulfilled"
+ORDER_CANCEL = "order_cancel"
+VIEW_QUOTE_CREATE = "quote_create_view"
+VIEW_QUOTE_EDIT = "quote_edit_view"
+VIEW_QUOTE_ADD_PRODUCT = "quote_add_product_view"
+VIEW_QUOTE_LINES = "quote_lines_view"
+VIEW_QUOTE_DECLINE = "quote_decline_view"
+VIEW_QUOTE_REJECT = "quote_reject_view"
+QUOTE_BUTTONS: dict[str, str] = {
+    "Add product": QUOTE_ADD_PRODUCT,
+    "Edit lines": QUOTE_EDIT_LINES,
+    "Edit quote": QUOTE_EDIT,
+    "Submit for approval": QUOTE_SUBMIT,
+    "Activate": QUOTE_ACTIVATE,
+    "Mark as sent": QUOTE_MARK_SENT,
+    "Revise": QUOTE_REVISE,
+    "Customer accepted": QUOTE_ACCEPT,
+    "Customer declined": QUOTE_DECLINE,
+    "Download PDF": QUOTE_PDF,
+}
+
 OPP_BUTTONS: tuple[tuple[str, str], ...] = (
     ("Next stage", OPP_NEXT_STAGE),
     ("Finish", OPP_FINISH),
@@ -185,6 +227,40 @@ def decode_ref(value: str | None) -> RecordRef:
     if record_type not in RecordType.__members__.values() or parse_id(raw_id) is None:
         raise ValueError(f"not a record reference: {value!r}")
     return RecordRef(record_type, int(raw_id))
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    """A quote and the edit version the button was drawn for (`quote:12:3`)."""
+
+    quote_id: int
+    version: int = 0
+
+    def encode(self) -> str:
+        return f"quote:{self.quote_id}:{self.version}"
+
+
+def decode_quote(value: str | None) -> QuoteRef:
+    """`quote:12:3` -> QuoteRef(12, 3); anything else raises ValueError."""
+    kind, _, rest = (value or "").partition(":")
+    raw_id, _, raw_version = rest.partition(":")
+    quote_id, version = parse_id(raw_id), parse_id(raw_version)
+    if kind != "quote" or quote_id is None or version is None:
+        raise ValueError(f"not a quote reference: {value!r}")
+    return QuoteRef(quote_id, version)
+
+
+def encode_order(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def decode_order(value: str | None) -> int:
+    """`order:4` -> 4; anything else raises ValueError."""
+    kind, _, raw_id = (value or "").partition(":")
+    order_id = parse_id(raw_id)
+    if kind != "order" or order_id is None:
+        raise ValueError(f"not an order reference: {value!r}")
+    return order_id
 
 
 # Modals of the shared card buttons (bot/views/activity_modals.py)

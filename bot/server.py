@@ -28,22 +28,32 @@ RESTART_GRACE = 5.0  # seconds: a worker dying sooner than this is restarted aft
 log = logging.getLogger("salesbot.server")
 
 
-def wsgi_app(app: App) -> Any:
+def wsgi_app(app: App, *, slack_events: bool = True) -> Any:
+    """/slack/events (unless `slack_events` is off: Socket Mode), /healthz and the app's `http_routes`
+    (POST /api/leads, authenticated by its own tokens)."""
     # the gate verifies the signature and the payload's shape before Bolt parses anything
     slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), EVENTS_PATH, getattr(app, "_signing_secret", ""))
+    routes: dict[str, Any] = getattr(app, "http_routes", {})
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if path in routes:
+            return routes[path](environ, start_response)
+        if not slack_events:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
         return slack(environ, start_response)
 
     return application
 
 
-def make_http_server(app: App, host: str, port: int, threads: int = 16) -> Any:
+def make_http_server(app: App, host: str, port: int, threads: int = 16, *, slack_events: bool = True) -> Any:
     """A waitress server; `port=0` picks a free port (read it from `.effective_port`)."""
-    return create_server(wsgi_app(app), host=host, port=port, threads=threads, ident="salesbot")
+    application = wsgi_app(app, slack_events=slack_events)
+    return create_server(application, host=host, port=port, threads=threads, ident="salesbot")
 
 
 def run_until(server: Any, stop: threading.Event, poll: float = 0.05) -> None:
@@ -206,6 +216,12 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGTERM)
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
+def serve_socket_mode(app: App, app_token: str, *, host: str = "", port: int | None = None) -> None:
+    """Socket Mode for Slack; with a `port`, POST /api/leads (and /healthz) are served over HTTP there
+    too, and /slack/events is not (nothing signs it in Socket Mode)."""
+    if port is not None:
+        server = make_http_server(app, host, port, threads=8, slack_events=False)
+        log.info("serving the web lead API on http://%s:%s/api/leads", host, server.effective_port)
+        threading.Thread(target=server.run, name="web-api", daemon=True).start()
     log.info("connecting in Socket Mode")
     SocketModeHandler(app, app_token).start()

@@ -28,6 +28,7 @@ from handlers import assignment as assignment_listeners
 from handlers import contacts as contact_listeners
 from handlers import erasure as erasure_listeners
 from handlers import people as people_listeners
+from handlers import routing as routing_listeners
 from handlers import sequences as sequence_listeners
 from handlers import tasks as task_listeners
 from handlers import teams as team_listeners
@@ -62,5 +63,6 @@ def register(surface: Surface, deps: Deps) -> None:
     alerts.register(surface, deps)
     deal_rooms.register(surface, deps)
     quote_listeners.register(surface, deps)
+    routing_listeners.register(surface, deps)
     # keep last: it answers every card button no listener above has claimed
     fallbacks.register(surface, deps)

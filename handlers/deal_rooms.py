@@ -10,8 +10,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import SettingsError
 from bot.deps import Deps
-from bot.domain.deal_rooms import room_name
+from bot.domain.deal_rooms import RoomRuleError, room_name
 from bot.ids import OPP_DEAL_ROOM, RecordRef
 from bot.refusals import Refused
 from bot.services import deal_rooms as room_service
@@ -19,7 +20,7 @@ from bot.surface import Surface
 from handlers.cards import post_card
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record
-from handlers.replies import reply_ephemeral
+from handlers.replies import open_dm, reply_ephemeral
 from store.db import transaction
 from store.models import Opportunity
 
@@ -31,10 +32,17 @@ MISSING_SCOPE = ("salesbot lacks the `{scope}` permission, so no deal room was o
 NAMES_TAKEN = "Every name for this deal's room is taken; rename one of the `{name}` channels and try again."
 ALREADY = "This deal already has a room: <#{channel}>."
 OPENED = ":door: Deal room <#{channel}> is open; its card is pinned there."
+AUTOMATIC = ":door: Deal room <#{channel}> was opened automatically: {why}."
+AUTOMATIC_FAILED = "This deal should get a deal room by your workspace's rules, but:"
+REOPENED = "The deal was reopened; its earlier room, archived, is <#{old}>."
 
 
 def register(surface: Surface, deps: Deps) -> None:
     surface.uses("channels:manage", "groups:write", "pins:write", "chat:write")
+    try:
+        room_service.room_rule(deps.settings)
+    except RoomRuleError as error:
+        raise SettingsError(f"setting PROCESS_FILE is invalid: {error}") from None
     after_ack(surface.app, deps, OPP_DEAL_ROOM, functools.partial(open_deal_room, deps))
 
 
@@ -48,6 +56,12 @@ def open_deal_room(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if existing is not None:
         reply_ephemeral(client, body, ALREADY.format(channel=existing.channel_id))
         return
+    channel = open_room(deps, client, opportunity, people, user)
+    reply_ephemeral(client, body, OPENED.format(channel=channel))
+
+
+def open_room(deps: Deps, client: WebClient, opportunity: Opportunity, people: list[str], user: str) -> str:
+    """Create, furnish and remember the deal's room; returns its channel. Half-made rooms are archived."""
     channel, name = create_channel(client, opportunity, private=deps.settings.deal_room_private)
     try:
         furnish(deps, client, opportunity, channel, people)
@@ -57,7 +71,44 @@ def open_deal_room(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     except Exception:
         _archive_quietly(client, channel)  # nothing half-done left behind
         raise
-    reply_ephemeral(client, body, OPENED.format(channel=channel))
+    return channel
+
+
+def open_by_rule(deps: Deps, client: WebClient, team: str, opportunity_id: int, user: str) -> None:
+    """After a deal is created or edited: open its room when `[deal_rooms]` in PROCESS_FILE asks for one.
+    The owner hears of it, or of why it could not be opened."""
+    rule = room_service.room_rule(deps.settings)
+    if rule is None:
+        return
+    with transaction(deps.new_session) as session:
+        opportunity = room_service.opportunity(session, team_id=team, opportunity_id=opportunity_id)
+        if opportunity is None:
+            return
+        why = room_service.automatic_room_reason(session, rule, opportunity)
+        people = room_service.invitees(session, opportunity, asked_by=user) if why else []
+    if not why:
+        return
+    dm = open_dm(client, opportunity.owner_id)
+    try:
+        channel = open_room(deps, client, opportunity, people, user)
+    except Refused as refused:
+        client.chat_postMessage(channel=dm, text=f"{AUTOMATIC_FAILED} {refused}")
+        return
+    client.chat_postMessage(channel=dm, text=AUTOMATIC.format(channel=channel, why=why))
+
+
+def reopen_room(deps: Deps, client: WebClient, body: dict[str, Any], opportunity: object, user: str) -> None:
+    """A reopened deal whose room was archived gets a new one (bots cannot unarchive) linking the old."""
+    if not isinstance(opportunity, Opportunity):
+        return
+    with transaction(deps.new_session) as session:
+        old = room_service.archived_channel(session, opportunity)
+        people = room_service.invitees(session, opportunity, asked_by=user) if old else []
+    if old is None:
+        return
+    channel = open_room(deps, client, opportunity, people, user)
+    client.chat_postMessage(channel=channel, text=REOPENED.format(old=old))
+    reply_ephemeral(client, body, OPENED.format(channel=channel) + " " + REOPENED.format(old=old))
 
 
 def create_channel(client: WebClient, opportunity: Opportunity, *, private: bool) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.ids import VIEW_IMPORT
 from bot.imports.leads import ImportReport, import_leads
+from bot.imports.owners import OwnerResolver, slack_lookups
 from bot.surface import Surface
 from bot.views.imports import import_modal, progress_blocks, result_blocks
 from bot.views.inputs import submitted_values
@@ -33,7 +34,7 @@ REJECTED_COMMENT = (
 
 
 def register(surface: Surface, deps: Deps) -> None:
-    surface.uses("files:read", "files:write")
+    surface.uses("files:read", "files:write", "users:read", "users:read.email")
 
     def open_import(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -89,6 +90,7 @@ def _download_and_import(
     progress: Callable[[ImportReport], None],
     rejected: IO[str],
 ) -> ImportReport:
+    by_email, user_known = slack_lookups(client)
     try:
         url = file.get("url_private_download") or client.files_info(file=file["id"])["file"]["url_private_download"]
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
@@ -102,6 +104,7 @@ def _download_and_import(
                 progress=progress,
                 file_name=name,
                 rejected_to=rejected,
+                owners=OwnerResolver(deps.engine, team, by_email=by_email, user_known=user_known),
             )
     except (OSError, SlackApiError, KeyError) as error:
         log.warning("import of %s failed: %r", name, error)

@@ -54,6 +54,7 @@ from bot.views.leads import (
     notice_view,
 )
 from bot.views.markup import escape, fill, mention
+from handlers import deal_rooms
 from handlers.cards import deliver_card, opened_from, post_card, refresh_card, show_card, source_of
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
@@ -274,6 +275,7 @@ def qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=note)
     if post_card(deps, client, team, opp_ref, to_user=user) is None:
         client.chat_postMessage(channel=open_dm(client, user), text=note)
+    deal_rooms.open_by_rule(deps, client, team, opportunity.id or 0, user)
 
 
 def create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -338,6 +340,9 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
     return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
+OPEN_IT = "open it (ask its owner to *Share* it with you or your team)"
+
+
 def show_record_card(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change="open it")
+    loaded = load_record(deps, body, action_ref(body), change=OPEN_IT)
     show_card(deps, client, body, loaded.ref, loaded.record)

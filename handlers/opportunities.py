@@ -56,7 +56,7 @@ from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from bot.views.inputs import ModalState
 from bot.views.markup import escape
-from handlers import cards
+from handlers import cards, deal_rooms
 from handlers import catalog as catalog_admin
 from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
@@ -164,8 +164,10 @@ def _forms(deps: Deps) -> list[Form]:
 
 
 def post_card(deps: Deps, client: WebClient, team: str, user: str, opp_id: int, text: str = "") -> None:
-    """Post the card in the user's DM with the bot and remember the post (it is kept up to date)."""
+    """Post the card in the user's DM with the bot and remember the post (it is kept up to date); a deal
+    the workspace's rules give a room gets it."""
     cards.deliver_card(deps, client, team, user, RecordRef("opportunity", opp_id), text=text)
+    deal_rooms.open_by_rule(deps, client, team, opp_id, user)
 
 
 def refresh(deps: Deps, client: WebClient, team: str, opp_id: int, source: dict[str, str]) -> None:
@@ -192,6 +194,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     with transaction(deps.new_session) as session:
         hits = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
         data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
+        orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
     if not hits:
         return {
             "text": f"No opportunity matches “{escape(query[:100])}”. Type `/opp new` to create one.",
@@ -205,7 +208,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
         }
     return {
         "text": f"{len(hits)} opportunities match",
-        "blocks": views.search_results(hits, query),
+        "blocks": views.search_results(hits, query, orders),
         "response_type": "ephemeral",
     }
 
@@ -278,6 +281,7 @@ def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         service.reopen(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
                        user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
     refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
+    deal_rooms.reopen_room(deps, client, body, loaded.record, loaded.viewer.user_id)
 
 
 def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict[str, Any]) -> None:
@@ -318,19 +322,22 @@ def submit_opportunity_modal(
             return
     ack()
     team, opp_id = loaded.viewer.team_id, loaded.ref.record_id
-    later(deps, client, body, _after_save, deps, client, team, opp_id, carried.card(), result, form.announce)
+    later(deps, client, body, _after_save, deps, client, team, user_id(body), opp_id, carried.card(), result,
+          form.announce)  # fmt: skip
 
 
 def _after_save(
     deps: Deps,
     client: WebClient,
     team: str,
+    user: str,
     opp_id: int,
     source: dict[str, str],
     result: service.Result,
     announce: bool,
 ) -> None:
     refresh(deps, client, team, opp_id, source)
+    deal_rooms.open_by_rule(deps, client, team, opp_id, user)
     if result.new_owner:
         post_card(deps, client, team, result.new_owner, opp_id, text=result.owner_message)
     for user, text, blocks in result.dms:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -10,9 +9,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain import quotes as rules
-from bot.quote_ids import (
+from bot.ids import (
     ORDER_CANCEL,
     ORDER_FULFILLED,
+    ORDER_OPEN,
     QUOTE_ACCEPT,
     QUOTE_ACTIVATE,
     QUOTE_ADD_PRODUCT,
@@ -32,6 +32,8 @@ from bot.quote_ids import (
     VIEW_QUOTE_EDIT,
     VIEW_QUOTE_LINES,
     VIEW_QUOTE_REJECT,
+    Metadata,
+    parse_id,
 )
 from bot.refusals import Refused
 from bot.services import quotes as service
@@ -75,6 +77,7 @@ def register(app: App, ctx: QuoteDeps) -> None:
         (QUOTE_PDF, flow.download_pdf),
         (QUOTE_CLOSE_WON, flow.open_close_won),
         (QUOTE_OPEN, flow.show_quote),
+        (ORDER_OPEN, flow.show_order),
         (ORDER_FULFILLED, flow.fulfil_order),
         (ORDER_CANCEL, flow.cancel_order),
     ):
@@ -138,10 +141,10 @@ def open_edit_lines(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> 
 
 def _submitted_quote(
     ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any]
-) -> tuple[Any, QuoteData, dict[str, Any]] | None:
-    meta = json.loads(view.get("private_metadata") or "{}")
+) -> tuple[Any, QuoteData, Metadata] | None:
+    meta = Metadata.decode(view.get("private_metadata"))
     try:
-        viewer, data = load_quote(ctx, body, quote_ref(meta.get("quote")))
+        viewer, data = load_quote(ctx, body, quote_ref(meta.id))
     except Refused as refused:
         refuse_in_modal(ack, view, str(refused))
         return None
@@ -169,7 +172,7 @@ def _save(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], 
         ack(response_action="errors", errors=errors)
         return
     ack()
-    ctx.deps.background.submit(_after_save, ctx, client, body, data, meta.get("source") or {})
+    ctx.deps.background.submit(_after_save, ctx, client, body, data, meta.card())
 
 
 def _after_save(
@@ -220,7 +223,7 @@ def add_product_submitted(
             session,
             quote=quote,
             values=values,
-            price_list_id=int(meta.get("price_list") or 0),
+            price_list_id=parse_id(meta.extra.get("price_list", "")) or 0,
             user=viewer.user_id,
             now=now,
         ),

@@ -3,7 +3,6 @@ revision, the customer's answer, the order, and the offer to close the opportuni
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,14 +14,15 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus
-from bot.ids import RecordRef
+from bot.domain.revenue import format_money
+from bot.ids import Metadata, RecordRef, decode_order
 from bot.messages import RECORD_NOT_FOUND
-from bot.quote_ids import decode_order
 from bot.refusals import Refused
 from bot.services import opportunities as opp_service
 from bot.services import quote_lifecycle as lifecycle
 from bot.services import quotes as service
 from bot.services.company import with_company
+from bot.services.deal_rooms import room_channel
 from bot.services.quote_documents import pdf_filename, quote_pdf
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
@@ -39,6 +39,7 @@ from handlers.quotes import (
     post_quote_card,
     quote_ref,
     redraw,
+    refresh_opportunity,
     refuse_in_modal,
 )
 from handlers.record_loading import load_record
@@ -46,6 +47,7 @@ from handlers.replies import open_dm, open_view, reply_ephemeral
 from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
+from store.models import SalesOrder
 
 log = logging.getLogger("salesbot.quotes")
 
@@ -148,14 +150,14 @@ def open_reject(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
 
 
 def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = Metadata.decode(view.get("private_metadata"))
     reason = _reason(view)
     if not reason:
         ack(response_action="errors", errors={"reason": "Give a reason: the rep sees it."})
         return
     now = ctx.deps.clock()
     try:
-        ref = quote_ref(meta.get("quote"))
+        ref = quote_ref(meta.id)
         viewer, data = load_quote(ctx, body, ref, change=False)
         _act(
             ctx,
@@ -177,7 +179,7 @@ def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
         return
     ack()
     ctx.deps.background.submit(
-        _decided, ctx, client, meta.get("source") or {}, viewer, data.quote.id or 0, approved=False, reason=reason
+        _decided, ctx, client, meta.card(), viewer, data.quote.id or 0, approved=False, reason=reason
     )
 
 
@@ -196,24 +198,48 @@ def activate(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     _act(ctx, viewer, data, lambda s, fresh: lifecycle.activate(s, data=fresh, user=viewer.user_id, now=now))
     fresh = _reload(ctx, viewer.team_id, data.quote.id or 0)
     redraw(ctx, client, body, data.quote.id or 0)
-    _upload_pdf(ctx, client, fresh, fresh.quote.owner_id, f":page_facing_up: {views.title_of(fresh.quote)} is active.")
+    content = _upload_pdf(
+        ctx, client, fresh, fresh.quote.owner_id, f":page_facing_up: {views.title_of(fresh.quote)} is active."
+    )
+    _post_pdf_in_room(ctx, client, fresh, content)
 
 
-def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> None:
+def _upload_pdf(ctx: QuoteDeps, client: WebClient, data: QuoteData, user: str, comment: str) -> bytes:
     with transaction(ctx.deps.new_session) as session:
         cfg = with_company(session, data.quote.team_id, ctx.cfg)  # the workspace's company name and address
-    content = quote_pdf(data, cfg, ctx.today())
+    content = quote_pdf(data, cfg, ctx.today())  # rendered outside the transaction
     try:
-        client.files_upload_v2(
-            channel=open_dm(client, user),
-            content=content,
-            filename=pdf_filename(data),
-            title=f"{views.title_of(data.quote)} — {data.quote.name}",
-            initial_comment=comment,
-        )
+        _upload(client, open_dm(client, user), data, content, comment)
     except SlackApiError as error:
         log.warning("quote PDF %s not uploaded: %s", data.quote.id, error.response.get("error"))
         _dm(client, user, "I couldn't upload the quote's PDF; try *Download PDF* on its card.", [])
+    return content
+
+
+def _upload(client: WebClient, channel: str, data: QuoteData, content: bytes, comment: str) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=pdf_filename(data),
+        title=f"{views.title_of(data.quote)} — {data.quote.name}",
+        initial_comment=comment,
+    )
+
+
+def _post_pdf_in_room(ctx: QuoteDeps, client: WebClient, data: QuoteData, content: bytes) -> None:
+    """The active quote's PDF in the opportunity's deal room too, when it has one; the rep hears of a failure."""
+    quote = data.quote
+    with transaction(ctx.deps.new_session) as session:
+        room = room_channel(session, team_id=quote.team_id, opportunity_id=quote.opportunity_id)
+    if room is None:
+        return
+    comment = f":page_facing_up: {views.title_of(quote)} is active: {format_money(quote.total, quote.currency)}."
+    try:
+        _upload(client, room, data, content, comment)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        log.warning("quote PDF %s not posted in room %s: %s", quote.id, room, code)
+        _dm(client, quote.owner_id, f"I couldn't post the quote's PDF in the deal room <#{room}> ({code}).", [])
 
 
 def download_pdf(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
@@ -264,14 +290,14 @@ def open_decline(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
 
 
 def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = Metadata.decode(view.get("private_metadata"))
     reason = _reason(view)
     if not reason:
         ack(response_action="errors", errors={"reason": "Give the customer's reason."})
         return
     now = ctx.deps.clock()
     try:
-        viewer, data = load_quote(ctx, body, quote_ref(meta.get("quote")))
+        viewer, data = load_quote(ctx, body, quote_ref(meta.id))
         _act(
             ctx,
             viewer,
@@ -282,7 +308,7 @@ def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict
         refuse_in_modal(ack, view, str(refused))
         return
     ack()
-    source = meta.get("source") or {}
+    source = meta.card()
     container = {
         "type": "message",
         "channel_id": source.get("channel", ""),
@@ -336,7 +362,8 @@ def cancel_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
     _order_to(ctx, client, body, OrderStatus.CANCELED)
 
 
-def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
+def _clicked_order(ctx: QuoteDeps, body: dict[str, Any], *, change: str | None) -> tuple[SalesOrder, Viewer]:
+    """The order a button points at, after its opportunity's permission check."""
     try:
         order_id = decode_order(clicked_value(body))
     except ValueError:
@@ -345,11 +372,31 @@ def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: Order
         order = quote_store.get_order(session, team_id=team_id(body), order_id=order_id)
     if order is None:
         raise Refused(RECORD_NOT_FOUND)
-    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=CHANGE)
-    with transaction(ctx.deps.new_session) as session:
-        lifecycle.set_order(session, order=order, to=to, user=loaded.viewer.user_id, now=ctx.deps.clock())
-        order = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
-    assert order is not None
+    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=change)
+    return order, loaded.viewer
+
+
+def show_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
+    """`Open` on an order line of a card or of `/opp`: the order card, to the clicker."""
+    order, _ = _clicked_order(ctx, body, change="see its orders")
     blocks = views.order_card(order)
-    text = f"Order {rules.order_number(order.number)}: {to.label}"
+    text = f"Order {rules.order_number(order.number)}: {OrderStatus(order.status).label}"
+    if body.get("view") and not body.get("response_url"):
+        open_view(
+            client, body, modal("Order", blocks, callback_id="order_card"), push=body["view"].get("type") != "home"
+        )
+        return
     reply_ephemeral(client, body, text, blocks)
+
+
+def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
+    order, viewer = _clicked_order(ctx, body, change=CHANGE)
+    order_id = order.id or 0
+    with transaction(ctx.deps.new_session) as session:
+        lifecycle.set_order(session, order=order, to=to, user=viewer.user_id, now=ctx.deps.clock())
+        changed = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
+    assert changed is not None
+    blocks = views.order_card(changed)
+    text = f"Order {rules.order_number(changed.number)}: {to.label}"
+    reply_ephemeral(client, body, text, blocks)
+    refresh_opportunity(ctx, client, viewer.team_id, changed.opportunity_id)  # its card lists the order

@@ -8,8 +8,7 @@ import functools
 from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain.quotes import ApprovalRuleError
-from bot.ids import QUOTE_CREATE
-from bot.quote_ids import VIEW_QUOTE_CREATE
+from bot.ids import QUOTE_CREATE, VIEW_QUOTE_CREATE
 from bot.services import quotes as service
 from bot.surface import Surface
 from handlers import quote_actions

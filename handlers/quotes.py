@@ -7,10 +7,9 @@ error, and its transaction is rolled back, so nothing changes.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -18,13 +17,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.ids import RecordRef
-from bot.messages import RECORD_NOT_FOUND
-from bot.quote_ids import (
+from bot.ids import (
     VIEW_QUOTE_CREATE,
+    Metadata,
     QuoteRef,
+    RecordRef,
     decode_quote,
 )
+from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import quotes as service
 from bot.services.company import with_company
@@ -34,7 +34,7 @@ from bot.views.inputs import submitted_values
 from handlers import cards
 from handlers.context import team_id
 from handlers.listeners import after_ack, refusals_as_field_errors
-from handlers.record_loading import Loaded, action_ref, load_record
+from handlers.record_loading import Loaded, action_ref, load_record, safe_ref
 from handlers.replies import open_dm, open_view, send_to_response_url
 from store import opportunities as opp_store
 from store import quotes as quote_store
@@ -73,7 +73,13 @@ def on_submit(app: App, ctx: QuoteDeps, callback_id: str, work: Submission) -> N
 def open_quote_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any], source: dict[str, str]) -> None:
     """Open a quote modal remembering where it was opened from (the card to refresh); an expired trigger
     is answered by the one opener every modal uses."""
-    view["private_metadata"] = json.dumps({**json.loads(view.get("private_metadata") or "{}"), "source": source})
+    meta = Metadata.decode(view.get("private_metadata"))
+    view["private_metadata"] = replace(
+        meta,
+        channel=source.get("channel", ""),
+        ts=source.get("ts", ""),
+        response_url=source.get("response_url", ""),
+    ).encode()
     open_view(client, body, view, push=False)
 
 
@@ -135,18 +141,14 @@ def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
     if opp.status != "open":
         raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
     form = service.form_defaults(opp, cfg, ctx.today())
-    meta = json.dumps({"ref": loaded.ref.encode()})
+    meta = Metadata(ref=loaded.ref.encode()).encode()
     view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
     open_view(client, body, view, push=False)
 
 
 def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
     try:
-        ref = RecordRef("opportunity", int(json.loads(view.get("private_metadata") or "{}")["ref"].split(":")[1]))
-        loaded = load_opportunity(ctx.deps, body, ref)
-    except (KeyError, ValueError, IndexError):
-        refuse_in_modal(ack, view, RECORD_NOT_FOUND)
-        return
+        loaded = load_opportunity(ctx.deps, body, safe_ref(Metadata.decode(view.get("private_metadata")).ref))
     except Refused as refused:
         refuse_in_modal(ack, view, str(refused))
         return
@@ -156,7 +158,7 @@ def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
         return
     try:
         with transaction(ctx.deps.new_session) as session:
-            opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=ref.record_id)
+            opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
             if opp is None:
                 raise Refused(RECORD_NOT_FOUND)
             quote = service.create(session, opp=opp, user=loaded.viewer.user_id, form=form, now=ctx.deps.clock())

@@ -9,14 +9,16 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain.alerts import EVENT_LABELS
+from bot.domain.quotes import quote_number
+from bot.domain.revenue import format_money
 from bot.ids import RecordRef
-from bot.views.alerts import AlertRecord, alert_message, daily_summary
+from bot.views.alerts import AlertQuote, AlertRecord, alert_message, daily_summary
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
 from store import alerts as alert_store
 from store.activities import record_post
 from store.models import Lead, Opportunity, Outbox
 from store.outbox import enqueue
-from store.records import get_record
+from store.quotes import get_quote
 
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}
 PAUSED_NOTICE = (
@@ -25,13 +27,9 @@ PAUSED_NOTICE = (
 )
 
 
-def alert_record(session: Session, team: str, record_type: str | None, record_id: int | None) -> AlertRecord | None:
-    if not record_type or not record_id:
-        return None
-    record = get_record(session, team_id=team, record_type=record_type, record_id=record_id)
-    if record is None:
-        return None
-    return describe_record(record)
+def alert_record(ctx: RenderContext, team: str, record_type: str | None, record_id: int | None) -> AlertRecord | None:
+    record = ctx.record(team, record_type, record_id)
+    return describe_record(record) if record is not None else None
 
 
 def describe_record(record: Lead | Opportunity) -> AlertRecord:
@@ -52,7 +50,7 @@ def _subscription_active(ctx: RenderContext, row: Outbox) -> bool:
     subscription_id = row.payload.get("subscription_id")
     if subscription_id is None:
         return True
-    found = alert_store.get_subscription(ctx.session, team_id=row.team_id, subscription_id=int(subscription_id))
+    found = ctx.subscription(row.team_id, int(subscription_id))
     return found is not None and found.status == "active"
 
 
@@ -60,23 +58,33 @@ def _subscription_active(ctx: RenderContext, row: Outbox) -> bool:
 def render_alert(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     if not _subscription_active(ctx, row):
         return None
-    record = alert_record(ctx.session, row.team_id, row.record_type, row.record_id)
+    record = alert_record(ctx, row.team_id, row.record_type, row.record_id)
     if record is None and not row.payload.get("count"):
         return None  # the record was deleted meanwhile
-    text, blocks = alert_message(row.payload, record)
+    text, blocks = alert_message(row.payload, record, alert_quote(ctx.session, row))
     return {"text": text, "blocks": blocks}
+
+
+def alert_quote(session: Session, row: Outbox) -> AlertQuote | None:
+    quote_id = row.payload.get("quote_id")
+    if not isinstance(quote_id, int):
+        return None
+    quote = get_quote(session, team_id=row.team_id, quote_id=quote_id)
+    if quote is None:
+        return None
+    reason = quote.decision_reason if row.payload.get("event") == "quote_rejected" else ""
+    title = f"Quote {quote_number(quote.number)} rev {quote.revision}"
+    return AlertQuote(title, format_money(quote.total, quote.currency), reason)
 
 
 @renderer("alert_daily")
 def render_daily(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     if not _subscription_active(ctx, row):
         return None
-    subscription = alert_store.get_subscription(
-        ctx.session, team_id=row.team_id, subscription_id=int(row.payload.get("subscription_id") or 0)
-    )
+    subscription = ctx.subscription(row.team_id, int(row.payload.get("subscription_id") or 0))
     entries = []
     for entry in row.payload.get("entries", []):
-        record = alert_record(ctx.session, row.team_id, entry.get("record_type"), entry.get("record_id"))
+        record = alert_record(ctx, row.team_id, entry.get("record_type"), entry.get("record_id"))
         if record is not None or entry.get("count"):
             entries.append((entry, record))
     if not entries or subscription is None:

@@ -36,8 +36,8 @@ from store import alerts as alert_store
 from store.db import transaction
 from store.deal_rooms import room_of, teams_with_open_rooms
 from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
-from store.outbox import enqueue
-from store.teams import list_teams
+from store.outbox import enqueue, enqueue_new
+from store.teams import list_teams, members_sharing_many
 from store.users import get_user, viewer_for
 
 log = logging.getLogger("salesbot.alerts")
@@ -83,18 +83,25 @@ def _read_events(session: Session, team: str, now: datetime) -> list[Event]:
     activity = alert_store.cursor(session, team_id=team, source="activity")
     stages = alert_store.cursor(session, team_id=team, source="stage_change")
     top = alert_store.last_activity_id(session, team_id=team)
-    leads = alert_store.lead_events_after(session, team_id=team, after_id=activity.last_id, limit=READ_LIMIT)
+    leads = alert_store.activity_events_after(session, team_id=team, after_id=activity.last_id, limit=READ_LIMIT)
     moves = alert_store.stage_changes_after(session, team_id=team, after_id=stages.last_id, limit=READ_LIMIT)
     leads = [row for row in leads if (row.id or 0) <= top]
     lead_top = top if len(leads) < READ_LIMIT else max(row.id or 0 for row in leads)
     alert_store.move_cursor(session, activity, max(lead_top, activity.last_id), now)
     if moves:
         alert_store.move_cursor(session, stages, max(row.id or 0 for row in moves), now)
-    events = [lead_event(row) for row in leads]
+    events = [activity_event(row) for row in leads]
     return events + [event for event in map(stage_event, moves) if event is not None]
 
 
-def lead_event(row: Activity) -> Event:
+def activity_event(row: Activity) -> Event:
+    """A lead created, imported or assigned, or a quote approved or rejected (its quote id kept)."""
+    if row.kind == "quote":
+        data = row.data if isinstance(row.data, dict) else {}
+        quote_id = data.get("quote_id")
+        return Event("activity", row.id or 0, alert_store.quote_event_of(row.subject), row.record_type,
+                     row.record_id, row.author_id, row.occurred_at,
+                     quote_id=quote_id if isinstance(quote_id, int) else 0)  # fmt: skip
     kind = "lead_assigned" if row.kind == "assign" else "lead_created"
     return Event("activity", row.id or 0, kind, "lead", row.record_id, row.author_id, row.occurred_at,
                  imported=row.subject == "Lead imported")  # fmt: skip
@@ -138,6 +145,9 @@ def _shares(session: Session, team: str, lead_ids: set[int], opp_ids: set[int]) 
                                         col(Share.record_id).in_(chunk))  # fmt: skip
             for share in session.exec(query):
                 shares.setdefault((record_type, share.record_id), set()).add(share.user_id)
+            shared = members_sharing_many(session, team_id=team, record_type=record_type, record_ids=chunk)
+            for record_id, members in shared.items():  # a record shared with a team is its members' too
+                shares.setdefault((record_type, record_id), set()).update(members)
     return shares
 
 
@@ -175,14 +185,17 @@ def _matched(
 def _enqueue(session: Session, deps: Deps, subscription: AlertSubscription, alerts: list[Alert], now: datetime) -> int:
     if subscription.delivery == "daily":
         return _add_to_daily(session, subscription, alerts, now)
+    rows = []
     for alert in alerts:
         first = alert.first
         key = f"alert:{subscription.id}:{first.source}:{first.source_id}"
         if first.kind == "won":  # a wins channel that also subscribes to Won hears each win once
             key = f"won:{subscription.channel_id}:{first.source_id}"
-        _add_row(session, subscription.team_id, subscription.channel_id, key, alert, now,
-                 {**alert_payload(alert), "subscription_id": subscription.id})  # fmt: skip
-    return len(alerts)
+        record = (None, None) if alert.is_burst else (first.record_type, first.record_id)
+        rows.append({"kind": "alert", "recipient": subscription.channel_id, "due_at": now, "dedupe_key": key,
+                     "payload": {**alert_payload(alert), "subscription_id": subscription.id},
+                     "record_type": record[0], "record_id": record[1]})  # fmt: skip
+    return enqueue_new(session, team_id=subscription.team_id, rows=rows, now=now)
 
 
 def _add_row(

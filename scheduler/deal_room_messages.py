@@ -7,9 +7,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.domain.quotes import QuoteStatus, quote_number
+from bot.domain.revenue import format_money
 from bot.views.deal_rooms import outcome_message
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
 from store.models import DealRoom, Opportunity, Outbox, StageChange
+from store.people import competitors
+from store.quotes import quotes_of
 from store.records import get_record
 
 
@@ -41,8 +45,22 @@ def render_outcome(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     amount = f"{revenue:,.2f} {opportunity.currency}" if revenue is not None else ""
     text, blocks = outcome_message(outcome=opportunity.status, title=opportunity.topic, amount=amount,
                                    reason=opportunity.close_reason, competitor=opportunity.close_competitor,
-                                   stages=stages, archive_days=ctx.deps.settings.deal_room_archive_days)  # fmt: skip
+                                   stages=stages, archive_days=ctx.deps.settings.deal_room_archive_days,
+                                   quotes=_quote_lines(ctx.session, opportunity),
+                                   competitors=[c.name for c in competitors(ctx.session, team_id=row.team_id,
+                                                record_type="opportunity", record_id=opportunity.id or 0)])  # fmt: skip
     return {"text": text, "blocks": blocks}
+
+
+def _quote_lines(session: Session, opportunity: Opportunity) -> list[str]:
+    """Each quote of the deal (revised ones left out): number, revision, status and total."""
+    found = quotes_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
+    return [
+        f"Quote {quote_number(q.number)} rev {q.revision} · {QuoteStatus(q.status).label} · "
+        f"{format_money(q.total, q.currency)}"
+        for q in found
+        if q.status != QuoteStatus.REVISED
+    ]
 
 
 @renderer("deal_room_archive")

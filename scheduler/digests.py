@@ -20,6 +20,7 @@ from bot.views.assistant import Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
 from scheduler.labels import record_label
 from scheduler.planner import stale_opportunities
+from scheduler.unclaimed_leads import unclaimed_section
 from store.digests import activity_kinds_by_author, open_past_close_date, opportunities_by_id, stage_changes_between
 from store.models import Outbox
 from store.quotes import pending_for
@@ -55,6 +56,8 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     if people:
         digest.sections = _sections(session, settings, team, people, day, tz, team_view=scope == "team")
     digest.sections += pending_quotes_section(session, team, user_id)
+    if scope == "team":
+        digest.sections += unclaimed_section(session, team, day, tz)
     if digest.empty and not (scope == "team" and me is not None and me.digest_when_empty):
         return None
     return digest

@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
 import scheduler.deal_room_messages  # noqa: F401  (registers the deal room renderers)
+import scheduler.lead_routing_messages  # noqa: F401  (registers the routed-lead and leads-channel renderers)
 import scheduler.workspace_messages  # noqa: F401  (registers the welcome DM renderer)
 from bot.deps import Deps
 from bot.services.workspaces import NOT_INSTALLED_REASON, stop_deliveries

@@ -23,8 +23,10 @@ from bot.domain.assistant import format_local
 from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_message, reminder_message, task_message
 from bot.views.tasks import TaskLine, task_due_message
 from scheduler.labels import record_label
+from store.alerts import get_subscription
 from store.db import transaction
-from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser, Task
+from store.models import AlertSubscription, Appointment, Lead, Opportunity, Outbox, SlackUser, Task
+from store.records import get_record
 from store.tasks import get_appointment, get_task
 from store.users import get_user, update_profile
 
@@ -40,6 +42,7 @@ class Prefetched:
     appointments: dict[int, Appointment] = field(default_factory=dict)
     users: dict[tuple[str, str], SlackUser] = field(default_factory=dict)
     records: dict[tuple[str, int], Lead | Opportunity] = field(default_factory=dict)
+    subscriptions: dict[int, AlertSubscription] = field(default_factory=dict)  # of the batch's alert rows
 
 
 def prefetch(session: Session, rows: list[Outbox]) -> Prefetched:
@@ -55,6 +58,7 @@ def prefetch(session: Session, rows: list[Outbox]) -> Prefetched:
         (user.team_id, user.user_id): user
         for user in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(recipients)))
     }
+    found.subscriptions = _subscriptions(session, rows)
     refs = {(a.record_type, a.record_id) for a in found.appointments.values()}
     refs |= {(row.record_type, row.record_id) for row in rows if row.record_type and row.record_id}
     lead_ids = {record_id for record_type, record_id in refs if record_type == "lead"}
@@ -75,6 +79,14 @@ def _int(value: object) -> int:
         return 0
 
 
+def _subscriptions(session: Session, rows: list[Outbox]) -> dict[int, AlertSubscription]:
+    ids = {_int(row.payload.get("subscription_id")) for row in rows if row.kind in ("alert", "alert_daily")}
+    if not ids:
+        return {}
+    query = select(AlertSubscription).where(col(AlertSubscription.id).in_(ids))
+    return {subscription.id or 0: subscription for subscription in session.exec(query)}
+
+
 @dataclass
 class RenderContext:
     deps: Deps
@@ -93,6 +105,20 @@ class RenderContext:
         if self.prefetched is not None and (team_id, user_id) in self.prefetched.users:
             return self.prefetched.users[(team_id, user_id)]
         return get_user(self.session, team_id=team_id, user_id=user_id)
+
+    def record(self, team_id: str, record_type: str | None, record_id: int | None) -> Lead | Opportunity | None:
+        if not record_type or not record_id:
+            return None
+        if self.prefetched is not None and (record_type, record_id) in self.prefetched.records:
+            found = self.prefetched.records[(record_type, record_id)]
+            return found if found.team_id == team_id else None
+        return get_record(self.session, team_id=team_id, record_type=record_type, record_id=record_id)
+
+    def subscription(self, team_id: str, subscription_id: int) -> AlertSubscription | None:
+        if self.prefetched is not None and subscription_id in self.prefetched.subscriptions:
+            found = self.prefetched.subscriptions[subscription_id]
+            return found if found.team_id == team_id else None
+        return get_subscription(self.session, team_id=team_id, subscription_id=subscription_id)
 
     def label(self, team_id: str, record_type: str | None, record_id: int | None) -> RecordLabel | None:
         if self.prefetched is not None and record_type and record_id:

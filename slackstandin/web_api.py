@@ -80,6 +80,7 @@ class UserProfile:
     is_admin: bool = False
     is_owner: bool = False
     real_name: str = ""
+    email: str = ""
 
 
 class _Server(ThreadingHTTPServer):
@@ -412,6 +413,13 @@ class FakeSlack:
         return {"ok": True, "user": {"id": user, "team_id": self.team_id, "name": user.lower(),
                 "real_name": profile.real_name or user, "tz": profile.tz, "is_admin": profile.is_admin,
                 "is_owner": profile.is_owner, "is_bot": False}}  # fmt: skip
+
+    def _m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        found = next((user for user, profile in self.users.items() if profile.email.lower() == email and email), None)
+        if found is None:
+            return {"ok": False, "error": "users_not_found"}
+        return self._m_users_info({"user": found})
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not self.socket_url:

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from store.models import Activity, AlertCursor, AlertSubscription, StageChange, WorkspaceChannel
 
 LEAD_EVENT_SUBJECTS = ("Lead created", "Lead imported")
+# The end of the subject of a quote's timeline entry (bot/services/quotes._log) -> the alert event
+QUOTE_EVENT_SUFFIXES = {": approved": "quote_approved", ": rejected": "quote_rejected"}
 
 
 def add_subscription(session: Session, *, team_id: str, created_by: str, values: dict[str, Any]) -> AlertSubscription:
@@ -91,23 +93,35 @@ def move_cursor(session: Session, found: AlertCursor, last_id: int, now: datetim
     session.flush()
 
 
-def lead_events_after(session: Session, *, team_id: str, after_id: int, limit: int) -> list[Activity]:
-    """Timeline rows saying a lead was created, imported or assigned, past the cursor."""
+def activity_events_after(session: Session, *, team_id: str, after_id: int, limit: int) -> list[Activity]:
+    """Timeline rows saying a lead was created, imported or assigned, or a quote was approved or
+    rejected, past the cursor."""
+    quote_decided = sa.or_(*(col(Activity.subject).endswith(suffix) for suffix in QUOTE_EVENT_SUFFIXES))
     query = (
         select(Activity)
         .where(
             Activity.team_id == team_id,
             col(Activity.id) > after_id,
-            Activity.record_type == "lead",
             sa.or_(
-                sa.and_(col(Activity.kind) == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
-                col(Activity.kind) == "assign",
+                sa.and_(
+                    col(Activity.record_type) == "lead",
+                    sa.or_(
+                        sa.and_(col(Activity.kind) == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
+                        col(Activity.kind) == "assign",
+                    ),
+                ),
+                sa.and_(col(Activity.record_type) == "opportunity", col(Activity.kind) == "quote", quote_decided),
             ),
         )
         .order_by(col(Activity.id))
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def quote_event_of(subject: str) -> str:
+    """The alert event a quote's timeline subject announces ("" for none)."""
+    return next((event for suffix, event in QUOTE_EVENT_SUFFIXES.items() if subject.endswith(suffix)), "")
 
 
 def last_activity_id(session: Session, *, team_id: str) -> int:

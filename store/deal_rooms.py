@@ -15,6 +15,14 @@ def room_of(session: Session, *, team_id: str, opportunity_id: int) -> DealRoom 
     return session.exec(query.order_by(col(DealRoom.id).desc())).first()
 
 
+def archived_room_of(session: Session, *, team_id: str, opportunity_id: int) -> DealRoom | None:
+    """The opportunity's latest archived room, if any."""
+    query = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.opportunity_id == opportunity_id, DealRoom.status == "archived"
+    )
+    return session.exec(query.order_by(col(DealRoom.id).desc())).first()
+
+
 def add_room(
     session: Session, *, team_id: str, opportunity_id: int, channel_id: str, name: str, created_by: str
 ) -> DealRoom:
@@ -27,3 +35,11 @@ def add_room(
 
 def teams_with_open_rooms(session: Session) -> list[str]:
     return sorted(session.exec(select(DealRoom.team_id).where(DealRoom.status == "open").distinct()))
+
+
+def room_in_channel(session: Session, *, team_id: str, channel_id: str) -> DealRoom | None:
+    """The open deal room that is this channel, if it is one."""
+    query = select(DealRoom).where(
+        DealRoom.team_id == team_id, DealRoom.channel_id == channel_id, DealRoom.status == "open"
+    )
+    return session.exec(query).first()

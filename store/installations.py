@@ -1,5 +1,5 @@
 """Installations (OAuth mode): slack-sdk's installation and state tables, registered in salesbot's own
-metadata so Alembic creates them (migration 0012) and every schema check sees them, and the
+metadata so Alembic creates them (migration 0013) and every schema check sees them, and the
 `workspace` row salesbot keeps per installed workspace: its enterprise, when it was installed and
 uninstalled, and the claim that lets one worker alone refresh its rotating token."""
 

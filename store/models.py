@@ -90,6 +90,7 @@ class Lead(SQLModel, table=True):
     email_key: str = Field(default="", max_length=254)
     identity_key: str = Field(default="", max_length=400)
     opportunity_id: int | None = None
+    origin: str = Field(default="", max_length=120)  # "web form (token name)" for leads from /api/leads
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -818,6 +819,81 @@ class CompanyProfile(SQLModel, table=True):
     tax_rate: Decimal = Field(default=Decimal(0), sa_type=sa.Numeric(5, 2))
     updated_by: str = Field(default="", max_length=32)
     updated_at: datetime = _ts()
+
+
+# --- Routing, the leads channel and the web lead API (PRODUCT.md section 9) ---------------------
+
+
+class RoutingTurn(SQLModel, table=True):
+    """How many leads a round-robin target (a team) has been dealt: the next turn is claimed with one
+    conditional UPDATE, so every instance and restart shares it."""
+
+    __tablename__ = "routing_turn"
+
+    team_id: str = Field(max_length=32, primary_key=True)
+    key: str = Field(max_length=100, primary_key=True)
+    turn: int = 0
+
+
+class LeadClaim(SQLModel, table=True):
+    """A lead waiting in the leads channel: posted with `Claim` (ts once sent); the first click wins."""
+
+    __tablename__ = "lead_claim"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "lead_id"),
+        sa.Index("ix_lead_claim_unclaimed", "team_id", "claimed_by", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    lead_id: int
+    channel: str = Field(max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    claimed_by: str = Field(default="", max_length=32)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+
+
+class ApiToken(SQLModel, table=True):
+    """A workspace's token for POST /api/leads: `sbk_<public_id>_<secret>`; only the secret's SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (sa.UniqueConstraint("public_id"), sa.Index("ix_api_token_team", "team_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=80)
+    public_id: str = Field(max_length=32)
+    secret_hash: str = Field(max_length=64)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str = Field(default="", max_length=32)
+
+
+class ApiIdempotency(SQLModel, table=True):
+    """The first answer to an `Idempotency-Key`, replayed for 24 hours."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (sa.UniqueConstraint("token_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    token_id: int
+    key: str = Field(max_length=200)
+    status: int = 0
+    body: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = _ts()
+
+
+class ApiRate(SQLModel, table=True):
+    """Requests per token per minute (`API_RATE_PER_MINUTE`), counted by every worker in one row."""
+
+    __tablename__ = "api_rate"
+
+    token_id: int = Field(primary_key=True)
+    window: int = Field(primary_key=True)  # minutes since the epoch
+    count: int = 0
 
 
 import store.installations  # noqa: E402, F401  (registers the installation tables: OAuth mode, issue 18)

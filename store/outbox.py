@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from store.models import Outbox
 
@@ -49,3 +50,29 @@ def cancel(session: Session, *, team_id: str, dedupe_key: str) -> bool:
     row.status = "cancelled"
     session.add(row)
     return True
+
+
+def enqueue_new(session: Session, *, team_id: str, rows: list[dict[str, Any]], now: datetime) -> int:
+    """Insert the rows whose dedupe key the workspace has not used yet, in one statement per 500 keys
+    (a burst of alerts: 10,000 rows in seconds, not one SELECT and INSERT each). Each row has `kind`,
+    `recipient`, `due_at`, `dedupe_key` and optionally `payload`, `record_type`, `record_id`. Returns
+    how many were added; a racing writer of the same keys makes this raise IntegrityError."""
+    added = 0
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        keys = [row["dedupe_key"] for row in chunk]
+        query = select(Outbox.dedupe_key).where(Outbox.team_id == team_id, col(Outbox.dedupe_key).in_(keys))
+        existing = set(session.exec(query))
+        fresh = [row for row in chunk if row["dedupe_key"] not in existing]
+        if fresh:
+            values = [_new_row(team_id, row, now) for row in fresh]
+            session.execute(sa.insert(Outbox), values)
+            added += len(fresh)
+    return added
+
+
+def _new_row(team_id: str, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"team_id": team_id, "kind": row["kind"], "recipient": row["recipient"], "due_at": row["due_at"],
+            "dedupe_key": row["dedupe_key"], "payload": row.get("payload") or {}, "status": "pending",
+            "attempts": 0, "last_error": "", "record_type": row.get("record_type"),
+            "record_id": row.get("record_id"), "created_at": now}  # fmt: skip

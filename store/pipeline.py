@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from store.models import Opportunity, StageChange
+from store.models import Opportunity, SalesOrder, StageChange
 
 CENTS = Decimal("0.01")
 
@@ -49,7 +49,7 @@ class WonRow:
     currency: str
     close_date: date
     count: int
-    revenue: Decimal  # Σ actual revenue
+    revenue: Decimal  # Σ actual revenue, or the deal's order totals where it has orders
 
 
 @dataclass(frozen=True)
@@ -165,12 +165,20 @@ def funnel_groups(
 def won_groups(
     session: Session, *, team_id: str, owners: Collection[str] | None, start: date, end: date
 ) -> list[WonRow]:
-    """Won revenue by actual close date in [start, end)."""
+    """Won revenue by actual close date in [start, end): a deal's orders (not canceled) where it has
+    any, else its actual revenue."""
+    ordered = (
+        sa.select(col(SalesOrder.opportunity_id).label("opportunity_id"), sa.func.sum(SalesOrder.total).label("total"))
+        .where(col(SalesOrder.team_id) == team_id, col(SalesOrder.status) != "canceled")
+        .group_by(col(SalesOrder.opportunity_id))
+        .subquery()
+    )
+    amount = sa.func.coalesce(ordered.c.total, Opportunity.actual_revenue)
     keys = [col(Opportunity.actual_close_date), col(Opportunity.currency)]
     query = (
-        sa.select(
-            day_column(session, keys[0]), keys[1], sa.func.count(), money_sum(session, Opportunity.actual_revenue)
-        )
+        sa.select(day_column(session, keys[0]), keys[1], sa.func.count(), money_sum(session, amount))
+        .select_from(Opportunity)
+        .outerjoin(ordered, ordered.c.opportunity_id == col(Opportunity.id))
         .where(
             *_owned(Opportunity, team_id, owners),
             col(Opportunity.status) == "won",

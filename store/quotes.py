@@ -144,3 +144,16 @@ def set_order_status(
     )
     session.expire_all()
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def orders_of_many(session: Session, *, team_id: str, opportunity_ids: list[int], limit: int = 50) -> list[SalesOrder]:
+    """The orders of several opportunities (e.g. an account's), newest first."""
+    if not opportunity_ids:
+        return []
+    query = (
+        select(SalesOrder)
+        .where(SalesOrder.team_id == team_id, col(SalesOrder.opportunity_id).in_(opportunity_ids))
+        .order_by(col(SalesOrder.number).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))

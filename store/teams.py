@@ -144,6 +144,26 @@ def members_sharing(session: Session, *, team_id: str, record_type: str, record_
     return set(session.exec(query))
 
 
+def members_sharing_many(
+    session: Session, *, team_id: str, record_type: str, record_ids: Iterable[int]
+) -> dict[int, set[str]]:
+    """Record id -> the members of every team it is shared with, for many records in one read."""
+    query = (
+        select(TeamShare.record_id, SalesTeamMember.user_id)
+        .join(SalesTeamMember, col(SalesTeamMember.sales_team_id) == col(TeamShare.sales_team_id))
+        .where(
+            TeamShare.team_id == team_id,
+            TeamShare.record_type == record_type,
+            col(TeamShare.record_id).in_(list(record_ids)),
+            SalesTeamMember.team_id == team_id,
+        )
+    )
+    found: dict[int, set[str]] = {}
+    for record_id, user_id in session.exec(query):
+        found.setdefault(record_id, set()).add(user_id)
+    return found
+
+
 def team_shared_ids(team_id: str, record_type: str, user_id: str) -> Any:
     """SQL: ids of the records of `record_type` shared with a team `user_id` belongs to."""
     return (

@@ -128,6 +128,7 @@ class Event:
     from_stage: str = ""
     to_stage: str = ""
     imported: bool = False
+    quote_id: int = 0  # quote_approved / quote_rejected: the quote decided
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         payload["lead_ids"] = [event.record_id for event in alert.events[:10]]
     if first.imported:
         payload["imported"] = True
+    if first.quote_id:
+        payload["quote_id"] = first.quote_id
     return payload
 
 

@@ -110,15 +110,20 @@ _FOLDED_OPTIONS = {spec.key: {fold(option): option for option in spec.options} f
 _EMPTY: dict[str, object] = {spec.key: (None if spec.kind in ("amount", "count") else "") for spec in LEAD_FIELDS}
 
 
-def validate_lead(raw: Mapping[str, str | None]) -> tuple[LeadDraft | None, dict[str, str]]:
-    """Return the draft, or the errors keyed by field key (never both)."""
-    values, errors = lead_values(raw)
+def validate_lead(
+    raw: Mapping[str, str | None], *, require_name: bool = True
+) -> tuple[LeadDraft | None, dict[str, str]]:
+    """Return the draft, or the errors keyed by field key (never both). `require_name=False` (the web
+    lead API, where only `topic` is required) accepts a lead with neither last name nor company."""
+    values, errors = lead_values(raw, require_name=require_name)
     if values is None:
         return None, errors
     return LeadDraft(**values), {}  # type: ignore[arg-type]
 
 
-def lead_values(raw: Mapping[str, str | None]) -> tuple[dict[str, object] | None, dict[str, str]]:
+def lead_values(
+    raw: Mapping[str, str | None], *, require_name: bool = True
+) -> tuple[dict[str, object] | None, dict[str, str]]:
     """The parsed field values by key, or the errors by key. Bulk import calls this once per row,
     so it only visits the fields present and dispatches through a prebuilt parser table."""
     values = dict(_EMPTY)
@@ -133,7 +138,7 @@ def lead_values(raw: Mapping[str, str | None]) -> tuple[dict[str, object] | None
             values[key] = parse(text)
         except ParseError as error:
             errors[key] = error.message
-    _require(values["topic"], values["last_name"], values["company"], errors)
+    _require(values["topic"], values["last_name"] or not require_name, values["company"], errors)
     return (None, errors) if errors else (values, {})
 
 

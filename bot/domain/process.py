@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.domain.routing import RoutingRuleError, RoutingRules, parse_routing
+
 StepType = Literal["checkbox", "text", "amount", "number", "date", "choice", "user", "account", "contact"]
 STEP_TYPES: tuple[str, ...] = ("checkbox", "text", "amount", "number", "date", "choice", "user", "account", "contact")
 ProbabilityMode = Literal["multiply", "add", "chances", "completed"]
@@ -302,6 +304,9 @@ class ProcessFileError(Exception):
     """A malformed process file; the message names the file and the key path (or line)."""
 
 
+OTHER_TABLES = ("approval", "routing", "routing_fallback", "deal_rooms")
+
+
 def _mode_name(value: object) -> object:
     """Business Central's names are accepted too: "Chances only", "completed_only", "Multiply"…"""
     if not isinstance(value, str):
@@ -311,22 +316,36 @@ def _mode_name(value: object) -> object:
 
 
 def load_process_file(path: Path) -> list[Process]:
+    return list(load_library(path).custom)
+
+
+def load_library(path: Path) -> ProcessLibrary:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ProcessFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     except UnicodeDecodeError:
         raise ProcessFileError(f"{path}: is not UTF-8 text") from None
-    return parse_processes(text, source=str(path))
+    return parse_library(text, source=str(path))
 
 
 def parse_processes(text: str, *, source: str = "PROCESS_FILE") -> list[Process]:
     """Parse TOML process definitions; any problem raises ProcessFileError naming `source` and where."""
+    return list(parse_library(text, source=source).custom)
+
+
+def parse_library(text: str, *, source: str = "PROCESS_FILE") -> ProcessLibrary:
+    """The processes and routing rules of a process file (ProcessFileError names what is wrong)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ProcessFileError(f"{source}: TOML syntax error: {error}") from None
-    return _Parser(source).processes(data)
+    processes = _Parser(source).processes(data)
+    try:
+        routing = parse_routing(data, source)
+    except RoutingRuleError as error:
+        raise ProcessFileError(str(error)) from None
+    return ProcessLibrary(tuple(processes), routing)
 
 
 class _Parser:
@@ -337,12 +356,14 @@ class _Parser:
         return ProcessFileError(f"{self.source}: {path}: {message}")
 
     def processes(self, data: dict[str, Any]) -> list[Process]:
-        unknown = sorted(set(data) - {"process", "approval"})  # [[approval]]: bot.domain.quotes reads it
+        # [[approval]]: bot.domain.quotes reads it; [[routing]] and [routing_fallback]: bot.domain.routing;
+        # [deal_rooms]: bot.domain.deal_rooms
+        unknown = sorted(set(data) - {"process", *OTHER_TABLES})
         if unknown:
             raise self.fail(unknown[0], "unknown key (expected [[process]] tables)")
         raw = data.get("process")
-        if raw is None and "approval" in data:
-            return []  # a file of approval rules only: the built-in process stays
+        if raw is None and any(key in data for key in OTHER_TABLES):
+            return []  # a file of approval, routing or deal room rules only: the built-in process stays
         if not isinstance(raw, list) or not raw:
             raise self.fail("process", "define at least one [[process]] table")
         result: list[Process] = []
@@ -484,6 +505,7 @@ class ProcessLibrary:
     """The built-in process plus those of PROCESS_FILE; looked up by name (case-insensitive)."""
 
     custom: tuple[Process, ...] = ()
+    routing: RoutingRules = field(default_factory=RoutingRules)
 
     @property
     def all(self) -> tuple[Process, ...]:
@@ -510,4 +532,4 @@ class ProcessLibrary:
 
 
 def library_from_file(path: Path | None) -> ProcessLibrary:
-    return ProcessLibrary(tuple(load_process_file(path))) if path is not None else ProcessLibrary()
+    return load_library(path) if path is not None else ProcessLibrary()

@@ -8,7 +8,9 @@ in ~40 ms.
 
 Frames are a 4-byte length and a `marshal` payload (the fastest format for lists of str, int, float
 and None; both ends are the same interpreter): ("header", ignored columns, error, header names),
-then ("rows", rows, rejections) per chunk, then ("end",).
+then ("rows", rows, rejections, owners) per chunk, then ("end",). `owners` lists the rows with an
+`Owner` (email or Slack user id), which only the importer can resolve: (index in rows, row number,
+owner text, the row's fields, kept in case the owner is unknown and the row rejected).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ LABELS = {spec.key: spec.label for spec in LEAD_FIELDS}
 Record = tuple[int, list[str] | None, str]  # (row number, fields or None, why the record is unreadable)
 Row = tuple[object, ...]  # VARIABLE_COLUMNS values
 Rejection = tuple[int, str, list[str]]  # (row number, reason, the row's fields: none if unreadable)
+OwnerCell = tuple[int, int, str, list[str]]  # (index in the chunk's rows, row number, owner text, fields)
+OWNER = "owner"  # the Owner column's key: not a lead field
 
 
 def _header_key(name: str) -> str:
@@ -59,6 +63,9 @@ def _header_aliases() -> dict[str, str]:
         "e-mail": "email",
         "timeframe": "purchase_timeframe",
         "notes": "description",
+        "owner": OWNER,
+        "owner email": OWNER,
+        "owner id": OWNER,
     }
     aliases.update({_header_key(k): v for k, v in extra.items()})
     return aliases
@@ -112,8 +119,8 @@ def chunks(records: Iterator[Record], size: int = CHUNK_ROWS) -> Iterator[list[R
 
 
 def prepare_chunk(
-    parse: ColumnsParser, width: int, sqlite: bool, chunk: list[Record]
-) -> tuple[list[Row], list[Rejection]]:
+    parse: ColumnsParser, width: int, sqlite: bool, chunk: list[Record], owner_column: int | None = None
+) -> tuple[list[Row], list[Rejection], list[OwnerCell]]:
     """The chunk's valid records as VARIABLE_COLUMNS rows, and the others with their reason. Money is
     what the database takes: a float on SQLite (what SQLAlchemy binds for Numeric), exact text on
     PostgreSQL."""
@@ -145,15 +152,19 @@ def prepare_chunk(
         strict=True,
     )
     valid: list[Row] = []
+    owners: list[OwnerCell] = []
     for index, row in enumerate(rows):
         errors = parsed.errors.get(index)
         if errors is None:
+            owner = records[index][owner_column].strip() if owner_column is not None else ""
+            if owner:
+                owners.append((len(valid), numbers[index], owner, records[index]))
             valid.append(row)
         else:
             reason = "; ".join(f"{LABELS[key]}: {message}" for key, message in errors.items())
             rejections.append((numbers[index], reason, records[index]))
     rejections.sort(key=lambda rejection: rejection[0])
-    return valid, rejections
+    return valid, rejections, owners
 
 
 def write_frame(out: IO[bytes], message: tuple[Any, ...]) -> None:
@@ -185,8 +196,9 @@ def run(source: IO[bytes], out: IO[bytes], sqlite: bool) -> None:
     if error:
         return
     parse = columns_parser(columns)
+    owner_column = columns.index(OWNER) if OWNER in columns else None
     for chunk in chunks(records):
-        write_frame(out, ("rows", *prepare_chunk(parse, len(columns), sqlite, chunk)))
+        write_frame(out, ("rows", *prepare_chunk(parse, len(columns), sqlite, chunk, owner_column)))
     write_frame(out, ("end",))
 
 

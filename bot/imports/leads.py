@@ -16,17 +16,21 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, Row, read_frame
+from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, OwnerCell, Row, read_frame
 from store.models import Activity, Lead
+
+if TYPE_CHECKING:
+    from bot.imports.owners import ImportRouter, OwnerResolver
 
 # Commit every ~10k rows: on SQLite a commit per 2,000 rows cost 25 % of the insert rate (measured),
 # while a single transaction would hold the one write lock for the whole file.
@@ -77,13 +81,17 @@ def import_leads(
     progress: Progress | None = None,
     file_name: str = "",
     rejected_to: IO[str] | None = None,
+    owners: OwnerResolver | None = None,
+    router: ImportRouter | None = None,
 ) -> ImportReport:
     """Import every row of the CSV file `binary` (raw bytes, streamed: memory stays flat). Each lead
     created gets a "Lead imported" timeline entry naming `file_name`. Rejected rows are written to
     `rejected_to` as CSV: Row, Reason, then the file's own columns, so the user can fix them and
-    import that file again (Row and Reason are ignored then)."""
+    import that file again (Row and Reason are ignored then). A row's `Owner` (email or user id)
+    owns it, through `owners` (unknown: the row is rejected); rows without one are `owner_id`'s, or
+    with a `router` go where the routing rules say."""
     report = ImportReport()
-    job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite", file_name)
+    job = ImportJob(team_id, owner_id, now, engine.dialect.name == "sqlite", file_name, owners, router)
     with RowWorker(binary, engine.dialect.name) as frames:
         header = next(frames, None)
         if header is None:
@@ -94,6 +102,8 @@ def import_leads(
             return report
         rejected = RejectedRows(rejected_to, names)
         finished = _insert_frames(frames, engine, job, report, progress, rejected)
+    if router is not None and router.channel:
+        _post_unassigned(engine, job, router)
     if not finished:
         report.error = f"the import stopped after {report.rows:,} rows ({report.created:,} created); please try again"
     elif progress:
@@ -119,13 +129,17 @@ def _insert_frames(
             if frame[0] == "end":
                 finished = True
                 break
-            _, rows, rejections = frame
+            _, rows, rejections, owner_cells = frame
             report.rows += len(rows) + len(rejections)
             for row_number, reason, fields in rejections:
                 report.reject(row_number, reason)
                 rejected.write(row_number, reason, fields)
-            batch = []
-            for row in rows:
+            given = _given_owners(job, owner_cells, report, rejected)
+            batch, owners = [], []
+            for index, row in enumerate(rows):
+                owner = given.get(index, job.owner_id)
+                if owner is None:
+                    continue  # rejected: unknown owner
                 email_key, identity_key = row[EMAIL_KEY], row[IDENTITY_KEY]
                 if (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
                     report.duplicates += 1
@@ -135,7 +149,8 @@ def _insert_frames(
                 if identity_key:
                     seen_identities.add(identity_key)
                 batch.append(row)
-            inserted += _insert(connection, job, batch)
+                owners.append(owner if index in given or job.router is None else ROUTED)
+            inserted += _insert_owned(connection, job, batch, owners)
             if inserted >= COMMIT_EVERY:
                 after_id = _record_imported(connection, job, after_id)
                 connection.commit()
@@ -146,6 +161,48 @@ def _insert_frames(
         connection.commit()
         report.created += inserted
     return finished
+
+
+def _post_unassigned(engine: Engine, job: ImportJob, router: ImportRouter) -> None:
+    """The routed rows left without an owner wait in the leads channel, each posted with Claim."""
+    from sqlmodel import Session, select
+
+    with Session(engine) as session:
+        query = select(Lead).where(Lead.team_id == job.team_id, Lead.created_at == job.now, Lead.owner_id == "")
+        router.post_unassigned(session, list(session.exec(query)), by=job.owner_id)
+        session.commit()
+
+
+ROUTED = "\0routed"  # placeholder owner of a row the router places
+
+
+def _given_owners(
+    job: ImportJob, cells: list[OwnerCell], report: ImportReport, rejected: RejectedRows
+) -> dict[int, str | None]:
+    """Row index -> the owner its Owner column names, or None when that owner is unknown (the row
+    is rejected with the reason)."""
+    found: dict[int, str | None] = {}
+    for index, row_number, text, fields in cells:
+        owner, reason = job.owners.resolve(text) if job.owners is not None else ("", "Owner: cannot be looked up")
+        if not owner:
+            report.reject(row_number, reason)
+            rejected.write(row_number, reason, fields)
+        found[index] = owner or None
+    return found
+
+
+def _insert_owned(connection: sa.Connection, job: ImportJob, rows: list[Row], owners: list[str]) -> int:
+    """Insert rows whose owner may differ: one insert per owner (the common case, one owner, is one
+    insert as before); the router's rows are placed first, in this transaction."""
+    if job.router is not None and ROUTED in owners:
+        routed = iter(job.router.owners(connection, [r for r, o in zip(rows, owners, strict=True) if o == ROUTED]))
+        owners = [next(routed) if owner == ROUTED else owner for owner in owners]
+    if all(owner == job.owner_id for owner in owners):
+        return _insert(connection, job, rows)
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row, owner in zip(rows, owners, strict=True):
+        groups[owner].append(row)
+    return sum(_insert(connection, replace(job, owner_id=owner), group) for owner, group in groups.items())
 
 
 class RejectedRows:
@@ -228,10 +285,12 @@ class ImportJob:
     """The columns that are the same for every row of one import."""
 
     team_id: str
-    owner_id: str
+    owner_id: str  # who imports: owns the rows without an Owner (unless routed), authors the timeline entry
     now: datetime
     sqlite: bool
     file_name: str = ""
+    owners: OwnerResolver | None = None
+    router: ImportRouter | None = None
 
     def constants(self) -> dict[str, object]:
         fixed = {"team_id": self.team_id, "owner_id": self.owner_id, "created_at": self.now, "updated_at": self.now}
@@ -244,6 +303,7 @@ _DEFAULTS: dict[str, object] = {
     "currency": "EUR",
     "process_name": "",
     "opportunity_id": None,
+    "origin": "",
 }
 CONSTANT_COLUMNS = ("team_id", "owner_id", "created_at", "updated_at", *_DEFAULTS)
 
@@ -289,7 +349,7 @@ def _record_imported(connection: sa.Connection, job: ImportJob, after_id: int) -
         sa.literal("lead"),
         recent.c.id,
         sa.literal("status"),
-        recent.c.owner_id,
+        sa.literal(job.owner_id),
         recent.c.created_at,
         sa.literal("Lead imported"),
         sa.literal(body),
@@ -298,7 +358,6 @@ def _record_imported(connection: sa.Connection, job: ImportJob, after_id: int) -
         recent.c.created_at,
     ).where(
         recent.c.team_id == job.team_id,
-        recent.c.owner_id == job.owner_id,
         recent.c.created_at == job.now,  # this import's own timestamp: no other lead has it
     )
     names = ["team_id", "record_type", "record_id", "kind", "author_id", "occurred_at", "subject", "body", "data"]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.config import Settings
+from bot.domain.deal_rooms import RoomRule, parse_room_rule
 from store import deal_rooms as room_store
+from store import opportunities as opp_store
 from store.activities import add_activity
 from store.alerts import start_cursors
 from store.models import DealRoom, Opportunity
@@ -14,8 +20,54 @@ from store.records import shared_with
 from store.users import get_user
 
 
+def room_rule(settings: Settings) -> RoomRule | None:
+    """`[deal_rooms]` of PROCESS_FILE (read once; RoomRuleError when it is malformed)."""
+    return _rule_in(settings.process_file)
+
+
+@functools.cache
+def _rule_in(path: Path | None) -> RoomRule | None:
+    if path is None:
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # the process parser reports these with the line
+    return parse_room_rule(data, source=str(path))
+
+
+def opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity | None:
+    return opp_store.get_opportunity(session, team_id=team_id, opportunity_id=opportunity_id)
+
+
+def automatic_room_reason(session: Session, rule: RoomRule | None, opportunity: Opportunity) -> str:
+    """Why an open deal without a room (now or before) gets one by the rule; "" when it does not."""
+    if rule is None or opportunity.status != "open":
+        return ""
+    team, opp_id = opportunity.team_id, opportunity.id or 0
+    if room_store.room_of(session, team_id=team, opportunity_id=opp_id) is not None:
+        return ""
+    if room_store.archived_room_of(session, team_id=team, opportunity_id=opp_id) is not None:
+        return ""
+    return rule.wants(opportunity.estimated_revenue, opportunity.process_name)
+
+
 def existing_room(session: Session, opportunity: Opportunity) -> DealRoom | None:
     return room_store.room_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
+
+
+def archived_channel(session: Session, opportunity: Opportunity) -> str | None:
+    """The channel of the deal's last room when it was archived and no room is open now."""
+    if existing_room(session, opportunity) is not None:
+        return None
+    room = room_store.archived_room_of(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0)
+    return room.channel_id if room is not None else None
+
+
+def room_channel(session: Session, *, team_id: str, opportunity_id: int) -> str | None:
+    """The channel of the opportunity's open deal room, if it has one."""
+    room = room_store.room_of(session, team_id=team_id, opportunity_id=opportunity_id)
+    return room.channel_id if room is not None else None
 
 
 def invitees(session: Session, opportunity: Opportunity, *, asked_by: str) -> list[str]:

@@ -108,12 +108,20 @@ def discard_abandoned_drafts(session: Session, *, now: datetime) -> int:
 
 
 def create_lead(
-    session: Session, *, team_id: str, owner_id: str, draft: LeadDraft, now: datetime, status: str = "open"
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    draft: LeadDraft,
+    now: datetime,
+    status: str = "open",
+    origin: str = "",
 ) -> Lead:
+    """`origin` ("web form (Website)") is shown on the card and the timeline of leads from /api/leads."""
     lead = lead_store.create_lead(session, team_id=team_id, owner_id=owner_id, values=draft.columns())
-    lead.status = status
+    lead.status, lead.origin = status, origin
     if status == "open":
-        _log_status(session, lead, owner_id, "Lead created", now=now)
+        _log_status(session, lead, owner_id, "Lead created", f"via {origin}" if origin else "", now=now)
     rescore(session, lead, now=now)
     return lead
 

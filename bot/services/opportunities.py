@@ -7,6 +7,7 @@ submitted modal and returns a Result: field errors (nothing was changed) or what
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,9 +33,9 @@ from store import catalog
 from store import opportunities as opp_store
 from store.accounts import match_or_create_account
 from store.activities import add_activity
-from store.models import Opportunity
+from store.models import Opportunity, SalesOrder
 from store.people import competitors
-from store.quotes import quotes_of
+from store.quotes import orders_of, orders_of_many, quotes_of
 
 GONE = "That opportunity no longer exists."
 _NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
@@ -63,7 +64,13 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
         quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
+        orders=orders_of(session, team_id=team, opportunity_id=opp_id),
     )
+
+
+def orders_of_deals(session: Session, *, team: str, opportunities: Sequence[Opportunity]) -> list[SalesOrder]:
+    """The orders of opportunities the viewer found (e.g. every deal of an account)."""
+    return orders_of_many(session, team_id=team, opportunity_ids=[opp.id or 0 for opp in opportunities])
 
 
 def my_open_by_stage(session: Session, *, team: str, user: str) -> list[tuple[str, list[Opportunity]]]:

@@ -64,7 +64,10 @@ def upload(session: Session, *, team_id: str, content: bytes, file_name: str, ac
         detail=f"{file_name}: {names}", people=[], at=now,
     )  # fmt: skip
     provider: ProcessProvider = session.info[SESSION_KEY]
-    provider.upload(session, team_id, text, now=now)
+    try:  # [[routing]] rules must name the workspace's teams
+        provider.upload(session, team_id, text, now=now, source=file_name)
+    except ProcessFileError as error:
+        raise Refused(str(error)) from None
 
 
 def _keeps_records(session: Session, team_id: str, current: ProcessLibrary, new: ProcessLibrary) -> None:

@@ -13,8 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.domain.process import ProcessLibrary, parse_processes
+from bot.domain.process import ProcessFileError, ProcessLibrary, parse_library
+from bot.domain.text import fold
 from store.process_libraries import library_version, save_library
+from store.teams import team_named
 
 SESSION_KEY = "salesbot.processes"  # where a session carries the provider
 
@@ -32,13 +34,14 @@ class ProcessProvider:
             seen[team_id] = self._current(session, team_id)
         return seen[team_id]
 
-    def upload(self, session: Session, team_id: str, toml: str, *, now: datetime) -> ProcessLibrary:
-        """Validate (ProcessFileError names what is wrong) and store a workspace's processes; blank
-        text returns the workspace to PROCESS_FILE (or the built-in process)."""
+    def upload(
+        self, session: Session, team_id: str, toml: str, *, now: datetime, source: str = "the uploaded processes"
+    ) -> ProcessLibrary:
+        """Validate (ProcessFileError names `source` and what is wrong) and store a workspace's
+        processes; blank text returns the workspace to PROCESS_FILE (or the built-in process)."""
         blank = not toml.strip()
-        library = (
-            self.default if blank else ProcessLibrary(tuple(parse_processes(toml, source="the uploaded processes")))
-        )
+        library = self.default if blank else parse_library(toml, source=source)
+        _check_teams(session, team_id, library, source)
         row = save_library(session, team_id=team_id, toml=toml, now=now)
         with self._lock:
             self._parsed[(team_id, row.version)] = library
@@ -53,11 +56,20 @@ class ProcessProvider:
         with self._lock:
             cached = self._parsed.get(key)
         if cached is None:
-            cached = ProcessLibrary(tuple(parse_processes(row.toml, source=f"the processes of {team_id}")))
+            cached = parse_library(row.toml, source=f"the processes of {team_id}")
             with self._lock:
                 self._parsed = {k: v for k, v in self._parsed.items() if k[0] != team_id}
                 self._parsed[key] = cached
         return cached
+
+
+def _check_teams(session: Session, team_id: str, library: ProcessLibrary, source: str) -> None:
+    """An uploaded rule must name one of the workspace's teams (one deleted later is skipped: fallback)."""
+    for rule in library.routing.rules:
+        name = rule.assign.team
+        if name and team_named(session, team_id=team_id, name_key=fold(name)[:100]) is None:
+            path = f"routing[{rule.index}].assign.team"
+            raise ProcessFileError(f"{source}: {path}: no team named {name!r} in /salesbot admin")
 
 
 _BUILT_IN = ProcessProvider(ProcessLibrary())

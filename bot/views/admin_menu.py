@@ -1,9 +1,10 @@
-"""The entries `/salesbot admin` gains for processes, price lists, reasons and the company: one row of
+"""The entries `/salesbot admin` gains for processes, price lists, reasons, the company and API tokens: one row of
 buttons under the admin modal's tools (each opens its own modal, built in bot/views/admin_<topic>.py)."""
 
 from __future__ import annotations
 
 from bot.views.blocks import Block, actions, button
+from bot.views.routing_admin import ADMIN_API_TOKENS
 
 ADMIN_PROCESSES = "admin_processes"
 ADMIN_PRICE_LISTS = "admin_price_lists"
@@ -14,6 +15,7 @@ ENTRIES = (
     ("Price lists", ADMIN_PRICE_LISTS),
     ("Lost and disqualify reasons", ADMIN_REASONS),
     ("Company", ADMIN_COMPANY),
+    ("API tokens", ADMIN_API_TOKENS),
 )
 
 

@@ -130,6 +130,15 @@ class AlertRecord:
     days: int | None = None  # how long a won deal took
 
 
+@dataclass(frozen=True)
+class AlertQuote:
+    """The quote a `Quote approved` / `Quote rejected` alert is about, as it is when the alert is sent."""
+
+    title: str  # e.g. "Quote Q-00001 rev 2"
+    total: str
+    reason: str = ""  # a rejection's reason (user text)
+
+
 HEADLINES = {
     "lead_created": ":sparkles: New lead",
     "lead_assigned": ":bust_in_silhouette: Lead assigned",
@@ -142,9 +151,11 @@ HEADLINES = {
 }
 
 
-def alert_message(payload: dict[str, Any], record: AlertRecord | None) -> tuple[str, list[Block]]:
-    """One alert: what happened, who, the record's name, amount and stage, and `Open`. User text is
-    escaped; mentions are made here from ids."""
+def alert_message(
+    payload: dict[str, Any], record: AlertRecord | None, quote: AlertQuote | None = None
+) -> tuple[str, list[Block]]:
+    """One alert: what happened, who, the record's name, amount and stage (and the quote decided), and
+    `Open`. User text is escaped; mentions are made here from ids."""
     if payload.get("count"):
         return _burst_message(payload)
     assert record is not None
@@ -156,9 +167,18 @@ def alert_message(payload: dict[str, Any], record: AlertRecord | None) -> tuple[
     facts = [part for part in (escape(record.account), record.amount, _stage_line(event, payload, record)) if part]
     actor = str(payload.get("actor") or record.owner_id)
     text = f"{headline}: {title}"
-    lines = [f"{headline}: *{title}*", " · ".join(facts), f"by <@{actor}> · owner <@{record.owner_id}>"]
+    by = f"by <@{actor}>" if actor else "from the web"  # leads from /api/leads may have neither
+    owner = f"owner <@{record.owner_id}>" if record.owner_id else "waiting in the leads channel"
+    lines = [f"{headline}: *{title}*", " · ".join(facts), _quote_line(quote), f"{by} · {owner}"]
     open_button = button("Open", ACTION_OPEN_RECORD, record.ref.encode())
     return text, [section("\n".join(line for line in lines if line), accessory=open_button)]
+
+
+def _quote_line(quote: AlertQuote | None) -> str:
+    if quote is None:
+        return ""
+    line = f"{escape(quote.title)} · {quote.total}"
+    return line + (f"\nReason: {escape(quote.reason)}" if quote.reason else "")
 
 
 def _stage_line(event: str, payload: dict[str, Any], record: AlertRecord) -> str:

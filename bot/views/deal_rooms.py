@@ -17,8 +17,11 @@ def outcome_message(
     competitor: str,
     stages: Sequence[tuple[str, date]],
     archive_days: int,
+    quotes: Sequence[str] = (),
+    competitors: Sequence[str] = (),
 ) -> tuple[str, list[Block]]:
-    """Won or lost, the amount or the reason, the stages with their dates, and when the room closes."""
+    """Won or lost, the amount or the reason, the stages with their dates, the quotes (lines already
+    escaped) and competitors, and when the room closes."""
     if outcome == "won":
         text = f":tada: *{escape(title)}* is won" + (f" — {amount}" if amount else "")
     else:
@@ -28,6 +31,10 @@ def outcome_message(
     blocks: list[Block] = [section(text)]
     if path:
         blocks.append(section(f"Stages: {path}"))
+    if quotes:
+        blocks.append(section("Quotes:\n" + "\n".join(f"• {line}" for line in quotes[:10])))
+    if competitors:
+        blocks.append(section("Competitors: " + ", ".join(escape(name) for name in competitors[:10])))
     if archive_days:
         blocks.append(context(f"This room will be archived in {archive_days} day{'s' if archive_days != 1 else ''}."))
     return text.replace("*", ""), blocks

@@ -10,8 +10,6 @@ from bot.domain.text import visible
 from bot.ids import INPUT_ACTION
 from bot.views.blocks import Block, option, plain
 
-NUL = "\x00"  # never stored: PostgreSQL text cannot hold it (a hostile request could send it)
-
 
 def input_block(spec: FieldSpec, *, initial: str = "", optional: bool = True) -> Block:
     return {
@@ -67,7 +65,7 @@ class ModalState:
         return {block_id: _element_value(element) for block_id, element in self.values.items()}
 
     def text(self, block_id: str) -> str:
-        return visible((self.values.get(block_id, {}).get("value") or "").replace(NUL, ""))
+        return typed(self.values.get(block_id, {}).get("value") or "")
 
     def selected(self, block_id: str) -> str:
         return ((self.values.get(block_id, {}).get("selected_option") or {}).get("value") or "").strip()
@@ -116,7 +114,13 @@ def _element_value(element: dict[str, Any]) -> Any:
     if kind == "file_input":
         return list(element.get("files") or [])
     value = element.get("value") or ""
-    return visible(value.replace(NUL, "")) if isinstance(value, str) else value  # zero-width-only text is empty
+    return typed(value) if isinstance(value, str) else value
+
+
+def typed(value: str) -> str:
+    """What a person typed, as stored: zero-width-only text counts as empty, and NUL characters (which
+    a PostgreSQL text column refuses) are dropped."""
+    return visible(value.replace("\x00", ""))
 
 
 def labelled(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,

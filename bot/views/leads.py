@@ -15,13 +15,14 @@ from bot.ids import (
     ACTION_OPEN_RECORD,
     LEAD_BUTTONS,
     LEAD_DELETE,
+    LEAD_MORE,
     VIEW_EDIT_LEAD,
     VIEW_LEAD_DUPLICATE,
     VIEW_NEW_LEAD,
     VIEW_NOTICE,
     RecordRef,
 )
-from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, section
+from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, option, section
 from bot.views.inputs import input_block
 from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
@@ -108,8 +109,13 @@ def lead_card(lead: Lead, people: CardPeople | None = None) -> list[Block]:
     for element in buttons:
         if element["action_id"] == LEAD_DELETE:
             element["confirm"] = DELETE_CONFIRM
+    if lead.status == "open":  # an admin's less-used option (bot/services/routing.py)
+        buttons.append({"type": "overflow", "action_id": LEAD_MORE, "options": [option(REASSIGN_BY_RULES, ref)]})
     blocks.extend(actions(buttons, block_id=ref))
     return blocks
+
+
+REASSIGN_BY_RULES = "Reassign by rules"
 
 
 def lead_card_text(lead: Lead) -> str:
@@ -144,7 +150,7 @@ def _lead_fields(lead: Lead) -> list[tuple[str, str]]:
         ("Budget amount", format_amount(lead.budget_amount, lead.currency)),
         ("Purchase timeframe", lead.purchase_timeframe or "–"),
         ("Lead source", lead.lead_source or "–"),
-        ("Owner", f"<@{lead.owner_id}>"),
+        ("Owner", f"<@{lead.owner_id}>" if lead.owner_id else "Unassigned: waiting in the leads channel"),
         ("Status", _status(lead)),
         ("Score", f"{lead.score} ({lead.grade})" if lead.score is not None else "not scored yet"),
     ]
@@ -165,7 +171,8 @@ def _lead_context(lead: Lead) -> str:
     if lead.annual_revenue is not None:
         research.append(f"revenue {format_amount(lead.annual_revenue, lead.currency)}")
     created = f"<!date^{int(lead.created_at.timestamp())}^created {{date_short_pretty}}|created>"
-    return " · ".join([f"Lead #{lead.id}", *research, created])
+    via = [f"via {escape(lead.origin)}"] if lead.origin else []
+    return " · ".join([f"Lead #{lead.id}", *research, created, *via])
 
 
 def count_text(total: int) -> str:

@@ -47,9 +47,9 @@ from bot.views.blocks import (
 )
 from bot.views.inputs import labelled, text_input
 from bot.views.people import CardPeople, people_blocks
-from bot.views.quotes import quote_list
+from bot.views.quotes import order_list, quote_list
 from store.catalog import PricedProduct
-from store.models import Attachment, Literature, Opportunity, OpportunityLine, Quote
+from store.models import Attachment, Literature, Opportunity, OpportunityLine, Quote, SalesOrder
 
 CHECKBOXES_MAX = 10
 STATIC_SELECT_MAX = 100
@@ -68,6 +68,7 @@ class OpportunityData:
     lines: list[OpportunityLine] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    orders: list[SalesOrder] = field(default_factory=list)
     people: CardPeople | None = None  # stakeholder and competitor rows
 
     @property
@@ -109,6 +110,8 @@ def opportunity_card(data: OpportunityData) -> list[Block]:
         blocks.append(section(files_text(data.attachments)))
     if data.quotes:
         blocks.extend(quote_list(data.quotes))
+    if data.orders:
+        blocks.extend(order_list(data.orders, limit=3))
     blocks.append(divider())
     closed = opp.status != "open"
     bar = process_bar(process, opp.stage, closed=closed)
@@ -328,9 +331,13 @@ def list_line(opp: Opportunity) -> Block:
     return section(line, accessory=button("Open", OPP_OPEN, RecordRef("opportunity", opp.id or 0).encode()))
 
 
-def search_results(hits: Sequence[Opportunity], query: str) -> list[Block]:
+def search_results(hits: Sequence[Opportunity], query: str, orders: Sequence[SalesOrder] = ()) -> list[Block]:
+    """The matching opportunities and, for an account's deals, their orders."""
     blocks: list[Block] = [section(f"*Opportunities matching “{escape(query[:100])}”*")]
     blocks.extend(list_line(opp) for opp in hits[:10])
+    if orders:
+        blocks.append(section(f"*Orders ({len(orders)})*"))
+        blocks.extend(order_list(orders, limit=10))
     return blocks
 
 

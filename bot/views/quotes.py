@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -10,9 +9,10 @@ from typing import Any
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.domain.revenue import format_money, format_quantity
-from bot.quote_ids import (
+from bot.ids import (
     ORDER_CANCEL,
     ORDER_FULFILLED,
+    ORDER_OPEN,
     QUOTE_APPROVE,
     QUOTE_BUTTONS,
     QUOTE_CLOSE_WON,
@@ -21,6 +21,7 @@ from bot.quote_ids import (
     VIEW_QUOTE_DECLINE,
     VIEW_QUOTE_LINES,
     VIEW_QUOTE_REJECT,
+    Metadata,
     QuoteRef,
     encode_order,
 )
@@ -42,7 +43,8 @@ def ref_of(quote: Quote) -> str:
 
 
 def metadata(quote: Quote, **extra: Any) -> str:
-    return json.dumps({"quote": ref_of(quote), **extra})
+    """A quote modal's `private_metadata`: the shared codec, the quote reference as `id`."""
+    return Metadata(id=ref_of(quote), extra={key: str(value) for key, value in extra.items()}).encode()
 
 
 # --- the quote card ---------------------------------------------------------------------------
@@ -333,6 +335,20 @@ def quote_list(quotes: Sequence[Quote], limit: int = 5) -> list[Block]:
         label = QuoteStatus(quote.status).label
         line = f"*{title_of(quote)}* · {label} · {format_money(quote.total, quote.currency)} · {escape(quote.name)}"
         blocks.append(section(line, accessory=button("Open", QUOTE_OPEN, ref_of(quote))))
+    return blocks
+
+
+def order_list(orders: Sequence[SalesOrder], limit: int = 5) -> list[Block]:
+    """A won deal's orders (on its card, in `/opp`), newest first, each with `Open` (the order card)."""
+    blocks: list[Block] = []
+    for order in sorted(orders, key=lambda found: found.number, reverse=True)[:limit]:
+        status = OrderStatus(order.status).label
+        line = f"*Order {rules.order_number(order.number)}* · {status} · {format_money(order.total, order.currency)}"
+        if order.account_name:
+            line += f" · {escape(order.account_name)}"
+        blocks.append(section(line, accessory=button("Open", ORDER_OPEN, encode_order(order.id or 0))))
+    if len(orders) > limit:
+        blocks.append(context(f"+{len(orders) - limit} more orders"))
     return blocks
 
 

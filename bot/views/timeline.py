@@ -71,7 +71,7 @@ def _entry_text(entry: Activity) -> str:
         return f"{icon} {when} · {who} · ~{escape(entry.body[:200]) or 'message'}~ _(deleted)_"
     data = entry.data if isinstance(entry.data, dict) else {}
     legacy = legacy_body(entry.kind, entry.body, data)
-    body = legacy if legacy is not None else escape(entry.body)
+    body = legacy if legacy is not None else with_mentions(escape(entry.body), data.get("mentions"))
     if len(body) > 1500:
         body = body[:1500] + "…"
     permalink = str(data.get("permalink") or "")
@@ -79,6 +79,14 @@ def _entry_text(entry: Activity) -> str:
     edited = " _(edited)_" if data.get("edited") else ""
     lines = " ".join(part for part in (subject, body, "" if legacy is not None else details(data)) if part)
     return f"{icon} {when} · {who}\n{lines}{edited}{tail}"
+
+
+def with_mentions(escaped: str, mentioned: Any) -> str:
+    """A message's escaped text with the `@U123` of the people it mentioned (kept as data) drawn as mentions."""
+    if not isinstance(mentioned, list) or not mentioned:
+        return escaped
+    ids = {str(user) for user in mentioned}
+    return re.sub(r"@([UW][A-Z0-9]{1,30})\b", lambda m: mention(m[1]) if m[1] in ids else m[0], escaped)
 
 
 def details(data: dict[str, Any]) -> str:

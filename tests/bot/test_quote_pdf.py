@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -39,4 +40,16 @@ def test_long_names_are_shortened_and_other_scripts_do_not_break_it() -> None:
     name = "Café A-500 super-automatic bean-to-cup machine with milk module and telemetry " * 2
     pages, text = _text(render_quote_pdf(_doc([PdfLine(name, "unit", Decimal(1), Decimal(1), Decimal(0))])))
     assert pages == 1 and "Café A-500 super-automatic" in text and "..." in text
-    assert 'Deal "one" - ??' in text
+    assert "Deal “one” — 中文" in text  # drawn in DejaVu Sans, the CJK from the fallback font
+
+
+def test_polish_and_japanese_names_render_and_latin1_quotes_embed_no_font() -> None:
+    line = PdfLine("Młynek Żarna 株式会社", "szt.", Decimal(1), Decimal(10), Decimal(0))
+    doc = replace(_doc([line]), customer="Łódź 株式会社", name="Ekspres", company_name="Kraków Kawa")
+    content = render_quote_pdf(doc)
+    _, text = _text(content)
+    assert "Łódź 株式会社" in text and "Młynek Żarna 株式会社 (szt.)" in text and "Kraków Kawa" in text
+    assert b"/FontFile2" in content  # the TrueType subsets are embedded
+    latin = replace(_doc([PdfLine("Café", "unit", Decimal(1), Decimal(1), Decimal(0))]), name="Plain")
+    plain = render_quote_pdf(latin)
+    assert b"/FontFile2" not in plain and "Café (unit)" in _text(plain)[1]  # core Helvetica, nothing embedded

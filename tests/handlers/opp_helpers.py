@@ -44,7 +44,7 @@ def new_opportunity(bot: RunningBot, user: Actor | None = None, **values: str) -
     fields.update(values)
     response = user.submit(view, fields)
     assert response.status == 200 and not response.body.strip(), response.body
-    post = bot.slack.wait_for("chat.postMessage", before + 1)[-1]
+    post = bot.slack.wait_for("chat.postMessage", before + 1)[before]  # the card: more may follow (a deal room)
     return Message(blocks=post.args["blocks"], text=post.args["text"], channel=post.args["channel"],
                    ts=_ts_of(bot, post.args))  # fmt: skip
 

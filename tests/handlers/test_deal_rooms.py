@@ -143,3 +143,75 @@ def test_a_reopened_deal_keeps_its_room(bot: RunningBot) -> None:
         rep.click("Reopen", card(bot))
     _run_scheduler(bot, T0 + timedelta(days=8))
     assert not bot.slack.calls_to("conversations.archive") and _rooms(bot)[0].status == "open"
+
+
+def _say(bot: RunningBot, user: str, channel: str, text: str, **extra: object) -> str:
+    ts = f"{datetime.now(UTC).timestamp() + len(bot.slack.messages()) / 1e6:.6f}"
+    event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+             "channel_type": "group", **extra}  # fmt: skip
+    assert bot.user(user).event(event).status == 200
+    return ts
+
+
+def test_messages_in_the_room_top_level_and_threads_land_on_the_timeline_escaped_once(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    new_opportunity(bot, rep)
+    rep.click("Open deal room", card(bot))
+    [room] = _rooms(bot)
+    said = _say(bot, "U2", room.channel_id, "Budget &lt;5k &amp; <@U1> agrees: <https://x.io/p?a=1|their plan>")
+    _say(bot, "U1", room.channel_id, "Ok &gt; let's go", thread_ts=said)
+    _say(bot, "U3", "C_ELSEWHERE", "Not about the deal")
+    _say(bot, "U2", room.channel_id, "a bot's echo", bot_id="B1")
+    with transaction(bot.deps.new_session) as session:
+        rows = session.exec(select(Activity).where(Activity.kind == "reply").order_by(Activity.id)).all()
+    assert [(row.subject, row.body) for row in rows] == [
+        ("Message in deal room", "Budget <5k & @U1 agrees: their plan (https://x.io/p?a=1)"),
+        ("Reply in deal room", "Ok > let's go"),
+    ]
+    rep.click("Timeline", card(bot))
+    shown = blocks_text(bot.slack.last_message().blocks)
+    assert "Budget &lt;5k &amp; <@U1> agrees" in shown and "Ok &gt; let's go" in shown and "&amp;lt;" not in shown
+
+
+def test_the_outcome_summary_lists_the_quotes_and_competitors(bot: RunningBot) -> None:
+    from tests.handlers.quote_helpers import create_quote, opportunity_with_products
+
+    rep = bot.user("U1")
+    with time_machine.travel(T0, tick=False):
+        opportunity_with_products(bot)
+        rep.click("Open deal room", card(bot))
+        rep.click("Activate", create_quote(bot))
+        rep.click("Add competitor", card(bot))
+        rep.submit(bot.slack.last_view("views.open"), {"Name": "Fabrikam <Espresso>"})
+        rep.click("Close as lost", card(bot))
+        answer = rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+        assert answer.body == "", answer.body
+    _run_scheduler(bot, T0 + timedelta(minutes=1))
+    [room] = _rooms(bot)
+    posted = [m for m in bot.slack.messages() if m.channel == room.channel_id and "is lost" in m.text]
+    shown = blocks_text(posted[-1].blocks)
+    assert "Quote Q-00001 rev 1 · Active · 2,598.00 EUR" in shown and "Competitors: Fabrikam &lt;Espresso&gt;" in shown
+
+
+def test_reopening_a_deal_whose_room_was_archived_opens_a_new_room_linking_the_old(bot: RunningBot) -> None:
+    rep = bot.user("U1")
+    with time_machine.travel(T0, tick=False):
+        new_opportunity(bot, rep)
+        rep.click("Open deal room", card(bot))
+        rep.click("Close as lost", card(bot))
+        rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+    _run_scheduler(bot, T0 + timedelta(minutes=1))
+    _run_scheduler(bot, T0 + timedelta(days=8))
+    [old] = _rooms(bot)
+    assert old.status == "archived"
+    with time_machine.travel(T0 + timedelta(days=9), tick=False):
+        rep.click("Reopen", card(bot))
+    old_room, new_room = _rooms(bot)
+    assert new_room.status == "open" and new_room.name == old_room.name + "-2"
+    said = [m.text for m in bot.slack.messages() if m.channel == new_room.channel_id]
+    assert f"its earlier room, archived, is <#{old_room.channel_id}>" in "\n".join(said)
+    assert f"<#{new_room.channel_id}>" in bot.slack.last_message().text
+    rep.click("Close as lost", card(bot))  # a second reopen later does not open a third room while one is open
+    rep.submit(bot.slack.last_view("views.open"), {"Reason": "Canceled"})
+    rep.click("Reopen", card(bot))
+    assert len(_rooms(bot)) == 2

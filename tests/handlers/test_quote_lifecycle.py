@@ -14,7 +14,7 @@ from sqlmodel import select
 from store.db import transaction
 from store.models import Opportunity, StepValue
 from tests.conftest import RunningBot
-from tests.handlers.opp_helpers import card, opportunity, submit, tick
+from tests.handlers.opp_helpers import card, new_opportunity, opportunity, submit, tick
 from tests.handlers.quote_helpers import (
     create_quote,
     ephemeral_text,
@@ -27,6 +27,7 @@ from tests.handlers.quote_helpers import (
     uploaded_pdf_text,
 )
 from tests.slack.driver import blocks_text, button_labels
+from tests.slack.fake_slack import Message
 
 ACTIVE_BUTTONS = ["Mark as sent", "Revise", "Customer accepted", "Customer declined", "Download PDF"]
 
@@ -166,3 +167,52 @@ def test_checklist_tick_still_works_next_to_quotes(bot: RunningBot) -> None:
             assert len(block["elements"]) <= 25
     tick(bot.user(), message, "Identify decision maker")
     assert "Create quote" in button_labels(card(bot).blocks)
+
+
+def test_activating_posts_the_pdf_in_the_deal_room_too(bot: RunningBot) -> None:
+    opportunity_with_products(bot)
+    bot.user().click("Open deal room", card(bot))
+    room = [c for c in bot.slack.calls_to("conversations.create")][-1]
+    draft = create_quote(bot, **{"Name": "Łódź 株式会社 espresso"})
+    bot.user().click("Activate", draft)
+    uploads = bot.slack.wait_for("files.completeUploadExternal")
+    channels = [call.args["channel_id"] for call in uploads]
+    assert channels[0] == "DU1" and channels[1].startswith("G") and len(channels) == 2
+    assert "is active: 3,169.56 EUR" in uploads[1].args["initial_comment"]
+    assert room.args["name"].startswith("deal-")
+    assert "Łódź 株式会社 espresso" in uploaded_pdf_text(bot)  # the room's copy, in a Unicode font
+
+
+def test_a_won_deals_order_shows_on_its_card_in_opp_and_in_pipeline_won_figures(bot: RunningBot) -> None:
+    from tests.handlers.test_pipeline import funnel
+    from tests.handlers.test_pipeline import text_of as funnel_text
+
+    user = bot.user()
+    with time_machine.travel(date(2026, 12, 1), tick=False):
+        active_quote(bot)
+        user.click("Customer accepted", quote_card(bot))
+        offer = next(m for m in bot.slack.messages() if "Close as won" in button_labels(m.blocks))
+        user.click("Close as won", offer)
+        submit(user, bot.slack.last_view("views.open"), {"Actual revenue": "3,000", "Close date": "2026-12-01"})
+        assert opportunity(bot).actual_revenue == Decimal("3000")
+        shown = blocks_text(card(bot).blocks)
+        assert "*Order SO-00001* · Submitted · 3,169.56 EUR · Caffè Centrale" in shown
+        user.command("/pipeline")
+        assert "Won so far in Q4 2026: 3,169.56 EUR" in funnel_text(
+            funnel(bot)
+        )  # the order's total, not the 3,000 typed
+
+        new_opportunity(bot, user, Topic="Second deal")  # two deals of the account: /opp lists them and orders
+        listing = user.command("/opp", "caffè centrale").json
+        listed = blocks_text(listing["blocks"])
+        assert "*Orders (1)*" in listed and "*Order SO-00001* · Submitted" in listed
+        user.click("Open", Message(blocks=listing["blocks"], channel="DU1", ts="1.1"), value="order:1")
+        order = bot.slack.last_message()
+        assert order.ephemeral and button_labels(order.blocks) == ["Fulfilled", "Cancel order"]
+        bot.user("U2").click("Open", Message(blocks=listing["blocks"], channel="DU1", ts="1.1"), value="order:1")
+        assert "Only the owner, their manager or an admin" in ephemeral_text(bot)
+
+        user.click("Cancel order", order)
+        assert "*Order SO-00001* · Canceled" in blocks_text(card(bot).blocks)  # the posted card is kept current
+        user.command("/pipeline")
+        assert "Won so far in Q4 2026: 3,000.00 EUR" in funnel_text(funnel(bot))  # a canceled order no longer counts

@@ -102,14 +102,18 @@ def test_a_reply_in_an_alerts_thread_lands_on_the_timeline(bot: RunningBot) -> N
     _walk_a_big_and_a_small_deal(bot)
     _deliver(bot, T0 + timedelta(minutes=2))
     alert = _in_channel(bot)[0]
-    reply_in_thread(bot.user("U2"), "C1", alert.ts, "I know their buyer <3")
+    reply_in_thread(bot.user("U2"), "C1", alert.ts, "I know their buyer &lt;3")  # Slack escapes what it sends
     with transaction(bot.deps.new_session) as session:
         [reply] = session.exec(select(Activity).where(Activity.kind == "reply")).all()
     assert (reply.record_type, reply.record_id, reply.body) == (
         "opportunity",
         opportunity(bot, 1).id,
-        "I know their buyer <3",
+        "I know their buyer <3",  # stored plain: unescaped once
     )
+    manager.click("Open", alert)
+    manager.click("Timeline", bot.slack.last_message())
+    shown = blocks_text(bot.slack.last_message().blocks)
+    assert "I know their buyer &lt;3" in shown and "&amp;lt;" not in shown  # escaped once, on display
 
 
 def test_filters_and_the_creators_visibility_decide_what_is_announced(bot: RunningBot) -> None:
@@ -242,3 +246,77 @@ def test_a_lead_assigned_alert_names_who_assigned_it_and_the_new_owner(bot: Runn
     [assigned] = _in_channel(bot)
     shown = blocks_text(assigned.blocks)
     assert "Lead assigned: *Walk-in &lt;customer&gt;*" in shown and "by <@U1> · owner <@U2>" in shown
+
+
+def _share_first_deal_with_team(bot: RunningBot, name: str, members: list[str]) -> None:
+    from bot.services.teams import save_team
+    from store.teams import share_with_teams, team_named
+
+    with transaction(bot.deps.new_session) as session:
+        save_team(session, team_id="T1", name=name, manager_id=None, members=members, actor="UA", now=T0)
+        found = team_named(session, team_id="T1", name_key=name.casefold())
+        assert found is not None
+        deal = opportunity(bot, 1)
+        share_with_teams(session, team_id="T1", record_type="opportunity", record_id=deal.id or 0,
+                         sales_team_ids=[found.id or 0])  # fmt: skip
+
+
+def test_team_shares_decide_what_an_alert_reports_and_who_may_open_it(bot: RunningBot) -> None:
+    make_manager(bot, "UM", ("U1",))
+    other = make_manager(bot, "UM2", ("U2",))  # UM2 may see U1's deals only through a team share
+    with time_machine.travel(T0, tick=False):
+        add_alert(bot, other, {"Event": "Stage changed"}, channel="C2")
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        new_opportunity(bot, bot.user("U1"), **{"Topic": "Shared deal"})
+        new_opportunity(bot, bot.user("U1"), **{"Topic": "Private deal"})
+    _share_first_deal_with_team(bot, "Support", ["UM2", "U5"])
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        for message in [
+            m for m in bot.slack.messages() if m.channel == "DU1" and "Next stage" in button_labels(m.blocks)
+        ]:
+            bot.user("U1").click("Next stage", message)
+    _deliver(bot, T0 + timedelta(minutes=3))
+    [moved] = _in_channel(bot, "C2")
+    assert "Shared deal" in moved.text  # the private one is not announced to UM2's channel
+
+    bot.user("U5").click("Open", moved)  # in the team the deal is shared with: the card
+    assert "Next stage" in button_labels(bot.slack.last_message().blocks)
+    bot.user("U7").click("Open", moved)  # a channel member it is not shared with: a clear no
+    refused = bot.slack.last_message()
+    assert refused.ephemeral and "ask its owner to *Share* it with you or your team" in refused.text
+    assert not refused.blocks or "Next stage" not in button_labels(refused.blocks)
+
+
+def test_two_instances_racing_plan_and_send_each_alert_once(bot: RunningBot) -> None:
+    """Two schedulers (PostgreSQL: two connections) planning and dispatching at the same moment."""
+    import threading
+
+    import pytest
+
+    if bot.deps.engine.dialect.name != "postgresql":
+        pytest.skip("a race between instances is the PostgreSQL deployment")
+    manager = make_manager(bot)
+    with time_machine.travel(T0, tick=False):
+        add_alert(bot, manager, {"Event": "Opportunity created"})
+        add_alert(bot, manager, {"Event": "Stage changed"}, channel="C2")
+    _walk_a_big_and_a_small_deal(bot)
+    now = T0 + timedelta(minutes=2)
+    barrier = threading.Barrier(2)
+    dispatchers = [Dispatcher(bot.deps, _client(bot), worker=f"host-{n}:1", threads=2, plan=False) for n in range(2)]
+
+    def instance(dispatcher: Dispatcher) -> None:
+        barrier.wait()
+        plan_alerts(bot.deps, now)
+        for second in range(3):
+            dispatcher.tick(now + timedelta(seconds=second))
+
+    with time_machine.travel(now, tick=False):
+        threads = [threading.Thread(target=instance, args=(d,)) for d in dispatchers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    for dispatcher in dispatchers:
+        dispatcher.close()
+    assert len(_in_channel(bot, "C1")) == 2 and len(_in_channel(bot, "C2")) == 1
+    assert sorted(row.status for row in _alert_rows(bot)) == ["sent", "sent", "sent"]

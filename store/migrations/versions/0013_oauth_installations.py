@@ -1,7 +1,7 @@
 """oauth installations: slack-sdk's installation, bot and OAuth state tables, and salesbot's workspace row
 
-Revision ID: 0012_oauth_installations
-Revises: 0011_admin_catalog
+Revision ID: 0013_oauth_installations
+Revises: 0012_routing
 Create Date: 2026-12-06 15:00:00
 
 The slack_* tables are slack-sdk's SQLAlchemyInstallationStore / SQLAlchemyOAuthStateStore tables, column
@@ -16,8 +16,8 @@ from alembic import op
 
 import store.types
 
-revision: str = "0012_oauth_installations"
-down_revision: str | None = "0011_admin_catalog"
+revision: str = "0013_oauth_installations"
+down_revision: str | None = "0012_routing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
