@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.installations import WorkspaceAuthorize
 from bot.logs import log_request
+from bot.services.workspaces import Installed, record_installed
 from bot.slack_client import make_client
 from bot.surface import Surface
 from bot.web_api import LEADS_PATH, web_api
-from store.db import budget
+from store.db import budget, transaction
+
+if TYPE_CHECKING:
+    from slack_sdk.oauth.installation_store import Installation
 
 # Seconds a modal submission may wait on the database before its ack answers "busy, nothing saved":
 # Slack shows the user an error after 3 s, and they submit again.
@@ -46,13 +52,34 @@ def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, S
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
+        **_oauth_options(deps, client),
     )
     app.http_routes = {LEADS_PATH: web_api(deps)}
-    surface = Surface(app)
+    surface = Surface(app, oauth=deps.installations is not None)
     import handlers  # the composition root is the one place bot/ reaches into handlers/
 
     handlers.register(surface, deps)
+    if deps.installations is not None:  # the "Add to Slack" link asks for the scopes the listeners need
+        deps.installations.scopes[:] = sorted(surface.scopes)
     return app, surface
+
+
+def _oauth_options(deps: Deps, client: WebClient) -> dict[str, Any]:
+    """OAuth mode: Bolt's OAuthFlow (install pages, oauth.v2.access at SLACK_API_URL through `client`)
+    and salesbot's authorize (each workspace's token, refreshed once). Single-token mode: nothing."""
+    if deps.installations is None:
+        return {}
+    flow = deps.installations.flow(client, functools.partial(on_installed, deps))
+    return {"oauth_flow": flow, "authorize": WorkspaceAuthorize(deps.installations.tokens)}
+
+
+def on_installed(deps: Deps, installation: Installation) -> None:
+    install = Installed(
+        team_id=installation.team_id or "", enterprise_id=installation.enterprise_id,
+        name=installation.team_name or "", installer=installation.user_id or "",
+    )  # fmt: skip
+    with transaction(deps.new_session) as session:
+        record_installed(session, install, now=deps.clock())
 
 
 def preload() -> None:
@@ -68,13 +95,13 @@ def preload() -> None:
     gc.freeze()
 
 
-def describe_surface(deps: Deps) -> Surface:
+def describe_surface(deps: Deps, *, oauth: bool = False) -> Surface:
     """Register everything on an offline app (no token check) to read what salesbot offers Slack."""
     app = App(
         token="xoxb-offline", signing_secret="offline", token_verification_enabled=False,
         process_before_response=True,
     )  # fmt: skip
-    surface = Surface(app)
+    surface = Surface(app, oauth=oauth)
     import handlers
 
     handlers.register(surface, deps)

@@ -70,7 +70,10 @@ def run(
     from store.db import make_engine, upgrade
 
     settings = _settings()
-    settings.require("slack_bot_token", *(() if settings.socket_mode else ("slack_signing_secret",)))
+    if settings.oauth:  # each workspace's token comes from its installation
+        settings.require("slack_signing_secret")
+    else:
+        settings.require("slack_bot_token", *(() if settings.socket_mode else ("slack_signing_secret",)))
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()  # nothing shared with the forked workers: each opens its own pool
@@ -118,7 +121,8 @@ def scheduler_only() -> None:
     from store.db import upgrade
 
     settings = _settings()
-    settings.require("slack_bot_token")
+    if not settings.oauth:
+        settings.require("slack_bot_token")
     deps = build_deps(settings)
     upgrade(deps.engine)
     running = start_scheduler(deps)
@@ -134,14 +138,21 @@ def scheduler_only() -> None:
 def manifest(
     url: Annotated[str | None, typer.Option(help="Public URL of /slack/events (HTTP mode).")] = None,
     socket_mode: Annotated[bool, typer.Option("--socket-mode", help="Socket Mode on, no URLs.")] = False,
+    oauth: Annotated[
+        bool, typer.Option("--oauth", help="Distributed to several workspaces: redirect URL, token rotation.")
+    ] = False,
 ) -> None:
     """Print the Slack app manifest (YAML) generated from the registered commands, shortcuts and events."""
     from bot.app import describe_surface
     from bot.deps import build_deps
     from bot.manifest import manifest_yaml
 
+    if oauth and socket_mode:
+        typer.echo("salesbot: --oauth needs HTTP mode: drop --socket-mode", err=True)
+        raise typer.Exit(2)
     settings = _settings()
-    typer.echo(manifest_yaml(describe_surface(build_deps(settings)), url=url, socket_mode=socket_mode), nl=False)
+    surface = describe_surface(build_deps(settings), oauth=oauth)
+    typer.echo(manifest_yaml(surface, url=url, socket_mode=socket_mode, oauth=oauth), nl=False)
 
 
 @db_cli.command("upgrade")
@@ -418,3 +429,97 @@ def playground(
     finally:
         running.stop()
         gc.freeze()  # everything is stopped: spare the exit a full collection of the heap (seconds under load)
+
+
+workspace_cli = typer.Typer(help="Workspaces: list, export or delete a workspace's data.", no_args_is_help=True,
+                            rich_markup_mode=None)  # fmt: skip
+cli.add_typer(workspace_cli, name="workspace")
+
+
+@workspace_cli.command("list")
+def workspace_list() -> None:
+    """Installed and uninstalled workspaces: installation date, record counts, last activity."""
+    from bot.services.workspaces import list_workspaces
+    from store.db import make_engine, session_factory, transaction, upgrade
+
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        workspaces = list_workspaces(session)
+    if not workspaces:
+        typer.echo("No workspace yet.")
+        return
+    columns = ("TEAM", "NAME", "STATUS", "INSTALLED", "LEADS", "OPPS", "USERS")
+    typer.echo("{:<12} {:<24} {:<26} {:<11} {:>6} {:>6} {:>6}  LAST ACTIVITY".format(*columns))
+    for w in workspaces:
+        installed = w.installed_at.date().isoformat() if w.installed_at else "-"
+        last = w.last_activity.strftime("%Y-%m-%d %H:%M") if w.last_activity else "-"
+        counts = w.counts
+        typer.echo(f"{w.team_id:<12} {w.name[:24]:<24} {_status(w):<26} {installed:<11} {counts['leads']:>6} "
+                   f"{counts['opportunities']:>6} {counts['users']:>6}  {last}")  # fmt: skip
+
+
+def _status(workspace: Any) -> str:
+    if workspace.data_deleted_at:
+        return f"data deleted {workspace.data_deleted_at.date().isoformat()}"
+    if workspace.uninstalled_at:
+        return f"uninstalled {workspace.uninstalled_at.date().isoformat()}"
+    return "installed" if workspace.installed_at else "single-token"
+
+
+@workspace_cli.command("export")
+def workspace_export(
+    team: Annotated[str, typer.Argument(help="The workspace (team id, T…).")],
+    target: Annotated[Path, typer.Argument(help="The zip file to write (a CSV per table).")],
+) -> None:
+    """Export a workspace's data as a zip of CSVs (what `/salesbot admin` → Export data sends)."""
+    from bot.services.workspaces import export_zip
+    from store.db import make_engine, session_factory, transaction, upgrade
+
+    team = _team_id(team)
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    partial = target.with_name(f".{target.name}.partial")
+    with transaction(session_factory(engine)) as session, partial.open("wb") as out:
+        counts = export_zip(session, team, out)
+    partial.replace(target)
+    typer.echo(f"exported {sum(counts.values())} rows of {team} to {target}")
+    for name, count in counts.items():
+        typer.echo(f"  {name}: {count}")
+
+
+@workspace_cli.command("delete")
+def workspace_delete(
+    team: Annotated[str, typer.Argument(help="The workspace (team id, T…).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask to type the workspace's name.")] = False,
+) -> None:
+    """Delete every record of a workspace now (its installation, if any, stays)."""
+    from bot.deps import utc_now
+    from bot.services.workspaces import delete_data, list_workspaces
+    from store.db import make_engine, session_factory, transaction, upgrade
+
+    team = _team_id(team)
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    new_session = session_factory(engine)
+    with transaction(new_session) as session:
+        known = {w.team_id: w for w in list_workspaces(session)}
+    if team not in known:
+        typer.echo(f"salesbot: no workspace {team} in this database", err=True)
+        raise typer.Exit(1)
+    name = known[team].name or team
+    if not yes and typer.prompt(f"This deletes every record of {name} ({team}). Type its name to confirm") != name:
+        typer.echo("salesbot: the name did not match; nothing was deleted", err=True)
+        raise typer.Exit(1)
+    deleted = delete_data(new_session, team, now=utc_now())
+    typer.echo(f"deleted {sum(deleted.values())} rows of {team}" + (":" if deleted else ""))
+    for table, count in deleted.items():
+        typer.echo(f"  {table}: {count}")
+
+
+def _team_id(value: str) -> str:
+    team = value.strip().upper()
+    if not (team.startswith("T") and team.isalnum() and len(team) <= 32):
+        typer.echo(f"salesbot: {value[:40]!r} is not a workspace id (T…)", err=True)
+        raise typer.Exit(2)
+    return team

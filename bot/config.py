@@ -14,6 +14,7 @@ from bot.setting_errors import SettingsError
 
 __all__ = ["LOG_LEVELS", "Settings", "SettingsError", "load_settings"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+OAUTH_SETTINGS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,11 @@ class Settings(BaseSettings):
     approval_nudge_hours: int = Field(default=24, ge=1, le=24 * 30)
     # The web lead API (POST /api/leads): requests per token per minute
     api_rate_per_minute: int = Field(default=60, ge=1, le=1_000_000)
+    # Many workspaces (PRODUCT.md section 9): OAuth mode when all three are set
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = Field(default=None, repr=False)
+    slack_state_secret: str | None = Field(default=None, repr=False)
+    uninstall_retention_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -86,6 +92,32 @@ class Settings(BaseSettings):
         return bool(self.slack_app_token)
 
     @property
+    def oauth(self) -> bool:
+        """OAuth mode: a token per installed workspace, from the installation store."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_state_secret)
+
+    def check_mode(self) -> None:
+        """Single-token mode or OAuth mode, never a mix: one line naming the settings that clash."""
+        given = [name for name in OAUTH_SETTINGS if getattr(self, name.lower())]
+        if not given:
+            return
+        if len(given) < len(OAUTH_SETTINGS):
+            missing = ", ".join(name for name in OAUTH_SETTINGS if name not in given)
+            raise SettingsError(
+                f"setting {missing} is missing: OAuth mode needs {', '.join(OAUTH_SETTINGS)} together "
+                f"({', '.join(given)} set), or none of them"
+            )
+        clashes = (
+            ("SLACK_BOT_TOKEN", "OAuth mode stores a token per workspace at install"),
+            ("SLACK_APP_TOKEN", "OAuth mode needs HTTP mode, Socket Mode serves one workspace"),
+        )
+        for name, why in clashes:
+            if getattr(self, name.lower()):
+                raise SettingsError(
+                    f"setting {name} cannot be set with {', '.join(OAUTH_SETTINGS)}: {why}; remove {name}"
+                )
+
+    @property
     def log_level_number(self) -> int:
         return logging.getLevelName(self.log_level)
 
@@ -103,9 +135,11 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Build Settings, turning pydantic's report into one line that names the first bad setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"setting {name} is invalid: {message}") from None
+    settings.check_mode()
+    return settings

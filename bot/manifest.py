@@ -12,8 +12,16 @@ APP_NAME = "salesbot"
 DESCRIPTION = "Leads, opportunities, reminders and pipeline charts without leaving Slack."
 
 
-def build_manifest(surface: Surface, *, url: str | None = None, socket_mode: bool = False) -> dict[str, Any]:
-    request_url = None if socket_mode else (url or "https://example.com/slack/events")
+EVENTS_PATH, REDIRECT_PATH = "/slack/events", "/slack/oauth_redirect"
+
+
+def build_manifest(
+    surface: Surface, *, url: str | None = None, socket_mode: bool = False, oauth: bool = False
+) -> dict[str, Any]:
+    """`oauth`: distributed to several workspaces (`url` may be the host or its /slack/events): the OAuth
+    redirect URL and token rotation on, the same scopes."""
+    base = (url or "https://example.com").removesuffix(EVENTS_PATH).rstrip("/")
+    request_url = _request_url(url, base, socket_mode=socket_mode, oauth=oauth)
     commands = []
     for command in surface.commands:
         entry: dict[str, Any] = {
@@ -49,18 +57,27 @@ def build_manifest(surface: Surface, *, url: str | None = None, socket_mode: boo
             "shortcuts": shortcuts,
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": sorted(surface.scopes)}},
+        "oauth_config": {
+            **({"redirect_urls": [base + REDIRECT_PATH]} if oauth else {}),
+            "scopes": {"bot": sorted(surface.scopes)},
+        },
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,
-            "token_rotation_enabled": False,
+            "token_rotation_enabled": oauth,
         },
     }
 
 
-def manifest_yaml(surface: Surface, *, url: str | None = None, socket_mode: bool = False) -> str:
+def _request_url(url: str | None, base: str, *, socket_mode: bool, oauth: bool) -> str | None:
+    if socket_mode:
+        return None
+    return base + EVENTS_PATH if oauth else url or "https://example.com/slack/events"
+
+
+def manifest_yaml(surface: Surface, *, url: str | None = None, socket_mode: bool = False, oauth: bool = False) -> str:
     return yaml.safe_dump(
-        build_manifest(surface, url=url, socket_mode=socket_mode), sort_keys=False, allow_unicode=True
+        build_manifest(surface, url=url, socket_mode=socket_mode, oauth=oauth), sort_keys=False, allow_unicode=True
     )

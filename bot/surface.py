@@ -44,6 +44,7 @@ class Surface:
     lead_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
     # App Home sections, drawn in `order`: fn(deps, client, team_id, user_id) -> list of blocks
     home_sections: list[tuple[int, Callable[..., list[dict[str, Any]]]]] = field(default_factory=list)
+    oauth: bool = False  # OAuth mode: installed per workspace (uninstall events, install pages)
 
     def home_section(self, order: int) -> Callable[..., Any]:
         """Register an App Home section; lower `order` is drawn higher."""

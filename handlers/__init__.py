@@ -6,6 +6,7 @@ from bot.deps import Deps
 from bot.surface import Surface
 from handlers import (
     admin,
+    admin_export,
     admin_manage,
     alerts,
     card_buttons,
@@ -32,6 +33,7 @@ from handlers import sequences as sequence_listeners
 from handlers import tasks as task_listeners
 from handlers import teams as team_listeners
 from handlers import work_queue as work_queue_listeners
+from handlers import workspaces as workspace_listeners
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -44,6 +46,8 @@ def register(surface: Surface, deps: Deps) -> None:
     shortcuts.register(surface, deps)
     admin.register(surface, deps)
     admin_manage.register(surface, deps)
+    admin_export.register(surface, deps)
+    workspace_listeners.register(surface, deps)
     home.register(surface, deps)
     salesbot_command.register(surface, deps)
     opportunities.register(surface, deps)

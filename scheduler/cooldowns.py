@@ -11,7 +11,16 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-WORKSPACE = "*"  # the key of the workspace-wide cool-down
+WORKSPACE = "*"  # the recipient part of a workspace-wide cool-down's key
+
+
+def key_of(team_id: str, recipient: str) -> str:
+    """Keys are per workspace: one workspace's rate limit never holds another's deliveries."""
+    return f"{team_id}|{recipient}"
+
+
+def workspace_key(team_id: str) -> str:
+    return key_of(team_id, WORKSPACE)
 
 
 class CoolDowns:
@@ -47,8 +56,15 @@ class CoolDowns:
             self._until[key] = now + interval  # free at `now`: nothing longer to keep
             return None
 
+    def every_workspace_cooling(self, now: datetime) -> bool:
+        """Whether every workspace met so far is cooled down as a whole (nothing to claim for now)."""
+        with self._lock:
+            teams = {key.partition("|")[0] for key in self._until}
+            return bool(teams) and all(self._blocked(workspace_key(team), now) for team in teams)
+
     def _latest(self, key: str, now: datetime) -> datetime | None:
-        found = [at for at in (self._blocked(key, now), self._blocked(WORKSPACE, now)) if at is not None]
+        workspace = workspace_key(key.partition("|")[0])
+        found = [at for at in (self._blocked(key, now), self._blocked(workspace, now)) if at is not None]
         return max(found) if found else None
 
     def _blocked(self, key: str, now: datetime) -> datetime | None:

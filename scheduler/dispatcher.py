@@ -43,9 +43,12 @@ from sqlmodel import Session
 import scheduler.alert_messages  # noqa: F401  (registers the alert renderers)
 import scheduler.deal_room_messages  # noqa: F401  (registers the deal room renderers)
 import scheduler.lead_routing_messages  # noqa: F401  (registers the routed-lead and leads-channel renderers)
+import scheduler.workspace_messages  # noqa: F401  (registers the welcome DM renderer)
 from bot.deps import Deps
+from bot.services.workspaces import NOT_INSTALLED_REASON, stop_deliveries
+from bot.slack_client import make_client
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
-from scheduler.cooldowns import WORKSPACE, CoolDowns
+from scheduler.cooldowns import CoolDowns, key_of, workspace_key
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle
 from store.db import transaction
@@ -76,6 +79,7 @@ PLAN_EVERY = timedelta(seconds=60)
 EARLY_WAKE_MARGIN = 0.05  # seconds: a row due this close to the next tick waits for it
 TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
 FAILED_NOTICE = "delivery_failed"
+Clients = dict[str, "WebClient | None"]  # team id -> the client carrying its bot token (None: not installed)
 
 
 def _worker_name() -> str:
@@ -149,7 +153,8 @@ class Dispatcher:
         self.batch, self.threads, self.plan = batch, threads, plan
         self.record_lateness = record_lateness
         self.stats = Stats()
-        self._dm_channels: dict[str, str] = {}
+        self._dm_channels: dict[tuple[str, str], str] = {}
+        self._token_clients: dict[str, WebClient] = {}  # OAuth mode: one client per bot token
         self._cool = CoolDowns()  # channel and workspace cool-downs, shared by the sending threads
         self._planned_at: datetime | None = None
         self._fixed_now: datetime | None = None
@@ -202,7 +207,7 @@ class Dispatcher:
         """Wait for a row due before the next tick and send it on time, instead of up to a tick late
         (reminders are known in advance, so with a 1 s tick this takes 0.5 s off the average lateness)."""
         now = self._clock()
-        if self._cool.until(WORKSPACE, now):
+        if self._cool.every_workspace_cooling(now):
             return 0
         with transaction(self.deps.new_session) as session:
             due = next_due_at(session)
@@ -217,7 +222,7 @@ class Dispatcher:
     def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""
         now = now or self._clock()
-        if self._cool.until(WORKSPACE, now):
+        if self._cool.every_workspace_cooling(now):
             return 0
         began, cpu_began = time.perf_counter(), time.thread_time()
         with transaction(self.deps.new_session) as session:
@@ -228,21 +233,65 @@ class Dispatcher:
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
         if not rows:
             return 0
+        try:
+            clients = self._clients_for({row.team_id for row in rows})
+        except Exception as error:  # the installation store is unreachable: put the batch back, retry later
+            log.exception("looking up the batch's bot tokens failed")
+            self._record([self._retry(row, f"token lookup failed: {error}"[:500]) for row in rows])
+            return len(rows)
         limited: set[str] = set()
         if self._pool is None:
-            results = [self._deliver(row, limited, prefetched) for row in rows]
+            results = [self._deliver(row, limited, prefetched, clients) for row in rows]
         else:
-            results = list(self._pool.map(lambda row: self._deliver(row, limited, prefetched), rows))
+            results = list(self._pool.map(lambda row: self._deliver(row, limited, prefetched, clients), rows))
         self._record(results)
+        self._stop_where_not_installed(clients)
         return len(rows)
+
+    # --- whose token -------------------------------------------------------------------------
+
+    def _clients_for(self, teams: set[str]) -> Clients:
+        """The client of each workspace of a batch, looked up once per batch: the one client in
+        single-token mode; in OAuth mode, one carrying the workspace's current (refreshed) bot token."""
+        installations = self.deps.installations
+        if installations is None:
+            return dict.fromkeys(teams, self.client)
+        clients: Clients = {}
+        for team, token in installations.tokens.tokens(teams).items():
+            clients[team] = self._client_with(token) if token else None
+        return clients
+
+    def _client_with(self, token: str) -> WebClient:
+        with self._lock:
+            client = self._token_clients.get(token)
+            if client is None:
+                if len(self._token_clients) > 10000:  # rotated tokens: forget the old clients now and then
+                    self._token_clients.clear()
+                base_url = self.deps.settings.slack_api_url
+                client = self._token_clients[token] = make_client(token, base_url, inline_retries=False)
+            return client
+
+    def _stop_where_not_installed(self, clients: Clients) -> None:
+        """A workspace with no active installation gets nothing more: its pending rows are cancelled
+        with the reason instead of being retried forever."""
+        for team in sorted(team for team, client in clients.items() if client is None):
+            with transaction(self.deps.new_session) as session:
+                cancelled = stop_deliveries(session, team_id=team)
+            log.warning("workspace %s has no active installation: %d pending deliveries cancelled", team, cancelled)
 
     # --- one row -------------------------------------------------------------------------------
 
-    def _deliver(self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None) -> _Result:
+    def _deliver(
+        self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None, clients: Clients | None = None
+    ) -> _Result:
         began, cpu_began = time.perf_counter(), time.thread_time()
         slack_before, slack_cpu_before = self._thread_slack_seconds(), self._thread_slack_cpu()
+        client = self.client if clients is None else clients.get(row.team_id)
         try:
-            result = self._attempt(row, limited, prefetched)
+            if client is None:
+                result = _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": NOT_INSTALLED_REASON})
+            else:
+                result = self._attempt(row, limited, client, prefetched)
         except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
             log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
             result = self._retry(row, f"internal error: {error}"[:500])
@@ -255,22 +304,24 @@ class Dispatcher:
             setattr(self.stats, result.outcome, getattr(self.stats, result.outcome) + 1)
         return result
 
-    def _attempt(self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None) -> _Result:
-        now = self._clock()
-        blocked = self._cool.blocked(row.recipient, now)
+    def _attempt(
+        self, row: Outbox, limited: set[str], client: WebClient, prefetched: Prefetched | None = None
+    ) -> _Result:
+        now, key = self._clock(), key_of(row.team_id, row.recipient)
+        blocked = self._cool.blocked(key, now)
         if blocked:  # spare the render; checked again right before the call
             return self._defer(row, blocked)
         renderer = RENDERERS.get(row.kind)
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
         with transaction(self.deps.new_session) as session:
-            message = renderer(RenderContext(self.deps, self.client, session, now, prefetched), row)
+            message = renderer(RenderContext(self.deps, client, session, now, prefetched), row)
         if message is None:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         try:
-            channel = message.pop("channel", None) or self._dm_channel(row.recipient)
-            call = getattr(self.client, message.pop("_method", "chat_postMessage"))  # e.g. conversations_archive
-            blocked = self._cool.reserve(row.recipient, self._clock(), CHANNEL_INTERVAL)
+            channel = message.pop("channel", None) or self._dm_channel(row.team_id, row.recipient)
+            call = getattr(client, message.pop("_method", "chat_postMessage"))  # e.g. conversations_archive
+            blocked = self._cool.reserve(key, self._clock(), CHANNEL_INTERVAL)
             if blocked:  # another thread posted or was told to wait while this one rendered
                 return self._defer(row, blocked)
             try:
@@ -279,8 +330,8 @@ class Dispatcher:
                 if not (_is_user(channel) and _error_code(error) == "channel_not_found"):
                     raise
                 log.info("posting to user id %s: channel_not_found; opening the DM with conversations.open", channel)
-                channel = self._open_dm(row.recipient)
-                response = self._timed(self.client.chat_postMessage, channel=channel, **message)
+                channel = self._open_dm(client, row.team_id, row.recipient)
+                response = self._timed(client.chat_postMessage, channel=channel, **message)
         except SlackApiError as error:
             return self._slack_error(row, error, limited)
         except OSError as error:  # connection refused, reset, timeout
@@ -298,12 +349,14 @@ class Dispatcher:
         code = _error_code(error)
         if response is not None and response.status_code == 429:
             wait = timedelta(seconds=_retry_after(response.headers))
-            until = self._cool.extend(row.recipient, self._clock() + wait)
+            key = key_of(row.team_id, row.recipient)
+            until = self._cool.extend(key, self._clock() + wait)
             with self._lock:
-                limited.add(row.recipient)
-                workspace_limited = len(limited) >= WORKSPACE_LIMITED_AFTER
+                limited.add(key)
+                in_workspace = {k for k in limited if k.startswith(f"{row.team_id}|")}
+                workspace_limited = len(in_workspace) >= WORKSPACE_LIMITED_AFTER
             if workspace_limited:
-                self._cool.extend(WORKSPACE, until)
+                self._cool.extend(workspace_key(row.team_id), until)
             return self._defer(row, until, error="ratelimited")
         if code in FATAL_ERRORS:
             return self._fail(row, code)
@@ -311,18 +364,18 @@ class Dispatcher:
             return self._fail(row, code or str(error))  # a request Slack refuses will be refused again
         return self._retry(row, code or f"HTTP {response.status_code if response is not None else '?'}")
 
-    def _dm_channel(self, recipient: str) -> str:
+    def _dm_channel(self, team: str, recipient: str) -> str:
         """Where a row for `recipient` is posted: a channel as it is; a user id as it is too (Slack posts
         in the app's DM with that user), unless Slack refused it once and we opened the DM instead."""
         if not _is_user(recipient):
             return recipient
         with self._lock:
-            return self._dm_channels.get(recipient, recipient)
+            return self._dm_channels.get((team, recipient), recipient)
 
-    def _open_dm(self, recipient: str) -> str:
-        channel = str(self._timed(self.client.conversations_open, users=recipient)["channel"]["id"])
+    def _open_dm(self, client: WebClient, team: str, recipient: str) -> str:
+        channel = str(self._timed(client.conversations_open, users=recipient)["channel"]["id"])
         with self._lock:
-            self._dm_channels[recipient] = channel
+            self._dm_channels[(team, recipient)] = channel
         return channel
 
     # --- outcomes ------------------------------------------------------------------------------

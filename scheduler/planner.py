@@ -21,6 +21,7 @@ from bot.domain.assistant import day_bounds, digest_due, local_at, local_date
 from store.db import transaction
 from store.models import Activity, Opportunity, Outbox, SlackUser, Task
 from store.outbox import enqueue
+from store.workspaces import uninstalled_teams
 
 log = logging.getLogger("salesbot.planner")
 
@@ -31,6 +32,7 @@ def plan_all(deps: Deps, now: datetime) -> int:
         teams = set(session.exec(select(SlackUser.team_id).distinct()))
         teams |= set(session.exec(select(Task.team_id).where(Task.status == "open").distinct()))
         teams |= set(session.exec(select(Opportunity.team_id).where(Opportunity.status == "open").distinct()))
+        teams -= uninstalled_teams(session, teams)  # OAuth mode: nothing more for a workspace that left
     added = 0
     for team in sorted(teams):
         with transaction(deps.new_session) as session:

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deps import Deps
 from bot.services.leads import discard_abandoned_drafts
+from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction
@@ -60,7 +61,8 @@ def _every(scheduler: BackgroundScheduler, job: Any, arg: object, job_id: str, n
 
 
 def housekeep(deps: Deps) -> None:
-    """Hourly: drop lead drafts whose duplicate warning nobody answered."""
+    """Hourly: drop lead drafts whose duplicate warning nobody answered; OAuth mode: delete the data of
+    workspaces uninstalled longer than UNINSTALL_RETENTION_DAYS ago, and expired install states."""
     try:
         with transaction(deps.new_session) as session:
             dropped = discard_abandoned_drafts(session, now=deps.clock())
@@ -68,6 +70,22 @@ def housekeep(deps: Deps) -> None:
             log.info("housekeeping: %d abandoned lead drafts deleted", dropped)
     except Exception:  # like a tick: the next run retries
         log.exception("housekeeping failed")
+    if deps.installations is not None:
+        _housekeep_workspaces(deps)
+
+
+def _housekeep_workspaces(deps: Deps) -> None:
+    try:
+        retention = deps.settings.uninstall_retention_days
+        purged = purge_uninstalled(deps.new_session, retention_days=retention, now=deps.clock())
+        for team, counts in purged.items():
+            detail = ", ".join(f"{table} {count}" for table, count in counts.items())
+            log.info("housekeeping: workspace %s uninstalled over %d days ago: %d rows deleted (%s)",
+                     team, retention, sum(counts.values()), detail)  # fmt: skip
+        if deps.installations is not None:
+            deps.installations.states.purge_expired()
+    except Exception:
+        log.exception("housekeeping of uninstalled workspaces failed")
 
 
 def _tick(dispatcher: Dispatcher) -> None:

@@ -7,10 +7,12 @@ told to fail the next calls of a method (429 with Retry-After, 500, or a Slack e
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +23,27 @@ from slackstandin.validate import validate_payload
 
 BOT_USER_ID = "UBOT"
 TRIGGER_TTL = 3.0  # seconds a trigger_id opens a modal for
+
+
+@dataclass
+class Grant:
+    """What a user approved on Slack's authorize page: `oauth.v2.access` exchanges its code once."""
+
+    team_id: str
+    user_id: str
+    team_name: str = ""
+    enterprise_id: str | None = None
+    org_wide: bool = False
+
+
+@dataclass
+class Token:
+    """A bot token this Slack issued (OAuth): its workspace, and when it expires (rotation on)."""
+
+    team_id: str
+    enterprise_id: str | None = None
+    expires_at: float | None = None
+    revoked: bool = False
 
 
 @dataclass
@@ -97,6 +120,13 @@ class FakeSlack:
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
         self.latency: dict[str, float] = {}  # method -> seconds to take before answering (a slow Slack)
+        # OAuth: the app's credentials, approved installs (code -> grant), issued bot and refresh tokens.
+        # `token_lifetime` (seconds) turns token rotation on: tokens expire and come with a refresh token.
+        self.client_id, self.client_secret = "1111.2222", "client-secret-for-tests"
+        self.grants: dict[str, Grant] = {}
+        self.tokens: dict[str, Token] = {}
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> the team it refreshes
+        self.token_lifetime: int | None = None
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -219,13 +249,85 @@ class FakeSlack:
                 queue.pop(0)
             return failure
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        refused = self._token_problem(method, token)
+        if refused:
+            args["_failed"] = True  # as Slack: nothing happens
+            return {"ok": False, "error": refused}
+        if method == "auth.test":
+            return self._auth_test(token)
+        if method == "auth.revoke":
+            return self._auth_revoke(token)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         return handler(args) if handler else {"ok": True}
 
-    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": self.workspace_url, "team": "Example", "user": "salesbot",
-                "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": "B1"}  # fmt: skip
+    # OAuth: installs, tokens per workspace, rotation, uninstall -------------------------------
+    def grant(self, team_id: str, user_id: str, *, team_name: str = "", enterprise_id: str | None = None,
+              org_wide: bool = False) -> str:  # fmt: skip
+        """A user approves the install on Slack's page: the code Slack sends to the redirect URL."""
+        code = f"code-{team_id}-{next(self._ids)}"
+        self.grants[code] = Grant(team_id, user_id, team_name or f"Workspace {team_id}", enterprise_id, org_wide)
+        return code
+
+    def bot_tokens(self, team_id: str) -> list[str]:
+        return [token for token, info in self.tokens.items() if info.team_id == team_id]
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removes the app: its tokens stop working (Slack then sends app_uninstalled)."""
+        for token in self.bot_tokens(team_id):
+            self.tokens[token].revoked = True
+
+    def _token_problem(self, method: str, token: str | None) -> str:
+        info = self.tokens.get(token or "")
+        if info is None or method == "oauth.v2.access":
+            return ""  # tokens this fake did not issue (single-token mode) are all valid
+        if info.revoked:
+            return "token_revoked"
+        if info.expires_at is not None and info.expires_at <= time.time():
+            return "token_expired"
+        return ""
+
+    def _auth_test(self, token: str | None) -> dict[str, Any]:
+        info = self.tokens.get(token or "")
+        team = info.team_id if info else self.team_id
+        return {"ok": True, "url": self.workspace_url, "team": f"Workspace {team}", "user": "salesbot",
+                "team_id": team, "user_id": BOT_USER_ID, "bot_id": f"B{team}",
+                "enterprise_id": info.enterprise_id if info else None}  # fmt: skip
+
+    def _issue_token(self, team_id: str, enterprise_id: str | None) -> dict[str, Any]:
+        token = f"xoxb-{team_id}-{next(self._ids)}-{uuid.uuid4().hex[:12]}"
+        expires_at = time.time() + self.token_lifetime if self.token_lifetime else None
+        self.tokens[token] = Token(team_id, enterprise_id, expires_at)
+        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if self.token_lifetime:
+            refresh = f"xoxe-1-{team_id}-{uuid.uuid4().hex}"
+            self.refresh_tokens[refresh] = team_id
+            issued.update(refresh_token=refresh, expires_in=self.token_lifetime)
+        return issued
+
+    def _m_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if (args.get("client_id"), args.get("client_secret")) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.get(str(args.get("refresh_token")))
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return {"ok": True, "app_id": "A1", **self._issue_token(team, None)}
+        grant = self.grants.pop(str(args.get("code")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        enterprise = {"id": grant.enterprise_id, "name": "Example Org"} if grant.enterprise_id else None
+        issued = self._issue_token(grant.team_id, grant.enterprise_id)
+        return {"ok": True, "app_id": "A1", "scope": "commands,chat:write", "bot_user_id": BOT_USER_ID,
+                "team": None if grant.org_wide else {"id": grant.team_id, "name": grant.team_name},
+                "enterprise": enterprise, "is_enterprise_install": grant.org_wide,
+                "authed_user": {"id": grant.user_id}, **issued}  # fmt: skip
+
+    def _auth_revoke(self, token: str | None) -> dict[str, Any]:
+        info = self.tokens.get(token or "")
+        if info is not None:
+            info.revoked = True
+        return {"ok": True, "revoked": True}
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
@@ -390,7 +492,12 @@ class FakeSlack:
                 method = path.removeprefix("/api/")
                 if fake.latency.get(method):
                     time.sleep(fake.latency[method])  # Slack's own latency, not a wait for a schedule
-                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token")
+                authorization = self.headers.get("Authorization") or ""
+                if authorization.startswith("Basic "):  # oauth.v2.access: the app's id and secret
+                    client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+                    args.update(client_id=client_id, client_secret=secret)
+                    authorization = ""
+                token = authorization.removeprefix("Bearer ") or args.get("token")
                 failure = fake._take_failure(method)
                 if failure is not None:
                     fake._record(method, {**args, "_failed": True}, token)
@@ -404,7 +511,7 @@ class FakeSlack:
                     fake._notify("error", {"method": method, "error": error, "errors": problems}, {})
                     self._send(200, json.dumps({"ok": False, "error": error, "errors": problems}).encode())
                     return
-                answer = fake._answer(method, args)
+                answer = fake._answer(method, args, token)
                 fake._record(method, args, token)
                 fake._notify(method, args, answer)
                 self._send(200, json.dumps(answer).encode())

@@ -894,3 +894,6 @@ class ApiRate(SQLModel, table=True):
     token_id: int = Field(primary_key=True)
     window: int = Field(primary_key=True)  # minutes since the epoch
     count: int = 0
+
+
+import store.installations  # noqa: E402, F401  (registers the installation tables: OAuth mode, issue 18)

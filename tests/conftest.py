@@ -121,7 +121,38 @@ def bot_settings() -> dict[str, object]:
 
 @pytest.fixture
 def bot(database_url: str, fake_slack: FakeSlack, bot_settings: dict[str, object]) -> Iterator[RunningBot]:
-    deps = build_deps(make_settings(database_url, fake_slack, **bot_settings))
+    yield from serve(build_deps(make_settings(database_url, fake_slack, **bot_settings)), fake_slack)
+
+
+STATE_SECRET = "state-secret-for-tests-0123456789"
+
+
+def make_oauth_settings(database_url: str, fake: FakeSlack, **overrides: object):  # type: ignore[no-untyped-def]
+    """OAuth mode: no bot token; the app's credentials as the fake Slack knows them."""
+    values: dict[str, object] = dict(
+        slack_bot_token=None, slack_client_id=fake.client_id, slack_client_secret=fake.client_secret,
+        slack_state_secret=STATE_SECRET,
+    )  # fmt: skip
+    values.update(overrides)
+    return make_settings(database_url, fake, **values)
+
+
+@pytest.fixture
+def oauth_bot(database_url: str, fake_slack: FakeSlack, bot_settings: dict[str, object]) -> Iterator[RunningBot]:
+    """The bot in OAuth mode with workspaces T1 and T2 installed through /slack/install (by UINSTALLER), their
+    welcome DMs delivered, and the fake Slack's record of all that cleared: tests start from installed."""
+    from bot.slack_client import make_client
+    from scheduler.dispatcher import dispatch_due
+
+    for running in serve(build_deps(make_oauth_settings(database_url, fake_slack, **bot_settings)), fake_slack):
+        for team in ("T1", "T2"):
+            assert running.driver.install(team).status == 200
+        assert dispatch_due(running.deps, make_client(None, fake_slack.api_url, inline_retries=False)) == 2
+        fake_slack.calls.clear()
+        yield running
+
+
+def serve(deps: Deps, fake_slack: FakeSlack) -> Iterator[RunningBot]:
     app, _ = create_app(deps)
     server = make_http_server(app, "127.0.0.1", 0, threads=8)
     stop = threading.Event()

@@ -15,6 +15,7 @@ from store.teams import TeamSummary
 
 ADMIN_TEAM_REMOVE = "admin_team_remove"
 ADMIN_AUDIT_LOG = "admin_audit_log"
+ADMIN_EXPORT_DATA = "admin_export_data"
 TEAM_NAME_MAX = 100
 TEAMS_SHOWN = 40
 TEAM_HINT = "A team's name: new, or one to change"
@@ -30,7 +31,9 @@ def admin_modal(
     teams: Sequence[TeamSummary], admins: list[str], channels: dict[str, str] | None = None
 ) -> dict[str, Any]:
     blocks: list[Block] = [
-        *actions([button("Audit log", ADMIN_AUDIT_LOG)], block_id="admin_tools"),
+        *actions(
+            [button("Audit log", ADMIN_AUDIT_LOG), button("Export data", ADMIN_EXPORT_DATA)], block_id="admin_tools"
+        ),
         *manage_actions(),
         header("Roles"),
         context(

@@ -74,7 +74,7 @@ def test_only_admins_remove_a_team(bot: RunningBot) -> None:
     admin.command("/salesbot", "admin")
     modal = {**bot.slack.last_view("views.open"), "id": "VADMIN"}
     assert "Support &lt;night&gt;" in blocks_text(modal["blocks"])
-    assert {"Audit log", "Remove"} <= set(button_labels(modal["blocks"]))
+    assert {"Audit log", "Export data", "Remove"} <= set(button_labels(modal["blocks"]))
     bot.user("U3").click("Remove", modal)  # a replayed click from a non-admin
     with transaction(bot.deps.new_session) as session:
         assert session.exec(select(SalesTeam)).first() is not None

@@ -9,7 +9,7 @@ import time_machine
 from sqlmodel import select
 
 from bot.slack_client import make_client
-from scheduler.cooldowns import WORKSPACE, CoolDowns
+from scheduler.cooldowns import CoolDowns, key_of, workspace_key
 from scheduler.dispatcher import CHANNEL_INTERVAL, Dispatcher
 from store.appointments import create_appointment
 from store.db import transaction
@@ -70,11 +70,13 @@ def test_429s_racing_across_threads_leave_no_call_inside_a_cool_down(bot: Runnin
 
 def test_a_cool_down_only_ever_extends() -> None:
     cool = CoolDowns()
-    assert cool.extend("U1", T0 + timedelta(seconds=3)) == T0 + timedelta(seconds=3)
-    assert cool.extend("U1", T0 + timedelta(seconds=1)) == T0 + timedelta(seconds=3)  # a shorter one is ignored
-    assert cool.reserve("U1", T0 + timedelta(seconds=1), CHANNEL_INTERVAL) == T0 + timedelta(seconds=3)
-    assert cool.reserve("U1", T0 + timedelta(seconds=3), CHANNEL_INTERVAL) is None  # free: the slot is taken
-    assert cool.reserve("U1", T0 + timedelta(seconds=3.5), CHANNEL_INTERVAL) == T0 + timedelta(seconds=4)
-    cool.extend(WORKSPACE, T0 + timedelta(seconds=10))
-    assert cool.blocked("U2", T0 + timedelta(seconds=5)) == T0 + timedelta(seconds=10)
-    assert cool.reserve("U2", T0 + timedelta(seconds=10), CHANNEL_INTERVAL) is None
+    u1, u2 = key_of("T1", "U1"), key_of("T1", "U2")  # keys are per workspace
+    assert cool.extend(u1, T0 + timedelta(seconds=3)) == T0 + timedelta(seconds=3)
+    assert cool.extend(u1, T0 + timedelta(seconds=1)) == T0 + timedelta(seconds=3)  # a shorter one is ignored
+    assert cool.reserve(u1, T0 + timedelta(seconds=1), CHANNEL_INTERVAL) == T0 + timedelta(seconds=3)
+    assert cool.reserve(u1, T0 + timedelta(seconds=3), CHANNEL_INTERVAL) is None  # free: the slot is taken
+    assert cool.reserve(u1, T0 + timedelta(seconds=3.5), CHANNEL_INTERVAL) == T0 + timedelta(seconds=4)
+    cool.extend(workspace_key("T1"), T0 + timedelta(seconds=10))
+    assert cool.blocked(u2, T0 + timedelta(seconds=5)) == T0 + timedelta(seconds=10)
+    assert cool.reserve(u2, T0 + timedelta(seconds=10), CHANNEL_INTERVAL) is None
+    assert cool.blocked(key_of("T2", "U2"), T0 + timedelta(seconds=5)) is None  # another workspace flows on

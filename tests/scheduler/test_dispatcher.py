@@ -274,5 +274,5 @@ def test_a_batch_renders_from_one_read_per_table_and_keeps_workspaces_apart(bot:
         assert dispatch_due(bot.deps, _client(bot)) == 3
     posted = {c.args["channel"]: c.args["text"] for c in bot.slack.calls_to("chat.postMessage")}
     assert set(posted) == {"U1", "U2"} and all("Tasting at Aurora" in text for text in posted.values())
-    forged = next(row for row in _rows(bot) if row.team_id == "T2")
+    forged = next(row for row in _rows(bot) if row.team_id == "T2" and row.dedupe_key == "forged")
     assert forged.status == "cancelled"

@@ -6,15 +6,17 @@ modals by field label and sends events, with payload shapes copied from Slack's 
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from slackstandin.requests import signature as sign
 from tests.slack.fake_slack import FakeSlack, Message
@@ -95,6 +97,41 @@ class SlackDriver:
 
     def post_event(self, envelope: dict[str, Any], **kwargs: Any) -> Response:
         return self.post(json.dumps(envelope), content_type="application/json", **kwargs)
+
+    # OAuth: the install flow as a browser and Slack walk it ---------------------------------------
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix("/slack/events")
+
+    def get(self, path: str, *, cookie: str | None = None) -> Response:
+        request = urllib.request.Request(self.base + path, method="GET")
+        if cookie:
+            request.add_header("Cookie", cookie)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return Response(answer.status, answer.read().decode(), dict(answer.headers))
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read().decode(), dict(error.headers))
+
+    def start_install(self) -> tuple[Response, str, str]:
+        """Open /slack/install: the page, the state its "Add to Slack" link carries, the state cookie."""
+        page = self.get("/slack/install")
+        link = re.search(r'id="add-to-slack" href="([^"]+)"', page.body)
+        assert link, f"no Add to Slack link on the install page: {page.body[:300]}"
+        state = parse_qs(urlsplit(html.unescape(link.group(1))).query)["state"][0]
+        cookie = (page.headers.get("Set-Cookie") or "").split(";", 1)[0]
+        return page, state, cookie
+
+    def finish_install(self, code: str, state: str, cookie: str) -> Response:
+        """Slack sends the browser back to /slack/oauth_redirect with the code and the state."""
+        response = self.get(f"/slack/oauth_redirect?{urlencode({'code': code, 'state': state})}", cookie=cookie)
+        self.settle()
+        return response
+
+    def install(self, team_id: str, user_id: str = "UINSTALLER", **grant: Any) -> Response:
+        """The whole flow: install page, the user approves in Slack, the redirect completes it."""
+        _, state, cookie = self.start_install()
+        return self.finish_install(self.fake.grant(team_id, user_id, **grant), state, cookie)
 
 
 class Actor:
@@ -297,6 +334,11 @@ class Actor:
         }
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         return self.driver.post_event(envelope, headers=headers)
+
+    def uninstall_app(self) -> Response:
+        """The workspace removes salesbot: Slack revokes its tokens and sends `app_uninstalled`."""
+        self.fake.uninstall(self.team_id)
+        return self.event({"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"})
 
     def open_home(self, **kwargs: Any) -> Response:
         event = {
