@@ -310,10 +310,6 @@ def import_leads_command(
     """Import leads from FILE.csv: duplicates skipped, bad rows reported with their row number and written
     to a CSV you can fix and import again. An Owner column (email or Slack user id) names each row's
     owner; an unknown owner rejects the row."""
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    from bot.deps import utc_now
-    from bot.imports.leads import ImportReport, import_leads
     from store.db import make_engine, upgrade
 
     settings = _settings()
@@ -327,41 +323,10 @@ def import_leads_command(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     owners, router = _import_owners(settings, engine, team_id, owner_id, route=route)
-    columns = [
-        TextColumn("Importing leads"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[rows]:,} rows"),
-    ]
     rejected_path = rejected or file.with_name(f"{file.stem}-rejected.csv")
     partial = rejected_path.with_name(f".{rejected_path.name}.partial")
-    with (
-        file.open("rb") as binary,
-        partial.open("w", encoding="utf-8", newline="") as rejected_rows,
-        Progress(*columns, transient=True) as progress,
-    ):
-        task = progress.add_task("import", total=file.stat().st_size, rows=0)
-
-        def advance(report: ImportReport) -> None:
-            progress.update(task, completed=binary.tell(), rows=report.rows)
-
-        try:
-            report = import_leads(
-                binary,
-                engine=engine,
-                team_id=team_id,
-                owner_id=owner_id,
-                now=utc_now(),
-                progress=advance,
-                file_name=file.name,
-                rejected_to=rejected_rows,
-                owners=owners,
-                router=router,
-            )
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+    report = _import_with_progress(file, partial, engine=engine, team_id=team_id, owner_id=owner_id,
+                                   owners=owners, router=router)  # fmt: skip
     typer.echo(report.summary())
     for rejection in report.rejections[:50]:
         typer.echo(f"  row {rejection.row}: {rejection.reason}")
@@ -374,6 +339,33 @@ def import_leads_command(
         partial.unlink()
     if report.error:
         raise typer.Exit(1)
+
+
+def _import_with_progress(file: Path, partial: Path, **options: Any) -> Any:
+    """Run the import with a progress bar, rejected rows written to `partial` (removed on failure)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from bot.deps import utc_now
+    from bot.imports.leads import ImportReport, import_leads
+
+    columns = [TextColumn("Importing leads"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+               TextColumn("{task.fields[rows]:,} rows")]  # fmt: skip
+    with (
+        file.open("rb") as binary,
+        partial.open("w", encoding="utf-8", newline="") as rejected_rows,
+        Progress(*columns, transient=True) as progress,
+    ):
+        task = progress.add_task("import", total=file.stat().st_size, rows=0)
+
+        def advance(report: ImportReport) -> None:
+            progress.update(task, completed=binary.tell(), rows=report.rows)
+
+        try:
+            return import_leads(binary, now=utc_now(), progress=advance, file_name=file.name,
+                                rejected_to=rejected_rows, **options)  # fmt: skip
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
 
 def _import_owners(settings: Settings, engine: Any, team_id: str, owner_id: str, *, route: bool) -> tuple[Any, Any]:
