@@ -436,97 +436,106 @@ class FakeSlack:
         return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files]}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
+        return type("Handler", (_SlackHandler,), {"fake": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
 
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
+class _SlackHandler(BaseHTTPRequestHandler):
+    """Serves one FakeSlack (`fake`, set on the subclass `FakeSlack._handler_class` makes)."""
 
-            def do_GET(self) -> None:
-                if any(route(self, "GET") for route in fake.routes):
-                    return
-                url = urlparse(self.path)
-                if url.path.startswith("/files/"):
-                    file_id = url.path.rsplit("/", 1)[1]
-                    authorized = (self.headers.get("Authorization") or "").startswith("Bearer xoxb-")
-                    fake._record("file.download", {"file_id": file_id, "authorized": authorized}, None)
-                    if file_id in fake.files and authorized:
-                        self._send(200, fake.files[file_id], "text/csv")
-                    else:
-                        self._send(404, b"not found", "text/plain")
-                    return
-                self._api(url.path, dict(parse_qsl(url.query)))
+    fake: FakeSlack
+    protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:
-                if any(route(self, "POST") for route in fake.routes):
-                    return
-                url = urlparse(self.path)
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if url.path.startswith("/upload/"):
-                    fake.uploads[url.path.rsplit("/", 1)[1]] = _file_bytes(raw, self.headers.get("Content-Type", ""))
-                    fake._record("file.upload", {"file_id": url.path.rsplit("/", 1)[1], "size": len(raw)}, None)
-                    self._send(200, b"OK", "text/plain")
-                    return
-                args = dict(parse_qsl(url.query))
-                args.update(_parse_body(raw, self.headers.get("Content-Type", "")))
-                if url.path.startswith("/response/"):
-                    args["_url"] = fake.base + url.path
-                    failure = fake._take_failure("response_url")  # e.g. 404 expired_url after 30 min or 5 uses
-                    if failure is not None:
-                        fake._record("response_url", {**args, "_failed": True}, None)
-                        self._send(failure.status, (failure.error or "expired_url").encode(), "text/plain")
-                        return
-                    problems = fake._record("response_url", args, None)
-                    if problems and fake.reject_invalid:
-                        fake._notify("error", {"method": "response_url", "errors": problems}, {})
-                        self._send(400, b"invalid_blocks", "text/plain")
-                        return
-                    fake._notify("response_url", args, {})
-                    self._send(200, b"ok", "text/plain")
-                    return
-                self._api(url.path, args)
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        pass
 
-            def _api(self, path: str, args: dict[str, Any]) -> None:
-                method = path.removeprefix("/api/")
-                if fake.latency.get(method):
-                    time.sleep(fake.latency[method])  # Slack's own latency, not a wait for a schedule
-                authorization = self.headers.get("Authorization") or ""
-                if authorization.startswith("Basic "):  # oauth.v2.access: the app's id and secret
-                    client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
-                    args.update(client_id=client_id, client_secret=secret)
-                    authorization = ""
-                token = authorization.removeprefix("Bearer ") or args.get("token")
-                failure = fake._take_failure(method)
-                if failure is not None:
-                    fake._record(method, {**args, "_failed": True}, token)
-                    headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-                    error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
-                    self._send(failure.status, json.dumps({"ok": False, "error": error}).encode(), headers=headers)
-                    return
-                error, problems = fake._refusal(method, args)
-                if error:  # as Slack: nothing happens, the caller gets the error
-                    fake._record(method, {**args, "_failed": True}, token)
-                    fake._notify("error", {"method": method, "error": error, "errors": problems}, {})
-                    self._send(200, json.dumps({"ok": False, "error": error, "errors": problems}).encode())
-                    return
-                answer = fake._answer(method, args, token)
-                fake._record(method, args, token)
-                fake._notify(method, args, answer)
-                self._send(200, json.dumps(answer).encode())
+    def do_GET(self) -> None:
+        if any(route(self, "GET") for route in self.fake.routes):
+            return
+        url = urlparse(self.path)
+        if url.path.startswith("/files/"):
+            file_id = url.path.rsplit("/", 1)[1]
+            authorized = (self.headers.get("Authorization") or "").startswith("Bearer xoxb-")
+            self.fake._record("file.download", {"file_id": file_id, "authorized": authorized}, None)
+            if file_id in self.fake.files and authorized:
+                self._send(200, self.fake.files[file_id], "text/csv")
+            else:
+                self._send(404, b"not found", "text/plain")
+            return
+        self._api(url.path, dict(parse_qsl(url.query)))
 
-            def _send(self, status: int, body: bytes, content_type: str = "application/json",
-                      headers: dict[str, str] | None = None) -> None:  # fmt: skip
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
+    def do_POST(self) -> None:
+        if any(route(self, "POST") for route in self.fake.routes):
+            return
+        url = urlparse(self.path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/upload/"):
+            self.fake.uploads[url.path.rsplit("/", 1)[1]] = _file_bytes(raw, self.headers.get("Content-Type", ""))
+            self.fake._record("file.upload", {"file_id": url.path.rsplit("/", 1)[1], "size": len(raw)}, None)
+            self._send(200, b"OK", "text/plain")
+            return
+        args = dict(parse_qsl(url.query))
+        args.update(_parse_body(raw, self.headers.get("Content-Type", "")))
+        if url.path.startswith("/response/"):
+            self._response_url(url.path, args)
+            return
+        self._api(url.path, args)
 
-        return Handler
+    def _response_url(self, path: str, args: dict[str, Any]) -> None:
+        args["_url"] = self.fake.base + path
+        failure = self.fake._take_failure("response_url")  # e.g. 404 expired_url after 30 min or 5 uses
+        if failure is not None:
+            self.fake._record("response_url", {**args, "_failed": True}, None)
+            self._send(failure.status, (failure.error or "expired_url").encode(), "text/plain")
+            return
+        problems = self.fake._record("response_url", args, None)
+        if problems and self.fake.reject_invalid:
+            self.fake._notify("error", {"method": "response_url", "errors": problems}, {})
+            self._send(400, b"invalid_blocks", "text/plain")
+            return
+        self.fake._notify("response_url", args, {})
+        self._send(200, b"ok", "text/plain")
+
+    def _api(self, path: str, args: dict[str, Any]) -> None:
+        method = path.removeprefix("/api/")
+        if self.fake.latency.get(method):
+            time.sleep(self.fake.latency[method])  # Slack's own latency, not a wait for a schedule
+        token = self._token(args)
+        failure = self.fake._take_failure(method)
+        if failure is not None:
+            self.fake._record(method, {**args, "_failed": True}, token)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
+            self._send(failure.status, json.dumps({"ok": False, "error": error}).encode(), headers=headers)
+            return
+        error, problems = self.fake._refusal(method, args)
+        if error:  # as Slack: nothing happens, the caller gets the error
+            self.fake._record(method, {**args, "_failed": True}, token)
+            self.fake._notify("error", {"method": method, "error": error, "errors": problems}, {})
+            self._send(200, json.dumps({"ok": False, "error": error, "errors": problems}).encode())
+            return
+        answer = self.fake._answer(method, args, token)
+        self.fake._record(method, args, token)
+        self.fake._notify(method, args, answer)
+        self._send(200, json.dumps(answer).encode())
+
+    def _token(self, args: dict[str, Any]) -> str | None:
+        """The bearer token, or the `token` argument; HTTP Basic (oauth.v2.access) becomes the app's id and secret."""
+        authorization = self.headers.get("Authorization") or ""
+        if authorization.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            args.update(client_id=client_id, client_secret=secret)
+            authorization = ""
+        return authorization.removeprefix("Bearer ") or args.get("token")
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
