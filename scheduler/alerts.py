@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.alerts import (
@@ -35,8 +35,9 @@ from bot.domain.assistant import local_at, local_date
 from store import alerts as alert_store
 from store.db import transaction
 from store.deal_rooms import room_of, teams_with_open_rooms
-from store.models import Activity, AlertSubscription, Lead, Opportunity, Outbox, Share, StageChange
-from store.outbox import enqueue, enqueue_new
+from store.models import Activity, AlertSubscription, Lead, Opportunity, StageChange
+from store.outbox import enqueue, enqueue_new, has_key, row_by_key
+from store.records import direct_shares_of, records_by_ids
 from store.teams import list_teams, members_sharing_many
 from store.users import get_user, viewer_for
 
@@ -124,16 +125,18 @@ def record_facts(session: Session, team: str, events: list[Event]) -> dict[tuple
     lead_ids = {e.record_id for e in events if e.record_type == "lead"}
     opp_ids = {e.record_id for e in events if e.record_type == "opportunity"}
     shares = _shares(session, team, lead_ids, opp_ids)
-    for chunk in _chunks(lead_ids):
-        for lead in session.exec(select(Lead).where(Lead.team_id == team, col(Lead.id).in_(chunk))):
-            key = ("lead", lead.id or 0)
-            found[key] = RecordFacts(lead.owner_id, lead.process_name, lead.lead_source, lead.budget_amount,
-                                     frozenset(shares.get(key, ())))  # fmt: skip
-    for chunk in _chunks(opp_ids):
-        for opp in session.exec(select(Opportunity).where(Opportunity.team_id == team, col(Opportunity.id).in_(chunk))):
-            key = ("opportunity", opp.id or 0)
-            revenue = opp.actual_revenue if opp.status == "won" and opp.actual_revenue else opp.estimated_revenue
-            found[key] = RecordFacts(opp.owner_id, opp.process_name, "", revenue, frozenset(shares.get(key, ())))
+    for lead in records_by_ids(session, team_id=team, record_type="lead", ids=lead_ids):
+        if not isinstance(lead, Lead):
+            continue
+        key = ("lead", lead.id or 0)
+        found[key] = RecordFacts(lead.owner_id, lead.process_name, lead.lead_source, lead.budget_amount,
+                                 frozenset(shares.get(key, ())))  # fmt: skip
+    for opp in records_by_ids(session, team_id=team, record_type="opportunity", ids=opp_ids):
+        if not isinstance(opp, Opportunity):
+            continue
+        key = ("opportunity", opp.id or 0)
+        revenue = opp.actual_revenue if opp.status == "won" and opp.actual_revenue else opp.estimated_revenue
+        found[key] = RecordFacts(opp.owner_id, opp.process_name, "", revenue, frozenset(shares.get(key, ())))
     return found
 
 
@@ -141,10 +144,10 @@ def _shares(session: Session, team: str, lead_ids: set[int], opp_ids: set[int]) 
     shares: dict[tuple[str, int], set[str]] = {}
     for record_type, ids in (("lead", lead_ids), ("opportunity", opp_ids)):
         for chunk in _chunks(ids):
-            query = select(Share).where(Share.team_id == team, Share.record_type == record_type,
-                                        col(Share.record_id).in_(chunk))  # fmt: skip
-            for share in session.exec(query):
-                shares.setdefault((record_type, share.record_id), set()).add(share.user_id)
+            for record_id, user_id in direct_shares_of(
+                session, team_id=team, record_type=record_type, record_ids=chunk
+            ):
+                shares.setdefault((record_type, record_id), set()).add(user_id)
             shared = members_sharing_many(session, team_id=team, record_type=record_type, record_ids=chunk)
             for record_id, members in shared.items():  # a record shared with a team is its members' too
                 shares.setdefault((record_type, record_id), set()).update(members)
@@ -201,7 +204,7 @@ def _enqueue(session: Session, deps: Deps, subscription: AlertSubscription, aler
 def _add_row(
     session: Session, team: str, channel: str, key: str, alert: Alert, now: datetime, payload: dict[str, Any]
 ) -> None:
-    if session.exec(select(Outbox.id).where(Outbox.team_id == team, Outbox.dedupe_key == key)).first() is not None:
+    if has_key(session, team_id=team, dedupe_key=key):
         return
     record = (None, None) if alert.is_burst else (alert.first.record_type, alert.first.record_id)
     enqueue(session, team_id=team, kind="alert", recipient=channel, due_at=now, dedupe_key=key, payload=payload,
@@ -233,7 +236,7 @@ def _add_to_daily(session: Session, subscription: AlertSubscription, alerts: lis
     if due <= now:
         day, due = day + timedelta(days=1), local_at(day + timedelta(days=1), subscription.hour or 0, tz)
     key = f"alert-daily:{subscription.id}:{day.isoformat()}"
-    row = session.exec(select(Outbox).where(Outbox.team_id == subscription.team_id, Outbox.dedupe_key == key)).first()
+    row = row_by_key(session, team_id=subscription.team_id, dedupe_key=key)
     entries = list((row.payload if row is not None else {}).get("entries", []))
     entries += [daily_entry(alert) for alert in alerts]
     payload = {"subscription_id": subscription.id, "day": day.isoformat(), "entries": entries[-200:]}
@@ -255,7 +258,7 @@ def _deal_rooms(session: Session, deps: Deps, team: str, events: list[Event], no
         if days:
             rows.append(("deal_room_archive", now + timedelta(days=days), f"room-archive:{room.id}:{event.source_id}"))
         for kind, due, key in rows:
-            if session.exec(select(Outbox.id).where(Outbox.team_id == team, Outbox.dedupe_key == key)).first() is None:
+            if not has_key(session, team_id=team, dedupe_key=key):
                 enqueue(session, team_id=team, kind=kind, recipient=room.channel_id, due_at=due, dedupe_key=key,
                         payload=payload, record_type="opportunity", record_id=event.record_id)  # fmt: skip
                 added += 1

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.domain.quotes import QuoteStatus, quote_number
 from bot.domain.revenue import format_money
 from bot.views.deal_rooms import outcome_message
 from scheduler.renderers import ON_SETTLED, RenderContext, renderer
-from store.models import DealRoom, Opportunity, Outbox, StageChange
+from store.deal_rooms import room_by_id
+from store.models import DealRoom, Opportunity, Outbox
+from store.opportunities import stage_changes_of
 from store.people import competitors
 from store.quotes import quotes_of
 from store.records import get_record
 
 
 def _room(session: Session, row: Outbox) -> DealRoom | None:
-    query = select(DealRoom).where(DealRoom.team_id == row.team_id, DealRoom.id == row.payload.get("room_id"))
-    return session.exec(query).first()
+    return room_by_id(session, team_id=row.team_id, room_id=row.payload.get("room_id"))
 
 
 def _closed(ctx: RenderContext, row: Outbox) -> Opportunity | None:
@@ -35,11 +36,7 @@ def render_outcome(ctx: RenderContext, row: Outbox) -> dict[str, Any] | None:
     opportunity = _closed(ctx, row)
     if opportunity is None:
         return None
-    moves = ctx.session.exec(
-        select(StageChange)
-        .where(StageChange.team_id == row.team_id, StageChange.opportunity_id == opportunity.id)
-        .order_by(col(StageChange.id))
-    )
+    moves = stage_changes_of(ctx.session, team_id=row.team_id, opportunity_id=opportunity.id or 0)
     stages = [(move.to_stage, move.at.date()) for move in moves]
     revenue = opportunity.actual_revenue if opportunity.status == "won" else opportunity.estimated_revenue
     amount = f"{revenue:,.2f} {opportunity.currency}" if revenue is not None else ""

@@ -43,3 +43,10 @@ def room_in_channel(session: Session, *, team_id: str, channel_id: str) -> DealR
         DealRoom.team_id == team_id, DealRoom.channel_id == channel_id, DealRoom.status == "open"
     )
     return session.exec(query).first()
+
+
+def room_by_id(session: Session, *, team_id: str, room_id: object) -> DealRoom | None:
+    """The room of an outbox row's payload (`room_id` as stored: anything but an int finds nothing)."""
+    if not isinstance(room_id, int):
+        return None
+    return session.exec(select(DealRoom).where(DealRoom.team_id == team_id, DealRoom.id == room_id)).first()

@@ -211,3 +211,13 @@ def insert_attachment(
     session.add(row)
     session.flush()
     return row
+
+
+def stage_changes_of(session: Session, *, team_id: str, opportunity_id: int) -> list[StageChange]:
+    """The deal's stage changes, oldest first."""
+    query = (
+        select(StageChange)
+        .where(StageChange.team_id == team_id, StageChange.opportunity_id == opportunity_id)
+        .order_by(col(StageChange.id))
+    )
+    return list(session.exec(query))

@@ -76,3 +76,13 @@ def _new_row(team_id: str, row: dict[str, Any], now: datetime) -> dict[str, Any]
             "dedupe_key": row["dedupe_key"], "payload": row.get("payload") or {}, "status": "pending",
             "attempts": 0, "last_error": "", "record_type": row.get("record_type"),
             "record_id": row.get("record_id"), "created_at": now}  # fmt: skip
+
+
+def row_by_key(session: Session, *, team_id: str, dedupe_key: str) -> Outbox | None:
+    """The outbox row with this dedupe key in the workspace (any status), if any."""
+    return session.exec(select(Outbox).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)).first()
+
+
+def has_key(session: Session, *, team_id: str, dedupe_key: str) -> bool:
+    query = select(Outbox.id).where(Outbox.team_id == team_id, Outbox.dedupe_key == dedupe_key)
+    return session.exec(query).first() is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
 
 from store.access import Viewer
 from store.models import Lead, Opportunity, Share
@@ -76,3 +78,28 @@ def recent_visible(session: Session, *, viewer: Viewer, record_type: str, limit:
         .limit(limit)
     )
     return list(session.exec(query))  # type: ignore[arg-type]
+
+
+def records_by_ids(session: Session, *, team_id: str, record_type: str, ids: Iterable[int]) -> list[Record]:
+    """Leads or opportunities of the workspace with these ids (read in chunks the drivers accept)."""
+    model = MODELS[record_type]
+    wanted, found = sorted(set(ids)), list[Record]()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(model).where(model.team_id == team_id, col(model.id).in_(chunk))
+        found.extend(session.exec(query))  # type: ignore[call-overload, arg-type]
+    return found
+
+
+def direct_shares_of(
+    session: Session, *, team_id: str, record_type: str, record_ids: Iterable[int]
+) -> list[tuple[int, str]]:
+    """(record id, user id) of the users the records are shared with one by one (not through a team)."""
+    wanted, found = sorted(set(record_ids)), list[tuple[int, str]]()
+    for start in range(0, len(wanted), 500):
+        query = select(Share).where(
+            Share.team_id == team_id, Share.record_type == record_type,
+            col(Share.record_id).in_(wanted[start : start + 500]),
+        )  # fmt: skip
+        found.extend((share.record_id, share.user_id) for share in session.exec(query))
+    return found
