@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.assistant import format_local
@@ -24,6 +24,7 @@ from bot.views.assistant import RecordLabel, failed_notice, label_of, nudge_mess
 from bot.views.tasks import TaskLine, task_due_message
 from scheduler.labels import record_label
 from store.alerts import get_subscription
+from store.batch_reads import by_ids, users_by_slack_ids
 from store.db import transaction
 from store.models import AlertSubscription, Appointment, Lead, Opportunity, Outbox, SlackUser, Task
 from store.records import get_record
@@ -50,25 +51,18 @@ def prefetch(session: Session, rows: list[Outbox]) -> Prefetched:
     against the row's workspace when used)."""
     found = Prefetched()
     ids = {_int(row.payload.get("appointment_id")) for row in rows if row.kind == "appointment_reminder"}
-    if ids:
-        query = select(Appointment).where(col(Appointment.id).in_(ids))
-        found.appointments = {appointment.id or 0: appointment for appointment in session.exec(query)}
+    found.appointments = {appointment.id or 0: appointment for appointment in by_ids(session, Appointment, ids)}
     recipients = {row.recipient for row in rows}
-    found.users = {
-        (user.team_id, user.user_id): user
-        for user in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(recipients)))
-    }
+    found.users = {(user.team_id, user.user_id): user for user in users_by_slack_ids(session, recipients)}
     found.subscriptions = _subscriptions(session, rows)
     refs = {(a.record_type, a.record_id) for a in found.appointments.values()}
     refs |= {(row.record_type, row.record_id) for row in rows if row.record_type and row.record_id}
     lead_ids = {record_id for record_type, record_id in refs if record_type == "lead"}
     opportunity_ids = {record_id for record_type, record_id in refs if record_type == "opportunity"}
-    if lead_ids:
-        for lead in session.exec(select(Lead).where(col(Lead.id).in_(lead_ids))):
-            found.records[("lead", lead.id or 0)] = lead
-    if opportunity_ids:
-        for opportunity in session.exec(select(Opportunity).where(col(Opportunity.id).in_(opportunity_ids))):
-            found.records[("opportunity", opportunity.id or 0)] = opportunity
+    for lead in by_ids(session, Lead, lead_ids):
+        found.records[("lead", lead.id or 0)] = lead
+    for opportunity in by_ids(session, Opportunity, opportunity_ids):
+        found.records[("opportunity", opportunity.id or 0)] = opportunity
     return found
 
 
@@ -81,10 +75,7 @@ def _int(value: object) -> int:
 
 def _subscriptions(session: Session, rows: list[Outbox]) -> dict[int, AlertSubscription]:
     ids = {_int(row.payload.get("subscription_id")) for row in rows if row.kind in ("alert", "alert_daily")}
-    if not ids:
-        return {}
-    query = select(AlertSubscription).where(col(AlertSubscription.id).in_(ids))
-    return {subscription.id or 0: subscription for subscription in session.exec(query)}
+    return {subscription.id or 0: subscription for subscription in by_ids(session, AlertSubscription, ids)}
 
 
 @dataclass
