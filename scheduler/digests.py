@@ -19,10 +19,10 @@ from bot.domain.revenue import format_money
 from bot.views.assistant import Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
 from scheduler.labels import record_label
-from scheduler.planner import stale_opportunities
 from scheduler.unclaimed_leads import unclaimed_section
 from store.digests import activity_kinds_by_author, open_past_close_date, opportunities_by_id, stage_changes_between
 from store.models import Outbox
+from store.planning import stale_opportunities
 from store.quotes import pending_for
 from store.tasks import appointments_between, open_tasks_due
 from store.users import get_user, reps_of

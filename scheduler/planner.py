@@ -8,19 +8,21 @@ at most one nudge per record per kind per day, one digest per person per day.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.assistant import day_bounds, digest_due, local_at, local_date
+from store import planning
 from store.db import transaction
-from store.models import Activity, Opportunity, Outbox, SlackUser, Task
+from store.models import Outbox
+from store.opportunities import get_opportunity
 from store.outbox import enqueue
+from store.tasks import get_task
 from store.workspaces import uninstalled_teams
 
 log = logging.getLogger("salesbot.planner")
@@ -29,9 +31,7 @@ log = logging.getLogger("salesbot.planner")
 def plan_all(deps: Deps, now: datetime) -> int:
     """Plan every workspace the database knows; returns how many rows were added."""
     with transaction(deps.new_session) as session:
-        teams = set(session.exec(select(SlackUser.team_id).distinct()))
-        teams |= set(session.exec(select(Task.team_id).where(Task.status == "open").distinct()))
-        teams |= set(session.exec(select(Opportunity.team_id).where(Opportunity.status == "open").distinct()))
+        teams = planning.teams_with_work(session)
         teams -= uninstalled_teams(session, teams)  # OAuth mode: nothing more for a workspace that left
     added = 0
     for team in sorted(teams):
@@ -57,12 +57,7 @@ def _enqueue_missing(deps: Deps, team: str, wanted: list[dict[str, Any]]) -> int
         return 0
     keys = [row["dedupe_key"] for row in wanted]
     with transaction(deps.new_session) as session:
-        existing = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            existing |= set(
-                session.exec(select(Outbox.dedupe_key).where(Outbox.team_id == team, col(Outbox.dedupe_key).in_(chunk)))
-            )
+        existing = planning.existing_keys(session, team_id=team, keys=keys)
     added = 0
     for row in wanted:
         if row["dedupe_key"] in existing:
@@ -77,7 +72,7 @@ def _enqueue_missing(deps: Deps, team: str, wanted: list[dict[str, Any]]) -> int
 
 
 def _zones(session: Session, team: str) -> dict[str, str]:
-    return dict(session.exec(select(SlackUser.user_id, SlackUser.tz).where(SlackUser.team_id == team)).all())
+    return planning.zones(session, team_id=team)
 
 
 def _morning(now: datetime, day: date, tz: str, hour: int) -> datetime:
@@ -115,9 +110,7 @@ def nudges(session: Session, settings: Settings, team: str, now: datetime) -> li
         )
 
     # Overdue tasks: still open and due before the owner's today; one nudge per record (or lone task).
-    overdue = session.exec(
-        select(Task).where(Task.team_id == team, Task.status == "open", Task.due_at < now).order_by(col(Task.due_at))
-    )
+    overdue = planning.open_tasks_due_before(session, team_id=team, now=now)
     for task in overdue:
         tz = zones.get(task.owner_id, "UTC")
         if task.due_at >= day_bounds(local_date(now, tz), tz)[0]:
@@ -125,7 +118,7 @@ def nudges(session: Session, settings: Settings, team: str, now: datetime) -> li
         subject = f"{task.record_type}:{task.record_id}" if task.record_id else f"task:{task.id}"
         add("overdue_task", task.owner_id, task.record_type, task.record_id, subject, {"task_id": task.id})
 
-    open_opps = list(session.exec(select(Opportunity).where(Opportunity.team_id == team, Opportunity.status == "open")))
+    open_opps = planning.open_opportunities(session, team_id=team)
     for opp in open_opps:
         tz = zones.get(opp.owner_id, "UTC")
         if opp.estimated_close_date is not None and opp.estimated_close_date < local_date(now, tz):
@@ -139,58 +132,19 @@ def nudges(session: Session, settings: Settings, team: str, now: datetime) -> li
             )
 
     stale_before = now - timedelta(days=settings.stale_deal_days)
-    for opp in stale_opportunities(session, team=team, owner_ids=None, before=stale_before):
+    for opp in planning.stale_opportunities(session, team=team, owner_ids=None, before=stale_before):
         add("stale", opp.owner_id, "opportunity", opp.id, f"opportunity:{opp.id}", {})
     return rows
-
-
-def last_activity_at(session: Session, *, team: str, opportunity_ids: list[int]) -> dict[int, datetime]:
-    if not opportunity_ids:
-        return {}
-    query = (
-        select(Activity.record_id, sa.func.max(Activity.occurred_at))
-        .where(
-            Activity.team_id == team,
-            Activity.record_type == "opportunity",
-            col(Activity.record_id).in_(opportunity_ids),
-            col(Activity.deleted).is_(False),
-        )
-        .group_by(col(Activity.record_id))
-    )
-    result: dict[int, datetime] = {}
-    for record_id, at in session.exec(query).all():
-        if isinstance(at, str):  # SQLite may hand back the aggregate untyped
-            at = datetime.fromisoformat(at)
-        if isinstance(at, datetime):
-            result[int(record_id)] = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return result
-
-
-def stale_opportunities(
-    session: Session, *, team: str, owner_ids: list[str] | None, before: datetime
-) -> list[Opportunity]:
-    """Open opportunities with no activity since `before` (created before it too)."""
-    query = select(Opportunity).where(
-        Opportunity.team_id == team, Opportunity.status == "open", Opportunity.created_at < before
-    )
-    if owner_ids is not None:
-        query = query.where(col(Opportunity.owner_id).in_(owner_ids))
-    candidates = list(session.exec(query))
-    latest = last_activity_at(session, team=team, opportunity_ids=[o.id or 0 for o in candidates])
-    return [o for o in candidates if latest.get(o.id or 0, o.created_at) < before]
 
 
 def nudge_still_applies(session: Session, row: Outbox, stale_days: int, now: datetime) -> bool:
     """Checked at send time: the task may be done, the deal closed or worked on since the nudge was planned."""
     kind = row.payload.get("nudge")
     if kind == "overdue_task":
-        task = session.exec(
-            select(Task).where(Task.team_id == row.team_id, Task.id == row.payload.get("task_id"))
-        ).first()
+        task_id = row.payload.get("task_id")
+        task = get_task(session, team_id=row.team_id, task_id=task_id) if isinstance(task_id, int) else None
         return task is not None and task.status == "open" and task.due_at < now
-    opp = session.exec(
-        select(Opportunity).where(Opportunity.team_id == row.team_id, Opportunity.id == row.record_id)
-    ).first()
+    opp = get_opportunity(session, team_id=row.team_id, opportunity_id=row.record_id or 0)
     if opp is None or opp.status != "open":
         return False
     if kind == "past_close":
@@ -199,7 +153,7 @@ def nudge_still_applies(session: Session, row: Outbox, stale_days: int, now: dat
         )
     if kind == "stale":
         before = now - timedelta(days=stale_days)
-        latest = last_activity_at(session, team=row.team_id, opportunity_ids=[opp.id or 0]).get(opp.id or 0)
+        latest = planning.last_activity_at(session, team=row.team_id, opportunity_ids=[opp.id or 0]).get(opp.id or 0)
         return (latest or opp.created_at) < before
     return False
 
@@ -209,7 +163,7 @@ def nudge_still_applies(session: Session, row: Outbox, stale_days: int, now: dat
 
 def digests(session: Session, settings: Settings, team: str, now: datetime) -> list[dict[str, Any]]:
     """Managers get their team digest, reps who asked get their own summary, at DIGEST_HOUR local time."""
-    users = list(session.exec(select(SlackUser).where(SlackUser.team_id == team)))
+    users = planning.users_of(session, team_id=team)
     managers = {u.manager_id for u in users if u.manager_id}
     rows: list[dict[str, Any]] = []
     for user in users:
