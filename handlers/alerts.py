@@ -16,6 +16,7 @@ from bot.ids import ALERT_ADD, ALERT_PAUSE, ALERT_REMOVE, ALERT_RESUME, VIEW_ADD
 from bot.refusals import Refused
 from bot.services import alerts as alert_service
 from bot.services.processes import library_in
+from bot.services.teams import team_names
 from bot.surface import Surface
 from bot.views.alerts import NOT_A_CHANNEL, PRIVATE_CHANNEL, add_alert_modal, alerts_modal
 from bot.views.inputs import submitted_values
@@ -23,7 +24,6 @@ from handlers.context import viewer, viewer_in
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
-from store.teams import list_teams
 
 GONE = "That alert no longer exists."
 
@@ -76,7 +76,7 @@ def show_add_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _team_options(session: Any, team: str) -> list[tuple[str, str]]:
     """(value, label) of the workspace's teams: both the team's name."""
-    return [(summary.name, summary.name) for summary in list_teams(session, team_id=team)]
+    return [(name, name) for name in team_names(session, team_id=team)]
 
 
 def _subscription_id(body: dict[str, Any]) -> int:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.services.users import viewer_of
 from store.access import Viewer
 from store.db import transaction
-from store.users import viewer_for
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -27,4 +27,4 @@ def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:
 
 def viewer_in(session: Session, deps: Deps, body: dict[str, Any]) -> Viewer:
     """The requesting user as permission checks see them, read in the caller's transaction."""
-    return viewer_for(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
+    return viewer_of(session, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)

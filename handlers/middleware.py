@@ -14,11 +14,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.services import users
 from bot.surface import Surface
 from handlers.context import team_id, user_id
 from store.db import transaction
-from store.events import first_delivery
-from store.users import get_user, update_profile
 
 log = logging.getLogger("salesbot.middleware")
 PROFILE_MAX_AGE = timedelta(hours=12)
@@ -42,7 +41,7 @@ class SkipRedeliveredEvents(Middleware):
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with transaction(self.deps.new_session) as session:
-                first = first_delivery(session, team_id=body.get("team_id", ""), event_id=event_id)
+                first = users.is_first_delivery(session, team_id=body.get("team_id", ""), event_id=event_id)
             if not first:
                 log.info("duplicate event skipped event_id=%s", event_id)
                 return BoltResponse(status=200, body="")
@@ -75,8 +74,7 @@ class RefreshProfiles(Middleware):
 def refresh_user_profile(deps: Deps, client: WebClient, team: str, user: str) -> None:
     """Cache the user's name, time zone and Slack admin flag (users.info) at most twice a day."""
     with transaction(deps.new_session) as session:
-        known = get_user(session, team_id=team, user_id=user)
-        if known and known.profile_fetched_at and deps.clock() - known.profile_fetched_at < PROFILE_MAX_AGE:
+        if users.profile_is_fresh(session, team_id=team, user_id=user, now=deps.clock(), max_age=PROFILE_MAX_AGE):
             return
     try:
         info = client.users_info(user=user)["user"]
@@ -84,7 +82,7 @@ def refresh_user_profile(deps: Deps, client: WebClient, team: str, user: str) ->
         log.warning("users.info failed user=%s error=%s", user, error.response.get("error"))
         return
     with transaction(deps.new_session) as session:
-        update_profile(
+        users.save_profile(
             session, team_id=team, user_id=user, name=info.get("real_name") or info.get("name", ""),
             tz=info.get("tz") or "UTC", is_slack_admin=bool(info.get("is_admin") or info.get("is_owner")),
             at=deps.clock(),

@@ -23,6 +23,11 @@ from store.users import ensure_user, set_role
 TEAM_GONE = "That team was already removed."
 
 
+def team_names(session: Session, *, team_id: str) -> list[str]:
+    """The workspace's sales teams by name (an alert filter offers them)."""
+    return [summary.name for summary in team_store.list_teams(session, team_id=team_id)]
+
+
 def set_roles(session: Session, *, team_id: str, users: list[str], role: str, actor: str, now: datetime) -> None:
     set_role(session, team_id=team_id, user_ids=users, role=role)
     record_change(

@@ -1,0 +1,32 @@
+"""Who is asking: the viewer a permission check reads, and the cached Slack profile of a user."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from store.access import Viewer
+from store.events import first_delivery
+from store.users import get_user, update_profile, viewer_for
+
+
+def viewer_of(session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
+    """The user's role (admin, manager with their reps, or rep) for permission checks."""
+    return viewer_for(session, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
+
+
+def is_first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:
+    """True the first time an Events API event id is seen (Slack redelivers when an ack was late)."""
+    return first_delivery(session, team_id=team_id, event_id=event_id)
+
+
+def profile_is_fresh(session: Session, *, team_id: str, user_id: str, now: datetime, max_age: timedelta) -> bool:
+    known = get_user(session, team_id=team_id, user_id=user_id)
+    return known is not None and known.profile_fetched_at is not None and now - known.profile_fetched_at < max_age
+
+
+def save_profile(
+    session: Session, *, team_id: str, user_id: str, name: str, tz: str, is_slack_admin: bool, at: datetime
+) -> None:
+    update_profile(session, team_id=team_id, user_id=user_id, name=name, tz=tz, is_slack_admin=is_slack_admin, at=at)
