@@ -18,15 +18,12 @@ are counted. Results: docs/performance.md, "Safety under a held lock and a 429 s
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,16 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 import time_machine  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.server import EVENTS_PATH, make_http_server, run_until  # noqa: E402
 from bot.slack_client import make_client  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from store.appointments import create_appointment  # noqa: E402
-from store.db import make_engine, transaction, upgrade  # noqa: E402
+from store.db import transaction  # noqa: E402
 from tests.conftest import SIGNING_SECRET, make_settings  # noqa: E402
 from tests.safety.test_ack_budget import held_lock  # noqa: E402
 from tests.safety.test_retry_after import T0, calls_inside_cool_downs  # noqa: E402
@@ -51,30 +48,8 @@ from tests.slack.driver import SlackDriver  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
 
-@contextmanager
-def database(kind: str, postgres_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp()
-        url = f"sqlite:///{folder}/bench.db"
-        upgrade(make_engine(url))
-        yield url
-        shutil.rmtree(folder)
-        return
-    schema = f"salesbot_bench_safety_{os.getpid()}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+def database(kind: str, postgres_url: str) -> AbstractContextManager[str]:
+    return scratch_database(kind, postgres_url, "safety")
 
 
 def ack_figures(url: str, rounds: int, per_round: int) -> dict[str, list[float]]:

@@ -19,15 +19,12 @@ import argparse
 import http.client
 import json
 import logging
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,16 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
+from bench.scratch import scratch_database  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.deps import Deps, build_deps  # noqa: E402
 from bot.domain.leads import validate_lead  # noqa: E402
 from bot.server import make_http_server, run_until  # noqa: E402
 from bot.services.api_tokens import create_token  # noqa: E402
 from bot.services.leads import create_lead  # noqa: E402
-from store.db import make_engine, transaction, upgrade  # noqa: E402
+from store.db import transaction  # noqa: E402
 from store.models import SalesTeam, SalesTeamMember  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
@@ -54,30 +51,8 @@ RULES = '[[routing]]\nwhen = { lead_source = "Web" }\nassign = { team = "Inbound
 THREADS = 8
 
 
-@contextmanager
-def database(kind: str, postgres_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp()
-        url = f"sqlite:///{folder}/bench.db"
-        upgrade(make_engine(url))
-        yield url
-        shutil.rmtree(folder)
-        return
-    schema = f"salesbot_bench_web_{os.getpid()}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+def database(kind: str, postgres_url: str) -> AbstractContextManager[str]:
+    return scratch_database(kind, postgres_url, "web")
 
 
 def bare_endpoint(deps: Deps) -> Callable[[dict[str, Any], Any], list[bytes]]:

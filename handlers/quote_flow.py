@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
@@ -15,7 +16,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.domain import quotes as rules
 from bot.domain.quotes import OrderStatus
 from bot.domain.revenue import format_money
-from bot.ids import Metadata, RecordRef, decode_order
+from bot.ids import Metadata, QuoteRef, RecordRef, decode_order
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as opp_service
@@ -150,37 +151,55 @@ def open_reject(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None
 
 
 def reject_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    done = _with_reason(ctx, ack, body, view, missing="Give a reason: the rep sees it.", change=False, act=_rejection)
+    if done is not None:
+        meta, viewer, data, reason = done
+        ctx.deps.background.submit(
+            _decided, ctx, client, meta.card(), viewer, data.quote.id or 0, approved=False, reason=reason
+        )
+
+
+def _rejection(viewer: Viewer, ref: QuoteRef, reason: str, now: datetime) -> Callable[..., Any]:
+    def change(session: Any, fresh: QuoteData) -> Any:
+        return lifecycle.decide(session, data=fresh, version=ref.version, user=viewer.user_id,
+                                is_admin=viewer.is_admin, approve=False, reason=reason, now=now)  # fmt: skip
+
+    return change
+
+
+def _declining(viewer: Viewer, ref: QuoteRef, reason: str, now: datetime) -> Callable[..., Any]:
+    def change(session: Any, fresh: QuoteData) -> Any:
+        return lifecycle.decline(session, data=fresh, user=viewer.user_id, reason=reason, now=now)
+
+    return change
+
+
+def _with_reason(
+    ctx: QuoteDeps,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    *,
+    missing: str,
+    change: bool,
+    act: Callable[[Viewer, QuoteRef, str, datetime], Callable[..., Any]],
+) -> tuple[Metadata, Viewer, QuoteData, str] | None:
+    """A modal that needs a reason (Reject, Customer declined): a field error without one, else the change
+    in one transaction (a refusal shown in the modal). What was done, or None when nothing was."""
     meta = Metadata.decode(view.get("private_metadata"))
     reason = _reason(view)
     if not reason:
-        ack(response_action="errors", errors={"reason": "Give a reason: the rep sees it."})
-        return
-    now = ctx.deps.clock()
+        ack(response_action="errors", errors={"reason": missing})
+        return None
     try:
         ref = quote_ref(meta.id)
-        viewer, data = load_quote(ctx, body, ref, change=False)
-        _act(
-            ctx,
-            viewer,
-            data,
-            lambda s, fresh: lifecycle.decide(
-                s,
-                data=fresh,
-                version=ref.version,
-                user=viewer.user_id,
-                is_admin=viewer.is_admin,
-                approve=False,
-                reason=reason,
-                now=now,
-            ),
-        )
+        viewer, data = load_quote(ctx, body, ref, change=change)
+        _act(ctx, viewer, data, act(viewer, ref, reason, ctx.deps.clock()))
     except Refused as refused:
         refuse_in_modal(ack, view, str(refused))
-        return
+        return None
     ack()
-    ctx.deps.background.submit(
-        _decided, ctx, client, meta.card(), viewer, data.quote.id or 0, approved=False, reason=reason
-    )
+    return meta, viewer, data, reason
 
 
 def _reason(view: dict[str, Any]) -> str:
@@ -290,24 +309,10 @@ def open_decline(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> Non
 
 
 def decline_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    meta = Metadata.decode(view.get("private_metadata"))
-    reason = _reason(view)
-    if not reason:
-        ack(response_action="errors", errors={"reason": "Give the customer's reason."})
+    done = _with_reason(ctx, ack, body, view, missing="Give the customer's reason.", change=True, act=_declining)
+    if done is None:
         return
-    now = ctx.deps.clock()
-    try:
-        viewer, data = load_quote(ctx, body, quote_ref(meta.id))
-        _act(
-            ctx,
-            viewer,
-            data,
-            lambda s, fresh: lifecycle.decline(s, data=fresh, user=viewer.user_id, reason=reason, now=now),
-        )
-    except Refused as refused:
-        refuse_in_modal(ack, view, str(refused))
-        return
-    ack()
+    meta, _, data, _ = done
     source = meta.card()
     container = {
         "type": "message",

@@ -48,6 +48,8 @@ def search(
     whose card is shown instead of a list."""
     with reading(engine) as reader:
         found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+    if found is not None and len(found[0]) != 1:
+        return found
     with transaction(new_session) as session:
         if found is None:
             leads = lead_store.search_leads(session, viewer=viewer, folded=folded, limit=limit + 1)
@@ -55,11 +57,8 @@ def search(
             if total > limit:
                 total = lead_store.count_search_leads(session, viewer=viewer, folded=folded)
             return leads[:limit], total
-        summaries, total = found
-        if len(summaries) == 1:
-            lead = lead_store.get_visible_lead(session, viewer=viewer, lead_id=summaries[0].id)
-            return ([lead], 1) if lead else ([], 0)
-        return summaries, total
+        lead = lead_store.get_visible_lead(session, viewer=viewer, lead_id=found[0][0].id)
+        return ([lead], 1) if lead else ([], 0)
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
