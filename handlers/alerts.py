@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain.alerts import validate_subscription
@@ -22,7 +21,7 @@ from bot.views.alerts import NOT_A_CHANNEL, PRIVATE_CHANNEL, add_alert_modal, al
 from bot.views.inputs import submitted_values
 from handlers.context import viewer, viewer_in
 from handlers.listeners import after_ack, later, refusals_as_field_errors
-from handlers.replies import open_view
+from handlers.replies import join_channel, open_view
 from store.db import transaction
 
 GONE = "That alert no longer exists."
@@ -122,20 +121,5 @@ def alert_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
 
 
 def bot_can_post(client: WebClient, channel: str) -> str | None:
-    """The bot joins a public channel itself; a private one must invite it. Returns the problem, if any."""
-    try:
-        info = client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as error:
-        code = error.response.get("error")
-        return PRIVATE_CHANNEL if code in ("channel_not_found", "not_in_channel") else f"Slack said: {code}"
-    if info.get("is_im") or info.get("is_mpim"):
-        return NOT_A_CHANNEL
-    if info.get("is_member"):
-        return None
-    if info.get("is_private"):
-        return PRIVATE_CHANNEL
-    try:
-        client.conversations_join(channel=channel)
-    except SlackApiError as error:
-        return f"salesbot could not join that channel ({error.response.get('error')})."
-    return None
+    """The bot joins a public channel itself; a private one must invite it; alerts go to no DM."""
+    return join_channel(client, channel, private_hint=PRIVATE_CHANNEL, dm_problem=NOT_A_CHANNEL)

@@ -16,7 +16,6 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -56,7 +55,7 @@ from handlers.cards import opened_from, post_card, refresh_card
 from handlers.context import user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
-from handlers.replies import open_view, replace_message, reply_ephemeral
+from handlers.replies import join_channel, open_view, replace_message, reply_ephemeral
 from store import appointments as appointment_store
 from store import people as people_store
 from store.activities import activity_slice, add_activity, count_activities, record_question_post
@@ -134,7 +133,7 @@ def _question(
     deps: Deps, client: WebClient, body: dict[str, Any], values: dict[str, Any]
 ) -> tuple[Any, dict[str, str]]:
     asked, errors = rules.validate_question(values)
-    problem = _ensure_bot_in_channel(client, asked[0]) if asked else None
+    problem = join_channel(client, asked[0], private_hint=PRIVATE_CHANNEL) if asked else None
     return asked, ({"channel": problem} if problem else errors)
 
 
@@ -297,24 +296,6 @@ def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -
 
 
 PRIVATE_CHANNEL = "salesbot is not in that private channel: invite it with `/invite @salesbot`, then ask again."
-
-
-def _ensure_bot_in_channel(client: WebClient, channel: str) -> str | None:
-    """Join a public channel first; a private one must invite the bot. Returns the problem, if any."""
-    try:
-        info = client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as error:
-        code = error.response.get("error")
-        return PRIVATE_CHANNEL if code in ("channel_not_found", "not_in_channel") else f"Slack said: {code}"
-    if info.get("is_member") or info.get("is_im") or info.get("is_mpim"):
-        return None
-    if info.get("is_private"):
-        return PRIVATE_CHANNEL
-    try:
-        client.conversations_join(channel=channel)
-    except SlackApiError as error:
-        return f"salesbot could not join that channel ({error.response.get('error')})."
-    return None
 
 
 def _ask(saving: Saving, session: Session, record: Any, asked: tuple[str, str] | None) -> FollowUp:

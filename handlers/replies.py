@@ -125,3 +125,24 @@ def _channel(body: dict[str, Any]) -> str:
 
 def _user(body: dict[str, Any]) -> str:
     return body.get("user_id") or (body.get("user") or {}).get("id") or ""
+
+
+def join_channel(client: WebClient, channel: str, *, private_hint: str, dm_problem: str | None = None) -> str | None:
+    """Make sure the bot can post in `channel`: it joins a public channel itself, a private one must invite
+    it (`private_hint` says how). A DM is fine unless `dm_problem` says why not. The problem, if any."""
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as error:
+        code = error.response.get("error")
+        return private_hint if code in ("channel_not_found", "not_in_channel") else f"Slack said: {code}"
+    if info.get("is_im") or info.get("is_mpim"):
+        return dm_problem
+    if info.get("is_member"):
+        return None
+    if info.get("is_private"):
+        return private_hint
+    try:
+        client.conversations_join(channel=channel)
+    except SlackApiError as error:
+        return f"salesbot could not join that channel ({error.response.get('error')})."
+    return None
