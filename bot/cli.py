@@ -66,8 +66,10 @@ def run(
     from bot.app import create_app, preload
     from bot.deps import build_deps
     from bot.server import serve_http_workers, serve_socket_mode, wait_for
-    from scheduler.setup import start_scheduler
     from store.db import make_engine, upgrade
+
+    if scheduler:  # imported before the fork, so the scheduler process shares it; not at all without one
+        from scheduler.setup import start_scheduler
 
     settings = _settings()
     if settings.oauth:  # each workspace's token comes from its installation

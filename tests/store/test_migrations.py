@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -9,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
-from store.db import alembic_config, make_engine
+from store.db import alembic_config, at_head, head_revision, make_engine, upgrade
 from store.text_search import include_object
 
 
@@ -105,3 +108,34 @@ def test_the_channel_alerts_migration_goes_down_and_up(database_url: str) -> Non
         command.upgrade(alembic_config(connection), "head")
         assert alerts <= set(sa.inspect(connection).get_table_names())
     engine.dispose()
+
+
+def test_the_head_read_without_alembic_is_alembics_head() -> None:
+    """`salesbot run` skips Alembic when the database is at `head_revision()`: it must be Alembic's head."""
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_database_at_head_is_not_upgraded_and_one_behind_is(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert at_head(connection)
+        command.downgrade(alembic_config(connection), "-1")
+        connection.commit()
+        assert not at_head(connection)
+    upgrade(engine)  # at_head said no: Alembic upgrades it
+    with engine.connect() as connection:
+        assert at_head(connection)
+        assert _differences(connection) == []
+    engine.dispose()
+
+
+def test_start_up_on_a_migrated_database_imports_no_alembic(database_url: str) -> None:
+    """The start-up saving is real: checking a database at head loads neither Alembic nor Mako."""
+    check = (
+        "import sys; from store.db import make_engine, upgrade; upgrade(make_engine(sys.argv[1])); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    output = subprocess.run([sys.executable, "-c", check, database_url], capture_output=True, text=True, check=True)
+    assert output.stdout.strip() == "[]"
