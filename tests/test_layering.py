@@ -131,7 +131,6 @@ HANDLERS_STILL_REACHING_STORE: dict[str, frozenset[str]] = {
     "handlers/quote_flow.py": frozenset({"store.quotes"}),
     "handlers/quotes.py": frozenset({"store.opportunities", "store.quotes"}),
     "handlers/record_loading.py": frozenset({"store.records"}),
-    "handlers/sequences.py": frozenset({"store.activities", "store.sequences", "store.users"}),
     "handlers/shortcuts.py": frozenset({"store.activities", "store.records"}),
     "handlers/tasks.py": frozenset({"store.adhoc_tasks", "store.records", "store.tasks"}),
     "handlers/work_queue.py": frozenset(
