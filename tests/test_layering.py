@@ -132,7 +132,6 @@ HANDLERS_STILL_REACHING_STORE: dict[str, frozenset[str]] = {
     "handlers/quotes.py": frozenset({"store.opportunities", "store.quotes"}),
     "handlers/record_loading.py": frozenset({"store.records"}),
     "handlers/shortcuts.py": frozenset({"store.activities", "store.records"}),
-    "handlers/tasks.py": frozenset({"store.adhoc_tasks", "store.records", "store.tasks"}),
     "handlers/work_queue.py": frozenset(
         {"store.activities", "store.appointments", "store.outbox", "store.records", "store.tasks", "store.users"}
     ),
