@@ -36,8 +36,6 @@ from handlers.context import team_id
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record, safe_ref
 from handlers.replies import open_dm, open_view, send_to_response_url
-from store import opportunities as opp_store
-from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
 
@@ -133,14 +131,11 @@ def _team(body: dict[str, Any]) -> str:
 
 def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_opportunity(ctx.deps, body, action_ref(body))
+    team = loaded.viewer.team_id
     with transaction(ctx.deps.new_session) as session:
-        opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
-        cfg = with_company(session, loaded.viewer.team_id, ctx.cfg)  # the workspace's default tax rate
-    if opp is None:
-        raise Refused(RECORD_NOT_FOUND)
-    if opp.status != "open":
-        raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
-    form = service.form_defaults(opp, cfg, ctx.today())
+        opp = service.opportunity_to_quote(session, team_id=team, opportunity_id=loaded.ref.record_id)
+        cfg = with_company(session, team, ctx.cfg)  # the workspace's default tax rate
+    form = service.new_form(opp, cfg, ctx.today())
     meta = Metadata(ref=loaded.ref.encode()).encode()
     view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
     open_view(client, body, view, push=False)
@@ -158,10 +153,10 @@ def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
         return
     try:
         with transaction(ctx.deps.new_session) as session:
-            opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
-            if opp is None:
-                raise Refused(RECORD_NOT_FOUND)
-            quote = service.create(session, opp=opp, user=loaded.viewer.user_id, form=form, now=ctx.deps.clock())
+            quote = service.create_for(
+                session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id,
+                user=loaded.viewer.user_id, form=form, now=ctx.deps.clock(),
+            )  # fmt: skip
     except Refused as refused:
         refuse_in_modal(ack, view, str(refused))
         return
@@ -211,6 +206,5 @@ def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: in
 
 def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
     with transaction(deps.new_session) as session:
-        pending = quote_store.pending_for(session, team_id=team, approver_id=user)
-        expired = quote_store.expired_of(session, team_id=team, owner_id=user, today=ctx.today())
+        pending, expired = service.home_quotes(session, team_id=team, user_id=user, today=ctx.today())
     return views.home_section(pending, expired)

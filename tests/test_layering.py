@@ -126,10 +126,6 @@ HANDLERS_STILL_REACHING_STORE: dict[str, frozenset[str]] = {
     "handlers/cards.py": frozenset({"store.activities", "store.leads", "store.people", "store.records"}),
     "handlers/leads.py": frozenset({"store.activities", "store.leads"}),
     "handlers/opportunities.py": frozenset({"store.activities", "store.opportunities"}),
-    # quotes and channels landed in parallel with the house step; their store reads move next
-    "handlers/quote_actions.py": frozenset({"store.catalog", "store.quotes"}),
-    "handlers/quote_flow.py": frozenset({"store.quotes"}),
-    "handlers/quotes.py": frozenset({"store.opportunities", "store.quotes"}),
     "handlers/record_loading.py": frozenset({"store.records"}),
     "handlers/shortcuts.py": frozenset({"store.activities", "store.records"}),
     "handlers/work_queue.py": frozenset(

@@ -358,6 +358,18 @@ def decline(session: Session, *, data: QuoteData, user: str, reason: str, now: d
     _log(session, quote, user, now, "declined by the customer", reason.strip())
 
 
+def get_order(session: Session, *, team_id: str, order_id: int) -> SalesOrder | None:
+    return quote_store.get_order(session, team_id=team_id, order_id=order_id)
+
+
+def change_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str, now: datetime) -> SalesOrder:
+    """Mark a submitted order fulfilled or canceled; the order as it is now."""
+    set_order(session, order=order, to=to, user=user, now=now)
+    changed = quote_store.get_order(session, team_id=order.team_id, order_id=order.id or 0)
+    assert changed is not None
+    return changed
+
+
 def set_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str, now: datetime) -> None:
     if OrderStatus(order.status) != OrderStatus.SUBMITTED:
         raise Refused(f"Order {rules.order_number(order.number)} is {OrderStatus(order.status).label} already.")
