@@ -281,24 +281,7 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
         refusal="This quote was already accepted or closed. Nothing was changed.",
     )
     number = quote_store.claim_number(session, team_id=quote.team_id, kind="order")
-    order = SalesOrder(
-        team_id=quote.team_id,
-        number=number,
-        quote_id=quote.id or 0,
-        opportunity_id=quote.opportunity_id,
-        owner_id=quote.owner_id,
-        account_name=quote.account_name,
-        currency=quote.currency,
-        subtotal=data.totals.subtotal,
-        discount_percent=quote.discount_percent,
-        freight=data.totals.freight,
-        tax_rate=quote.tax_rate,
-        total=data.totals.total,
-        lines=[_order_line(line) for line in data.lines],
-        created_by=user,
-        created_at=now,
-        updated_at=now,
-    )
+    order = _order_of(data, number, user, now)
     session.add(order)
     session.flush()
     quote = require_quote(session, quote)
@@ -313,6 +296,28 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
     closed = _close_others(session, quote, user, now)
     session.refresh(order)  # loaded before the commit: the caller renders it after the session closes
     return Accepted(order, closed)
+
+
+def _order_of(data: QuoteData, number: int, user: str, now: datetime) -> SalesOrder:
+    """The order of an accepted quote, with its lines and totals."""
+    return SalesOrder(
+        team_id=data.quote.team_id,
+        number=number,
+        quote_id=data.quote.id or 0,
+        opportunity_id=data.quote.opportunity_id,
+        owner_id=data.quote.owner_id,
+        account_name=data.quote.account_name,
+        currency=data.quote.currency,
+        subtotal=data.totals.subtotal,
+        discount_percent=data.quote.discount_percent,
+        freight=data.totals.freight,
+        tax_rate=data.quote.tax_rate,
+        total=data.totals.total,
+        lines=[_order_line(line) for line in data.lines],
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _order_line(line: QuoteLine) -> dict[str, str]:
