@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain import quotes as rules
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.quotes import OrderStatus
 from bot.domain.revenue import format_money
 from bot.ids import Metadata, QuoteRef, RecordRef, decode_order
@@ -335,7 +336,7 @@ def open_close_won(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> N
         opp_data = opp_service.load_data(session, team=data.quote.team_id, opp_id=data.quote.opportunity_id)
     if opp_data is None:
         raise Refused(RECORD_NOT_FOUND)
-    if opp_data.opportunity.status != "open":
+    if opp_data.opportunity.status != OpportunityStatus.OPEN:
         raise Refused(f"This opportunity is already closed as {opp_data.opportunity.status}.")
     view = opp_views.close_won_modal(opp_data, ctx.today())
     total = data.order.total if data.order is not None else data.quote.total
@@ -376,7 +377,7 @@ def _clicked_order(ctx: QuoteDeps, body: dict[str, Any], *, change: str | None) 
         order = lifecycle.get_order(session, team_id=team_id(body), order_id=order_id)
     if order is None:
         raise Refused(RECORD_NOT_FOUND)
-    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=change)
+    loaded = load_record(ctx.deps, body, RecordRef(RecordType.OPPORTUNITY, order.opportunity_id), change=change)
     return order, loaded.viewer
 
 

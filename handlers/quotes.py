@@ -17,6 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.ids import (
     VIEW_QUOTE_CREATE,
     Metadata,
@@ -93,7 +94,7 @@ def refuse_in_modal(ack: Ack, view: dict[str, Any], message: str) -> None:
 
 
 def load_opportunity(deps: Deps, body: dict[str, Any], ref: RecordRef | None) -> Loaded:
-    return load_record(deps, body, ref, change=CHANGE, kind="opportunity")
+    return load_record(deps, body, ref, change=CHANGE, kind=RecordType.OPPORTUNITY)
 
 
 def quote_ref(value: str | None) -> QuoteRef:
@@ -114,7 +115,7 @@ def load_quote(ctx: QuoteDeps, body: dict[str, Any], ref: QuoteRef, *, change: b
         data = service.load(session, team=_team(body), quote_id=ref.quote_id, cfg=ctx.cfg, today=ctx.today())
     if data is None:
         raise Refused(RECORD_NOT_FOUND)
-    opportunity = RecordRef("opportunity", data.quote.opportunity_id)
+    opportunity = RecordRef(RecordType.OPPORTUNITY, data.quote.opportunity_id)
     if not change:
         loaded = load_record(ctx.deps, body, opportunity, change=None)
         if loaded.viewer.user_id == data.quote.approver_id:
@@ -201,7 +202,7 @@ def redraw(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], quote_id: in
 
 
 def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: int) -> None:
-    cards.refresh_card(ctx.deps, client, team, RecordRef("opportunity", opp_id))
+    cards.refresh_card(ctx.deps, client, team, RecordRef(RecordType.OPPORTUNITY, opp_id))
 
 
 def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.domain import quotes as rules
 from bot.domain import revenue
+from bot.domain.kinds import RecordType
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.refusals import Refused
 from bot.services.processes import library_in
@@ -96,7 +97,7 @@ def schedule_nudge(session: Session, quote: Quote, due: datetime, *, day: int) -
         recipient=quote.approver_id or "",
         due_at=due,
         dedupe_key=f"quote_nudge:{quote.id}:{quote.version}:{day}",
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=quote.opportunity_id,
         payload={"quote_id": quote.id, "version": quote.version, "day": day},
     )
@@ -212,7 +213,7 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
         session,
         old,
         from_status=[QuoteStatus.ACTIVE],
-        values={"status": "revised", "updated_at": now},
+        values={"status": QuoteStatus.REVISED.value, "updated_at": now},
         refusal="This quote was already revised or closed. Nothing was changed.",
     )
     session.refresh(old)  # the conditional UPDATE expired it; model_dump reads loaded attributes only
@@ -236,7 +237,8 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
             "created_by",
         }
     )
-    new = Quote(**fields, revision=old.revision + 1, status="draft", created_by=user, created_at=now, updated_at=now)
+    draft = QuoteStatus.DRAFT.value
+    new = Quote(**fields, revision=old.revision + 1, status=draft, created_by=user, created_at=now, updated_at=now)
     session.add(new)
     session.flush()
     quote_store.add_lines(session, [_copy_line(line, new.id or 0) for line in lines])
@@ -277,7 +279,7 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
         session,
         quote,
         from_status=[QuoteStatus.ACTIVE],
-        values={"status": "won", "updated_at": now},
+        values={"status": QuoteStatus.WON.value, "updated_at": now},
         refusal="This quote was already accepted or closed. Nothing was changed.",
     )
     number = quote_store.claim_number(session, team_id=quote.team_id, kind="order")
@@ -340,7 +342,7 @@ def _close_others(session: Session, won: Quote, user: str, now: datetime) -> lis
             team_id=won.team_id,
             quote_id=other.id or 0,
             from_status=rules.OPEN,
-            values={"status": "lost", "close_reason": "Another quote was accepted", "updated_at": now},
+            values={"status": QuoteStatus.LOST.value, "close_reason": "Another quote was accepted", "updated_at": now},
         ):
             _log(session, other, user, now, f"closed as Lost: {rules.quote_number(won.number)} was accepted")
             closed.append(f"{rules.quote_number(other.number)} rev {other.revision}")
@@ -352,7 +354,7 @@ def decline(session: Session, *, data: QuoteData, user: str, reason: str, now: d
     rules.refuse_unless(data.status, {QuoteStatus.ACTIVE}, "declined")
     if not reason.strip():
         raise Refused("Give the customer's reason.")
-    values = {"status": "lost", "close_reason": reason.strip()[:1000], "updated_at": now}
+    values = {"status": QuoteStatus.LOST.value, "close_reason": reason.strip()[:1000], "updated_at": now}
     _transition(
         session,
         quote,
@@ -379,13 +381,18 @@ def set_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str
     if OrderStatus(order.status) != OrderStatus.SUBMITTED:
         raise Refused(f"Order {rules.order_number(order.number)} is {OrderStatus(order.status).label} already.")
     if not quote_store.set_order_status(
-        session, team_id=order.team_id, order_id=order.id or 0, from_status="submitted", to_status=to.value, now=now
+        session,
+        team_id=order.team_id,
+        order_id=order.id or 0,
+        from_status=OrderStatus.SUBMITTED.value,
+        to_status=to.value,
+        now=now,
     ):
         raise Refused("This order changed meanwhile. Nothing was changed.")
     add_activity(
         session,
         team_id=order.team_id,
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=order.opportunity_id,
         kind="quote",
         author_id=user,

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain import quotes as rules
 from bot.domain import revenue
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.quotes import ApprovalRule, QuoteStatus, Totals
 from bot.messages import RECORD_NOT_FOUND
@@ -139,7 +140,7 @@ def _log(
     add_activity(
         session,
         team_id=quote.team_id,
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=quote.opportunity_id,
         kind="quote",
         author_id=user,
@@ -268,7 +269,7 @@ def opportunity_to_quote(session: Session, *, team_id: str, opportunity_id: int)
 
 
 def _refuse_closed(opp: Opportunity) -> None:
-    if opp.status != "open":
+    if opp.status != OpportunityStatus.OPEN:
         raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain.assistant import SNOOZE_TASK, STEP_KINDS, describe_step, next_step
+from bot.domain.kinds import TaskStatus, is_open
 from bot.messages import SEQUENCE_ALREADY, SEQUENCE_CLOSED_RECORD, SEQUENCES_NONE
 from bot.refusals import Refused
 from bot.views.markup import fill
@@ -71,7 +72,7 @@ def save_sequence(
 
 def start_problem(session: Session, *, record: Record, record_type: str, record_id: int) -> str | None:
     """Why the record cannot start a sequence now (None: it can)."""
-    if record.status != "open":
+    if not is_open(record.status):
         return SEQUENCE_CLOSED_RECORD
     active = sequence_store.active_enrollment(
         session, team_id=record.team_id, record_type=record_type, record_id=record_id
@@ -146,7 +147,7 @@ def _schedule_from(session: Session, enrollment: Enrollment, start: int, now: da
 
 def complete_task(session: Session, task: Task, *, outcome: str, now: datetime) -> Task | None:
     """Done or Skip: close the task and, for a sequence step, schedule the next one (returned)."""
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         return None
     sequence_store.close_task(session, task, outcome=outcome, now=now)
     if task.enrollment_id is None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.kinds import RecordType, TaskStatus, is_open
 from bot.domain.permissions import may_change
 from bot.domain.tasks import TaskDraft
 from bot.messages import NOT_ALLOWED, TASK_GONE
@@ -88,7 +89,7 @@ def edit_task(
     session: Session, task: Task, *, editor: str, draft: TaskDraft, admin_ids: frozenset[str], now: datetime
 ) -> TaskChange:
     """Change subject, due time, priority, description or assignee; each change is on the timeline."""
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise FieldRefused("That task is already done or no longer exists.", "subject")
     record = _record(session, task.team_id, task.record_type, task.record_id)
     previous = task.owner_id if draft.assignee != task.owner_id else None
@@ -113,13 +114,13 @@ def may_edit_task(task: Task, *, user_id: str, is_admin: bool, reps: frozenset[s
 
 def require_open(record: Record) -> None:
     """Tasks are added to open records only."""
-    if record.status != "open":
+    if not is_open(record.status):
         raise Refused(f"This record is {record.status}: reopen it first to add a task.")
 
 
 def edit_problem(task: Task | None, *, viewer: Viewer) -> str | None:
     """Why the viewer may not open or change this task (None: they may); sequence steps are not edited."""
-    if task is None or task.status != "open" or task.enrollment_id is not None:
+    if task is None or task.status != TaskStatus.OPEN or task.enrollment_id is not None:
         return TASK_GONE
     if may_edit_task(task, user_id=viewer.user_id, is_admin=viewer.is_admin, reps=viewer.reps):
         return None
@@ -166,7 +167,7 @@ def _check_assignee(
     session: Session, record: Record, record_type: str, assignee: str, admin_ids: frozenset[str]
 ) -> None:
     if not user_may_work(session, record=record, record_type=record_type, user_id=assignee, admin_ids=admin_ids):
-        kind = "lead" if record_type == "lead" else "opportunity"
+        kind = "lead" if record_type == RecordType.LEAD else "opportunity"
         raise FieldRefused(ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind), "assignee")
 
 
