@@ -39,18 +39,7 @@ TASK_SAVED = ":white_check_mark: Task *{subject}* saved."
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
     surface.uses("chat:write", "im:write", "users:read")
-
-    @surface.command("/task", "Add a task, or list yours", "[list]")
-    def task_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        word = (body.get("text") or "").strip().lower()
-        if not word:
-            ack()
-            deps.background.submit(_open_lone_task, deps, client, body)
-        elif word == "list":
-            ack(**_list_answer(deps, client, body))
-        else:
-            ack(text=TASK_HELP, response_type="ephemeral")
-
+    surface.command("/task", "Add a task, or list yours", "[list]")(bound(task_command, deps))
     after_ack(app, deps, TASK_ADD, functools.partial(_open_record_task, deps))
     after_ack(app, deps, TASK_OPEN, functools.partial(_open_task, deps))
     app.view(VIEW_TASK_ADD)(bound(task_added, surface, deps))
@@ -63,6 +52,17 @@ def bound(listener: Any, *args: Any) -> Any:
     partial = functools.partial(listener, *args)
     partial.__name__ = listener.__name__  # type: ignore[attr-defined]
     return partial
+
+
+def task_command(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    word = (body.get("text") or "").strip().lower()
+    if not word:
+        ack()
+        deps.background.submit(_open_lone_task, deps, client, body)
+    elif word == "list":
+        ack(**_list_answer(deps, client, body))
+    else:
+        ack(text=TASK_HELP, response_type="ephemeral")
 
 
 # --- opening the modals --------------------------------------------------------------------------
