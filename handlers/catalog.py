@@ -9,11 +9,10 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.domain import revenue
-from bot.ids import CATALOG_ADD_LITERATURE, VIEW_ADD_LITERATURE, Metadata, parse_id
+from bot.ids import CATALOG_ADD_LITERATURE, VIEW_ADD_LITERATURE, parse_id
 from bot.services import catalog as catalog_service
 from bot.surface import Surface
-from bot.views.blocks import Block, actions, button, context, escape, modal, option, plain, section
+from bot.views.catalog import catalog_blocks, literature_modal
 from bot.views.inputs import ModalState
 from handlers.context import viewer
 from handlers.listeners import after_ack
@@ -61,33 +60,8 @@ def _catalog_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
         found = catalog_service.catalog_of(session, team_id=who.team_id, shown=SHOWN)
-    blocks: list[Block] = [section("*Catalog and price lists*")]
-    blocks += [section(_price_list_text(shown)) for shown in found.price_lists]
-    if not found.price_lists:
-        blocks.append(
-            section(
-                "No price lists yet. Load one with `salesbot import products FILE.csv`, "
-                "or `salesbot demo` for the Contoso Coffee catalog."
-            )
-        )
-    library = found.literature
-    titles = ", ".join(escape(item.title) for item in library[:20]) or "empty"
-    blocks.append(section(f"*Sales literature* ({len(library)}): {titles}"))
-    if catalog_service.may_edit_literature(who.role):
-        blocks.extend(actions([button("Add literature", CATALOG_ADD_LITERATURE, "add")]))
-    blocks.append(context("Products and prices are imported with `salesbot import products FILE.csv`."))
-    return {"text": "Catalog and price lists", "blocks": blocks[:50], "response_type": "ephemeral"}
-
-
-def _price_list_text(shown: catalog_service.PriceListShown) -> str:
-    price_list, items, total = shown.price_list, shown.items, shown.total
-    rows = [
-        f"• {escape(i.product.name)} — {revenue.format_money(i.price, i.currency)} / {escape(i.product.unit)}"
-        for i in items
-    ]
-    more = f"\n… and {total - len(items)} more" if total > len(items) else ""
-    default = " (default)" if price_list.is_default else ""
-    return f"*{escape(price_list.name)}*{default} · {price_list.currency} · {total} products\n" + "\n".join(rows) + more
+    blocks = catalog_blocks(found, can_edit=catalog_service.may_edit_literature(who.role))
+    return {"text": "Catalog and price lists", "blocks": blocks, "response_type": "ephemeral"}
 
 
 def _open_literature_modal(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -97,24 +71,4 @@ def _open_literature_modal(deps: Deps, client: WebClient, body: dict[str, Any]) 
         return
     with transaction(deps.new_session) as session:
         items = catalog_service.literature_products(session, team_id=who.team_id)
-    blocks: list[Block] = [
-        _input("title", "Title", {"type": "plain_text_input", "action_id": "value", "max_length": 200}),
-        _input("url", "Link", {"type": "plain_text_input", "action_id": "value", "max_length": 3000}, optional=True),
-        _input("file", "File", {"type": "file_input", "action_id": "value", "max_files": 1}, optional=True),
-        _input(
-            "description",
-            "Description",
-            {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2000},
-            optional=True,
-        ),
-    ]
-    if items:
-        options = [option(i.product.name, str(i.product.id)) for i in items]
-        element = {"type": "multi_static_select", "action_id": "value", "options": options}
-        blocks.append(_input("products", "Products", element, optional=True))
-    view = modal("Add literature", blocks, callback_id=VIEW_ADD_LITERATURE, submit="Add", metadata=Metadata().encode())
-    open_view(client, body, view, push=False)
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
-    return {"type": "input", "block_id": block_id, "label": plain(label), "optional": optional, "element": element}
+    open_view(client, body, literature_modal(items), push=False)
