@@ -10,6 +10,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.ids import LEAD_ASSIGN, VIEW_ASSIGN, RecordRef
 from bot.refusals import Refused
 from bot.services import assignment as assignment_service
@@ -36,7 +37,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
 def open_assign(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change=CHANGE)
-    if loaded.record.status != "open" and loaded.ref.record_type == "opportunity":
+    if loaded.record.status != OpportunityStatus.OPEN and loaded.ref.record_type == RecordType.OPPORTUNITY:
         raise Refused(f"This opportunity is {loaded.record.status}: reopen it first to assign it.")
     ctx = opened_from(body, ModalContext(ref=loaded.ref.encode()))
     view = assign_modal(ctx, loaded.record.topic, loaded.record.owner_id, kind=loaded.ref.record_type)

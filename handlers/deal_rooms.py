@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain.deal_rooms import RoomRuleError, room_name
+from bot.domain.kinds import RecordType
 from bot.ids import OPP_DEAL_ROOM, RecordRef
 from bot.refusals import Refused
 from bot.services import deal_rooms as room_service
@@ -47,7 +48,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
 
 def open_deal_room(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    loaded = load_record(deps, body, action_ref(body), change="open a deal room", kind="opportunity")
+    loaded = load_record(deps, body, action_ref(body), change="open a deal room", kind=RecordType.OPPORTUNITY)
     opportunity, user = loaded.record, loaded.viewer.user_id
     assert isinstance(opportunity, Opportunity)
     with transaction(deps.new_session) as session:
@@ -138,7 +139,7 @@ def furnish(deps: Deps, client: WebClient, opportunity: Opportunity, channel: st
         channel=channel, purpose=f"Deal room of opportunity #{opportunity.id}: {about}"[:250]
     )
     invite(client, channel, people)
-    ref = RecordRef("opportunity", opportunity.id or 0)
+    ref = RecordRef(RecordType.OPPORTUNITY, opportunity.id or 0)
     posted = post_card(deps, client, opportunity.team_id, ref, channel=channel, text="Deal room: {card}")
     if posted is not None:
         client.pins_add(channel=channel, timestamp=posted["ts"])

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.ids import LEAD_DELETE
 from bot.services import erasure as erasure_service
 from bot.surface import Surface
@@ -28,7 +29,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
 def delete_lead(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, action_ref(body), change=None, kind="lead")
+        loaded = load_record_in(session, deps, body, action_ref(body), change=None, kind=RecordType.LEAD)
         assert isinstance(loaded.record, Lead)
         who = loaded.viewer
         erasure_service.delete_lead(session, loaded.record, by=who.user_id, is_admin=who.is_admin, now=deps.clock())

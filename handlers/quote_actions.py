@@ -54,8 +54,6 @@ from handlers.quotes import (
     redraw,
     refuse_in_modal,
 )
-from store import catalog
-from store import quotes as quote_store
 from store.db import transaction
 
 log = logging.getLogger("salesbot.quotes")
@@ -116,15 +114,14 @@ def open_add_product(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) ->
     rules.refuse_edit(data.status)
     quote = data.quote
     with transaction(ctx.deps.new_session) as session:
-        price_list = catalog.price_list_for(session, team_id=quote.team_id, currency=quote.currency)
-        if price_list is None:
-            raise Refused(f"There is no price list in {quote.currency} yet.")
-        total = catalog.count_priced_products(session, team_id=quote.team_id, price_list_id=price_list.id or 0)
-        items = catalog.priced_products(
-            session, team_id=quote.team_id, price_list_id=price_list.id or 0, limit=opp_views.STATIC_SELECT_MAX
-        )
+        choices = service.product_choices(session, quote, limit=opp_views.STATIC_SELECT_MAX)
+    price_list = choices.price_list
     view = opp_views.add_product_modal(
-        views.ref_of(quote), items, price_list=price_list.name, currency=price_list.currency, total=total
+        views.ref_of(quote),
+        choices.items,
+        price_list=price_list.name,
+        currency=price_list.currency,
+        total=choices.total,
     )
     view["callback_id"] = VIEW_QUOTE_ADD_PRODUCT
     view["private_metadata"] = views.metadata(quote, price_list=price_list.id)
@@ -159,9 +156,9 @@ def _save(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[str, Any], 
     viewer, data, meta = found
     try:
         with transaction(ctx.deps.new_session) as session:
-            quote = quote_store.get_quote(session, team_id=viewer.team_id, quote_id=data.quote.id or 0)
-            if quote is None or quote.version != data.quote.version:
-                raise Refused("This quote changed since you opened this form. Close it and try again.")
+            quote = service.unchanged_quote(
+                session, team_id=viewer.team_id, quote_id=data.quote.id or 0, version=data.quote.version
+            )
             errors = change(session, viewer, quote, meta)
             if errors:
                 session.rollback()

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain import quotes as rules
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.quotes import OrderStatus
 from bot.domain.revenue import format_money
 from bot.ids import Metadata, QuoteRef, RecordRef, decode_order
@@ -45,7 +46,6 @@ from handlers.quotes import (
 )
 from handlers.record_loading import load_record
 from handlers.replies import open_dm, open_view, reply_ephemeral
-from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
 from store.models import SalesOrder
@@ -336,7 +336,7 @@ def open_close_won(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> N
         opp_data = opp_service.load_data(session, team=data.quote.team_id, opp_id=data.quote.opportunity_id)
     if opp_data is None:
         raise Refused(RECORD_NOT_FOUND)
-    if opp_data.opportunity.status != "open":
+    if opp_data.opportunity.status != OpportunityStatus.OPEN:
         raise Refused(f"This opportunity is already closed as {opp_data.opportunity.status}.")
     view = opp_views.close_won_modal(opp_data, ctx.today())
     total = data.order.total if data.order is not None else data.quote.total
@@ -374,10 +374,10 @@ def _clicked_order(ctx: QuoteDeps, body: dict[str, Any], *, change: str | None) 
     except ValueError:
         raise Refused(RECORD_NOT_FOUND) from None
     with transaction(ctx.deps.new_session) as session:
-        order = quote_store.get_order(session, team_id=team_id(body), order_id=order_id)
+        order = lifecycle.get_order(session, team_id=team_id(body), order_id=order_id)
     if order is None:
         raise Refused(RECORD_NOT_FOUND)
-    loaded = load_record(ctx.deps, body, RecordRef("opportunity", order.opportunity_id), change=change)
+    loaded = load_record(ctx.deps, body, RecordRef(RecordType.OPPORTUNITY, order.opportunity_id), change=change)
     return order, loaded.viewer
 
 
@@ -396,11 +396,8 @@ def show_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _order_to(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], to: OrderStatus) -> None:
     order, viewer = _clicked_order(ctx, body, change=CHANGE)
-    order_id = order.id or 0
     with transaction(ctx.deps.new_session) as session:
-        lifecycle.set_order(session, order=order, to=to, user=viewer.user_id, now=ctx.deps.clock())
-        changed = quote_store.get_order(session, team_id=order.team_id, order_id=order_id)
-    assert changed is not None
+        changed = lifecycle.change_order(session, order=order, to=to, user=viewer.user_id, now=ctx.deps.clock())
     blocks = views.order_card(changed)
     text = f"Order {rules.order_number(changed.number)}: {to.label}"
     reply_ephemeral(client, body, text, blocks)

@@ -17,6 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.ids import (
     VIEW_QUOTE_CREATE,
     Metadata,
@@ -36,8 +37,6 @@ from handlers.context import team_id
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record, safe_ref
 from handlers.replies import open_dm, open_view, send_to_response_url
-from store import opportunities as opp_store
-from store import quotes as quote_store
 from store.access import Viewer
 from store.db import transaction
 
@@ -95,7 +94,7 @@ def refuse_in_modal(ack: Ack, view: dict[str, Any], message: str) -> None:
 
 
 def load_opportunity(deps: Deps, body: dict[str, Any], ref: RecordRef | None) -> Loaded:
-    return load_record(deps, body, ref, change=CHANGE, kind="opportunity")
+    return load_record(deps, body, ref, change=CHANGE, kind=RecordType.OPPORTUNITY)
 
 
 def quote_ref(value: str | None) -> QuoteRef:
@@ -116,7 +115,7 @@ def load_quote(ctx: QuoteDeps, body: dict[str, Any], ref: QuoteRef, *, change: b
         data = service.load(session, team=_team(body), quote_id=ref.quote_id, cfg=ctx.cfg, today=ctx.today())
     if data is None:
         raise Refused(RECORD_NOT_FOUND)
-    opportunity = RecordRef("opportunity", data.quote.opportunity_id)
+    opportunity = RecordRef(RecordType.OPPORTUNITY, data.quote.opportunity_id)
     if not change:
         loaded = load_record(ctx.deps, body, opportunity, change=None)
         if loaded.viewer.user_id == data.quote.approver_id:
@@ -133,14 +132,11 @@ def _team(body: dict[str, Any]) -> str:
 
 def open_create(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_opportunity(ctx.deps, body, action_ref(body))
+    team = loaded.viewer.team_id
     with transaction(ctx.deps.new_session) as session:
-        opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
-        cfg = with_company(session, loaded.viewer.team_id, ctx.cfg)  # the workspace's default tax rate
-    if opp is None:
-        raise Refused(RECORD_NOT_FOUND)
-    if opp.status != "open":
-        raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
-    form = service.form_defaults(opp, cfg, ctx.today())
+        opp = service.opportunity_to_quote(session, team_id=team, opportunity_id=loaded.ref.record_id)
+        cfg = with_company(session, team, ctx.cfg)  # the workspace's default tax rate
+    form = service.new_form(opp, cfg, ctx.today())
     meta = Metadata(ref=loaded.ref.encode()).encode()
     view = views.quote_form_modal("Create quote", VIEW_QUOTE_CREATE, form, meta, submit="Create")
     open_view(client, body, view, push=False)
@@ -158,10 +154,10 @@ def create_submitted(ctx: QuoteDeps, ack: Ack, body: dict[str, Any], view: dict[
         return
     try:
         with transaction(ctx.deps.new_session) as session:
-            opp = opp_store.get_opportunity(session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id)
-            if opp is None:
-                raise Refused(RECORD_NOT_FOUND)
-            quote = service.create(session, opp=opp, user=loaded.viewer.user_id, form=form, now=ctx.deps.clock())
+            quote = service.create_for(
+                session, team_id=loaded.viewer.team_id, opportunity_id=loaded.ref.record_id,
+                user=loaded.viewer.user_id, form=form, now=ctx.deps.clock(),
+            )  # fmt: skip
     except Refused as refused:
         refuse_in_modal(ack, view, str(refused))
         return
@@ -206,11 +202,10 @@ def redraw(ctx: QuoteDeps, client: WebClient, body: dict[str, Any], quote_id: in
 
 
 def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: int) -> None:
-    cards.refresh_card(ctx.deps, client, team, RecordRef("opportunity", opp_id))
+    cards.refresh_card(ctx.deps, client, team, RecordRef(RecordType.OPPORTUNITY, opp_id))
 
 
 def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
     with transaction(deps.new_session) as session:
-        pending = quote_store.pending_for(session, team_id=team, approver_id=user)
-        expired = quote_store.expired_of(session, team_id=team, owner_id=user, today=ctx.today())
+        pending, expired = service.home_quotes(session, team_id=team, user_id=user, today=ctx.today())
     return views.home_section(pending, expired)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.ids import LEAD_CLAIM, LEAD_MORE, RecordRef
 from bot.messages import LEAD_NOT_FOUND
 from bot.refusals import Refused
@@ -38,7 +39,7 @@ def register(surface: Surface, deps: Deps) -> None:
 
 def claim(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref = action_ref(body)
-    if ref is None or ref.record_type != "lead":
+    if ref is None or ref.record_type != RecordType.LEAD:
         raise Refused(LEAD_NOT_FOUND)
     team, user, now = team_id(body), user_id(body), deps.clock()
     with transaction(deps.new_session) as session:
@@ -69,7 +70,7 @@ def more(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     if chosen != REASSIGN_BY_RULES:
         raise Refused("That option is not available any more.")
     ref = action_ref(body)
-    if ref is None or ref.record_type != "lead":
+    if ref is None or ref.record_type != RecordType.LEAD:
         raise Refused(LEAD_NOT_FOUND)
     by, now = user_id(body), deps.clock()
     with transaction(deps.new_session) as session:
@@ -79,7 +80,11 @@ def more(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
             reminder_minutes=deps.settings.reminder_minutes_before,
         )  # fmt: skip
         keeps = bool(done and done.previous) and user_may_work(
-            session, record=lead, record_type="lead", user_id=done.previous if done else "", admin_ids=deps.admin_ids
+            session,
+            record=lead,
+            record_type=RecordType.LEAD,
+            user_id=done.previous if done else "",
+            admin_ids=deps.admin_ids,
         )
     _after_reassign(deps, client, body, ref, lead.topic, routed, done, keeps)
 

@@ -23,8 +23,6 @@ from bot.ids import (
     parse_id,
 )
 from bot.messages import (
-    SEQUENCE_ALREADY,
-    SEQUENCE_CLOSED_RECORD,
     SEQUENCE_MANAGERS_ONLY,
     SEQUENCE_NAME_TAKEN,
     SEQUENCE_SAVED,
@@ -42,11 +40,7 @@ from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record_in, safe_ref
 from handlers.replies import open_view
-from store import sequences as sequence_store
-from store.activities import add_activity
 from store.db import transaction
-from store.models import Sequence
-from store.users import get_user
 
 SEQUENCE_HELP = "`/sequence` lists the sequences · `/sequence new` defines one (managers and admins)"
 
@@ -92,13 +86,12 @@ def sequence_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
         errors["name"] = SEQUENCE_MANAGERS_ONLY
     team = team_id(body)
     with transaction(deps.new_session) as session:
-        same = sequence_store.sequence_named(session, team_id=team, name=name) if name else None
-        if same is not None and same.id != sequence_id:
+        if sequence_service.name_taken(session, team_id=team, name=name, sequence_id=sequence_id):
             errors["name"] = SEQUENCE_NAME_TAKEN
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        saved = sequence_store.save_sequence(
+        saved = sequence_service.save_sequence(
             session, team_id=team, name=name, description=description, steps=steps, user_id=user_id(body),
             sequence_id=sequence_id,
         )  # fmt: skip
@@ -114,24 +107,14 @@ def start_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, 
     with transaction(deps.new_session) as session:
         ref = safe_ref(Metadata.decode(view.get("private_metadata")).ref)
         loaded = load_record_in(session, deps, body, ref, change="start a sequence")
-        team, ref, record = loaded.viewer.team_id, loaded.ref, loaded.record
-        sequence_id = parse_id(str(choice.get("value") or ""))
-        sequence = sequence_store.get_sequence(session, team_id=team, sequence_id=sequence_id) if sequence_id else None
-        problem = _cannot_start(session, loaded, sequence)
-        if problem or sequence is None:
-            raise Refused(problem or SEQUENCES_NONE)
-        _, task = sequence_service.start_enrollment(
-            session, team_id=team, sequence=sequence, record_type=ref.record_type, record_id=ref.record_id,
-            owner_id=record.owner_id, now=deps.clock(),
+        started = sequence_service.start(
+            session, record=loaded.record, record_type=loaded.ref.record_type, record_id=loaded.ref.record_id,
+            sequence_id=parse_id(str(choice.get("value") or "")), by=loaded.viewer.user_id, now=deps.clock(),
         )  # fmt: skip
-        add_activity(
-            session, team_id=team, record_type=ref.record_type, record_id=ref.record_id, kind="status",
-            author_id=loaded.viewer.user_id, subject=f"Sequence {sequence.name} started",
-        )  # fmt: skip
-        owner = get_user(session, team_id=team, user_id=record.owner_id)
-        first = "none (nothing to do)" if task is None else f"*{task.title}*"
-        due = format_local(task.due_at, owner.tz if owner else "UTC") if task else "–"
-        text = fill(SEQUENCE_STARTED, record=record.topic, sequence=sequence.name, step=first, due=due)
+    task = started.task
+    first = "none (nothing to do)" if task is None else f"*{task.title}*"
+    due = format_local(task.due_at, started.owner_tz) if task else "–"
+    text = fill(SEQUENCE_STARTED, record=loaded.record.topic, sequence=started.sequence.name, step=first, due=due)
     ack(response_action="update", view=modal("Sequence started", [section(text)], callback_id=VIEW_SEQUENCE_STARTED))
 
 
@@ -144,7 +127,7 @@ def new_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> 
 def edit_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     sequence_id = parse_id(str(body["actions"][0].get("value") or "")) or 0
     with transaction(deps.new_session) as session:
-        found = sequence_store.get_sequence(session, team_id=team_id(body), sequence_id=sequence_id)
+        found = sequence_service.get_sequence(session, team_id=team_id(body), sequence_id=sequence_id)
     if not _is_manager(deps, body) or found is None:
         raise Refused(SEQUENCE_MANAGERS_ONLY if found else SEQUENCES_NONE)
     view = sequence_modal(sequence_id=found.id, name=found.name, description=found.description, steps=found.steps,
@@ -155,30 +138,19 @@ def edit_sequence_button(deps: Deps, client: WebClient, body: dict[str, Any]) ->
 def open_start(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="start a sequence")
-        problem = _cannot_start(session, loaded, None)
+        problem = sequence_service.start_problem(
+            session, record=loaded.record, record_type=loaded.ref.record_type, record_id=loaded.ref.record_id
+        )
         summaries = _summaries(session, loaded.viewer.team_id)
     if problem or not summaries:
         raise Refused(problem or SEQUENCES_NONE)
     open_view(client, body, start_sequence_modal(loaded.ref.encode(), loaded.record.topic, summaries))
 
 
-def _cannot_start(session: Session, loaded: Any, sequence: Sequence | None) -> str | None:
-    if loaded.record.status != "open":
-        return SEQUENCE_CLOSED_RECORD
-    active = sequence_store.active_enrollment(
-        session, team_id=loaded.viewer.team_id, record_type=loaded.ref.record_type, record_id=loaded.ref.record_id
-    )
-    if active is not None:
-        return fill(SEQUENCE_ALREADY, name=active.sequence_name)
-    return None
-
-
 def _summaries(session: Session, team: str) -> list[SequenceSummary]:
-    sequences = sequence_store.list_sequences(session, team_id=team)
-    counts = sequence_store.active_enrollment_counts(session, team_id=team)
     return [
-        SequenceSummary(s.id or 0, s.name, s.description, list(s.steps), int(counts.get(s.id or 0, 0)))
-        for s in sequences
+        SequenceSummary(s.id or 0, s.name, s.description, list(s.steps), count)
+        for s, count in sequence_service.sequences_with_counts(session, team_id=team)
     ]
 
 
@@ -196,7 +168,7 @@ def _list_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_manager(deps: Deps, body: dict[str, Any]) -> bool:
-    return viewer(deps, body).role in ("manager", "admin")
+    return sequence_service.may_define_sequences(viewer(deps, body).role)
 
 
 def _new_modal() -> dict[str, Any]:

@@ -9,12 +9,10 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain.tasks import TaskDraft, validate_task
 from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
-from bot.messages import NOT_ALLOWED, TASK_GONE
 from bot.refusals import Refused
 from bot.services import tasks as task_service
 from bot.surface import Surface
@@ -30,11 +28,8 @@ from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record, safe_ref
 from handlers.replies import open_view
 from handlers.work_queue import user_tz
-from store import adhoc_tasks as task_store
 from store.db import transaction
-from store.models import Task
-from store.records import get_record
-from store.tasks import get_task
+from store.models import Lead, Opportunity, Task
 
 TASK_HELP = "`/task` adds a task (for you or a colleague) · `/task list` lists your open tasks."
 TASK_ADDED = ":white_check_mark: Task *{subject}* added for <@{assignee}>."
@@ -44,18 +39,7 @@ TASK_SAVED = ":white_check_mark: Task *{subject}* saved."
 def register(surface: Surface, deps: Deps) -> None:
     app = surface.app
     surface.uses("chat:write", "im:write", "users:read")
-
-    @surface.command("/task", "Add a task, or list yours", "[list]")
-    def task_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        word = (body.get("text") or "").strip().lower()
-        if not word:
-            ack()
-            deps.background.submit(_open_lone_task, deps, client, body)
-        elif word == "list":
-            ack(**_list_answer(deps, client, body))
-        else:
-            ack(text=TASK_HELP, response_type="ephemeral")
-
+    surface.command("/task", "Add a task, or list yours", "[list]")(bound(task_command, deps))
     after_ack(app, deps, TASK_ADD, functools.partial(_open_record_task, deps))
     after_ack(app, deps, TASK_OPEN, functools.partial(_open_task, deps))
     app.view(VIEW_TASK_ADD)(bound(task_added, surface, deps))
@@ -68,6 +52,17 @@ def bound(listener: Any, *args: Any) -> Any:
     partial = functools.partial(listener, *args)
     partial.__name__ = listener.__name__  # type: ignore[attr-defined]
     return partial
+
+
+def task_command(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    word = (body.get("text") or "").strip().lower()
+    if not word:
+        ack()
+        deps.background.submit(_open_lone_task, deps, client, body)
+    elif word == "list":
+        ack(**_list_answer(deps, client, body))
+    else:
+        ack(text=TASK_HELP, response_type="ephemeral")
 
 
 # --- opening the modals --------------------------------------------------------------------------
@@ -84,8 +79,7 @@ def _open_lone_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None
 
 def _open_record_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     loaded = load_record(deps, body, action_ref(body), change="add a task")
-    if loaded.record.status != "open":
-        raise Refused(f"This record is {loaded.record.status}: reopen it first to add a task.")
+    task_service.require_open(loaded.record)
     metadata = opened_from(body, ModalContext(ref=loaded.ref.encode())).encode()
     form = TaskForm(metadata, _next_hour(deps), loaded.viewer.user_id, record=label_of(loaded.record))
     open_view(client, body, add_task_modal(form))
@@ -95,38 +89,22 @@ def _open_task(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     with transaction(deps.new_session) as session:
         who = viewer_in(session, deps, body)
-        task = get_task(session, team_id=who.team_id, task_id=int(value) if value.isdigit() else 0)
-        problem = _edit_problem(session, deps, body, task)
-        if problem is None and task is not None:
-            form = TaskForm(
-                metadata=str(task.id),
-                due=int(task.due_at.timestamp()),
-                assignee=task.owner_id,
-                subject=task.title,
-                priority=task.priority,
-                description=task.description,
-                record=_label(session, task),
-            )
-    if problem is not None:
-        raise Refused(problem)
+        task = task_service.task_to_change(session, viewer=who, task_id=int(value) if value.isdigit() else 0)
+        record = task_service.task_record(session, task)
+    form = TaskForm(
+        metadata=str(task.id),
+        due=int(task.due_at.timestamp()),
+        assignee=task.owner_id,
+        subject=task.title,
+        priority=task.priority,
+        description=task.description,
+        record=_label(record),
+    )
     open_view(client, body, edit_task_modal(form))
 
 
-def _label(session: Session, task: Task) -> RecordLabel | None:
-    if not task.record_type or not task.record_id:
-        return None
-    record = get_record(session, team_id=task.team_id, record_type=task.record_type, record_id=task.record_id)
+def _label(record: Lead | Opportunity | None) -> RecordLabel | None:
     return label_of(record) if record is not None else None
-
-
-def _edit_problem(session: Session, deps: Deps, body: dict[str, Any], task: Task | None) -> str | None:
-    """Why the user may not open or change this task (None: they may)."""
-    if task is None or task.status != "open" or task.enrollment_id is not None:
-        return TASK_GONE
-    who = viewer_in(session, deps, body)
-    if task_service.may_edit_task(task, user_id=who.user_id, is_admin=who.is_admin, reps=who.reps):
-        return None
-    return NOT_ALLOWED.format(action="change this task")
 
 
 # --- /task list ----------------------------------------------------------------------------------
@@ -136,13 +114,13 @@ def _list_answer(deps: Deps, client: WebClient, body: dict[str, Any]) -> dict[st
     team, user = team_id(body), user_id(body)
     tz = user_tz(deps, client, team, user)
     with transaction(deps.new_session) as session:
-        lines = [_line(session, task) for task in task_store.open_tasks_of(session, team_id=team, owner_id=user)]
+        lines = [_line(*found) for found in task_service.open_tasks_of(session, team_id=team, owner_id=user)]
     return {"text": "My tasks", "blocks": task_list(lines, tz=tz, now=deps.clock()), "response_type": "ephemeral"}
 
 
-def _line(session: Session, task: Task) -> TaskLine:
+def _line(task: Task, record: Lead | Opportunity | None) -> TaskLine:
     adhoc = task.enrollment_id is None
-    return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, _label(session, task))
+    return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, _label(record))
 
 
 # --- saving ------------------------------------------------------------------------------------------
@@ -193,10 +171,8 @@ def task_edited(
     raw = str(view.get("private_metadata") or "")
     try:
         with transaction(deps.new_session) as session:
-            task = get_task(session, team_id=team, task_id=int(raw) if raw.isdigit() else 0)
-            problem = _edit_problem(session, deps, body, task)
-            if problem is not None or task is None:
-                raise task_service.FieldRefused(problem or TASK_GONE)
+            who = viewer_in(session, deps, body)
+            task = task_service.task_to_change(session, viewer=who, task_id=int(raw) if raw.isdigit() else 0)
             draft, errors = validate_task(
                 submitted_values(view["state"]), now=deps.clock(), me=editor, previous_due=task.due_at
             )
@@ -236,10 +212,12 @@ def _after_change(
     if notify:
         tz = user_tz(deps, client, team, draft.assignee)
         with transaction(deps.new_session) as session:
-            task = get_task(session, team_id=team, task_id=task_id)
-            line = _line(session, task) if task is not None else None
-        if line is not None and task is not None:
-            text, blocks = assigned_message(line, assigner=actor, description=task.description, tz=tz, now=deps.clock())
+            found = task_service.task_with_record(session, team_id=team, task_id=task_id)
+        if found is not None:
+            task = found[0]
+            text, blocks = assigned_message(
+                _line(*found), assigner=actor, description=task.description, tz=tz, now=deps.clock()
+            )
             client.chat_postMessage(channel=draft.assignee, text=text, blocks=blocks)
     for person in dict.fromkeys(p for p in (draft.assignee, actor, previous) if p):
         publish_home(surface, deps, client, team, person)

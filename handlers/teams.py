@@ -12,21 +12,17 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.ids import RECORD_SHARE
 from bot.refusals import Refused
+from bot.services import admin as admin_service
 from bot.services import teams as team_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, share_modal
 from bot.views.admin import ADMIN_AUDIT_LOG, ADMIN_TEAM_REMOVE, admin_modal, audit_log_modal
+from handlers.admin_access import admin_in
 from handlers.cards import opened_from
-from handlers.context import viewer_in
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_view
-from store.audit import recent_changes
 from store.db import transaction
-from store.teams import list_teams
-from store.users import users_with_role
-
-ADMINS_ONLY = "Only salesbot admins can use this; nothing was changed."
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -38,10 +34,7 @@ def register(surface: Surface, deps: Deps) -> None:
 def show_audit_log(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     """`Audit log` in the admin modal: the latest admin changes (admins only)."""
     with transaction(deps.new_session) as session:
-        who = viewer_in(session, deps, body)
-        if not who.is_admin:
-            raise Refused(ADMINS_ONLY)
-        entries = recent_changes(session, team_id=who.team_id)
+        entries = admin_service.audit_log(session, team_id=admin_in(session, deps, body).team_id)
     open_view(client, body, audit_log_modal(entries))
 
 
@@ -49,7 +42,7 @@ def open_share(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     """The Share modal: `Users`, and `Teams` listing the workspace's teams."""
     loaded = load_record(deps, body, action_ref(body), change="share it")
     with transaction(deps.new_session) as session:
-        teams = [(team.id, team.name) for team in list_teams(session, team_id=loaded.viewer.team_id)]
+        teams = team_service.team_choices(session, team_id=loaded.viewer.team_id)
     ctx = opened_from(body, ModalContext(ref=loaded.ref.encode()))
     open_view(client, body, share_modal(ctx, loaded.record.topic, teams))
 
@@ -59,18 +52,15 @@ def remove_team(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     changes nothing); the modal is redrawn without it."""
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     with transaction(deps.new_session) as session:
-        who = viewer_in(session, deps, body)
-        if not who.is_admin:
-            raise Refused(ADMINS_ONLY)
+        who = admin_in(session, deps, body)
         if not value.isdigit() or len(value) > 18:
             raise Refused(team_service.TEAM_GONE)
         team_service.remove_team(
             session, team_id=who.team_id, sales_team_id=int(value), actor=who.user_id, now=deps.clock()
         )
     with transaction(deps.new_session) as session:
-        view = admin_modal(
-            list_teams(session, team_id=who.team_id), users_with_role(session, team_id=who.team_id, role="admin")
-        )
+        teams, admins = admin_service.roster(session, team_id=who.team_id)
+    view = admin_modal(teams, admins)
     current = body.get("view") or {}
     if current.get("id"):
         client.views_update(view_id=current["id"], view=view)

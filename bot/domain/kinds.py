@@ -35,3 +35,8 @@ class TaskStatus(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+
+
+def is_open(status: str) -> bool:
+    """Whether a lead or an opportunity (either: both call it "open") is still being worked."""
+    return status in (LeadStatus.OPEN, OpportunityStatus.OPEN)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.kinds import RecordType
 from bot.domain.text import fold, search_text
 from bot.refusals import Refused
 from bot.services.erasure import PERSONAL_FIELDS
@@ -132,7 +133,7 @@ def _records(session: Session, contact: Contact) -> list[tuple[str, int, Record]
     team = contact.team_id
     found: dict[tuple[str, int], Record] = {}
     for opp in contact_store.opportunities_of_contact(session, team_id=team, contact_id=contact.id or 0):
-        found[("opportunity", opp.id or 0)] = opp
+        found[(RecordType.OPPORTUNITY, opp.id or 0)] = opp
     for row in contact_store.stakeholders_of_contact(session, team_id=team, contact_id=contact.id or 0):
         record = get_record(session, team_id=team, record_type=row.record_type, record_id=row.record_id)
         if record is not None:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain.deal_rooms import RoomRule, parse_room_rule
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.services.processes import library_in
 from store import deal_rooms as room_store
 from store import opportunities as opp_store
@@ -48,7 +49,7 @@ def opportunity(session: Session, *, team_id: str, opportunity_id: int) -> Oppor
 
 def automatic_room_reason(session: Session, rule: RoomRule | None, opportunity: Opportunity) -> str:
     """Why an open deal without a room (now or before) gets one by the rule; "" when it does not."""
-    if rule is None or opportunity.status != "open":
+    if rule is None or opportunity.status != OpportunityStatus.OPEN:
         return ""
     team, opp_id = opportunity.team_id, opportunity.id or 0
     if room_store.room_of(session, team_id=team, opportunity_id=opp_id) is not None:
@@ -79,7 +80,8 @@ def room_channel(session: Session, *, team_id: str, opportunity_id: int) -> str 
 def invitees(session: Session, opportunity: Opportunity, *, asked_by: str) -> list[str]:
     """The owner, the users the deal is shared with, the owner's manager, and whoever asked."""
     owner = get_user(session, team_id=opportunity.team_id, user_id=opportunity.owner_id)
-    shared = shared_with(session, team_id=opportunity.team_id, record_type="opportunity", record_id=opportunity.id or 0)
+    opp_type, opp_id = RecordType.OPPORTUNITY, opportunity.id or 0
+    shared = shared_with(session, team_id=opportunity.team_id, record_type=opp_type, record_id=opp_id)
     people = [opportunity.owner_id, *sorted(shared), owner.manager_id if owner else None, asked_by]
     return list(dict.fromkeys(person for person in people if person))
 
@@ -90,7 +92,7 @@ def record_room(
     start_cursors(session, team_id=opportunity.team_id, now=now)  # its close is read from the timeline
     room = room_store.add_room(session, team_id=opportunity.team_id, opportunity_id=opportunity.id or 0,
                                channel_id=channel_id, name=name, created_by=user_id)  # fmt: skip
-    add_activity(session, team_id=opportunity.team_id, record_type="opportunity", record_id=opportunity.id or 0,
-                 kind="status", author_id=user_id, subject="Deal room opened", body=f"#{name}",
-                 slack_channel=channel_id, occurred_at=now)  # fmt: skip
+    add_activity(session, team_id=opportunity.team_id, record_type=RecordType.OPPORTUNITY,
+                 record_id=opportunity.id or 0, kind="status", author_id=user_id, subject="Deal room opened",
+                 body=f"#{name}", slack_channel=channel_id, occurred_at=now)  # fmt: skip
     return room

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.kinds import LeadStatus, RecordType
 from bot.refusals import Refused
 from store import erasure as erasure_store
 from store.activities import add_activity
@@ -34,7 +35,7 @@ def delete_lead(session: Session, lead: Lead, *, by: str, is_admin: bool, now: d
         raise Refused(ONLY_OWNER_OR_ADMIN)
     if lead.status == DELETED:
         return
-    if lead.status == "qualified":
+    if lead.status == LeadStatus.QUALIFIED:
         raise Refused(QUALIFIED)
     team, lead_id = lead.team_id, lead.id or 0
     for name in PERSONAL_FIELDS:
@@ -43,11 +44,11 @@ def delete_lead(session: Session, lead: Lead, *, by: str, is_admin: bool, now: d
     lead.employees = lead.annual_revenue = lead.budget_amount = lead.score = None
     lead.grade, lead.updated_at = "", now
     session.add(lead)
-    erasure_store.stop_work(session, team_id=team, record_type="lead", record_id=lead_id, now=now)
-    erasure_store.remove_people(session, team_id=team, record_type="lead", record_id=lead_id)
-    erasure_store.erase_timeline(session, team_id=team, record_type="lead", record_id=lead_id)
+    erasure_store.stop_work(session, team_id=team, record_type=RecordType.LEAD, record_id=lead_id, now=now)
+    erasure_store.remove_people(session, team_id=team, record_type=RecordType.LEAD, record_id=lead_id)
+    erasure_store.erase_timeline(session, team_id=team, record_type=RecordType.LEAD, record_id=lead_id)
     add_activity(
-        session, team_id=team, record_type="lead", record_id=lead_id, kind="status", author_id=by,
+        session, team_id=team, record_type=RecordType.LEAD, record_id=lead_id, kind="status", author_id=by,
         subject="Deleted: personal data erased", occurred_at=now,
     )  # fmt: skip
     record_change(session, team_id=team, actor_id=by, action="Lead deleted",

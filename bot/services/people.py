@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.activities import CompetitorDraft, StakeholderDraft
+from bot.domain.kinds import RecordType
 from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.contacts import link_stakeholder
@@ -68,7 +69,7 @@ def edit_competitor(
 
 
 def _log(session: Session, record: Record, by: str, kind: str, subject: str, people: list[str], now: datetime) -> None:
-    record_type = "lead" if isinstance(record, Lead) else "opportunity"
+    record_type = RecordType.LEAD if isinstance(record, Lead) else RecordType.OPPORTUNITY
     add_activity(
         session,
         team_id=record.team_id,

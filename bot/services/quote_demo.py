@@ -63,8 +63,8 @@ def _to(session: Session, quote: Quote, status: QuoteStatus, *, approver: str, r
     if status == QuoteStatus.WON:
         accept(session, data=data, user=quote.owner_id, now=now)
     elif status == QuoteStatus.LOST:
-        quote_store.transition(session, team_id=quote.team_id, quote_id=quote.id or 0, from_status=["active"],
-                               values={"status": "lost", "close_reason": reason})  # fmt: skip
+        quote_store.transition(session, team_id=quote.team_id, quote_id=quote.id or 0, from_status=[QuoteStatus.ACTIVE],
+                               values={"status": QuoteStatus.LOST.value, "close_reason": reason})  # fmt: skip
     elif status == QuoteStatus.REVISED:
         new = revise(session, data=data, user=quote.owner_id, now=now)
         new.status, new.activated_at = QuoteStatus.ACTIVE.value, now

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.domain import quotes as rules
 from bot.domain import revenue
+from bot.domain.kinds import RecordType
 from bot.domain.quotes import OrderStatus, QuoteStatus
 from bot.refusals import Refused
 from bot.services.processes import library_in
@@ -96,7 +97,7 @@ def schedule_nudge(session: Session, quote: Quote, due: datetime, *, day: int) -
         recipient=quote.approver_id or "",
         due_at=due,
         dedupe_key=f"quote_nudge:{quote.id}:{quote.version}:{day}",
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=quote.opportunity_id,
         payload={"quote_id": quote.id, "version": quote.version, "day": day},
     )
@@ -212,7 +213,7 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
         session,
         old,
         from_status=[QuoteStatus.ACTIVE],
-        values={"status": "revised", "updated_at": now},
+        values={"status": QuoteStatus.REVISED.value, "updated_at": now},
         refusal="This quote was already revised or closed. Nothing was changed.",
     )
     session.refresh(old)  # the conditional UPDATE expired it; model_dump reads loaded attributes only
@@ -236,7 +237,8 @@ def revise(session: Session, *, data: QuoteData, user: str, now: datetime) -> Qu
             "created_by",
         }
     )
-    new = Quote(**fields, revision=old.revision + 1, status="draft", created_by=user, created_at=now, updated_at=now)
+    draft = QuoteStatus.DRAFT.value
+    new = Quote(**fields, revision=old.revision + 1, status=draft, created_by=user, created_at=now, updated_at=now)
     session.add(new)
     session.flush()
     quote_store.add_lines(session, [_copy_line(line, new.id or 0) for line in lines])
@@ -277,28 +279,11 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
         session,
         quote,
         from_status=[QuoteStatus.ACTIVE],
-        values={"status": "won", "updated_at": now},
+        values={"status": QuoteStatus.WON.value, "updated_at": now},
         refusal="This quote was already accepted or closed. Nothing was changed.",
     )
     number = quote_store.claim_number(session, team_id=quote.team_id, kind="order")
-    order = SalesOrder(
-        team_id=quote.team_id,
-        number=number,
-        quote_id=quote.id or 0,
-        opportunity_id=quote.opportunity_id,
-        owner_id=quote.owner_id,
-        account_name=quote.account_name,
-        currency=quote.currency,
-        subtotal=data.totals.subtotal,
-        discount_percent=quote.discount_percent,
-        freight=data.totals.freight,
-        tax_rate=quote.tax_rate,
-        total=data.totals.total,
-        lines=[_order_line(line) for line in data.lines],
-        created_by=user,
-        created_at=now,
-        updated_at=now,
-    )
+    order = _order_of(data, number, user, now)
     session.add(order)
     session.flush()
     quote = require_quote(session, quote)
@@ -313,6 +298,28 @@ def accept(session: Session, *, data: QuoteData, user: str, now: datetime) -> Ac
     closed = _close_others(session, quote, user, now)
     session.refresh(order)  # loaded before the commit: the caller renders it after the session closes
     return Accepted(order, closed)
+
+
+def _order_of(data: QuoteData, number: int, user: str, now: datetime) -> SalesOrder:
+    """The order of an accepted quote, with its lines and totals."""
+    return SalesOrder(
+        team_id=data.quote.team_id,
+        number=number,
+        quote_id=data.quote.id or 0,
+        opportunity_id=data.quote.opportunity_id,
+        owner_id=data.quote.owner_id,
+        account_name=data.quote.account_name,
+        currency=data.quote.currency,
+        subtotal=data.totals.subtotal,
+        discount_percent=data.quote.discount_percent,
+        freight=data.totals.freight,
+        tax_rate=data.quote.tax_rate,
+        total=data.totals.total,
+        lines=[_order_line(line) for line in data.lines],
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _order_line(line: QuoteLine) -> dict[str, str]:
@@ -335,7 +342,7 @@ def _close_others(session: Session, won: Quote, user: str, now: datetime) -> lis
             team_id=won.team_id,
             quote_id=other.id or 0,
             from_status=rules.OPEN,
-            values={"status": "lost", "close_reason": "Another quote was accepted", "updated_at": now},
+            values={"status": QuoteStatus.LOST.value, "close_reason": "Another quote was accepted", "updated_at": now},
         ):
             _log(session, other, user, now, f"closed as Lost: {rules.quote_number(won.number)} was accepted")
             closed.append(f"{rules.quote_number(other.number)} rev {other.revision}")
@@ -347,7 +354,7 @@ def decline(session: Session, *, data: QuoteData, user: str, reason: str, now: d
     rules.refuse_unless(data.status, {QuoteStatus.ACTIVE}, "declined")
     if not reason.strip():
         raise Refused("Give the customer's reason.")
-    values = {"status": "lost", "close_reason": reason.strip()[:1000], "updated_at": now}
+    values = {"status": QuoteStatus.LOST.value, "close_reason": reason.strip()[:1000], "updated_at": now}
     _transition(
         session,
         quote,
@@ -358,17 +365,34 @@ def decline(session: Session, *, data: QuoteData, user: str, reason: str, now: d
     _log(session, quote, user, now, "declined by the customer", reason.strip())
 
 
+def get_order(session: Session, *, team_id: str, order_id: int) -> SalesOrder | None:
+    return quote_store.get_order(session, team_id=team_id, order_id=order_id)
+
+
+def change_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str, now: datetime) -> SalesOrder:
+    """Mark a submitted order fulfilled or canceled; the order as it is now."""
+    set_order(session, order=order, to=to, user=user, now=now)
+    changed = quote_store.get_order(session, team_id=order.team_id, order_id=order.id or 0)
+    assert changed is not None
+    return changed
+
+
 def set_order(session: Session, *, order: SalesOrder, to: OrderStatus, user: str, now: datetime) -> None:
     if OrderStatus(order.status) != OrderStatus.SUBMITTED:
         raise Refused(f"Order {rules.order_number(order.number)} is {OrderStatus(order.status).label} already.")
     if not quote_store.set_order_status(
-        session, team_id=order.team_id, order_id=order.id or 0, from_status="submitted", to_status=to.value, now=now
+        session,
+        team_id=order.team_id,
+        order_id=order.id or 0,
+        from_status=OrderStatus.SUBMITTED.value,
+        to_status=to.value,
+        now=now,
     ):
         raise Refused("This order changed meanwhile. Nothing was changed.")
     add_activity(
         session,
         team_id=order.team_id,
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=order.opportunity_id,
         kind="quote",
         author_id=user,

@@ -19,15 +19,18 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain import quotes as rules
 from bot.domain import revenue
+from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.parsing import ParseError, parse_amount
 from bot.domain.quotes import ApprovalRule, QuoteStatus, Totals
+from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services.processes import library_in
 from store import catalog
 from store import opportunities as opp_store
 from store import quotes as quote_store
 from store.activities import add_activity
-from store.models import Opportunity, Quote, QuoteLine, SalesOrder
+from store.catalog import PricedProduct
+from store.models import Opportunity, PriceList, Quote, QuoteLine, SalesOrder
 
 VALID_DAYS = 30
 TEXT_LIMITS = {"name": 200, "payment_terms": 500, "delivery_terms": 500, "description": 3000}
@@ -137,7 +140,7 @@ def _log(
     add_activity(
         session,
         team_id=quote.team_id,
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=quote.opportunity_id,
         kind="quote",
         author_id=user,
@@ -257,10 +260,35 @@ def _apply_form(quote: Quote, form: QuoteForm) -> None:
 # --- creating and editing a draft -----------------------------------------------------------
 
 
+def opportunity_to_quote(session: Session, *, team_id: str, opportunity_id: int) -> Opportunity:
+    """The opportunity a new quote is for (refused when it is gone)."""
+    opp = opp_store.get_opportunity(session, team_id=team_id, opportunity_id=opportunity_id)
+    if opp is None:
+        raise Refused(RECORD_NOT_FOUND)
+    return opp
+
+
+def _refuse_closed(opp: Opportunity) -> None:
+    if opp.status != OpportunityStatus.OPEN:
+        raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
+
+
+def new_form(opp: Opportunity, cfg: QuoteConfig, today: date) -> QuoteForm:
+    """The Create quote form, filled with the opportunity's defaults (refused when it is closed)."""
+    _refuse_closed(opp)
+    return form_defaults(opp, cfg, today)
+
+
+def create_for(
+    session: Session, *, team_id: str, opportunity_id: int, user: str, form: QuoteForm, now: datetime
+) -> Quote:
+    opp = opportunity_to_quote(session, team_id=team_id, opportunity_id=opportunity_id)
+    return create(session, opp=opp, user=user, form=form, now=now)
+
+
 def create(session: Session, *, opp: Opportunity, user: str, form: QuoteForm, now: datetime) -> Quote:
     """A Draft with the opportunity's lines at the price list's current prices, numbered Q-… rev 1."""
-    if opp.status != "open":
-        raise Refused(f"This opportunity is closed as {opp.status}. Reopen it to quote it.")
+    _refuse_closed(opp)
     number = quote_store.claim_number(session, team_id=opp.team_id, kind="quote")
     quote = Quote(
         team_id=opp.team_id,
@@ -316,6 +344,32 @@ def _recompute(session: Session, quote: Quote, now: datetime) -> Totals:
     session.add(quote)
     session.flush()
     return summary
+
+
+def unchanged_quote(session: Session, *, team_id: str, quote_id: int, version: int) -> Quote:
+    """The quote a form was opened on, refused when it changed (or went) since."""
+    quote = quote_store.get_quote(session, team_id=team_id, quote_id=quote_id)
+    if quote is None or quote.version != version:
+        raise Refused("This quote changed since you opened this form. Close it and try again.")
+    return quote
+
+
+@dataclass(frozen=True)
+class ProductChoices:
+    """What Add product offers: the price list in the quote's currency and its first products."""
+
+    price_list: PriceList
+    items: list[PricedProduct]
+    total: int  # how many products the price list prices
+
+
+def product_choices(session: Session, quote: Quote, *, limit: int) -> ProductChoices:
+    price_list = catalog.price_list_for(session, team_id=quote.team_id, currency=quote.currency)
+    if price_list is None:
+        raise Refused(f"There is no price list in {quote.currency} yet.")
+    total = catalog.count_priced_products(session, team_id=quote.team_id, price_list_id=price_list.id or 0)
+    items = catalog.priced_products(session, team_id=quote.team_id, price_list_id=price_list.id or 0, limit=limit)
+    return ProductChoices(price_list, items, total)
 
 
 def _edited(session: Session, quote: Quote, user: str, now: datetime, what: str) -> None:
@@ -423,6 +477,12 @@ def edit_lines(session: Session, *, quote: Quote, values: dict[str, Any], user: 
     if changed or removed:
         _edited(session, quote, user, now, f"lines edited ({len(changed)} changed, {len(removed)} removed)")
     return {}
+
+
+def home_quotes(session: Session, *, team_id: str, user_id: str, today: date) -> tuple[list[Quote], list[Quote]]:
+    """App Home's quotes: those waiting for the user's approval, and the user's expired ones."""
+    pending = quote_store.pending_for(session, team_id=team_id, approver_id=user_id)
+    return pending, quote_store.expired_of(session, team_id=team_id, owner_id=user_id, today=today)
 
 
 # --- processes: `quote_required = true` on a stage ------------------------------------------------

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.kinds import LeadStatus, RecordType
 from bot.domain.routing import Fallback, LeadFacts, Target, pick_member, turn_key
 from bot.domain.text import fold
 from bot.messages import LEAD_NOT_FOUND
@@ -108,19 +109,19 @@ def place(session: Session, lead: Lead, routed: Routed, *, by: str, now: datetim
     stamp = int(now.timestamp() * 1000)
     if routed.owner:
         if routed.why:
-            add_activity(session, team_id=lead.team_id, record_type="lead", record_id=lead_id, kind="assign",
+            add_activity(session, team_id=lead.team_id, record_type=RecordType.LEAD, record_id=lead_id, kind="assign",
                          author_id=by, subject=f"Routed by {routed.why}", occurred_at=now,
                          data={"people": [routed.owner], "previous_owner": previous})  # fmt: skip
         enqueue(session, team_id=lead.team_id, kind=ROUTED_KIND, recipient=routed.owner, due_at=now,
-                dedupe_key=f"lead-routed:{lead_id}:{stamp}", record_type="lead", record_id=lead_id,
+                dedupe_key=f"lead-routed:{lead_id}:{stamp}", record_type=RecordType.LEAD, record_id=lead_id,
                 payload={"lead_id": lead_id, "why": routed.why})  # fmt: skip
         return
     claim = routing_store.add_claim(session, team_id=lead.team_id, lead_id=lead_id, channel=routed.channel, now=now)
-    add_activity(session, team_id=lead.team_id, record_type="lead", record_id=lead_id, kind="status",
+    add_activity(session, team_id=lead.team_id, record_type=RecordType.LEAD, record_id=lead_id, kind="status",
                  author_id=by, subject="Waiting in the leads channel", occurred_at=now,
                  data={"channel": routed.channel})  # fmt: skip
     enqueue(session, team_id=lead.team_id, kind=CLAIM_KIND, recipient=routed.channel, due_at=now,
-            dedupe_key=f"lead-claim:{lead_id}:{claim.id}:{stamp}", record_type="lead", record_id=lead_id,
+            dedupe_key=f"lead-claim:{lead_id}:{claim.id}:{stamp}", record_type=RecordType.LEAD, record_id=lead_id,
             payload={"lead_id": lead_id})  # fmt: skip
 
 
@@ -133,10 +134,10 @@ def claim(session: Session, *, team_id: str, lead_id: int, user_id: str, now: da
     if lead is not None:
         session.refresh(lead)
     if won and lead is not None:
-        add_activity(session, team_id=team_id, record_type="lead", record_id=lead_id, kind="assign",
+        add_activity(session, team_id=team_id, record_type=RecordType.LEAD, record_id=lead_id, kind="assign",
                      author_id=user_id, subject="Claimed", occurred_at=now,
                      data={"people": [user_id], "previous_owner": ""})  # fmt: skip
-    owner = lead.owner_id if lead is not None and lead.status == "open" else ""
+    owner = lead.owner_id if lead is not None and lead.status == LeadStatus.OPEN else ""
     return ClaimOutcome(won=won, owner=owner, lead=lead)
 
 
@@ -158,7 +159,7 @@ def reassign_by_rules(
     lead = get_lead(session, team_id=team_id, lead_id=lead_id)
     if lead is None:
         raise Refused(LEAD_NOT_FOUND)
-    if lead.status != "open":
+    if lead.status != LeadStatus.OPEN:
         raise Refused("Only open leads are routed.")
     routed = decide(session, lead.team_id, facts_of(lead), default_owner="")
     if not routed.placed:
@@ -166,7 +167,7 @@ def reassign_by_rules(
     if routed.owner:
         if routed.owner == lead.owner_id:
             raise Refused(f"The rules give this lead to <@{routed.owner}>, who already owns it.")
-        done = assign(session, lead, record_type="lead", new_owner=routed.owner, by=by, now=now,
+        done = assign(session, lead, record_type=RecordType.LEAD, new_owner=routed.owner, by=by, now=now,
                       reminder_minutes=reminder_minutes)  # fmt: skip
         return lead, routed, done
     if not lead.owner_id and routing_store.get_claim(session, team_id=lead.team_id, lead_id=lead.id or 0):

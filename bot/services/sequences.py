@@ -6,13 +6,102 @@ The caller owns the transaction; nothing here talks to Slack.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.domain.assistant import SNOOZE_TASK, STEP_KINDS, describe_step, next_step
+from bot.domain.kinds import TaskStatus, is_open
+from bot.messages import SEQUENCE_ALREADY, SEQUENCE_CLOSED_RECORD, SEQUENCES_NONE
+from bot.refusals import Refused
+from bot.views.markup import fill
 from store import sequences as sequence_store
+from store.activities import add_activity
 from store.models import Enrollment, Sequence, Task
+from store.records import Record
+from store.users import get_user
+
+
+@dataclass(frozen=True)
+class Started:
+    """A record now following a sequence: its first step's task (none when nothing is left to do)."""
+
+    sequence: Sequence
+    task: Task | None
+    owner_tz: str  # the record owner's time zone, for the task's due time
+
+
+def may_define_sequences(role: str) -> bool:
+    return role in ("manager", "admin")
+
+
+def sequences_with_counts(session: Session, *, team_id: str) -> list[tuple[Sequence, int]]:
+    """The workspace's sequences, each with how many records follow it now."""
+    counts = sequence_store.active_enrollment_counts(session, team_id=team_id)
+    return [(s, int(counts.get(s.id or 0, 0))) for s in sequence_store.list_sequences(session, team_id=team_id)]
+
+
+def get_sequence(session: Session, *, team_id: str, sequence_id: int) -> Sequence | None:
+    return sequence_store.get_sequence(session, team_id=team_id, sequence_id=sequence_id)
+
+
+def name_taken(session: Session, *, team_id: str, name: str, sequence_id: int | None) -> bool:
+    """Whether another sequence than `sequence_id` is called `name`."""
+    same = sequence_store.sequence_named(session, team_id=team_id, name=name) if name else None
+    return same is not None and same.id != sequence_id
+
+
+def save_sequence(
+    session: Session,
+    *,
+    team_id: str,
+    name: str,
+    description: str,
+    steps: list[dict[str, Any]],
+    user_id: str,
+    sequence_id: int | None,
+) -> Sequence:
+    """Create a sequence, or change `sequence_id` (edits apply to new enrollments only)."""
+    return sequence_store.save_sequence(
+        session, team_id=team_id, name=name, description=description, steps=steps, user_id=user_id,
+        sequence_id=sequence_id,
+    )  # fmt: skip
+
+
+def start_problem(session: Session, *, record: Record, record_type: str, record_id: int) -> str | None:
+    """Why the record cannot start a sequence now (None: it can)."""
+    if not is_open(record.status):
+        return SEQUENCE_CLOSED_RECORD
+    active = sequence_store.active_enrollment(
+        session, team_id=record.team_id, record_type=record_type, record_id=record_id
+    )
+    if active is not None:
+        return fill(SEQUENCE_ALREADY, name=active.sequence_name)
+    return None
+
+
+def start(
+    session: Session, *, record: Record, record_type: str, record_id: int, sequence_id: int | None, by: str,
+    now: datetime,
+) -> Started:  # fmt: skip
+    """Enroll the record in the chosen sequence (refused when closed, already following one, or gone)."""
+    team = record.team_id
+    sequence = get_sequence(session, team_id=team, sequence_id=sequence_id) if sequence_id else None
+    problem = start_problem(session, record=record, record_type=record_type, record_id=record_id)
+    if problem or sequence is None:
+        raise Refused(problem or SEQUENCES_NONE)
+    _, task = start_enrollment(
+        session, team_id=team, sequence=sequence, record_type=record_type, record_id=record_id,
+        owner_id=record.owner_id, now=now,
+    )  # fmt: skip
+    add_activity(
+        session, team_id=team, record_type=record_type, record_id=record_id, kind="status", author_id=by,
+        subject=f"Sequence {sequence.name} started",
+    )  # fmt: skip
+    owner = get_user(session, team_id=team, user_id=record.owner_id)
+    return Started(sequence, task, owner.tz if owner else "UTC")
 
 
 def start_enrollment(
@@ -58,7 +147,7 @@ def _schedule_from(session: Session, enrollment: Enrollment, start: int, now: da
 
 def complete_task(session: Session, task: Task, *, outcome: str, now: datetime) -> Task | None:
     """Done or Skip: close the task and, for a sequence step, schedule the next one (returned)."""
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         return None
     sequence_store.close_task(session, task, outcome=outcome, now=now)
     if task.enrollment_id is None:

@@ -11,13 +11,17 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.kinds import RecordType, TaskStatus, is_open
 from bot.domain.permissions import may_change
 from bot.domain.tasks import TaskDraft
+from bot.messages import NOT_ALLOWED, TASK_GONE
 from bot.refusals import Refused
 from store import adhoc_tasks as task_store
+from store.access import Viewer
 from store.activities import add_activity
 from store.models import Task
 from store.records import Record, change_facts, get_record
+from store.tasks import get_task
 from store.users import viewer_for
 
 
@@ -85,7 +89,7 @@ def edit_task(
     session: Session, task: Task, *, editor: str, draft: TaskDraft, admin_ids: frozenset[str], now: datetime
 ) -> TaskChange:
     """Change subject, due time, priority, description or assignee; each change is on the timeline."""
-    if task.status != "open":
+    if task.status != TaskStatus.OPEN:
         raise FieldRefused("That task is already done or no longer exists.", "subject")
     record = _record(session, task.team_id, task.record_type, task.record_id)
     previous = task.owner_id if draft.assignee != task.owner_id else None
@@ -108,6 +112,48 @@ def may_edit_task(task: Task, *, user_id: str, is_admin: bool, reps: frozenset[s
     return is_admin or user_id in (task.owner_id, task.created_by) or task.owner_id in reps
 
 
+def require_open(record: Record) -> None:
+    """Tasks are added to open records only."""
+    if not is_open(record.status):
+        raise Refused(f"This record is {record.status}: reopen it first to add a task.")
+
+
+def edit_problem(task: Task | None, *, viewer: Viewer) -> str | None:
+    """Why the viewer may not open or change this task (None: they may); sequence steps are not edited."""
+    if task is None or task.status != TaskStatus.OPEN or task.enrollment_id is not None:
+        return TASK_GONE
+    if may_edit_task(task, user_id=viewer.user_id, is_admin=viewer.is_admin, reps=viewer.reps):
+        return None
+    return NOT_ALLOWED.format(action="change this task")
+
+
+def task_to_change(session: Session, *, viewer: Viewer, task_id: int) -> Task:
+    """The open ad-hoc task the viewer may change (a refusal under the Subject field otherwise)."""
+    task = get_task(session, team_id=viewer.team_id, task_id=task_id)
+    problem = edit_problem(task, viewer=viewer)
+    if problem is not None or task is None:
+        raise FieldRefused(problem or TASK_GONE)
+    return task
+
+
+def task_record(session: Session, task: Task) -> Record | None:
+    """The lead or opportunity the task is about (None for a lone task, or when it is gone)."""
+    if not task.record_type or not task.record_id:
+        return None
+    return get_record(session, team_id=task.team_id, record_type=task.record_type, record_id=task.record_id)
+
+
+def task_with_record(session: Session, *, team_id: str, task_id: int) -> tuple[Task, Record | None] | None:
+    task = get_task(session, team_id=team_id, task_id=task_id)
+    return (task, task_record(session, task)) if task is not None else None
+
+
+def open_tasks_of(session: Session, *, team_id: str, owner_id: str) -> list[tuple[Task, Record | None]]:
+    """The user's open tasks (`/task list`), each with the record it is about."""
+    tasks = task_store.open_tasks_of(session, team_id=team_id, owner_id=owner_id)
+    return [(task, task_record(session, task)) for task in tasks]
+
+
 def _record(session: Session, team_id: str, record_type: str | None, record_id: int | None) -> Record | None:
     if not record_type or not record_id:
         return None
@@ -121,7 +167,7 @@ def _check_assignee(
     session: Session, record: Record, record_type: str, assignee: str, admin_ids: frozenset[str]
 ) -> None:
     if not user_may_work(session, record=record, record_type=record_type, user_id=assignee, admin_ids=admin_ids):
-        kind = "lead" if record_type == "lead" else "opportunity"
+        kind = "lead" if record_type == RecordType.LEAD else "opportunity"
         raise FieldRefused(ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind), "assignee")
 
 

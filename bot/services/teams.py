@@ -28,6 +28,11 @@ def team_names(session: Session, *, team_id: str) -> list[str]:
     return [summary.name for summary in team_store.list_teams(session, team_id=team_id)]
 
 
+def team_choices(session: Session, *, team_id: str) -> list[tuple[int, str]]:
+    """(id, name) of each of the workspace's sales teams, for a record's Share modal."""
+    return [(summary.id, summary.name) for summary in team_store.list_teams(session, team_id=team_id)]
+
+
 def set_roles(session: Session, *, team_id: str, users: list[str], role: str, actor: str, now: datetime) -> None:
     set_role(session, team_id=team_id, user_ids=users, role=role)
     record_change(

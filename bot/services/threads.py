@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.domain.kinds import RecordType
 from bot.domain.slack_text import plain_text
 from bot.services import leads as lead_service
 from store import leads as lead_store
@@ -58,7 +59,7 @@ def _target(session: Session, team_id: str, channel: str, thread_ts: str | None)
     room = room_in_channel(session, team_id=team_id, channel_id=channel)
     if room is None:
         return None
-    return "opportunity", room.opportunity_id, "Reply in deal room" if thread_ts else "Message in deal room"
+    return RecordType.OPPORTUNITY, room.opportunity_id, "Reply in deal room" if thread_ts else "Message in deal room"
 
 
 def edit_reply(session: Session, *, team_id: str, channel: str, message: dict[str, Any]) -> Activity | None:
@@ -83,7 +84,7 @@ def delete_reply(session: Session, *, team_id: str, channel: str, ts: str, now: 
 
 
 def _rescore_if_lead(session: Session, team_id: str, record_type: str, record_id: int, now: datetime) -> None:
-    if record_type != "lead":
+    if record_type != RecordType.LEAD:
         return
     lead = lead_store.get_lead(session, team_id=team_id, lead_id=record_id)
     if lead is not None:
