@@ -153,14 +153,18 @@ def search_summaries(
     must answer (a manager, or a query too short for the text index).
 
     Two plans on SQLite. A text in few leads (the text index finds at most SEARCH_COUNT_CAP, probing no
-    further): read those hits by id and sort them. A text in many (a common name or word): reading and
-    sorting every hit costs 1–2 ms per thousand, so walk the rep's leads in display order and stop at
-    the count's cap (`_walk_statement`). PostgreSQL keeps the first (its pg_trgm index serves the LIKE)."""
+    further; none: answered by the probe): read those hits by id and sort them. A text in many (a common
+    name or word): reading and sorting every hit costs 1–2 ms per thousand, so walk the rep's leads in
+    display order and stop at the count's cap (`_walk_statement`). PostgreSQL keeps the first (its
+    pg_trgm index serves the LIKE)."""
     if viewer.role == "manager" or len(folded) < MIN_TRIGRAM:
         return None
     dialect = reader.dialect.name
     values = {"team": viewer.team_id, "user": viewer.user_id, "query": query_value(dialect, folded), "limit": limit}
-    many = dialect == "sqlite" and not viewer.is_admin and reader.scalar(_FTS_PROBE, values) > SEARCH_COUNT_CAP
+    probed = reader.scalar(_FTS_PROBE, values) if dialect == "sqlite" and not viewer.is_admin else None
+    if probed == 0:
+        return [], 0
+    many = probed is not None and probed > SEARCH_COUNT_CAP
     rows = reader.all(_WALK, {**values, "text": folded}) if many else reader.all(_SEARCHES[viewer.is_admin], values)
     return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0
 
