@@ -7,9 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.services.users import viewer_of
+from bot.services.users import current_viewer, viewer_of
 from store.access import Viewer
-from store.db import transaction
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -21,8 +20,7 @@ def user_id(body: dict[str, Any]) -> str:
 
 
 def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:
-    with transaction(deps.new_session) as session:
-        return viewer_in(session, deps, body)
+    return current_viewer(deps.engine, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
 
 
 def viewer_in(session: Session, deps: Deps, body: dict[str, Any]) -> Viewer:

@@ -52,6 +52,7 @@ from bot.views.leads import (
     lead_list,
     new_lead_modal,
     notice_view,
+    search_count_text,
 )
 from bot.views.markup import escape, fill, mention
 from handlers import deal_rooms
@@ -336,8 +337,8 @@ def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, An
         return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
     if len(hits) == 1 and isinstance(hits[0], Lead):
         return {"text": lead_card_text(hits[0]), "blocks": lead_card(hits[0]), "response_type": "ephemeral"}
-    blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total)
-    return {"text": f"{count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
+    blocks = lead_list(hits, title=f"Leads matching “{query[:100]}”", total=total, search=True)
+    return {"text": f"{search_count_text(total)} leads match", "blocks": blocks, "response_type": "ephemeral"}
 
 
 OPEN_IT = "open it (ask its owner to *Share* it with you or your team)"

@@ -22,7 +22,9 @@ from store.access import Viewer, visible, visible_in_team
 Condition = sa.ColumnElement[bool]
 
 FTS_TABLES = {"lead": "lead_fts", "opportunity": "opportunity_fts"}
-TRIGRAM_INDEXES = frozenset({"ix_lead_search_trgm", "ix_opportunity_search_trgm"})
+# Indexes outside the models: pg_trgm's GIN indexes, and SQLite's expression index a rep's search walks
+# (migration 0015_search_index; SQLAlchemy's model comparison does not compare expression indexes).
+TRIGRAM_INDEXES = frozenset({"ix_lead_search_trgm", "ix_opportunity_search_trgm", "ix_lead_owner_search"})
 MIN_TRIGRAM = 3
 
 
@@ -56,6 +58,19 @@ def text_match(dialect: str, record_type: str, table: Any, team: Any, query: Any
         )
         return sa.and_(table.c.id.in_(hits), sa.literal_column(f"+{record_type}.team_id", sa.String) == team)
     return sa.and_(table.c.team_id == team, table.c.search_text.like(query, escape="\\"))
+
+
+def fts_probe_statement(record_type: str, cap: int) -> sa.Select[Any]:
+    """SQLite: how many rows (of every workspace) the FTS5 phrase `query` matches, counting no further
+    than `cap`: the index answers this without reading the rows, in rowid order, stopping at `cap`."""
+    fts = FTS_TABLES[record_type]
+    hits: sa.Select[Any] = (
+        sa.select(sa.literal_column("rowid"))
+        .select_from(sa.table(fts))
+        .where(sa.literal_column(fts).op("MATCH")(sa.bindparam("query", type_=sa.String)))
+        .limit(cap)
+    )
+    return sa.select(sa.func.count()).select_from(hits.subquery())
 
 
 def query_value(dialect: str, folded: str) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store.access import Viewer
 from store.models import SlackUser
+from store.prepared import PreparedQuery, Reader
 
 
 def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
@@ -53,6 +55,27 @@ def viewer_for(session: Session, *, team_id: str, user_id: str, admin_ids: froze
         return Viewer(team_id=team_id, user_id=user_id, role="admin")
     if user is not None and user.role == "manager":
         reps = frozenset(reps_of(session, team_id=team_id, manager_id=user_id))
+        return Viewer(team_id=team_id, user_id=user_id, role="manager", reps=reps)
+    return Viewer(team_id=team_id, user_id=user_id, role="rep")
+
+
+_USER = SlackUser.__table__  # type: ignore[attr-defined]
+_TEAM, _ID = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=sa.String)
+_ROLE_SQL = PreparedQuery(
+    sa.select(_USER.c.role, _USER.c.is_slack_admin).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID)
+)
+_REPS_SQL = PreparedQuery(sa.select(_USER.c.user_id).where(_USER.c.team_id == _TEAM, _USER.c.manager_id == _ID))
+
+
+def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
+    """`viewer_for` outside the ORM (store/prepared.py): every search and permission check of an ack
+    starts with it, and the ORM session and statement building cost more than the search's own SQL."""
+    values = {"team": team_id, "user": user_id}
+    row = None if user_id in admin_ids else next(iter(reader.all(_ROLE_SQL, values)), None)
+    if user_id in admin_ids or (row is not None and (row[0] == "admin" or bool(row[1]))):
+        return Viewer(team_id=team_id, user_id=user_id, role="admin")
+    if row is not None and row[0] == "manager":
+        reps = frozenset(rep for (rep,) in reader.all(_REPS_SQL, values))
         return Viewer(team_id=team_id, user_id=user_id, role="manager", reps=reps)
     return Viewer(team_id=team_id, user_id=user_id, role="rep")
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from store.access import Viewer
 from store.events import first_delivery
-from store.users import get_user, update_profile, viewer_for
+from store.prepared import reading
+from store.users import get_user, read_viewer, update_profile, viewer_for
 
 
 def viewer_of(session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
     """The user's role (admin, manager with their reps, or rep) for permission checks."""
     return viewer_for(session, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
+
+
+def current_viewer(engine: Engine, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
+    """`viewer_of` on a pooled connection of its own, without an ORM session (an ack's first read)."""
+    with reading(engine) as reader:
+        return read_viewer(reader, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
 
 
 def is_first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:

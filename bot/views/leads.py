@@ -26,7 +26,7 @@ from bot.views.blocks import Block, actions, button, context, escape, fields, he
 from bot.views.inputs import input_block
 from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
-from store.listing import COUNT_CAP
+from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
 from store.models import Lead
 
 STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified", "deleted": "Deleted"}
@@ -175,12 +175,19 @@ def _lead_context(lead: Lead) -> str:
     return " · ".join([f"Lead #{lead.id}", *research, created, *via])
 
 
-def count_text(total: int) -> str:
-    """A list's count as shown: counts stop past COUNT_CAP (store/listing.py), shown as "10,000+"."""
-    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else str(total)
+def count_text(total: int, cap: int = COUNT_CAP) -> str:
+    """A count as shown: counts stop past their cap (store/listing.py), shown as "1,000+" (a list) or
+    "100+" (a search)."""
+    return f"{cap:,}+" if total > cap else str(total)
 
 
-def lead_list(leads: Sequence[Lead | LeadSummary], *, title: str, total: int | None = None) -> list[Block]:
+def search_count_text(total: int) -> str:
+    return count_text(total, SEARCH_COUNT_CAP)
+
+
+def lead_list(
+    leads: Sequence[Lead | LeadSummary], *, title: str, total: int | None = None, search: bool = False
+) -> list[Block]:
     """A compact list: one line per lead with an `Open` button (at most 45 leads, under 50 blocks)."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     for lead in leads[:45]:
@@ -192,5 +199,6 @@ def lead_list(leads: Sequence[Lead | LeadSummary], *, title: str, total: int | N
         blocks.append(section(line, accessory=button("Open", ACTION_OPEN_RECORD, ref)))
     shown = min(len(leads), 45)
     if total is not None and total > shown:
-        blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/lead TEXT`."))
+        shown_of = count_text(total, SEARCH_COUNT_CAP if search else COUNT_CAP)
+        blocks.append(context(f"Showing {shown} of {shown_of}. Narrow it down with `/lead TEXT`."))
     return blocks

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.domain.text import search_text
 from store.db import transaction
 from store.models import Account, Activity, Appointment, Contact, Lead, Opportunity, Outbox, Post, StepValue
 from tests.conftest import RunningBot
@@ -366,6 +367,16 @@ def test_search_says_how_many_match_beyond_the_first_ten(bot: RunningBot) -> Non
     response = rep.command("/lead", "findco")
     assert response.json["text"] == "12 leads match"
     assert "Showing 10 of 12" in response.text and button_labels(response.message.blocks) == ["Open"] * 10
+
+
+def test_a_search_counts_its_hits_up_to_a_hundred(bot: RunningBot) -> None:
+    with transaction(bot.deps.new_session) as session:
+        for index in range(105):
+            topic = f"Findco deal {index}"
+            session.add(Lead(team_id="T1", owner_id="U1", topic=topic, search_text=search_text(topic, "Findco")))
+    response = bot.user("U1").command("/lead", "findco deal")
+    assert response.json["text"] == "100+ leads match"
+    assert "Showing 10 of 100+" in response.text and button_labels(response.message.blocks) == ["Open"] * 10
 
 
 def test_qualify_carries_people_and_competitors(bot: RunningBot) -> None:

@@ -5,6 +5,7 @@ keep LIKE's meaning (substring of the folded text, wildcards literal, short quer
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,8 +14,8 @@ from store import leads as lead_store
 from store import opportunities as opp_store
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
-from store.listing import COUNT_CAP
-from store.models import Lead, Opportunity
+from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
+from store.models import Lead, Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -51,6 +52,64 @@ def test_search_follows_inserts_edits_and_deletes_through_the_text_index(databas
     with transaction(new_session) as session:
         assert _found(session, "roster") == []
         assert lead_store.count_search_leads(session, viewer=REP, folded=fold("café")) == 1
+
+
+def _row(topic: str, company: str, *, owner: str = "U1", status: str = "open", at: datetime = T0) -> dict[str, Any]:
+    text = search_text(topic, company)
+    return {"team_id": "T1", "owner_id": owner, "topic": topic, "status": status, "search_text": text,
+            "created_at": T0, "updated_at": at}  # fmt: skip
+
+
+def _seed_for_search(engine: sa.Engine) -> None:
+    """U1's leads with "bulk roast" in their text (more than a search counts; mixed statuses, one draft),
+    three with "rare roast", and U2's leads: one shared with U1, one shared with U1's sales team (both
+    the most recently updated), one not shared; a "bulk roast" lead in another workspace."""
+    statuses = ("open", "open", "qualified", "disqualified", "open")
+    rows = [
+        _row(f"B{i}", "Bulk Roasters", status=statuses[i % 5], at=T0 + timedelta(minutes=i % 40, seconds=i))
+        for i in range(SEARCH_COUNT_CAP + 30)
+    ]
+    rows[7]["status"] = "draft"
+    rows += [
+        _row(f"R{i}", "Rare Roasters", status="open" if i else "qualified", at=T0 + timedelta(hours=i))
+        for i in range(3)
+    ]
+    late = T0 + timedelta(days=1)
+    theirs = [("S1", "Bulk Roasters"), ("S2", "Rare Roasters"), ("S3", "Bulk Roasters"), ("S4", "Rare Roasters")]
+    rows += [
+        _row(topic, company, owner="U2", at=late + timedelta(minutes=n)) for n, (topic, company) in enumerate(theirs)
+    ]
+    rows.append({**_row("Elsewhere", "Bulk Roasters", at=late), "team_id": "T2"})
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+        ids = dict(connection.execute(sa.select(Lead.topic, Lead.id).where(Lead.team_id == "T1")).all())  # type: ignore[call-overload]
+        shares = [{"team_id": "T1", "record_type": "lead", "record_id": ids[t], "user_id": "U1"} for t in ("S1", "S2")]
+        connection.execute(sa.insert(Share), shares)
+        connection.execute(sa.insert(SalesTeamMember), [{"team_id": "T1", "sales_team_id": 5, "user_id": "U1"}])
+        team_share = {"team_id": "T1", "record_type": "lead", "record_id": ids["S3"], "sales_team_id": 5}
+        connection.execute(sa.insert(TeamShare), [team_share])
+
+
+def test_a_reps_search_shows_open_then_recent_hits_and_caps_its_count(database_url: str) -> None:
+    """Both plans of a rep's search (a text in many leads: the walk of the rep's index; in few: the text
+    index's hits) answer like the general search path: the same page in the same order, drafts, other
+    reps' unshared leads and other workspaces left out, the count exact up to SEARCH_COUNT_CAP."""
+    engine = make_engine(database_url)
+    _seed_for_search(engine)
+    with reading(engine) as reader, transaction(session_factory(engine)) as session:
+        for query, expected_total in (("bulk roast", SEARCH_COUNT_CAP + 1), ("rare roast", 4), ("none", 0)):
+            found = lead_store.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            assert found is not None
+            page, total = found
+            general = lead_store.search_leads(session, viewer=REP, folded=fold(query), limit=10)
+            assert [lead.id for lead in page] == [lead.id for lead in general]
+            assert min(total, SEARCH_COUNT_CAP + 1) == expected_total
+            assert lead_store.count_search_leads(session, viewer=REP, folded=fold(query)) == expected_total
+        bulk = lead_store.search_summaries(reader, viewer=REP, folded="bulk roast", limit=10)
+        assert bulk is not None and [lead.topic for lead in bulk[0][:2]] == ["S3", "S1"]  # shared, most recent
+        assert all(lead.status == "open" for lead in bulk[0])
+        rare = lead_store.search_summaries(reader, viewer=REP, folded="rare roast", limit=10)
+        assert rare is not None and [lead.topic for lead in rare[0]] == ["S2", "R2", "R1", "R0"]  # open first
 
 
 def test_open_leads_newest_first_with_a_count_capped_past_the_limit(database_url: str) -> None:
@@ -96,3 +155,11 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
             compiled = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(row[-1]) for row in session.execute(sa.text("EXPLAIN QUERY PLAN " + compiled)))
             assert expected in plan and "TEMP B-TREE" not in plan, plan
+    with reading(engine) as reader:
+        walk = lead_store._WALK.parameters(engine.dialect, {"team": "T1", "user": "U1", "text": "x", "limit": 10})
+        steps = [str(row[-1]) for row in reader.connection.execute("EXPLAIN QUERY PLAN " + walk[0], walk[1])]
+    # the rep's own leads: one walk of the search index in display order (no sort), the text tested in
+    # the index; their shared leads read by id
+    own = "SEARCH lead USING COVERING INDEX ix_lead_owner_search (team_id=? AND owner_id=?)"
+    assert own in steps and "SEARCH lead USING INTEGER PRIMARY KEY (rowid=?)" in steps, steps
+    assert steps[steps.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", steps
