@@ -47,6 +47,7 @@ from bot.ids import (
 )
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
+from bot.services import cards as card_service
 from bot.services import opportunities as service
 from bot.services import reasons
 from bot.services.processes import library_in
@@ -62,8 +63,6 @@ from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view, reply_ephemeral
-from store import opportunities as opp_store
-from store.activities import posts_of
 from store.db import transaction
 
 TICK_ACTIONS = re.compile(rf"^{OPP_TICK_PREFIX}\d+$")
@@ -192,7 +191,7 @@ def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        hits = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
+        hits = service.search(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
         data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
         orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
     if not hits:
@@ -344,7 +343,6 @@ def _after_save(
         client.chat_postMessage(channel=open_dm(client, user), text=text, blocks=blocks or None)
     if announce and result.announcement:
         with transaction(deps.new_session) as session:
-            posts = posts_of(session, team_id=team, record_type="opportunity", record_id=opp_id)
+            posts = card_service.channel_posts(session, team, RecordRef("opportunity", opp_id))
         for post in posts:
-            if not post.channel.startswith("D"):
-                client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=result.announcement)
+            client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=result.announcement)

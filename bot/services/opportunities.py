@@ -31,6 +31,7 @@ from bot.views.inputs import ModalState
 from bot.views.markup import escape, link, mention
 from store import catalog
 from store import opportunities as opp_store
+from store.access import Viewer
 from store.accounts import match_or_create_account
 from store.activities import add_activity
 from store.models import Opportunity, SalesOrder
@@ -53,8 +54,11 @@ class Result:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityData | None:
-    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
+def load_data(
+    session: Session, *, team: str, opp_id: int, loaded: Opportunity | None = None
+) -> views.OpportunityData | None:
+    """What the card shows; `loaded`, the opportunity the caller already read, spares reading it again."""
+    opp = loaded or opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
     if opp is None:
         return None
     return views.OpportunityData(
@@ -66,6 +70,11 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
         orders=orders_of(session, team_id=team, opportunity_id=opp_id),
     )
+
+
+def search(session: Session, *, viewer: Viewer, folded: str, limit: int) -> list[Opportunity]:
+    """The opportunities the viewer may see whose topic or account matches a folded query, best first."""
+    return opp_store.search_opportunities(session, viewer=viewer, folded=folded, limit=limit)
 
 
 def orders_of_deals(session: Session, *, team: str, opportunities: Sequence[Opportunity]) -> list[SalesOrder]:
