@@ -39,8 +39,10 @@ def card_data(session: Session, team: str, ref: RecordRef, loaded: Record | None
         lead = loaded if isinstance(loaded, Lead) else lead_store.get_lead(session, team_id=team, lead_id=ref.record_id)
         return None if lead is None else LeadCard(lead, card_people(session, team, ref))
     if ref.record_type == RecordType.OPPORTUNITY:
-        opp = loaded if isinstance(loaded, Opportunity) else None
-        data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id, loaded=opp)
+        if isinstance(loaded, Opportunity):
+            data: OpportunityData | None = opportunity_service.data_of(session, loaded)
+        else:
+            data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
         if data is None:
             return None
         opp = data.opportunity

@@ -196,9 +196,7 @@ def reactivate(session: Session, lead: Lead, *, user_id: str, now: datetime) -> 
 def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opportunity:
     """Close the lead as Qualified: match or create the account and contact, and open an opportunity
     at Develop carrying the lead's data, stakeholders, competitors and timeline (seed 004)."""
-    if lead.status != LeadStatus.OPEN:
-        problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
-        raise Refused(f"This lead {problem}.")
+    _require_open(lead)
     team = lead.team_id
     name = full_name(lead.first_name, lead.last_name)
     account_name = lead.company or name
@@ -235,6 +233,12 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     _log_status(session, lead, user_id, "Qualified", f"Opportunity #{opp_id} created", now=now)
     _end_sequences(session, lead, now)
     return opportunity
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.status != LeadStatus.OPEN:
+        problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
+        raise Refused(f"This lead {problem}.")
 
 
 def _record_qualify_stage(
