@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.domain import revenue
 from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import ParseError, parse_amount
-from bot.domain.process import FIELD_BY_STEP, Step
+from bot.domain.process import FIELD_BY_STEP, Stage, Step
 from bot.domain.text import fold
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages, reasons
@@ -220,7 +220,6 @@ def tick(
     """Apply one checkbox group of the card: its options are `ref|stage index|step index`."""
     if opp.status != "open":
         return _closed_message(opp)
-    team, opp_id = opp.team_id, opp.id or 0
     process = library_in(session, opp.team_id).get(opp.process_name)
     if not 0 <= stage_index < len(process.stages):
         return "That checklist is out of date; here is the current card."
@@ -228,21 +227,9 @@ def tick(
     boxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
     chunk = boxes[number * views.CHECKBOXES_MAX : (number + 1) * views.CHECKBOXES_MAX]
     ticked = {value.rsplit("|", 1)[-1] for value in selected}
-    states = opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id)
-    changes = []
-    for index, step in chunk:
-        done = str(index) in ticked
-        state = states.get((stage.name, step.name))
-        if (state.done if state else False) != done:
-            opp_store.set_step(
-                session, team_id=team, opportunity_id=opp_id, stage=stage.name, step=step.name, user_id=user, done=done
-            )
-            changes.append(("✓ " if done else "✗ ") + step.name)
+    changes = _set_steps(session, opp, stage, chunk, {}, ticked, user)
     if changes:
-        add_activity(session, team_id=team, record_type="opportunity", record_id=opp_id, kind="step",
-                     author_id=user, subject=f"{stage.name}: " + ", ".join(changes), occurred_at=now)  # fmt: skip
-        opp.updated_at = now
-        session.add(opp)
+        _log_steps(session, opp, user=user, subject=f"{stage.name}: " + ", ".join(changes), now=now)
     return ""
 
 
@@ -301,21 +288,44 @@ def save_stage(
     stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
     if opp.status != "open":
         return Result(errors={_first_input(state): _closed_message(opp)})
-    errors: dict[str, str] = {}
+    values, errors = _stage_values(stage, state, opp.currency)
+    if errors:
+        return Result(errors=errors)
+    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
+    changes = _set_steps(session, opp, stage, list(enumerate(stage.steps)), values, ticked, user)
+    if changes:
+        _log_steps(session, opp, user=user, subject=f"{stage.name} updated", body="\n".join(changes)[:4000], now=now)
+    return Result()
+
+
+def _stage_values(stage: Stage, state: ModalState, currency: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The value steps as stored (step name -> text), and the field errors."""
     values: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for index, step in enumerate(stage.steps):
         if step.is_checkbox:
             continue
         try:
-            values[step.name] = parse_step_value(step, state, f"step_{index}", opp.currency)
+            values[step.name] = parse_step_value(step, state, f"step_{index}", currency)
         except ParseError as error:
             errors[f"step_{index}"] = error.message
-    if errors:
-        return Result(errors=errors)
-    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
+    return values, errors
+
+
+def _set_steps(
+    session: Session,
+    opp: Opportunity,
+    stage: Stage,
+    steps: list[tuple[int, Step]],
+    values: dict[str, str],
+    ticked: set[str],
+    user: str,
+) -> list[str]:
+    """Write those of `steps` (index in the stage, step) that changed: a box is done when its index is
+    in `ticked`, a value step takes `values[name]`. Returns what changed, as the timeline says it."""
     current = opportunity_stages.step_states(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
     changes = []
-    for index, step in enumerate(stage.steps):
+    for index, step in steps:
         before = current.get((stage.name, step.name))
         update: dict[str, Any]
         if step.is_checkbox:
@@ -334,21 +344,15 @@ def save_stage(
             **update,
         )  # fmt: skip
         changes.append(change)
-    if changes:
-        add_activity(
-            session,
-            team_id=opp.team_id,
-            record_type="opportunity",
-            record_id=opp.id or 0,
-            kind="step",
-            author_id=user,
-            subject=f"{stage.name} updated",
-            body="\n".join(changes)[:4000],
-            occurred_at=now,
-        )
-        opp.updated_at = now
-        session.add(opp)
-    return Result()
+    return changes
+
+
+def _log_steps(session: Session, opp: Opportunity, *, user: str, subject: str, body: str = "", now: datetime) -> None:
+    """A change of the stage's steps on the timeline; the opportunity counts as updated."""
+    add_activity(session, team_id=opp.team_id, record_type="opportunity", record_id=opp.id or 0, kind="step",
+                 author_id=user, subject=subject, body=body, occurred_at=now)  # fmt: skip
+    opp.updated_at = now
+    session.add(opp)
 
 
 def _mirror_field(opp: Opportunity, step_name: str, value: str) -> None:

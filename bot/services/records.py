@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain import activities as rules
-from bot.domain.kinds import RecordType
+from bot.domain.kinds import LeadStatus, RecordType
 from bot.domain.permissions import may_change
 from bot.ids import RecordRef
 from bot.messages import LEAD_NOT_FOUND, NOT_ALLOWED, RECORD_NOT_FOUND
@@ -50,7 +50,7 @@ def type_of(record: Record) -> str:
 
 def kind_word(ref: RecordRef) -> str:
     """How a sentence names the record: "lead" or "opportunity"."""
-    return "lead" if ref.record_type == RecordType.LEAD else "opportunity"
+    return "lead" if ref.record_type == RecordType.LEAD else "opportunity"  # words, not the stored kinds
 
 
 def find(session: Session, *, team_id: str, ref: RecordRef) -> Record | None:
@@ -82,7 +82,7 @@ def load(
 def require_open(record: Record, ref: RecordRef, change: str) -> None:
     """The card's modals add to open records only (sharing excepted)."""
     status = record.status
-    if status != "open" and change != "share it":  # LeadStatus.OPEN == OpportunityStatus.OPEN
+    if status != LeadStatus.OPEN and change != "share it":  # LeadStatus.OPEN == OpportunityStatus.OPEN
         raise Refused(NOT_ON_CLOSED.format(kind=kind_word(ref), status=status, action=change))
 
 

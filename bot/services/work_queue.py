@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK
+from bot.domain.kinds import AppointmentStatus, TaskStatus
 from bot.messages import APPOINTMENT_GONE, NOT_ALLOWED, TASK_GONE
 from bot.refusals import Refused
 from bot.services import sequences as sequence_service
@@ -102,7 +103,7 @@ def may_work_appointment(session: Session, who: Viewer, appointment: Appointment
 def work_task(session: Session, who: Viewer, *, task_id: int, action: str, now: datetime) -> Worked:
     """Done, skipped (sequence steps only) or snooze; a finished task is on its record's timeline."""
     task = get_task(session, team_id=who.team_id, task_id=task_id)
-    if task is None or task.status != "open":
+    if task is None or task.status != TaskStatus.OPEN:
         raise Refused(TASK_GONE)
     if not may_work_task(session, who, task):
         raise Refused(NOT_ALLOWED.format(action="work this task"))
@@ -125,10 +126,14 @@ def work_task(session: Session, who: Viewer, *, task_id: int, action: str, now: 
 # --- appointments ---------------------------------------------------------------------------------
 
 
-def _appointment(session: Session, who: Viewer, appointment_id: int, *, status: str = "scheduled") -> Appointment:
+def _appointment(
+    session: Session, who: Viewer, appointment_id: int, *, status: str = AppointmentStatus.SCHEDULED
+) -> Appointment:
     """The appointment, refused when it is gone (or not `status`; "" accepts any but cancelled)."""
     appointment = get_appointment(session, team_id=who.team_id, appointment_id=appointment_id)
-    if appointment is None or appointment.status == "cancelled" or (status and appointment.status != status):
+    if appointment is None or appointment.status == AppointmentStatus.CANCELLED:
+        raise Refused(APPOINTMENT_GONE)
+    if status and appointment.status != status:
         raise Refused(APPOINTMENT_GONE)
     return appointment
 
@@ -141,7 +146,7 @@ def work_appointment(session: Session, who: Viewer, *, appointment_id: int, acti
         raise Refused(NOT_ALLOWED.format(action="change this appointment"))
     moved_to = None
     if action == "done":
-        appointment.status = "done"
+        appointment.status = AppointmentStatus.DONE
     elif action == "skip":
         appointment_store.cancel_appointment(session, appointment)
     else:
@@ -176,7 +181,7 @@ def appointment_to_log(session: Session, who: Viewer, *, appointment_id: int) ->
 def log_outcome(session: Session, who: Viewer, *, appointment_id: int, outcome: str) -> str:
     """Save the outcome (the appointment is done) on the record's timeline; returns its subject."""
     appointment = appointment_to_log(session, who, appointment_id=appointment_id)
-    appointment.outcome, appointment.status = outcome[:2000], "done"
+    appointment.outcome, appointment.status = outcome[:2000], AppointmentStatus.DONE
     session.add(appointment)
     add_activity(
         session, team_id=who.team_id, record_type=appointment.record_type, record_id=appointment.record_id,
