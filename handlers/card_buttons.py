@@ -215,11 +215,8 @@ def _share(saving: Saving, session: Session, record: Record, wanted: tuple[list[
 
 
 def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -> None:
-    intro = [
-        section(
-            f"{mention(saving.user)} shared this {record_service.kind_word(ref)} with you: you may read and work it."
-        )
-    ]
+    kind = record_service.kind_word(ref)
+    intro = [section(f"{mention(saving.user)} shared this {kind} with you: you may read and work it.")]
     for user in users:
         post_card(saving.deps, saving.client, team, ref, to_user=user, text="Shared with you: {card}", intro=intro)
 

@@ -306,9 +306,9 @@ def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 
 def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict[str, Any]) -> None:
-    """Check permission, build the modal from the record (form.build(data, session) -> view; a builder
-    refuses when there is nothing to offer),
-    and open it with where the card lives in its metadata so the submission can update it."""
+    """Check permission, build the modal from the record (form.build(data, session); a builder raises
+    Refused when there is nothing to offer) and open it with where the card lives in its metadata, so
+    the submission can update it."""
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change=form.change, kind=RecordType.OPPORTUNITY)
         if form.open_only:
