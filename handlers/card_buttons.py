@@ -20,7 +20,6 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.domain import activities as rules
-from bot.domain.kinds import RecordType
 from bot.ids import (
     ACTION_TIMELINE_PAGE,
     RECORD_ADD_COMPETITOR,
@@ -40,11 +39,9 @@ from bot.ids import (
     VIEW_TIMELINE,
     RecordRef,
 )
-from bot.refusals import Refused
-from bot.services import contacts as contact_service
-from bot.services import leads as lead_service
-from bot.services import teams as team_service
-from bot.services.opportunity_stages import auto_complete_step
+from bot.services import people as people_service
+from bot.services import records as record_service
+from bot.services.records import Record
 from bot.surface import Surface
 from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
@@ -56,11 +53,7 @@ from handlers.context import user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import join_channel, open_view, replace_message, reply_ephemeral
-from store import appointments as appointment_store
-from store import people as people_store
-from store.activities import activity_slice, add_activity, count_activities, record_question_post
 from store.db import transaction
-from store.models import Lead
 
 log = logging.getLogger("salesbot.records")
 ModalBuilder = Callable[[Deps, modals.ModalContext, str], dict[str, Any]]
@@ -84,7 +77,6 @@ MODAL_BUTTONS: dict[str, tuple[str, ModalBuilder]] = {
     RECORD_ADD_COMPETITOR: ("add a competitor", _plain(modals.competitor_modal)),
     RECORD_SCHEDULE_APPOINTMENT: ("schedule an appointment", _appointment_modal),
 }
-NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -117,7 +109,7 @@ class Form:
 
     change: str
     validate: Validator
-    write: Callable[[Saving, Session, Any, Any], Callable[[], object] | None]
+    write: Callable[[Saving, Session, Record, Any], Callable[[], object] | None]
 
 
 def _share_users(
@@ -161,8 +153,7 @@ def submit_record_modal(
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=form.change)
         follow_up = form.write(Saving(deps, client, body, user), session, loaded.record, draft)
-        if isinstance(loaded.record, Lead):
-            lead_service.rescore(session, loaded.record, now=deps.clock())
+        record_service.rescore_if_lead(session, loaded.record, now=deps.clock())
     ack()
     if follow_up is not None:
         later(deps, client, body, follow_up)
@@ -170,7 +161,7 @@ def submit_record_modal(
           channel=ctx.channel, ts=ctx.ts, response_url=ctx.response_url)  # fmt: skip
 
 
-def _title(record: Any) -> str:
+def _title(record: Record) -> str:
     return str(record.topic)
 
 
@@ -178,119 +169,54 @@ def open_record_modal(
     deps: Deps, client: WebClient, body: dict[str, Any], *, change: str, builder: ModalBuilder
 ) -> None:
     loaded = load_record(deps, body, action_ref(body), change=change)
-    status = loaded.record.status
-    if status != "open" and change != "share it":  # LeadStatus.OPEN == OpportunityStatus.OPEN
-        raise Refused(NOT_ON_CLOSED.format(kind=_kind(loaded.ref), status=status, action=change))
+    record_service.require_open(loaded.record, loaded.ref, change)
     ctx = opened_from(body, modals.ModalContext(ref=loaded.ref.encode()))
     open_view(client, body, builder(deps, ctx, _title(loaded.record)))
-
-
-def _kind(ref: RecordRef) -> str:
-    return "lead" if ref.record_type == "lead" else "opportunity"
-
-
-def _activity(session: Any, record: Any, user: str, kind: str, subject: str, body: str, **data: Any) -> None:
-    add_activity(
-        session,
-        team_id=record.team_id,
-        record_type=_type_of(record),
-        record_id=record.id,
-        kind=kind,
-        author_id=user,
-        subject=subject,
-        body=body,
-        data=data,
-    )
-
-
-def _type_of(record: Any) -> str:
-    return RecordType.LEAD if isinstance(record, Lead) else RecordType.OPPORTUNITY
 
 
 FollowUp = Callable[[], object] | None  # Slack work a writer leaves for after the commit
 
 
-def _note(saving: Saving, session: Session, record: Any, note: str | None) -> FollowUp:
-    _activity(session, record, saving.user, "note", "Note", note or "")
+def _note(saving: Saving, session: Session, record: Record, note: str | None) -> FollowUp:
+    record_service.add_note(session, record, saving.user, note or "")
     return None
 
 
-def _log_call(saving: Saving, session: Session, record: Any, call: rules.Call | None) -> FollowUp:
+def _log_call(saving: Saving, session: Session, record: Record, call: rules.Call | None) -> FollowUp:
     assert call is not None
-    details = " · ".join(part for part in (call.direction, call.outcome) if part)
-    _activity(session, record, saving.user, "call", f"{call.subject} ({details})", call.notes,
-              direction=call.direction, outcome=call.outcome)  # fmt: skip
+    record_service.log_call(session, record, saving.user, call)
     return None
 
 
-def _appointment(saving: Saving, session: Session, record: Any, draft: rules.AppointmentDraft | None) -> FollowUp:
+def _appointment(saving: Saving, session: Session, record: Record, draft: rules.AppointmentDraft | None) -> FollowUp:
     assert draft is not None
-    deps = saving.deps
-    appointment = appointment_store.create_appointment(
-        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, owner_id=saving.user,
-        subject=draft.subject, start_at=draft.start_at, duration_minutes=draft.duration_minutes,
-        attendees=list(draft.attendees), location=draft.location,
-        default_minutes_before=deps.settings.reminder_minutes_before, now=deps.clock(),
-    )  # fmt: skip
-    # the timeline draws the date and the mentions from these values (bot.views.timeline)
-    _activity(
-        session, record, saving.user, "appointment", draft.subject, "", appointment_id=appointment.id,
-        start_at=int(draft.start_at.timestamp()), duration_minutes=draft.duration_minutes,
-        location=draft.location, users=list(draft.attendees),
-    )  # fmt: skip
+    minutes, now = saving.deps.settings.reminder_minutes_before, saving.deps.clock()
+    record_service.schedule_appointment(session, record, saving.user, draft, default_minutes=minutes, now=now)
     return None
 
 
-def _stakeholder(saving: Saving, session: Session, record: Any, draft: rules.StakeholderDraft | None) -> FollowUp:
+def _stakeholder(saving: Saving, session: Session, record: Record, draft: rules.StakeholderDraft | None) -> FollowUp:
     assert draft is not None
-    row = people_store.add_stakeholder(
-        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id,
-        slack_user_id=draft.slack_user_id, name=draft.name, role=draft.role, created_by=saving.user,
-    )  # fmt: skip
-    contact_service.link_stakeholder(session, row, record)
-    users = [draft.slack_user_id] if draft.slack_user_id else []
-    name = "" if users else draft.name
-    _activity(session, record, saving.user, "stakeholder", f"Stakeholder: {draft.role}", name, users=users)
-    _auto_complete(session, record, "stakeholder", saving.user)
+    people_service.add_stakeholder(session, record, saving.user, draft)
     return None
 
 
-def _competitor(saving: Saving, session: Session, record: Any, draft: rules.CompetitorDraft | None) -> FollowUp:
+def _competitor(saving: Saving, session: Session, record: Record, draft: rules.CompetitorDraft | None) -> FollowUp:
     assert draft is not None
-    people_store.add_competitor(
-        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, name=draft.name,
-        strengths=draft.strengths, weaknesses=draft.weaknesses, created_by=saving.user,
-    )  # fmt: skip
-    lines = [
-        f"Strengths: {draft.strengths}" if draft.strengths else "",
-        f"Weaknesses: {draft.weaknesses}" if draft.weaknesses else "",
-    ]
-    _activity(session, record, saving.user, "competitor", f"Competitor: {draft.name}", "\n".join(x for x in lines if x))
-    _auto_complete(session, record, "competitor", saving.user)
+    people_service.add_competitor(session, record, saving.user, draft)
     return None
 
 
-def _auto_complete(session: Session, record: Any, feature: str, user: str) -> None:
-    """Opportunity steps tied to a feature (e.g. "Identify competitors") tick themselves when it is used."""
-    if isinstance(record, Lead):
-        return
-    auto_complete_step(session, team_id=record.team_id, opportunity_id=record.id, feature=feature, user_id=user)
-
-
-def _share(saving: Saving, session: Session, record: Any, wanted: tuple[list[str], list[int]]) -> FollowUp:
+def _share(saving: Saving, session: Session, record: Record, wanted: tuple[list[str], list[int]]) -> FollowUp:
     users, teams = wanted
-    added = team_service.share_record(
-        session, record, record_type=_type_of(record), by=saving.user, users=users, team_ids=teams
-    )
-    if not (added.users or added.teams):
-        return None
-    _auto_complete(session, record, "sales_team", saving.user)
-    ref = RecordRef(_type_of(record), record.id)
-    return functools.partial(notify_shared, saving, record.team_id, ref, added.users) if added.users else None
+    added = record_service.share(session, record, saving.user, users, teams)
+    ref = RecordRef(record_service.type_of(record), record.id or 0)
+    return functools.partial(notify_shared, saving, record.team_id, ref, added) if added else None
 
 
 def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -> None:
-    intro = [section(f"{mention(saving.user)} shared this {_kind(ref)} with you: you may read and work it.")]
+    kind = record_service.kind_word(ref)
+    intro = [section(f"{mention(saving.user)} shared this {kind} with you: you may read and work it.")]
     for user in users:
         post_card(saving.deps, saving.client, team, ref, to_user=user, text="Shared with you: {card}", intro=intro)
 
@@ -298,15 +224,12 @@ def notify_shared(saving: Saving, team: str, ref: RecordRef, users: list[str]) -
 PRIVATE_CHANNEL = "salesbot is not in that private channel: invite it with `/invite @salesbot`, then ask again."
 
 
-def _ask(saving: Saving, session: Session, record: Any, asked: tuple[str, str] | None) -> FollowUp:
+def _ask(saving: Saving, session: Session, record: Record, asked: tuple[str, str] | None) -> FollowUp:
     assert asked is not None
     channel, question = asked
-    activity = add_activity(
-        session, team_id=record.team_id, record_type=_type_of(record), record_id=record.id, kind="post",
-        author_id=saving.user, subject="Asked colleagues", body=question, slack_channel=channel,
-    )  # fmt: skip
-    ref = RecordRef(_type_of(record), record.id)
-    return functools.partial(post_question, saving, record.team_id, ref, channel, question, activity.id or 0)
+    activity_id = record_service.ask_colleagues(session, record, saving.user, channel, question)
+    ref = RecordRef(record_service.type_of(record), record.id or 0)
+    return functools.partial(post_question, saving, record.team_id, ref, channel, question, activity_id)
 
 
 def post_question(saving: Saving, team: str, ref: RecordRef, channel: str, question: str, activity_id: int) -> None:
@@ -319,7 +242,9 @@ def post_question(saving: Saving, team: str, ref: RecordRef, channel: str, quest
         return
     permalink = client.chat_getPermalink(channel=response["channel"], message_ts=response["ts"]).get("permalink")
     with transaction(deps.new_session) as session:
-        record_question_post(session, team_id=team, activity_id=activity_id, ts=response["ts"], permalink=permalink)
+        record_service.question_posted(
+            session, team_id=team, activity_id=activity_id, ts=response["ts"], permalink=permalink
+        )
 
 
 FORMS: dict[str, Form] = {
@@ -348,12 +273,10 @@ def _show_timeline(
 ) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, ref, change="see its timeline")
-        team, kind, record_id = loaded.viewer.team_id, loaded.ref.record_type, loaded.ref.record_id
-        total = count_activities(session, team_id=team, record_type=kind, record_id=record_id)
+        team = loaded.viewer.team_id
+        total = record_service.timeline_count(session, team_id=team, ref=loaded.ref)
         offset, limit, page = paginate(total, page)
-        entries = activity_slice(
-            session, team_id=team, record_type=kind, record_id=record_id, offset=offset, limit=limit
-        )
+        entries = record_service.timeline_slice(session, team_id=team, ref=loaded.ref, offset=offset, limit=limit)
     pages = max(1, -(-total // 15))
     blocks = timeline_blocks(_title(loaded.record), loaded.ref.encode(), Page(entries, page, pages))
     _show(client, body, f"Timeline: {escape(_title(loaded.record))}", blocks, replace=replace)

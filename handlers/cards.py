@@ -21,19 +21,15 @@ from bot.domain.kinds import RecordType
 from bot.ids import VIEW_RECORD_CARD, Metadata, RecordRef
 from bot.messages import CARD_NOT_POSTED, RECORD_NOT_FOUND
 from bot.refusals import Refused
-from bot.services import opportunities as opportunity_service
+from bot.services import cards as card_service
+from bot.services.cards import CardData, LeadCard
+from bot.services.records import Record
 from bot.views import opportunity as opportunity_views
 from bot.views.blocks import Block, modal
 from bot.views.leads import lead_card, lead_card_text
 from bot.views.markup import escape, fill
-from bot.views.people import CardPeople
 from handlers.replies import open_dm, open_view, reply_ephemeral, send_to_response_url
-from store import leads as lead_store
-from store import people as people_store
-from store.activities import posts_of, record_post
 from store.db import transaction
-from store.models import Lead
-from store.records import Record, get_record
 
 log = logging.getLogger("salesbot.cards")
 
@@ -50,37 +46,17 @@ TITLES: dict[str, str] = {RecordType.LEAD: "Lead", RecordType.OPPORTUNITY: "Oppo
 
 def render_in(session: Session, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:
     """The record's card (message text, blocks), read in the caller's transaction; None when it is gone.
-    `loaded`, a lead the caller already read, spares reading it again."""
-    if ref.record_type == RecordType.LEAD:
-        lead = loaded if isinstance(loaded, Lead) else lead_store.get_lead(session, team_id=team, lead_id=ref.record_id)
-        if lead is None:
-            return None
-        return Rendered(lead_card_text(lead), lead_card(lead, card_people(session, team, ref)), lead.topic)
-    if ref.record_type == RecordType.OPPORTUNITY:
-        data = opportunity_service.load_data(session, team=team, opp_id=ref.record_id)
-        if data is None:
-            return None
-        opp = data.opportunity
-        contact = (opp.contact_id, opp.contact_name) if opp.contact_id and opp.contact_name else None
-        data.people = card_people(session, team, ref, contact=contact)
-        return Rendered(
-            opportunity_views.opportunity_card_text(opp), opportunity_views.opportunity_card(data), opp.topic
-        )
-    return None
+    `loaded`, the record the caller already read, spares reading it again."""
+    data = card_service.card_data(session, team, ref, loaded)
+    return None if data is None else rendered(data)
 
 
-def card_people(session: Session, team: str, ref: RecordRef, contact: tuple[int, str] | None = None) -> CardPeople:
-    """The stakeholder and competitor rows a card lists (and an opportunity's contact, when no
-    stakeholder row is linked to it)."""
-    kind, record_id = ref.record_type, ref.record_id
-    stakeholders = people_store.stakeholders(session, team_id=team, record_type=kind, record_id=record_id)
-    if contact is not None and any(row.contact_id == contact[0] for row in stakeholders):
-        contact = None
-    return CardPeople(
-        stakeholders,
-        people_store.competitors(session, team_id=team, record_type=kind, record_id=record_id),
-        contact,
-    )
+def rendered(data: CardData) -> Rendered:
+    """The builder of the record's type."""
+    if isinstance(data, LeadCard):
+        return Rendered(lead_card_text(data.lead), lead_card(data.lead, data.people), data.lead.topic)
+    opp = data.opportunity
+    return Rendered(opportunity_views.opportunity_card_text(opp), opportunity_views.opportunity_card(data), opp.topic)
 
 
 def render_card(deps: Deps, team: str, ref: RecordRef, loaded: Record | None = None) -> Rendered | None:
@@ -126,8 +102,7 @@ def post_card(
     message = _fill(text, rendered) if text else rendered.text
     response = client.chat_postMessage(channel=target, text=message, blocks=[*(intro or []), *rendered.blocks][:50])
     with transaction(deps.new_session) as session:
-        record_post(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id,
-                    channel=response["channel"], ts=response["ts"], kind=kind)  # fmt: skip
+        card_service.remember_post(session, team, ref, channel=response["channel"], ts=response["ts"], kind=kind)
     return response
 
 
@@ -144,8 +119,7 @@ def deliver_card(deps: Deps, client: WebClient, team: str, user: str, ref: Recor
     except SlackApiError as error:
         log.warning("card %s not posted to %s: %s", ref.encode(), user, error.response.get("error"))
         with transaction(deps.new_session) as session:
-            record = get_record(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
-        title = record.topic if record is not None else f"#{ref.record_id}"
+            title = card_service.title_of(session, team, ref) or f"#{ref.record_id}"
         command = f"{FIND_COMMAND.get(ref.record_type, '/lead')} {title}"[:100]
         client.chat_postMessage(channel=user, text=fill(CARD_NOT_POSTED, title=title, command=command))
 
@@ -170,7 +144,7 @@ def refresh_card(
     """Update the card the user acted on at once, then every other posted copy of it (one read)."""
     with transaction(deps.new_session) as session:
         rendered = render_in(session, team, ref)
-        copies = posts_of(session, team_id=team, record_type=ref.record_type, record_id=ref.record_id)
+        copies = card_service.posted_copies(session, team, ref)
     if rendered is None:
         return
     text, blocks, _ = rendered

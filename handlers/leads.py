@@ -35,9 +35,10 @@ from bot.ids import (
 )
 from bot.messages import LEAD_CREATED, LEAD_NOT_FOUND, NO_LEADS, NO_MATCH
 from bot.refusals import Refused
+from bot.services import cards as card_service
 from bot.services import leads as lead_service
 from bot.services import reasons as reason_service
-from bot.services.threads import slack_time
+from bot.services import records as record_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext, disqualify_modal
 from bot.views.blocks import modal
@@ -61,8 +62,6 @@ from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view
-from store import leads as lead_store
-from store.activities import add_activity, posts_of
 from store.db import transaction
 from store.models import Lead
 
@@ -125,7 +124,7 @@ def new_lead_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
         lead = lead_service.create_lead(session, team_id=team, owner_id=user, draft=draft, now=now, status=status)
         lead_id = lead.id or 0
         if source:
-            _log_source_message(session, lead, source, user)
+            record_service.log_slack_message(session, lead, source, logged_by=user)
     if duplicates:
         ack(response_action="push", view=duplicate_view(duplicates, lead_id))
         return
@@ -167,23 +166,6 @@ def _source_message(view: dict[str, Any]) -> dict[str, Any]:
     return Metadata.decode(view.get("private_metadata")).message
 
 
-def _log_source_message(session: Any, lead: Lead, source: dict[str, Any], user: str) -> None:
-    """The message becomes the first timeline entry, dated when it was written, with its permalink."""
-    add_activity(
-        session,
-        team_id=lead.team_id,
-        record_type="lead",
-        record_id=lead.id or 0,
-        kind="message",
-        author_id=source.get("author", ""),
-        subject="Message in Slack",
-        body=source.get("text", "")[:4000],
-        occurred_at=slack_time(source["ts"]) if source.get("ts") else None,
-        data={"permalink": source.get("permalink", ""), "logged_by": user},
-        slack_channel=source.get("channel"),
-    )
-
-
 def _load_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
     loaded = load_record(deps, body, action_ref(body), change=change, kind=RecordType.LEAD)
     assert isinstance(loaded.record, Lead)
@@ -206,8 +188,7 @@ def open_edit(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def _changeable_lead(deps: Deps, body: dict[str, Any], change: str) -> Lead:
     lead = _load_lead(deps, body, change)
-    if lead.status == LeadStatus.QUALIFIED:
-        raise Refused("This lead is qualified: its opportunity carries it on, so it cannot change.")
+    lead_service.require_changeable(lead)
     return lead
 
 
@@ -228,8 +209,7 @@ def _change_from_modal(
     ctx = ModalContext.decode(view.get("private_metadata", ""))
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, safe_ref(ctx.ref), change=change, kind=RecordType.LEAD)
-        if loaded.record.status == LeadStatus.QUALIFIED:
-            raise Refused("This lead is qualified and cannot change.")
+        lead_service.require_changeable(loaded.record, lead_service.QUALIFIED_CANNOT_CHANGE)  # type: ignore[arg-type]
         write(session, loaded.record, user_id(body))  # type: ignore[arg-type]
     ack()
     later(deps, client, body, refresh_card, deps, client, loaded.viewer.team_id, loaded.ref,
@@ -245,8 +225,6 @@ def reactivate(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         loaded = load_record_in(
             session, deps, body, action_ref(body), change="reactivate this lead", kind=RecordType.LEAD
         )
-        if loaded.record.status != LeadStatus.DISQUALIFIED:
-            raise Refused("Only a disqualified lead can be reactivated.")
         lead_service.reactivate(session, loaded.record, user_id=user_id(body), now=deps.clock())  # type: ignore[arg-type]
     refresh_card(deps, client, loaded.viewer.team_id, loaded.ref, **source_of(body))
 
@@ -255,17 +233,9 @@ def qualify(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     user = user_id(body)
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="qualify this lead", kind=RecordType.LEAD)
-        lead = loaded.record
-        if lead.status != LeadStatus.OPEN:
-            problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
-            raise Refused(f"This lead {problem}.")
-        opportunity = lead_service.qualify(session, lead, user_id=user, now=deps.clock())  # type: ignore[arg-type]
-        team, lead_ref = lead.team_id, loaded.ref
-        channel_posts = [
-            p
-            for p in posts_of(session, team_id=team, record_type="lead", record_id=lead_ref.record_id)
-            if not p.channel.startswith("D")
-        ]
+        opportunity = lead_service.qualify(session, loaded.record, user_id=user, now=deps.clock())  # type: ignore[arg-type]
+        team, lead_ref = loaded.viewer.team_id, loaded.ref
+        channel_posts = card_service.channel_posts(session, team, lead_ref)
     opp_ref = RecordRef("opportunity", opportunity.id or 0)
     refresh_card(deps, client, team, lead_ref, **source_of(body))
     note = (
@@ -306,7 +276,7 @@ def create_anyway(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def open_existing(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, who = action_ref(body), viewer(deps, body)
     with transaction(deps.new_session) as session:
-        lead = lead_store.get_visible_lead(session, viewer=who, lead_id=ref.record_id) if ref else None
+        lead = lead_service.visible_lead(session, viewer=who, lead_id=ref.record_id) if ref else None
     view_id = _view_id(body)
     if lead is None:
         client.views_update(

@@ -11,9 +11,10 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.domain.kinds import OpportunityStatus, RecordType
+from bot.domain.kinds import RecordType
 from bot.domain.text import fold
 from bot.ids import (
     OPP_ADD_PRODUCT,
@@ -47,8 +48,9 @@ from bot.ids import (
 )
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
+from bot.services import cards as card_service
 from bot.services import opportunities as service
-from bot.services import reasons
+from bot.services import opportunity_lines, reasons
 from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views import opportunity as views
@@ -62,8 +64,6 @@ from handlers.context import team_id, user_id, viewer
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view, reply_ephemeral
-from store import opportunities as opp_store
-from store.activities import posts_of
 from store.db import transaction
 
 TICK_ACTIONS = re.compile(rf"^{OPP_TICK_PREFIX}\d+$")
@@ -121,7 +121,30 @@ def new_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, An
 
 
 def product_options(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
-    ack(options=service.product_options(deps, body))
+    """Options for the external product select (price lists over 100 products)."""
+    meta = Metadata.decode((body.get("view") or {}).get("private_metadata")).extra
+    query = (body.get("value") or "").strip()
+    with transaction(deps.new_session) as session:
+        items = opportunity_lines.matching_products(
+            session, team_id=team_id(body), price_list_id=int(meta.get("price_list") or 0), query=query
+        )
+    ack(options=[views.product_option(item) for item in items])
+
+
+def add_product_modal(data: views.OpportunityData, session: Session) -> dict[str, Any]:
+    picker = opportunity_lines.product_picker(session, data.opportunity, listed_max=views.STATIC_SELECT_MAX)
+    price_list = picker.price_list
+    view = views.add_product_modal(
+        data.ref, picker.items, price_list=price_list.name, currency=price_list.currency, total=picker.total
+    )
+    view["private_metadata"] = views.metadata(data.ref, price_list=price_list.id)
+    return view
+
+
+def literature_modal(data: views.OpportunityData, session: Session) -> dict[str, Any]:
+    product_ids = {line.product_id for line in data.lines}
+    items, covered = service.literature_choices(session, data.opportunity, product_ids)
+    return views.literature_modal(data.ref, items, covered)
 
 
 @dataclass(frozen=True)
@@ -131,7 +154,7 @@ class Form:
     button: str
     view: str
     change: str  # names the action in the permission message, e.g. "edit this opportunity"
-    build: Callable[[Any, Any], Any]  # (opportunity data, session) -> the modal, or a message
+    build: Callable[[Any, Any], Any]  # (opportunity data, session) -> the modal (or Refused)
     save: Callable[..., Any]
     open_only: bool = False  # refused on a won or lost opportunity
     announce: bool = False  # the outcome is posted where the card is
@@ -144,7 +167,7 @@ def _forms(deps: Deps) -> list[Form]:
     return [
         Form(OPP_EDIT_STAGE, VIEW_OPP_EDIT_STAGE, "edit this opportunity's stage",
              lambda data, _s: views.edit_stage_modal(data), service.save_stage),
-        Form(OPP_ADD_PRODUCT, VIEW_OPP_ADD_PRODUCT, "add products", service.add_product_modal, service.save_product),
+        Form(OPP_ADD_PRODUCT, VIEW_OPP_ADD_PRODUCT, "add products", add_product_modal, service.save_product),
         Form(OPP_CLOSE_WON, VIEW_OPP_CLOSE_WON, "close this opportunity",
              lambda data, _s: views.close_won_modal(data, today()), service.save_won, open_only=True, announce=True),
         Form(OPP_CLOSE_LOST, VIEW_OPP_CLOSE_LOST, "close this opportunity",
@@ -153,7 +176,7 @@ def _forms(deps: Deps) -> list[Form]:
              service.save_lost, open_only=True, announce=True),
         Form(OPP_EDIT, VIEW_OPP_EDIT, "edit this opportunity",
              lambda data, s: views.edit_modal(data, library_in(s, data.opportunity.team_id).all), service.save_edit),
-        Form(OPP_SEND_LITERATURE, VIEW_OPP_LITERATURE, "send literature", service.literature_modal,
+        Form(OPP_SEND_LITERATURE, VIEW_OPP_LITERATURE, "send literature", literature_modal,
              service.save_literature),
         Form(OPP_ATTACH, VIEW_OPP_ATTACH, "attach files", lambda data, _s: views.attach_modal(data),
              service.save_attachment),
@@ -192,8 +215,8 @@ def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        hits = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
-        data = service.load_data(session, team=who.team_id, opp_id=hits[0].id or 0) if len(hits) == 1 else None
+        hits = service.search(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
+        data = service.data_of(session, hits[0]) if len(hits) == 1 else None
         orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
     if not hits:
         return {
@@ -225,17 +248,15 @@ def move_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, direction
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="move this opportunity's stage",
                                 kind=RecordType.OPPORTUNITY)  # fmt: skip
-        team, user, opp_id = loaded.viewer.team_id, loaded.viewer.user_id, loaded.ref.record_id
-        service.move(session, team=team, opp_id=opp_id, user=user, direction=direction, now=deps.clock())
-    refresh(deps, client, team, opp_id, cards.source_of(body))
+        service.move(session, loaded.record, user=loaded.viewer.user_id, direction=direction, now=deps.clock())  # type: ignore[arg-type]
+    refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
 
 
 def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="finish this opportunity's process",
                                 kind=RecordType.OPPORTUNITY)  # fmt: skip
-        message = service.finish(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
-                                 user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
+        message = service.finish(session, loaded.record, user=loaded.viewer.user_id, now=deps.clock())  # type: ignore[arg-type]
     ref = loaded.ref.encode()
     buttons = [
         button("Close as won", OPP_CLOSE_WON, ref, "primary"),
@@ -252,9 +273,10 @@ def tick(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     opp_id, stage_index, number = parsed
     selected = {o.get("value", "") for o in action.get("selected_options") or []}
     with transaction(deps.new_session) as session:
-        who = load_record_in(session, deps, body, RecordRef("opportunity", opp_id),
-                             change="tick this opportunity's steps", kind=RecordType.OPPORTUNITY).viewer  # fmt: skip
-        message = service.tick(session, team=who.team_id, opp_id=opp_id, stage_index=stage_index, number=number,
+        loaded = load_record_in(session, deps, body, RecordRef("opportunity", opp_id),
+                                change="tick this opportunity's steps", kind=RecordType.OPPORTUNITY)  # fmt: skip
+        who = loaded.viewer
+        message = service.tick(session, loaded.record, stage_index=stage_index, number=number,  # type: ignore[arg-type]
                                selected=selected, user=who.user_id, now=deps.clock())  # fmt: skip
     if message:
         reply_ephemeral(client, body, message)
@@ -266,8 +288,8 @@ def view_stage(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     ref, index = safe_ref(value[0]), parse_id(value[2])
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, ref, change=None, kind=RecordType.OPPORTUNITY)
-        data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
-    if data is None or index is None or index >= len(data.process.stages):
+        data = service.data_of(session, loaded.record)  # type: ignore[arg-type]
+    if index is None or index >= len(data.process.stages):
         raise Refused(RECORD_NOT_FOUND)
     stage = data.process.stages[index]
     title = f"{escape(data.opportunity.topic)} — {escape(stage.name)}"
@@ -278,25 +300,20 @@ def reopen(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="reopen this opportunity",
                                 kind=RecordType.OPPORTUNITY)  # fmt: skip
-        service.reopen(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id,
-                       user=loaded.viewer.user_id, now=deps.clock())  # fmt: skip
+        service.reopen(session, loaded.record, user=loaded.viewer.user_id, now=deps.clock())  # type: ignore[arg-type]
     refresh(deps, client, loaded.viewer.team_id, loaded.ref.record_id, cards.source_of(body))
     deal_rooms.reopen_room(deps, client, body, loaded.record, loaded.viewer.user_id)
 
 
 def open_opportunity_modal(deps: Deps, form: Form, client: WebClient, body: dict[str, Any]) -> None:
-    """Check permission, build the modal from the record (form.build(data, session) -> view or message),
-    and open it with where the card lives in its metadata so the submission can update it."""
+    """Check permission, build the modal from the record (form.build(data, session); a builder raises
+    Refused when there is nothing to offer) and open it with where the card lives in its metadata, so
+    the submission can update it."""
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change=form.change, kind=RecordType.OPPORTUNITY)
-        data = service.load_data(session, team=loaded.viewer.team_id, opp_id=loaded.ref.record_id)
-        if data is None:
-            raise Refused(RECORD_NOT_FOUND)
-        if form.open_only and data.opportunity.status != OpportunityStatus.OPEN:
-            raise Refused(f"This opportunity is already closed as {data.opportunity.status}. Reopen it first.")
-        built = form.build(data, session)
-    if isinstance(built, str):
-        raise Refused(built)
+        if form.open_only:
+            service.refuse_closed(loaded.record)  # type: ignore[arg-type]
+        built = form.build(service.data_of(session, loaded.record), session)  # type: ignore[arg-type]
     carried = Metadata.decode(built.get("private_metadata"))
     built["private_metadata"] = cards.opened_from(body, carried).encode()
     open_view(client, body, built, push=False)
@@ -340,11 +357,10 @@ def _after_save(
     deal_rooms.open_by_rule(deps, client, team, opp_id, user)
     if result.new_owner:
         post_card(deps, client, team, result.new_owner, opp_id, text=result.owner_message)
-    for user, text, blocks in result.dms:
-        client.chat_postMessage(channel=open_dm(client, user), text=text, blocks=blocks or None)
+    for user, text, message in result.dms:
+        client.chat_postMessage(channel=open_dm(client, user), text=text, blocks=[section(message)])
     if announce and result.announcement:
         with transaction(deps.new_session) as session:
-            posts = posts_of(session, team_id=team, record_type="opportunity", record_id=opp_id)
+            posts = card_service.channel_posts(session, team, RecordRef("opportunity", opp_id))
         for post in posts:
-            if not post.channel.startswith("D"):
-                client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=result.announcement)
+            client.chat_postMessage(channel=post.channel, thread_ts=post.ts, text=result.announcement)

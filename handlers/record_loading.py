@@ -1,31 +1,18 @@
-"""Loading the record a button points at, with the workspace and permission checks every action needs."""
+"""Loading the record a button points at, with the workspace and permission checks every action needs
+(the rule is bot/services/records.load; this reads the reference and the viewer from Slack's payload)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.domain.kinds import RecordType
-from bot.domain.permissions import may_change
 from bot.ids import RecordRef, decode_ref
-from bot.messages import LEAD_NOT_FOUND, NOT_ALLOWED, RECORD_NOT_FOUND
-from bot.refusals import Refused
+from bot.services import records as record_service
+from bot.services.records import Loaded
 from handlers.context import viewer_in
-from store.access import Viewer
 from store.db import transaction
-from store.records import Record, change_facts, get_record
-
-GONE: dict[str, str] = {RecordType.LEAD: LEAD_NOT_FOUND, RecordType.OPPORTUNITY: RECORD_NOT_FOUND}
-
-
-@dataclass
-class Loaded:
-    ref: RecordRef
-    record: Record
-    viewer: Viewer
 
 
 def action_ref(body: dict[str, Any]) -> RecordRef | None:
@@ -63,13 +50,5 @@ def load_record_in(
     kind: str | None = None,
 ) -> Loaded:
     """`load_record` inside the caller's transaction, so a click that writes reads the record once."""
-    gone = GONE.get(kind or "", RECORD_NOT_FOUND)
-    if ref is None or (kind and ref.record_type != kind):
-        raise Refused(gone)
     who = viewer_in(session, deps, body)
-    record = get_record(session, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
-    if record is None:
-        raise Refused(gone)
-    if change and not may_change(**change_facts(session, viewer=who, record=record, record_type=ref.record_type)):  # type: ignore[arg-type]
-        raise Refused(NOT_ALLOWED.format(action=change))
-    return Loaded(ref, record, who)
+    return record_service.load(session, who, ref, change=change, kind=kind)

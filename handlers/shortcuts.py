@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.domain.kinds import RecordType
 from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, Metadata
-from bot.services import leads as lead_service
-from bot.services.threads import slack_time
+from bot.services import records as record_service
 from bot.surface import Surface
 from bot.views.inputs import submitted_values
 from bot.views.leads import new_lead_modal
@@ -22,10 +22,7 @@ from handlers.context import viewer
 from handlers.listeners import later, refusals_as_field_errors
 from handlers.record_loading import load_record_in, safe_ref
 from handlers.replies import open_view
-from store.activities import add_activity
 from store.db import transaction
-from store.models import Lead
-from store.records import recent_visible
 
 METADATA_TEXT_MAX = 1500  # private_metadata holds 3,000 characters in all
 
@@ -63,21 +60,8 @@ def log_message_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict
     source = Metadata.decode(view.get("private_metadata")).message
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, ref, change="log a message to it")
-        add_activity(
-            session,
-            team_id=loaded.viewer.team_id,
-            record_type=ref.record_type,
-            record_id=ref.record_id,
-            kind="message",
-            author_id=source.get("author", ""),
-            subject="Message in Slack",
-            body=source.get("text", ""),
-            occurred_at=slack_time(source["ts"]) if source.get("ts") else None,
-            data={"permalink": source.get("permalink", ""), "logged_by": loaded.viewer.user_id},
-            slack_channel=source.get("channel"),
-        )
-        if isinstance(loaded.record, Lead):
-            lead_service.rescore(session, loaded.record, now=deps.clock())
+        record_service.log_slack_message(session, loaded.record, source, logged_by=loaded.viewer.user_id)
+        record_service.rescore_if_lead(session, loaded.record, now=deps.clock())
     ack()
     later(deps, client, body, refresh_card, deps, client, loaded.viewer.team_id, ref)
 
@@ -118,8 +102,8 @@ def _open_prefilled_lead(client: WebClient, body: dict[str, Any]) -> None:
 def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        leads = recent_visible(session, viewer=who, record_type="lead")
-        opportunities = recent_visible(session, viewer=who, record_type="opportunity")
+        leads = record_service.recent_visible(session, who, RecordType.LEAD)
+        opportunities = record_service.recent_visible(session, who, RecordType.OPPORTUNITY)
     source = _message_source(client, body)
     view = log_message_modal(leads, opportunities, metadata=Metadata(message=source).encode(), excerpt=source["text"])
     open_view(client, body, view, push=False)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK, StepError, day_bounds, format_local, local_date
+from bot.domain.assistant import StepError, day_bounds, format_local, local_date
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
-from bot.domain.permissions import may_change
 from bot.ids import (
     APPOINTMENT_DONE,
     APPOINTMENT_SKIP,
@@ -33,18 +32,19 @@ from bot.ids import (
     Metadata,
     parse_id,
 )
-from bot.messages import (
-    APPOINTMENT_GONE,
-    NOT_ALLOWED,
-    OUTCOME_SAVED,
-    REMINDER_SNOOZED,
-    SETTINGS_SAVED,
-    TASK_GONE,
-)
+from bot.messages import OUTCOME_SAVED, REMINDER_SNOOZED, SETTINGS_SAVED
 from bot.refusals import Refused
-from bot.services import sequences as sequence_service
+from bot.services import work_queue as service
+from bot.services.work_queue import QueueItem, Worked
 from bot.surface import Surface
-from bot.views.assistant import QueueLine, label_of, log_outcome_modal, settings_modal, work_queue_section
+from bot.views.assistant import (
+    QueueLine,
+    RecordLabel,
+    label_of,
+    log_outcome_modal,
+    settings_modal,
+    work_queue_section,
+)
 from bot.views.blocks import Block, context, modal, section
 from bot.views.inputs import ModalState
 from bot.views.markup import escape
@@ -55,13 +55,7 @@ from handlers.listeners import after_ack, later
 from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_view, replace_message, reply_ephemeral
 from store.access import Viewer
-from store.activities import add_activity
 from store.db import transaction
-from store.models import Appointment, Task
-from store.outbox import enqueue
-from store.records import change_facts, get_record
-from store.tasks import get_appointment, get_task, work_queue
-from store.users import ensure_user, get_user
 
 log = logging.getLogger("salesbot.work_queue")
 
@@ -90,23 +84,13 @@ def outcome_submitted(
         ack(response_action="errors", errors={"outcome": "Write what came out of the appointment."})
         return
     who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
-        appointment_id = parse_id(Metadata.decode(view.get("private_metadata")).id) or 0
-        appointment = get_appointment(session, team_id=who.team_id, appointment_id=appointment_id)
-        if appointment is None or appointment.status == "cancelled":
-            ack(response_action="errors", errors={"outcome": APPOINTMENT_GONE})
-            return
-        if not _may_work_appointment(session, who, appointment):
-            ack(response_action="errors", errors={"outcome": NOT_ALLOWED.format(action="log this outcome")})
-            return
-        appointment.outcome, appointment.status = outcome[:2000], "done"
-        session.add(appointment)
-        add_activity(
-            session, team_id=who.team_id, record_type=appointment.record_type, record_id=appointment.record_id,
-            kind="appointment", author_id=who.user_id, subject=f"Outcome: {appointment.subject}"[:300],
-            body=outcome[:4000], data={"appointment_id": appointment.id},
-        )  # fmt: skip
-        subject = appointment.subject
+    appointment_id = parse_id(Metadata.decode(view.get("private_metadata")).id) or 0
+    try:
+        with transaction(deps.new_session) as session:
+            subject = service.log_outcome(session, who, appointment_id=appointment_id, outcome=outcome)
+    except Refused as refused:
+        ack(response_action="errors", errors={"outcome": refused.message})
+        return
     saved = modal("Outcome saved", [section(OUTCOME_SAVED.format(subject=subject))], callback_id=VIEW_OUTCOME_SAVED)
     ack(response_action="update", view=saved)
     later(deps, client, body, publish_home, surface, deps, client, who.team_id, who.user_id)
@@ -125,12 +109,11 @@ def settings_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
         ack(response_action="errors", errors={"reminder_minutes": error.message})
         return
     with transaction(deps.new_session) as session:
-        user = ensure_user(session, team_id=team_id(body), user_id=user_id(body))
-        user.reminder_minutes = minutes
-        user.daily_summary = bool(state.checked("daily_summary"))
-        if "digest_when_empty" in state.values:
-            user.digest_when_empty = bool(state.checked("digest_when_empty"))
-        session.add(user)
+        service.save_settings(
+            session, team_id=team_id(body), user_id=user_id(body), minutes=minutes,
+            daily_summary=bool(state.checked("daily_summary")),
+            digest_when_empty=bool(state.checked("digest_when_empty")) if "digest_when_empty" in state.values else None,
+        )  # fmt: skip
     ack(response_action="update", view=modal("Settings", [section(SETTINGS_SAVED)], callback_id=VIEW_SETTINGS_SAVED))
 
 
@@ -141,7 +124,7 @@ def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
     """The user's Slack time zone: stored by the profile middleware, else asked of users.info (not stored
     here: the middleware is refreshing the same row in the background)."""
     with transaction(deps.new_session) as session:
-        known = get_user(session, team_id=team, user_id=user)
+        known = service.stored_profile(session, team_id=team, user_id=user)
     if known is not None and known.profile_fetched_at is not None:
         return known.tz
     try:
@@ -155,100 +138,71 @@ def queue_blocks(deps: Deps, client: WebClient, team: str, user: str) -> list[Bl
     now = deps.clock()
     start, end = day_bounds(local_date(now, tz), tz)
     with transaction(deps.new_session) as session:
-        items = work_queue(session, team_id=team, user_id=user, now=now, day_end=end)
-        lines = []
-        for item in items:
-            source: Task | Appointment | None = item.task or item.appointment
-            record = None
-            if source is not None and source.record_type and source.record_id:
-                found = get_record(session, team_id=team, record_type=source.record_type, record_id=source.record_id)
-                record = label_of(found) if found is not None else None
-            if item.task is not None:
-                lines.append(
-                    QueueLine(
-                        item.due_at,
-                        item.task.title,
-                        item.task.kind,
-                        task_id=item.task.id,
-                        record=record,
-                        priority=item.task.priority,
-                        adhoc=item.task.enrollment_id is None,
-                    )
-                )
-            elif item.appointment is not None:
-                lines.append(
-                    QueueLine(
-                        item.due_at,
-                        item.appointment.subject,
-                        "appointment",
-                        appointment_id=item.appointment.id,
-                        record=record,
-                    )
-                )
+        items = service.queue(session, team_id=team, user_id=user, now=now, day_end=end)
+    lines = [_queue_line(item, label_of(record) if record is not None else None) for item, record in items]
     return work_queue_section(lines, tz=tz, now=now, today_start=start)
 
 
+def _queue_line(item: QueueItem, record: RecordLabel | None) -> QueueLine:
+    if item.task is not None:
+        task = item.task
+        return QueueLine(item.due_at, task.title, task.kind, task_id=task.id, record=record,
+                         priority=task.priority, adhoc=task.enrollment_id is None)  # fmt: skip
+    assert item.appointment is not None
+    return QueueLine(item.due_at, item.appointment.subject, "appointment",
+                     appointment_id=item.appointment.id, record=record)  # fmt: skip
+
+
 def _task_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], action: str) -> None:
-    who = viewer(deps, body)
-    now = deps.clock()
-    note = ""
-    with transaction(deps.new_session) as session:
-        task = get_task(session, team_id=who.team_id, task_id=_int_value(body))
-        if task is None or task.status != "open":
-            note = TASK_GONE
-        elif not _may_work_task(session, who, task):
-            note = NOT_ALLOWED.format(action="work this task")
-        elif action == "skipped" and task.enrollment_id is None:
-            note = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
-        elif action == "snooze":
-            sequence_service.snooze_task(session, task, now=now)
-            note = f":zzz: *{escape(task.title)}* moved to {format_local(task.due_at, _tz(session, who))}."
-        else:
-            following = sequence_service.complete_task(session, task, outcome=action, now=now)
-            verb = "Done" if action == "done" else "Skipped"
-            note = f":white_check_mark: {verb}: *{escape(task.title)}*."
-            if following is not None:
-                note += f" Next: *{escape(following.title)}*, due {format_local(following.due_at, _tz(session, who))}."
-            elif task.enrollment_id is not None:
-                note += " That was the last step of the sequence."
-            if task.record_type and task.record_id:
-                add_activity(
-                    session,
-                    team_id=who.team_id,
-                    record_type=task.record_type,
-                    record_id=task.record_id,
-                    kind="status",
-                    author_id=who.user_id,
-                    subject=f"{verb}: {task.title}"[:300],
-                )
-    _answer(surface, deps, client, body, who, note)
+    work = functools.partial(service.work_task, task_id=_int_value(body), action=action)
+    _work_and_answer(surface, deps, client, body, work, _task_note)
 
 
 def _appointment_action(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], action: str) -> None:
-    from store import appointments as appointment_store
+    work = functools.partial(service.work_appointment, appointment_id=_int_value(body), action=action)
+    _work_and_answer(surface, deps, client, body, work, _appointment_note)
 
+
+def _work_and_answer(
+    surface: Surface,
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    work: Callable[..., Worked],
+    word: Callable[[Worked], str],
+) -> None:
+    """Do the work in one transaction and answer in place: the note replaces the buttons, refusal or not."""
     who = viewer(deps, body)
-    now = deps.clock()
-    with transaction(deps.new_session) as session:
-        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
-        if appointment is None or appointment.status != "scheduled":
-            note = APPOINTMENT_GONE
-        elif not _may_work_appointment(session, who, appointment, owner_only=action != "done"):
-            note = NOT_ALLOWED.format(action="change this appointment")
-        elif action == "done":
-            appointment.status = "done"
-            session.add(appointment)
-            note = f":white_check_mark: Done: *{escape(appointment.subject)}*."
-        elif action == "skip":
-            appointment_store.cancel_appointment(session, appointment)
-            note = f":no_entry_sign: *{escape(appointment.subject)}* cancelled; its reminders too."
-        else:  # Snooze: off the work queue for a day; the meeting and its reminders stay as they are
-            appointment.queue_after = now + SNOOZE_TASK
-            session.add(appointment)
-            until = format_local(appointment.queue_after, _tz(session, who))
-            subject = escape(appointment.subject)
-            note = f":zzz: *{subject}* is off your work queue until {until}; the meeting is unchanged."
+    try:
+        with transaction(deps.new_session) as session:
+            note = word(work(session, who, now=deps.clock()))
+    except Refused as refused:
+        note = refused.message
     _answer(surface, deps, client, body, who, note)
+
+
+def _task_note(worked: Worked) -> str:
+    title = escape(worked.subject)
+    if worked.moved_to is not None:
+        return f":zzz: *{title}* moved to {format_local(worked.moved_to, worked.tz)}."
+    note = f":white_check_mark: {'Done' if worked.action == 'done' else 'Skipped'}: *{title}*."
+    if worked.following is not None:
+        due = format_local(worked.following.due_at, worked.tz)
+        note += f" Next: *{escape(worked.following.title)}*, due {due}."
+    elif worked.last_step:
+        note += " That was the last step of the sequence."
+    return note
+
+
+def _appointment_note(worked: Worked) -> str:
+    subject = escape(worked.subject)
+    if worked.action == "done":
+        return f":white_check_mark: Done: *{subject}*."
+    if worked.action == "skip":
+        return f":no_entry_sign: *{subject}* cancelled; its reminders too."
+    assert worked.moved_to is not None
+    until = format_local(worked.moved_to, worked.tz)
+    return f":zzz: *{subject}* is off your work queue until {until}; the meeting is unchanged."
 
 
 def _answer(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any], who: Viewer, note: str) -> None:
@@ -261,34 +215,6 @@ def _answer(surface: Surface, deps: Deps, client: WebClient, body: dict[str, Any
     publish_home(surface, deps, client, who.team_id, who.user_id)
 
 
-def _may_work_task(session: Session, who: Viewer, task: Task) -> bool:
-    if who.is_admin or task.owner_id == who.user_id or task.owner_id in who.reps:
-        return True
-    if task.record_type and task.record_id:
-        record = get_record(session, team_id=who.team_id, record_type=task.record_type, record_id=task.record_id)
-        if record is not None:
-            return may_change(**change_facts(session, viewer=who, record=record, record_type=task.record_type))  # type: ignore[arg-type]
-    return False
-
-
-def _may_work_appointment(session: Session, who: Viewer, appointment: Appointment, *, owner_only: bool = False) -> bool:
-    if who.is_admin or appointment.owner_id == who.user_id or appointment.owner_id in who.reps:
-        return True
-    if not owner_only and who.user_id in (appointment.attendees or []):
-        return True
-    record = get_record(
-        session, team_id=who.team_id, record_type=appointment.record_type, record_id=appointment.record_id
-    )
-    if record is None:
-        return False
-    return may_change(**change_facts(session, viewer=who, record=record, record_type=appointment.record_type))  # type: ignore[arg-type]
-
-
-def _tz(session: Session, who: Viewer) -> str:
-    user = get_user(session, team_id=who.team_id, user_id=who.user_id)
-    return user.tz if user is not None else "UTC"
-
-
 # --- reminders ---------------------------------------------------------------------------------
 
 
@@ -299,39 +225,15 @@ def open_record(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 
 def snooze_reminder(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
-    now = deps.clock()
     with transaction(deps.new_session) as session:
-        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
-        if appointment is None or appointment.status != "scheduled":
-            message = APPOINTMENT_GONE
-        elif who.user_id != appointment.owner_id and who.user_id not in (appointment.attendees or []):
-            message = NOT_ALLOWED.format(action="snooze this reminder")
-        else:
-            due = now + SNOOZE_REMINDER
-            enqueue(
-                session,
-                team_id=who.team_id,
-                kind="appointment_reminder",
-                recipient=who.user_id,
-                due_at=due,
-                dedupe_key=f"appointment:{appointment.id}:{who.user_id}:snooze:{int(due.timestamp())}",
-                payload={"appointment_id": appointment.id},
-                record_type=appointment.record_type,
-                record_id=appointment.record_id,
-            )
-            message = REMINDER_SNOOZED.format(time=format_local(due, _tz(session, who), with_date=False))
-    reply_ephemeral(client, body, message)
+        due, tz = service.snooze_reminder(session, who, appointment_id=_int_value(body), now=deps.clock())
+    reply_ephemeral(client, body, REMINDER_SNOOZED.format(time=format_local(due, tz, with_date=False)))
 
 
 def open_outcome(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        appointment = get_appointment(session, team_id=who.team_id, appointment_id=_int_value(body))
-        allowed = appointment is not None and _may_work_appointment(session, who, appointment)
-    if appointment is None or appointment.status == "cancelled":
-        raise Refused(APPOINTMENT_GONE)
-    if not allowed:
-        raise Refused(NOT_ALLOWED.format(action="log this outcome"))
+        appointment = service.appointment_to_log(session, who, appointment_id=_int_value(body))
     open_view(
         client, body, log_outcome_modal(appointment.id or 0, appointment.subject, appointment.outcome), push=False
     )
@@ -343,7 +245,7 @@ def open_outcome(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
 def open_settings(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
-        user = get_user(session, team_id=who.team_id, user_id=who.user_id)
+        user = service.stored_profile(session, team_id=who.team_id, user_id=who.user_id)
         is_manager = who.role in ("manager", "admin") or bool(who.reps)
         view = settings_modal(
             reminder_minutes=user.reminder_minutes if user else None,

@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain import process as processes
+from bot.domain.kinds import LeadStatus
 from bot.domain.leads import LeadDraft, full_name
 from bot.domain.scoring import ACTIVITY_KINDS, DECISION_ROLES, ENGAGEMENT_DAYS, ScoreInput, score_lead
 from bot.domain.text import fold
+from bot.refusals import Refused
 from bot.services.contacts import link_stakeholder
 from bot.services.processes import library_in
 from store import leads as lead_store
@@ -29,6 +31,8 @@ from store.prepared import reading
 from store.sequences import end_enrollments
 
 DRAFT_LIFETIME = timedelta(days=1)
+QUALIFIED_IS_FINAL = "This lead is qualified: its opportunity carries it on, so it cannot change."
+QUALIFIED_CANNOT_CHANGE = "This lead is qualified and cannot change."
 
 
 def my_open_leads(
@@ -59,6 +63,17 @@ def search(
             return leads[:limit], total
         lead = lead_store.get_visible_lead(session, viewer=viewer, lead_id=found[0][0].id)
         return ([lead], 1) if lead else ([], 0)
+
+
+def visible_lead(session: Session, *, viewer: Viewer, lead_id: int) -> Lead | None:
+    """The lead, when the viewer may see it (owner, sharees, their manager, admins)."""
+    return lead_store.get_visible_lead(session, viewer=viewer, lead_id=lead_id)
+
+
+def require_changeable(lead: Lead, message: str = QUALIFIED_IS_FINAL) -> None:
+    """A qualified lead lives on as its opportunity: it is not edited or disqualified any more."""
+    if lead.status == LeadStatus.QUALIFIED:
+        raise Refused(message)
 
 
 def rescore(session: Session, lead: Lead, *, now: datetime) -> None:
@@ -171,6 +186,8 @@ def disqualify(session: Session, lead: Lead, *, reason: str, note: str, user_id:
 
 
 def reactivate(session: Session, lead: Lead, *, user_id: str, now: datetime) -> None:
+    if lead.status != LeadStatus.DISQUALIFIED:
+        raise Refused("Only a disqualified lead can be reactivated.")
     lead.status, lead.status_reason, lead.updated_at = "open", "", now
     session.add(lead)
     _log_status(session, lead, user_id, "Reactivated", now=now)
@@ -179,6 +196,7 @@ def reactivate(session: Session, lead: Lead, *, user_id: str, now: datetime) -> 
 def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opportunity:
     """Close the lead as Qualified: match or create the account and contact, and open an opportunity
     at Develop carrying the lead's data, stakeholders, competitors and timeline (seed 004)."""
+    _require_open(lead)
     team = lead.team_id
     name = full_name(lead.first_name, lead.last_name)
     account_name = lead.company or name
@@ -215,6 +233,12 @@ def qualify(session: Session, lead: Lead, *, user_id: str, now: datetime) -> Opp
     _log_status(session, lead, user_id, "Qualified", f"Opportunity #{opp_id} created", now=now)
     _end_sequences(session, lead, now)
     return opportunity
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.status != LeadStatus.OPEN:
+        problem = "is already qualified" if lead.status == "qualified" else "is disqualified: reactivate it first"
+        raise Refused(f"This lead {problem}.")
 
 
 def _record_qualify_stage(

@@ -18,22 +18,21 @@ from sqlmodel import Session
 from bot.domain import revenue
 from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import ParseError, parse_amount
-from bot.domain.process import FIELD_BY_STEP, Step
-from bot.domain.text import fold, like_pattern
-from bot.ids import Metadata
+from bot.domain.process import FIELD_BY_STEP, Stage, Step
+from bot.domain.text import fold
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
-from bot.views.blocks import Block, section
 from bot.views.inputs import ModalState
 from bot.views.markup import escape, link, mention
 from store import catalog
 from store import opportunities as opp_store
+from store.access import Viewer
 from store.accounts import match_or_create_account
 from store.activities import add_activity
-from store.models import Opportunity, SalesOrder
+from store.models import Literature, Opportunity, SalesOrder
 from store.people import competitors
 from store.quotes import orders_of, orders_of_many, quotes_of
 
@@ -47,7 +46,7 @@ class Result:
     new_owner: str = ""
     owner_message: str = ""
     announcement: str = ""
-    dms: list[tuple[str, str, list[Block]]] = field(default_factory=list)
+    dms: list[tuple[str, str, str]] = field(default_factory=list)  # (user, notification text, message)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -55,8 +54,12 @@ class Result:
 
 def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityData | None:
     opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
-    if opp is None:
-        return None
+    return None if opp is None else data_of(session, opp)
+
+
+def data_of(session: Session, opp: Opportunity) -> views.OpportunityData:
+    """What the card of an opportunity already read shows."""
+    team, opp_id = opp.team_id, opp.id or 0
     return views.OpportunityData(
         opportunity=opp,
         process=library_in(session, opp.team_id).get(opp.process_name),
@@ -66,6 +69,11 @@ def load_data(session: Session, *, team: str, opp_id: int) -> views.OpportunityD
         quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
         orders=orders_of(session, team_id=team, opportunity_id=opp_id),
     )
+
+
+def search(session: Session, *, viewer: Viewer, folded: str, limit: int) -> list[Opportunity]:
+    """The opportunities the viewer may see whose topic or account matches a folded query, best first."""
+    return opp_store.search_opportunities(session, viewer=viewer, folded=folded, limit=limit)
 
 
 def orders_of_deals(session: Session, *, team: str, opportunities: Sequence[Opportunity]) -> list[SalesOrder]:
@@ -146,18 +154,15 @@ def _closed_message(opp: Opportunity) -> str:
     return f"This opportunity is closed as {opp.status}. Reopen it to work its stages."
 
 
-def _open_opportunity(session: Session, team: str, opp_id: int) -> Opportunity:
-    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
-    if opp is None:
-        raise Refused(GONE)
+def _require_open(opp: Opportunity) -> None:
     if opp.status != OpportunityStatus.OPEN:
         raise Refused(_closed_message(opp))
-    return opp
 
 
-def move(session: Session, *, team: str, opp_id: int, user: str, direction: str, now: datetime) -> None:
-    """Move the stage, or `Refused` with what to tell the user (e.g. the missing steps)."""
-    opp = _open_opportunity(session, team, opp_id)
+def move(session: Session, opp: Opportunity, *, user: str, direction: str, now: datetime) -> None:
+    """Move the stage of the opportunity the click loaded, or `Refused` with what to tell the user
+    (e.g. the missing steps)."""
+    _require_open(opp)
     if direction == "back":
         if not opportunity_stages.go_back(session, opp, user_id=user, now=now).ok:
             raise Refused(f"*{opp.stage}* is the first stage; there is no previous stage.")
@@ -176,9 +181,9 @@ def move(session: Session, *, team: str, opp_id: int, user: str, direction: str,
     raise Refused(f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost.")
 
 
-def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> str:
+def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> str:
     """Record that the process is complete and return the message; `Refused` when it is not."""
-    opp = _open_opportunity(session, team, opp_id)
+    _require_open(opp)
     process = library_in(session, opp.team_id).get(opp.process_name)
     if not process.is_last(opp.stage):
         raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
@@ -191,9 +196,9 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
         )
     add_activity(
         session,
-        team_id=team,
+        team_id=opp.team_id,
         record_type="opportunity",
-        record_id=opp_id,
+        record_id=opp.id or 0,
         kind="stage",
         author_id=user,
         subject=f"{process.name} finished",
@@ -204,9 +209,8 @@ def finish(session: Session, *, team: str, opp_id: int, user: str, now: datetime
 
 def tick(
     session: Session,
+    opp: Opportunity,
     *,
-    team: str,
-    opp_id: int,
     stage_index: int,
     number: int,
     selected: set[str],
@@ -214,9 +218,6 @@ def tick(
     now: datetime,
 ) -> str:
     """Apply one checkbox group of the card: its options are `ref|stage index|step index`."""
-    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
-    if opp is None:
-        return "That opportunity no longer exists."
     if opp.status != "open":
         return _closed_message(opp)
     process = library_in(session, opp.team_id).get(opp.process_name)
@@ -226,36 +227,19 @@ def tick(
     boxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
     chunk = boxes[number * views.CHECKBOXES_MAX : (number + 1) * views.CHECKBOXES_MAX]
     ticked = {value.rsplit("|", 1)[-1] for value in selected}
-    states = opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id)
-    changes = []
-    for index, step in chunk:
-        done = str(index) in ticked
-        state = states.get((stage.name, step.name))
-        if (state.done if state else False) != done:
-            opp_store.set_step(
-                session, team_id=team, opportunity_id=opp_id, stage=stage.name, step=step.name, user_id=user, done=done
-            )
-            changes.append(("✓ " if done else "✗ ") + step.name)
+    changes = _set_steps(session, opp, stage, chunk, {}, ticked, user)
     if changes:
-        add_activity(
-            session,
-            team_id=team,
-            record_type="opportunity",
-            record_id=opp_id,
-            kind="step",
-            author_id=user,
-            subject=f"{stage.name}: " + ", ".join(changes),
-            occurred_at=now,
-        )
-        opp.updated_at = now
-        session.add(opp)
+        _log_steps(session, opp, user=user, subject=f"{stage.name}: " + ", ".join(changes), now=now)
     return ""
 
 
-def reopen(session: Session, *, team: str, opp_id: int, user: str, now: datetime) -> None:
-    opp = opp_store.get_opportunity(session, team_id=team, opportunity_id=opp_id)
-    if opp is None:
-        raise Refused(GONE)
+def refuse_closed(opp: Opportunity) -> None:
+    """Closing (won or lost) is for open opportunities."""
+    if opp.status != OpportunityStatus.OPEN:
+        raise Refused(f"This opportunity is already closed as {opp.status}. Reopen it first.")
+
+
+def reopen(session: Session, opp: Opportunity, *, user: str, now: datetime) -> None:
     if opp.status == OpportunityStatus.OPEN:
         raise Refused("This opportunity is already open.")
     opportunity_stages.reopen(session, opp, user_id=user, now=now)
@@ -304,21 +288,44 @@ def save_stage(
     stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
     if opp.status != "open":
         return Result(errors={_first_input(state): _closed_message(opp)})
-    errors: dict[str, str] = {}
+    values, errors = _stage_values(stage, state, opp.currency)
+    if errors:
+        return Result(errors=errors)
+    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
+    changes = _set_steps(session, opp, stage, list(enumerate(stage.steps)), values, ticked, user)
+    if changes:
+        _log_steps(session, opp, user=user, subject=f"{stage.name} updated", body="\n".join(changes)[:4000], now=now)
+    return Result()
+
+
+def _stage_values(stage: Stage, state: ModalState, currency: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The value steps as stored (step name -> text), and the field errors."""
     values: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for index, step in enumerate(stage.steps):
         if step.is_checkbox:
             continue
         try:
-            values[step.name] = parse_step_value(step, state, f"step_{index}", opp.currency)
+            values[step.name] = parse_step_value(step, state, f"step_{index}", currency)
         except ParseError as error:
             errors[f"step_{index}"] = error.message
-    if errors:
-        return Result(errors=errors)
-    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
+    return values, errors
+
+
+def _set_steps(
+    session: Session,
+    opp: Opportunity,
+    stage: Stage,
+    steps: list[tuple[int, Step]],
+    values: dict[str, str],
+    ticked: set[str],
+    user: str,
+) -> list[str]:
+    """Write those of `steps` (index in the stage, step) that changed: a box is done when its index is
+    in `ticked`, a value step takes `values[name]`. Returns what changed, as the timeline says it."""
     current = opportunity_stages.step_states(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
     changes = []
-    for index, step in enumerate(stage.steps):
+    for index, step in steps:
         before = current.get((stage.name, step.name))
         update: dict[str, Any]
         if step.is_checkbox:
@@ -337,21 +344,15 @@ def save_stage(
             **update,
         )  # fmt: skip
         changes.append(change)
-    if changes:
-        add_activity(
-            session,
-            team_id=opp.team_id,
-            record_type="opportunity",
-            record_id=opp.id or 0,
-            kind="step",
-            author_id=user,
-            subject=f"{stage.name} updated",
-            body="\n".join(changes)[:4000],
-            occurred_at=now,
-        )
-        opp.updated_at = now
-        session.add(opp)
-    return Result()
+    return changes
+
+
+def _log_steps(session: Session, opp: Opportunity, *, user: str, subject: str, body: str = "", now: datetime) -> None:
+    """A change of the stage's steps on the timeline; the opportunity counts as updated."""
+    add_activity(session, team_id=opp.team_id, record_type="opportunity", record_id=opp.id or 0, kind="step",
+                 author_id=user, subject=subject, body=body, occurred_at=now)  # fmt: skip
+    opp.updated_at = now
+    session.add(opp)
 
 
 def _mirror_field(opp: Opportunity, step_name: str, value: str) -> None:
@@ -368,49 +369,6 @@ def _mirror_field(opp: Opportunity, step_name: str, value: str) -> None:
 
 
 # --- products ---------------------------------------------------------------------------------------------
-
-
-def add_product_modal(data: views.OpportunityData, session: Session) -> dict[str, Any] | str:
-    opp = data.opportunity
-    price_list = catalog.price_list_for(session, team_id=opp.team_id, currency=opp.currency)
-    if price_list is None:
-        return (
-            f"There is no price list in {opp.currency} yet. An admin can load one with "
-            "`salesbot import products FILE.csv` (or `salesbot demo` for the Contoso Coffee catalog)."
-        )
-    total = catalog.count_priced_products(session, team_id=opp.team_id, price_list_id=price_list.id or 0)
-    if total == 0:
-        return f"The {price_list.name} price list has no products yet."
-    items = (
-        catalog.priced_products(
-            session, team_id=opp.team_id, price_list_id=price_list.id or 0, limit=views.STATIC_SELECT_MAX
-        )
-        if total <= views.STATIC_SELECT_MAX
-        else []
-    )
-    view = views.add_product_modal(
-        data.ref, items, price_list=price_list.name, currency=price_list.currency, total=total
-    )
-    view["private_metadata"] = views.metadata(data.ref, price_list=price_list.id)
-    return view
-
-
-def product_options(deps: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Options for the external product select (price lists over 100 products)."""
-    from store.db import transaction
-
-    meta = Metadata.decode((body.get("view") or {}).get("private_metadata")).extra
-    team = (body.get("team") or {}).get("id", "")
-    query = (body.get("value") or "").strip()
-    with transaction(deps.new_session) as session:
-        items = catalog.priced_products(
-            session,
-            team_id=team,
-            price_list_id=int(meta.get("price_list") or 0),
-            pattern=like_pattern(query),
-            limit=100,
-        )
-    return [views.product_option(item) for item in items]
 
 
 def save_product(
@@ -628,17 +586,16 @@ def _apply_fields(session: Session, opp: Opportunity, edit: _Edit) -> list[str]:
 # --- literature and files ---------------------------------------------------------------------------------------
 
 
-def literature_modal(data: views.OpportunityData, session: Session) -> dict[str, Any] | str:
-    opp = data.opportunity
-    product_ids = {line.product_id for line in data.lines}
+def literature_choices(session: Session, opp: Opportunity, product_ids: set[int]) -> tuple[list[Literature], set[int]]:
+    """The library, items covering the opportunity's products first, and the ids of those covering
+    them; `Refused` when the library is empty."""
     items = catalog.suggest_literature(session, team_id=opp.team_id, product_ids=product_ids)
     if not items:
-        return (
+        raise Refused(
             "The sales literature library is empty. Admins and managers add documents and links with "
             "`/salesbot catalog`."
         )
-    covered = {item.id or 0 for item in items if product_ids & set(item.product_ids or [])}
-    return views.literature_modal(data.ref, items, covered)
+    return items, {item.id or 0 for item in items if product_ids & set(item.product_ids or [])}
 
 
 def save_literature(
@@ -667,7 +624,7 @@ def save_literature(
     )
     lines = "\n".join(f"• {link(str(item['url']), str(item['title']))}" for item in links)
     text = f"Sales literature for *{escape(opp.topic)}* — forward these to the customer:\n{lines}"
-    return Result(dms=[(user, f"Sales literature for {escape(opp.topic)}", [section(text)])])
+    return Result(dms=[(user, f"Sales literature for {escape(opp.topic)}", text)])
 
 
 def _literature_url(item: Any) -> str:

@@ -3,15 +3,56 @@ lines store.opportunities holds, each change written to the timeline."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
 from bot.domain import revenue
+from bot.domain.text import like_pattern
+from bot.refusals import Refused
+from store import catalog
 from store import opportunities as opp_store
 from store.activities import add_activity
-from store.models import Opportunity, OpportunityLine, Product
+from store.catalog import PricedProduct
+from store.models import Opportunity, OpportunityLine, PriceList, Product
+
+
+@dataclass(frozen=True)
+class ProductPicker:
+    """The price list an opportunity sells from, its product count, and its products when they are
+    few enough to list (`listed_max`); more are searched as the user types."""
+
+    price_list: PriceList
+    total: int
+    items: list[PricedProduct]
+
+
+def product_picker(session: Session, opportunity: Opportunity, *, listed_max: int) -> ProductPicker:
+    """What Add products offers; `Refused` when the opportunity's currency has nothing to sell."""
+    team, currency = opportunity.team_id, opportunity.currency
+    price_list = catalog.price_list_for(session, team_id=team, currency=currency)
+    if price_list is None:
+        raise Refused(
+            f"There is no price list in {currency} yet. An admin can load one with "
+            "`salesbot import products FILE.csv` (or `salesbot demo` for the Contoso Coffee catalog)."
+        )
+    list_id = price_list.id or 0
+    total = catalog.count_priced_products(session, team_id=team, price_list_id=list_id)
+    if total == 0:
+        raise Refused(f"The {price_list.name} price list has no products yet.")
+    listed = total <= listed_max
+    items = catalog.priced_products(session, team_id=team, price_list_id=list_id, limit=listed_max) if listed else []
+    return ProductPicker(price_list, total, items)
+
+
+def matching_products(
+    session: Session, *, team_id: str, price_list_id: int, query: str, limit: int = 100
+) -> list[PricedProduct]:
+    """The price list's products whose name matches what the user typed."""
+    pattern = like_pattern(query)
+    return catalog.priced_products(session, team_id=team_id, price_list_id=price_list_id, pattern=pattern, limit=limit)
 
 
 def add_line(

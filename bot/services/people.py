@@ -15,12 +15,39 @@ from bot.domain.kinds import RecordType
 from bot.refusals import Refused
 from bot.services import leads as lead_service
 from bot.services.contacts import link_stakeholder
+from bot.services.records import auto_complete, log, type_of
 from store import people as people_store
 from store.activities import add_activity
 from store.models import Competitor, Lead, Stakeholder
 from store.records import Record
 
 ROW_GONE = "That row was already removed."
+
+
+def add_stakeholder(session: Session, record: Record, user: str, draft: StakeholderDraft) -> None:
+    """A stakeholder row (linked to the account's contact of that name), on the timeline."""
+    row = people_store.add_stakeholder(
+        session, team_id=record.team_id, record_type=type_of(record), record_id=record.id or 0,
+        slack_user_id=draft.slack_user_id, name=draft.name, role=draft.role, created_by=user,
+    )  # fmt: skip
+    link_stakeholder(session, row, record)
+    users = [draft.slack_user_id] if draft.slack_user_id else []
+    name = "" if users else draft.name
+    log(session, record, user, "stakeholder", f"Stakeholder: {draft.role}", name, users=users)
+    auto_complete(session, record, "stakeholder", user)
+
+
+def add_competitor(session: Session, record: Record, user: str, draft: CompetitorDraft) -> None:
+    people_store.add_competitor(
+        session, team_id=record.team_id, record_type=type_of(record), record_id=record.id or 0, name=draft.name,
+        strengths=draft.strengths, weaknesses=draft.weaknesses, created_by=user,
+    )  # fmt: skip
+    lines = [
+        f"Strengths: {draft.strengths}" if draft.strengths else "",
+        f"Weaknesses: {draft.weaknesses}" if draft.weaknesses else "",
+    ]
+    log(session, record, user, "competitor", f"Competitor: {draft.name}", "\n".join(x for x in lines if x))
+    auto_complete(session, record, "competitor", user)
 
 
 def find_row(session: Session, *, team_id: str, kind: str, row_id: int) -> Stakeholder | Competitor:
