@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack
@@ -54,6 +54,7 @@ from bot.services import opportunity_lines, reasons
 from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views import opportunity as views
+from bot.views import opportunity_forms as forms
 from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from bot.views.inputs import ModalState
@@ -65,6 +66,7 @@ from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view, reply_ephemeral
 from store.db import transaction
+from store.models import Opportunity
 
 TICK_ACTIONS = re.compile(rf"^{OPP_TICK_PREFIX}\d+$")
 SEARCH_LIMIT = 10
@@ -109,7 +111,7 @@ def open_new_opportunity(client: WebClient, body: dict[str, Any]) -> None:
 
 
 def new_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-    draft, errors = service.validate_new(ModalState(view))
+    draft, errors = forms.read_new(ModalState(view))
     if draft is None:
         ack(response_action="errors", errors=errors)
         return
@@ -155,7 +157,7 @@ class Form:
     view: str
     change: str  # names the action in the permission message, e.g. "edit this opportunity"
     build: Callable[[Any, Any], Any]  # (opportunity data, session) -> the modal (or Refused)
-    save: Callable[..., Any]
+    save: Callable[..., service.Result]  # (session, opportunity, state, submission) -> field errors or what to tell
     open_only: bool = False  # refused on a won or lost opportunity
     announce: bool = False  # the outcome is posted where the card is
 
@@ -166,21 +168,75 @@ def _forms(deps: Deps) -> list[Form]:
 
     return [
         Form(OPP_EDIT_STAGE, VIEW_OPP_EDIT_STAGE, "edit this opportunity's stage",
-             lambda data, _s: views.edit_stage_modal(data), service.save_stage),
-        Form(OPP_ADD_PRODUCT, VIEW_OPP_ADD_PRODUCT, "add products", add_product_modal, service.save_product),
+             lambda data, _s: views.edit_stage_modal(data), save_stage),
+        Form(OPP_ADD_PRODUCT, VIEW_OPP_ADD_PRODUCT, "add products", add_product_modal, save_product),
         Form(OPP_CLOSE_WON, VIEW_OPP_CLOSE_WON, "close this opportunity",
-             lambda data, _s: views.close_won_modal(data, today()), service.save_won, open_only=True, announce=True),
+             lambda data, _s: views.close_won_modal(data, today()), save_won, open_only=True, announce=True),
         Form(OPP_CLOSE_LOST, VIEW_OPP_CLOSE_LOST, "close this opportunity",
              lambda data, s: views.close_lost_modal(data, today(), service.competitor_names(s, data),
                                                     reasons.offered(s, data.opportunity.team_id, reasons.LOST)),
-             service.save_lost, open_only=True, announce=True),
+             save_lost, open_only=True, announce=True),
         Form(OPP_EDIT, VIEW_OPP_EDIT, "edit this opportunity",
-             lambda data, s: views.edit_modal(data, library_in(s, data.opportunity.team_id).all), service.save_edit),
+             lambda data, s: views.edit_modal(data, library_in(s, data.opportunity.team_id).all), save_edit),
         Form(OPP_SEND_LITERATURE, VIEW_OPP_LITERATURE, "send literature", literature_modal,
-             service.save_literature),
+             save_literature),
         Form(OPP_ATTACH, VIEW_OPP_ATTACH, "attach files", lambda data, _s: views.attach_modal(data),
-             service.save_attachment),
+             save_attachment),
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Who submitted a modal about an opportunity, when, and what its private_metadata carried."""
+
+    user: str
+    now: datetime
+    meta: dict[str, Any]
+
+
+# --- reading a submitted modal, then saving it (bot.views.opportunity_forms, then the service) ---------------
+
+
+def save_stage(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    stage = service.stage_to_edit(session, opp, sent.meta.get("stage", ""))
+    form, errors = forms.read_stage(state, stage, opp.currency)
+    return service.save_stage(session, opp, stage, form, errors, user=sent.user, now=sent.now)
+
+
+def save_product(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    form, errors = forms.read_product(state)
+    price_list_id = int(sent.meta.get("price_list") or 0)
+    return service.save_product(session, opp, form, errors, price_list_id=price_list_id, user=sent.user, now=sent.now)
+
+
+def save_won(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    form, errors = forms.read_won(state)
+    return service.save_won(session, opp, form, errors, user=sent.user, now=sent.now)
+
+
+def save_lost(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    form, errors = forms.read_lost(state)
+    today = date.fromisoformat(sent.meta["today"]) if sent.meta.get("today") else sent.now.date()
+    return service.save_lost(session, opp, form, errors, today=today, user=sent.user, now=sent.now)
+
+
+def save_edit(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    form, errors = forms.read_edit(state, opp)
+    return service.save_edit(session, opp, form, errors, user=sent.user, now=sent.now)
+
+
+def save_literature(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    chosen, errors = forms.read_literature(state)
+    if chosen is None:
+        return service.Result(errors=errors)
+    return service.save_literature(session, opp, chosen, user=sent.user, now=sent.now)
+
+
+def save_attachment(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+    form, errors = forms.read_attachment(state)
+    if form is None:
+        return service.Result(errors=errors)
+    return service.save_attachment(session, opp, form, user=sent.user, now=sent.now)
 
 
 # --- rendering and posting -----------------------------------------------------------------------------
@@ -330,9 +386,8 @@ def submit_opportunity_modal(
         loaded = load_record_in(
             session, deps, body, safe_ref(carried.ref), change=form.change, kind=RecordType.OPPORTUNITY
         )
-        result = form.save(
-            session, loaded.record, state, user=loaded.viewer.user_id, now=deps.clock(), meta=carried.extra
-        )
+        sent = Submission(loaded.viewer.user_id, deps.clock(), carried.extra)
+        result = form.save(session, loaded.record, state, sent)
         if result.errors:
             session.rollback()
             ack(response_action="errors", errors=result.errors)

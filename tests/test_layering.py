@@ -242,6 +242,46 @@ def test_the_cycle_and_sql_checks_can_fail(tmp_path: Path) -> None:
     assert imported_modules("from store import leads\nimport store.db") >= {"store.leads", "store.db"}
 
 
+# The reader of Slack view state: handlers and bot/views/ read a submitted modal into plain values;
+# services take those values, never the modal.
+VIEW_STATE_READER = "bot.views.inputs"
+
+
+def view_state_readers(package: str) -> list[str]:
+    """`path: reads Slack view state` for each module of `package` importing the view-state reader."""
+    return [
+        f"{path}: reads Slack view state ({VIEW_STATE_READER}); take plain values read in bot/views/"
+        for path, source in _modules(package)
+        if VIEW_STATE_READER in imported_modules(source)
+    ]
+
+
+def test_services_read_no_slack_view_state() -> None:
+    assert view_state_readers("bot/services") == []
+
+
+def test_the_view_state_check_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each way of importing the reader is caught; the plain values read in bot/views/ are not."""
+    (tmp_path / "bot" / "services").mkdir(parents=True)
+    (tmp_path / "bot" / "views").mkdir()
+    (tmp_path / "bot" / "views" / "inputs.py").write_text("class ModalState: ...\n")
+    (tmp_path / "bot" / "views" / "opportunity_forms.py").write_text("class WonForm: ...\n")
+    sources = {
+        "a.py": "from bot.views.inputs import ModalState\n",
+        "b.py": "from bot.views import inputs\n",
+        "c.py": "def f():\n    import bot.views.inputs\n",
+        "d.py": "from bot.views.opportunity_forms import WonForm\n",
+    }
+    for name, source in sources.items():
+        (tmp_path / "bot" / "services" / name).write_text(source)
+    monkeypatch.setattr(__name__ + ".ROOT", tmp_path)
+    assert [problem.split(":")[0] for problem in view_state_readers("bot/services")] == [
+        "bot/services/a.py",
+        "bot/services/b.py",
+        "bot/services/c.py",
+    ]
+
+
 def test_no_register_is_long_and_listeners_are_named() -> None:
     """A reader finds every listener as a module-level function: `register` only wires them."""
     problems = []

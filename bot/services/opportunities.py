@@ -1,23 +1,23 @@
 """Opportunity use cases: the process and revenue rules of bot.domain applied to what store/ holds.
 
-Handlers call these with an open session; nothing here talks to Slack. Each `save_*` takes the
-submitted modal and returns a Result: field errors (nothing was changed) or what to tell whom.
+Handlers call these with an open session; nothing here talks to Slack. Each `save_*` takes what a
+modal submitted, read by bot/views/opportunity_forms.py (with the field errors found there), adds the
+checks that need the database, and returns a Result: field errors (nothing was changed) or what to
+tell whom.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.domain import revenue
 from bot.domain.kinds import OpportunityStatus
-from bot.domain.parsing import ParseError, parse_amount
+from bot.domain.parsing import parse_amount
 from bot.domain.process import FIELD_BY_STEP, Stage, Step
 from bot.domain.text import fold
 from bot.refusals import Refused
@@ -25,8 +25,16 @@ from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
-from bot.views.inputs import ModalState
 from bot.views.markup import escape, link, mention
+from bot.views.opportunity_forms import (
+    AttachmentForm,
+    EditForm,
+    LostForm,
+    NewOpportunity,
+    ProductForm,
+    StageForm,
+    WonForm,
+)
 from store import catalog
 from store import opportunities as opp_store
 from store.access import Viewer
@@ -37,7 +45,6 @@ from store.people import competitors
 from store.quotes import orders_of, orders_of_many, quotes_of
 
 GONE = "That opportunity no longer exists."
-_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
 @dataclass
@@ -101,33 +108,6 @@ def competitor_names(session: Session, data: views.OpportunityData) -> list[str]
 
 
 # --- New opportunity -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewOpportunity:
-    topic: str
-    account: str
-    contact: str
-    estimated_close_date: date | None
-    estimated_revenue: Decimal | None
-    description: str
-
-
-def validate_new(state: ModalState) -> tuple[NewOpportunity | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    topic = state.text("topic")
-    if not topic:
-        errors["topic"] = "Enter a topic, such as what the customer wants to buy."
-    amount = _amount(state, "estimated_revenue", errors)
-    close = _date(state.date("estimated_close_date"), "estimated_close_date", errors)
-    for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
-        if len(state.text(key)) > limit:
-            errors[key] = f"Keep it under {limit} characters."
-    if errors:
-        return None, errors
-    return NewOpportunity(
-        topic, state.text("account"), state.text("contact"), close, amount, state.text("description")
-    ), {}
 
 
 def create(session: Session, *, team: str, user: str, draft: NewOpportunity, now: datetime) -> Opportunity:
@@ -248,68 +228,24 @@ def reopen(session: Session, opp: Opportunity, *, user: str, now: datetime) -> N
 # --- Edit stage -------------------------------------------------------------------------------------
 
 
-def parse_step_value(step: Step, state: ModalState, block_id: str, currency: str) -> str:
-    """The text stored for a value step, or ParseError naming what is wrong."""
-    match step.type:
-        case "date":
-            text = state.date(block_id)
-            if text:
-                try:
-                    date.fromisoformat(text)
-                except ValueError:
-                    raise ParseError("Pick a date.") from None
-            return text
-        case "choice":
-            text = state.selected(block_id)
-            if text and text not in step.options:
-                raise ParseError(f"Choose one of: {', '.join(step.options)}.")
-            return text
-        case "user":
-            return state.user(block_id)
-        case "amount":
-            amount = parse_amount(state.text(block_id))
-            return "" if amount is None else revenue.format_money(amount, currency)
-        case "number":
-            text = state.text(block_id)
-            if text and not _NUMBER.match(text):
-                raise ParseError("Enter a number such as 12 or 1,250.5.")
-            return text
-        case _:
-            text = state.text(block_id)
-            if len(text) > 2000:
-                raise ParseError("Keep it under 2000 characters.")
-            return text
+def stage_to_edit(session: Session, opp: Opportunity, name: str) -> Stage:
+    """The stage the Edit stage modal was opened on (its current stage when that name is gone)."""
+    process = library_in(session, opp.team_id).get(opp.process_name)
+    return process.stage(name) or process.current(opp.stage)
 
 
 def save_stage(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
-) -> Result:
-    process = library_in(session, opp.team_id).get(opp.process_name)
-    stage = process.stage(meta.get("stage", "")) or process.current(opp.stage)
+    session: Session, opp: Opportunity, stage: Stage, form: StageForm, errors: dict[str, str], *, user: str,
+    now: datetime,
+) -> Result:  # fmt: skip
     if opp.status != "open":
-        return Result(errors={_first_input(state): _closed_message(opp)})
-    values, errors = _stage_values(stage, state, opp.currency)
+        return Result(errors={form.first_block: _closed_message(opp)})
     if errors:
         return Result(errors=errors)
-    ticked = {value for key in state.values if key.startswith("checklist_") for value in state.checked(key)}
-    changes = _set_steps(session, opp, stage, list(enumerate(stage.steps)), values, ticked, user)
+    changes = _set_steps(session, opp, stage, list(enumerate(stage.steps)), form.values, form.ticked, user)
     if changes:
         _log_steps(session, opp, user=user, subject=f"{stage.name} updated", body="\n".join(changes)[:4000], now=now)
     return Result()
-
-
-def _stage_values(stage: Stage, state: ModalState, currency: str) -> tuple[dict[str, str], dict[str, str]]:
-    """The value steps as stored (step name -> text), and the field errors."""
-    values: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for index, step in enumerate(stage.steps):
-        if step.is_checkbox:
-            continue
-        try:
-            values[step.name] = parse_step_value(step, state, f"step_{index}", currency)
-        except ParseError as error:
-            errors[f"step_{index}"] = error.message
-    return values, errors
 
 
 def _set_steps(
@@ -372,27 +308,20 @@ def _mirror_field(opp: Opportunity, step_name: str, value: str) -> None:
 
 
 def save_product(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
-) -> Result:
-    errors: dict[str, str] = {}
+    session: Session, opp: Opportunity, form: ProductForm, errors: dict[str, str], *, price_list_id: int, user: str,
+    now: datetime,
+) -> Result:  # fmt: skip
+    """Add a product line; the product must still be on the price list, in the opportunity's currency."""
     if opp.status != "open":
         return Result(errors={"product": _closed_message(opp)})
-    product_id = state.selected("product")
+    errors = dict(errors)
     item = None
-    if not product_id.isdigit():
-        errors["product"] = "Choose a product."
-    else:
-        item = catalog.priced_product(
-            session, team_id=opp.team_id, price_list_id=int(meta.get("price_list") or 0), product_id=int(product_id)
-        )
+    if form.product_id is not None:
+        item = catalog.priced_product(session, team_id=opp.team_id, price_list_id=price_list_id,
+                                      product_id=form.product_id)  # fmt: skip
         if item is None:
             errors["product"] = "That product is no longer on the price list."
-    quantity = None
-    try:
-        quantity = revenue.parse_quantity(state.text("quantity"))
-    except ParseError as error:
-        errors["quantity"] = error.message
-    discount = _amount(state, "discount", errors) or Decimal(0)
+    quantity, discount = form.quantity, form.discount
     if item is not None and quantity is not None and "discount" not in errors and discount > quantity * item.price:
         errors["discount"] = "The discount can't be more than the line's amount."
     if errors or item is None or quantity is None:
@@ -419,17 +348,11 @@ def save_product(
 
 
 def save_won(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+    session: Session, opp: Opportunity, form: WonForm, errors: dict[str, str], *, user: str, now: datetime
 ) -> Result:
-    errors: dict[str, str] = {}
     if opp.status != "open":
         return Result(errors={"actual_revenue": _closed_message(opp)})
-    amount = _amount(state, "actual_revenue", errors)
-    if amount is None and "actual_revenue" not in errors:
-        errors["actual_revenue"] = "Enter the actual revenue, such as 2,598.00."
-    close = _date(state.date("close_date"), "close_date", errors)
-    if close is None and "close_date" not in errors:
-        errors["close_date"] = "Pick the close date."
+    amount, close = form.actual_revenue, form.close_date
     if errors or amount is None or close is None:
         return Result(errors=errors)
     opportunity_stages.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
@@ -439,31 +362,26 @@ def save_won(
 
 
 def save_lost(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
-) -> Result:
-    errors: dict[str, str] = {}
+    session: Session, opp: Opportunity, form: LostForm, errors: dict[str, str], *, today: date, user: str,
+    now: datetime,
+) -> Result:  # fmt: skip
+    """Close as lost, for a reason the workspace offers (some need the competitor that won)."""
     if opp.status != "open":
         return Result(errors={"reason": _closed_message(opp)})
-    reason, offered = state.selected("reason"), reasons.offered(session, opp.team_id, reasons.LOST)
+    errors = dict(errors)
+    reason, competitor, offered = form.reason, form.competitor, reasons.offered(session, opp.team_id, reasons.LOST)
     if reason not in offered:
         errors["reason"] = "Choose one of: " + ", ".join(offered) + "."
-    competitor = state.text("competitor")
-    if len(competitor) > 200:
-        errors["competitor"] = "Keep it under 200 characters."
-    description = state.text("description")
-    if len(description) > 2000:
-        errors["description"] = "Keep it under 2000 characters."
     if reasons.needs_competitor(session, opp.team_id, reason) and not competitor:
         errors["competitor"] = "Name the competitor that won."
     if errors:
         return Result(errors=errors)
-    today = date.fromisoformat(meta["today"]) if meta.get("today") else now.date()
     opportunity_stages.close_lost(
         session,
         opp,
         reason=reason,
         competitor=competitor,
-        description=description,
+        description=form.description,
         close_date=today,
         user_id=user,
         now=now,
@@ -475,27 +393,10 @@ def save_lost(
 # --- Edit ----------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Edit:
-    """The Edit modal's values, validated."""
-
-    topic: str
-    amount: Decimal | None
-    close: date | None
-    mode: str
-    owner: str
-    process_name: str | None
-    removing: set[int]
-    account: str
-    contact: str
-    description: str
-
-
 def save_edit(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
+    session: Session, opp: Opportunity, edit: EditForm, errors: dict[str, str], *, user: str, now: datetime
 ) -> Result:
-    errors: dict[str, str] = {}
-    edit = _read_edit(session, opp, state, errors)
+    errors = {**errors, **_edit_errors(session, opp, edit)}
     if errors:
         return Result(errors=errors)
     result = Result()
@@ -524,34 +425,20 @@ def save_edit(
     return result
 
 
-def _read_edit(session: Session, opp: Opportunity, state: ModalState, errors: dict[str, str]) -> _Edit:
-    topic = state.text("topic")
-    if not topic:
-        errors["topic"] = "Enter a topic."
-    elif len(topic) > 300:
-        errors["topic"] = "Keep it under 300 characters."
-    amount = _amount(state, "estimated_revenue", errors)
-    close = _date(state.date("estimated_close_date"), "estimated_close_date", errors)
-    mode = state.selected("revenue_mode") or opp.revenue_mode
+def _edit_errors(session: Session, opp: Opportunity, edit: EditForm) -> dict[str, str]:
+    """What the Edit modal asks for that the database refuses: system revenue without products, an
+    unknown process."""
+    errors: dict[str, str] = {}
     lines = opp_store.lines_of(session, team_id=opp.team_id, opportunity_id=opp.id or 0)
-    removing = {int(v) for v in state.checked("remove_lines") if v.isdigit()}
-    if mode == "system" and not [line for line in lines if line.id not in removing]:
+    if edit.mode == "system" and not [line for line in lines if line.id not in edit.removing]:
         errors["revenue_mode"] = "System-calculated revenue needs products: add one, or choose User-provided."
-    owner = state.user("owner") or opp.owner_id
-    if not owner.isalnum():
-        errors["owner"] = "Choose a person."
-    process_name = state.selected("process")
     known = {p.name.casefold() for p in library_in(session, opp.team_id).all}
-    if process_name and process_name.casefold() not in known:
+    if edit.process_name and edit.process_name.casefold() not in known:
         errors["process"] = "Choose one of the sales processes."
-    for key, limit in (("account", 200), ("contact", 200), ("description", 3000)):
-        if len(state.text(key)) > limit:
-            errors[key] = f"Keep it under {limit} characters."
-    return _Edit(topic, amount, close, mode, owner, process_name, removing,
-                 state.text("account"), state.text("contact"), state.text("description"))  # fmt: skip
+    return errors
 
 
-def _apply_fields(session: Session, opp: Opportunity, edit: _Edit) -> list[str]:
+def _apply_fields(session: Session, opp: Opportunity, edit: EditForm) -> list[str]:
     """Copy the edited fields onto the opportunity; the timeline's lines for what changed."""
     changes: list[str] = []
     if edit.account != opp.account_name:
@@ -598,14 +485,7 @@ def literature_choices(session: Session, opp: Opportunity, product_ids: set[int]
     return items, {item.id or 0 for item in items if product_ids & set(item.product_ids or [])}
 
 
-def save_literature(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
-) -> Result:
-    chosen = [
-        int(v) for key in state.values if key.startswith("literature_") for v in state.checked(key) if v.isdigit()
-    ]
-    if not chosen:
-        return Result(errors={_first_input(state) or "literature_0": "Pick at least one item to send."})
+def save_literature(session: Session, opp: Opportunity, chosen: list[int], *, user: str, now: datetime) -> Result:
     items = catalog.get_literature(session, team_id=opp.team_id, ids=chosen)
     if not items:
         return Result(errors={"literature_0": "Those items are no longer in the library."})
@@ -631,52 +511,19 @@ def _literature_url(item: Any) -> str:
     return str(item.url or (f"https://slack.com/files/{item.slack_file_id}" if item.slack_file_id else ""))
 
 
-def save_attachment(
-    session: Session, opp: Opportunity, state: ModalState, *, user: str, now: datetime, meta: dict[str, Any]
-) -> Result:
-    url, title, step = state.text("url"), state.text("title"), state.selected("step")
-    files = state.files("file")
-    errors: dict[str, str] = {}
-    if url and not re.match(r"^https?://\S+$", url):
-        errors["url"] = "Enter a link starting with https://"
-    if not url and not files:
-        errors["url"] = "Give a link or upload a file."
-    if errors:
-        return Result(errors=errors)
-    if files:
-        for file in files[:1]:
-            name = title or file.get("title") or file.get("name") or "File"
-            link = file.get("permalink") or file.get("url_private") or ""
+def save_attachment(session: Session, opp: Opportunity, form: AttachmentForm, *, user: str, now: datetime) -> Result:
+    """Attach the first file uploaded, or else the link."""
+    step = form.step
+    if form.files:
+        for file in form.files[:1]:
+            name = form.title or file.get("title") or file.get("name") or "File"
+            url = file.get("permalink") or file.get("url_private") or ""
             opportunity_stages.attach(
-                session, opp, title=name, url=link, slack_file_id=file.get("id"), step=step, user_id=user, now=now
+                session, opp, title=name, url=url, slack_file_id=file.get("id"), step=step, user_id=user, now=now
             )
     else:
         opportunity_stages.attach(
-            session, opp, title=title or url, url=url, slack_file_id=None, step=step, user_id=user, now=now
-        )
+            session, opp, title=form.title or form.url, url=form.url, slack_file_id=None, step=step, user_id=user,
+            now=now,
+        )  # fmt: skip
     return Result()
-
-
-# --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def _amount(state: ModalState, block_id: str, errors: dict[str, str]) -> Decimal | None:
-    try:
-        return parse_amount(state.text(block_id))
-    except ParseError as error:
-        errors[block_id] = error.message
-        return None
-
-
-def _date(text: str, block_id: str, errors: dict[str, str]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[block_id] = "Pick a date."
-        return None
-
-
-def _first_input(state: ModalState) -> str:
-    return next(iter(state.values), "")
