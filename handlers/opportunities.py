@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.domain import revenue
 from bot.domain.kinds import RecordType
 from bot.domain.text import fold
 from bot.ids import (
@@ -55,6 +56,7 @@ from bot.services.processes import library_in
 from bot.surface import Surface
 from bot.views import opportunity as views
 from bot.views import opportunity_forms as forms
+from bot.views import opportunity_messages as texts
 from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from bot.views.inputs import ModalState
@@ -157,7 +159,7 @@ class Form:
     view: str
     change: str  # names the action in the permission message, e.g. "edit this opportunity"
     build: Callable[[Any, Any], Any]  # (opportunity data, session) -> the modal (or Refused)
-    save: Callable[..., service.Result]  # (session, opportunity, state, submission) -> field errors or what to tell
+    save: Callable[..., Outcome]  # (session, opportunity, state, submission) -> field errors or whom to tell what
     open_only: bool = False  # refused on a won or lost opportunity
     announce: bool = False  # the outcome is posted where the card is
 
@@ -194,49 +196,75 @@ class Submission:
     meta: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a saved modal means for others: field errors (nothing was saved), or whom to tell what."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    new_owner: str = ""
+    owner_message: str = ""
+    announcement: str = ""
+    dms: tuple[tuple[str, str, str], ...] = ()  # (user, notification text, message)
+
+
 # --- reading a submitted modal, then saving it (bot.views.opportunity_forms, then the service) ---------------
 
 
-def save_stage(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_stage(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     stage = service.stage_to_edit(session, opp, sent.meta.get("stage", ""))
     form, errors = forms.read_stage(state, stage, opp.currency)
-    return service.save_stage(session, opp, stage, form, errors, user=sent.user, now=sent.now)
+    return Outcome(errors=service.save_stage(session, opp, stage, form, errors, user=sent.user, now=sent.now).errors)
 
 
-def save_product(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_product(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     form, errors = forms.read_product(state)
     price_list_id = int(sent.meta.get("price_list") or 0)
-    return service.save_product(session, opp, form, errors, price_list_id=price_list_id, user=sent.user, now=sent.now)
+    result = service.save_product(session, opp, form, errors, price_list_id=price_list_id, user=sent.user, now=sent.now)
+    return Outcome(errors=result.errors)
 
 
-def save_won(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_won(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     form, errors = forms.read_won(state)
-    return service.save_won(session, opp, form, errors, user=sent.user, now=sent.now)
+    result = service.save_won(session, opp, form, errors, user=sent.user, now=sent.now)
+    if result.errors:
+        return Outcome(errors=result.errors)
+    money = revenue.format_money(form.actual_revenue, opp.currency)
+    return Outcome(announcement=texts.won(opp.topic, opp.owner_id, money))
 
 
-def save_lost(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_lost(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     form, errors = forms.read_lost(state)
     today = date.fromisoformat(sent.meta["today"]) if sent.meta.get("today") else sent.now.date()
-    return service.save_lost(session, opp, form, errors, today=today, user=sent.user, now=sent.now)
+    result = service.save_lost(session, opp, form, errors, today=today, user=sent.user, now=sent.now)
+    if result.errors:
+        return Outcome(errors=result.errors)
+    return Outcome(announcement=texts.lost(opp.topic, form.reason, form.competitor))
 
 
-def save_edit(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_edit(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     form, errors = forms.read_edit(state, opp)
-    return service.save_edit(session, opp, form, errors, user=sent.user, now=sent.now)
+    result = service.save_edit(session, opp, form, errors, user=sent.user, now=sent.now)
+    if result.errors or not result.new_owner:
+        return Outcome(errors=result.errors)
+    return Outcome(new_owner=result.new_owner, owner_message=texts.assigned(sent.user, opp.topic))
 
 
-def save_literature(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_literature(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     chosen, errors = forms.read_literature(state)
     if chosen is None:
-        return service.Result(errors=errors)
-    return service.save_literature(session, opp, chosen, user=sent.user, now=sent.now)
+        return Outcome(errors=errors)
+    result = service.save_literature(session, opp, chosen, user=sent.user, now=sent.now)
+    if result.errors:
+        return Outcome(errors=result.errors)
+    dm = (sent.user, texts.literature_notification(opp.topic), texts.literature(opp.topic, result.sent))
+    return Outcome(dms=(dm,))
 
 
-def save_attachment(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> service.Result:
+def save_attachment(session: Session, opp: Opportunity, state: ModalState, sent: Submission) -> Outcome:
     form, errors = forms.read_attachment(state)
     if form is None:
-        return service.Result(errors=errors)
-    return service.save_attachment(session, opp, form, user=sent.user, now=sent.now)
+        return Outcome(errors=errors)
+    return Outcome(errors=service.save_attachment(session, opp, form, user=sent.user, now=sent.now).errors)
 
 
 # --- rendering and posting -----------------------------------------------------------------------------
@@ -312,7 +340,8 @@ def finish(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     with transaction(deps.new_session) as session:
         loaded = load_record_in(session, deps, body, action_ref(body), change="finish this opportunity's process",
                                 kind=RecordType.OPPORTUNITY)  # fmt: skip
-        message = service.finish(session, loaded.record, user=loaded.viewer.user_id, now=deps.clock())  # type: ignore[arg-type]
+        service.finish(session, loaded.record, user=loaded.viewer.user_id, now=deps.clock())  # type: ignore[arg-type]
+        message = texts.process_finished(loaded.record.topic)  # type: ignore[union-attr]
     ref = loaded.ref.encode()
     buttons = [
         button("Close as won", OPP_CLOSE_WON, ref, "primary"),
@@ -405,7 +434,7 @@ def _after_save(
     user: str,
     opp_id: int,
     source: dict[str, str],
-    result: service.Result,
+    result: Outcome,
     announce: bool,
 ) -> None:
     refresh(deps, client, team, opp_id, source)

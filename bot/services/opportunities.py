@@ -1,6 +1,7 @@
 """Opportunity use cases: the process and revenue rules of bot.domain applied to what store/ holds.
 
-Handlers call these with an open session; nothing here talks to Slack. Each `save_*` takes what a
+Handlers call these with an open session; nothing here talks to Slack or writes its markup (the
+handler words what it posts with bot/views/opportunity_messages.py). Each `save_*` takes what a
 modal submitted, read by bot/views/opportunity_forms.py (with the field errors found there), adds the
 checks that need the database, and returns a Result: field errors (nothing was changed) or what to
 tell whom.
@@ -25,7 +26,6 @@ from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
-from bot.views.markup import escape, link, mention
 from bot.views.opportunity_forms import (
     AttachmentForm,
     EditForm,
@@ -50,10 +50,8 @@ GONE = "That opportunity no longer exists."
 @dataclass
 class Result:
     errors: dict[str, str] = field(default_factory=dict)
-    new_owner: str = ""
-    owner_message: str = ""
-    announcement: str = ""
-    dms: list[tuple[str, str, str]] = field(default_factory=list)  # (user, notification text, message)
+    new_owner: str = ""  # someone other than the editor became the owner
+    sent: list[tuple[str, str]] = field(default_factory=list)  # the literature sent: (url, title)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -161,8 +159,8 @@ def move(session: Session, opp: Opportunity, *, user: str, direction: str, now: 
     raise Refused(f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost.")
 
 
-def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> str:
-    """Record that the process is complete and return the message; `Refused` when it is not."""
+def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> None:
+    """Record that the process is complete; `Refused` when it is not."""
     _require_open(opp)
     process = library_in(session, opp.team_id).get(opp.process_name)
     if not process.is_last(opp.stage):
@@ -184,7 +182,6 @@ def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> s
         subject=f"{process.name} finished",
         occurred_at=now,
     )
-    return f":checkered_flag: *{escape(opp.topic)}* has completed its sales process. Close it as won or lost."
 
 
 def tick(
@@ -356,9 +353,7 @@ def save_won(
     if errors or amount is None or close is None:
         return Result(errors=errors)
     opportunity_stages.close_won(session, opp, actual_revenue=amount, close_date=close, user_id=user, now=now)
-    money = revenue.format_money(amount, opp.currency)
-    text = f":trophy: *{escape(opp.topic)}* was won by {mention(opp.owner_id)} — {money}."
-    return Result(announcement=text)
+    return Result()
 
 
 def save_lost(
@@ -386,8 +381,7 @@ def save_lost(
         user_id=user,
         now=now,
     )
-    to = f" to {escape(competitor)}" if competitor else ""
-    return Result(announcement=f":small_red_triangle_down: *{escape(opp.topic)}* was lost ({escape(reason)}{to}).")
+    return Result()
 
 
 # --- Edit ----------------------------------------------------------------------------------------------------
@@ -412,7 +406,6 @@ def save_edit(
         opp.owner_id = edit.owner
         if edit.owner != user:
             result.new_owner = edit.owner
-            result.owner_message = f"{mention(user)} assigned you the opportunity *{escape(opp.topic)}*."
     opp.updated_at = now
     opportunity_stages.refresh_derived(session, opp)
     session.add(opp)
@@ -502,9 +495,7 @@ def save_literature(session: Session, opp: Opportunity, chosen: list[int], *, us
         data={"literature_ids": [item.id for item in items], "links": links},  # drawn as links by the timeline
         occurred_at=now,
     )
-    lines = "\n".join(f"• {link(str(item['url']), str(item['title']))}" for item in links)
-    text = f"Sales literature for *{escape(opp.topic)}* — forward these to the customer:\n{lines}"
-    return Result(dms=[(user, f"Sales literature for {escape(opp.topic)}", text)])
+    return Result(sent=[(str(item["url"]), str(item["title"])) for item in links])
 
 
 def _literature_url(item: Any) -> str:
