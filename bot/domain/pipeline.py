@@ -242,7 +242,7 @@ class MoveLine:
 def _resolve(library: ProcessLibrary, process_name: str, stage_name: str) -> tuple[int, Process, Stage]:
     """The process (unknown names fall back to the default one) and stage (unknown: the first)."""
     process = library.get(process_name)
-    index = next(i for i, p in enumerate(library.all) if p is process) if process in library.all else 0
+    index = next((i for i, p in enumerate(library.all) if p is process), 0)
     return index, process, process.current(stage_name)
 
 
