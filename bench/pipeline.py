@@ -1,5 +1,5 @@
 """Benchmark: `/pipeline` queries over 1,000,000 opportunities (50 owners, 4 stages, close dates over
-3 years, 80 % open / 12 % won / 8 % lost, ~1.75M stage changes) on SQLite and PostgreSQL, against the
+3 years, 80 % open / 12 % won / 8 % lost, ~1.95M stage changes) on SQLite and PostgreSQL, against the
 bare SQL of the same queries on the same database, and the chart rendering time for 2,000 bubbles.
 
     python bench/pipeline.py [--rows 1000000] [--owners 50] [--rounds 5] [--postgres URL | --postgres '']
