@@ -32,6 +32,7 @@ import statistics
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -42,6 +43,7 @@ from urllib.parse import parse_qsl
 import sqlalchemy as sa
 from sqlmodel import select
 
+from bench.scratch import scratch_database
 from bot.config import load_settings
 from bot.deps import build_deps
 from bot.slack_client import make_client
@@ -475,9 +477,11 @@ def main() -> None:
     parser.add_argument("--skip-a", action="store_true")
     parser.add_argument("--skip-b", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        if url.startswith("postgresql"):  # a schema of its own: other benchmarks may share the database
+            url = stack.enter_context(scratch_database("postgresql", url, "dispatch"))
         print("database:", url.split(":", 1)[0], flush=True)
         if not args.skip_a:
             a = run_a(url, rows=args.rows, users=args.users, scale=args.scale, threads=args.threads)

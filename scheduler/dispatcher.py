@@ -55,7 +55,7 @@ from bot.slack_client import SHARED_POOL, make_client
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.cooldowns import CoolDowns, key_of, workspace_key
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
-from store.claims import claim_due, next_due_at, settle
+from store.claims import claim_due, next_due_at, settle, settle_many
 from store.db import transaction
 from store.models import Outbox
 from store.outbox import enqueue
@@ -416,8 +416,7 @@ class Dispatcher:
         began, cpu_began = time.perf_counter(), time.thread_time()
         try:
             with transaction(self.deps.new_session) as session:
-                for result in results:
-                    self._write(session, result)
+                self._write_all(session, results)
         except Exception:
             log.exception("recording %d outcomes in one transaction failed; recording them one by one", len(results))
             for result in results:
@@ -427,6 +426,21 @@ class Dispatcher:
                 except Exception:
                     log.exception("outbox row %s: outcome %s could not be recorded", result.row.id, result.outcome)
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
+
+    def _write_all(self, session: Session, results: list[_Result]) -> None:
+        """Outcomes with nothing to do after their UPDATE (no settle hook, no owner to tell) are written in
+        one statement per set of columns; the others one by one, as their hook needs to know whether this
+        worker still held the row."""
+        plain: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+        for result in results:
+            if result.notify is None and result.row.kind not in ON_SETTLED:
+                plain.setdefault(tuple(sorted(result.values)), []).append((result.row.id or 0, result.values))
+            else:
+                self._write(session, result)
+        for outcomes in plain.values():
+            held = settle_many(session, outcomes, worker=self.worker)
+            if held < len(outcomes):
+                log.info("%d outbox rows were claimed by another worker after our lease expired", len(outcomes) - held)
 
     def _write(self, session: Session, result: _Result) -> None:
         row = result.row
