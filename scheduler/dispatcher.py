@@ -216,14 +216,20 @@ class Dispatcher:
         claimed while the previous one is still with Slack, and the previous one's outcomes are recorded
         while the next is sent, so the sending threads do not wait for the database between batches."""
         handled, started = 0, time.monotonic()
-        previous: _Batch | None = None
-        while True:
-            current = self._start(now)
-            if previous is not None:
-                handled += self._finish(previous)
-            if current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET:
-                return handled + (self._finish(current) if current is not None else 0)
-            previous, now = current, self._clock()
+        in_flight: _Batch | None = None
+        try:
+            while True:
+                current = self._start(now)
+                done, in_flight = in_flight, current
+                if done is not None:
+                    handled += self._finish(done)
+                if current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET:
+                    break
+                now = self._clock()
+        finally:  # a failed claim must not leave the batch Slack already has unrecorded (resent after the lease)
+            if in_flight is not None:
+                handled += self._finish(in_flight)
+        return handled
 
     def _send_what_falls_due_before_the_next_tick(self) -> int:
         """Wait for a row due before the next tick and send it on time, instead of up to a tick late

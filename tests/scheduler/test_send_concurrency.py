@@ -8,9 +8,12 @@ import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
+import sqlalchemy as sa
 import time_machine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.slack_client import make_client
 from scheduler.dispatcher import Dispatcher
@@ -106,3 +109,30 @@ def test_two_dispatchers_with_overlapping_batches_send_every_row_exactly_once(bo
     assert sum(handled) == 60
     assert _posted_texts(bot) == Counter(f"Reminder {n}" for n in range(60))  # each once, none lost
     assert _statuses(bot) == ["sent"] * 60
+
+
+def test_a_claim_failing_while_a_batch_is_with_slack_still_records_that_batch(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Otherwise the batch Slack accepted would stay claimed and be sent again after the lease."""
+    from scheduler import dispatcher as module
+
+    _due_now(bot, 10)
+    real_claim, claims = module.claim_due, []
+
+    def claim_due(session: Session, **kwargs: Any) -> list[Outbox]:
+        claims.append(kwargs["now"])
+        if len(claims) == 2:  # the next batch's claim, made while the first is being sent
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        return real_claim(session, **kwargs)
+
+    monkeypatch.setattr(module, "claim_due", claim_due)
+    client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+    dispatcher = Dispatcher(bot.deps, client, batch=5, threads=5, plan=False)
+    try:
+        with time_machine.travel(T0, tick=False), pytest.raises(sa.exc.OperationalError):
+            dispatcher.tick(T0)
+    finally:
+        dispatcher.close()
+    assert _statuses(bot) == ["pending"] * 5 + ["sent"] * 5
+    assert len(bot.slack.calls_to("chat.postMessage")) == 5
