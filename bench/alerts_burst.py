@@ -12,7 +12,7 @@ Each round, interleaved, measures:
     bulk), and (a1) one bare multi-row INSERT of them (the floor of writing them);
 (b) dispatching: the dispatcher claims, renders from the database, sends and settles (records the
     post for thread capture) the 10,000 alerts — vs (b0) the same-run reference: 10,000 bare
-    `chat.postMessage` calls of pre-rendered messages through the same client, 8 threads like the
+    `chat.postMessage` calls of pre-rendered messages through the same client, as many threads as the
     dispatcher's. The dispatcher's own overhead per alert (its time minus Slack's) is reported too.
 
 The fake Slack (bench/dispatch.py's, in a process of its own) answers in `--latency` seconds and
@@ -46,7 +46,7 @@ from bot.config import load_settings
 from bot.deps import Deps, build_deps
 from bot.slack_client import make_client
 from scheduler.alerts import plan_alerts
-from scheduler.dispatcher import SEND_THREADS, Dispatcher
+from scheduler.dispatcher import Dispatcher
 from store.db import make_engine, transaction, upgrade
 from store.models import AlertCursor, AlertSubscription, Opportunity, Outbox, Post, SlackUser, StageChange
 from store.outbox import enqueue
@@ -153,14 +153,14 @@ def dispatch(deps: Deps, api_url: str) -> tuple[int, float]:
     return sent, overhead
 
 
-def bare_send(api_url: str, events: int, subscriptions: int) -> int:
+def bare_send(api_url: str, events: int, subscriptions: int, threads: int) -> int:
     client = make_client("xoxb-x", api_url, inline_retries=False)
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Stage changed*: Espresso machines"}}]
 
     def post(n: int) -> None:
         client.chat_postMessage(channel=f"C{n % subscriptions:03d}", text="Stage changed", blocks=blocks)
 
-    with ThreadPoolExecutor(SEND_THREADS) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         list(pool.map(post, range(events)))
     return events
 
@@ -196,7 +196,9 @@ def run(args: argparse.Namespace, url: str) -> dict[str, list[float]]:
             assert sent == args.events, f"sent {sent} alerts, expected {args.events}"
             found["dispatch"].append(seconds)
             found["overhead"].append(overhead)
-            seconds, _ = timed(lambda: bare_send(fake.url, args.events, args.subscriptions))
+            seconds, _ = timed(
+                lambda: bare_send(fake.url, args.events, args.subscriptions, deps.settings.dispatcher_send_threads)
+            )
             found["send"].append(seconds)
             print(f"round {round_number + 1}:", json.dumps({k: round(v[-1], 3) for k, v in found.items()}), flush=True)
     finally:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.request import Request
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -10,10 +13,32 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.keep_alive import ConnectionPool, perform
 
-def make_client(token: str | None, base_url: str, *, inline_retries: bool = True) -> WebClient:
+SHARED_POOL = ConnectionPool()  # the process's keep-alive connections (the dispatcher's clients share them)
+
+
+class KeepAliveWebClient(WebClient):
+    """A WebClient whose calls reuse connections from a pool instead of opening one per call (urllib's
+    way); everything else — arguments, retry handlers, errors, responses — is slack-sdk's own. Through
+    a proxy it falls back to urllib."""
+
+    def __init__(self, *args: Any, pool: ConnectionPool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy or not url.lower().startswith(("http://", "https://")):
+            return super()._perform_urllib_http_request_internal(url, req)
+        return perform(self.pool, url, req, timeout=self.timeout, context=self.ssl)
+
+
+def make_client(
+    token: str | None, base_url: str, *, inline_retries: bool = True, pool: ConnectionPool | None = None
+) -> WebClient:
     """Listeners retry connection errors, 5xx and 429 (after Retry-After) inline. The dispatcher passes
-    `inline_retries=False`: it reschedules the row itself so one slow answer never blocks the others."""
+    `inline_retries=False`: it reschedules the row itself so one slow answer never blocks the others;
+    and a `pool`, so its many calls to one host reuse keep-alive connections."""
     handlers: list[RetryHandler] = []
     if inline_retries:
         handlers = [
@@ -21,4 +46,6 @@ def make_client(token: str | None, base_url: str, *, inline_retries: bool = True
             ServerErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),
         ]
+    if pool is not None:
+        return KeepAliveWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=15, pool=pool)
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=15)

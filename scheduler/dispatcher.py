@@ -21,6 +21,11 @@ failure and the owner's notice are written together. A crash between Slack's acc
 leaves the batch's rows claimed: after the lease they are sent again — at most one duplicate per row,
 for the rows of the batch in flight (documented and accepted). Should the batch's transaction fail,
 the outcomes are recorded one row at a time.
+Sending: up to DISPATCHER_SEND_THREADS calls are with Slack at once, over keep-alive connections
+(bot/keep_alive.py; slack-sdk alone opens one per call). Up to two batches are on their way: the next
+is claimed while the previous is still being sent, and the previous one's outcomes are recorded while
+the next is sent. Channel and workspace cool-downs are shared by every thread and checked right before
+each call, so neither the concurrency nor the overlap lets a call out inside a Retry-After.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,11 +51,11 @@ import scheduler.lead_routing_messages  # noqa: F401  (registers the routed-lead
 import scheduler.workspace_messages  # noqa: F401  (registers the welcome DM renderer)
 from bot.deps import Deps
 from bot.services.workspaces import NOT_INSTALLED_REASON, stop_deliveries
-from bot.slack_client import make_client
+from bot.slack_client import SHARED_POOL, make_client
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.cooldowns import CoolDowns, key_of, workspace_key
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
-from store.claims import claim_due, next_due_at, settle
+from store.claims import claim_due, next_due_at, settle, settle_many
 from store.db import transaction
 from store.models import Outbox
 from store.outbox import enqueue
@@ -74,7 +79,6 @@ FATAL_ERRORS = {
 WORKSPACE_LIMITED_AFTER = 3  # channels rate-limited in one batch before the whole workspace is treated as limited
 CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second per channel
 BATCH = 100
-SEND_THREADS = 8
 PLAN_EVERY = timedelta(seconds=60)
 EARLY_WAKE_MARGIN = 0.05  # seconds: a row due this close to the next tick waits for it
 TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
@@ -129,6 +133,16 @@ class _Result:
     notify: str | None = None
 
 
+@dataclass
+class _Batch:
+    """A claimed batch on its way: its rows, their clients, and each row's outcome (a future while sent
+    by the pool)."""
+
+    rows: list[Outbox]
+    clients: Clients
+    results: list[_Result | Future[_Result]]
+
+
 def _is_user(channel: str) -> bool:
     return channel.startswith(("U", "W"))
 
@@ -143,13 +157,16 @@ class Dispatcher:
         *,
         worker: str | None = None,
         batch: int = BATCH,
-        threads: int = SEND_THREADS,
+        threads: int | None = None,
         plan: bool = True,
         record_lateness: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`threads`: how many Slack calls may be in flight at once (DISPATCHER_SEND_THREADS by default;
+        1 sends in the calling thread, which tests on a fixed clock rely on)."""
         self.deps, self.client = deps, client
         self.worker = worker or WORKER
+        threads = deps.settings.dispatcher_send_threads if threads is None else threads
         self.batch, self.threads, self.plan = batch, threads, plan
         self.record_lateness = record_lateness
         self.stats = Stats()
@@ -168,6 +185,7 @@ class Dispatcher:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        SHARED_POOL.close_idle()
 
     # --- the tick ------------------------------------------------------------------------------
 
@@ -194,13 +212,23 @@ class Dispatcher:
         return handled
 
     def _send_due(self, now: datetime) -> int:
+        """Send batches until one comes back short or the tick's budget is spent. The next batch is
+        claimed while the previous one is still with Slack, and the previous one's outcomes are recorded
+        while the next is sent, so the sending threads do not wait for the database between batches."""
         handled, started = 0, time.monotonic()
-        while time.monotonic() - started < TICK_BUDGET:
-            count = self.dispatch_once(now)
-            handled += count
-            if count < self.batch:
-                break
-            now = self._clock()
+        in_flight: _Batch | None = None
+        try:
+            while True:
+                current = self._start(now)
+                done, in_flight = in_flight, current
+                if done is not None:
+                    handled += self._finish(done)
+                if current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET:
+                    break
+                now = self._clock()
+        finally:  # a failed claim must not leave the batch Slack already has unrecorded (resent after the lease)
+            if in_flight is not None:
+                handled += self._finish(in_flight)
         return handled
 
     def _send_what_falls_due_before_the_next_tick(self) -> int:
@@ -221,9 +249,13 @@ class Dispatcher:
 
     def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""
-        now = now or self._clock()
+        batch = self._start(now or self._clock())
+        return self._finish(batch) if batch is not None else 0
+
+    def _start(self, now: datetime) -> _Batch | None:
+        """Claim a batch and hand its rows to the sending threads (or, with one thread, send them here)."""
         if self._cool.every_workspace_cooling(now):
-            return 0
+            return None
         began, cpu_began = time.perf_counter(), time.thread_time()
         with transaction(self.deps.new_session) as session:
             rows = claim_due(session, now=now, worker=self.worker, lease=LEASE, limit=self.batch)
@@ -232,21 +264,23 @@ class Dispatcher:
                 prefetched = prefetch(session, rows)
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
         if not rows:
-            return 0
+            return None
         try:
             clients = self._clients_for({row.team_id for row in rows})
         except Exception as error:  # the installation store is unreachable: put the batch back, retry later
             log.exception("looking up the batch's bot tokens failed")
-            self._record([self._retry(row, f"token lookup failed: {error}"[:500]) for row in rows])
-            return len(rows)
+            return _Batch(rows, {}, [self._retry(row, f"token lookup failed: {error}"[:500]) for row in rows])
         limited: set[str] = set()
         if self._pool is None:
-            results = [self._deliver(row, limited, prefetched, clients) for row in rows]
-        else:
-            results = list(self._pool.map(lambda row: self._deliver(row, limited, prefetched, clients), rows))
-        self._record(results)
-        self._stop_where_not_installed(clients)
-        return len(rows)
+            return _Batch(rows, clients, [self._deliver(row, limited, prefetched, clients) for row in rows])
+        pool = self._pool
+        return _Batch(rows, clients, [pool.submit(self._deliver, row, limited, prefetched, clients) for row in rows])
+
+    def _finish(self, batch: _Batch) -> int:
+        """Wait for a batch's sends, record their outcomes in one transaction; returns the rows handled."""
+        self._record([result if isinstance(result, _Result) else result.result() for result in batch.results])
+        self._stop_where_not_installed(batch.clients)
+        return len(batch.rows)
 
     # --- whose token -------------------------------------------------------------------------
 
@@ -268,7 +302,9 @@ class Dispatcher:
                 if len(self._token_clients) > 10000:  # rotated tokens: forget the old clients now and then
                     self._token_clients.clear()
                 base_url = self.deps.settings.slack_api_url
-                client = self._token_clients[token] = make_client(token, base_url, inline_retries=False)
+                client = self._token_clients[token] = make_client(
+                    token, base_url, inline_retries=False, pool=SHARED_POOL
+                )
             return client
 
     def _stop_where_not_installed(self, clients: Clients) -> None:
@@ -386,8 +422,7 @@ class Dispatcher:
         began, cpu_began = time.perf_counter(), time.thread_time()
         try:
             with transaction(self.deps.new_session) as session:
-                for result in results:
-                    self._write(session, result)
+                self._write_all(session, results)
         except Exception:
             log.exception("recording %d outcomes in one transaction failed; recording them one by one", len(results))
             for result in results:
@@ -397,6 +432,21 @@ class Dispatcher:
                 except Exception:
                     log.exception("outbox row %s: outcome %s could not be recorded", result.row.id, result.outcome)
         self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
+
+    def _write_all(self, session: Session, results: list[_Result]) -> None:
+        """Outcomes with nothing to do after their UPDATE (no settle hook, no owner to tell) are written in
+        one statement per set of columns; the others one by one, as their hook needs to know whether this
+        worker still held the row."""
+        plain: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+        for result in results:
+            if result.notify is None and result.row.kind not in ON_SETTLED:
+                plain.setdefault(tuple(sorted(result.values)), []).append((result.row.id or 0, result.values))
+            else:
+                self._write(session, result)
+        for outcomes in plain.values():
+            held = settle_many(session, outcomes, worker=self.worker)
+            if held < len(outcomes):
+                log.info("%d outbox rows were claimed by another worker after our lease expired", len(outcomes) - held)
 
     def _write(self, session: Session, result: _Result) -> None:
         row = result.row

@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.deps import Deps
 from bot.services.leads import discard_abandoned_drafts
 from bot.services.workspaces import purge_uninstalled
-from bot.slack_client import make_client
+from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction
 
@@ -30,11 +30,18 @@ DISPATCH_JOB_ID = "outbox-dispatcher"
 HOUSEKEEPING_JOB_ID = "housekeeping"
 
 
+def make_dispatcher(deps: Deps, **options: Any) -> Dispatcher:
+    """The process's dispatcher: its single-token client reuses keep-alive connections (in OAuth mode
+    it makes one such client per workspace token)."""
+    settings = deps.settings
+    client = make_client(settings.slack_bot_token, settings.slack_api_url, inline_retries=False, pool=SHARED_POOL)
+    return Dispatcher(deps, client, **options)
+
+
 def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
     """Start the background scheduler; `scheduler.shutdown()` stops it (the dispatcher's threads with it)."""
     if dispatcher is None:
-        client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url, inline_retries=False)
-        dispatcher = Dispatcher(deps, client)
+        dispatcher = make_dispatcher(deps)
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True})
     seconds = deps.settings.scheduler_tick_seconds
     _every(scheduler, _tick, dispatcher, DISPATCH_JOB_ID, "salesbot outbox dispatcher", seconds=seconds)

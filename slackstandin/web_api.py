@@ -120,6 +120,9 @@ class FakeSlack:
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
         self.latency: dict[str, float] = {}  # method -> seconds to take before answering (a slow Slack)
+        self.idle_timeout: float | None = None  # seconds a keep-alive connection may idle before Slack closes it
+        self.connections = 0  # TCP connections accepted so far
+        self.in_flight = self.peak_in_flight = 0  # Web API calls being answered now, and the most at once
         # OAuth: the app's credentials, approved installs (code -> grant), issued bot and refresh tokens.
         # `token_lifetime` (seconds) turns token rotation on: tokens expire and come with a refresh token.
         self.client_id, self.client_secret = "1111.2222", "client-secret-for-tests"
@@ -444,9 +447,21 @@ class _SlackHandler(BaseHTTPRequestHandler):
 
     fake: FakeSlack
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY the body of an answer on a keep-alive
+    # connection waits for the client's delayed ACK (~40 ms)
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: Any) -> None:  # keep test output quiet
         pass
+
+    @property
+    def timeout(self) -> float | None:  # type: ignore[override]  # read once per connection, in setup()
+        return self.fake.idle_timeout
+
+    def setup(self) -> None:
+        super().setup()
+        with self.fake._lock:
+            self.fake.connections += 1
 
     def do_GET(self) -> None:
         if any(route(self, "GET") for route in self.fake.routes):
@@ -496,6 +511,16 @@ class _SlackHandler(BaseHTTPRequestHandler):
         self._send(200, b"ok", "text/plain")
 
     def _api(self, path: str, args: dict[str, Any]) -> None:
+        with self.fake._lock:
+            self.fake.in_flight += 1
+            self.fake.peak_in_flight = max(self.fake.peak_in_flight, self.fake.in_flight)
+        try:
+            self._answer_api(path, args)
+        finally:
+            with self.fake._lock:
+                self.fake.in_flight -= 1
+
+    def _answer_api(self, path: str, args: dict[str, Any]) -> None:
         method = path.removeprefix("/api/")
         if self.fake.latency.get(method):
             time.sleep(self.fake.latency[method])  # Slack's own latency, not a wait for a schedule

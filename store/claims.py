@@ -79,3 +79,16 @@ def settle(session: Session, row_id: int, *, worker: str, **values: object) -> b
     statement = _settle_statement(tuple(sorted(values)))
     params = {"row_id_": row_id, "worker_": worker, **{f"{column}_": value for column, value in values.items()}}
     return bool(session.connection().execute(statement, params).rowcount)
+
+
+def settle_many(session: Session, outcomes: list[tuple[int, dict[str, object]]], *, worker: str) -> int:
+    """`settle` for many rows writing the same columns, in one executemany (one round trip per batch on
+    PostgreSQL, where psycopg pipelines it); returns how many rows this worker still held."""
+    if not outcomes:
+        return 0
+    statement = _settle_statement(tuple(sorted(outcomes[0][1])))
+    params = [
+        {"row_id_": row_id, "worker_": worker, **{f"{column}_": value for column, value in values.items()}}
+        for row_id, values in outcomes
+    ]
+    return int(session.connection().execute(statement, params).rowcount)

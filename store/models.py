@@ -125,8 +125,26 @@ class Opportunity(SQLModel, table=True):
             "estimated_revenue",
             "owner_id",
         ),
+        # Won revenue by close date, of owners and of everyone (id: the join to sales orders; migration 0014).
         sa.Index(
-            "ix_opportunity_won", "team_id", "status", "owner_id", "actual_close_date", "currency", "actual_revenue"
+            "ix_opportunity_won",
+            "team_id",
+            "status",
+            "owner_id",
+            "actual_close_date",
+            "currency",
+            "actual_revenue",
+            postgresql_include=["id"],
+        ),
+        sa.Index(
+            "ix_opportunity_won_team",
+            "team_id",
+            "status",
+            "actual_close_date",
+            "currency",
+            "actual_revenue",
+            "owner_id",
+            postgresql_include=["id"],
         ),
     )
 

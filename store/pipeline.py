@@ -6,23 +6,30 @@ INTEGER/REAL, so it sums whole cents as integers (exact), converted back here.
 
 Indexes (migration 0003): `ix_opportunity_pipeline_owner` (team_id, owner_id, status,
 estimated_close_date, process_name, stage, currency, lead_grade, estimated_revenue) serves one
-owner or a team; `ix_opportunity_pipeline_team` (the same without owner_id) serves `all`;
-`ix_opportunity_won` serves won revenue by close date; two covering indexes on stage_change
-serve the stage moves.
+owner or a team; `ix_opportunity_pipeline_team` (the same, owner_id last) serves `all`;
+`ix_opportunity_won` and `ix_opportunity_won_team` (0014) serve won revenue by close date of owners
+and of everyone; two covering indexes on stage_change serve the stage moves.
+
+The report's and the chart's grouped reads are Core statements built once per shape (which query, how
+many owners) and compiled once per dialect, run on the DBAPI cursor (store/prepared.py): for one owner
+the statement building, cache keys and ORM execution cost more than the queries. Their rows come back
+as the driver gives them (dates as ISO text on SQLite), read here in both forms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.models import Opportunity, SalesOrder, StageChange
+from store.prepared import PreparedQuery, Reader
 
 CENTS = Decimal("0.01")
 
@@ -60,25 +67,157 @@ class MoveRow:
     count: int
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+# --- statements, built once per shape and compiled once per dialect (store/prepared.py) ------------------
+# A report is four of these; building them, their cache keys and the ORM's execution each time cost more
+# than the queries of one owner (bench/pipeline.py). Bind names: team, owner_0…owner_<n-1>, start, end.
+
+_OPP = Opportunity.__table__  # type: ignore[attr-defined]
+_MOVE = StageChange.__table__  # type: ignore[attr-defined]
+_ORDER = SalesOrder.__table__  # type: ignore[attr-defined]
+MAX_PREPARED_SHAPES = 256  # owner counts × statements kept compiled
 
 
-def money_sum(session: Session, column: Any) -> Any:
+def money_sum(dialect: str, column: Any) -> Any:
     """SUM of a money column that comes back exact (see the module docstring)."""
-    if _dialect(session) == "sqlite":
+    if dialect == "sqlite":
         return sa.func.sum(sa.cast(sa.func.round(column * 100), sa.Integer))
     return sa.func.sum(column)
 
 
-def day_column(session: Session, column: Any) -> Any:
-    """A date column as the driver returns it most cheaply: ISO text on SQLite (parsing every group
-    row through SQLAlchemy's SQLite date type costs more than the query), a date on PostgreSQL."""
-    return sa.type_coerce(column, sa.String) if _dialect(session) == "sqlite" else column
+def _owned(table: Any, owners: int | None) -> list[Any]:
+    """The workspace and, unless `owners` is None (everyone), that many owners as bind parameters."""
+    conditions = [table.c.team_id == sa.bindparam("team", type_=sa.String)]
+    if owners is not None:
+        conditions.append(table.c.owner_id.in_([sa.bindparam(f"owner_{n}", type_=sa.String) for n in range(owners)]))
+    return conditions
+
+
+def _open_in_period(owners: int | None) -> list[Any]:
+    return [
+        *_owned(_OPP, owners),
+        _OPP.c.status == "open",
+        _OPP.c.estimated_close_date >= sa.bindparam("start"),
+        _OPP.c.estimated_close_date < sa.bindparam("end"),
+    ]
+
+
+def _month(dialect: str, day: Any) -> Any:
+    """'YYYY-MM' of a date column (literal arguments: the GROUP BY repeats the expression verbatim)."""
+    if dialect == "sqlite":
+        return sa.func.substr(day, sa.literal_column("1"), sa.literal_column("7"))
+    return sa.func.to_char(day, sa.literal_column("'YYYY-MM'"))
+
+
+def _funnel_statement(dialect: str, owners: int | None, by_owner: bool) -> sa.Select[Any]:
+    """Groups by close *day* first, the order of the covering index, so SQLite streams that GROUP BY
+    without a temporary B-tree over every opportunity (by owner, then day, for owners in scope: the
+    order of ix_opportunity_pipeline_owner, which SQLite then prefers for a team too); the day groups
+    (≤ 366 × stages × currencies) are then added into months by the outer query. PostgreSQL hashes."""
+    keys = [_OPP.c.estimated_close_date, _OPP.c.process_name, _OPP.c.stage, _OPP.c.currency]
+    if by_owner or (owners is not None and dialect == "sqlite"):
+        keys.insert(0, _OPP.c.owner_id)
+    days = (
+        sa.select(*keys, sa.func.count().label("n"), money_sum(dialect, _OPP.c.estimated_revenue).label("total"))
+        .where(*_open_in_period(owners))
+        .group_by(*keys)
+        .subquery("days")
+    )
+    months = [_month(dialect, days.c.estimated_close_date), days.c.process_name, days.c.stage, days.c.currency]
+    if by_owner:
+        months.insert(0, days.c.owner_id)
+    return sa.select(*months, sa.func.sum(days.c.n), sa.func.sum(days.c.total)).group_by(*months)
+
+
+def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    ordered = (
+        sa.select(_ORDER.c.opportunity_id, sa.func.sum(_ORDER.c.total).label("total"))
+        .where(_ORDER.c.team_id == sa.bindparam("team", type_=sa.String), _ORDER.c.status != "canceled")
+        .group_by(_ORDER.c.opportunity_id)
+        .subquery()
+    )
+    amount = sa.func.coalesce(ordered.c.total, _OPP.c.actual_revenue)
+    keys = [_OPP.c.actual_close_date, _OPP.c.currency]
+    return (
+        sa.select(*keys, sa.func.count(), money_sum(dialect, amount))
+        .select_from(_OPP.outerjoin(ordered, ordered.c.opportunity_id == _OPP.c.id))
+        .where(
+            *_owned(_OPP, owners),
+            _OPP.c.status == "won",
+            _OPP.c.actual_close_date >= sa.bindparam("start"),
+            _OPP.c.actual_close_date < sa.bindparam("end"),
+        )
+        .group_by(*keys)
+    )
+
+
+def _moves_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
+    keys = [_MOVE.c.kind, _MOVE.c.from_stage, _MOVE.c.to_stage]
+    return (
+        sa.select(*keys, sa.func.count())
+        .where(*_owned(_MOVE, owners), _MOVE.c.at >= sa.bindparam("start"), _MOVE.c.at < sa.bindparam("end"))
+        .group_by(*keys)
+    )
+
+
+def _undated_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
+    conditions = [*_owned(_OPP, owners), _OPP.c.status == "open", _OPP.c.estimated_close_date.is_(None)]
+    return sa.select(sa.func.count()).select_from(_OPP).where(*conditions)
+
+
+def _chart_count_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(_OPP).where(*_open_in_period(owners))
+
+
+def _chart_deals_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
+    columns = (_OPP.c.id, _OPP.c.topic, _OPP.c.estimated_close_date, _OPP.c.stage, _OPP.c.lead_grade)
+    return (
+        sa.select(*columns, _OPP.c.estimated_revenue, _OPP.c.currency)
+        .where(*_open_in_period(owners))
+        .order_by(_OPP.c.estimated_close_date, _OPP.c.id)
+    )
+
+
+def _chart_groups_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    keys = [_OPP.c.estimated_close_date, _OPP.c.stage, _OPP.c.lead_grade, _OPP.c.currency]
+    return (
+        sa.select(*keys, sa.func.count(), money_sum(dialect, _OPP.c.estimated_revenue))
+        .where(*_open_in_period(owners))
+        .group_by(*keys)
+    )
+
+
+_STATEMENTS: dict[str, Callable[..., sa.Select[Any]]] = {
+    "funnel": functools.partial(_funnel_statement, by_owner=False),
+    "funnel by owner": functools.partial(_funnel_statement, by_owner=True),
+    "won": _won_statement,
+    "moves": _moves_statement,
+    "undated": _undated_statement,
+    "chart count": _chart_count_statement,
+    "chart deals": _chart_deals_statement,
+    "chart groups": _chart_groups_statement,
+}
+
+
+@functools.lru_cache(maxsize=MAX_PREPARED_SHAPES)
+def prepared(name: str, owners: int | None) -> PreparedQuery:
+    """The statement `name` for `owners` owners (None: everyone), compiled once per dialect."""
+    return PreparedQuery(functools.partial(_STATEMENTS[name], owners=owners))
+
+
+def _scope(team_id: str, owners: Collection[str] | None) -> tuple[int | None, dict[str, Any]]:
+    """The owner count of the statement's shape and the scope's bind values."""
+    values: dict[str, Any] = {"team": team_id}
+    if owners is None:
+        return None, values
+    values.update((f"owner_{n}", owner) for n, owner in enumerate(sorted(owners)))
+    return len(owners), values
+
+
+# --- reading the driver's values (both databases' forms) --------------------------------------------------
 
 
 def month_of(value: Any) -> date:
-    """First day of the month of a `day_column` value."""
+    """First day of the month of a date as the driver returns it ('YYYY-MM…' text, or a date)."""
     if isinstance(value, str):
         return date(int(value[:4]), int(value[5:7]), 1)
     return date(value.year, value.month, 1)
@@ -88,36 +227,27 @@ def day_of(value: Any) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
-def _decimal(value: Any) -> Decimal:
-    return Decimal(0) if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
+def _amount(value: Any) -> Decimal:
+    """A money column as SQLAlchemy's NUMERIC(16, 2) reads it: SQLite keeps a REAL or an INTEGER."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(f"{value:.2f}")
 
 
-def to_money(session: Session, value: Any) -> Decimal:
+def to_money(dialect: str, value: Any) -> Decimal:
+    """A `money_sum`: whole cents on SQLite, NUMERIC on PostgreSQL."""
     if value is None:
         return Decimal(0).quantize(CENTS)
-    if _dialect(session) == "sqlite":
+    if dialect == "sqlite":
         return (Decimal(int(value)) * CENTS).quantize(CENTS)
     return Decimal(value).quantize(CENTS)
 
 
-def _owned(model: Any, team_id: str, owners: Collection[str] | None) -> list[Any]:
-    conditions = [model.team_id == team_id]
-    if owners is not None:
-        conditions.append(col(model.owner_id).in_(sorted(owners)))
-    return conditions
-
-
-def _open_in_period(team_id: str, owners: Collection[str] | None, start: date, end: date) -> list[Any]:
-    return [
-        *_owned(Opportunity, team_id, owners),
-        Opportunity.status == "open",
-        col(Opportunity.estimated_close_date) >= start,
-        col(Opportunity.estimated_close_date) < end,
-    ]
+# --- the report's queries -------------------------------------------------------------------------------
 
 
 def funnel_groups(
-    session: Session,
+    reader: Reader,
     *,
     team_id: str,
     owners: Collection[str] | None,
@@ -126,117 +256,64 @@ def funnel_groups(
     by_owner: bool = False,
 ) -> list[GroupRow]:
     """Open opportunities closing in [start, end), grouped by close month, process, stage, currency
-    (and owner for the per-rep view): the funnel and the forecast months both fold these groups.
-
-    SQL groups by close *day*, the order of the covering index, so SQLite streams the GROUP BY
-    without a temporary B-tree; the day groups (≤ 366 × stages) are then added into months here
-    with exact integer/Decimal sums."""
-    keys: list[Any] = [
-        col(Opportunity.estimated_close_date),
-        col(Opportunity.process_name),
-        col(Opportunity.stage),
-        col(Opportunity.currency),
-    ]
-    if by_owner:
-        keys.insert(0, col(Opportunity.owner_id))
-    shown = [day_column(session, k) if k is keys[-4] else k for k in keys]
-    query = (
-        sa.select(*shown, sa.func.count(), money_sum(session, Opportunity.estimated_revenue))
-        .where(*_open_in_period(team_id, owners, start, end))
-        .group_by(*keys)
-    )
-    months: dict[tuple[str, date, str, str, str], list[Any]] = {}
-    for row in session.execute(query):
-        owner, rest = (row[0], row[1:]) if by_owner else ("", row)
-        day, process_name, stage, currency, count, total = rest
-        key = (owner, month_of(day), process_name, stage, currency)
-        group = months.get(key)
-        if group is None:
-            months[key] = [count, total or 0]
-        else:
-            group[0] += count
-            group[1] += total or 0
+    (and owner for the per-rep view): the funnel and the forecast months both fold these groups."""
+    shape, values = _scope(team_id, owners)
+    query = prepared("funnel by owner" if by_owner else "funnel", shape)
+    dialect = reader.dialect.name
     return [
-        GroupRow(process_name, stage, currency, month, int(count), to_money(session, total), owner)
-        for (owner, month, process_name, stage, currency), (count, total) in months.items()
+        GroupRow(process_name, stage, currency, month_of(month), int(count), to_money(dialect, total), owner)
+        for owner, month, process_name, stage, currency, count, total in (
+            row if by_owner else ("", *row) for row in reader.all(query, {**values, "start": start, "end": end})
+        )
     ]
 
 
-def won_groups(
-    session: Session, *, team_id: str, owners: Collection[str] | None, start: date, end: date
-) -> list[WonRow]:
+def won_groups(reader: Reader, *, team_id: str, owners: Collection[str] | None, start: date, end: date) -> list[WonRow]:
     """Won revenue by actual close date in [start, end): a deal's orders (not canceled) where it has
     any, else its actual revenue."""
-    ordered = (
-        sa.select(col(SalesOrder.opportunity_id).label("opportunity_id"), sa.func.sum(SalesOrder.total).label("total"))
-        .where(col(SalesOrder.team_id) == team_id, col(SalesOrder.status) != "canceled")
-        .group_by(col(SalesOrder.opportunity_id))
-        .subquery()
-    )
-    amount = sa.func.coalesce(ordered.c.total, Opportunity.actual_revenue)
-    keys = [col(Opportunity.actual_close_date), col(Opportunity.currency)]
-    query = (
-        sa.select(day_column(session, keys[0]), keys[1], sa.func.count(), money_sum(session, amount))
-        .select_from(Opportunity)
-        .outerjoin(ordered, ordered.c.opportunity_id == col(Opportunity.id))
-        .where(
-            *_owned(Opportunity, team_id, owners),
-            col(Opportunity.status) == "won",
-            col(Opportunity.actual_close_date) >= start,
-            col(Opportunity.actual_close_date) < end,
-        )
-        .group_by(*keys)
-    )
+    shape, values = _scope(team_id, owners)
+    rows = reader.all(prepared("won", shape), {**values, "start": start, "end": end})
+    dialect = reader.dialect.name
     return [
-        WonRow(currency, day_of(close_date), int(count), to_money(session, total))
-        for close_date, currency, count, total in session.execute(query).all()
+        WonRow(currency, day_of(close_date), int(count), to_money(dialect, total))
+        for close_date, currency, count, total in rows
     ]
 
 
 def stage_moves(
-    session: Session, *, team_id: str, owners: Collection[str] | None, start: datetime, end: datetime
+    reader: Reader, *, team_id: str, owners: Collection[str] | None, start: datetime, end: datetime
 ) -> list[MoveRow]:
-    """Stage changes in [start, end) (UTC instants) grouped by kind and stages."""
-    keys = [col(StageChange.kind), col(StageChange.from_stage), col(StageChange.to_stage)]
-    query = (
-        sa.select(*keys, sa.func.count())
-        .where(*_owned(StageChange, team_id, owners), col(StageChange.at) >= start, col(StageChange.at) < end)
-        .group_by(*keys)
-    )
-    return [
-        MoveRow(kind, from_stage, to_stage, int(count)) for kind, from_stage, to_stage, count in session.execute(query)
-    ]
+    """Stage changes in [start, end) (aware UTC instants) grouped by kind and stages."""
+    shape, values = _scope(team_id, owners)
+    rows = reader.all(prepared("moves", shape), {**values, "start": start, "end": end})
+    return [MoveRow(kind, from_stage, to_stage, int(count)) for kind, from_stage, to_stage, count in rows]
 
 
-def undated_count(session: Session, *, team_id: str, owners: Collection[str] | None) -> int:
+def undated_count(reader: Reader, *, team_id: str, owners: Collection[str] | None) -> int:
     """Open opportunities without an estimated close date (they are in no period)."""
-    query = select(sa.func.count()).where(
-        *_owned(Opportunity, team_id, owners),
-        Opportunity.status == "open",
-        col(Opportunity.estimated_close_date).is_(None),
-    )
-    return int(session.exec(query).one())
+    shape, values = _scope(team_id, owners)
+    return int(reader.scalar(prepared("undated", shape), values) or 0)
 
 
 # --- the chart --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChartPoint:
-    """One bubble: an opportunity, or a group of them (same close date or week, stage and grade)."""
+class ChartPoint(NamedTuple):
+    """One bubble: an opportunity, or a group of them (same close date, stage, grade and currency); a
+    tuple, as a year of one owner's deals is thousands of groups."""
 
     close_date: date
     stage: str
     grade: str
     revenue: Decimal
     currency: str
-    count: int = 1
+    deals: int = 1  # how many opportunities the point stands for
     topic: str = ""
     opportunity_id: int | None = None
 
 
 def chart_points(
-    session: Session,
+    reader: Reader,
     *,
     team_id: str,
     owners: Collection[str] | None,
@@ -246,48 +323,40 @@ def chart_points(
 ) -> tuple[list[ChartPoint], bool]:
     """Every open opportunity closing in [start, end) when there are at most `limit`; else groups
     per (close date, stage, grade, currency) from the index — (points, grouped)."""
-    where = _open_in_period(team_id, owners, start, end)
-    total = int(session.exec(select(sa.func.count()).where(*where)).one())
+    shape, values = _scope(team_id, owners)
+    values.update(start=start, end=end)
+    total = int(reader.scalar(prepared("chart count", shape), values) or 0)
     if total <= limit:
-        query = (
-            sa.select(
-                col(Opportunity.id),
-                col(Opportunity.topic),
-                day_column(session, col(Opportunity.estimated_close_date)),
-                col(Opportunity.stage),
-                col(Opportunity.lead_grade),
-                col(Opportunity.estimated_revenue),
-                col(Opportunity.currency),
-            )
-            .where(*where)
-            .order_by(col(Opportunity.estimated_close_date), col(Opportunity.id))
-        )
         points = [
-            ChartPoint(day_of(day), stage, grade or "", _decimal(amount), cur, 1, topic, opp_id)
-            for opp_id, topic, day, stage, grade, amount, cur in session.execute(query)
+            ChartPoint(day_of(day), stage, grade or "", _amount(amount), cur, 1, topic, opp_id)
+            for opp_id, topic, day, stage, grade, amount, cur in reader.all(prepared("chart deals", shape), values)
         ]
         return points, False
-    keys = [
-        col(Opportunity.estimated_close_date),
-        col(Opportunity.stage),
-        col(Opportunity.lead_grade),
-        col(Opportunity.currency),
-    ]
-    grouped = (
-        sa.select(
-            day_column(session, keys[0]), *keys[1:], sa.func.count(), money_sum(session, Opportunity.estimated_revenue)
-        )
-        .where(*where)
-        .group_by(*keys)
-    )
+    dialect = reader.dialect.name
     points = [
-        ChartPoint(day_of(day), stage, grade or "", to_money(session, amount), cur, int(count))
-        for day, stage, grade, cur, count, amount in session.execute(grouped).all()
+        ChartPoint(day_of(day), stage, grade or "", to_money(dialect, amount), cur, int(count))
+        for day, stage, grade, cur, count, amount in reader.all(prepared("chart groups", shape), values)
     ]
     return points, True
 
 
-# --- lists ---------------------------------------------------------------------------------------------
+# --- lists (whole opportunities for the views: through the ORM) ------------------------------------------
+
+
+def _orm_owned(model: Any, team_id: str, owners: Collection[str] | None) -> list[Any]:
+    conditions = [model.team_id == team_id]
+    if owners is not None:
+        conditions.append(col(model.owner_id).in_(sorted(owners)))
+    return conditions
+
+
+def _orm_open_in_period(team_id: str, owners: Collection[str] | None, start: date, end: date) -> list[Any]:
+    return [
+        *_orm_owned(Opportunity, team_id, owners),
+        Opportunity.status == "open",
+        col(Opportunity.estimated_close_date) >= start,
+        col(Opportunity.estimated_close_date) < end,
+    ]
 
 
 def stage_page(
@@ -306,7 +375,7 @@ def stage_page(
     if not pairs:
         return [], 0
     where = [
-        *_open_in_period(team_id, owners, start, end),
+        *_orm_open_in_period(team_id, owners, start, end),
         sa.tuple_(col(Opportunity.process_name), col(Opportunity.stage)).in_(sorted(pairs)),
     ]
     total = int(session.exec(select(sa.func.count()).where(*where)).one())
@@ -327,7 +396,7 @@ def next_closing(
     query = (
         select(Opportunity)
         .where(
-            *_owned(Opportunity, team_id, owners),
+            *_orm_owned(Opportunity, team_id, owners),
             Opportunity.status == "open",
             col(Opportunity.estimated_close_date) >= today,
         )

@@ -180,9 +180,9 @@ def format_totals(total: Mapping[str, Decimal], empty: str = "–") -> str:
     return " + ".join(revenue.format_money(total[c], c) for c in sorted(total))
 
 
-def weighted_value(amount: Decimal, process: Process, stage: Stage, currency: str) -> Decimal:
+def weighted_value(amount: Decimal, probability: Decimal, currency: str) -> Decimal:
     """Σ estimated revenue of a group × the stage's probability (the process's mode) / 100, rounded."""
-    value = revenue.current_value(amount, stage_probability(stage, process.probability), currency)
+    value = revenue.current_value(amount, probability, currency)
     return value if value is not None else Decimal(0)
 
 
@@ -242,16 +242,34 @@ class MoveLine:
 def _resolve(library: ProcessLibrary, process_name: str, stage_name: str) -> tuple[int, Process, Stage]:
     """The process (unknown names fall back to the default one) and stage (unknown: the first)."""
     process = library.get(process_name)
-    index = next(i for i, p in enumerate(library.all) if p is process) if process in library.all else 0
+    index = next((i for i, p in enumerate(library.all) if p is process), 0)
     return index, process, process.current(stage_name)
+
+
+class _Resolver:
+    """`_resolve` and the stage's probability, worked out once per (process, stage) names: a report
+    meets the same few names in every month's and every owner's rows."""
+
+    def __init__(self, library: ProcessLibrary) -> None:
+        self.library = library
+        self.known: dict[tuple[str, str], tuple[int, Process, Stage, Decimal]] = {}
+
+    def __call__(self, process_name: str, stage_name: str) -> tuple[int, Process, Stage, Decimal]:
+        found = self.known.get((process_name, stage_name))
+        if found is None:
+            index, process, stage = _resolve(self.library, process_name, stage_name)
+            found = (index, process, stage, stage_probability(stage, process.probability))
+            self.known[(process_name, stage_name)] = found
+        return found
 
 
 def build_funnels(rows: Iterable[GroupRow], library: ProcessLibrary) -> list[ProcessFunnel]:
     """One funnel per process that has open opportunities, in library order; every stage of it in
     process order (empty stages included, so the funnel names them all)."""
     funnels: dict[int, ProcessFunnel] = {}
+    resolve = _Resolver(library)
     for row in rows:
-        index, process, stage = _resolve(library, row.process_name, row.stage)
+        index, process, stage, probability = resolve(row.process_name, row.stage)
         funnel = funnels.get(index)
         if funnel is None:
             lines = [StageLine(s, stage_probability(s, process.probability)) for s in process.stages]
@@ -259,7 +277,7 @@ def build_funnels(rows: Iterable[GroupRow], library: ProcessLibrary) -> list[Pro
         line = funnel.stages[process.index(stage.name)]
         line.count += row.count
         add_money(line.revenue, row.currency, row.revenue)
-        add_money(line.weighted, row.currency, weighted_value(row.revenue, process, stage, row.currency))
+        add_money(line.weighted, row.currency, weighted_value(row.revenue, probability, row.currency))
     return [funnels[i] for i in sorted(funnels)]
 
 
@@ -268,13 +286,14 @@ def build_months(
 ) -> list[MonthLine]:
     """Unweighted vs weighted pipeline and won revenue per month of the period."""
     months = {m: MonthLine(m) for m in period.months}
+    resolve = _Resolver(library)
     for row in rows:
         month = months.get(row.close_date.replace(day=1))
         if month is None:
             continue
-        _, process, stage = _resolve(library, row.process_name, row.stage)
+        probability = resolve(row.process_name, row.stage)[3]
         add_money(month.revenue, row.currency, row.revenue)
-        add_money(month.weighted, row.currency, weighted_value(row.revenue, process, stage, row.currency))
+        add_money(month.weighted, row.currency, weighted_value(row.revenue, probability, row.currency))
     for item in won:
         month = months.get(item.close_date.replace(day=1))
         if month is not None:
@@ -373,12 +392,13 @@ class RepLine:
 def per_rep(rows: Iterable[GroupRow], library: ProcessLibrary) -> list[RepLine]:
     """Count, unweighted and weighted totals per owner, largest pipelines (by count) first."""
     reps: dict[str, RepLine] = {}
+    resolve = _Resolver(library)
     for row in rows:
-        _, process, stage = _resolve(library, row.process_name, row.stage)
+        probability = resolve(row.process_name, row.stage)[3]
         rep = reps.setdefault(row.owner_id, RepLine(row.owner_id))
         rep.count += row.count
         add_money(rep.revenue, row.currency, row.revenue)
-        add_money(rep.weighted, row.currency, weighted_value(row.revenue, process, stage, row.currency))
+        add_money(rep.weighted, row.currency, weighted_value(row.revenue, probability, row.currency))
     return sorted(reps.values(), key=lambda r: (-r.count, r.owner_id))
 
 

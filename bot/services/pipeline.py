@@ -1,6 +1,7 @@
 """Pipeline use cases: who may see which scope, then the grouped queries folded by bot.domain.pipeline.
 
-Every function takes an open session; handlers own the transaction and the Slack calls."""
+Every function takes an open session; handlers own the transaction and the Slack calls. The grouped
+reports read outside the ORM on the session's connection (store/prepared.py: statements compiled once)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.views.charts import MAX_BUBBLES, Bubble
 from store import pipeline as queries
 from store.access import Viewer
 from store.models import Opportunity
+from store.prepared import session_reader
 from store.users import get_user, reps_of, viewer_for
 
 
@@ -63,13 +65,14 @@ def period_of(scope: Scope, key: str, now: datetime) -> Period:
 
 
 def report(session: Session, scope: Scope, period: Period, library: ProcessLibrary) -> PipelineReport:
-    """Funnel, forecast per month, won so far and stage moves: five grouped queries over indexes."""
-    team, owners = scope.team_id, scope.owners
-    rows = queries.funnel_groups(session, team_id=team, owners=owners, start=period.start, end=period.end)
-    won = queries.won_groups(session, team_id=team, owners=owners, start=period.start, end=period.end)
+    """Funnel, forecast per month, won so far, stage moves and the undated: four grouped queries over
+    indexes."""
+    team, owners, reader = scope.team_id, scope.owners, session_reader(session)
+    rows = queries.funnel_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
+    won = queries.won_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
     start_at, end_at = period.utc_bounds()
-    moves = queries.stage_moves(session, team_id=team, owners=owners, start=start_at, end=end_at)
-    undated = queries.undated_count(session, team_id=team, owners=owners)
+    moves = queries.stage_moves(reader, team_id=team, owners=owners, start=start_at, end=end_at)
+    undated = queries.undated_count(reader, team_id=team, owners=owners)
     return rules.build_report(
         scope=scope.name, period=period, rows=rows, won=won, moves=moves, library=library, undated=undated
     )
@@ -77,10 +80,15 @@ def report(session: Session, scope: Scope, period: Period, library: ProcessLibra
 
 def bubbles(session: Session, scope: Scope, period: Period) -> list[Bubble]:
     points, _grouped = queries.chart_points(
-        session, team_id=scope.team_id, owners=scope.owners, start=period.start, end=period.end, limit=MAX_BUBBLES
+        session_reader(session),
+        team_id=scope.team_id,
+        owners=scope.owners,
+        start=period.start,
+        end=period.end,
+        limit=MAX_BUBBLES,
     )
     return [
-        Bubble(p.close_date, p.stage, p.grade, p.revenue, p.currency, p.count, p.topic, p.opportunity_id or 0)
+        Bubble(p.close_date, p.stage, p.grade, p.revenue, p.currency, p.deals, p.topic, p.opportunity_id or 0)
         for p in points
     ]
 
@@ -113,7 +121,7 @@ def stage_page(
         return None
     stage = process.stages[ref.stage]
     rows = queries.funnel_groups(
-        session, team_id=scope.team_id, owners=scope.owners, start=period.start, end=period.end
+        session_reader(session), team_id=scope.team_id, owners=scope.owners, start=period.start, end=period.end
     )
     pairs = set()
     for row in rows:
@@ -152,7 +160,12 @@ def home_summary(
     reps: list[RepLine] | None = None
     if mine.viewer.role == "manager" and mine.viewer.reps:
         rows = queries.funnel_groups(
-            session, team_id=team_id, owners=mine.viewer.reps, start=period.start, end=period.end, by_owner=True
+            session_reader(session),
+            team_id=team_id,
+            owners=mine.viewer.reps,
+            start=period.start,
+            end=period.end,
+            by_owner=True,
         )
         reps = rules.per_rep(rows, library)
     return HomeSummary(period, report(session, mine, period, library), upcoming, reps, today)

@@ -88,15 +88,16 @@ def test_one_log_line_per_request_without_secrets(bot: RunningBot, caplog: pytes
 
 
 def test_ack_is_fast_even_when_slack_is_slow(bot: RunningBot) -> None:
-    """Slow Web API work runs after the ack: a 429 with Retry-After 1 s does not delay the HTTP answer."""
-    bot.slack.fail_next("views.open", status=429, retry_after=1)
+    """Slow Web API work runs after the ack: a 429 with Retry-After 2 s does not delay the HTTP answer
+    (2 s, not 1: a loaded test machine once took 1.2 s to ack a fresh bot's first command)."""
+    bot.slack.fail_next("views.open", status=429, retry_after=2)
     user = bot.user()
     bot.driver.settle = lambda: None  # measure the ack alone
     started = time.monotonic()
     response = bot.driver.post_form(user.command_fields("/lead"))
     elapsed = time.monotonic() - started
     bot.deps.background.wait_idle()
-    assert response.status == 200 and elapsed < 0.9  # waiting out the 1 s Retry-After would take longer
+    assert response.status == 200 and elapsed < 1.8  # waiting out the 2 s Retry-After would take longer
     assert len(bot.slack.calls_to("views.open")) == 2
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.slack_client import make_client
 from scheduler.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, dispatch_due
-from store.claims import claim_due
+from store.claims import claim_due, settle_many
 from store.db import transaction
 from store.models import Outbox
 from store.outbox import cancel, enqueue
@@ -122,6 +122,28 @@ def test_a_claim_whose_worker_died_is_taken_again_after_the_lease(bot: RunningBo
     assert _rows(bot)[0].status == "sent" and len(bot.slack.calls_to("chat.postMessage")) == 1
 
 
+def test_a_batched_outcome_never_overwrites_a_row_another_worker_claimed_since(bot: RunningBot) -> None:
+    for index in range(3):
+        _enqueue(bot, key=f"k{index}", due=T0)
+    with transaction(bot.deps.new_session) as session:
+        first = claim_due(session, now=T0, worker="slow-worker", lease=LEASE)
+    later = T0 + LEASE + timedelta(seconds=1)
+    with transaction(bot.deps.new_session) as session:  # the slow worker's lease ran out on one row
+        session.execute(
+            sa.update(Outbox).where(Outbox.id == first[1].id).values(claimed_at=T0 - LEASE - timedelta(seconds=1))
+        )
+        [taken] = claim_due(session, now=T0, worker="other-worker", lease=LEASE, limit=1)
+    assert taken.id == first[1].id
+    sent = {"status": "sent", "sent_at": later, "sent_ts": "1.1", "last_error": ""}
+    with transaction(bot.deps.new_session) as session:
+        assert settle_many(session, [(row.id or 0, sent) for row in first], worker="slow-worker") == 2
+    assert [(r.status, r.claimed_by) for r in _rows(bot)] == [
+        ("sent", "slow-worker"),
+        ("claimed", "other-worker"),
+        ("sent", "slow-worker"),
+    ]
+
+
 def test_concurrent_claims_never_hand_out_a_row_twice(bot: RunningBot) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -211,18 +233,26 @@ def test_when_the_batch_cannot_be_recorded_each_row_is_recorded_alone(
 
     for index in range(3):
         _enqueue(bot, key=f"k{index}", due=T0, recipient=f"C{index}")
-    real_settle = module.settle
+    real_settle, real_settle_many = module.settle, module.settle_many
+    bad = _rows(bot)[1].id
 
     def settle(session: Session, row_id: int, **values: object) -> bool:
-        if row_id == _rows(bot)[1].id:
+        if row_id == bad:
             raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
         return real_settle(session, row_id, **values)  # type: ignore[arg-type]
 
+    def settle_many(session: Session, outcomes: list[tuple[int, dict[str, object]]], *, worker: str) -> int:
+        if any(row_id == bad for row_id, _ in outcomes):
+            raise sa.exc.OperationalError("UPDATE outbox", {}, Exception("disk I/O error"))
+        return real_settle_many(session, outcomes, worker=worker)
+
     monkeypatch.setattr(module, "settle", settle)
+    monkeypatch.setattr(module, "settle_many", settle_many)
     with time_machine.travel(T0, tick=False):
         assert dispatch_due(bot.deps, _client(bot)) == 3
     assert [r.status for r in _rows(bot)] == ["sent", "claimed", "sent"]
     monkeypatch.setattr(module, "settle", real_settle)
+    monkeypatch.setattr(module, "settle_many", real_settle_many)
     with time_machine.travel(T0 + LEASE + timedelta(seconds=1), tick=False):
         assert dispatch_due(bot.deps, _client(bot)) == 1
     assert [r.status for r in _rows(bot)] == ["sent", "sent", "sent"]

@@ -11,7 +11,7 @@ SQLAlchemy does not reflect expression indexes, so the copy would go without it 
 test_list_queries.py checks the plan at head).
 
 Revision ID: 0015_search_index
-Revises: 0013_oauth_installations
+Revises: 0014_pipeline_indexes
 Create Date: 2026-12-06 17:50:00
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015_search_index"
-down_revision: str | None = "0013_oauth_installations"
+down_revision: str | None = "0014_pipeline_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 DIALECTS = frozenset({"sqlite"})  # a no-op on PostgreSQL (tests/store/test_migrations.py reads this)

@@ -1,0 +1,141 @@
+"""Keep-alive HTTP connections for Slack Web API clients.
+
+slack-sdk's WebClient sends each call through `urllib.request.urlopen`, which opens a new connection
+(and on https a TLS handshake) per call and closes it after the answer. The dispatcher makes hundreds
+of calls a second to one host, so its clients reuse connections from a `ConnectionPool` instead.
+
+A POST is never retried here: a connection error reaches the caller as it would from urllib (the
+dispatcher reschedules the row), because a request that may have reached Slack must not be sent twice.
+To keep stale connections from causing such errors, a pooled connection is reused only when it has
+been idle less than `max_idle_seconds` (well under the idle timeouts of HTTP servers and load
+balancers) and the server has not closed it meanwhile (its socket reads as neither closed nor readable).
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import select
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from urllib.error import HTTPError
+from urllib.parse import urlsplit
+from urllib.request import Request
+
+Key = tuple[str, str, int]  # scheme, host, port
+
+
+class ConnectionPool:
+    """Idle connections per (scheme, host, port), shared by the threads and clients of one process;
+    a connection is used by one call at a time (taken out of the pool for the call's duration)."""
+
+    def __init__(self, *, max_idle: int = 128, max_idle_seconds: float = 20.0) -> None:
+        self.max_idle, self.max_idle_seconds = max_idle, max_idle_seconds
+        self._idle: dict[Key, list[tuple[http.client.HTTPConnection, float]]] = {}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self.opened = 0  # connections opened so far (tests and benchmarks read it)
+
+    def take(self, key: Key, *, timeout: float, context: ssl.SSLContext | None) -> http.client.HTTPConnection:
+        """An idle connection still usable, else a new one (connected on its first request)."""
+        now = time.monotonic()
+        with self._lock:
+            self._forget_after_fork()
+            idle = self._idle.get(key, [])
+            while idle:
+                connection, since = idle.pop()  # the most recently used: the least likely to be stale
+                if now - since < self.max_idle_seconds and _still_open(connection):
+                    connection.timeout = timeout
+                    if connection.sock is not None:
+                        connection.sock.settimeout(timeout)
+                    return connection
+                connection.close()
+            self.opened += 1
+        scheme, host, port = key
+        if scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def give_back(self, key: Key, connection: http.client.HTTPConnection) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._forget_after_fork()
+            idle = self._idle.setdefault(key, [])
+            if len(idle) >= self.max_idle:
+                connection.close()
+                return
+            idle.append((connection, now))
+            for other in self._idle.values():  # connections to hosts not called any more (a test's fake)
+                while other and now - other[0][1] >= self.max_idle_seconds:
+                    other.pop(0)[0].close()
+
+    def idle_count(self) -> int:
+        with self._lock:
+            return sum(len(idle) for idle in self._idle.values())
+
+    def close_idle(self) -> None:
+        with self._lock:
+            for idle in self._idle.values():
+                for connection, _ in idle:
+                    connection.close()
+            self._idle.clear()
+
+    def _forget_after_fork(self) -> None:
+        """A forked child must not share its parent's sockets: it drops the inherited ones unclosed
+        (closing would only close its own copy anyway, but the parent may be mid-call on them)."""
+        if os.getpid() != self._pid:
+            self._idle.clear()
+            self._pid = os.getpid()
+
+
+def _still_open(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle connection may carry another request: connected, and nothing to read (a
+    readable idle socket means the server closed it or sent something unasked)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return not poller.poll(0)
+
+
+def perform(
+    pool: ConnectionPool, url: str, request: Request, *, timeout: float, context: ssl.SSLContext | None
+) -> dict[str, object]:
+    """Send a urllib `Request` over a pooled connection and answer as slack-sdk's urllib path does:
+    {"status", "headers", "body"} for a 2xx, HTTPError (with headers and body) for any other status."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    key: Key = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80))
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    connection = pool.take(key, timeout=timeout, context=context)
+    try:
+        connection.request("POST", path or "/", body=request.data, headers=_headers(request.header_items()))
+        response = connection.getresponse()
+        body = response.read()
+    except http.client.HTTPException as error:  # a malformed or cut answer: a connection error for the caller
+        connection.close()
+        raise ConnectionError(f"{type(error).__name__}: {error}") from error
+    except BaseException:
+        connection.close()
+        raise
+    if response.will_close:
+        connection.close()
+    else:
+        pool.give_back(key, connection)
+    if not 200 <= response.status < 300:
+        raise HTTPError(url, response.status, response.reason, response.headers, io.BytesIO(body))
+    if response.headers.get_content_type() == "application/gzip":
+        return {"status": response.status, "headers": response.headers, "body": body}
+    charset = response.headers.get_content_charset() or "utf-8"
+    return {"status": response.status, "headers": response.headers, "body": body.decode(charset)}
+
+
+def _headers(items: list[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """urllib adds `Connection: close` when it sends; the Request itself carries none, but drop it
+    should a caller have set one, so the connection stays open."""
+    pairs = items.items() if isinstance(items, Mapping) else items
+    return {name: value for name, value in pairs if name.lower() != "connection"}

@@ -1,0 +1,57 @@
+"""The dispatcher's Slack client keeps its connections open between calls (slack-sdk's urllib path opens
+one per call), answers exactly as slack-sdk does, and never reuses a connection Slack has closed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.keep_alive import ConnectionPool
+from bot.slack_client import make_client
+from tests.slack.fake_slack import FakeSlack
+
+
+def test_calls_reuse_one_connection_and_answer_as_slack_sdk_does(fake_slack: FakeSlack) -> None:
+    pool = ConnectionPool()
+    client = make_client("xoxb-test-token", fake_slack.api_url, inline_retries=False, pool=pool)
+    answers = [client.chat_postMessage(channel=f"U{n}", text=f"Reminder {n}") for n in range(5)]
+    assert [answer["ok"] for answer in answers] == [True] * 5
+    assert [answer["channel"] for answer in answers] == [f"DU{n}" for n in range(5)]
+    assert [call.token for call in fake_slack.calls_to("chat.postMessage")] == ["xoxb-test-token"] * 5
+    assert fake_slack.connections == 1 and pool.opened == 1 and pool.idle_count() == 1
+    plain = make_client("xoxb-test-token", fake_slack.api_url, inline_retries=False)
+    plain.chat_postMessage(channel="U9", text="Reminder 9")
+    assert fake_slack.connections == 2  # urllib: a connection per call
+
+
+def test_a_429_reaches_the_caller_with_its_retry_after_and_keeps_the_connection(fake_slack: FakeSlack) -> None:
+    pool = ConnectionPool()
+    client = make_client("xoxb-test-token", fake_slack.api_url, inline_retries=False, pool=pool)
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=7)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="U1", text="Reminder")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response.headers["Retry-After"] == "7" and raised.value.response["error"] == "ratelimited"
+    assert client.chat_postMessage(channel="U1", text="Reminder")["ok"] is True
+    assert fake_slack.connections == 1
+
+
+def test_a_connection_slack_closed_while_idle_is_not_reused(fake_slack: FakeSlack) -> None:
+    fake_slack.idle_timeout = 0.2  # as a load balancer does with idle keep-alive connections
+    pool = ConnectionPool()
+    client = make_client("xoxb-test-token", fake_slack.api_url, inline_retries=False, pool=pool)
+    client.chat_postMessage(channel="U1", text="first")
+    time.sleep(1.0)  # well past the idle timeout: Slack has closed its end of the pooled connection
+    assert client.chat_postMessage(channel="U1", text="second")["ok"] is True  # no error from the stale one
+    assert fake_slack.connections == 2 and pool.opened == 2
+    assert [call.args["text"] for call in fake_slack.calls_to("chat.postMessage")] == ["first", "second"]
+
+
+def test_connections_idle_too_long_are_closed_rather_than_reused(fake_slack: FakeSlack) -> None:
+    pool = ConnectionPool(max_idle_seconds=0.0)
+    client = make_client("xoxb-test-token", fake_slack.api_url, inline_retries=False, pool=pool)
+    client.chat_postMessage(channel="U1", text="first")
+    client.chat_postMessage(channel="U1", text="second")
+    assert fake_slack.connections == 2 and pool.opened == 2
