@@ -26,6 +26,7 @@ from bot.services import opportunity_lines, opportunity_stages, reasons
 from bot.services.processes import library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
+from bot.views.markup import escape  # stage names come from uploaded process files: data, not markup
 from bot.views.opportunity_forms import (
     AttachmentForm,
     EditForm,
@@ -143,7 +144,7 @@ def move(session: Session, opp: Opportunity, *, user: str, direction: str, now: 
     _require_open(opp)
     if direction == "back":
         if not opportunity_stages.go_back(session, opp, user_id=user, now=now).ok:
-            raise Refused(f"*{opp.stage}* is the first stage; there is no previous stage.")
+            raise Refused(f"*{escape(opp.stage)}* is the first stage; there is no previous stage.")
         return
     if gate := quote_gate(session, opp):
         raise Refused(gate)
@@ -156,7 +157,9 @@ def move(session: Session, opp: Opportunity, *, user: str, direction: str, now: 
             f":no_entry: Can't move to {target} yet. Complete the required steps of *{result.from_stage}* "
             f"first: {', '.join(result.missing)}."
         )
-    raise Refused(f"*{result.from_stage}* is the last stage: use *Finish*, then close the opportunity as won or lost.")
+    raise Refused(
+        f"*{escape(result.from_stage)}* is the last stage: use *Finish*, then close the opportunity as won or lost."
+    )
 
 
 def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> None:
@@ -164,7 +167,7 @@ def finish(session: Session, opp: Opportunity, *, user: str, now: datetime) -> N
     _require_open(opp)
     process = library_in(session, opp.team_id).get(opp.process_name)
     if not process.is_last(opp.stage):
-        raise Refused(f"*{opp.stage}* is not the last stage; use *Next stage*.")
+        raise Refused(f"*{escape(opp.stage)}* is not the last stage; use *Next stage*.")
     if gate := quote_gate(session, opp):
         raise Refused(gate)
     missing = opportunity_stages.finish_check(session, opp)
