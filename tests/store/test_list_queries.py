@@ -177,8 +177,8 @@ def _check_postgresql_search_plans(engine: sa.Engine) -> None:
     """A rep's search on PostgreSQL, with statistics of 3,000 leads (1,000 with "bulk roast", 3 with
     "rare roast"): the probe reads pg_trgm's index, the walk ix_lead_owner_search in display order (a
     Limit right above it: no sort of the rep's hits), and the statement for few hits reads the probe's
-    hits by primary key, never the walk's index (the planner chose it for a LIKE on (team, owner) and
-    walked all of the rep's leads)."""
+    hits by primary key, never the walk's index (with a LIKE on (team, owner) the planner may walk all
+    of the rep's leads through it)."""
     rows = [_row(f"L{i}", "Bulk Roasters" if i % 3 == 0 else f"Plain {i}", at=T0 + timedelta(seconds=i))
             for i in range(3_000)]  # fmt: skip
     rows += [_row(f"R{i}", "Rare Roasters", status="qualified") for i in range(3)]
