@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from store.access import Viewer, shared_ids, visible, visible_to_user
@@ -85,6 +86,9 @@ _SUMMARY = (_LEAD.c.id, _LEAD.c.topic, _LEAD.c.first_name, _LEAD.c.last_name, _L
 _CLOSED = _LEAD.c.status != sa.literal_column("'open'")
 _TEAM, _USER = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=sa.String)
 _LIMIT = sa.bindparam("limit", type_=sa.Integer)
+# Written into the SQL, not bound: PostgreSQL's generic plan for a prepared statement would not know a
+# bound LIMIT (it assumes a tenth of the rows), and the plans rely on stopping early.
+_CAP_ROWS = sa.literal_column(str(SEARCH_COUNT_CAP + 1), sa.Integer)
 
 
 def _search_statement(dialect: str, everyone: bool) -> sa.Select[Any]:
@@ -113,23 +117,27 @@ def _in_display_order(query: sa.Select[Any]) -> sa.Select[Any]:
     """The first SEARCH_COUNT_CAP + 1 hits of `query` (a rep's own or shared leads) in display order,
     as a SELECT that can be an arm of a UNION (SQLite allows no ORDER BY on an arm itself)."""
     keys = query.add_columns(_LEAD.c.id, _CLOSED.label("closed"), _LEAD.c.updated_at)
-    ordered = keys.order_by(_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc()).limit(SEARCH_COUNT_CAP + 1)
+    ordered = keys.order_by(_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc()).limit(_CAP_ROWS)
     return sa.select(ordered.subquery())
 
 
-def _walk_statement() -> sa.Select[Any]:
-    """A rep's search when the text is in many leads (SQLite): walk the rep's leads in display order
-    through ix_lead_owner_search, testing each entry's search_text in the index itself, and stop at
-    SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The page is the first
-    `limit` of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+")."""
-    contains = sa.func.instr(_LEAD.c.search_text, sa.bindparam("text", type_=sa.String)) > 0
+def _walk_statement(dialect: str) -> sa.Select[Any]:
+    """A rep's search when the text is in many leads: walk the rep's leads in display order through
+    ix_lead_owner_search, testing each lead's search_text (SQLite: in the index itself; PostgreSQL: in
+    the row), and stop at SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The
+    page is the first `limit` of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+").
+    The text test is a function (`instr`, `strpos`), not LIKE: no text index serves it, so the walk in
+    display order is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index
+    and sort every hit, or walk the rep's whole index for today's LIKE statement)."""
+    text = sa.bindparam("text", type_=sa.String)
+    contains = (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_LEAD.c.search_text, text) > 0
     hit = (contains, _LEAD.c.status != "draft")
     own = sa.select().select_from(_LEAD).where(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, *hit)
-    # `+lead.team_id`: not an index term, so the shared leads are read by id from the shares rather
-    # than by scanning the workspace's entries of ix_lead_owner_search (SQLite's choice otherwise).
-    in_team = sa.literal_column("+lead.team_id", sa.String) == _TEAM
+    # SQLite: `+lead.team_id` is not an index term, so the shared leads are read by id from the shares
+    # rather than by scanning the workspace's entries of ix_lead_owner_search (SQLite's choice otherwise).
+    team = sa.literal_column("+lead.team_id", sa.String) if dialect == "sqlite" else _LEAD.c.team_id
     shared_leads = _LEAD.c.id.in_(shared_ids("lead", _TEAM, _USER))
-    shared = sa.select().select_from(_LEAD).where(shared_leads, in_team, _LEAD.c.owner_id != _USER, *hit)
+    shared = sa.select().select_from(_LEAD).where(shared_leads, team == _TEAM, _LEAD.c.owner_id != _USER, *hit)
     hits = sa.union_all(_in_display_order(own), _in_display_order(shared)).cte("hits")
     order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
     page = sa.select(hits).order_by(*order).limit(_LIMIT).subquery("page")
@@ -141,8 +149,30 @@ def _walk_statement() -> sa.Select[Any]:
     )
 
 
-_WALK = PreparedQuery(_walk_statement())
+def _pg_hits_statement() -> sa.Select[Any]:
+    """PostgreSQL's probe: the ids of up to SEARCH_COUNT_CAP + 1 leads (of every workspace) whose text
+    contains the query, through pg_trgm's index (the only index on search_text)."""
+    like = _LEAD.c.search_text.like(sa.bindparam("query", type_=sa.String), escape="\\")
+    return sa.select(_LEAD.c.id).where(like).limit(_CAP_ROWS)
+
+
+def _pg_few_statement() -> sa.Select[Any]:
+    """PostgreSQL, a text in few leads: the probe's hits the rep may see, read by primary key (`id =
+    ANY(:ids)`: no other index can serve the statement, whatever the planner's estimates)."""
+    ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
+    conditions = (_LEAD.c.id == sa.any_(ids), _LEAD.c.team_id == _TEAM, _LEAD.c.status != "draft")
+    return (
+        sa.select(*_SUMMARY, sa.func.count().over())
+        .where(*conditions, visible_to_user(_LEAD, "lead", _TEAM, _USER))
+        .order_by(_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc())
+        .limit(_LIMIT)
+    )
+
+
+_WALK = PreparedQuery(_walk_statement)
 _FTS_PROBE = PreparedQuery(fts_probe_statement("lead", SEARCH_COUNT_CAP + 1))
+_PG_HITS = PreparedQuery(_pg_hits_statement())
+_PG_FEW = PreparedQuery(_pg_few_statement())
 
 
 def search_summaries(
@@ -152,21 +182,42 @@ def search_summaries(
     for a rep or an admin, outside the ORM: the hot path of `/lead TEXT`. None when the general path
     must answer (a manager, or a query too short for the text index).
 
-    Two plans on SQLite. A text in few leads (the text index finds at most SEARCH_COUNT_CAP, probing no
-    further; none: answered by the probe): read those hits by id and sort them. A text in many (a common
-    name or word): reading and sorting every hit costs 1–2 ms per thousand, so walk the rep's leads in
-    display order and stop at the count's cap (`_walk_statement`). PostgreSQL keeps the first (its
-    pg_trgm index serves the LIKE)."""
+    Two plans for a rep, chosen by a probe of the text index that stops at SEARCH_COUNT_CAP + 1 hits
+    (none: answered by the probe). A text in few leads: read those hits by id and sort them. A text in
+    many (a common name or word): reading and sorting every hit costs 1–2 ms per thousand, so walk the
+    rep's leads in display order and stop at the count's cap (`_walk_statement`). An admin's search is
+    driven by the text index (one statement)."""
     if viewer.role == "manager" or len(folded) < MIN_TRIGRAM:
         return None
     dialect = reader.dialect.name
     values = {"team": viewer.team_id, "user": viewer.user_id, "query": query_value(dialect, folded), "limit": limit}
-    probed = reader.scalar(_FTS_PROBE, values) if dialect == "sqlite" and not viewer.is_admin else None
-    if probed == 0:
-        return [], 0
-    many = probed is not None and probed > SEARCH_COUNT_CAP
-    rows = reader.all(_WALK, {**values, "text": folded}) if many else reader.all(_SEARCHES[viewer.is_admin], values)
+    if viewer.is_admin:
+        rows = reader.all(_SEARCHES[True], values)
+    elif dialect == "sqlite":
+        rows = _sqlite_rep_search(reader, values, folded)
+    else:
+        rows = _postgresql_rep_search(reader, values, folded)
     return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0
+
+
+def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
+    """The FTS5 probe counts the hits (every workspace's) up to the cap; the rows come from the plan."""
+    probed = reader.scalar(_FTS_PROBE, values)
+    if probed == 0:
+        return []
+    if probed > SEARCH_COUNT_CAP:
+        return reader.all(_WALK, {**values, "text": folded})
+    return reader.all(_SEARCHES[False], values)
+
+
+def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
+    """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits."""
+    ids = [row[0] for row in reader.all(_PG_HITS, values)]
+    if not ids:
+        return []
+    if len(ids) > SEARCH_COUNT_CAP:
+        return reader.all(_WALK, {**values, "text": folded})
+    return reader.all(_PG_FEW, {**values, "ids": ids})
 
 
 def _search(session: Session, viewer: Viewer, folded: str) -> sa.ColumnElement[bool]:

@@ -146,7 +146,8 @@ def test_open_opportunities_by_close_date_undated_last(database_url: str) -> Non
 def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
     engine = make_engine(database_url)
     if engine.dialect.name != "sqlite":
-        return  # PostgreSQL's planner picks by statistics; the GIN indexes are checked by the migration test
+        _check_postgresql_search_plans(engine)
+        return
     with transaction(session_factory(engine)) as session:
         list_query = sa.select(Lead.id).where(Lead.team_id == "T1", Lead.owner_id == "U1", Lead.status == "open")  # type: ignore[arg-type]
         search = sa.select(Lead.id).where(lead_store._search(session, REP, "muller"))
@@ -163,3 +164,36 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
     own = "SEARCH lead USING COVERING INDEX ix_lead_owner_search (team_id=? AND owner_id=?)"
     assert own in steps and "SEARCH lead USING INTEGER PRIMARY KEY (rowid=?)" in steps, steps
     assert steps[steps.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", steps
+
+
+def _explain(reader: Any, query: Any, values: dict[str, Any]) -> list[str]:
+    sql, parameters = query.parameters(reader.dialect, values)
+    cursor = reader.connection.cursor()
+    cursor.execute("EXPLAIN " + sql, parameters)
+    return [str(row[0]).strip() for row in cursor.fetchall()]
+
+
+def _check_postgresql_search_plans(engine: sa.Engine) -> None:
+    """A rep's search on PostgreSQL, with statistics of 3,000 leads (1,000 with "bulk roast", 3 with
+    "rare roast"): the probe reads pg_trgm's index, the walk ix_lead_owner_search in display order (a
+    Limit right above it: no sort of the rep's hits), and the statement for few hits reads the probe's
+    hits by primary key, never the walk's index (with a LIKE on (team, owner) the planner may walk all
+    of the rep's leads through it)."""
+    rows = [_row(f"L{i}", "Bulk Roasters" if i % 3 == 0 else f"Plain {i}", at=T0 + timedelta(seconds=i))
+            for i in range(3_000)]  # fmt: skip
+    rows += [_row(f"R{i}", "Rare Roasters", status="qualified") for i in range(3)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE lead")
+    values = {"team": "T1", "user": "U1", "limit": 10}
+    with reading(engine) as reader:
+        probe = _explain(reader, lead_store._PG_HITS, {**values, "query": "%rare roast%"})
+        ids = [row[0] for row in reader.all(lead_store._PG_HITS, {**values, "query": "%rare roast%"})]
+        few = _explain(reader, lead_store._PG_FEW, {**values, "ids": ids})
+        walk = _explain(reader, lead_store._WALK, {**values, "text": "bulk roast"})
+    assert any("ix_lead_search_trgm" in step for step in probe), probe
+    assert any("Index Scan using pk_lead on lead" in step for step in few), few
+    assert not any("ix_lead_owner_search" in step for step in few), few
+    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search" in step]
+    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk

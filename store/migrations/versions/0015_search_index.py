@@ -4,7 +4,7 @@ SQLite only. `/lead TEXT` for a text in many leads walks the rep's leads in disp
 then most recently updated) and tests each entry's `search_text` in the index itself, stopping at the
 count's cap (store/leads.py, `_walk_statement`), instead of reading and sorting every hit the FTS5 index
 finds. The order's first key is the expression `status <> 'open'`, which the query writes literally.
-PostgreSQL keeps its pg_trgm GIN index.
+PostgreSQL gets its own (0016_pg_search_index: the text cannot go into a B-tree there).
 
 A later migration that rebuilds `lead` with `batch_alter_table` on SQLite must create this index again:
 SQLAlchemy does not reflect expression indexes, so the copy would go without it (tests/store/
