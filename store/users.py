@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from store.access import Viewer
 from store.models import SlackUser
-from store.prepared import PreparedQuery, Reader
+from store.prepared import PreparedQuery, Reader, session_reader
 
 
 def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
@@ -49,14 +49,10 @@ def reps_of(session: Session, *, team_id: str, manager_id: str) -> list[str]:
 
 
 def viewer_for(session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
-    """The viewer's role: admins are Slack owners/admins and ADMIN_USER_IDS; managers see their reps."""
-    user = get_user(session, team_id=team_id, user_id=user_id)
-    if user_id in admin_ids or (user is not None and (user.role == "admin" or user.is_slack_admin)):
-        return Viewer(team_id=team_id, user_id=user_id, role="admin")
-    if user is not None and user.role == "manager":
-        reps = frozenset(reps_of(session, team_id=team_id, manager_id=user_id))
-        return Viewer(team_id=team_id, user_id=user_id, role="manager", reps=reps)
-    return Viewer(team_id=team_id, user_id=user_id, role="rep")
+    """The viewer's role: admins are Slack owners/admins and ADMIN_USER_IDS; managers see their reps.
+    One rule, `read_viewer`'s, read on the session's connection after its pending changes are flushed."""
+    session.flush()
+    return read_viewer(session_reader(session), team_id=team_id, user_id=user_id, admin_ids=admin_ids)
 
 
 _USER = SlackUser.__table__  # type: ignore[attr-defined]
