@@ -290,6 +290,16 @@ VIEW_OUTCOME_SAVED = "outcome_saved"
 VIEW_SETTINGS_SAVED = "settings_saved"
 VIEW_SEQUENCE_SAVED = "sequence_saved"
 VIEW_SEQUENCE_STARTED = "sequence_started"
+# display-only modals (nothing to submit): named here so every callback id is in one place
+VIEW_ADMIN_PROCESSES = "admin_processes_view"
+VIEW_ADMIN_PROCESS = "admin_process_detail"
+VIEW_ADMIN_AUDIT_LOG = "admin_audit_log_view"
+VIEW_ADMIN_REASONS = "admin_reasons_view"
+VIEW_ADMIN_PRICE_LISTS = "admin_price_lists_view"
+VIEW_QUOTE_CARD = "quote_card"
+VIEW_ORDER_CARD = "order_card"
+VIEW_TASK_ADDED = "task_added"
+VIEW_TASK_SAVED = "task_saved"
 
 # Block ids that carry state: an opportunity card's checklist group `opp_steps:<opp>:<stage index>:<group>`
 BLOCK_OPP_STEPS = "opp_steps"
@@ -348,3 +358,19 @@ class Metadata:
 
 def _strings(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+# ids of actions blocks (Slack carries them back in block_actions; nothing reads them yet)
+BLOCK_ADMIN_TOOLS = "admin_tools"
+BLOCK_ADMIN_MANAGE = "admin_manage"
+BLOCK_ADMIN_PRICE_TOOLS = "admin_price_tools"
+BLOCK_ADMIN_PROCESS_TOOLS = "admin_process_tools"
+BLOCK_ADMIN_REASON_TOOLS = "admin_reason_tools"
+BLOCK_FAILED_NOTICE = "failed_notice"
+BLOCK_SEQUENCE_ACTIONS = "sequence_actions"
+BLOCK_CONTACT_BUTTONS = "contact_buttons"
+BLOCK_HOME_ACTIONS = "home_actions"
+BLOCK_DUPLICATE = "duplicate"
+BLOCK_PIPELINE_PAGES = "pipeline_pages"
+BLOCK_TASK_RECORD = "task_record"
+BLOCK_TIMELINE_NAV = "timeline_nav"

@@ -17,7 +17,7 @@ from bot.domain import quotes as rules
 from bot.domain.kinds import OpportunityStatus, RecordType
 from bot.domain.quotes import OrderStatus
 from bot.domain.revenue import format_money
-from bot.ids import Metadata, QuoteRef, RecordRef, decode_order
+from bot.ids import VIEW_ORDER_CARD, VIEW_QUOTE_CARD, Metadata, QuoteRef, RecordRef, decode_order
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
 from bot.services import opportunities as opp_service
@@ -351,7 +351,7 @@ def show_quote(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     blocks = views.quote_card(data)
     if body.get("view") and not body.get("response_url"):  # App Home or a modal: the card in a modal
         push = body["view"].get("type") != "home"
-        open_view(client, body, modal("Quote", blocks[:100], callback_id="quote_card"), push=push)
+        open_view(client, body, modal("Quote", blocks[:100], callback_id=VIEW_QUOTE_CARD), push=push)
         return
     reply_ephemeral(client, body, views.quote_card_text(data), blocks)
 
@@ -388,7 +388,7 @@ def show_order(ctx: QuoteDeps, client: WebClient, body: dict[str, Any]) -> None:
     text = f"Order {rules.order_number(order.number)}: {OrderStatus(order.status).label}"
     if body.get("view") and not body.get("response_url"):
         open_view(
-            client, body, modal("Order", blocks, callback_id="order_card"), push=body["view"].get("type") != "home"
+            client, body, modal("Order", blocks, callback_id=VIEW_ORDER_CARD), push=body["view"].get("type") != "home"
         )
         return
     reply_ephemeral(client, body, text, blocks)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.domain.tasks import TaskDraft, validate_task
-from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
+from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_ADDED, VIEW_TASK_EDIT, VIEW_TASK_SAVED
 from bot.refusals import Refused
 from bot.services import tasks as task_service
 from bot.surface import Surface
@@ -158,7 +158,7 @@ def task_added(
         ack(response_action="errors", errors={refused.field or "subject": refused.message})
         return
     done = TASK_ADDED.format(subject=escape(draft.subject), assignee=draft.assignee)
-    ack(response_action="update", view=modal("Task added", [section(done)], callback_id="task_added"))
+    ack(response_action="update", view=modal("Task added", [section(done)], callback_id=VIEW_TASK_ADDED))
     deps.background.submit(
         _after_change, surface, deps, client, team, task_id, creator, draft, notify=creator != draft.assignee
     )
@@ -188,7 +188,9 @@ def task_edited(
         return
     ack(
         response_action="update",
-        view=modal("Task saved", [section(TASK_SAVED.format(subject=escape(draft.subject)))], callback_id="task_saved"),
+        view=modal(
+            "Task saved", [section(TASK_SAVED.format(subject=escape(draft.subject)))], callback_id=VIEW_TASK_SAVED
+        ),
     )
     notify = previous is not None and draft.assignee != editor
     deps.background.submit(

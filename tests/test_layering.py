@@ -9,6 +9,7 @@ Read from the source (the AST of every module, migrations included; imports insi
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,30 @@ def test_no_register_is_long_and_listeners_are_named() -> None:
                 lambdas = [n for n in ast.walk(node) if isinstance(n, ast.Lambda)]
                 problems += [f"{path}:{n.lineno}: a lambda listener in register" for n in lambdas]
     assert problems == []
+
+
+INLINE_ID = re.compile(r"""(callback_id|action_id|block_id)=["']|\.(action|view)\(["']""")
+
+
+def inline_ids(root: Path) -> list[str]:
+    """`path:line` of every id written as a string literal where Slack will carry it back."""
+    found = []
+    for package in ("bot", "handlers"):
+        for path in sorted((root / package).rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if INLINE_ID.search(line):
+                    found.append(f"{path.relative_to(root).as_posix()}:{number}")
+    return found
+
+
+def test_every_id_slack_carries_back_is_named_in_bot_ids() -> None:
+    """One codec (issue 10): callback, action and block ids live in bot/ids.py, none inline."""
+    assert inline_ids(ROOT) == []
+
+
+def test_the_inline_id_check_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "bot" / "views.py").write_text('modal("Done", [], callback_id="done")\n')
+    (tmp_path / "handlers" / "x.py").write_text("app.view(VIEW_X)\napp.action('open')\n")
+    assert inline_ids(tmp_path) == ["bot/views.py:1", "handlers/x.py:2"]

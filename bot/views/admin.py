@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.ids import VIEW_ADMIN
+from bot.ids import BLOCK_ADMIN_TOOLS, VIEW_ADMIN, VIEW_ADMIN_AUDIT_LOG
 from bot.views.admin_menu import manage_actions
 from bot.views.blocks import Block, actions, button, context, divider, escape, header, modal, plain, section
 from bot.views.inputs import labelled, select, text_input
@@ -32,7 +32,7 @@ def admin_modal(
 ) -> dict[str, Any]:
     blocks: list[Block] = [
         *actions(
-            [button("Audit log", ADMIN_AUDIT_LOG), button("Export data", ADMIN_EXPORT_DATA)], block_id="admin_tools"
+            [button("Audit log", ADMIN_AUDIT_LOG), button("Export data", ADMIN_EXPORT_DATA)], block_id=BLOCK_ADMIN_TOOLS
         ),
         *manage_actions(),
         header("Roles"),
@@ -135,4 +135,4 @@ def audit_log_modal(entries: Sequence[AdminAudit]) -> dict[str, Any]:
         people = ", ".join(f"<@{p}>" for p in entry.people if str(p).isalnum())
         what = f"*{escape(entry.action)}*" + (f": {escape(entry.detail)}" if entry.detail else "")
         blocks.append(section(f"{when} · <@{entry.actor_id}>\n{what}" + (f" · {people}" if people else "")))
-    return modal("Audit log", blocks[:100], callback_id="admin_audit_log_view")
+    return modal("Audit log", blocks[:100], callback_id=VIEW_ADMIN_AUDIT_LOG)

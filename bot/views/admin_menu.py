@@ -3,6 +3,7 @@ buttons under the admin modal's tools (each opens its own modal, built in bot/vi
 
 from __future__ import annotations
 
+from bot.ids import BLOCK_ADMIN_MANAGE
 from bot.views.blocks import Block, actions, button
 from bot.views.routing_admin import ADMIN_API_TOKENS
 
@@ -20,4 +21,4 @@ ENTRIES = (
 
 
 def manage_actions() -> list[Block]:
-    return actions([button(label, action_id) for label, action_id in ENTRIES], block_id="admin_manage")
+    return actions([button(label, action_id) for label, action_id in ENTRIES], block_id=BLOCK_ADMIN_MANAGE)

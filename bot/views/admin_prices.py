@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import revenue
+from bot.ids import BLOCK_ADMIN_PRICE_TOOLS, VIEW_ADMIN_PRICE_LISTS
 from bot.imports.products import ImportReport
 from bot.services.price_lists import PriceListDetail, PriceListSummary
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, option, plain, section
@@ -31,8 +32,8 @@ def price_lists_modal(lists: Sequence[PriceListSummary]) -> dict[str, Any]:
         text = f"*{escape(item.name)}* · {item.currency}{default} · {item.products:,} products"
         blocks.append(section(text, accessory=button("View", ADMIN_PRICE_LIST_VIEW, str(item.id))))
     tools = [button("Add price list", ADMIN_PRICE_LIST_ADD), button("Import products", ADMIN_PRODUCTS_IMPORT)]
-    blocks.extend(actions(tools, block_id="admin_price_tools"))
-    return modal("Price lists", blocks, callback_id="admin_price_lists_view")
+    blocks.extend(actions(tools, block_id=BLOCK_ADMIN_PRICE_TOOLS))
+    return modal("Price lists", blocks, callback_id=VIEW_ADMIN_PRICE_LISTS)
 
 
 def price_list_modal(detail: PriceListDetail, parent_view_id: str, notice: str = "") -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.domain.process import Process, Rule, Stage
+from bot.ids import BLOCK_ADMIN_PROCESS_TOOLS, VIEW_ADMIN_PROCESS, VIEW_ADMIN_PROCESSES
 from bot.services.process_uploads import ProcessOverview
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, section
 from bot.views.inputs import labelled
@@ -33,8 +34,8 @@ def processes_modal(info: ProcessOverview) -> dict[str, Any]:
         )
         blocks.append(section(text, accessory=button("View", ADMIN_PROCESS_VIEW, process.name)))
     blocks.append(context("Stages read name completed %/chance of success %."))
-    blocks.extend(actions([button("Upload process file", ADMIN_PROCESS_UPLOAD)], block_id="admin_process_tools"))
-    return modal("Processes", blocks, callback_id="admin_processes_view")
+    blocks.extend(actions([button("Upload process file", ADMIN_PROCESS_UPLOAD)], block_id=BLOCK_ADMIN_PROCESS_TOOLS))
+    return modal("Processes", blocks, callback_id=VIEW_ADMIN_PROCESSES)
 
 
 def rule_text(rule: Rule) -> str:
@@ -56,7 +57,7 @@ def process_modal(process: Process) -> dict[str, Any]:
     blocks: list[Block] = [header(process.name), context(rule_text(process.when))]
     for stage in process.stages[:45]:
         blocks.append(section(stage_text(stage)))
-    return modal("Process", blocks[:100], callback_id="admin_process_detail")
+    return modal("Process", blocks[:100], callback_id=VIEW_ADMIN_PROCESS)
 
 
 def stage_text(stage: Stage) -> str:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.ids import BLOCK_ADMIN_REASON_TOOLS, VIEW_ADMIN_REASONS
 from bot.services.reasons import DISQUALIFY, KIND_LABELS, LOST, NAME_MAX, ReasonRow
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, option, section
 from bot.views.inputs import labelled, radios, text_input
@@ -27,8 +28,8 @@ def reasons_modal(lost: Sequence[ReasonRow], disqualify: Sequence[ReasonRow]) ->
             text = f"~{escape(row.name)}~ _retired_" if row.retired else escape(row.name)
             blocks.append(section(text, accessory=_row_menu(row, len(blocks))))
     blocks.append(context("Records keep the reason they were given; a retired reason is no longer offered."))
-    blocks.extend(actions([button("Add reason", ADMIN_REASON_ADD)], block_id="admin_reason_tools"))
-    return modal("Reasons", blocks[:100], callback_id="admin_reasons_view")
+    blocks.extend(actions([button("Add reason", ADMIN_REASON_ADD)], block_id=BLOCK_ADMIN_REASON_TOOLS))
+    return modal("Reasons", blocks[:100], callback_id=VIEW_ADMIN_REASONS)
 
 
 def _row_menu(row: ReasonRow, number: int) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from bot.ids import (
     APPOINTMENT_SKIP,
     APPOINTMENT_SNOOZE,
     ASSISTANT_OPEN,
+    BLOCK_FAILED_NOTICE,
+    BLOCK_SEQUENCE_ACTIONS,
     INPUT_ACTION,
     REMINDER_LOG_OUTCOME,
     REMINDER_SNOOZE,
@@ -203,7 +205,7 @@ def failed_notice(*, kind: str, recipient: str, error: str, record: RecordLabel 
     text = f"I could not deliver {what} to <@{recipient}>{about}: `{escape(error)}`."
     blocks = [section(f":warning: {text}")]
     if record is not None:
-        blocks += actions([button("Open", ASSISTANT_OPEN, record.ref)], block_id="failed_notice")
+        blocks += actions([button("Open", ASSISTANT_OPEN, record.ref)], block_id=BLOCK_FAILED_NOTICE)
     return text, blocks
 
 
@@ -275,7 +277,7 @@ def sequence_list(sequences: Seq[SequenceSummary], *, can_edit: bool) -> list[Bl
         accessory = button("Edit", SEQUENCE_EDIT, str(item.id)) if can_edit else None
         blocks.append(section("\n".join(lines), accessory=accessory))
     if can_edit:
-        blocks += actions([button("New sequence", SEQUENCE_NEW, style="primary")], block_id="sequence_actions")
+        blocks += actions([button("New sequence", SEQUENCE_NEW, style="primary")], block_id=BLOCK_SEQUENCE_ACTIONS)
     else:
         blocks.append(context("Start one from a lead or opportunity card with *Start sequence*."))
     return blocks

@@ -3,6 +3,7 @@ it is on, and `Delete` behind a confirm dialog."""
 
 from __future__ import annotations
 
+from bot.ids import BLOCK_CONTACT_BUTTONS
 from bot.services.contacts import ContactCard, full_name
 from bot.views.blocks import Block, actions, button, context, escape, fields, header, plain
 
@@ -32,5 +33,5 @@ def contact_card(card: ContactCard) -> tuple[str, list[Block]]:
     blocks: list[Block] = [header(f"Contact: {name}"), *fields(pairs)]
     if on:
         blocks.append(context(f"On {on}"))
-    blocks.extend(actions([delete], block_id="contact_buttons"))
+    blocks.extend(actions([delete], block_id=BLOCK_CONTACT_BUTTONS))
     return f"Contact: {escape(name)}", blocks

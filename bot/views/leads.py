@@ -13,6 +13,7 @@ from bot.ids import (
     ACTION_CREATE_ANYWAY,
     ACTION_OPEN_EXISTING,
     ACTION_OPEN_RECORD,
+    BLOCK_DUPLICATE,
     LEAD_BUTTONS,
     LEAD_DELETE,
     LEAD_MORE,
@@ -79,7 +80,7 @@ def duplicate_view(existing: Sequence[Lead], draft_id: int) -> dict[str, Any]:
                 button("Open existing", ACTION_OPEN_EXISTING, first, style="primary"),
                 button("Create anyway", ACTION_CREATE_ANYWAY, draft),
             ],
-            block_id="duplicate",
+            block_id=BLOCK_DUPLICATE,
         )
     )
     return modal("Possible duplicate", blocks, callback_id=VIEW_LEAD_DUPLICATE)

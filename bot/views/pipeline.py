@@ -20,7 +20,7 @@ from bot.domain.pipeline import (
 )
 from bot.domain.process import percent_text
 from bot.domain.revenue import format_money
-from bot.ids import ACTION_OPEN_RECORD, PIPELINE_PAGE, PIPELINE_STAGE, RecordRef
+from bot.ids import ACTION_OPEN_RECORD, BLOCK_PIPELINE_PAGES, PIPELINE_PAGE, PIPELINE_STAGE, RecordRef
 from bot.views.blocks import Block, actions, button, context, escape, header, section
 from store.models import Opportunity
 
@@ -232,7 +232,7 @@ def stage_page_message(
         following = StageListRef(ref.scope, ref.period, ref.process, ref.stage, ref.page + 1)
         navigation.append(button("Next page", PIPELINE_PAGE, following.encode()))
     if navigation:
-        blocks += actions(navigation, block_id="pipeline_pages")
+        blocks += actions(navigation, block_id=BLOCK_PIPELINE_PAGES)
     return f"{heading}: {_plural(total, 'open opportunity')}", blocks
 
 

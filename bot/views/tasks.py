@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.assistant import format_local
 from bot.domain.tasks import PRIORITIES, priority_label
-from bot.ids import ASSISTANT_OPEN, VIEW_TASK_ADD, VIEW_TASK_EDIT
+from bot.ids import ASSISTANT_OPEN, BLOCK_TASK_RECORD, VIEW_TASK_ADD, VIEW_TASK_EDIT
 from bot.views.assistant import KIND_EMOJI, RecordLabel, task_buttons
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, section
 from bot.views.inputs import labelled, select, text_input
@@ -40,7 +40,7 @@ def edit_task_modal(form: TaskForm) -> dict[str, Any]:
     blocks = _task_blocks(form)
     if form.record is not None:
         open_record = button(f"Open {form.record.kind.lower()}", ASSISTANT_OPEN, form.record.ref)
-        blocks += actions([open_record], block_id="task_record")
+        blocks += actions([open_record], block_id=BLOCK_TASK_RECORD)
     return modal("Task", blocks, callback_id=VIEW_TASK_EDIT, submit="Save", metadata=form.metadata)
 
 

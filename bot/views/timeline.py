@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.ids import ACTION_TIMELINE_PAGE
+from bot.ids import ACTION_TIMELINE_PAGE, BLOCK_TIMELINE_NAV
 from bot.views.blocks import Block, actions, button, context, escape, header, section
 from bot.views.markup import date, link, mention, mentions
 from store.models import Activity
@@ -53,7 +53,7 @@ def timeline_blocks(title: str, ref: str, page: Page) -> list[Block]:
     if page.page > 0:
         nav.append(button("Newer", ACTION_TIMELINE_PAGE, f"{ref}|{page.page - 1}"))
     if nav:
-        blocks.extend(actions(nav, block_id="timeline_nav"))
+        blocks.extend(actions(nav, block_id=BLOCK_TIMELINE_NAV))
     return blocks
 
 
