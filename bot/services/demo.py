@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.domain import process as processes
 from bot.domain.leads import derived_keys
@@ -17,7 +17,7 @@ from bot.services.processes import library_in
 from bot.services.quote_demo import load_demo_quotes
 from store import catalog
 from store import opportunities as opp_store
-from store.models import Lead, Opportunity, PriceList
+from store.models import Lead, Opportunity
 
 PRICE_LIST = "Contoso Coffee EUR"
 PRODUCTS = (
@@ -58,7 +58,7 @@ class DemoReport:
 
 def load_demo(session: Session, *, team: str, owner: str, now: datetime) -> DemoReport:
     report = DemoReport()
-    existing = session.exec(select(PriceList).where(PriceList.team_id == team, PriceList.name == PRICE_LIST)).first()
+    existing = catalog.price_list_named(session, team_id=team, name=PRICE_LIST)
     if existing is not None:
         report.already_loaded = True
         return report
