@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Appointment, Enrollment, Task
 from store.sequences import announce_task, cancel_task_deliveries
 
@@ -68,7 +69,7 @@ def open_tasks_of(session: Session, *, team_id: str, owner_id: str, limit: int =
     """The owner's open tasks (ad-hoc and sequence steps), soonest first, then by priority."""
     query = (
         select(Task)
-        .where(Task.team_id == team_id, Task.owner_id == owner_id, Task.status == "open")
+        .where(Task.team_id == team_id, Task.owner_id == owner_id, Task.status == TaskStatus.OPEN)
         .order_by(col(Task.due_at), col(Task.priority), col(Task.id))
         .limit(limit)
     )
@@ -81,7 +82,7 @@ def record_tasks_of(session: Session, *, team_id: str, record_type: str, record_
         Task.record_type == record_type,
         Task.record_id == record_id,
         Task.owner_id == owner_id,
-        Task.status == "open",
+        Task.status == TaskStatus.OPEN,
     )
     return list(session.exec(query.order_by(col(Task.id))))
 
@@ -95,7 +96,7 @@ def record_appointments_of(
         Appointment.record_type == record_type,
         Appointment.record_id == record_id,
         Appointment.owner_id == owner_id,
-        Appointment.status == "scheduled",
+        Appointment.status == AppointmentStatus.SCHEDULED,
         Appointment.start_at > after,
     )
     return list(session.exec(query.order_by(col(Appointment.id))))

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from store.kinds import RecordType
 from store.models import Activity, AlertCursor, AlertSubscription, StageChange, WorkspaceChannel
 
 LEAD_EVENT_SUBJECTS = ("Lead created", "Lead imported")
@@ -104,13 +105,15 @@ def activity_events_after(session: Session, *, team_id: str, after_id: int, limi
             col(Activity.id) > after_id,
             sa.or_(
                 sa.and_(
-                    col(Activity.record_type) == "lead",
+                    col(Activity.record_type) == RecordType.LEAD,
                     sa.or_(
                         sa.and_(col(Activity.kind) == "status", col(Activity.subject).in_(LEAD_EVENT_SUBJECTS)),
                         col(Activity.kind) == "assign",
                     ),
                 ),
-                sa.and_(col(Activity.record_type) == "opportunity", col(Activity.kind) == "quote", quote_decided),
+                sa.and_(
+                    col(Activity.record_type) == RecordType.OPPORTUNITY, col(Activity.kind) == "quote", quote_decided
+                ),
             ),
         )
         .order_by(col(Activity.id))

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from store.kinds import AppointmentStatus
 from store.models import Appointment, SlackUser
 from store.outbox import cancel, enqueue
 
@@ -83,7 +84,7 @@ def schedule_reminders(
 
 
 def cancel_appointment(session: Session, appointment: Appointment) -> None:
-    appointment.status = "cancelled"
+    appointment.status = AppointmentStatus.CANCELLED
     session.add(appointment)
     for user_id in recipients(appointment):
         cancel(session, team_id=appointment.team_id, dedupe_key=reminder_key(appointment.id or 0, user_id))

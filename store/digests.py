@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from store.kinds import OpportunityStatus
 from store.models import Activity, Opportunity, StageChange
 
 
@@ -31,7 +32,7 @@ def open_past_close_date(
     return session.exec(
         select(Opportunity).where(
             Opportunity.team_id == team_id,
-            Opportunity.status == "open",
+            Opportunity.status == OpportunityStatus.OPEN,
             col(Opportunity.owner_id).in_(owners),
             col(Opportunity.estimated_close_date).is_not(None),
             col(Opportunity.estimated_close_date) < day,

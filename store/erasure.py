@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from store.appointments import cancel_appointment
+from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Activity, Appointment, Competitor, Outbox, Stakeholder, Task
 from store.sequences import cancel_task_deliveries, end_enrollments
 
@@ -45,8 +46,8 @@ def stop_work(session: Session, *, team_id: str, record_type: str, record_id: in
         select(Task).where(Task.team_id == team_id, Task.record_type == record_type, Task.record_id == record_id)
     ).all()
     for task in tasks:
-        if task.status == "open":
-            task.status, task.completed_at = "cancelled", now
+        if task.status == TaskStatus.OPEN:
+            task.status, task.completed_at = TaskStatus.CANCELLED, now
         task.title, task.description = "(erased)", ""
         session.add(task)
     cancel_task_deliveries(session, team_id=team_id, task_ids=[t.id for t in tasks if t.id is not None])
@@ -56,7 +57,7 @@ def stop_work(session: Session, *, team_id: str, record_type: str, record_id: in
         )
     ).all()
     for appointment in appointments:
-        if appointment.status == "scheduled":
+        if appointment.status == AppointmentStatus.SCHEDULED:
             cancel_appointment(session, appointment)
         appointment.subject, appointment.location, appointment.outcome = "(erased)", "", ""
         session.add(appointment)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from store.access import Viewer, shared_ids, visible, visible_to_user
+from store.kinds import LeadStatus, RecordType
 from store.listing import SEARCH_COUNT_CAP, capped_count, capped_count_statement
 from store.models import Lead, utcnow
 from store.prepared import PreparedQuery, Reader
@@ -37,7 +38,7 @@ def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead | None:
 
 
 def get_visible_lead(session: Session, *, viewer: Viewer, lead_id: int) -> Lead | None:
-    return session.exec(select(Lead).where(visible(Lead, "lead", viewer), Lead.id == lead_id)).first()
+    return session.exec(select(Lead).where(visible(Lead, RecordType.LEAD, viewer), Lead.id == lead_id)).first()
 
 
 class LeadSummary(NamedTuple):
@@ -53,7 +54,9 @@ class LeadSummary(NamedTuple):
 
 _LEAD = Lead.__table__  # type: ignore[attr-defined]
 _MINE_OPEN = sa.and_(
-    _LEAD.c.team_id == sa.bindparam("team"), _LEAD.c.owner_id == sa.bindparam("owner"), _LEAD.c.status == "open"
+    _LEAD.c.team_id == sa.bindparam("team"),
+    _LEAD.c.owner_id == sa.bindparam("owner"),
+    _LEAD.c.status == LeadStatus.OPEN,
 )
 # Built once: Core statements on the table (no ORM entities), so a `/lead list` neither rebuilds
 # the statement nor its cache key nor goes through the ORM's execution (a third of its CPU, profiled).
@@ -97,9 +100,9 @@ def _search_statement(dialect: str, everyone: bool) -> sa.Select[Any]:
     (store/prepared.py). Every hit is read to sort them anyway, so the count comes with the page (a
     window), not from a second pass over the hits. The plan for few hits (`search_summaries`)."""
     query = sa.bindparam("query", type_=sa.String)
-    conditions = [text_match(dialect, "lead", _LEAD, _TEAM, query), _LEAD.c.status != "draft"]
+    conditions = [text_match(dialect, RecordType.LEAD, _LEAD, _TEAM, query), _LEAD.c.status != LeadStatus.DRAFT]
     if not everyone:
-        conditions.append(visible_to_user(_LEAD, "lead", _TEAM, _USER))
+        conditions.append(visible_to_user(_LEAD, RecordType.LEAD, _TEAM, _USER))
     return (
         sa.select(*_SUMMARY, sa.func.count().over())
         .where(*conditions)
@@ -131,12 +134,12 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     and sort every hit, or walk the rep's whole index for today's LIKE statement)."""
     text = sa.bindparam("text", type_=sa.String)
     contains = (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_LEAD.c.search_text, text) > 0
-    hit = (contains, _LEAD.c.status != "draft")
+    hit = (contains, _LEAD.c.status != LeadStatus.DRAFT)
     own = sa.select().select_from(_LEAD).where(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, *hit)
     # SQLite: `+lead.team_id` is not an index term, so the shared leads are read by id from the shares
     # rather than by scanning the workspace's entries of ix_lead_owner_search (SQLite's choice otherwise).
     team = sa.literal_column("+lead.team_id", sa.String) if dialect == "sqlite" else _LEAD.c.team_id
-    shared_leads = _LEAD.c.id.in_(shared_ids("lead", _TEAM, _USER))
+    shared_leads = _LEAD.c.id.in_(shared_ids(RecordType.LEAD, _TEAM, _USER))
     shared = sa.select().select_from(_LEAD).where(shared_leads, team == _TEAM, _LEAD.c.owner_id != _USER, *hit)
     hits = sa.union_all(_in_display_order(own), _in_display_order(shared)).cte("hits")
     order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
@@ -160,17 +163,17 @@ def _pg_few_statement() -> sa.Select[Any]:
     """PostgreSQL, a text in few leads: the probe's hits the rep may see, read by primary key (`id =
     ANY(:ids)`: no other index can serve the statement, whatever the planner's estimates)."""
     ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
-    conditions = (_LEAD.c.id == sa.any_(ids), _LEAD.c.team_id == _TEAM, _LEAD.c.status != "draft")
+    conditions = (_LEAD.c.id == sa.any_(ids), _LEAD.c.team_id == _TEAM, _LEAD.c.status != LeadStatus.DRAFT)
     return (
         sa.select(*_SUMMARY, sa.func.count().over())
-        .where(*conditions, visible_to_user(_LEAD, "lead", _TEAM, _USER))
+        .where(*conditions, visible_to_user(_LEAD, RecordType.LEAD, _TEAM, _USER))
         .order_by(_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc())
         .limit(_LIMIT)
     )
 
 
 _WALK = PreparedQuery(_walk_statement)
-_FTS_PROBE = PreparedQuery(fts_probe_statement("lead", SEARCH_COUNT_CAP + 1))
+_FTS_PROBE = PreparedQuery(fts_probe_statement(RecordType.LEAD, SEARCH_COUNT_CAP + 1))
 _PG_HITS = PreparedQuery(_pg_hits_statement())
 _PG_FEW = PreparedQuery(_pg_few_statement())
 
@@ -221,7 +224,9 @@ def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) 
 
 
 def _search(session: Session, viewer: Viewer, folded: str) -> sa.ColumnElement[bool]:
-    return sa.and_(visible_matches(session, Lead, "lead", viewer, folded), col(Lead.status) != "draft")
+    return sa.and_(
+        visible_matches(session, Lead, RecordType.LEAD, viewer, folded), col(Lead.status) != LeadStatus.DRAFT
+    )
 
 
 def search_leads(session: Session, *, viewer: Viewer, folded: str, limit: int = 10) -> list[Lead]:
@@ -230,7 +235,7 @@ def search_leads(session: Session, *, viewer: Viewer, folded: str, limit: int = 
     query = (
         sa.select(col(Lead.id))
         .where(_search(session, viewer, folded))
-        .order_by(col(Lead.status) != "open", col(Lead.updated_at).desc(), col(Lead.id).desc())
+        .order_by(col(Lead.status) != LeadStatus.OPEN, col(Lead.updated_at).desc(), col(Lead.id).desc())
         .limit(limit)
     )
     return load_in_order(session, Lead, list(session.execute(query).scalars()))
@@ -248,7 +253,7 @@ def touch(lead: Lead) -> None:
 def delete_drafts(session: Session, *, created_before: datetime) -> int:
     """Delete leads still in `draft` status (a duplicate warning nobody answered) created before the
     cut-off. A housekeeping query, so it spans every workspace; drafts have no timeline or other rows."""
-    statement = sa.delete(Lead).where(col(Lead.status) == "draft", col(Lead.created_at) < created_before)
+    statement = sa.delete(Lead).where(col(Lead.status) == LeadStatus.DRAFT, col(Lead.created_at) < created_before)
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -263,7 +268,7 @@ def possible_duplicates(
         conditions.append(col(Lead.identity_key) == identity_key)
     if not conditions:
         return []
-    query = select(Lead).where(Lead.team_id == team_id, sa.or_(*conditions), Lead.status != "draft")
+    query = select(Lead).where(Lead.team_id == team_id, sa.or_(*conditions), Lead.status != LeadStatus.DRAFT)
     if exclude_id is not None:
         query = query.where(Lead.id != exclude_id)
     return list(session.exec(query.order_by(col(Lead.id)).limit(limit)))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from store.access import Viewer
+from store.kinds import OpportunityStatus, RecordType
 from store.models import (
     Attachment,
     Opportunity,
@@ -76,7 +77,11 @@ def set_step(
 def open_opportunities(session: Session, *, team_id: str, owner_id: str, limit: int = 200) -> list[Opportunity]:
     """The owner's open opportunities by estimated close date (undated last), then id: two reads in
     the order of `ix_opportunity_owner_close` (dated, then undated), never a sort of all of them."""
-    mine = (Opportunity.team_id == team_id, Opportunity.owner_id == owner_id, Opportunity.status == "open")
+    mine = (
+        Opportunity.team_id == team_id,
+        Opportunity.owner_id == owner_id,
+        Opportunity.status == OpportunityStatus.OPEN,
+    )
     close = col(Opportunity.estimated_close_date)
     dated = select(Opportunity).where(*mine, close.is_not(None)).order_by(close, col(Opportunity.id)).limit(limit)
     found = list(session.exec(dated))
@@ -92,8 +97,8 @@ def search_opportunities(session: Session, *, viewer: Viewer, folded: str, limit
     (store/text_search.py)."""
     query = (
         select(col(Opportunity.id))
-        .where(visible_matches(session, Opportunity, "opportunity", viewer, folded))
-        .order_by(col(Opportunity.status) != "open", col(Opportunity.updated_at).desc())
+        .where(visible_matches(session, Opportunity, RecordType.OPPORTUNITY, viewer, folded))
+        .order_by(col(Opportunity.status) != OpportunityStatus.OPEN, col(Opportunity.updated_at).desc())
         .limit(limit)
     )
     return load_in_order(session, Opportunity, [i for i in session.exec(query) if i is not None])
@@ -178,7 +183,7 @@ def attachments_of(session: Session, *, team_id: str, opportunity_id: int) -> li
         select(Attachment)
         .where(
             Attachment.team_id == team_id,
-            Attachment.record_type == "opportunity",
+            Attachment.record_type == RecordType.OPPORTUNITY,
             Attachment.record_id == opportunity_id,
         )
         .order_by(col(Attachment.id))
@@ -199,7 +204,7 @@ def insert_attachment(
 ) -> Attachment:
     row = Attachment(
         team_id=opportunity.team_id,
-        record_type="opportunity",
+        record_type=RecordType.OPPORTUNITY,
         record_id=opportunity.id or 0,
         title=title[:300],
         url=url[:3000],

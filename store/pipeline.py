@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from store.kinds import OpportunityStatus
 from store.models import Opportunity, SalesOrder, StageChange
 from store.prepared import PreparedQuery, Reader
 
@@ -95,7 +96,7 @@ def _owned(table: Any, owners: int | None) -> list[Any]:
 def _open_in_period(owners: int | None) -> list[Any]:
     return [
         *_owned(_OPP, owners),
-        _OPP.c.status == "open",
+        _OPP.c.status == OpportunityStatus.OPEN,
         _OPP.c.estimated_close_date >= sa.bindparam("start"),
         _OPP.c.estimated_close_date < sa.bindparam("end"),
     ]
@@ -142,7 +143,7 @@ def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
         .select_from(_OPP.outerjoin(ordered, ordered.c.opportunity_id == _OPP.c.id))
         .where(
             *_owned(_OPP, owners),
-            _OPP.c.status == "won",
+            _OPP.c.status == OpportunityStatus.WON,
             _OPP.c.actual_close_date >= sa.bindparam("start"),
             _OPP.c.actual_close_date < sa.bindparam("end"),
         )
@@ -160,7 +161,7 @@ def _moves_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
 
 
 def _undated_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
-    conditions = [*_owned(_OPP, owners), _OPP.c.status == "open", _OPP.c.estimated_close_date.is_(None)]
+    conditions = [*_owned(_OPP, owners), _OPP.c.status == OpportunityStatus.OPEN, _OPP.c.estimated_close_date.is_(None)]
     return sa.select(sa.func.count()).select_from(_OPP).where(*conditions)
 
 
@@ -353,7 +354,7 @@ def _orm_owned(model: Any, team_id: str, owners: Collection[str] | None) -> list
 def _orm_open_in_period(team_id: str, owners: Collection[str] | None, start: date, end: date) -> list[Any]:
     return [
         *_orm_owned(Opportunity, team_id, owners),
-        Opportunity.status == "open",
+        Opportunity.status == OpportunityStatus.OPEN,
         col(Opportunity.estimated_close_date) >= start,
         col(Opportunity.estimated_close_date) < end,
     ]
@@ -397,7 +398,7 @@ def next_closing(
         select(Opportunity)
         .where(
             *_orm_owned(Opportunity, team_id, owners),
-            Opportunity.status == "open",
+            Opportunity.status == OpportunityStatus.OPEN,
             col(Opportunity.estimated_close_date) >= today,
         )
         .order_by(col(Opportunity.estimated_close_date), col(Opportunity.id))

@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from store.kinds import OpportunityStatus, RecordType, TaskStatus
 from store.models import Activity, Opportunity, Outbox, SlackUser, Task
 
 
 def teams_with_work(session: Session) -> set[str]:
     """Every workspace with a known user, an open task or an open deal."""
     teams = set(session.exec(select(SlackUser.team_id).distinct()))
-    teams |= set(session.exec(select(Task.team_id).where(Task.status == "open").distinct()))
-    teams |= set(session.exec(select(Opportunity.team_id).where(Opportunity.status == "open").distinct()))
+    teams |= set(session.exec(select(Task.team_id).where(Task.status == TaskStatus.OPEN).distinct()))
+    teams |= set(
+        session.exec(select(Opportunity.team_id).where(Opportunity.status == OpportunityStatus.OPEN).distinct())
+    )
     return teams
 
 
@@ -40,12 +43,16 @@ def users_of(session: Session, *, team_id: str) -> list[SlackUser]:
 
 
 def open_tasks_due_before(session: Session, *, team_id: str, now: datetime) -> list[Task]:
-    query = select(Task).where(Task.team_id == team_id, Task.status == "open", Task.due_at < now)
+    query = select(Task).where(Task.team_id == team_id, Task.status == TaskStatus.OPEN, Task.due_at < now)
     return list(session.exec(query.order_by(col(Task.due_at))))
 
 
 def open_opportunities(session: Session, *, team_id: str) -> list[Opportunity]:
-    return list(session.exec(select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.status == "open")))
+    return list(
+        session.exec(
+            select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.status == OpportunityStatus.OPEN)
+        )
+    )
 
 
 def last_activity_at(session: Session, *, team: str, opportunity_ids: list[int]) -> dict[int, datetime]:
@@ -55,7 +62,7 @@ def last_activity_at(session: Session, *, team: str, opportunity_ids: list[int])
         select(Activity.record_id, sa.func.max(Activity.occurred_at))
         .where(
             Activity.team_id == team,
-            Activity.record_type == "opportunity",
+            Activity.record_type == RecordType.OPPORTUNITY,
             col(Activity.record_id).in_(opportunity_ids),
             col(Activity.deleted).is_(False),
         )
@@ -75,7 +82,7 @@ def stale_opportunities(
 ) -> list[Opportunity]:
     """Open opportunities with no activity since `before` (created before it too)."""
     query = select(Opportunity).where(
-        Opportunity.team_id == team, Opportunity.status == "open", Opportunity.created_at < before
+        Opportunity.team_id == team, Opportunity.status == OpportunityStatus.OPEN, Opportunity.created_at < before
     )
     if owner_ids is not None:
         query = query.where(col(Opportunity.owner_id).in_(owner_ids))

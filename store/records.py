@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from sqlmodel import Session, col, select
 
 from store.access import Viewer
+from store.kinds import LeadStatus, RecordType
 from store.models import Lead, Opportunity, Share
 from store.teams import members_sharing
 from store.users import get_user
 
 Record = Lead | Opportunity
-MODELS: dict[str, type[Lead] | type[Opportunity]] = {"lead": Lead, "opportunity": Opportunity}
+MODELS: dict[str, type[Lead] | type[Opportunity]] = {RecordType.LEAD: Lead, RecordType.OPPORTUNITY: Opportunity}
 
 
 def get_record(session: Session, *, team_id: str, record_type: str, record_id: int) -> Record | None:
@@ -73,7 +74,7 @@ def recent_visible(session: Session, *, viewer: Viewer, record_type: str, limit:
     model = MODELS[record_type]
     query = (
         select(model)
-        .where(visible(model, record_type, viewer), col(model.status) != "draft")
+        .where(visible(model, record_type, viewer), col(model.status) != LeadStatus.DRAFT)
         .order_by(col(model.updated_at).desc())
         .limit(limit)
     )

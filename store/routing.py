@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from store.kinds import LeadStatus
 from store.models import Lead, LeadClaim, RoutingTurn, SalesTeam, SalesTeamMember
 
 UNASSIGNED = ""  # a lead's owner_id while it waits in the leads channel
@@ -59,7 +60,7 @@ def open_lead_counts(session: Session, *, team_id: str, owners: Iterable[str]) -
         return {}
     query = (
         select(Lead.owner_id, func.count())
-        .where(Lead.team_id == team_id, Lead.status == "open", col(Lead.owner_id).in_(wanted))
+        .where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN, col(Lead.owner_id).in_(wanted))
         .group_by(col(Lead.owner_id))
     )
     return {owner: int(count) for owner, count in session.exec(query)}
@@ -93,7 +94,10 @@ def claim_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, no
     taken = session.execute(
         table.update()
         .where(
-            table.c.team_id == team_id, table.c.id == lead_id, table.c.owner_id == UNASSIGNED, table.c.status == "open"
+            table.c.team_id == team_id,
+            table.c.id == lead_id,
+            table.c.owner_id == UNASSIGNED,
+            table.c.status == LeadStatus.OPEN,
         )
         .values(owner_id=user_id, updated_at=now)
     )
@@ -119,7 +123,7 @@ def unclaimed_between(session: Session, *, team_id: str, start: datetime, end: d
             col(LeadClaim.created_at) >= start,
             col(LeadClaim.created_at) < end,
             Lead.owner_id == UNASSIGNED,
-            Lead.status == "open",
+            Lead.status == LeadStatus.OPEN,
         )
         .order_by(col(LeadClaim.created_at))
         .limit(30)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from store.kinds import TaskStatus
 from store.models import Enrollment, Outbox, Sequence, Task, utcnow
 from store.outbox import enqueue
 
@@ -70,10 +71,10 @@ def end_enrollments(session: Session, *, team_id: str, record_type: str, record_
         return 0
     ids = [e.id for e in enrollments if e.id is not None]
     tasks = session.exec(
-        select(Task).where(Task.team_id == team_id, col(Task.enrollment_id).in_(ids), Task.status == "open")
+        select(Task).where(Task.team_id == team_id, col(Task.enrollment_id).in_(ids), Task.status == TaskStatus.OPEN)
     ).all()
     for task in tasks:
-        task.status, task.completed_at = "cancelled", now
+        task.status, task.completed_at = TaskStatus.CANCELLED, now
         session.add(task)
     cancel_task_deliveries(session, team_id=team_id, task_ids=[t.id for t in tasks if t.id is not None])
     for enrollment in enrollments:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Appointment, Task
 
 OVERDUE_LOOKBACK = timedelta(days=30)
@@ -61,14 +62,25 @@ def open_tasks_due(session: Session, *, team_id: str, owner_ids: list[str], befo
         return []
     query = (
         select(Task)
-        .where(Task.team_id == team_id, col(Task.owner_id).in_(owner_ids), Task.status == "open", Task.due_at < before)
+        .where(
+            Task.team_id == team_id,
+            col(Task.owner_id).in_(owner_ids),
+            Task.status == TaskStatus.OPEN,
+            Task.due_at < before,
+        )
         .order_by(col(Task.due_at), col(Task.priority), col(Task.id))
     )
     return list(session.exec(query))
 
 
 def appointments_between(
-    session: Session, *, team_id: str, user_ids: list[str], start: datetime, end: datetime, status: str = "scheduled"
+    session: Session,
+    *,
+    team_id: str,
+    user_ids: list[str],
+    start: datetime,
+    end: datetime,
+    status: str = AppointmentStatus.SCHEDULED,
 ) -> list[Appointment]:
     """Appointments in [start, end) that any of the users owns or attends."""
     query = (
