@@ -1,6 +1,7 @@
 """What every `/salesbot admin` part shares: only admins pass (a replayed button or modal from anyone
 else changes nothing), files sent through Slack are downloaded with the bot token, a pushed modal
-redraws the one under it, and a refusal about one field is shown under that field."""
+redraws the one under it. (A refusal about one field shows under that field: every modal's submission
+is wrapped in handlers.listeners.refusals_as_field_errors.)"""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.refusals import FieldRefused, Refused
+from bot.refusals import Refused
 from handlers.context import viewer_in
-from handlers.listeners import Submission, first_input, listener_name
 from store.access import Viewer
 
 log = logging.getLogger("salesbot.admin")
@@ -31,23 +30,6 @@ def admin_in(session: Session, deps: Deps, body: dict[str, Any]) -> Viewer:
     if not who.is_admin:
         raise Refused(ADMINS_ONLY)
     return who
-
-
-def field_errors(submission: Submission) -> Submission:
-    """A view_submission listener whose FieldRefused shows under its field, any other Refused under
-    the first input; nothing was written when either is raised."""
-
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        try:
-            submission(ack, body, view, client)
-        except Refused as refused:
-            if ack.response is not None:
-                raise
-            block = refused.field if isinstance(refused, FieldRefused) else first_input(view)
-            ack(response_action="errors", errors={block: refused.message[:2000]})
-
-    submitted.__name__ = submitted.__qualname__ = listener_name(submission)
-    return submitted
 
 
 def download(client: WebClient, file: dict[str, Any], *, limit: int, timeout: float = 2.0) -> bytes:

@@ -15,15 +15,15 @@ from bot.surface import Surface
 from bot.views.admin_company import VIEW_COMPANY, company_modal
 from bot.views.admin_menu import ADMIN_COMPANY
 from bot.views.inputs import ModalState
-from handlers.admin_access import admin_in, field_errors
-from handlers.listeners import after_ack
+from handlers.admin_access import admin_in
+from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
 
 
 def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, ADMIN_COMPANY, functools.partial(open_company, deps))
-    surface.app.view(VIEW_COMPANY)(field_errors(functools.partial(company_submitted, deps)))
+    surface.app.view(VIEW_COMPANY)(refusals_as_field_errors(functools.partial(company_submitted, deps)))
 
 
 def open_company(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

@@ -30,9 +30,9 @@ from bot.views.admin_prices import (
     price_lists_modal,
 )
 from bot.views.inputs import ModalState
-from handlers.admin_access import admin_in, current_view_id, download, field_errors, parent_view, redraw
+from handlers.admin_access import admin_in, current_view_id, download, parent_view, redraw
 from handlers.imports import is_csv
-from handlers.listeners import after_ack, later
+from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.replies import open_dm, open_view
 from store.db import transaction
 
@@ -43,9 +43,9 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(app, deps, ADMIN_PRICE_LIST_VIEW, functools.partial(open_price_list, deps))
     after_ack(app, deps, ADMIN_PRICE_LIST_ADD, functools.partial(_open_form, deps, add_price_list_modal))
     after_ack(app, deps, ADMIN_PRODUCTS_IMPORT, functools.partial(_open_form, deps, import_products_modal))
-    app.view(VIEW_PRICE_LIST)(field_errors(functools.partial(price_submitted, deps)))
-    app.view(VIEW_PRICE_LIST_ADD)(field_errors(functools.partial(add_submitted, deps)))
-    app.view(VIEW_PRODUCTS_IMPORT)(field_errors(functools.partial(import_submitted, deps)))
+    app.view(VIEW_PRICE_LIST)(refusals_as_field_errors(functools.partial(price_submitted, deps)))
+    app.view(VIEW_PRICE_LIST_ADD)(refusals_as_field_errors(functools.partial(add_submitted, deps)))
+    app.view(VIEW_PRODUCTS_IMPORT)(refusals_as_field_errors(functools.partial(import_submitted, deps)))
 
 
 def open_price_lists(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

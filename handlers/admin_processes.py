@@ -22,8 +22,8 @@ from bot.views.admin_processes import (
     upload_modal,
 )
 from bot.views.inputs import ModalState
-from handlers.admin_access import admin_in, current_view_id, download, field_errors, parent_view, redraw
-from handlers.listeners import after_ack, later
+from handlers.admin_access import admin_in, current_view_id, download, parent_view, redraw
+from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
 
@@ -34,7 +34,7 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, ADMIN_PROCESSES, functools.partial(open_processes, deps))
     after_ack(surface.app, deps, ADMIN_PROCESS_VIEW, functools.partial(view_process, deps))
     after_ack(surface.app, deps, ADMIN_PROCESS_UPLOAD, functools.partial(open_upload, deps))
-    surface.app.view(VIEW_PROCESS_UPLOAD)(field_errors(functools.partial(upload_submitted, deps)))
+    surface.app.view(VIEW_PROCESS_UPLOAD)(refusals_as_field_errors(functools.partial(upload_submitted, deps)))
 
 
 def open_processes(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

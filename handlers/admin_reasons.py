@@ -28,8 +28,8 @@ from bot.views.admin_reasons import (
     rename_reason_modal,
 )
 from bot.views.inputs import ModalState
-from handlers.admin_access import admin_in, current_view_id, field_errors, parent_view, redraw
-from handlers.listeners import after_ack, later
+from handlers.admin_access import admin_in, current_view_id, parent_view, redraw
+from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
 
@@ -39,8 +39,8 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(app, deps, ADMIN_REASONS, functools.partial(open_reasons, deps))
     after_ack(app, deps, re.compile(rf"^{ADMIN_REASON_ROW}_\d+$"), functools.partial(row_chosen, deps))
     after_ack(app, deps, ADMIN_REASON_ADD, functools.partial(open_add, deps))
-    app.view(VIEW_REASON_ADD)(field_errors(functools.partial(add_submitted, deps)))
-    app.view(VIEW_REASON_RENAME)(field_errors(functools.partial(rename_submitted, deps)))
+    app.view(VIEW_REASON_ADD)(refusals_as_field_errors(functools.partial(add_submitted, deps)))
+    app.view(VIEW_REASON_RENAME)(refusals_as_field_errors(functools.partial(rename_submitted, deps)))
 
 
 def open_reasons(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

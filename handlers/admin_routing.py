@@ -14,8 +14,8 @@ from bot.services import api_tokens as token_service
 from bot.surface import Surface
 from bot.views.inputs import submitted_values
 from bot.views.routing_admin import ADMIN_API_TOKENS, API_TOKEN_REVOKE, VIEW_API_TOKENS, tokens_modal
-from handlers.admin_access import admin_in, field_errors
-from handlers.listeners import after_ack
+from handlers.admin_access import admin_in
+from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.replies import open_view
 from store.db import transaction
 
@@ -23,7 +23,7 @@ from store.db import transaction
 def register(surface: Surface, deps: Deps) -> None:
     after_ack(surface.app, deps, ADMIN_API_TOKENS, functools.partial(show_tokens, deps))
     after_ack(surface.app, deps, API_TOKEN_REVOKE, functools.partial(revoke, deps))
-    surface.app.view(VIEW_API_TOKENS)(field_errors(functools.partial(create, deps)))
+    surface.app.view(VIEW_API_TOKENS)(refusals_as_field_errors(functools.partial(create, deps)))
 
 
 def show_tokens(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:

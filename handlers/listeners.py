@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.messages import GENERIC_ERROR
-from bot.refusals import Refused
+from bot.refusals import FieldRefused, Refused
 from handlers.replies import reply_ephemeral
 
 log = logging.getLogger("salesbot.listeners")
@@ -63,7 +63,8 @@ def answered(
 
 
 def refusals_as_field_errors(submission: Submission) -> Submission:
-    """Wrap a view_submission listener: a `Refused` raised before the ack becomes a field error."""
+    """Wrap a view_submission listener: a `Refused` raised before the ack becomes a field error, under
+    its field for a `FieldRefused`, else under the first input; nothing was written when either is raised."""
 
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         try:
@@ -71,7 +72,8 @@ def refusals_as_field_errors(submission: Submission) -> Submission:
         except Refused as refused:
             if ack.response is not None:
                 raise
-            ack(response_action="errors", errors={first_input(view): refused.message})
+            block = refused.field if isinstance(refused, FieldRefused) else first_input(view)
+            ack(response_action="errors", errors={block: refused.message[:2000]})
 
     # Bolt passes arguments by parameter name, so the wrapper keeps its own signature (no __wrapped__).
     submitted.__name__ = submitted.__qualname__ = listener_name(submission)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.domain.tasks import TaskDraft, validate_task
 from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_ADDED, VIEW_TASK_EDIT, VIEW_TASK_SAVED
-from bot.refusals import Refused
+from bot.refusals import FieldRefused, Refused
 from bot.services import tasks as task_service
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext
@@ -154,8 +154,8 @@ def task_added(
                 now=deps.clock(),
             )
             task_id = task.id or 0
-    except task_service.FieldRefused as refused:
-        ack(response_action="errors", errors={refused.field or "subject": refused.message})
+    except FieldRefused as refused:
+        ack(response_action="errors", errors={refused.field: refused.message})
         return
     done = TASK_ADDED.format(subject=escape(draft.subject), assignee=draft.assignee)
     ack(response_action="update", view=modal("Task added", [section(done)], callback_id=VIEW_TASK_ADDED))
@@ -183,8 +183,8 @@ def task_edited(
                 session, task, editor=editor, draft=draft, admin_ids=deps.admin_ids, now=deps.clock()
             )
             previous = change.previous_owner
-    except task_service.FieldRefused as refused:
-        ack(response_action="errors", errors={refused.field or "subject": refused.message})
+    except FieldRefused as refused:
+        ack(response_action="errors", errors={refused.field: refused.message})
         return
     ack(
         response_action="update",

@@ -15,7 +15,7 @@ from bot.domain.kinds import RecordType, TaskStatus, is_open
 from bot.domain.permissions import may_change
 from bot.domain.tasks import TaskDraft
 from bot.messages import NOT_ALLOWED, TASK_GONE
-from bot.refusals import Refused
+from bot.refusals import FieldRefused, Refused
 from store import adhoc_tasks as task_store
 from store.access import Viewer
 from store.activities import add_activity
@@ -23,15 +23,6 @@ from store.models import Task
 from store.records import Record, change_facts, get_record
 from store.tasks import get_task
 from store.users import viewer_for
-
-
-class FieldRefused(Refused):
-    """A refusal about one field of the task modal (`field` is its block id)."""
-
-    def __init__(self, message: str, field: str = "subject") -> None:
-        super().__init__(message)
-        self.field = field
-
 
 ASSIGNEE_MAY_NOT = "<@{user}> may not work this {kind}: share it with them first, or pick someone else."
 NOT_YOURS = "Only the task's owner, the person who added it, their manager or an admin can change it."
@@ -90,7 +81,7 @@ def edit_task(
 ) -> TaskChange:
     """Change subject, due time, priority, description or assignee; each change is on the timeline."""
     if task.status != TaskStatus.OPEN:
-        raise FieldRefused("That task is already done or no longer exists.", "subject")
+        raise FieldRefused("subject", "That task is already done or no longer exists.")
     record = _record(session, task.team_id, task.record_type, task.record_id)
     previous = task.owner_id if draft.assignee != task.owner_id else None
     if previous and record is not None and task.record_type:
@@ -132,7 +123,7 @@ def task_to_change(session: Session, *, viewer: Viewer, task_id: int) -> Task:
     task = get_task(session, team_id=viewer.team_id, task_id=task_id)
     problem = edit_problem(task, viewer=viewer)
     if problem is not None or task is None:
-        raise FieldRefused(problem or TASK_GONE)
+        raise FieldRefused("subject", problem or TASK_GONE)
     return task
 
 
@@ -159,7 +150,7 @@ def _record(session: Session, team_id: str, record_type: str | None, record_id: 
         return None
     record = get_record(session, team_id=team_id, record_type=record_type, record_id=record_id)
     if record is None:
-        raise FieldRefused("That record no longer exists or you cannot see it.", "subject")
+        raise FieldRefused("subject", "That record no longer exists or you cannot see it.")
     return record
 
 
@@ -168,7 +159,7 @@ def _check_assignee(
 ) -> None:
     if not user_may_work(session, record=record, record_type=record_type, user_id=assignee, admin_ids=admin_ids):
         kind = "lead" if record_type == RecordType.LEAD else "opportunity"
-        raise FieldRefused(ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind), "assignee")
+        raise FieldRefused("assignee", ASSIGNEE_MAY_NOT.format(user=assignee, kind=kind))
 
 
 def _log(session: Session, task: Task, author: str, subject: str, now: datetime) -> None:
