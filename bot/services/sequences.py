@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -53,21 +52,9 @@ def name_taken(session: Session, *, team_id: str, name: str, sequence_id: int | 
     return same is not None and same.id != sequence_id
 
 
-def save_sequence(
-    session: Session,
-    *,
-    team_id: str,
-    name: str,
-    description: str,
-    steps: list[dict[str, Any]],
-    user_id: str,
-    sequence_id: int | None,
-) -> Sequence:
-    """Create a sequence, or change `sequence_id` (edits apply to new enrollments only)."""
-    return sequence_store.save_sequence(
-        session, team_id=team_id, name=name, description=description, steps=steps, user_id=user_id,
-        sequence_id=sequence_id,
-    )  # fmt: skip
+# Create a sequence, or change one (edits apply to new enrollments only): the store's write is the
+# whole use case, so the service offers it as it is.
+save_sequence = sequence_store.save_sequence
 
 
 def start_problem(session: Session, *, record: Record, record_type: str, record_id: int) -> str | None:
