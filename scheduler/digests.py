@@ -5,6 +5,7 @@ Yesterday and today are the recipient's local days (DST-correct); all rows are c
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -85,15 +86,37 @@ def digest_message_for(digest: Digest) -> dict[str, Any]:
 def _sections(
     session: Session, settings: Settings, team: str, people: list[str], day: date, tz: str, *, team_view: bool
 ) -> list[tuple[str, list[DigestItem]]]:
-    today_start, today_end = day_bounds(day, tz)
+    today_start, _ = day_bounds(day, tz)
     y_start, y_end = day_bounds(day - timedelta(days=1), tz)
+    who = functools.partial(_owner_suffix, team_view)
+    appointments, due_today, overdue = _agenda_items(session, team, people, day, tz, who)
+    moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
+    stale_before = today_start - timedelta(days=settings.stale_deal_days)
+    return [
+        ("Yesterday's activity", _activity_items(session, team, people, y_start, y_end)),
+        ("Today's appointments", appointments),
+        ("Due today", due_today),
+        ("Overdue", overdue),
+        ("Stage moves yesterday", moves),
+        ("Won yesterday", won),
+        ("Lost yesterday", lost),
+        ("Stale deals", _stale_items(session, team, people, stale_before, settings.stale_deal_days, who)),
+    ]
 
-    def who(user: str) -> str:
-        return f" — {mention(user)}" if team_view else ""
 
-    activity = _activity_items(session, team, people, y_start, y_end)
+def _owner_suffix(team_view: bool, user: str) -> str:
+    """A team digest names whose item it is; a rep's own digest does not."""
+    return f" — {mention(user)}" if team_view else ""
 
-    # Today's appointments and due tasks, then overdue items
+
+AgendaItems = tuple[list[DigestItem], list[DigestItem], list[DigestItem]]
+
+
+def _agenda_items(
+    session: Session, team: str, people: list[str], day: date, tz: str, who: Callable[[str], str]
+) -> AgendaItems:
+    """Today's appointments, the tasks due today, and what is overdue (tasks and deals past their close date)."""
+    today_start, today_end = day_bounds(day, tz)
     appointments = [
         DigestItem(
             f"{format_local(a.start_at, tz, with_date=False)} *{escape(a.subject)}*{who(a.owner_id)}"
@@ -106,36 +129,27 @@ def _sections(
     tasks = open_tasks_due(session, team_id=team, owner_ids=people, before=today_end)
     due_today = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at >= today_start]
     overdue = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at < today_start]
-    past_close = open_past_close_date(session, team_id=team, owners=people, day=day)
     overdue += [
         DigestItem(
             f"*{escape(o.topic)}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
-        for o in past_close
+        for o in open_past_close_date(session, team_id=team, owners=people, day=day)
     ]
+    return appointments, due_today, overdue
 
-    moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
 
-    stale_before = today_start - timedelta(days=settings.stale_deal_days)
-    stale = [
+def _stale_items(
+    session: Session, team: str, people: list[str], before: datetime, days: int, who: Callable[[str], str]
+) -> list[DigestItem]:
+    return [
         DigestItem(
-            f"*{escape(o.topic)}* — no activity for {settings.stale_deal_days}+ days{who(o.owner_id)}",
+            f"*{escape(o.topic)}* — no activity for {days}+ days{who(o.owner_id)}",
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
-        for o in stale_opportunities(session, team=team, owner_ids=people, before=stale_before)
-    ]
-    return [
-        ("Yesterday's activity", activity),
-        ("Today's appointments", appointments),
-        ("Due today", due_today),
-        ("Overdue", overdue),
-        ("Stage moves yesterday", moves),
-        ("Won yesterday", won),
-        ("Lost yesterday", lost),
-        ("Stale deals", stale),
+        for o in stale_opportunities(session, team=team, owner_ids=people, before=before)
     ]
 
 
