@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from bot.surface import Surface
+from bot.surface import Shortcut, SlashCommand, Surface
 
 APP_NAME = "salesbot"
 DESCRIPTION = "Leads, opportunities, reminders and pipeline charts without leaving Slack."
@@ -22,22 +22,6 @@ def build_manifest(
     redirect URL and token rotation on, the same scopes."""
     base = (url or "https://example.com").removesuffix(EVENTS_PATH).rstrip("/")
     request_url = _request_url(url, base, socket_mode=socket_mode, oauth=oauth)
-    commands = []
-    for command in surface.commands:
-        entry: dict[str, Any] = {
-            "command": command.name,
-            "description": command.description,
-            "should_escape": False,
-        }
-        if command.usage_hint:
-            entry["usage_hint"] = command.usage_hint
-        if request_url:
-            entry["url"] = request_url
-        commands.append(entry)
-    shortcuts = [
-        {"name": s.name, "type": s.type, "callback_id": s.callback_id, "description": s.description}
-        for s in surface.shortcuts
-    ]
     events: dict[str, Any] = {"bot_events": sorted(surface.events)}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if request_url:
@@ -54,8 +38,8 @@ def build_manifest(
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": APP_NAME, "always_online": True},
-            "shortcuts": shortcuts,
-            "slash_commands": commands,
+            "shortcuts": [_shortcut_entry(s) for s in surface.shortcuts],
+            "slash_commands": [_command_entry(c, request_url) for c in surface.commands],
         },
         "oauth_config": {
             **({"redirect_urls": [base + REDIRECT_PATH]} if oauth else {}),
@@ -68,6 +52,24 @@ def build_manifest(
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": oauth,
         },
+    }
+
+
+def _command_entry(command: SlashCommand, request_url: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"command": command.name, "description": command.description, "should_escape": False}
+    if command.usage_hint:
+        entry["usage_hint"] = command.usage_hint
+    if request_url:
+        entry["url"] = request_url
+    return entry
+
+
+def _shortcut_entry(shortcut: Shortcut) -> dict[str, Any]:
+    return {
+        "name": shortcut.name,
+        "type": shortcut.type,
+        "callback_id": shortcut.callback_id,
+        "description": shortcut.description,
     }
 
 
