@@ -17,13 +17,14 @@ from bot.config import Settings
 from bot.domain.assistant import day_bounds, format_local
 from bot.domain.quotes import quote_number
 from bot.domain.revenue import format_money
-from bot.views.assistant import Digest, DigestItem, digest_message
+from bot.views.assistant import SECTION_ITEMS, Digest, DigestItem, digest_message
 from bot.views.markup import escape, mention
 from scheduler.labels import record_label
 from scheduler.unclaimed_leads import unclaimed_section
-from store.digests import activity_kinds_by_author, open_past_close_date, opportunities_by_id, stage_changes_between
+from store import planning
+from store.digests import activity_kinds_by_author, opportunities_by_id, stage_changes_between
 from store.models import Outbox
-from store.planning import stale_opportunities
+from store.planning import OpenDeal
 from store.quotes import pending_for
 from store.tasks import appointments_between, open_tasks_due
 from store.users import get_user, reps_of
@@ -55,7 +56,7 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     title = f"Team digest — {when}" if scope == "team" else f"Your day — {when}"
     digest = Digest(title=title)
     if people:
-        digest.sections = _sections(session, settings, team, people, day, tz, team_view=scope == "team")
+        _fill_sections(digest, session, settings, team, people, day, tz, team_view=scope == "team")
     digest.sections += pending_quotes_section(session, team, user_id)
     if scope == "team":
         digest.sections += unclaimed_section(session, team, day, tz)
@@ -83,16 +84,28 @@ def digest_message_for(digest: Digest) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
-def _sections(
-    session: Session, settings: Settings, team: str, people: list[str], day: date, tz: str, *, team_view: bool
-) -> list[tuple[str, list[DigestItem]]]:
+def _fill_sections(
+    digest: Digest, session: Session, settings: Settings, team: str, people: list[str], day: date, tz: str, *,
+    team_view: bool,
+) -> None:  # fmt: skip
+    """The people's sections, each listing at most SECTION_ITEMS deals read in index order (a team with
+    thousands of stale deals reads its first ones and counts the rest)."""
     today_start, _ = day_bounds(day, tz)
     y_start, y_end = day_bounds(day - timedelta(days=1), tz)
     who = functools.partial(_owner_suffix, team_view)
-    appointments, due_today, overdue = _agenda_items(session, team, people, day, tz, who)
-    moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
     stale_before = today_start - timedelta(days=settings.stale_deal_days)
-    return [
+    past_close, late = _first_deals(
+        functools.partial(_past_close_of, session, team, day), functools.partial(_count_past_close, session, team, day),
+        people,
+    )  # fmt: skip
+    stale, idle = _first_deals(
+        functools.partial(_stale_of, session, team, stale_before),
+        functools.partial(_count_stale, session, team, stale_before),
+        people,
+    )
+    appointments, due_today, overdue = _agenda_items(session, team, people, day, tz, who, past_close)
+    moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
+    digest.sections = [
         ("Yesterday's activity", _activity_items(session, team, people, y_start, y_end)),
         ("Today's appointments", appointments),
         ("Due today", due_today),
@@ -100,8 +113,25 @@ def _sections(
         ("Stage moves yesterday", moves),
         ("Won yesterday", won),
         ("Lost yesterday", lost),
-        ("Stale deals", _stale_items(session, team, people, stale_before, settings.stale_deal_days, who)),
+        ("Stale deals", _stale_items(stale, settings.stale_deal_days, who)),
     ]
+    digest.more = {"Overdue": late - len(past_close), "Stale deals": idle - len(stale)}
+
+
+def _past_close_of(session: Session, team: str, day: date, person: str, limit: int) -> list[OpenDeal]:
+    return planning.past_close_of(session, team_id=team, owner_id=person, day=day, limit=limit)
+
+
+def _count_past_close(session: Session, team: str, day: date, person: str) -> int:
+    return planning.count_past_close(session, team_id=team, owner_id=person, day=day)
+
+
+def _stale_of(session: Session, team: str, before: datetime, person: str, limit: int) -> list[OpenDeal]:
+    return planning.stale_of(session, team_id=team, owner_id=person, before=before, limit=limit)
+
+
+def _count_stale(session: Session, team: str, before: datetime, person: str) -> int:
+    return planning.count_stale(session, team_id=team, owner_id=person, before=before)
 
 
 def _owner_suffix(team_view: bool, user: str) -> str:
@@ -113,7 +143,13 @@ AgendaItems = tuple[list[DigestItem], list[DigestItem], list[DigestItem]]
 
 
 def _agenda_items(
-    session: Session, team: str, people: list[str], day: date, tz: str, who: Callable[[str], str]
+    session: Session,
+    team: str,
+    people: list[str],
+    day: date,
+    tz: str,
+    who: Callable[[str], str],
+    past_close: list[OpenDeal],
 ) -> AgendaItems:
     """Today's appointments, the tasks due today, and what is overdue (tasks and deals past their close date)."""
     today_start, today_end = day_bounds(day, tz)
@@ -135,22 +171,35 @@ def _agenda_items(
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
-        for o in open_past_close_date(session, team_id=team, owners=people, day=day)
+        for o in past_close
     ]
     return appointments, due_today, overdue
 
 
-def _stale_items(
-    session: Session, team: str, people: list[str], before: datetime, days: int, who: Callable[[str], str]
-) -> list[DigestItem]:
+def _stale_items(deals: list[OpenDeal], days: int, who: Callable[[str], str]) -> list[DigestItem]:
     return [
         DigestItem(
             f"*{escape(o.topic)}* — no activity for {days}+ days{who(o.owner_id)}",
             ref=f"opportunity:{o.id}",
             label=o.topic,
         )
-        for o in stale_opportunities(session, team=team, owner_ids=people, before=before)
+        for o in deals
     ]
+
+
+def _first_deals(
+    read: Callable[[str, int], list[OpenDeal]], count: Callable[[str], int], people: list[str]
+) -> tuple[list[OpenDeal], int]:
+    """The first SECTION_ITEMS deals of everyone's (each read in index order), and how many there are in all;
+    a person is counted only when their first page is full."""
+    deals: list[OpenDeal] = []
+    total = 0
+    for person in people:
+        theirs = read(person, SECTION_ITEMS)
+        deals += theirs
+        total += count(person) if len(theirs) == SECTION_ITEMS else len(theirs)
+    deals.sort(key=lambda o: (o.estimated_close_date or date.max, o.id))
+    return deals[:SECTION_ITEMS], total
 
 
 def _about(session: Session, team: str, record_type: str | None, record_id: int | None) -> str:

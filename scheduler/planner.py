@@ -83,58 +83,73 @@ def _morning(now: datetime, day: date, tz: str, hour: int) -> datetime:
 # --- Nudges ------------------------------------------------------------------------------------
 
 
+NUDGES_PER_KIND = 10  # per person and day, the most overdue first; the digest counts the rest
+
+
 def nudges(session: Session, settings: Settings, team: str, now: datetime) -> list[dict[str, Any]]:
+    """Overdue tasks (one nudge per record or lone task), deals past their close date, stale deals: for
+    each owner at most NUDGES_PER_KIND of each kind a day, read owner by owner in index order (a workspace
+    of 1M deals reads its owners' first rows, not every open deal)."""
     zones = _zones(session, team)
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    plan = _NudgePlan(now, settings.digest_hour)
+    for owner in planning.owners_with_tasks(session, team_id=team):
+        tz = zones.get(owner, "UTC")
+        today_start = day_bounds(local_date(now, tz), tz)[0]
+        for task in planning.overdue_tasks_of(
+            session, team_id=team, owner_id=owner, before=today_start, limit=NUDGES_PER_KIND
+        ):
+            subject = f"{task.record_type}:{task.record_id}" if task.record_id else f"task:{task.id}"
+            plan.add("overdue_task", owner, tz, task.record_type, task.record_id, subject, {"task_id": task.id})
+    stale_before = now - timedelta(days=settings.stale_deal_days)
+    for owner in planning.owners_with_deals(session, team_id=team):
+        tz = zones.get(owner, "UTC")
+        today = local_date(now, tz)
+        for opp in planning.past_close_of(session, team_id=team, owner_id=owner, day=today, limit=NUDGES_PER_KIND):
+            close = {"close_date": opp.estimated_close_date.isoformat() if opp.estimated_close_date else ""}
+            plan.add("past_close", owner, tz, "opportunity", opp.id, f"opportunity:{opp.id}", close)
+        for opp in planning.stale_of(session, team_id=team, owner_id=owner, before=stale_before, limit=NUDGES_PER_KIND):
+            plan.add("stale", owner, tz, "opportunity", opp.id, f"opportunity:{opp.id}", {})
+    return plan.rows
+
+
+class _NudgePlan:
+    """The nudge rows planned so far, one per kind, subject and local day."""
+
+    def __init__(self, now: datetime, digest_hour: int) -> None:
+        self.now, self.digest_hour = now, digest_hour
+        self.rows: list[dict[str, Any]] = []
+        self.seen: set[str] = set()
+        self.mornings: dict[str, tuple[date, datetime]] = {}  # per zone: its local day and the nudges' time
 
     def add(
-        kind: str, recipient: str, record_type: str | None, record_id: int | None, subject: str, payload: dict[str, Any]
+        self,
+        kind: str,
+        recipient: str,
+        tz: str,
+        record_type: str | None,
+        record_id: int | None,
+        subject: str,
+        payload: dict[str, Any],
     ) -> None:
-        tz = zones.get(recipient, "UTC")
-        day = local_date(now, tz)
+        if tz not in self.mornings:
+            day = local_date(self.now, tz)
+            self.mornings[tz] = day, _morning(self.now, day, tz, self.digest_hour)
+        day, due = self.mornings[tz]
         key = f"nudge:{kind}:{subject}:{day.isoformat()}"
-        if key in seen:
+        if key in self.seen:
             return
-        seen.add(key)
-        rows.append(
+        self.seen.add(key)
+        self.rows.append(
             {
                 "kind": "nudge",
                 "recipient": recipient,
-                "due_at": _morning(now, day, tz, settings.digest_hour),
+                "due_at": due,
                 "dedupe_key": key,
                 "record_type": record_type,
                 "record_id": record_id,
                 "payload": {"nudge": kind, **payload},
             }
         )
-
-    # Overdue tasks: still open and due before the owner's today; one nudge per record (or lone task).
-    overdue = planning.open_tasks_due_before(session, team_id=team, now=now)
-    for task in overdue:
-        tz = zones.get(task.owner_id, "UTC")
-        if task.due_at >= day_bounds(local_date(now, tz), tz)[0]:
-            continue
-        subject = f"{task.record_type}:{task.record_id}" if task.record_id else f"task:{task.id}"
-        add("overdue_task", task.owner_id, task.record_type, task.record_id, subject, {"task_id": task.id})
-
-    open_opps = planning.open_opportunities(session, team_id=team)
-    for opp in open_opps:
-        tz = zones.get(opp.owner_id, "UTC")
-        if opp.estimated_close_date is not None and opp.estimated_close_date < local_date(now, tz):
-            add(
-                "past_close",
-                opp.owner_id,
-                "opportunity",
-                opp.id,
-                f"opportunity:{opp.id}",
-                {"close_date": opp.estimated_close_date.isoformat()},
-            )
-
-    stale_before = now - timedelta(days=settings.stale_deal_days)
-    for opp in planning.stale_opportunities(session, team=team, owner_ids=None, before=stale_before):
-        add("stale", opp.owner_id, "opportunity", opp.id, f"opportunity:{opp.id}", {})
-    return rows
 
 
 def nudge_still_applies(session: Session, row: Outbox, stale_days: int, now: datetime) -> bool:

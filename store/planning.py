@@ -4,23 +4,35 @@ open and stale deals, users and their zones."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.kinds import OpportunityStatus, RecordType, TaskStatus
 from store.models import Activity, Opportunity, Outbox, SlackUser, Task
+from store.prepared import PreparedQuery, Reader, session_reader
 
 
 def teams_with_work(session: Session) -> set[str]:
-    """Every workspace with a known user, an open task or an open deal."""
+    """Every workspace with a known user, a task or a deal."""
     teams = set(session.exec(select(SlackUser.team_id).distinct()))
-    teams |= set(session.exec(select(Task.team_id).where(Task.status == TaskStatus.OPEN).distinct()))
-    teams |= set(
-        session.exec(select(Opportunity.team_id).where(Opportunity.status == OpportunityStatus.OPEN).distinct())
-    )
+    teams |= set(_distinct_teams(session, col(Task.team_id)))
+    teams |= set(_distinct_teams(session, col(Opportunity.team_id)))
     return teams
+
+
+def _distinct_teams(session: Session, column: Any) -> list[str]:
+    """Each workspace of a table with closed rows too, one index seek per workspace instead of a read of
+    every row (a workspace of 1M deals)."""
+    teams: list[str] = []
+    while True:
+        after = (column > teams[-1],) if teams else ()
+        team = session.exec(select(sa.func.min(column)).where(*after)).one()
+        if team is None:
+            return teams
+        teams.append(team)
 
 
 def existing_keys(session: Session, *, team_id: str, keys: Iterable[str]) -> set[str]:
@@ -42,17 +54,126 @@ def users_of(session: Session, *, team_id: str) -> list[SlackUser]:
     return list(session.exec(select(SlackUser).where(SlackUser.team_id == team_id)))
 
 
-def open_tasks_due_before(session: Session, *, team_id: str, now: datetime) -> list[Task]:
-    query = select(Task).where(Task.team_id == team_id, Task.status == TaskStatus.OPEN, Task.due_at < now)
-    return list(session.exec(query.order_by(col(Task.due_at))))
+def owners_with_tasks(session: Session, *, team_id: str) -> list[str]:
+    return _distinct(session_reader(session), _OWNER_AFTER[_TASK.name], team_id)
 
 
-def open_opportunities(session: Session, *, team_id: str) -> list[Opportunity]:
-    return list(
-        session.exec(
-            select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.status == OpportunityStatus.OPEN)
+def owners_with_deals(session: Session, *, team_id: str) -> list[str]:
+    return _distinct(session_reader(session), _OWNER_AFTER[_OPP.name], team_id)
+
+
+def _distinct(reader: Reader, query: PreparedQuery, team_id: str) -> list[str]:
+    """Each distinct owner, one index seek per owner (a loose index scan): the 50 owners of a workspace's
+    1M opportunities cost 50 seeks, not a read of every row."""
+    values: list[str] = []
+    while (value := reader.scalar(query, {"team": team_id, "after": values[-1] if values else ""})) is not None:
+        values.append(value)
+    return values
+
+
+# Built once (store/prepared.py): the planner runs these per owner every minute, and building and
+# caching ORM statements cost 15-20x the SQL itself (bench/planner.py).
+_TASK, _OPP, _ACT = Task.__table__, Opportunity.__table__, Activity.__table__  # type: ignore[attr-defined]
+_TEAM, _OWNER = sa.bindparam("team", type_=sa.String), sa.bindparam("owner", type_=sa.String)
+_LIMIT, _AFTER = sa.bindparam("limit", type_=sa.Integer), sa.bindparam("after", type_=sa.String)
+_OWNER_AFTER = {
+    table.name: PreparedQuery(
+        sa.select(sa.func.min(table.c.owner_id)).where(
+            table.c.team_id == _TEAM, table.c.owner_id > sa.bindparam("after")
         )
     )
+    for table in (_TASK, _OPP)
+}
+_OVERDUE_TASKS = PreparedQuery(
+    sa.select(_TASK.c.id, _TASK.c.owner_id, _TASK.c.record_type, _TASK.c.record_id)
+    .where(_TASK.c.team_id == _TEAM, _TASK.c.owner_id == _OWNER, _TASK.c.status == TaskStatus.OPEN,
+           _TASK.c.due_at < sa.bindparam("before", type_=_TASK.c.due_at.type))
+    .order_by(_TASK.c.due_at, _TASK.c.id)
+    .limit(_LIMIT)
+)  # fmt: skip
+
+
+class OverdueTask(NamedTuple):
+    id: int
+    owner_id: str
+    record_type: str | None
+    record_id: int | None
+
+
+def overdue_tasks_of(
+    session: Session, *, team_id: str, owner_id: str, before: datetime, limit: int
+) -> list[OverdueTask]:
+    """An owner's open tasks due before `before`, the longest overdue first (ix_task_owner_status_due)."""
+    values = {"team": team_id, "owner": owner_id, "before": before, "limit": limit}
+    return [OverdueTask._make(row) for row in session_reader(session).all(_OVERDUE_TASKS, values)]
+
+
+class OpenDeal(NamedTuple):
+    id: int
+    owner_id: str
+    topic: str
+    estimated_close_date: date | None
+
+
+_OWNERS_OPEN = sa.and_(_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _OWNER, _OPP.c.status == OpportunityStatus.OPEN)
+_PAST_CLOSE = sa.and_(
+    _OPP.c.estimated_close_date.is_not(None),
+    _OPP.c.estimated_close_date < sa.bindparam("day", type_=_OPP.c.estimated_close_date.type),
+)
+_BEFORE = sa.bindparam("before", type_=_OPP.c.created_at.type)
+# Created before `before` and no timeline entry since (each deal probes ix_activity_record).
+_STALE = sa.and_(
+    _OPP.c.created_at < _BEFORE,
+    ~sa.exists().where(
+        _ACT.c.team_id == _TEAM,
+        _ACT.c.record_type == RecordType.OPPORTUNITY,
+        _ACT.c.record_id == _OPP.c.id,
+        _ACT.c.deleted.is_(False),
+        _ACT.c.occurred_at >= _BEFORE,
+    ),
+)
+
+
+def _first_deals(condition: Any) -> PreparedQuery:
+    """An owner's open deals matching `condition`, earliest close date first, in the order of
+    ix_opportunity_owner_close (no sort of the owner's deals)."""
+    columns = (_OPP.c.id, _OPP.c.owner_id, _OPP.c.topic, _OPP.c.estimated_close_date)
+    query = sa.select(*columns).where(_OWNERS_OPEN, condition)
+    return PreparedQuery(query.order_by(_OPP.c.estimated_close_date, _OPP.c.id).limit(_LIMIT))
+
+
+def _count(condition: Any) -> PreparedQuery:
+    return PreparedQuery(sa.select(sa.func.count()).select_from(_OPP).where(_OWNERS_OPEN, condition))
+
+
+_PAST_CLOSE_DEALS, _PAST_CLOSE_COUNT = _first_deals(_PAST_CLOSE), _count(_PAST_CLOSE)
+_STALE_DEALS, _STALE_COUNT = _first_deals(_STALE), _count(_STALE)
+
+
+def _deals(session: Session, query: PreparedQuery, values: dict[str, Any]) -> list[OpenDeal]:
+    return [
+        OpenDeal(row[0], row[1], row[2], date.fromisoformat(row[3]) if isinstance(row[3], str) else row[3])
+        for row in session_reader(session).all(query, values)
+    ]
+
+
+def past_close_of(session: Session, *, team_id: str, owner_id: str, day: date, limit: int) -> list[OpenDeal]:
+    """An owner's open deals whose close date is before `day`, the longest overdue first."""
+    return _deals(session, _PAST_CLOSE_DEALS, {"team": team_id, "owner": owner_id, "day": day, "limit": limit})
+
+
+def count_past_close(session: Session, *, team_id: str, owner_id: str, day: date) -> int:
+    return int(session_reader(session).scalar(_PAST_CLOSE_COUNT, {"team": team_id, "owner": owner_id, "day": day}))
+
+
+def stale_of(session: Session, *, team_id: str, owner_id: str, before: datetime, limit: int) -> list[OpenDeal]:
+    """An owner's open deals with no activity since `before` (created before it too), earliest close date first."""
+    return _deals(session, _STALE_DEALS, {"team": team_id, "owner": owner_id, "before": before, "limit": limit})
+
+
+def count_stale(session: Session, *, team_id: str, owner_id: str, before: datetime) -> int:
+    values = {"team": team_id, "owner": owner_id, "before": before}
+    return int(session_reader(session).scalar(_STALE_COUNT, values))
 
 
 def last_activity_at(session: Session, *, team: str, opportunity_ids: list[int]) -> dict[int, datetime]:
@@ -75,17 +196,3 @@ def last_activity_at(session: Session, *, team: str, opportunity_ids: list[int])
         if isinstance(at, datetime):
             result[int(record_id)] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return result
-
-
-def stale_opportunities(
-    session: Session, *, team: str, owner_ids: list[str] | None, before: datetime
-) -> list[Opportunity]:
-    """Open opportunities with no activity since `before` (created before it too)."""
-    query = select(Opportunity).where(
-        Opportunity.team_id == team, Opportunity.status == OpportunityStatus.OPEN, Opportunity.created_at < before
-    )
-    if owner_ids is not None:
-        query = query.where(col(Opportunity.owner_id).in_(owner_ids))
-    candidates = list(session.exec(query))
-    latest = last_activity_at(session, team=team, opportunity_ids=[o.id or 0 for o in candidates])
-    return [o for o in candidates if latest.get(o.id or 0, o.created_at) < before]

@@ -422,12 +422,16 @@ class DigestItem:
     label: str = ""  # the record's short name on its Open button
 
 
+SECTION_ITEMS = 15  # a digest section lists this many and counts the rest
+
+
 @dataclass
 class Digest:
     """What a manager (team) or a rep (self) gets in the morning; sections in display order."""
 
     title: str
     sections: list[tuple[str, list[DigestItem]]] = field(default_factory=list)
+    more: dict[str, int] = field(default_factory=dict)  # per heading: items counted but not read
 
     @property
     def empty(self) -> bool:
@@ -440,9 +444,9 @@ def digest_message(digest: Digest) -> tuple[str, list[Block]]:
     for heading, items in digest.sections:
         if not items or len(blocks) >= budget:
             continue
-        lines = [f"• {item.text}" for item in items[:15]]
-        if len(items) > 15:
-            lines.append(f"…and {len(items) - 15} more")
+        lines = [f"• {item.text}" for item in items[:SECTION_ITEMS]]
+        if (more := max(0, len(items) - SECTION_ITEMS) + digest.more.get(heading, 0)) > 0:
+            lines.append(f"…and {more:,} more")
         blocks.append(section(f"*{heading}*\n" + "\n".join(lines)))
         refs = list(dict.fromkeys(item.ref for item in items if item.ref))[:5]
         if refs and len(blocks) < budget:

@@ -390,3 +390,39 @@ def test_nudges_at_most_once_per_record_per_kind_per_day(bot: RunningBot) -> Non
     _tick(bot, DAY_8AM + timedelta(days=1))
     again = sorted((r.payload["nudge"], r.recipient) for r in _rows(bot, kind="nudge")[4:])
     assert again == [("overdue_task", "U2"), ("overdue_task", "U3"), ("past_close", "U2"), ("stale", "UX")]
+
+
+def _backlog(bot: RunningBot, deals: int) -> dict[str, list[int]]:
+    """Rep U2 (manager UM) with `deals` deals past their close date and `deals` stale ones (60 days idle)."""
+    _users(bot, make.user("UM", role="manager", profile_fetched_at=DAY_8AM),
+           make.user("U2", manager_id="UM", profile_fetched_at=DAY_8AM))  # fmt: skip
+    recent, long_ago = DAY_8AM - timedelta(days=1), DAY_8AM - timedelta(days=60)
+    with transaction(bot.deps.new_session) as session:
+        march, may = date(2026, 3, 1), date(2026, 5, 1)
+        late = [make.opportunity("U2", f"Late {n}", created_at=recent, estimated_close_date=march + timedelta(days=n))
+                for n in range(deals)]  # fmt: skip
+        idle = [make.opportunity("U2", f"Idle {n}", created_at=long_ago, estimated_close_date=may + timedelta(days=n))
+                for n in range(deals)]  # fmt: skip
+        session.add_all(late + idle)
+        session.flush()
+        session.add(make.activity(idle[0], "call", "U2", DAY_8AM - timedelta(days=2)))  # worked on: not stale
+        return {"late": [o.id or 0 for o in late], "idle": [o.id or 0 for o in idle]}
+
+
+def test_a_rep_with_a_backlog_gets_ten_nudges_of_a_kind_and_the_digest_counts_the_rest(bot: RunningBot) -> None:
+    ids = _backlog(bot, 25)
+    _tick(bot, DAY_8AM)
+    nudges = _rows(bot, kind="nudge")
+    late = sorted(r.record_id for r in nudges if r.payload["nudge"] == "past_close")
+    idle = sorted(r.record_id for r in nudges if r.payload["nudge"] == "stale")
+    assert late == ids["late"][:10]  # the longest overdue first
+    assert idle == ids["idle"][1:11]  # the first has a call two days ago
+    [digest] = _posts(bot, "DUM")
+    text = blocks_text(digest["blocks"])
+    overdue = text.split("*Overdue*")[1].split("*Stale deals*")[0]
+    assert "*Late 0* past its close date" in overdue and "*Late 14* past" in overdue and "Late 15" not in overdue
+    assert "…and 10 more" in overdue
+    stale = text.split("*Stale deals*")[1]
+    assert "*Idle 1* — no activity" in stale and "Idle 0*" not in stale and "…and 9 more" in stale
+    _tick(bot, DAY_8AM + timedelta(minutes=5))
+    assert len(_rows(bot, kind="nudge")) == 20  # planned once a day

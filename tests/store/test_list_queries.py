@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from bot.domain.text import fold, search_text
 from store import leads as lead_store
 from store import opportunities as opp_store
+from store import planning
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
@@ -197,3 +199,25 @@ def _check_postgresql_search_plans(engine: sa.Engine) -> None:
     assert not any("ix_lead_owner_search" in step for step in few), few
     walked = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search" in step]
     assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+
+
+def test_the_planners_reads_walk_an_owners_index_without_sorting(database_url: str) -> None:
+    """Nudges and digests read an owner's first deals past their close date, or idle, in the order of
+    ix_opportunity_owner_close, and find the owners by one index seek each: a workspace of 1M deals
+    costs a few index steps per owner, not a read or a sort of every deal."""
+    engine = make_engine(database_url)
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plans checked are SQLite's; bench/planner.py measures PostgreSQL")
+    values = {"team": "T1", "owner": "U1", "limit": 10}
+    reads = {
+        "past close": (planning._PAST_CLOSE_DEALS, {**values, "day": date(2026, 3, 1)}),
+        "stale": (planning._STALE_DEALS, {**values, "before": datetime(2026, 2, 1, tzinfo=UTC)}),
+        "owners": (planning._OWNER_AFTER["opportunity"], {"team": "T1", "after": "U1"}),
+    }
+    with reading(engine) as reader:
+        for name, (query, given) in reads.items():
+            sql, parameters = query.parameters(engine.dialect, given)
+            plan = " ".join(str(row[-1]) for row in reader.connection.execute("EXPLAIN QUERY PLAN " + sql, parameters))
+            assert "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan, (name, plan)
+            if name != "owners":
+                assert "ix_opportunity_owner_close (team_id=? AND owner_id=? AND status=?" in plan, (name, plan)
