@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.domain import process as processes
 from bot.domain.leads import derived_keys
+from bot.domain.process import Step
 from bot.domain.text import fold
 from bot.services import opportunity_lines, opportunity_stages
 from bot.services.processes import library_in
@@ -157,23 +158,22 @@ def _opportunities(
             description="Contoso Coffee demo opportunity",
             now=now,
         )
-        for name, quantity in lines:
-            product = products[name]
-            unit_price = Decimal(next(p for n, _, p, _ in PRODUCTS if n == name))
-            opportunity_lines.add_line(
-                session,
-                opp,
-                product=product,
-                unit_price=unit_price,
-                quantity=Decimal(quantity),
-                discount=Decimal(0),
-                currency="EUR",
-                user_id=owner,
-                now=now,
-            )
+        _add_lines(session, opp, lines, products, owner=owner, now=now)
         report.quotes += load_demo_quotes(session, opportunities=[opp], owner=owner, now=now)
         _walk_to(session, opp, target, owner=owner, now=now)
         report.opportunities += 1
+
+
+def _add_lines(
+    session: Session, opp: Opportunity, lines: list[tuple[str, int]], products: dict[str, Any], *, owner: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    for name, quantity in lines:
+        unit_price = Decimal(next(p for n, _, p, _ in PRODUCTS if n == name))
+        opportunity_lines.add_line(
+            session, opp, product=products[name], unit_price=unit_price, quantity=Decimal(quantity),
+            discount=Decimal(0), currency="EUR", user_id=owner, now=now,
+        )  # fmt: skip
 
 
 _STEP_VALUES = {
@@ -181,6 +181,15 @@ _STEP_VALUES = {
     "Proposed solution": "Contoso machines with a service plan",
     "Confirm decision date": "",
 }
+
+
+def _tick_step(session: Session, opp: Opportunity, stage: str, step: Step, *, owner: str, now: datetime) -> None:
+    in_a_month = (now.date() + timedelta(days=30)).isoformat()
+    value = in_a_month if step.type == "date" else _STEP_VALUES.get(step.name, "done")
+    opp_store.set_step(
+        session, team_id=opp.team_id, opportunity_id=opp.id or 0, stage=stage, step=step.name, user_id=owner,
+        done=True, value=None if step.is_checkbox else value,
+    )  # fmt: skip
 
 
 def _walk_to(session: Session, opp: Opportunity, target: str, *, owner: str, now: datetime) -> None:
@@ -191,19 +200,7 @@ def _walk_to(session: Session, opp: Opportunity, target: str, *, owner: str, now
         stage = process.current(opp.stage)
         for step in stage.steps:
             if step.required:
-                value = _STEP_VALUES.get(step.name, "done")
-                if step.type == "date":
-                    value = (now.date() + timedelta(days=30)).isoformat()
-                opp_store.set_step(
-                    session,
-                    team_id=opp.team_id,
-                    opportunity_id=opp.id or 0,
-                    stage=stage.name,
-                    step=step.name,
-                    user_id=owner,
-                    done=True,
-                    value=None if step.is_checkbox else value,
-                )
+                _tick_step(session, opp, stage.name, step, owner=owner, now=now)
         if not opportunity_stages.advance(session, opp, user_id=owner, now=now).ok:
             break
     if target == "Won":
