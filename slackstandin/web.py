@@ -72,56 +72,51 @@ class Page:
         return False
 
     def _do(self, what: str, body: dict[str, Any]) -> dict[str, Any]:
-        ws, user = self.workspace, str(body.get("user") or "")
-        if user not in ws.people:
+        """A person's move on the page (`POST /ui/<what>`), as Slack would deliver it to the app."""
+        user = str(body.get("user") or "")
+        if user not in self.workspace.people:
             return {"ok": False, "error": "unknown user"}
-        if what == "send":
-            text, channel = str(body.get("text") or "").strip(), str(body.get("channel") or "")
-            if text.startswith("/"):
-                ws.command(user, channel, text)
-            elif text:
-                ws.say(user, channel, text, body.get("thread_ts") or None)
-        elif what == "action" and body.get("view_id"):
-            ws.act_on_view(
-                user,
-                str(body["view_id"]),
-                str(body.get("block_id")),
-                str(body.get("action_id")),
-                body.get("raw") or {},
-                body.get("values") or {},
-            )
-        elif what == "action":
-            ws.act_on_message(
-                user,
-                str(body.get("channel")),
-                str(body.get("ts")),
-                str(body.get("block_id")),
-                str(body.get("action_id")),
-                body.get("raw") or {},
-            )
-        elif what == "submit":
-            ws.submit(user, str(body.get("view_id")), body.get("values") or {})
-        elif what == "close":
-            ws.close(user, str(body.get("view_id")))
-        elif what == "home":
-            ws.open_home(user)
-        elif what == "shortcut":
-            ws.shortcut(user, str(body.get("callback_id")), body.get("channel"), body.get("ts"))
-        elif what == "suggest":
-            options = ws.suggest(
-                user,
-                str(body.get("view_id")),
-                str(body.get("block_id")),
-                str(body.get("action_id")),
-                str(body.get("value") or ""),
-            )
-            return {"ok": True, "options": options}
-        elif what == "skip" and self.skip is not None:
-            self.skip(user, str(body.get("choice")))
-            ws.bump()
-        else:
+        move = {"send": self._send_text, "action": self._act, "submit": self._submit, "close": self._close,
+                "home": self._home, "shortcut": self._shortcut, "suggest": self._suggest,
+                "skip": self._skip if self.skip is not None else None}.get(what)  # fmt: skip
+        if move is None:
             return {"ok": False, "error": f"unknown {what}"}
-        return {"ok": True}
+        return move(user, body) or {"ok": True}
+
+    def _send_text(self, user: str, body: dict[str, Any]) -> None:
+        text, channel = str(body.get("text") or "").strip(), str(body.get("channel") or "")
+        if text.startswith("/"):
+            self.workspace.command(user, channel, text)
+        elif text:
+            self.workspace.say(user, channel, text, body.get("thread_ts") or None)
+
+    def _act(self, user: str, body: dict[str, Any]) -> None:
+        block, action, raw = str(body.get("block_id")), str(body.get("action_id")), body.get("raw") or {}
+        if body.get("view_id"):
+            self.workspace.act_on_view(user, str(body["view_id"]), block, action, raw, body.get("values") or {})
+        else:
+            self.workspace.act_on_message(user, str(body.get("channel")), str(body.get("ts")), block, action, raw)
+
+    def _submit(self, user: str, body: dict[str, Any]) -> None:
+        self.workspace.submit(user, str(body.get("view_id")), body.get("values") or {})
+
+    def _close(self, user: str, body: dict[str, Any]) -> None:
+        self.workspace.close(user, str(body.get("view_id")))
+
+    def _home(self, user: str, _body: dict[str, Any]) -> None:
+        self.workspace.open_home(user)
+
+    def _shortcut(self, user: str, body: dict[str, Any]) -> None:
+        self.workspace.shortcut(user, str(body.get("callback_id")), body.get("channel"), body.get("ts"))
+
+    def _suggest(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        ids = (str(body.get("view_id")), str(body.get("block_id")), str(body.get("action_id")))
+        return {"ok": True, "options": self.workspace.suggest(user, *ids, str(body.get("value") or ""))}
+
+    def _skip(self, user: str, body: dict[str, Any]) -> None:
+        assert self.skip is not None
+        self.skip(user, str(body.get("choice")))
+        self.workspace.bump()
 
     def _events(self, request: BaseHTTPRequestHandler) -> None:
         request.send_response(200)
