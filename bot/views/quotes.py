@@ -184,38 +184,7 @@ def quote_form_modal(title: str, callback_id: str, form: QuoteForm, meta: str, *
     blocks = [
         labelled("name", "Name", text_input(max_length=200, initial=form.name)),
         labelled("valid_until", "Valid until", _datepicker(form.valid_until)),
-        labelled(
-            "payment_terms",
-            "Payment terms",
-            text_input(max_length=500, initial=form.payment_terms, placeholder="e.g. 30 days net"),
-            optional=True,
-        ),
-        labelled(
-            "delivery_terms",
-            "Delivery terms",
-            text_input(max_length=500, initial=form.delivery_terms, placeholder="e.g. EXW Milano, 4 weeks"),
-            optional=True,
-        ),
-        labelled(
-            "discount_percent",
-            "Quote discount %",
-            text_input(max_length=10, initial=_num(form.discount_percent), placeholder="0–100, off the subtotal"),
-            optional=True,
-        ),
-        labelled(
-            "freight",
-            "Freight",
-            text_input(max_length=30, initial=_num(form.freight), placeholder="An amount, e.g. 50.00"),
-            optional=True,
-        ),
-        labelled(
-            "tax_rate",
-            "Tax rate %",
-            text_input(
-                max_length=10, initial=_num(form.tax_rate), placeholder="0–100, on the discounted subtotal + freight"
-            ),
-            optional=True,
-        ),
+        *_terms_blocks(form),
         labelled(
             "description",
             "Description",
@@ -224,6 +193,21 @@ def quote_form_modal(title: str, callback_id: str, form: QuoteForm, meta: str, *
         ),
     ]
     return modal(title, blocks, callback_id=callback_id, submit=submit, metadata=meta)
+
+
+def _terms_blocks(form: QuoteForm) -> list[Block]:
+    """The quote's optional one-line terms: (block id, label, max length, initial value, placeholder)."""
+    fields = (
+        ("payment_terms", "Payment terms", 500, form.payment_terms, "e.g. 30 days net"),
+        ("delivery_terms", "Delivery terms", 500, form.delivery_terms, "e.g. EXW Milano, 4 weeks"),
+        ("discount_percent", "Quote discount %", 10, _num(form.discount_percent), "0–100, off the subtotal"),
+        ("freight", "Freight", 30, _num(form.freight), "An amount, e.g. 50.00"),
+        ("tax_rate", "Tax rate %", 10, _num(form.tax_rate), "0–100, on the discounted subtotal + freight"),
+    )
+    return [
+        labelled(block_id, label, text_input(max_length=most, initial=initial, placeholder=hint), optional=True)
+        for block_id, label, most, initial, hint in fields
+    ]
 
 
 def _datepicker(initial: date) -> dict[str, Any]:
