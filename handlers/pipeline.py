@@ -99,7 +99,6 @@ def upload_charts(
 ) -> tuple[views.ChartLinks | None, str]:
     """Both PNGs in one files_upload_v2 to the requester's DM; (links, note when it failed)."""
     heading = views.title(report.scope, report.period)
-    slug = f"{report.scope}-{report.period.label.lower().replace(' ', '-')}"
     try:
         pipeline_png = charts.pipeline_chart(bubbles, stages=stages, period=report.period, title=heading)
         funnel_png = charts.funnel_chart(report, title=f"Funnel · {heading}")
@@ -111,20 +110,7 @@ def upload_charts(
         response = client.files_upload_v2(
             channel=channel,
             initial_comment=f"{heading} ({report.period.span})",
-            file_uploads=[
-                {
-                    "file": pipeline_png,
-                    "filename": f"pipeline-{slug}.png",
-                    "title": f"Pipeline chart · {heading}",
-                    "alt_txt": "Open opportunities by estimated close date; bubble size is revenue, colour the grade",
-                },
-                {
-                    "file": funnel_png,
-                    "filename": f"funnel-{slug}.png",
-                    "title": f"Funnel · {heading}",
-                    "alt_txt": "Open opportunities per stage",
-                },
-            ],
+            file_uploads=_chart_files(report, heading, pipeline_png, funnel_png),
         )
     except SlackApiError as error:
         code = error.response.get("error", "error") if error.response is not None else "error"
@@ -135,6 +121,24 @@ def upload_charts(
     permalinks = [(f.get("permalink") if isinstance(f, dict) else None) or dm_link for f in files]
     permalinks += [dm_link] * (2 - len(permalinks))
     return views.ChartLinks(pipeline=permalinks[0], funnel=permalinks[1], dm=dm_link), ""
+
+
+def _chart_files(report: rules.PipelineReport, heading: str, pipeline: bytes, funnel: bytes) -> list[dict[str, Any]]:
+    slug = f"{report.scope}-{report.period.label.lower().replace(' ', '-')}"
+    return [
+        {
+            "file": pipeline,
+            "filename": f"pipeline-{slug}.png",
+            "title": f"Pipeline chart · {heading}",
+            "alt_txt": "Open opportunities by estimated close date; bubble size is revenue, colour the grade",
+        },
+        {
+            "file": funnel,
+            "filename": f"funnel-{slug}.png",
+            "title": f"Funnel · {heading}",
+            "alt_txt": "Open opportunities per stage",
+        },
+    ]
 
 
 def show_stage(deps: Deps, client: WebClient, body: dict[str, Any], *, replace: bool) -> None:
