@@ -124,6 +124,9 @@ def receipt_key(method: str, args: dict[str, Any]) -> str:
 # --- requests -------------------------------------------------------------------------------------------
 
 _counter = iter(range(10**9))
+# Event ids unique across runs: salesbot skips an event_id it has seen (redelivery dedupe, kept in the
+# database), so a second run reusing the first run's ids would get no Home published at all.
+RUN = f"{int(time.time()):x}"
 
 
 def command(verifier: SignatureVerifier, fake: FakeSlack, text: str) -> Prepared:
@@ -142,7 +145,7 @@ def home_opened(verifier: SignatureVerifier) -> Prepared:
         "token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
         "event": {"type": "app_home_opened", "user": USER, "channel": f"D{USER}", "tab": "home",
                   "event_ts": f"{time.time():.6f}"},
-        "event_id": f"EvBench{n:09d}", "event_time": int(time.time()),
+        "event_id": f"EvBench{RUN}{n:09d}", "event_time": int(time.time()),
         "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": "UBOT", "is_bot": True,
                             "is_enterprise_install": False}],
     }  # fmt: skip
