@@ -1,6 +1,10 @@
-"""The reference of the ack benchmarks: a bare Bolt app, one `/lead` listener acking a static text
-(`process_before_response=True`), served by salesbot's own server (`bot.server.serve_http_workers`:
-the same waitress workers and sockets as `salesbot run --workers N`).
+"""The reference of the ack benchmarks: a bare Bolt app (`process_before_response=True`), served by
+salesbot's own server (`bot.server.serve_http_workers`: the same waitress workers and sockets as
+`salesbot run --workers N`). Its listeners:
+  `/lead` and `/opp`      ack a static text;
+  `app_home_opened`       acks, then publishes a static Home view (`views.publish`);
+  a `record_timeline` click (the record card's Timeline button) acks, then opens a static modal
+                          (`views.open`), so Home and Timeline make the same Slack round trip as salesbot's.
 
     python -m bench.bare_bolt --port 3100 --workers 2
 
@@ -24,8 +28,33 @@ from bot.server import serve_http_workers
 ANSWER = {"response_type": "ephemeral", "text": "You have no open leads."}
 
 
+HOME = {
+    "type": "home",
+    "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your sales desk"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "You have no open leads."}},
+    ],
+}
+TIMELINE = {
+    "type": "modal",
+    "callback_id": "timeline",
+    "title": {"type": "plain_text", "text": "Timeline"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Nothing recorded yet."}}],
+}
+
+
 def lead(ack: Ack) -> None:
     ack(**ANSWER)
+
+
+def home(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
+    ack()
+    client.views_publish(user_id=event["user"], view=HOME)
+
+
+def timeline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=TIMELINE)
 
 
 def bare_app() -> tuple[App, Callable[[], None]]:
@@ -37,6 +66,9 @@ def bare_app() -> tuple[App, Callable[[], None]]:
         token_verification_enabled=False,
     )
     app.command("/lead")(lead)
+    app.command("/opp")(lead)
+    app.event("app_home_opened")(home)
+    app.action("record_timeline")(timeline)
     return app, _nothing
 
 

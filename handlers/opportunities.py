@@ -60,6 +60,7 @@ from bot.views import opportunity_messages as texts
 from bot.views.blocks import actions, button, section
 from bot.views.help import help_blocks
 from bot.views.inputs import ModalState
+from bot.views.leads import count_text
 from bot.views.markup import escape
 from handlers import cards, deal_rooms
 from handlers import catalog as catalog_admin
@@ -284,15 +285,14 @@ def refresh(deps: Deps, client: WebClient, team: str, opp_id: int, source: dict[
 def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
     with transaction(deps.new_session) as session:
-        groups = service.my_open_by_stage(session, team=team, user=user)
+        groups, total = service.my_open_by_stage(session, team=team, user=user)
     if not groups:
         return {
             "text": "You have no open opportunities. Type `/opp new` to create one, or qualify a lead.",
             "response_type": "ephemeral",
         }
-    total = sum(len(items) for _, items in groups)
-    title = f"Your open opportunities ({total})"
-    blocks = views.opportunity_list(groups, title=title)
+    title = f"Your open opportunities ({count_text(total)})"
+    blocks = views.opportunity_list(groups, title=title, total=total)
     return {"text": title, "blocks": blocks, "response_type": "ephemeral"}
 
 
@@ -300,7 +300,7 @@ def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
     who = viewer(deps, body)
     with transaction(deps.new_session) as session:
         hits = service.search(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
-        data = service.data_of(session, hits[0]) if len(hits) == 1 else None
+        data = service.data_of(session, hits[0]) if len(hits) == 1 else None  # type: ignore[arg-type]
         orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
     if not hits:
         return {

@@ -38,11 +38,14 @@ from bot.views.opportunity_forms import (
 )
 from store import catalog
 from store import opportunities as opp_store
+from store import opportunity_lists as opp_lists
 from store.access import Viewer
 from store.accounts import match_or_create_account
 from store.activities import add_activity
 from store.models import Literature, Opportunity, SalesOrder
+from store.opportunity_lists import OpportunitySummary
 from store.people import competitors
+from store.prepared import session_reader
 from store.quotes import orders_of, orders_of_many, quotes_of
 
 GONE = "That opportunity no longer exists."
@@ -77,27 +80,44 @@ def data_of(session: Session, opp: Opportunity) -> views.OpportunityData:
     )
 
 
-def search(session: Session, *, viewer: Viewer, folded: str, limit: int) -> list[Opportunity]:
-    """The opportunities the viewer may see whose topic or account matches a folded query, best first."""
-    return opp_store.search_opportunities(session, viewer=viewer, folded=folded, limit=limit)
+def search(
+    session: Session, *, viewer: Viewer, folded: str, limit: int
+) -> list[Opportunity] | list[OpportunitySummary]:
+    """The opportunities the viewer may see whose topic or account matches a folded query, best first.
+    A rep's search reads summaries outside the ORM (the hot path of `/opp TEXT`); a single hit comes back
+    as the whole opportunity, whose card is shown instead of a list."""
+    found = opp_lists.search_summaries(session_reader(session), viewer=viewer, folded=folded, limit=limit)
+    if found is None:
+        return opp_store.search_opportunities(session, viewer=viewer, folded=folded, limit=limit)
+    if len(found) != 1:
+        return found
+    opp = opp_store.get_opportunity(session, team_id=viewer.team_id, opportunity_id=found[0].id)
+    return [opp] if opp else []
 
 
-def orders_of_deals(session: Session, *, team: str, opportunities: Sequence[Opportunity]) -> list[SalesOrder]:
+def orders_of_deals(
+    session: Session, *, team: str, opportunities: Sequence[Opportunity | OpportunitySummary]
+) -> list[SalesOrder]:
     """The orders of opportunities the viewer found (e.g. every deal of an account)."""
     return orders_of_many(session, team_id=team, opportunity_ids=[opp.id or 0 for opp in opportunities])
 
 
-def my_open_by_stage(session: Session, *, team: str, user: str) -> list[tuple[str, list[Opportunity]]]:
-    """Open opportunities grouped by stage, in process order (stages of several processes merge by name)."""
-    items = opp_store.open_opportunities(session, team_id=team, owner_id=user)
+def my_open_by_stage(
+    session: Session, *, team: str, user: str, limit: int = 200
+) -> tuple[list[tuple[str, list[OpportunitySummary]]], int]:
+    """The first `limit` open opportunities by estimated close date, grouped by stage in process order
+    (stages of several processes merge by name), and how many are open in all (capped: store/listing.py).
+    Read outside the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`."""
+    items, total = opp_lists.open_summaries(session_reader(session), team_id=team, owner_id=user, limit=limit)
+    library = library_in(session, team)
     order: dict[str, int] = {}
+    groups: dict[str, list[OpportunitySummary]] = {}
     for opp in items:
-        process = library_in(session, opp.team_id).get(opp.process_name)
-        order.setdefault(opp.stage, process.index(opp.stage))
-    groups: dict[str, list[Opportunity]] = {}
-    for opp in items:
-        groups.setdefault(opp.stage, []).append(opp)
-    return sorted(groups.items(), key=lambda item: (order.get(item[0], 99), item[0]))
+        if opp.stage not in groups:
+            order[opp.stage] = library.get(opp.process_name).index(opp.stage)
+            groups[opp.stage] = []
+        groups[opp.stage].append(opp)
+    return sorted(groups.items(), key=lambda item: (order.get(item[0], 99), item[0])), total
 
 
 def competitor_names(session: Session, data: views.OpportunityData) -> list[str]:

@@ -46,10 +46,14 @@ from bot.views.blocks import (
     section,
 )
 from bot.views.inputs import labelled, text_input
+from bot.views.leads import count_text
 from bot.views.people import CardPeople, people_blocks
 from bot.views.quotes import order_list, quote_list
 from store.catalog import PricedProduct
 from store.models import Attachment, Literature, Opportunity, OpportunityLine, Quote, SalesOrder
+from store.opportunity_lists import OpportunitySummary
+
+Listed = Opportunity | OpportunitySummary  # a list line reads the same fields of either
 
 CHECKBOXES_MAX = 10
 STATIC_SELECT_MAX = 100
@@ -299,9 +303,10 @@ def stage_record(data: OpportunityData, stage: Stage) -> list[Block]:
 
 
 def opportunity_list(
-    groups: Sequence[tuple[str, Sequence[Opportunity]]], *, title: str, limit: int = 40
+    groups: Sequence[tuple[str, Sequence[Listed]]], *, title: str, limit: int = 40, total: int | None = None
 ) -> list[Block]:
-    """Opportunities grouped by stage, with each group's count and per-currency total."""
+    """Opportunities grouped by stage, with each group's count and per-currency total; `total` is how many
+    there are in all (capped, store/listing.py) when the groups hold only the first of them."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     shown = 0
     for stage, items in groups:
@@ -316,13 +321,14 @@ def opportunity_list(
                 break
             blocks.append(list_line(opp))
             shown += 1
-    total = sum(len(items) for _, items in groups)
+    listed = sum(len(items) for _, items in groups)
+    total = listed if total is None else total
     if total > shown:
-        blocks.append(context(f"Showing {shown} of {total}. Narrow it down with `/opp TEXT`."))
+        blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/opp TEXT`."))
     return blocks
 
 
-def list_line(opp: Opportunity) -> Block:
+def list_line(opp: Listed) -> Block:
     who = opp.account_name or opp.contact_name or "–"
     amount = revenue.format_money(opp.estimated_revenue, opp.currency)
     closes = f" · closes {opp.estimated_close_date.isoformat()}" if opp.estimated_close_date else ""
@@ -331,7 +337,7 @@ def list_line(opp: Opportunity) -> Block:
     return section(line, accessory=button("Open", OPP_OPEN, RecordRef("opportunity", opp.id or 0).encode()))
 
 
-def search_results(hits: Sequence[Opportunity], query: str, orders: Sequence[SalesOrder] = ()) -> list[Block]:
+def search_results(hits: Sequence[Listed], query: str, orders: Sequence[SalesOrder] = ()) -> list[Block]:
     """The matching opportunities and, for an account's deals, their orders."""
     blocks: list[Block] = [section(f"*Opportunities matching “{escape(query[:100])}”*")]
     blocks.extend(list_line(opp) for opp in hits[:10])

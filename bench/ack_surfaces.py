@@ -1,0 +1,438 @@
+"""App Home, the Timeline, `/opp list` and `/opp TEXT` of `salesbot run --workers N` against a bare Bolt
+app on the same server, in the same run, in a workspace of 1,000,000 opportunities.
+
+The sibling of bench/ack_vs_bolt.py (its contestants, servers, per-worker CPU and report): the bare app
+(bench/bare_bolt.py) acks `/opp` with a static text, publishes a static Home view on `app_home_opened`
+and opens a static modal on a `record_timeline` click. Surfaces (`--surfaces`, comma-separated):
+  opp-list    signed `/opp list`, answered in the ack: timed until the ack;
+  opp-search  signed `/opp TEXT` (SEARCHES, in turn), answered in the ack: timed until the ack;
+  home        an `app_home_opened` event: timed until the fake Slack receives the `views.publish`;
+  timeline    a click on the Timeline button of an opportunity shown in the Home tab: timed until the
+              fake Slack receives the `views.open` (by the click's trigger_id).
+Home requests all come from the one rep, so a `views.publish` is matched to the oldest Home request
+still waiting (first come, first served): throughput is exact, a single latency may be its neighbour's.
+
+The database: bench/pipeline.py's 1,000,000 opportunities and ~1.95M stage changes (50 owners, 80 %
+open; loaded once with its fast loader and kept: `--sqlite` file, or a `--schema` of the PostgreSQL
+database `bench`), then the rep who asks (U1) gets owner U000's ~20,000 opportunities (~16,000 open),
+`--leads` leads and 40 timeline entries on one opportunity. A `bench_meta` row marks each step, so a
+later run reuses the data (and upgrades the schema to the head).
+
+Each round runs, for every surface and contestant in turn (the order rotates by round), a closed loop
+(`--requests` from `--concurrency` clients, each waiting for its answer) and a fixed-rate open loop
+(`--rate` requests/s for `--seconds`, latency from the scheduled send time).
+
+    python bench/ack_surfaces.py --rounds 3
+    python bench/ack_surfaces.py --rounds 3 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
+        --schema homeack_1m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from bench import pipeline  # noqa: E402
+from bench.ack_latency import (  # noqa: E402
+    SIGNING_SECRET,
+    TEAM,
+    USER,
+    Clients,
+    Prepared,
+    busy_seconds,
+    load_average,
+    machine_facts,
+    percentile,
+    seed_leads,
+    signed,
+)
+from bench.ack_vs_bolt import Contestant, children, cpu_seconds, free_port, pss_mb, report, served, wait_ready  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.deps import build_deps  # noqa: E402
+from bot.ids import RECORD_TIMELINE  # noqa: E402
+from store.models import Activity  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+
+SURFACES = ("opp-list", "opp-search", "home", "timeline")
+# Searched texts of the seed (search_text is `deal <id>`): in ~11,000 deals of the workspace (~220 of the
+# rep's), in 111 (~2 of the rep's), in ~1,111 (~22), in ~111,000 (~2,200), and in none.
+SEARCHES = ("deal 12", "4711", "31415", "999", "nordlicht")
+OWNER = "U000"  # bench/pipeline.py's owner whose deals become the asking rep's
+TIMELINE_ENTRIES = 40
+RECEIPT_TIMEOUT = 15.0
+
+
+class ReceiptSlack(FakeSlack):
+    """The fake Slack Web API noting when each `views.publish` (by user) and `views.open` (by trigger)
+    arrives, without keeping or validating the calls (the load generator shares this process)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: dict[str, deque[float]] = {}
+        self.arrived = threading.Condition()
+
+    def _record(self, method: str, args: dict[str, Any], token: str | None) -> list[str]:
+        key = receipt_key(method, args)
+        if key:
+            with self.arrived:
+                self.arrivals.setdefault(key, deque()).append(time.perf_counter())
+                self.arrived.notify_all()
+        return []
+
+    def wait(self, key: str, timeout: float = RECEIPT_TIMEOUT) -> float | None:
+        """When the oldest unclaimed call with this key arrived (perf_counter), or None at the timeout."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while not self.arrivals.get(key):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.arrived.wait(left):
+                    return None
+            return self.arrivals[key].popleft()
+
+    def reset(self) -> None:
+        with self.arrived:
+            self.arrivals.clear()
+
+
+def receipt_key(method: str, args: dict[str, Any]) -> str:
+    if method == "views.publish":
+        return f"publish:{args.get('user_id')}"
+    if method in ("views.open", "views.push"):
+        return f"open:{args.get('trigger_id')}"
+    return ""
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+_counter = iter(range(10**9))
+# Event ids unique across runs: salesbot skips an event_id it has seen (redelivery dedupe, kept in the
+# database), so a second run reusing the first run's ids would get no Home published at all.
+RUN = f"{int(time.time()):x}"
+
+
+def command(verifier: SignatureVerifier, fake: FakeSlack, text: str) -> Prepared:
+    n = next(_counter)
+    fields = {
+        "token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1", "channel_name": "sales",
+        "user_id": USER, "user_name": "u1", "command": "/opp", "text": text, "api_app_id": "A1",
+        "is_enterprise_install": "false", "response_url": fake.response_url(), "trigger_id": f"{n}.1.trigger",
+    }  # fmt: skip
+    return signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
+
+
+def home_opened(verifier: SignatureVerifier) -> Prepared:
+    n = next(_counter)
+    envelope = {
+        "token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+        "event": {"type": "app_home_opened", "user": USER, "channel": f"D{USER}", "tab": "home",
+                  "event_ts": f"{time.time():.6f}"},
+        "event_id": f"EvBench{RUN}{n:09d}", "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": "UBOT", "is_bot": True,
+                            "is_enterprise_install": False}],
+    }  # fmt: skip
+    prepared = signed(json.dumps(envelope), "application/json", verifier)
+    prepared.kind = f"publish:{USER}"
+    return prepared
+
+
+def timeline_click(verifier: SignatureVerifier, opportunity_id: int) -> Prepared:
+    """The Timeline button of an opportunity card shown in the Home tab: salesbot opens a modal."""
+    n = next(_counter)
+    trigger = f"{n}.1.bench"
+    action = {
+        "action_id": RECORD_TIMELINE, "block_id": f"b{n}", "text": {"type": "plain_text", "text": "Timeline"},
+        "value": f"opportunity:{opportunity_id}", "type": "button", "action_ts": f"{time.time():.6f}",
+    }  # fmt: skip
+    payload = {
+        "type": "block_actions", "user": {"id": USER, "username": "u1", "name": "u1", "team_id": TEAM},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": trigger, "team": {"id": TEAM, "domain": "example"},
+        "enterprise": None, "is_enterprise_install": False, "actions": [action],
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": [], "state": {"values": {}}, "team_id": TEAM},
+    }  # fmt: skip
+    prepared = signed("payload=" + quote(json.dumps(payload)), "application/x-www-form-urlencoded", verifier)
+    prepared.kind = f"open:{trigger}"
+    return prepared
+
+
+def batch(surface: str, count: int, verifier: SignatureVerifier, fake: FakeSlack, opportunity: int) -> list[Prepared]:
+    """`count` requests of a surface; a request's `kind` is the receipt it waits for ('' : the ack)."""
+    found = []
+    for n in range(count):
+        if surface == "home":
+            found.append(home_opened(verifier))
+        elif surface == "timeline":
+            found.append(timeline_click(verifier, opportunity))
+        else:
+            request = command(verifier, fake, "list" if surface == "opp-list" else SEARCHES[n % len(SEARCHES)])
+            request.kind = ""
+            found.append(request)
+    return found
+
+
+# --- load -----------------------------------------------------------------------------------------------
+
+
+def deliver(clients: Clients, fake: ReceiptSlack, request: Prepared) -> float | None:
+    """Send; return when the answer arrived (perf_counter): the ack, or the fake Slack's receipt."""
+    outcome = clients.send(request)
+    if outcome.status != 200:
+        return None
+    if not request.kind:
+        return time.perf_counter()
+    return fake.wait(request.kind)
+
+
+def closed_loop(
+    contestant: Contestant, fake: ReceiptSlack, requests: list[Prepared], concurrency: int
+) -> dict[str, float]:
+    fake.reset()
+    workers = children(contestant.process.pid)
+    cpu_before = [cpu_seconds(pid) for pid in workers]
+    busy_before = busy_seconds()
+    clients = Clients(contestant.url, keep_alive=True)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one(request: Prepared) -> None:
+        started = time.perf_counter()
+        arrived = deliver(clients, fake, request)
+        if arrived is not None:
+            with lock:
+                latencies.append(arrived - started)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        barrier = threading.Barrier(concurrency)
+        list(pool.map(lambda _: (clients.connection(), barrier.wait(timeout=30)), range(concurrency)))
+        started = time.perf_counter()
+        list(pool.map(one, requests))
+        wall = time.perf_counter() - started
+    clients.close()
+    cpu = [cpu_seconds(pid) - before for pid, before in zip(workers, cpu_before, strict=True)]
+    latencies.sort()
+    return {
+        "closed_rps": len(latencies) / wall,
+        "closed_p50_ms": percentile(latencies, 0.50) * 1000,
+        "closed_p99_ms": percentile(latencies, 0.99) * 1000,
+        "errors": float(len(requests) - len(latencies)),
+        "cpu_ms_per_request": sum(cpu) / max(1, len(latencies)) * 1000,
+        "worker_cpu_share_min": min(cpu) / sum(cpu) if sum(cpu) else 0.0,
+        "machine_busy": (busy_seconds() - busy_before) / wall,
+        "pss_mb": pss_mb([contestant.process.pid, *workers]),
+    }
+
+
+def fixed_rate(
+    contestant: Contestant, fake: ReceiptSlack, requests: list[Prepared], rate: float, concurrency: int
+) -> dict[str, float]:
+    """Open loop: request i is due at start + i/rate; its latency counts from then until its answer."""
+    fake.reset()
+    clients = Clients(contestant.url, keep_alive=True)
+    latencies: list[float] = []
+    lock, cursor = threading.Lock(), iter(range(len(requests)))
+    start = time.perf_counter() + 0.2
+
+    def worker(_: int) -> None:
+        clients.connection()
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                return
+            due = start + index / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            arrived = deliver(clients, fake, requests[index])
+            if arrived is not None:
+                with lock:
+                    latencies.append(arrived - due)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    wall = time.perf_counter() - start
+    clients.close()
+    latencies.sort()
+    return {
+        "rate_achieved": len(latencies) / wall,
+        "rate_p50_ms": percentile(latencies, 0.50) * 1000,
+        "rate_p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+# --- the database ---------------------------------------------------------------------------------------
+
+
+def meta_value(url: str, key: str) -> str | None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("bench_meta"):
+                return None
+            found = connection.execute(sa.text("SELECT value FROM bench_meta WHERE key = :k"), {"k": key})
+            return found.scalar()
+    finally:
+        engine.dispose()
+
+
+def prepare_database(url: str, schema: str, leads: int) -> int:
+    """The kept 1M-opportunity database with the rep's share, leads and timeline; the timeline's deal."""
+    key = pipeline.load_key(1_000_000, 50)
+    if not pipeline.loaded(url, key):
+        started = time.perf_counter()
+        if url.startswith("sqlite"):
+            pipeline.load_sqlite(Path(sa.engine.make_url(url).database or ""), 1_000_000, 50)
+        else:
+            pipeline.load_postgres(url, schema, 1_000_000, 50)
+        pipeline.mark_loaded(url, key)
+        print(f"loaded 1,000,000 opportunities in {time.perf_counter() - started:.0f} s")
+    extras = f"rep={USER} leads={leads} timeline={TIMELINE_ENTRIES}"
+    if meta_value(url, "acks") != extras:
+        started = time.perf_counter()
+        _seed_rep(url, leads)
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM bench_meta WHERE key = 'acks'"))
+            connection.execute(sa.text("INSERT INTO bench_meta (key, value) VALUES ('acks', :v)"), {"v": extras})
+        engine.dispose()
+        print(f"seeded the rep's deals, {leads:,} leads and a timeline in {time.perf_counter() - started:.0f} s")
+    return timeline_opportunity(url)
+
+
+def _seed_rep(url: str, leads: int) -> None:
+    settings = load_settings(_env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
+                             database_url=url, slack_app_token=None)  # fmt: skip
+    deps = build_deps(settings)
+    with deps.engine.begin() as connection:
+        for table in ("opportunity", "stage_change"):
+            connection.execute(
+                sa.text(f"UPDATE {table} SET owner_id = :u WHERE owner_id = :o"), {"u": USER, "o": OWNER}
+            )
+        connection.execute(sa.text("DELETE FROM lead WHERE team_id = :t"), {"t": TEAM})
+    seed_leads(deps, leads, owners=1)
+    opp = timeline_opportunity(url)
+    now = datetime.now(UTC)
+    rows = [
+        {"team_id": TEAM, "record_type": "opportunity", "record_id": opp, "kind": "note", "subject": f"Note {n}",
+         "body": f"Bench timeline entry {n}", "author_id": USER, "occurred_at": now - timedelta(hours=n),
+         "data": {}, "deleted": False, "created_at": now}
+        for n in range(TIMELINE_ENTRIES)
+    ]  # fmt: skip
+    with deps.engine.begin() as connection:
+        connection.execute(sa.insert(Activity), rows)
+    if deps.engine.dialect.name == "postgresql":
+        with deps.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("opportunity", "activity"):
+                connection.execute(sa.text(f"VACUUM ANALYZE {table}"))
+    deps.engine.dispose()
+
+
+def timeline_opportunity(url: str) -> int:
+    """The rep's open opportunity with the lowest id: the one whose Timeline is clicked."""
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT min(id) FROM opportunity WHERE team_id = :t AND owner_id = :u AND status = 'open'"),
+            {"t": TEAM, "u": USER},
+        ).scalar()
+    engine.dispose()
+    return int(found or 0)
+
+
+# --- main -----------------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--surfaces", default=",".join(SURFACES), help=f"comma-separated, of: {', '.join(SURFACES)}")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=600, help="closed-loop requests per round and contestant")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=300.0, help="fixed-rate requests/s")
+    parser.add_argument("--seconds", type=float, default=3.0, help="fixed-rate duration per round")
+    parser.add_argument("--leads", type=int, default=10_000, help="leads owned by the rep asking")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite", default="/tmp/salesbot-bench-acks-1m.db", help="the kept SQLite file")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL (the database, e.g. bench)")
+    parser.add_argument("--schema", default="acks_1m", help="PostgreSQL: the kept schema")
+    parser.add_argument("--seed-only", action="store_true", help="prepare the database and stop")
+    return parser.parse_args()
+
+
+def server_env(fake: FakeSlack, url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
+               LOG_LEVEL="INFO", DATABASE_URL=url, PYTHONPATH=str(ROOT))  # fmt: skip
+    return env
+
+
+def main() -> int:
+    args = parse_args()
+    surfaces = [s for s in args.surfaces.split(",") if s]
+    pg = args.database_url
+    url = pipeline.postgres_schema(pg, args.schema) if pg else f"sqlite:///{args.sqlite}"
+    opportunity = prepare_database(url, args.schema, args.leads)
+    if args.seed_only:
+        return 0
+    tmp = Path(tempfile.mkdtemp(prefix="ack-surfaces-"))
+    fake = ReceiptSlack(team_id=TEAM).start()
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    env = server_env(fake, url)
+    run = ["-m", "bot", "run", "--no-scheduler", "--workers", str(args.workers), "--host", "127.0.0.1", "--port"]
+    rounds: dict[tuple[str, str], list[dict[str, float]]] = {}
+    with ExitStack() as stack:
+        port = free_port()
+        salesbot = stack.enter_context(served("salesbot", [sys.executable, *run, str(port)], ROOT, env, port,
+                                              tmp / "salesbot.log"))  # fmt: skip
+        port = free_port()
+        bare_command = [sys.executable, "-m", "bench.bare_bolt", "--workers", str(args.workers), "--port", str(port)]
+        bare = stack.enter_context(served("bare Bolt", bare_command, ROOT, env, port, tmp / "bare.log"))
+        contestants = [salesbot, bare]
+        for contestant in contestants:
+            wait_ready(contestant, command(verifier, fake, "list"), args.workers)
+            for surface in surfaces:  # warm-up, not counted
+                closed_loop(contestant, fake, batch(surface, 60, verifier, fake, opportunity), args.concurrency)
+        for fact in machine_facts(url, ""):
+            print(f"- {fact[0]}: {fact[1]}")
+        print(f"- timeline of opportunity {opportunity}; load average before: {load_average()}")
+        for number in range(args.rounds):
+            for surface in surfaces:
+                order = contestants[number % 2 :] + contestants[: number % 2]
+                for contestant in order:
+                    requests = batch(surface, args.requests, verifier, fake, opportunity)
+                    result = closed_loop(contestant, fake, requests, args.concurrency)
+                    timed = batch(surface, int(args.rate * args.seconds), verifier, fake, opportunity)
+                    result.update(fixed_rate(contestant, fake, timed, args.rate, max(args.concurrency, 50)))
+                    rounds.setdefault((surface, contestant.name), []).append(result)
+                    print(f"round {number + 1} {surface} {contestant.name}: "
+                          + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip
+        print(f"- load average after: {load_average()}")
+        for surface in surfaces:
+            print(f"\n### {surface}\n")
+            shown = [Contestant(c.name, c.url, c.process, rounds[(surface, c.name)]) for c in contestants]
+            report(shown, shown[1])
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""`/opp list` and `/opp TEXT` read outside the ORM (store/opportunity_lists.py) on SQLite and PostgreSQL:
+the same page as the general search path in both plans (few hits read by id, many found by walking the
+rep's deals), the list in close-date order with a capped count, and plans that read the indexes (no sort
+of a rep's deals, no scan of the workspace)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.text import fold, search_text
+from store import opportunities as opp_store
+from store import opportunity_lists as lists
+from store.access import Viewer
+from store.db import make_engine, session_factory, transaction
+from store.listing import COUNT_CAP
+from store.models import Opportunity, SalesTeamMember, Share, TeamShare
+from store.prepared import reading
+
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+REP = Viewer(team_id="T1", user_id="U1")
+MANY = lists.FEW_HITS + 20  # more hits than the probe counts: the walk
+
+
+def _row(topic: str, account: str, *, owner: str = "U1", status: str = "open", at: datetime = T0) -> dict[str, Any]:
+    return {"team_id": "T1", "owner_id": owner, "topic": topic, "account_name": account, "status": status,
+            "search_text": search_text(topic, account), "created_at": T0, "updated_at": at,
+            "estimated_revenue": 1000, "currency": "EUR"}  # fmt: skip
+
+
+def _seed(engine: sa.Engine) -> None:
+    """U1's deals with "bulk roast" (more than the probe counts, mixed statuses), three with "rare roast";
+    U2's: one shared with U1, one shared with U1's sales team (the most recently updated), one not
+    shared; a "bulk roast" deal in another workspace."""
+    statuses = ("open", "won", "open", "lost")
+    rows = [_row(f"B{i}", "Bulk Roasters", status=statuses[i % 4], at=T0 + timedelta(seconds=i)) for i in range(MANY)]
+    rows += [_row(f"R{i}", "Rare Roasters", status="won" if i == 0 else "open", at=T0 + timedelta(hours=i))
+             for i in range(3)]  # fmt: skip
+    late = T0 + timedelta(days=1)
+    theirs = [("S1", "Bulk Roasters"), ("S2", "Rare Roasters"), ("S3", "Bulk Roasters"), ("S4", "Rare Roasters")]
+    rows += [_row(t, a, owner="U2", at=late + timedelta(minutes=n)) for n, (t, a) in enumerate(theirs)]
+    rows.append({**_row("Elsewhere", "Bulk Roasters", at=late), "team_id": "T2"})
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+        ids = dict(
+            connection.execute(sa.select(Opportunity.topic, Opportunity.id).where(Opportunity.team_id == "T1")).all()
+        )  # type: ignore[call-overload]
+        shares = [{"team_id": "T1", "record_type": "opportunity", "record_id": ids[t], "user_id": "U1"}
+                  for t in ("S1", "S2")]  # fmt: skip
+        connection.execute(sa.insert(Share), shares)
+        connection.execute(sa.insert(SalesTeamMember), [{"team_id": "T1", "sales_team_id": 5, "user_id": "U1"}])
+        team_share = {"team_id": "T1", "record_type": "opportunity", "record_id": ids["S3"], "sales_team_id": 5}
+        connection.execute(sa.insert(TeamShare), [team_share])
+
+
+def test_a_reps_search_answers_like_the_general_path_in_both_plans(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _seed(engine)
+    with reading(engine) as reader, transaction(session_factory(engine)) as session:
+        for query in ("bulk roast", "rare roast", "none at all"):
+            page = lists.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            general = opp_store.search_opportunities(session, viewer=REP, folded=fold(query), limit=10)
+            assert page is not None
+            assert [o.id for o in page] == [o.id for o in general], query
+        bulk = lists.search_summaries(reader, viewer=REP, folded="bulk roast", limit=10)
+        assert bulk is not None and [o.topic for o in bulk[:2]] == ["S3", "S1"]  # shared, most recent
+        assert all(o.status == "open" for o in bulk) and "Elsewhere" not in [o.topic for o in bulk]
+        rare = lists.search_summaries(reader, viewer=REP, folded="rare roast", limit=10)
+        assert rare is not None and [o.topic for o in rare] == ["S2", "R2", "R1", "R0"]  # open first
+        assert rare[0].estimated_revenue == 1000 and rare[0].account_name == "Rare Roasters"
+        assert lists.search_summaries(reader, viewer=REP, folded="ro", limit=10) is None  # too short: general path
+        admin = Viewer(team_id="T1", user_id="UA", role="admin")
+        assert lists.search_summaries(reader, viewer=admin, folded="rare roast", limit=10) is None
+
+
+def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: str) -> None:
+    engine = make_engine(database_url)
+    days = [date(2026, 9, 1), None, date(2026, 8, 1), None, date(2026, 8, 1)]
+    with transaction(session_factory(engine)) as session:
+        session.add_all([Opportunity(team_id="T1", owner_id="U1", topic=f"O{i}", estimated_close_date=day)
+                         for i, day in enumerate(days)])  # fmt: skip
+    with reading(engine) as reader:
+        page, total = lists.open_summaries(reader, team_id="T1", owner_id="U1", limit=10)
+        assert [o.topic for o in page] == ["O2", "O4", "O0", "O1", "O3"] and total == 5
+        assert page[0].estimated_close_date == date(2026, 8, 1)
+        page, total = lists.open_summaries(reader, team_id="T1", owner_id="U1", limit=4)
+        assert [o.topic for o in page] == ["O2", "O4", "O0", "O1"] and total == 5
+    rows = [{**_row("bulk", ""), "owner_id": "U3"}] * (COUNT_CAP + 5)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+    with reading(engine) as reader:
+        assert lists.open_summaries(reader, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 1
+
+
+def _plan(reader: Any, query: lists.PreparedQuery, values: dict[str, Any]) -> list[str]:
+    sql, parameters = query.parameters(reader.dialect, values)
+    explain = "EXPLAIN QUERY PLAN " if reader.dialect.name == "sqlite" else "EXPLAIN "
+    cursor = reader.connection.cursor()
+    cursor.execute(explain + sql, parameters)
+    return [str(row[-1] if reader.dialect.name == "sqlite" else row[0]).strip() for row in cursor.fetchall()]
+
+
+def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
+    """With statistics of a few thousand deals on PostgreSQL: the list reads ix_opportunity_owner_close in
+    order (no sort), the walk ix_opportunity_owner_search in display order directly under its Limit,
+    the few-hits statement the text index (SQLite) or the probe's ids by primary key (PostgreSQL)."""
+    engine = make_engine(database_url)
+    _seed(engine)
+    values = {"team": "T1", "user": "U1", "limit": 10}
+    plain = [_row(f"P{i}", f"Plain {i}", owner=f"U{i % 7}", at=T0 + timedelta(seconds=i)) for i in range(4_000)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), plain)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE opportunity")
+    with reading(engine) as reader:
+        dated = _plan(reader, lists._DATED, values)
+        walk = _plan(reader, lists._WALK, {**values, "text": "bulk roast"})
+        if engine.dialect.name == "sqlite":
+            few = _plan(reader, lists._FEW, {**values, "query": '"rare roast"'})
+        else:
+            probe = _plan(reader, lists._PG_PROBE, {**values, "query": "%rare roast%"})
+            ids = [row[0] for row in reader.all(lists._PG_PROBE, {**values, "query": "%rare roast%"})]
+            few = _plan(reader, lists._FEW, {**values, "ids": ids})
+    assert any("ix_opportunity_owner_close" in step for step in dated), dated
+    assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated), dated
+    if engine.dialect.name == "sqlite":
+        own = "SEARCH opportunity USING COVERING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"
+        assert own in walk and "SEARCH opportunity USING INTEGER PRIMARY KEY (rowid=?)" in walk, walk
+        assert walk[walk.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", walk
+        assert any("VIRTUAL TABLE INDEX" in step for step in few), few
+        return
+    assert any("ix_opportunity_search_trgm" in step for step in probe), probe
+    assert any("Index Scan using pk_opportunity on opportunity" in step for step in few), few
+    assert not any("ix_opportunity_owner_search" in step for step in few), few
+    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search" in step]
+    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
