@@ -6,7 +6,9 @@ cool-downs) in memory. Per row:
   the appointment was cancelled, the task done — and it is recorded as cancelled);
 - 429 reschedules the row at now + Retry-After (no inline sleeping: other rows keep flowing) and cools
   its channel down; when several channels are limited in one batch the whole workspace is, and the
-  rest of the batch is put back for Retry-After;
+  rest of the batch is put back for Retry-After; from then on the workspace is paced at the rate Slack
+  accepted between its 429s (scheduler/pacing.py): rows past the pace are put back, without a call,
+  to a slot in the workspace's queue;
 - 5xx and connection errors back off exponentially up to MAX_ATTEMPTS, then the row fails visibly:
   `failed` with the error, a log line, and one DM to the owner;
 - channel_not_found / user_not_found / not_in_channel… fail at once, the same way.
@@ -352,11 +354,9 @@ class Dispatcher:
         blocked = self._cool.blocked(key, now)
         if blocked:  # spare the render; checked again right before the call
             return self._defer(row, blocked)
-        slot = self.pacer.take(row.team_id, now.timestamp())
-        if slot is not None:  # the workspace is paced and this row's turn is later
-            with self._lock:
-                self.stats.paced += 1
-            return self._defer(row, datetime.fromtimestamp(slot, UTC), error=PACED)
+        paced = self._paced(row, now)
+        if paced is not None:
+            return paced
         renderer = RENDERERS.get(row.kind)
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
@@ -390,6 +390,15 @@ class Dispatcher:
         return _Result(
             row, _Outcome.SENT, {"status": "sent", "sent_at": sent_at, "sent_ts": response.get("ts"), "last_error": ""}
         )
+
+    def _paced(self, row: Outbox, now: datetime) -> _Result | None:
+        """None when the row may go now; else the row put back to its slot in its workspace's pace."""
+        slot = self.pacer.take(row.team_id, now.timestamp())
+        if slot is None:
+            return None
+        with self._lock:
+            self.stats.paced += 1
+        return self._defer(row, datetime.fromtimestamp(slot, UTC), error=PACED)
 
     def _slack_error(self, row: Outbox, error: SlackApiError, limited: set[str]) -> _Result:
         response = error.response
