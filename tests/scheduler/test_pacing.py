@@ -69,11 +69,11 @@ def test_a_limited_workspace_is_paced_and_another_is_not_held_back(oauth_bot: Ru
     assert _posted(bot, LIMITED) == Counter(f"{LIMITED} reminder {n}" for n in range(40))  # all, each once
     assert _posted(bot, FREE) == Counter(f"{FREE} reminder {n}" for n in range(10))
     # without pacing each tick sends until 3 channels are limited: ~3 429s per message Slack takes (~100)
-    assert limit.limited <= 8, f"{limit.limited} 429s for 40 messages"
+    assert limit.limited <= 6, f"{limit.limited} 429s for 40 messages"
     assert dispatcher.stats.rate_limited == limit.limited
     last = max(row.sent_at for row in _rows(bot, LIMITED) if row.sent_at is not None)
     bound = (40 - BURST) / (PER_MINUTE / 60)  # what the limit allows: the burst, then one a second
-    assert (last - T0).total_seconds() <= bound + 3
+    assert (last - T0).total_seconds() <= bound + 1
     assert dispatcher.pacer.rate(LIMITED) == 1.0 and dispatcher.pacer.rate(FREE) is None
     for row in _rows(bot, FREE):  # each sent at the tick it fell due, none put back
         assert row.sent_at == row.due_at and row.attempts == 1, row
