@@ -79,6 +79,8 @@ class Pacer:
 
     def take(self, team: str, now: float) -> float | None:
         """None: send now. Else the time of the row's slot in the workspace's queue (put it back until then)."""
+        if team not in self._teams:  # not limited: no lock taken on the common path (a dict read is atomic)
+            return None
         with self._lock:
             state = self._current(team, now)
             if state is None or state.rate is None:
@@ -96,6 +98,8 @@ class Pacer:
 
     def accepted(self, team: str, now: float) -> None:
         """Slack accepted a message for `team` (counted only while the workspace is paced)."""
+        if team not in self._teams:
+            return
         with self._lock:
             state = self._teams.get(team)
             if state is not None:
