@@ -295,6 +295,8 @@ def run_a(url: str, *, rows: int, users: int, scale: float, threads: int | None 
     deps = build_deps(settings)
     dispatcher = make_dispatcher(deps, plan=False)
     started = time.monotonic()
+    sampler = threading.Thread(target=_sample_pace, args=(dispatcher, fake, started), daemon=True)
+    sampler.start()
     while True:
         dispatcher.tick()
         with transaction(deps.new_session) as session:
@@ -316,9 +318,25 @@ def run_a(url: str, *, rows: int, users: int, scale: float, threads: int | None 
         "cpu_ms": stats.cpu_ms_per_row,
         "posted": posted,
         "rate_limited_429": limited,
+        "429_per_delivered": limited / posted if posted else float("nan"),
         "deferred": stats.deferred,
+        "paced": stats.paced,
+        "cpu_s": stats.cpu_seconds,
         "lower_bound_s": lower_bound(rows=rows, users=users, scale=scale),
     }
+
+
+def _sample_pace(dispatcher: Any, fake: SlackProcess, started: float, every: float = 10.0) -> None:
+    """Print, every `every` seconds of (a), the messages Slack took and the pace learned for T1."""
+    while True:
+        time.sleep(every)
+        stats = fake._stats()
+        rate = dispatcher.pacer.rate("T1")
+        print(
+            f"(a) t={time.monotonic() - started:.0f}s posted={stats['posted']} 429s={stats['limited']} "
+            f"pace={rate if rate is None else round(rate, 2)} paced={dispatcher.stats.paced}",
+            flush=True,
+        )
 
 
 def lower_bound(*, rows: int, users: int, scale: float) -> float:

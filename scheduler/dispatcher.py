@@ -6,7 +6,9 @@ cool-downs) in memory. Per row:
   the appointment was cancelled, the task done — and it is recorded as cancelled);
 - 429 reschedules the row at now + Retry-After (no inline sleeping: other rows keep flowing) and cools
   its channel down; when several channels are limited in one batch the whole workspace is, and the
-  rest of the batch is put back for Retry-After;
+  rest of the batch is put back for Retry-After; from then on the workspace is paced at the rate Slack
+  accepted between its 429s (scheduler/pacing.py): rows past the pace are put back, without a call,
+  to a slot in the workspace's queue;
 - 5xx and connection errors back off exponentially up to MAX_ATTEMPTS, then the row fails visibly:
   `failed` with the error, a log line, and one DM to the owner;
 - channel_not_found / user_not_found / not_in_channel… fail at once, the same way.
@@ -38,7 +40,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -54,6 +56,7 @@ from bot.services.workspaces import NOT_INSTALLED_REASON, stop_deliveries
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler import quote_nudges  # noqa: F401  (registers the quote approval nudge renderer)
 from scheduler.cooldowns import CoolDowns, key_of, workspace_key
+from scheduler.pacing import Pacer
 from scheduler.renderers import ON_SETTLED, RENDERERS, Prefetched, RenderContext, prefetch
 from store.claims import claim_due, next_due_at, settle, settle_many
 from store.db import transaction
@@ -83,6 +86,7 @@ PLAN_EVERY = timedelta(seconds=60)
 EARLY_WAKE_MARGIN = 0.05  # seconds: a row due this close to the next tick waits for it
 TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
 FAILED_NOTICE = "delivery_failed"
+PACED = "paced"  # last_error of a row put back to its slot in a rate-limited workspace's queue
 Clients = dict[str, "WebClient | None"]  # team id -> the client carrying its bot token (None: not installed)
 
 
@@ -102,6 +106,8 @@ class Stats:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    paced: int = 0  # of `deferred`: put back to a slot of a limited workspace's pace (no call made)
+    rate_limited: int = 0  # 429s received
     slack_seconds: float = 0.0
     busy_seconds: float = 0.0
     cpu_seconds: float = 0.0  # thread CPU time, Slack client calls excluded
@@ -173,6 +179,7 @@ class Dispatcher:
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._token_clients: dict[str, WebClient] = {}  # OAuth mode: one client per bot token
         self._cool = CoolDowns()  # channel and workspace cool-downs, shared by the sending threads
+        self.pacer = Pacer()  # the pace of each rate-limited workspace (scheduler/pacing.py)
         self._planned_at: datetime | None = None
         self._fixed_now: datetime | None = None
         self._sleep = sleep
@@ -347,6 +354,9 @@ class Dispatcher:
         blocked = self._cool.blocked(key, now)
         if blocked:  # spare the render; checked again right before the call
             return self._defer(row, blocked)
+        paced = self._paced(row, now)
+        if paced is not None:
+            return paced
         renderer = RENDERERS.get(row.kind)
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
@@ -373,12 +383,22 @@ class Dispatcher:
         except OSError as error:  # connection refused, reset, timeout
             return self._retry(row, f"connection error: {error}")
         sent_at = self._clock()
+        self.pacer.accepted(row.team_id, sent_at.timestamp())
         if self.record_lateness:
             with self._lock:
                 self.stats.lateness.append((sent_at - row.due_at).total_seconds())
         return _Result(
             row, _Outcome.SENT, {"status": "sent", "sent_at": sent_at, "sent_ts": response.get("ts"), "last_error": ""}
         )
+
+    def _paced(self, row: Outbox, now: datetime) -> _Result | None:
+        """None when the row may go now; else the row put back to its slot in its workspace's pace."""
+        slot = self.pacer.take(row.team_id, now.timestamp())
+        if slot is None:
+            return None
+        with self._lock:
+            self.stats.paced += 1
+        return self._defer(row, datetime.fromtimestamp(slot, UTC), error=PACED)
 
     def _slack_error(self, row: Outbox, error: SlackApiError, limited: set[str]) -> _Result:
         response = error.response
@@ -391,8 +411,11 @@ class Dispatcher:
                 limited.add(key)
                 in_workspace = {k for k in limited if k.startswith(f"{row.team_id}|")}
                 workspace_limited = len(in_workspace) >= WORKSPACE_LIMITED_AFTER
+                self.stats.rate_limited += 1
+            resume = None
             if workspace_limited:
-                self._cool.extend(workspace_key(row.team_id), until)
+                resume = self._cool.extend(workspace_key(row.team_id), until).timestamp()
+            self.pacer.limited(row.team_id, self._clock().timestamp(), workspace=workspace_limited, resume=resume)
             return self._defer(row, until, error="ratelimited")
         if code in FATAL_ERRORS:
             return self._fail(row, code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
@@ -60,6 +61,30 @@ class Failure:
     error: str = ""
     retry_after: int | None = None
     times: int = 1
+
+
+@dataclass
+class WorkspaceLimit:
+    """chat.postMessage's per-workspace limit as a bucket refilled at `per_minute`, holding at most `burst`
+    messages; past it Slack answers 429 with the whole seconds until a message fits again. Time is
+    time.time() (time-machine's under travel)."""
+
+    per_minute: float
+    burst: int
+    tokens: float | None = None  # None: full
+    refilled: float = 0.0
+    limited: int = 0  # 429s answered
+
+    def admit(self, now: float) -> int:
+        """0: take the message; else the Retry-After seconds."""
+        rate = self.per_minute / 60
+        tokens = self.burst if self.tokens is None else self.tokens + max(0.0, now - self.refilled) * rate
+        self.tokens, self.refilled = min(float(self.burst), tokens), max(self.refilled, now)
+        if self.tokens < 1:
+            self.limited += 1
+            return max(1, math.ceil((1 - self.tokens) / rate))
+        self.tokens -= 1
+        return 0
 
 
 @dataclass
@@ -119,6 +144,7 @@ class FakeSlack:
         self.workspace_url = "https://example.slack.com/"  # permalinks start here (the playground: its page)
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self._failures: dict[str, list[Failure]] = {}
+        self.workspace_limits: dict[str, WorkspaceLimit] = {}  # team id -> its chat.postMessage limit
         self.latency: dict[str, float] = {}  # method -> seconds to take before answering (a slow Slack)
         self.idle_timeout: float | None = None  # seconds a keep-alive connection may idle before Slack closes it
         self.connections = 0  # TCP connections accepted so far
@@ -251,6 +277,15 @@ class FakeSlack:
             if failure.times <= 0:
                 queue.pop(0)
             return failure
+
+    def _workspace_wait(self, method: str, token: str | None) -> int:
+        """Retry-After seconds when the token's workspace is over its chat.postMessage limit, else 0."""
+        if method != "chat.postMessage" or not self.workspace_limits:
+            return 0
+        with self._lock:
+            issued = self.tokens.get(token or "")
+            limit = self.workspace_limits.get(issued.team_id if issued is not None else self.team_id)
+            return limit.admit(time.time()) if limit is not None else 0
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         refused = self._token_problem(method, token)
@@ -531,6 +566,12 @@ class _SlackHandler(BaseHTTPRequestHandler):
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             error = failure.error or ("ratelimited" if failure.status == 429 else "internal_error")
             self._send(failure.status, json.dumps({"ok": False, "error": error}).encode(), headers=headers)
+            return
+        wait = self.fake._workspace_wait(method, token)
+        if wait:
+            self.fake._record(method, {**args, "_failed": True, "_ratelimited": True}, token)
+            body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+            self._send(429, body, headers={"Retry-After": str(wait)})
             return
         error, problems = self.fake._refusal(method, args)
         if error:  # as Slack: nothing happens, the caller gets the error
