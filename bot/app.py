@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 # Seconds a modal submission may wait on the database before its ack answers "busy, nothing saved":
 # Slack shows the user an error after 3 s, and they submit again.
 ACK_DB_BUDGET = 2.0
+# Bolt names its listeners' loggers after the app. Given no name, it takes the caller's file name from
+# inspect.stack(), which reads the source of every frame and resolves the path of every loaded module
+# (~900 at that point): about half of a worker's time to build its app (docs/performance.md).
+APP_NAME = "salesbot"
 
 
 class SalesApp(App):
@@ -48,6 +52,7 @@ def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, S
     settings = deps.settings
     client = client or make_client(settings.slack_bot_token, settings.slack_api_url)
     app = SalesApp(
+        name=APP_NAME,
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
@@ -98,7 +103,7 @@ def preload() -> None:
 def describe_surface(deps: Deps, *, oauth: bool = False) -> Surface:
     """Register everything on an offline app (no token check) to read what salesbot offers Slack."""
     app = App(
-        token="xoxb-offline", signing_secret="offline", token_verification_enabled=False,
+        name=APP_NAME, token="xoxb-offline", signing_secret="offline", token_verification_enabled=False,
         process_before_response=True,
     )  # fmt: skip
     surface = Surface(app, oauth=oauth)

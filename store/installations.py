@@ -12,6 +12,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlmodel import Field, SQLModel
 
+from store.base import TableModel
 from store.types import UTCDateTime
 
 BOTS_TABLE = "slack_bots"
@@ -24,7 +25,7 @@ SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(SQLM
 SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(SQLModel.metadata, STATES_TABLE)
 
 
-class Workspace(SQLModel, table=True):
+class Workspace(TableModel, table=True):
     """One per workspace salesbot was installed in (OAuth mode). Records carry `team_id`; the
     enterprise of each record is its workspace's, kept here from the first install on."""
 

@@ -1,6 +1,8 @@
-"""SQLModel tables. Every row carries `team_id`, the Slack workspace it belongs to."""
+"""SQLModel tables. Every row carries `team_id`, the Slack workspace it belongs to.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: with it every field's annotation is a string that
+pydantic and then SQLAlchemy each evaluate again (an `eval` per field, ~460 fields), which was
+~7 % of this module's import, paid by every `salesbot run` before its first answer."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -9,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from store.base import TableModel
 from store.types import UTCDateTime
 
 SQLModel.metadata.naming_convention = {
@@ -30,7 +33,7 @@ def _ts(**kwargs: Any) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
 
 
-class SlackUser(SQLModel, table=True):
+class SlackUser(TableModel, table=True):
     """A Slack user as salesbot knows them: role, manager (team), time zone and preferences."""
 
     __tablename__ = "slack_user"
@@ -51,7 +54,7 @@ class SlackUser(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Lead(SQLModel, table=True):
+class Lead(TableModel, table=True):
     __table_args__ = (
         # `/lead list` and App Home: one owner's open leads, newest first, read in index order.
         sa.Index("ix_lead_owner_recent", "team_id", "owner_id", "status", "updated_at", "id"),
@@ -95,7 +98,7 @@ class Lead(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class Opportunity(SQLModel, table=True):
+class Opportunity(TableModel, table=True):
     __table_args__ = (
         sa.Index("ix_opportunity_team_owner_status", "team_id", "owner_id", "status", "stage"),
         # `/opp list`: one owner's open opportunities by estimated close date, read in index order.
@@ -185,7 +188,7 @@ class Opportunity(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class Share(SQLModel, table=True):
+class Share(TableModel, table=True):
     """A lead or opportunity shared with a user who may read and work it."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "record_type", "record_id", "user_id"),)
@@ -198,7 +201,7 @@ class Share(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Activity(SQLModel, table=True):
+class Activity(TableModel, table=True):
     """One timeline entry of a lead or opportunity (call, note, appointment, reply, status change…)."""
 
     __table_args__ = (
@@ -222,7 +225,7 @@ class Activity(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Post(SQLModel, table=True):
+class Post(TableModel, table=True):
     """A message the bot posted about a record: thread replies to it land on that record's timeline."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "channel", "ts"),)
@@ -237,7 +240,7 @@ class Post(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Outbox(SQLModel, table=True):
+class Outbox(TableModel, table=True):
     """A message to deliver at `due_at`: the source of truth the scheduler's dispatcher claims from."""
 
     __table_args__ = (
@@ -264,7 +267,7 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class SlackEvent(SQLModel, table=True):
+class SlackEvent(TableModel, table=True):
     """Events API deliveries already processed, so Slack's retries run a listener once."""
 
     __tablename__ = "slack_event"
@@ -279,7 +282,7 @@ class SlackEvent(SQLModel, table=True):
 # --- Leads side (accounts, contacts, stakeholders, competitors, appointments) -------------------
 
 
-class Account(SQLModel, table=True):
+class Account(TableModel, table=True):
     """A customer company; matched case- and accent-insensitively by `name_key`."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "name_key"),)
@@ -294,7 +297,7 @@ class Account(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Contact(SQLModel, table=True):
+class Contact(TableModel, table=True):
     """A customer person; matched by `email_key` when there is an email."""
 
     __table_args__ = (sa.Index("ix_contact_team_email_key", "team_id", "email_key"),)
@@ -312,7 +315,7 @@ class Contact(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # `Delete`: personal data erased
 
 
-class Stakeholder(SQLModel, table=True):
+class Stakeholder(TableModel, table=True):
     """Someone with a role in the buying decision: a Slack user or a named contact."""
 
     __table_args__ = (sa.Index("ix_stakeholder_record", "team_id", "record_type", "record_id"),)
@@ -329,7 +332,7 @@ class Stakeholder(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Competitor(SQLModel, table=True):
+class Competitor(TableModel, table=True):
     __table_args__ = (sa.Index("ix_competitor_record", "team_id", "record_type", "record_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -343,7 +346,7 @@ class Competitor(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Appointment(SQLModel, table=True):
+class Appointment(TableModel, table=True):
     __table_args__ = (
         sa.Index("ix_appointment_record", "team_id", "record_type", "record_id"),
         sa.Index("ix_appointment_owner_start", "team_id", "owner_id", "start_at"),
@@ -369,7 +372,7 @@ class Appointment(SQLModel, table=True):
 # --- Opportunity side (process steps, stage history, catalog, lines, literature, files) --------
 
 
-class StepValue(SQLModel, table=True):
+class StepValue(TableModel, table=True):
     """What a stage step recorded; kept by (stage, step) name so a process change never loses it."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "opportunity_id", "stage", "step"),)
@@ -385,7 +388,7 @@ class StepValue(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class StageChange(SQLModel, table=True):
+class StageChange(TableModel, table=True):
     """Every stage move (advance, back, won, lost, reopen): the funnel and digests read this."""
 
     __tablename__ = "stage_change"
@@ -408,7 +411,7 @@ class StageChange(SQLModel, table=True):
     at: datetime = _ts()
 
 
-class Product(SQLModel, table=True):
+class Product(TableModel, table=True):
     __table_args__ = (sa.UniqueConstraint("team_id", "name_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -420,7 +423,7 @@ class Product(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class PriceList(SQLModel, table=True):
+class PriceList(TableModel, table=True):
     __tablename__ = "price_list"
     __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
 
@@ -432,7 +435,7 @@ class PriceList(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class PriceListItem(SQLModel, table=True):
+class PriceListItem(TableModel, table=True):
     __tablename__ = "price_list_item"
     __table_args__ = (sa.UniqueConstraint("team_id", "price_list_id", "product_id"),)
 
@@ -443,7 +446,7 @@ class PriceListItem(SQLModel, table=True):
     price: Decimal = Field(sa_type=MONEY)
 
 
-class OpportunityLine(SQLModel, table=True):
+class OpportunityLine(TableModel, table=True):
     """A product on an opportunity: amount = quantity × unit price − discount."""
 
     __tablename__ = "opportunity_line"
@@ -462,7 +465,7 @@ class OpportunityLine(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Literature(SQLModel, table=True):
+class Literature(TableModel, table=True):
     """Sales literature: a document or link, and the products it covers."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -476,7 +479,7 @@ class Literature(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(TableModel, table=True):
     """A Slack file or a link attached to a record (proposals, quotes…), optionally for a step."""
 
     __table_args__ = (sa.Index("ix_attachment_record", "team_id", "record_type", "record_id"),)
@@ -496,7 +499,7 @@ class Attachment(SQLModel, table=True):
 # --- Assistant side (sequences, enrollments, tasks) ---------------------------------------------
 
 
-class Sequence(SQLModel, table=True):
+class Sequence(TableModel, table=True):
     __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -510,7 +513,7 @@ class Sequence(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class Enrollment(SQLModel, table=True):
+class Enrollment(TableModel, table=True):
     """A record following a sequence; `steps` is a copy, so editing the sequence affects new ones only."""
 
     __table_args__ = (sa.Index("ix_enrollment_record", "team_id", "record_type", "record_id", "status"),)
@@ -529,7 +532,7 @@ class Enrollment(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Task(SQLModel, table=True):
+class Task(TableModel, table=True):
     """Something a user must do by `due_at`: a sequence step or a follow-up; listed in the work queue."""
 
     __table_args__ = (sa.Index("ix_task_owner_status_due", "team_id", "owner_id", "status", "due_at"),)
@@ -555,7 +558,7 @@ class Task(SQLModel, table=True):
 # --- Teams (named groups) and ad-hoc task bookkeeping -------------------------------------------
 
 
-class SalesTeam(SQLModel, table=True):
+class SalesTeam(TableModel, table=True):
     """A named group of users with a manager; records shared with it may be worked by every member."""
 
     __tablename__ = "sales_team"
@@ -569,7 +572,7 @@ class SalesTeam(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class SalesTeamMember(SQLModel, table=True):
+class SalesTeamMember(TableModel, table=True):
     __tablename__ = "sales_team_member"
     __table_args__ = (
         sa.UniqueConstraint("team_id", "sales_team_id", "user_id"),
@@ -582,7 +585,7 @@ class SalesTeamMember(SQLModel, table=True):
     user_id: str = Field(max_length=32)
 
 
-class TeamShare(SQLModel, table=True):
+class TeamShare(TableModel, table=True):
     """A lead or opportunity shared with a team: its members may read and work it while they belong."""
 
     __tablename__ = "team_share"
@@ -602,7 +605,7 @@ class TeamShare(SQLModel, table=True):
 # --- Channels (alert subscriptions, the alert cursor, the workspace's channels) -----------------
 
 
-class AlertSubscription(SQLModel, table=True):
+class AlertSubscription(TableModel, table=True):
     """A channel's subscription to a pipeline event, with filters; reports only what its creator may see."""
 
     __tablename__ = "alert_subscription"
@@ -625,7 +628,7 @@ class AlertSubscription(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class AlertCursor(SQLModel, table=True):
+class AlertCursor(TableModel, table=True):
     """How far the alert planner has read a timeline table (`source`: activity | stage_change)."""
 
     __tablename__ = "alert_cursor"
@@ -638,7 +641,7 @@ class AlertCursor(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class WorkspaceChannel(SQLModel, table=True):
+class WorkspaceChannel(TableModel, table=True):
     """A channel the workspace's admins gave a purpose (`wins`, `leads`)."""
 
     __tablename__ = "workspace_channel"
@@ -652,7 +655,7 @@ class WorkspaceChannel(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class DealRoom(SQLModel, table=True):
+class DealRoom(TableModel, table=True):
     """A channel opened for one opportunity (`Open deal room`); archived some days after it closes."""
 
     __tablename__ = "deal_room"
@@ -668,7 +671,7 @@ class DealRoom(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ClockOffset(SQLModel, table=True):
+class ClockOffset(TableModel, table=True):
     """How far the install's clock runs ahead of real time: `salesbot playground`'s `Skip ahead`.
 
     Install-wide, not workspace data (one clock for every process); absent or 0 in production."""
@@ -679,7 +682,7 @@ class ClockOffset(SQLModel, table=True):
     seconds: float = 0.0
 
 
-class AdminAudit(SQLModel, table=True):
+class AdminAudit(TableModel, table=True):
     """One admin change (roles, teams, …): who, what, when; listed under `Audit log` in /salesbot admin."""
 
     __tablename__ = "admin_audit"
@@ -697,7 +700,7 @@ class AdminAudit(SQLModel, table=True):
 # --- Quotes and orders (PRODUCT.md section 9) ---------------------------------------------------
 
 
-class DocumentCounter(SQLModel, table=True):
+class DocumentCounter(TableModel, table=True):
     """The last number handed out per workspace and kind (`quote`, `order`), claimed atomically."""
 
     __tablename__ = "document_counter"
@@ -707,7 +710,7 @@ class DocumentCounter(SQLModel, table=True):
     last: int = 0
 
 
-class Quote(SQLModel, table=True):
+class Quote(TableModel, table=True):
     """A quote of an opportunity; `Revise` makes a new row with the same number and revision + 1.
     `version` counts edits: an approval answers the version that was submitted, nothing later."""
 
@@ -751,7 +754,7 @@ class Quote(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class QuoteLine(SQLModel, table=True):
+class QuoteLine(TableModel, table=True):
     __tablename__ = "quote_line"
     __table_args__ = (sa.Index("ix_quote_line_quote", "team_id", "quote_id"),)
 
@@ -766,7 +769,7 @@ class QuoteLine(SQLModel, table=True):
     discount: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
 
 
-class SalesOrder(SQLModel, table=True):
+class SalesOrder(TableModel, table=True):
     """What the customer accepted: one per won quote (the unique quote id makes a double click harmless)."""
 
     __tablename__ = "sales_order"
@@ -796,7 +799,7 @@ class SalesOrder(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class ProcessLibraryVersion(SQLModel, table=True):
+class ProcessLibraryVersion(TableModel, table=True):
     """A workspace's sales processes: `version` grows on every upload, so each worker notices on its
     next request; an empty `toml` means PROCESS_FILE (or the built-in process)."""
 
@@ -808,7 +811,7 @@ class ProcessLibraryVersion(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class SalesReason(SQLModel, table=True):
+class SalesReason(TableModel, table=True):
     """A lost or disqualify reason a workspace offers. A workspace without rows of a kind offers the
     built-in ones; retired reasons stay for the records that carry them but are no longer offered."""
 
@@ -826,7 +829,7 @@ class SalesReason(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class CompanyProfile(SQLModel, table=True):
+class CompanyProfile(TableModel, table=True):
     """The selling company as quotes print it; a workspace without a row uses the settings."""
 
     __tablename__ = "company_profile"
@@ -842,7 +845,7 @@ class CompanyProfile(SQLModel, table=True):
 # --- Routing, the leads channel and the web lead API (PRODUCT.md section 9) ---------------------
 
 
-class RoutingTurn(SQLModel, table=True):
+class RoutingTurn(TableModel, table=True):
     """How many leads a round-robin target (a team) has been dealt: the next turn is claimed with one
     conditional UPDATE, so every instance and restart shares it."""
 
@@ -853,7 +856,7 @@ class RoutingTurn(SQLModel, table=True):
     turn: int = 0
 
 
-class LeadClaim(SQLModel, table=True):
+class LeadClaim(TableModel, table=True):
     """A lead waiting in the leads channel: posted with `Claim` (ts once sent); the first click wins."""
 
     __tablename__ = "lead_claim"
@@ -872,7 +875,7 @@ class LeadClaim(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(TableModel, table=True):
     """A workspace's token for POST /api/leads: `sbk_<public_id>_<secret>`; only the secret's SHA-256 is kept."""
 
     __tablename__ = "api_token"
@@ -889,7 +892,7 @@ class ApiToken(SQLModel, table=True):
     revoked_by: str = Field(default="", max_length=32)
 
 
-class ApiIdempotency(SQLModel, table=True):
+class ApiIdempotency(TableModel, table=True):
     """The first answer to an `Idempotency-Key`, replayed for 24 hours."""
 
     __tablename__ = "api_idempotency"
@@ -904,7 +907,7 @@ class ApiIdempotency(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class ApiRate(SQLModel, table=True):
+class ApiRate(TableModel, table=True):
     """Requests per token per minute (`API_RATE_PER_MINUTE`), counted by every worker in one row."""
 
     __tablename__ = "api_rate"

@@ -30,3 +30,14 @@ def test_help_and_argument_errors_import_nothing_heavy(args: list[str], code: in
     )
     last = done.stdout.strip().splitlines()[-1]
     assert last == f"CODE {code} LOADED -", (last, done.stderr[-2000:])
+
+
+def test_start_up_without_collection_turns_collection_back_on_even_when_it_fails() -> None:
+    import gc
+
+    from bot.cli import _no_collection
+
+    with pytest.raises(RuntimeError), _no_collection():
+        assert not gc.isenabled()
+        raise RuntimeError("settings refused")
+    assert gc.isenabled()
