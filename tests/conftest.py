@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
@@ -20,6 +21,11 @@ from bot.server import EVENTS_PATH, make_http_server, run_until
 from store.db import make_engine, upgrade
 from tests.slack.driver import Actor, SlackDriver
 from tests.slack.fake_slack import FakeSlack
+
+# No per-example time limit: on a shared 2-core machine one example of pure domain code once took 320 ms
+# against Hypothesis' default 200 ms deadline (speed is measured by bench/, never by tests).
+hypothesis.settings.register_profile("salesbot", deadline=None)
+hypothesis.settings.load_profile("salesbot")
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
