@@ -84,14 +84,14 @@ def _warm(bot: RunningBot) -> None:
     bot.deps.background.wait_idle()
 
 
-def test_lead_list_reads_its_page_and_count_on_one_connection(bot: RunningBot) -> None:
+def test_lead_list_reads_its_page_and_count_in_one_statement(bot: RunningBot) -> None:
     _leads(bot, 25)
     _warm(bot)
     with reads(bot) as seen:
         answer = bot.user().command("/lead", "list")
     assert answer.json["text"] == "Your open leads (25)"
     assert seen.checkouts == 1
-    assert len(seen.statements) == 2, seen.statements  # the page, the count: no BEGIN, ROLLBACK or ping
+    assert len(seen.statements) == 1, seen.statements  # the page with its count: no BEGIN, ROLLBACK or ping
 
 
 def test_lead_search_reads_the_asker_and_the_hits_on_one_connection(bot: RunningBot) -> None:
