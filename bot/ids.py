@@ -210,7 +210,12 @@ class RecordRef:
     record_id: int
 
     def encode(self) -> str:
-        return f"{self.record_type}:{self.record_id}"
+        return ref_value(self.record_type, self.record_id)
+
+
+def ref_value(record_type: str, record_id: int) -> str:
+    """A RecordRef's encoding, without building one (lists encode 20 per answer)."""
+    return f"{record_type}:{record_id}"
 
 
 MAX_ID = 2**63 - 1  # the largest id the databases store; Slack carries back whatever it was given

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.deps import Deps
-from bot.services.users import current_viewer, viewer_of
+from bot.services.users import Asker, current_viewer, viewer_of
 from store.access import Viewer
 
 
@@ -17,6 +17,11 @@ def team_id(body: dict[str, Any]) -> str:
 
 def user_id(body: dict[str, Any]) -> str:
     return body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user", "")
+
+
+def asker(deps: Deps, body: dict[str, Any]) -> Asker:
+    """Who sent the request, for a service that reads their Viewer on a connection it uses anyway."""
+    return Asker(team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
 
 
 def viewer(deps: Deps, body: dict[str, Any]) -> Viewer:

@@ -58,8 +58,8 @@ from bot.views.leads import (
 from bot.views.markup import escape, fill, mention
 from handlers import deal_rooms
 from handlers.cards import deliver_card, opened_from, post_card, refresh_card, show_card, source_of
-from handlers.context import team_id, user_id, viewer
-from handlers.listeners import after_ack, later, refusals_as_field_errors
+from handlers.context import asker, team_id, user_id, viewer
+from handlers.listeners import ack_answer, after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view
 from store.db import transaction
@@ -81,13 +81,13 @@ def register(surface: Surface, deps: Deps) -> None:
             ack()
             later(deps, client, body, open_new_lead, client, body)
         elif word == "list":
-            ack(**_my_leads_answer(deps, body))
+            ack_answer(ack, _my_leads_answer(deps, body))
         elif word == "help":
             ack(text="salesbot help", blocks=help_blocks(), response_type="ephemeral")
         elif word == "import" and "import" in surface.lead_subcommands:
             surface.lead_subcommands["import"](ack, body, client)
         else:
-            ack(**_search_answer(deps, body, text))
+            ack_answer(ack, _search_answer(deps, body, text))
 
     @surface.shortcut(SHORTCUT_NEW_LEAD, "New lead", "global", "Create a lead without leaving Slack")
     def new_lead_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -301,8 +301,9 @@ def _my_leads_answer(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _search_answer(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
-    who = viewer(deps, body)
-    hits, total = lead_service.search(deps.engine, deps.new_session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
+    hits, total = lead_service.search(
+        deps.engine, deps.new_session, asker=asker(deps, body), folded=fold(query), limit=SEARCH_LIMIT
+    )
     if not hits:
         return {"text": fill(NO_MATCH, query=query[:100]), "response_type": "ephemeral"}
     if len(hits) == 1 and isinstance(hits[0], Lead):

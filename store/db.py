@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import time
@@ -29,6 +30,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30000  # background work and the scheduler wait this lo
 # threads), with no measurable difference in a search's time: the OS page cache holds the file.
 # 256 rather than 512: another 2-3 MB less per worker, searches and lists timed alike (2026-12-06).
 SQLITE_CACHE_KIB = 256
+PING_IDLE_AFTER = 5.0  # seconds in the pool after which a PostgreSQL connection is pinged before use
 LOCK_TIMEOUT_STATES = {"55P03", "57014"}  # PostgreSQL: lock_not_available, query_canceled (statement_timeout)
 
 
@@ -46,7 +48,29 @@ def make_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "checkin", _restore_busy_timeout)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    sa.event.listen(engine, "checkin", _note_idle)
+    sa.event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: sa.Dialect, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """PostgreSQL: a connection idle in the pool for PING_IDLE_AFTER seconds is pinged before use, and
+    replaced if the server dropped it (a restart, a proxy's idle timeout). SQLAlchemy's pool_pre_ping
+    pings at every checkout: a round trip of its own per request under load, for connections that
+    served another request milliseconds earlier."""
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_IDLE_AFTER:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:  # whatever the driver raises for a dead connection
+        raise sa.exc.DisconnectionError(str(error)[:200]) from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -91,11 +91,18 @@ class Reader:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Reader]:
-    """A pooled connection for a few reads; returned to the pool (rolled back) afterwards."""
+    """A pooled connection for a few reads; returned to the pool (rolled back) afterwards. On
+    PostgreSQL the reads run in autocommit: no BEGIN before the first and no ROLLBACK when the
+    connection returns to the pool, two round trips of a `/lead list` that reads twice."""
     connection = engine.raw_connection()
+    autocommit = engine.dialect.name == "postgresql"
+    if autocommit:
+        connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
     try:
         yield Reader(connection, engine.dialect)
     finally:
+        if autocommit and connection.dbapi_connection is not None:
+            connection.dbapi_connection.autocommit = False  # what sessions and the pool expect
         connection.close()
 
 

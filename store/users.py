@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +62,14 @@ _ROLE_SQL = PreparedQuery(
     sa.select(_USER.c.role, _USER.c.is_slack_admin).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID)
 )
 _REPS_SQL = PreparedQuery(sa.select(_USER.c.user_id).where(_USER.c.team_id == _TEAM, _USER.c.manager_id == _ID))
+
+
+class Asker(NamedTuple):
+    """Who sent a request, before their role is read (`read_viewer`)."""
+
+    team_id: str
+    user_id: str
+    admin_ids: frozenset[str]
 
 
 def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:

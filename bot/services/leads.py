@@ -29,6 +29,7 @@ from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
 from store.prepared import reading
 from store.sequences import end_enrollments
+from store.users import Asker, read_viewer
 
 DRAFT_LIFETIME = timedelta(days=1)
 QUALIFIED_IS_FINAL = "This lead is qualified: its opportunity carries it on, so it cannot change."
@@ -45,12 +46,14 @@ def my_open_leads(
 
 
 def search(
-    engine: Engine, new_session: SessionFactory, *, viewer: Viewer, folded: str, limit: int
+    engine: Engine, new_session: SessionFactory, *, asker: Asker, folded: str, limit: int
 ) -> tuple[list[Lead] | list[lead_store.LeadSummary], int]:
     """The leads matching a folded query, best first, and their capped count. A rep's or an admin's
-    search reads summaries outside the ORM (the hot path); a single hit comes back as the whole lead,
-    whose card is shown instead of a list."""
+    search reads summaries outside the ORM (the hot path), on the pooled connection that read who is
+    asking (one checkout per search; on PostgreSQL each is a round trip or more); a single hit comes
+    back as the whole lead, whose card is shown instead of a list."""
     with reading(engine) as reader:
+        viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
         found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
     if found is not None and len(found[0]) != 1:
         return found

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from store.access import Viewer
 from store.events import first_delivery
 from store.prepared import reading
+from store.users import Asker as Asker
 from store.users import get_user, read_viewer, update_profile, viewer_for
 
 

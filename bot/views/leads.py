@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.countries import country_name
 from bot.domain.leads import LEAD_FIELDS, full_name
 from bot.domain.parsing import format_amount
+from bot.domain.text import shorten
 from bot.ids import (
     ACTION_CREATE_ANYWAY,
     ACTION_OPEN_EXISTING,
@@ -22,8 +23,21 @@ from bot.ids import (
     VIEW_NEW_LEAD,
     VIEW_NOTICE,
     RecordRef,
+    ref_value,
 )
-from bot.views.blocks import Block, actions, button, context, escape, fields, header, modal, option, section
+from bot.views.blocks import (
+    SECTION_TEXT_MAX,
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    fields,
+    header,
+    modal,
+    option,
+    section,
+)
 from bot.views.inputs import input_block
 from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
@@ -176,6 +190,25 @@ def _lead_context(lead: Lead) -> str:
     return " · ".join([f"Lead #{lead.id}", *research, created, *via])
 
 
+def _lead_line(lead: Lead | LeadSummary) -> Block:
+    """One lead of a list and its `Open` button, as `section(line, accessory=button(...))` builds it,
+    in one literal: 20 per `/lead list` answer, where the helpers' calls were a tenth of the ack's CPU."""
+    who = full_name(lead.first_name, lead.last_name) or "–"
+    line = f"*{escape(lead.topic)}*\n{escape(who)} · {escape(lead.company) or '–'}"
+    if lead.status != "open":
+        line += f" · _{STATUS_LABELS.get(lead.status, lead.status)}_"
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": shorten(line, SECTION_TEXT_MAX)},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open", "emoji": True},
+            "action_id": ACTION_OPEN_RECORD,
+            "value": ref_value("lead", lead.id or 0),
+        },
+    }
+
+
 def count_text(total: int, cap: int = COUNT_CAP) -> str:
     """A count as shown: counts stop past their cap (store/listing.py), shown as "1,000+" (a list) or
     "100+" (a search)."""
@@ -191,13 +224,7 @@ def lead_list(
 ) -> list[Block]:
     """A compact list: one line per lead with an `Open` button (at most 45 leads, under 50 blocks)."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
-    for lead in leads[:45]:
-        who = full_name(lead.first_name, lead.last_name) or "–"
-        line = f"*{escape(lead.topic)}*\n{escape(who)} · {escape(lead.company) or '–'}"
-        if lead.status != "open":
-            line += f" · _{STATUS_LABELS.get(lead.status, lead.status)}_"
-        ref = RecordRef("lead", lead.id or 0).encode()
-        blocks.append(section(line, accessory=button("Open", ACTION_OPEN_RECORD, ref)))
+    blocks += [_lead_line(lead) for lead in leads[:45]]
     shown = min(len(leads), 45)
     if total is not None and total > shown:
         shown_of = count_text(total, SEARCH_COUNT_CAP if search else COUNT_CAP)

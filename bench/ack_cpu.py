@@ -1,0 +1,178 @@
+"""CPU per ack in one process, without the server: the WSGI callable a worker serves (`bot.server.wsgi_app`,
+the gate included) called with signed `/lead list` and `/lead TEXT` commands, against the bare Bolt app
+(bench/bare_bolt.py behind the same gate) and, with `--before DIR`, the same code of another checkout.
+
+Each contestant runs in a child process of its own (its checkout first on sys.path) on a copy of one
+seeded database (a rep owning `--leads` leads). Per command: 20 calls of warm-up, then `--calls` calls in
+10 batches; the figure is the request thread's CPU time per call (time.thread_time) of the cheapest
+batch, which on a shared machine is the one least disturbed by other processes. Rounds alternate the
+contestants; the table gives min / median / max over the rounds and the ratio to the bare app's
+`/lead` per round. What this leaves out, on purpose: waitress and the HTTP client (bench/ack_vs_bolt.py
+measures them), and the log writer thread's formatting (another thread).
+
+    python bench/ack_cpu.py --rounds 3 --before /tmp/before
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = ("list", "müller", "cafe centrale", "grinders", "nordlicht 12", "lumen")
+
+
+def child(args: argparse.Namespace) -> None:
+    """In the contestant's process: build its app, call it, print {text: ms} as JSON."""
+    sys.path.insert(0, args.root)
+    import logging
+
+    from slack_sdk.signature import SignatureVerifier
+
+    from bench.ack_latency import SIGNING_SECRET, TEAM, USER, signed
+    from bot.config import load_settings
+    from bot.logs import configure_logging, log_from_a_thread
+    from bot.server import wsgi_app
+    from tests.slack.fake_slack import FakeSlack
+
+    fake = FakeSlack(team_id=TEAM).start()
+    os.environ.update(SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
+    configure_logging(logging.INFO)
+    logging.getLogger().handlers[0].stream = open(os.devnull, "w")  # noqa: SIM115 (the process's life)
+    stop_logs = log_from_a_thread()
+    if args.bare:
+        from bench.bare_bolt import bare_app
+
+        app = bare_app()[0]
+    else:
+        from bot.cli import _worker_app
+
+        settings = load_settings(
+            _env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.api_url, database_url=args.database_url, slack_app_token=None,
+        )  # fmt: skip
+        app = _worker_app(settings)[0]
+    application = wsgi_app(app)
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    figures = {}
+    for text in args.texts:
+        fields = {"token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1",
+                  "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": "/lead", "text": text,
+                  "api_app_id": "A1", "is_enterprise_install": "false", "response_url": fake.response_url(),
+                  "trigger_id": "1.1.trigger"}  # fmt: skip
+        request = signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+                   "wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1", "CONTENT_LENGTH": str(len(request.body)),
+                   **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in request.headers.items()},
+                   "CONTENT_TYPE": request.headers["Content-Type"]}  # fmt: skip
+        figures[text] = _cpu_per_call(application, environ, request.body, args.calls)
+    stop_logs()
+    fake.stop()
+    print(json.dumps(figures))
+
+
+def _cpu_per_call(application: Any, environ: dict[str, Any], body: bytes, calls: int) -> float:
+    def call() -> None:
+        statuses: list[str] = []
+        answer = b"".join(application({**environ, "wsgi.input": io.BytesIO(body)}, lambda s, h: statuses.append(s)))
+        if statuses != ["200 OK"] or not answer:
+            raise SystemExit(f"answer {statuses} {answer[:200]!r}")
+
+    for _ in range(20):
+        call()
+    batches = []
+    for _ in range(10):
+        started = time.thread_time()
+        for _ in range(calls // 10):
+            call()
+        batches.append((time.thread_time() - started) / (calls // 10) * 1000)
+    return min(batches)
+
+
+def seed(url: str, leads: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.ack_latency import seed_leads
+    from bot.config import load_settings
+    from bot.deps import build_deps
+    from store.db import upgrade
+
+    deps = build_deps(load_settings(_env_file=None, slack_bot_token="xoxb", slack_signing_secret="s",
+                                    database_url=url, slack_app_token=None))  # fmt: skip
+    upgrade(deps.engine)
+    seed_leads(deps, leads, owners=1)
+    deps.engine.dispose()
+
+
+def run_child(root: Path, url: str, args: argparse.Namespace, *, bare: bool = False) -> dict[str, float]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--root", str(root), "--database-url", url,
+               "--calls", str(args.calls), "--texts", *(["list"] if bare else args.texts)]  # fmt: skip
+    if bare:
+        command.append("--bare")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{root}: {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def spread(values: list[float], digits: int = 3) -> str:
+    return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--calls", type=int, default=500, help="calls per command and round (10 batches)")
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--before", type=Path, default=None)
+    parser.add_argument("--texts", nargs="+", default=list(TEXTS))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return 0
+    tmp = Path(tempfile.mkdtemp(prefix="ack-cpu-"))
+    seed(f"sqlite:///{tmp / 'seed.db'}", args.leads)
+    contestants = [("salesbot", ROOT, False)] + ([("before", args.before, False)] if args.before else [])
+    contestants.append(("bare Bolt", ROOT, True))
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in contestants}
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    for number in range(args.rounds):
+        shift = number % len(contestants)
+        for name, root, bare in contestants[shift:] + contestants[:shift]:
+            copy = tmp / f"{number}-{name.replace(' ', '-')}.db"
+            shutil.copy(tmp / "seed.db", copy)
+            results[name].append(run_child(root, f"sqlite:///{copy}", args, bare=bare))
+            print(f"round {number + 1} {name}: {results[name][-1]}", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    bare_list = [r["list"] for r in results["bare Bolt"]]
+    print(f"bare Bolt `/lead` (static answer): {spread(bare_list)} ms CPU per call\n")
+    header = ["command, ms CPU per call (min / median / max)"] + [n for n, _, _ in contestants[:-1]]
+    header += [f"{n} / bare (per round)" for n, _, _ in contestants[:-1]]
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for text in args.texts:
+        cells = [f"`/lead {text}`"] + [spread([r[text] for r in results[n]]) for n, _, _ in contestants[:-1]]
+        for name, _, _ in contestants[:-1]:
+            cells.append(spread([r[text] / b for r, b in zip(results[name], bare_list, strict=True)], 2))
+        print("| " + " | ".join(cells) + " |")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

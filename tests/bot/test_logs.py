@@ -1,0 +1,60 @@
+"""Log records of a worker go through one writer thread (bot.logs.log_from_a_thread): every record is
+written, in order, a warning without waiting for the writer's next round, and what is left on stop."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import log_from_a_thread
+
+
+@pytest.fixture
+def stream() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    yield out
+    root.handlers[:] = saved
+    root.setLevel(level)
+
+
+def test_records_are_written_in_order_and_flushed_on_stop(stream: io.StringIO) -> None:
+    stop = log_from_a_thread(every=60)  # no round of the writer during the test
+    log = logging.getLogger("salesbot.test")
+    for n in range(100):
+        log.info("line %d", n)
+    assert stream.getvalue() == ""
+    stop()
+    assert stream.getvalue().splitlines() == [f"INFO line {n}" for n in range(100)]
+    assert logging.getLogger().handlers[0].stream is stream  # type: ignore[attr-defined]
+
+
+def test_a_warning_is_written_without_waiting_for_the_next_round(stream: io.StringIO) -> None:
+    stop = log_from_a_thread(every=60)
+    try:
+        logging.getLogger("salesbot.test").info("before")
+        logging.getLogger("salesbot.test").warning("careful")
+        deadline = time.monotonic() + 5
+        while "careful" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.getvalue().splitlines() == ["INFO before", "WARNING careful"]
+    finally:
+        stop()
+
+
+def test_records_below_a_handlers_level_are_not_written(stream: io.StringIO) -> None:
+    logging.getLogger().handlers[0].setLevel(logging.WARNING)
+    stop = log_from_a_thread(every=60)
+    logging.getLogger("salesbot.test").info("quiet")
+    logging.getLogger("salesbot.test").error("loud")
+    stop()
+    assert stream.getvalue().splitlines() == ["ERROR loud"]

@@ -1,0 +1,104 @@
+"""`/lead list` and `/lead TEXT` answer in the ack with one pooled connection and a fixed number of
+statements (issue 12): counted on the database connections while the commands travel through signed
+HTTP. SQLite: the statements sqlite3 runs (its trace callback). PostgreSQL: the round trips (each
+ReadyForQuery in libpq's protocol trace), so a BEGIN, a ROLLBACK or a ping would count too."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.text import search_text
+from store.db import transaction
+from store.models import Lead
+from tests.conftest import RunningBot
+
+
+@dataclass
+class Reads:
+    checkouts: int = 0
+    statements: list[str] = field(default_factory=list)
+    traces: dict[int, Any] = field(default_factory=dict)
+
+    def on_checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self.checkouts += 1
+        if hasattr(dbapi_connection, "set_trace_callback"):  # sqlite3
+            dbapi_connection.set_trace_callback(self.on_statement)
+            return
+        trace = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed at checkin)
+        self.traces[id(dbapi_connection)] = trace
+        dbapi_connection.pgconn.trace(trace.fileno())
+
+    def on_statement(self, statement: str) -> None:
+        if not statement.startswith("-- "):  # run by SQLite itself (FTS5's own tables), not sent
+            self.statements.append(statement)
+
+    def on_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        if hasattr(dbapi_connection, "set_trace_callback"):
+            dbapi_connection.set_trace_callback(None)
+            return
+        trace = self.traces.pop(id(dbapi_connection), None)
+        if trace is not None:
+            dbapi_connection.pgconn.untrace()
+            trace.seek(0)
+            self.statements += [line for line in trace.read().splitlines() if "ReadyForQuery" in line]
+            trace.close()
+
+
+@contextmanager
+def reads(bot: RunningBot) -> Iterator[Reads]:
+    seen = Reads()
+    engine = bot.deps.engine
+    sa.event.listen(engine, "checkout", seen.on_checkout)
+    sa.event.listen(engine, "checkin", seen.on_checkin)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "checkout", seen.on_checkout)
+        sa.event.remove(engine, "checkin", seen.on_checkin)
+
+
+def _leads(bot: RunningBot, count: int) -> None:
+    with transaction(bot.deps.new_session) as session:
+        session.add_all(
+            Lead(
+                team_id="T1",
+                owner_id="U1",
+                topic=f"Roast {n}",
+                company="Bean & Co",
+                status="open",
+                search_text=search_text(f"Roast {n}", "Bean & Co"),
+            )  # fmt: skip
+            for n in range(count)
+        )
+
+
+def _warm(bot: RunningBot) -> None:
+    """The first request of a user refreshes their profile after the ack (another connection)."""
+    bot.user().command("/lead", "help")
+    bot.deps.background.wait_idle()
+
+
+def test_lead_list_reads_its_page_and_count_in_one_statement(bot: RunningBot) -> None:
+    _leads(bot, 25)
+    _warm(bot)
+    with reads(bot) as seen:
+        answer = bot.user().command("/lead", "list")
+    assert answer.json["text"] == "Your open leads (25)"
+    assert seen.checkouts == 1
+    assert len(seen.statements) == 1, seen.statements  # the page with its count: no BEGIN, ROLLBACK or ping
+
+
+def test_lead_search_reads_the_asker_and_the_hits_on_one_connection(bot: RunningBot) -> None:
+    _leads(bot, 25)
+    _warm(bot)
+    with reads(bot) as seen:
+        answer = bot.user().command("/lead", "roast")
+    assert answer.json["text"] == "25 leads match"
+    assert seen.checkouts == 1
+    assert len(seen.statements) == 3, seen.statements  # the asker's role, the text index's probe, the hits
