@@ -28,7 +28,9 @@ ACK_DB_BUDGET = 2.0
 # Bolt names its listeners' loggers after the app. Given no name, it takes the caller's file name from
 # inspect.stack(), which reads the source of every frame and resolves the path of every loaded module
 # (~900 at that point): about half of a worker's time to build its app (docs/performance.md).
-APP_NAME = "salesbot"
+# Not "salesbot": Bolt sets its app logger's level from its own (WARNING), and a logger named
+# "salesbot" would silence every salesbot.* INFO record (request lines, planner, dispatcher).
+APP_NAME = "salesbot-bolt"
 
 
 class SalesApp(App):

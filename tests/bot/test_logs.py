@@ -58,3 +58,16 @@ def test_records_below_a_handlers_level_are_not_written(stream: io.StringIO) -> 
     logging.getLogger("salesbot.test").error("loud")
     stop()
     assert stream.getvalue().splitlines() == ["ERROR loud"]
+
+
+def test_building_the_bolt_app_leaves_salesbots_info_records_on(stream: io.StringIO) -> None:
+    """Bolt configures a logger named after the app from its own (WARNING): named "salesbot", it
+    silenced every salesbot.* INFO record, the request lines included."""
+    from slack_bolt import App
+
+    from bot.app import APP_NAME
+
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)  # as bot.logs.configure_logging does
+    App(name=APP_NAME, token="xoxb-offline", signing_secret="s", token_verification_enabled=False)
+    logging.getLogger("salesbot.requests").info("a request line")
+    assert stream.getvalue().splitlines() == ["INFO a request line"]
