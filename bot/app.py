@@ -28,8 +28,9 @@ ACK_DB_BUDGET = 2.0
 # Bolt names its listeners' loggers after the app. Given no name, it takes the caller's file name from
 # inspect.stack(), which reads the source of every frame and resolves the path of every loaded module
 # (~900 at that point): about half of a worker's time to build its app (docs/performance.md).
-# Not "salesbot": Bolt sets its app logger's level from its own (WARNING), and a logger named
-# "salesbot" would silence every salesbot.* INFO record (request lines, planner, dispatcher).
+# Not "salesbot": Bolt gives a listener without a __name__ (a functools.partial) the logger named after
+# the app, at the root's level of that moment; named "salesbot", an app built while the root was at
+# WARNING silenced every salesbot.* INFO record after (tests/bot/test_logs.py).
 APP_NAME = "salesbot-bolt"
 
 
