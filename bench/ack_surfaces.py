@@ -30,6 +30,7 @@ Each round runs, for every surface and contestant in turn (the order rotates by 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -66,6 +67,7 @@ from bench.ack_latency import (  # noqa: E402
     signed,
 )
 from bench.ack_vs_bolt import Contestant, children, cpu_seconds, free_port, pss_mb, report, served, wait_ready  # noqa: E402
+from bench.ack_vs_bolt import fixed_rate as open_loop  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.ids import RECORD_TIMELINE  # noqa: E402
@@ -192,7 +194,7 @@ def batch(surface: str, count: int, verifier: SignatureVerifier, fake: FakeSlack
 # --- load -----------------------------------------------------------------------------------------------
 
 
-def deliver(clients: Clients, fake: ReceiptSlack, request: Prepared) -> float | None:
+def deliver(fake: ReceiptSlack, clients: Clients, request: Prepared) -> float | None:
     """Send; return when the answer arrived (perf_counter): the ack, or the fake Slack's receipt."""
     outcome = clients.send(request)
     if outcome.status != 200:
@@ -215,7 +217,7 @@ def closed_loop(
 
     def one(request: Prepared) -> None:
         started = time.perf_counter()
-        arrived = deliver(clients, fake, request)
+        arrived = deliver(fake, clients, request)
         if arrived is not None:
             with lock:
                 latencies.append(arrived - started)
@@ -244,39 +246,9 @@ def closed_loop(
 def fixed_rate(
     contestant: Contestant, fake: ReceiptSlack, requests: list[Prepared], rate: float, concurrency: int
 ) -> dict[str, float]:
-    """Open loop: request i is due at start + i/rate; its latency counts from then until its answer."""
+    """Open loop (bench/ack_vs_bolt.py's), each latency counted until the answer's arrival."""
     fake.reset()
-    clients = Clients(contestant.url, keep_alive=True)
-    latencies: list[float] = []
-    lock, cursor = threading.Lock(), iter(range(len(requests)))
-    start = time.perf_counter() + 0.2
-
-    def worker(_: int) -> None:
-        clients.connection()
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                return
-            due = start + index / rate
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            arrived = deliver(clients, fake, requests[index])
-            if arrived is not None:
-                with lock:
-                    latencies.append(arrived - due)
-
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
-    wall = time.perf_counter() - start
-    clients.close()
-    latencies.sort()
-    return {
-        "rate_achieved": len(latencies) / wall,
-        "rate_p50_ms": percentile(latencies, 0.50) * 1000,
-        "rate_p99_ms": percentile(latencies, 0.99) * 1000,
-    }
+    return open_loop(contestant, requests, rate, concurrency, send=functools.partial(deliver, fake))
 
 
 # --- the database ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -56,7 +56,6 @@ from bench.ack_latency import (  # noqa: E402
     TEAM,
     USER,
     Clients,
-    Outcome,
     Prepared,
     busy_seconds,
     fire,
@@ -202,8 +201,17 @@ def closed_loop(contestant: Contestant, batch: list[Prepared], concurrency: int)
     }
 
 
-def fixed_rate(contestant: Contestant, batch: list[Prepared], rate: float, concurrency: int) -> dict[str, float]:
-    """Open loop: request i is due at start + i/rate; its latency counts from then."""
+def acked(clients: Clients, request: Prepared) -> float | None:
+    """Send; when it was answered 200 (perf_counter), else None."""
+    return time.perf_counter() if clients.send(request).status == 200 else None
+
+
+def fixed_rate(
+    contestant: Contestant, batch: list[Prepared], rate: float, concurrency: int,
+    send: Callable[[Clients, Prepared], float | None] = acked,
+) -> dict[str, float]:  # fmt: skip
+    """Open loop: request i is due at start + i/rate; its latency counts from then until `send` says it
+    was answered (the ack, or for bench/ack_surfaces.py the fake Slack's receipt)."""
     clients = Clients(contestant.url, keep_alive=True)
     latencies: list[float] = []
     lock, cursor = threading.Lock(), iter(range(len(batch)))
@@ -220,10 +228,10 @@ def fixed_rate(contestant: Contestant, batch: list[Prepared], rate: float, concu
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            outcome: Outcome = clients.send(batch[index])
-            if outcome.status == 200:
+            arrived = send(clients, batch[index])
+            if arrived is not None:
                 with lock:
-                    latencies.append(time.perf_counter() - due)
+                    latencies.append(arrived - due)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
