@@ -364,6 +364,10 @@ class Dispatcher:
             message = renderer(RenderContext(self.deps, client, session, now, prefetched), row)
         if message is None:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
+        return self._post(row, message, key, limited, client)
+
+    def _post(self, row: Outbox, message: dict[str, Any], key: str, limited: set[str], client: WebClient) -> _Result:
+        """Post the rendered message (or call its `_method`), unless the channel's cool-down came first."""
         try:
             channel = message.pop("channel", None) or self._dm_channel(row.team_id, row.recipient)
             call = getattr(client, message.pop("_method", "chat_postMessage"))  # e.g. conversations_archive
@@ -382,14 +386,15 @@ class Dispatcher:
             return self._slack_error(row, error, limited)
         except OSError as error:  # connection refused, reset, timeout
             return self._retry(row, f"connection error: {error}")
+        return self._sent(row, response.get("ts"))
+
+    def _sent(self, row: Outbox, ts: str | None) -> _Result:
         sent_at = self._clock()
         self.pacer.accepted(row.team_id, sent_at.timestamp())
         if self.record_lateness:
             with self._lock:
                 self.stats.lateness.append((sent_at - row.due_at).total_seconds())
-        return _Result(
-            row, _Outcome.SENT, {"status": "sent", "sent_at": sent_at, "sent_ts": response.get("ts"), "last_error": ""}
-        )
+        return _Result(row, _Outcome.SENT, {"status": "sent", "sent_at": sent_at, "sent_ts": ts, "last_error": ""})
 
     def _paced(self, row: Outbox, now: datetime) -> _Result | None:
         """None when the row may go now; else the row put back to its slot in its workspace's pace."""
