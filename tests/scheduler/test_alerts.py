@@ -16,6 +16,7 @@ from tests.conftest import RunningBot
 from tests.handlers.opp_helpers import card, new_opportunity, opportunity
 from tests.handlers.test_alerts import add_alert, make_manager
 from tests.handlers.test_lead_story import reply_in_thread
+from tests.scheduler.together import run_together
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
@@ -289,7 +290,6 @@ def test_team_shares_decide_what_an_alert_reports_and_who_may_open_it(bot: Runni
 
 def test_two_instances_racing_plan_and_send_each_alert_once(bot: RunningBot) -> None:
     """Two schedulers (PostgreSQL: two connections) planning and dispatching at the same moment."""
-    import threading
 
     import pytest
 
@@ -301,22 +301,13 @@ def test_two_instances_racing_plan_and_send_each_alert_once(bot: RunningBot) -> 
         add_alert(bot, manager, {"Event": "Stage changed"}, channel="C2")
     _walk_a_big_and_a_small_deal(bot)
     now = T0 + timedelta(minutes=2)
-    barrier = threading.Barrier(2)
     dispatchers = [Dispatcher(bot.deps, _client(bot), worker=f"host-{n}:1", threads=2, plan=False) for n in range(2)]
 
     def instance(dispatcher: Dispatcher) -> None:
-        barrier.wait()
         plan_alerts(bot.deps, now)
         for second in range(3):
             dispatcher.tick(now + timedelta(seconds=second))
 
-    with time_machine.travel(now, tick=False):
-        threads = [threading.Thread(target=instance, args=(d,)) for d in dispatchers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    for dispatcher in dispatchers:
-        dispatcher.close()
+    run_together(dispatchers, now, instance)
     assert len(_in_channel(bot, "C1")) == 2 and len(_in_channel(bot, "C2")) == 1
     assert sorted(row.status for row in _alert_rows(bot)) == ["sent", "sent", "sent"]

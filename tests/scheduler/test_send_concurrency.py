@@ -4,7 +4,6 @@ however the batches of two dispatchers overlap, every row is sent exactly once."
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from store.db import transaction
 from store.models import Outbox
 from store.outbox import enqueue
 from tests.conftest import RunningBot
+from tests.scheduler.together import run_together
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -91,21 +91,8 @@ def test_two_dispatchers_with_overlapping_batches_send_every_row_exactly_once(bo
     bot.slack.latency["chat.postMessage"] = 0.02
     client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
     dispatchers = [Dispatcher(bot.deps, client, worker=f"host-{n}:1", batch=5, threads=8, plan=False) for n in (1, 2)]
-    barrier = threading.Barrier(2)
     handled: list[int] = []
-
-    def instance(dispatcher: Dispatcher) -> None:
-        barrier.wait()
-        handled.append(dispatcher.tick(T0))
-
-    with time_machine.travel(T0, tick=False):
-        threads = [threading.Thread(target=instance, args=(d,)) for d in dispatchers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    for dispatcher in dispatchers:
-        dispatcher.close()
+    run_together(dispatchers, T0, lambda dispatcher: handled.append(dispatcher.tick(T0)))
     assert sum(handled) == 60
     assert _posted_texts(bot) == Counter(f"Reminder {n}" for n in range(60))  # each once, none lost
     assert _statuses(bot) == ["sent"] * 60
