@@ -451,24 +451,26 @@ def edit_modal(data: OpportunityData, processes: Sequence[Process]) -> dict[str,
         choices = [(p.name, p.name) for p in processes]
         blocks.append(_select_input("process", "Sales process", choices, initial=data.process.name, optional=False))
     if data.lines:
-        options = [
-            option(f"{revenue.format_quantity(line.quantity)} × {line.product_name}", str(line.id))
-            for line in data.lines[:CHECKBOXES_MAX]
-        ]
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "remove_lines",
-                "label": plain("Remove products"),
-                "optional": True,
-                "element": {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options},
-            }
-        )
+        blocks.append(_remove_lines_input(data))
     blocks.append(_text_input("description", "Description", initial=opp.description, multiline=True, max_length=3000))
     blocks.append(
         context("System-calculated revenue is the sum of the products' amounts; choose User-provided to type your own.")
     )
     return modal("Edit opportunity", blocks, callback_id=VIEW_OPP_EDIT, submit="Save", metadata=metadata(data.ref))
+
+
+def _remove_lines_input(data: OpportunityData) -> Block:
+    options = [
+        option(f"{revenue.format_quantity(line.quantity)} × {line.product_name}", str(line.id))
+        for line in data.lines[:CHECKBOXES_MAX]
+    ]
+    return {
+        "type": "input",
+        "block_id": "remove_lines",
+        "label": plain("Remove products"),
+        "optional": True,
+        "element": {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options},
+    }
 
 
 def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
@@ -477,31 +479,7 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
     blocks: list[Block] = [section(f"*{escape(opp.topic)}* — {escape(stage.name)}")]
     checkboxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
     for number, start in enumerate(range(0, len(checkboxes), CHECKBOXES_MAX)):
-        chunk = checkboxes[start : start + CHECKBOXES_MAX]
-        options = []
-        for index, step in chunk:
-            item = option(step.name, str(index))
-            if step.required:
-                item["description"] = plain("Required to move on", 75)
-            options.append(item)
-        element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options}
-        chosen = [
-            opt
-            for (index, step), opt in zip(chunk, options, strict=True)
-            if is_complete(step, data.states.get((stage.name, step.name)))
-        ]
-        if chosen:
-            element["initial_options"] = chosen
-        label = "Checklist" if number == 0 else f"Checklist ({number + 1})"
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": f"checklist_{number}",
-                "label": plain(label),
-                "optional": True,
-                "element": element,
-            }
-        )
+        blocks.append(_checklist_input(data, stage, checkboxes[start : start + CHECKBOXES_MAX], number))
     for index, step in enumerate(stage.steps):
         if not step.is_checkbox:
             blocks.append(step_input(step, index, data.states.get((stage.name, step.name)), opp.currency))
@@ -514,6 +492,32 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
         submit="Save",
         metadata=metadata(data.ref, stage=stage.name),
     )
+
+
+def _checklist_input(data: OpportunityData, stage: Stage, chunk: list[tuple[int, Step]], number: int) -> Block:
+    """One checkboxes input of at most CHECKBOXES_MAX checkbox steps, the completed ones ticked."""
+    options = []
+    for index, step in chunk:
+        item = option(step.name, str(index))
+        if step.required:
+            item["description"] = plain("Required to move on", 75)
+        options.append(item)
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options}
+    chosen = [
+        opt
+        for (_, step), opt in zip(chunk, options, strict=True)
+        if is_complete(step, data.states.get((stage.name, step.name)))
+    ]
+    if chosen:
+        element["initial_options"] = chosen
+    label = "Checklist" if number == 0 else f"Checklist ({number + 1})"
+    return {
+        "type": "input",
+        "block_id": f"checklist_{number}",
+        "label": plain(label),
+        "optional": True,
+        "element": element,
+    }
 
 
 def step_input(step: Step, index: int, state: StepState | None, currency: str) -> Block:
