@@ -214,11 +214,7 @@ def _checklist(data: OpportunityData) -> list[Block]:
         chunk = checkboxes[start : start + CHECKBOXES_MAX]
         options = [_step_option(data.ref, stage_index, index, step) for index, step in chunk]
         element: dict[str, Any] = {"type": "checkboxes", "action_id": f"{OPP_TICK_PREFIX}{number}", "options": options}
-        chosen = [
-            opt
-            for (index, step), opt in zip(chunk, options, strict=True)
-            if is_complete(step, data.states.get((stage.name, step.name)))
-        ]
+        chosen = _completed(data, stage, chunk, options)
         if chosen:
             element["initial_options"] = chosen
         blocks.append(
@@ -494,6 +490,17 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
     )
 
 
+def _completed(
+    data: OpportunityData, stage: Stage, chunk: list[tuple[int, Step]], options: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The options of the chunk's steps that are complete: a checklist's initial_options."""
+    return [
+        opt
+        for (_, step), opt in zip(chunk, options, strict=True)
+        if is_complete(step, data.states.get((stage.name, step.name)))
+    ]
+
+
 def _checklist_input(data: OpportunityData, stage: Stage, chunk: list[tuple[int, Step]], number: int) -> Block:
     """One checkboxes input of at most CHECKBOXES_MAX checkbox steps, the completed ones ticked."""
     options = []
@@ -503,11 +510,7 @@ def _checklist_input(data: OpportunityData, stage: Stage, chunk: list[tuple[int,
             item["description"] = plain("Required to move on", 75)
         options.append(item)
     element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options}
-    chosen = [
-        opt
-        for (_, step), opt in zip(chunk, options, strict=True)
-        if is_complete(step, data.states.get((stage.name, step.name)))
-    ]
+    chosen = _completed(data, stage, chunk, options)
     if chosen:
         element["initial_options"] = chosen
     label = "Checklist" if number == 0 else f"Checklist ({number + 1})"
