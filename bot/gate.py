@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
+
+from bot import fastjson
 
 log = logging.getLogger("salesbot.gate")
 MAX_AGE = 60 * 5  # seconds: Slack's replay window
@@ -65,7 +66,7 @@ def shape_problem(body: bytes, content_type: str) -> str | None:
 
 def _json_problem(text: str, shapes: dict[str, dict[str, type | tuple[type, ...]]], what: str) -> str | None:
     try:
-        data = json.loads(text)
+        data = fastjson.loads(text)
     except ValueError:
         return f"{what} is not JSON"
     if not isinstance(data, dict):
