@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from bot import fastjson
 
@@ -60,13 +60,30 @@ def parse_request(body: bytes, content_type: str) -> tuple[dict[str, Any], str |
         return {}, "body is not UTF-8"
     if "json" in content_type:
         return _json_body(text, EVENT_SHAPES, "event")
-    form = dict(parse_qsl(text, keep_blank_values=True))
+    form = parse_form(text)
     if "payload" in form:
         return _json_body(form["payload"], PAYLOAD_SHAPES, "payload")
     if form.get("ssl_check") == "1":
         return form, None
     missing = [key for key in ("command", "team_id", "user_id") if not form.get(key)]
     return form, f"form without payload lacks {', '.join(missing)}" if missing else None
+
+
+def parse_form(text: str) -> dict[str, str]:
+    """`dict(parse_qsl(text, keep_blank_values=True))` (a repeated name: its last value), without the
+    standard library's per-field argument handling: a seventh of a `/lead list` ack's CPU was parsing
+    its 13 fields. Tested against parse_qsl (tests/bot/test_gate.py)."""
+    form = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            form[_unquote_plus(name)] = _unquote_plus(value)
+    return form
+
+
+def _unquote_plus(text: str) -> str:
+    text = text.replace("+", " ")
+    return unquote(text) if "%" in text else text
 
 
 def _json_body(text: str, shapes: Shapes, what: str) -> tuple[dict[str, Any], str | None]:
