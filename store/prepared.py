@@ -94,7 +94,7 @@ class Reader:
         return rows[0][0] if rows else None
 
 
-KEPT_READERS = 4  # connections per engine (and process) kept between reads
+KEPT_READERS = 16  # at most this many connections per engine and process kept between reads (waitress's threads)
 
 
 class _Kept:
@@ -102,21 +102,26 @@ class _Kept:
     used last: detached from the engine's pool (the pool opens another in its place, so sessions lose
     none of its size), PostgreSQL's in autocommit for good. Handing one out is a list pop, where the
     pool's checkout and checkin (its events, the reset's ROLLBACK on SQLite) were a fourteenth of a
-    `/lead list` ack's CPU. One idle for PING_IDLE_AFTER seconds is closed instead of used (the pool
-    pings such connections; a fresh one costs less than a ping), one that failed is closed, and a
-    process forked with some (a worker) opens its own."""
+    `/lead list` ack's CPU. As many are kept as reads ran at once in the last PING_IDLE_AFTER seconds
+    (at most KEPT_READERS): one idle longer is closed, not used (the pool pings such connections), so
+    a burst's extra connections go away after it, and steady concurrent reads never open and close
+    connections (a cap of 4 did, under 10 concurrent reads a worker: a PostgreSQL connection per read
+    past the fourth). One whose read failed is closed; a process forked with some (a worker) opens its own."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine, self.pid = engine, os.getpid()
         self.idle: list[tuple[Any, float]] = []
+        self.lock = Lock()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
 
     def take(self) -> Any:
-        while self.idle:
-            connection, since = self.idle.pop()
-            if time.monotonic() - since < db.PING_IDLE_AFTER and self.pid == os.getpid():
-                return connection
-            self._close(connection)
+        with self.lock:
+            found = self.idle.pop() if self.idle else None
+        if found is not None:
+            if time.monotonic() - found[1] < db.PING_IDLE_AFTER and self.pid == os.getpid():
+                return found[0]
+            self._close(found[0])  # the most recent is stale: so are all below it
+            self.close_all()
         connection = self.engine.raw_connection()
         connection.detach()
         if self.engine.dialect.name == "postgresql":
@@ -125,16 +130,26 @@ class _Kept:
 
     def give_back(self, connection: Any, failed: bool) -> None:
         dbapi = connection.dbapi_connection
-        if failed or len(self.idle) >= KEPT_READERS or self.pid != os.getpid():
+        if failed or self.pid != os.getpid():
             self._close(connection)
             return
         if getattr(dbapi, "in_transaction", False):  # sqlite3: a read left a transaction open
             dbapi.rollback()
-        self.idle.append((connection, time.monotonic()))
+        now = time.monotonic()
+        with self.lock:
+            self.idle.append((connection, now))
+            stale = [c for c, since in self.idle if now - since >= db.PING_IDLE_AFTER]
+            stale += [c for c, _ in self.idle[: max(0, len(self.idle) - KEPT_READERS)]]
+            if stale:
+                self.idle = [(c, since) for c, since in self.idle if c not in stale]
+        for old in stale:
+            self._close(old)
 
     def close_all(self) -> None:
-        while self.idle:
-            self._close(self.idle.pop()[0])
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for connection, _ in idle:
+            self._close(connection)
 
     def _close(self, connection: Any) -> None:
         if self.pid == os.getpid():  # another process's copy of a socket or file is left alone

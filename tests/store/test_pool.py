@@ -5,6 +5,7 @@ reads' kept connections (store/prepared.reading): reused, replaced when idle too
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -134,3 +135,18 @@ def _is_closed_sqlite(connection: object) -> bool:
     except sqlite3.ProgrammingError:
         return True
     return False
+
+
+def test_a_bursts_extra_connections_are_closed_once_idle(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(database_url)
+    burst = [reading(engine) for _ in range(3)]
+    connections = [r.__enter__().connection.dbapi_connection for r in burst]
+    for r in burst:
+        r.__exit__(None, None, None)
+    monkeypatch.setattr(db, "PING_IDLE_AFTER", 0.05)
+    time.sleep(0.1)
+    latest = _dbapi(engine)  # all three idle too long: closed, a fresh one used and kept
+    assert latest not in connections
+    closed = [c for c in connections if getattr(c, "closed", None) or _is_closed_sqlite(c)]
+    assert len(closed) == 3
+    engine.dispose()
