@@ -102,11 +102,11 @@ class _Kept:
     used last: detached from the engine's pool (the pool opens another in its place, so sessions lose
     none of its size), PostgreSQL's in autocommit for good. Handing one out is a list pop, where the
     pool's checkout and checkin (its events, the reset's ROLLBACK on SQLite) were a fourteenth of a
-    `/lead list` ack's CPU. As many are kept as reads ran at once in the last PING_IDLE_AFTER seconds
-    (at most KEPT_READERS): one idle longer is closed, not used (the pool pings such connections), so
-    a burst's extra connections go away after it, and steady concurrent reads never open and close
-    connections (a cap of 4 did, under 10 concurrent reads a worker: a PostgreSQL connection per read
-    past the fourth). One whose read failed is closed; a process forked with some (a worker) opens its own."""
+    `/lead list` ack's CPU. As many are kept as reads ran at once (at most KEPT_READERS; past that a
+    connection is closed after its read). Like the pool's, a PostgreSQL connection idle for
+    PING_IDLE_AFTER seconds is pinged before use and replaced if the server dropped it: closing idle
+    ones instead meant cold backends (no cached plans or catalog) after every pause, measured slower
+    than `main` in the closed loop. One whose read failed is closed; a forked process opens its own."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine, self.pid = engine, os.getpid()
@@ -115,35 +115,39 @@ class _Kept:
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
 
     def take(self) -> Any:
-        with self.lock:
-            found = self.idle.pop() if self.idle else None
-        if found is not None:
-            if time.monotonic() - found[1] < db.PING_IDLE_AFTER and self.pid == os.getpid():
+        while True:
+            with self.lock:
+                found = self.idle.pop() if self.idle else None
+            if found is None or self.pid != os.getpid():
+                return self._fresh()
+            if time.monotonic() - found[1] < db.PING_IDLE_AFTER or self._alive(found[0]):
                 return found[0]
-            self._close(found[0])  # the most recent is stale: so are all below it
-            self.close_all()
+            self._close(found[0])
+
+    def give_back(self, connection: Any, failed: bool) -> None:
+        dbapi = connection.dbapi_connection
+        if failed or self.pid != os.getpid() or len(self.idle) >= KEPT_READERS:
+            self._close(connection)
+            return
+        if getattr(dbapi, "in_transaction", False):  # sqlite3: a read left a transaction open
+            dbapi.rollback()
+        with self.lock:
+            self.idle.append((connection, time.monotonic()))
+
+    def _fresh(self) -> Any:
         connection = self.engine.raw_connection()
         connection.detach()
         if self.engine.dialect.name == "postgresql":
             connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]  # no BEGIN, no ROLLBACK
         return connection
 
-    def give_back(self, connection: Any, failed: bool) -> None:
-        dbapi = connection.dbapi_connection
-        if failed or self.pid != os.getpid():
-            self._close(connection)
-            return
-        if getattr(dbapi, "in_transaction", False):  # sqlite3: a read left a transaction open
-            dbapi.rollback()
-        now = time.monotonic()
-        with self.lock:
-            self.idle.append((connection, now))
-            stale = [c for c, since in self.idle if now - since >= db.PING_IDLE_AFTER]
-            stale += [c for c, _ in self.idle[: max(0, len(self.idle) - KEPT_READERS)]]
-            if stale:
-                self.idle = [(c, since) for c, since in self.idle if c not in stale]
-        for old in stale:
-            self._close(old)
+    def _alive(self, connection: Any) -> bool:
+        if self.engine.dialect.name != "postgresql":  # a file is not dropped by a server
+            return True
+        try:
+            return bool(self.engine.dialect.do_ping(connection.dbapi_connection))
+        except Exception:  # whatever the driver raises for a dead connection
+            return False
 
     def close_all(self) -> None:
         with self.lock:
