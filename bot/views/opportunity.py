@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain import revenue
 from bot.domain.process import Process, Stage, Step, StepState, is_complete, missing_steps, percent_text, process_bar
@@ -298,27 +298,27 @@ def stage_record(data: OpportunityData, stage: Stage) -> list[Block]:
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def opportunity_list(
-    groups: Sequence[tuple[str, Sequence[Listed]]], *, title: str, limit: int = 40, total: int | None = None
-) -> list[Block]:
+class StageGroup(NamedTuple):
+    """A stage of `/opp list`: how many of the deals read are in it, their money per currency, and
+    those of them shown (the list shows the first 40 in stage order)."""
+
+    stage: str
+    deals: int
+    totals: dict[str, Decimal]
+    shown: Sequence[Listed]
+
+
+def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) -> list[Block]:
     """Opportunities grouped by stage, with each group's count and per-currency total; `total` is how many
     there are in all (capped, store/listing.py) when the groups hold only the first of them."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     shown = 0
-    for stage, items in groups:
-        totals: dict[str, Decimal] = {}
-        for opp in items:
-            if opp.estimated_revenue is not None:
-                totals[opp.currency] = totals.get(opp.currency, Decimal(0)) + opp.estimated_revenue
-        money = ", ".join(revenue.format_money(v, c) for c, v in sorted(totals.items())) or "no revenue yet"
-        blocks.append(section(f"*{escape(stage)}* · {len(items)} · {money}"))
-        for opp in items:
-            if shown >= limit:
-                break
-            blocks.append(list_line(opp))
-            shown += 1
-    listed = sum(len(items) for _, items in groups)
-    total = listed if total is None else total
+    for group in groups:
+        totals = group.totals.items()
+        money = ", ".join(revenue.format_money(v, c) for c, v in sorted(totals)) or "no revenue yet"
+        blocks.append(section(f"*{escape(group.stage)}* · {group.deals} · {money}"))
+        blocks.extend(list_line(opp) for opp in group.shown)
+        shown += len(group.shown)
     if total > shown:
         blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/opp TEXT`."))
     return blocks
