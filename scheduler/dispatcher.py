@@ -3,7 +3,10 @@
 The outbox table is the source of truth; this module keeps only caches (DM channel ids, rate-limit
 cool-downs) in memory. Per row:
 - a renderer builds the message from the database *at send time* (None: the row became pointless —
-  the appointment was cancelled, the task done — and it is recorded as cancelled);
+  the appointment was cancelled, the task done — and it is recorded as cancelled); rows falling due
+  between two ticks are claimed and rendered up to PREPARE_AHEAD (plus the PREPARE_AHEAD window) before
+  their due time and posted at it, so a change in that last second may not be seen (the appointment
+  cancelled then still gets its reminder);
 - 429 reschedules the row at now + Retry-After (no inline sleeping: other rows keep flowing) and cools
   its channel down; when several channels are limited in one batch the whole workspace is, and the
   rest of the batch is put back for Retry-After; from then on the workspace is paced at the rate Slack
