@@ -16,9 +16,13 @@ dispatcher's and it does not share the dispatcher's GIL; on a 2-vCPU machine it 
     python -m bench.dispatch [--scale 20] [--rows 10000] [--users 500] [--rounds 3] [--warmup 1]
                              [--threads N] [--skip-a] [--skip-b] [--database-url URL]
 
-(b) runs in `--rounds` interleaved rounds (which of the two goes first alternates) after `--warmup`
+(b) runs in `--rounds` interleaved rounds (which of them goes first rotates) after `--warmup`
 uncounted ones, and prints per round both p50/p99 and the ratio APScheduler p99 / ours, then
 min / median / max of each over the rounds. (a) prints its run time over the lower bound the limits allow.
+Each round of (b) also measures the floor of this dispatcher's lateness: the same posts made at the due
+time by a bare pool of DISPATCHER_SEND_THREADS threads with the dispatcher's keep-alive client, nothing
+else (no claim, render or record); "beyond the sends" is ours p99 − that p99, the dispatcher's own share.
+The load average (1 min) is printed at the start and end of each round.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ import gc
 import json
 import math
 import multiprocessing
+import os
 import statistics
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +52,7 @@ from sqlmodel import select
 from bench.scratch import scratch_database
 from bot.config import load_settings
 from bot.deps import build_deps
-from bot.slack_client import make_client
+from bot.slack_client import SHARED_POOL, make_client
 from scheduler.setup import make_dispatcher, start_scheduler
 from store.db import make_engine, transaction, upgrade
 from store.models import Appointment, Lead, Outbox, SlackUser
@@ -441,6 +447,26 @@ def run_b_apscheduler(workdir: Path, *, users: int) -> dict[str, float]:
     }
 
 
+def run_b_bare(*, users: int, threads: int | None = None) -> dict[str, float]:
+    """The floor of (b): one post per user at the due time from a bare pool of the dispatcher's send
+    threads, over its keep-alive client, against a fake Slack of its own like the other two runs."""
+    fake = SlackProcess(per_minute=None)
+    count = threads or load_settings(_env_file=None).dispatcher_send_threads
+    client = make_client("xoxb-x", fake.url, inline_retries=False, pool=SHARED_POOL)
+    due = time.time() + 1.0
+
+    def post(user: int) -> float:
+        client.chat_postMessage(channel=f"U{user:04d}", text=f"Reminder {user}: Tasting {user} at 09:15")
+        return time.time() - due
+
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="bare") as pool:
+        time.sleep(max(0.0, due - time.time()))
+        late = sorted(pool.map(post, range(users)))
+    SHARED_POOL.close_idle()
+    fake.stop()
+    return {"sent": len(late), "p50": percentile(late, 50), "p99": percentile(late, 99), "max": late[-1]}
+
+
 def _spread(values: list[float]) -> str:
     """min / median / max of a measure over the rounds."""
     return f"{min(values):.3f} / {statistics.median(values):.3f} / {max(values):.3f}"
@@ -455,31 +481,49 @@ def run_b_rounds(
     first batch pays for compiling statements and first loads (0.1–0.4 s here), as APScheduler's first
     jobs pay for theirs."""
     results = []
+    names = ("ours", "apscheduler", "bare sends")
     for number in range(warmup + rounds):
         runs: dict[str, dict[str, float]] = {}
-        for name in ("ours", "apscheduler") if number % 2 == 0 else ("apscheduler", "ours"):
+        load = os.getloadavg()[0]
+        for name in names[number % 3 :] + names[: number % 3]:
             if name == "ours":
                 runs[name] = run_b(url, users=users, tick=tick, threads=threads)
-            else:
+            elif name == "apscheduler":
                 runs[name] = run_b_apscheduler(workdir, users=users)
-        ours, theirs = runs["ours"], runs["apscheduler"]
+            else:
+                runs[name] = run_b_bare(users=users, threads=threads)
+        ours, theirs, bare = runs["ours"], runs["apscheduler"], runs["bare sends"]
         ratio = theirs["p99"] / ours["p99"] if ours["p99"] else float("inf")
         label = f"round {number + 1 - warmup}" if number >= warmup else f"warm-up {number + 1}"
+        print(f"(b) {label}: load average {load:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
         print(f"(b) {label}: outbox dispatcher {json.dumps(ours)}", flush=True)
         print(f"(b) {label}: APScheduler date jobs {json.dumps(theirs)}", flush=True)
+        print(f"(b) {label}: bare sends {json.dumps(bare)}", flush=True)
         print(f"(b) {label}: p99 ratio (APScheduler / outbox dispatcher) {ratio:.2f}x", flush=True)
+        print(f"(b) {label}: ours p99 beyond the bare sends' {ours['p99'] - bare['p99']:.3f} s", flush=True)
         if number >= warmup:
-            results.append({"round": number + 1 - warmup, "ours": ours, "apscheduler": theirs, "p99_ratio": ratio})
+            results.append(
+                {"round": number + 1 - warmup, "ours": ours, "apscheduler": theirs, "bare": bare, "p99_ratio": ratio}
+            )
     return results
 
 
 def summarize_b(results: list[dict[str, Any]]) -> None:
     print(f"(b) over {len(results)} rounds, min / median / max (seconds):", flush=True)
-    for name, label in (("ours", "outbox dispatcher"), ("apscheduler", "APScheduler date jobs")):
+    for name, label in (
+        ("ours", "outbox dispatcher"),
+        ("apscheduler", "APScheduler date jobs"),
+        ("bare", "bare sends"),
+    ):
         for measure in ("p50", "p99"):
             print(f"  {label:22} {measure}: {_spread([r[name][measure] for r in results])}")
         print(f"  {label:22} sent: {sorted(r[name]['sent'] for r in results)}")
     print(f"  p99 ratio (APScheduler / ours): {_spread([r['p99_ratio'] for r in results])}", flush=True)
+    beyond = [r["ours"]["p99"] - r["bare"]["p99"] for r in results]
+    print(f"  ours p99 beyond the bare sends' p99 (s): {_spread(beyond)}", flush=True)
+    print(
+        f"  ours p99 / bare sends' p99: {_spread([r['ours']['p99'] / r['bare']['p99'] for r in results])}", flush=True
+    )
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 The outbox table is the source of truth; this module keeps only caches (DM channel ids, rate-limit
 cool-downs) in memory. Per row:
 - a renderer builds the message from the database *at send time* (None: the row became pointless —
-  the appointment was cancelled, the task done — and it is recorded as cancelled);
+  the appointment was cancelled, the task done — and it is recorded as cancelled); rows falling due
+  between two ticks are claimed and rendered up to PREPARE_AHEAD (plus the PREPARE_AHEAD window) before
+  their due time and posted at it, so a change in that last second may not be seen (the appointment
+  cancelled then still gets its reminder);
 - 429 reschedules the row at now + Retry-After (no inline sleeping: other rows keep flowing) and cools
   its channel down; when several channels are limited in one batch the whole workspace is, and the
   rest of the batch is put back for Retry-After; from then on the workspace is paced at the rate Slack
@@ -41,6 +44,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -84,6 +88,8 @@ CHANNEL_INTERVAL = timedelta(seconds=1)  # Slack: about one message per second p
 BATCH = 100
 PLAN_EVERY = timedelta(seconds=60)
 EARLY_WAKE_MARGIN = 0.05  # seconds: a row due this close to the next tick waits for it
+PREPARE_AHEAD = 0.5  # seconds: rows falling due before the next tick are claimed and rendered this early
+PREPARE_MAX_BATCHES = 10  # batches claimed and rendered ahead of their due time at most
 TICK_BUDGET = 20.0  # seconds of sending per tick before yielding to the next one
 FAILED_NOTICE = "delivery_failed"
 PACED = "paced"  # last_error of a row put back to its slot in a rate-limited workspace's queue
@@ -147,6 +153,19 @@ class _Batch:
     rows: list[Outbox]
     clients: Clients
     results: list[_Result | Future[_Result]]
+
+
+@dataclass
+class _Claimed:
+    """A claimed batch before it goes to the sending threads: its rows, what their renderers read, each
+    workspace's client (or why they could not be looked up), and the messages rendered ahead (by row id;
+    None: nothing to send any more)."""
+
+    rows: list[Outbox]
+    prefetched: Prefetched
+    clients: Clients
+    lookup_failed: str = ""
+    rendered: dict[int, dict[str, Any] | None] = field(default_factory=dict)
 
 
 def _is_user(channel: str) -> bool:
@@ -215,44 +234,86 @@ class Dispatcher:
             self._planned_at = now
         handled = self._send_due(now)
         if self._fixed_now is None:  # a test that fixes the clock drives every tick itself
-            handled += self._send_what_falls_due_before_the_next_tick()
+            handled += self._send_on_time(now)
         return handled
 
-    def _send_due(self, now: datetime) -> int:
-        """Send batches until one comes back short or the tick's budget is spent. The next batch is
-        claimed while the previous one is still with Slack, and the previous one's outcomes are recorded
-        while the next is sent, so the sending threads do not wait for the database between batches."""
+    def _send_due(self, now: datetime, prepared: list[_Claimed] | None = None) -> int:
+        """Send the batches `prepared` ahead, then claim and send more until one comes back short or the
+        tick's budget is spent. The next batch is claimed while the previous one is still with Slack, and
+        the previous one's outcomes are recorded while the next is sent, so the sending threads do not
+        wait for the database between batches."""
         handled, started = 0, time.monotonic()
+        waiting = list(prepared or [])
         in_flight: _Batch | None = None
         try:
             while True:
-                current = self._start(now)
+                current = self._submit(waiting.pop(0)) if waiting else self._start(now)
                 done, in_flight = in_flight, current
                 if done is not None:
                     handled += self._finish(done)
-                if current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET:
+                if not waiting and (
+                    current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET
+                ):
                     break
-                now = self._clock()
+                now = max(now, self._clock())
         finally:  # a failed claim must not leave the batch Slack already has unrecorded (resent after the lease)
             if in_flight is not None:
                 handled += self._finish(in_flight)
+            for claimed in waiting:  # claimed (and rendered) ahead: sent now rather than after the lease
+                handled += self._finish(self._submit(claimed))
         return handled
 
-    def _send_what_falls_due_before_the_next_tick(self) -> int:
-        """Wait for a row due before the next tick and send it on time, instead of up to a tick late
-        (reminders are known in advance, so with a 1 s tick this takes 0.5 s off the average lateness)."""
+    # --- on time, between ticks ------------------------------------------------------------------
+
+    def _send_on_time(self, began: datetime) -> int:
+        """Rows falling due before the next tick are sent at their due time, not up to a tick late
+        (reminders are known in advance): PREPARE_AHEAD before it, the rows due by then and in the
+        PREPARE_AHEAD after are claimed and rendered while the sending threads are idle, and each is
+        posted at its own due time, so at that time only the calls to Slack are left. Then the next ones,
+        while they fall due before the next tick could send them, for up to TICK_BUDGET."""
+        handled = 0
+        while self._clock() - began < timedelta(seconds=TICK_BUDGET):
+            due = self._next_due_before_the_next_tick()
+            if due is None:
+                break
+            self._sleep_until(due - timedelta(seconds=PREPARE_AHEAD))
+            until = due + timedelta(seconds=PREPARE_AHEAD)
+            sent = self._send_due(until, self._prepare(until, due))
+            if not sent:
+                break
+            handled += sent
+        return handled
+
+    def _next_due_before_the_next_tick(self) -> datetime | None:
         now = self._clock()
         if self._cool.every_workspace_cooling(now):
-            return 0
+            return None
         with transaction(self.deps.new_session) as session:
             due = next_due_at(session)
-        if due is None:
-            return 0
-        wait = max(0.0, (due - now).total_seconds())
-        if wait >= self.deps.settings.scheduler_tick_seconds - EARLY_WAKE_MARGIN:
-            return 0  # the next tick comes first
-        self._sleep(wait)
-        return self._send_due(self._clock())
+        if due is None or (due - now).total_seconds() >= self.deps.settings.scheduler_tick_seconds - EARLY_WAKE_MARGIN:
+            return None  # the next tick comes first
+        return due
+
+    def _prepare(self, until: datetime, due: datetime) -> list[_Claimed]:
+        """Claim and render, batch after batch, the rows due by `until`, as long as the first of them
+        (`due`) has not come yet; the rest are claimed and sent the usual way."""
+        prepared: list[_Claimed] = []
+        while len(prepared) < PREPARE_MAX_BATCHES and self._clock() < due:
+            claimed = self._claim(until)
+            if claimed is None:
+                break
+            self._render_ahead(claimed)
+            prepared.append(claimed)
+            if len(claimed.rows) < self.batch:
+                break
+        return prepared
+
+    def _sleep_until(self, at: datetime) -> None:
+        wait = (at - self._clock()).total_seconds()
+        if wait > 0:
+            self._sleep(wait)
+
+    # --- one batch -------------------------------------------------------------------------------
 
     def dispatch_once(self, now: datetime | None = None) -> int:
         """Claim one batch of due rows, deliver them, record the outcomes; returns how many were claimed."""
@@ -261,6 +322,11 @@ class Dispatcher:
 
     def _start(self, now: datetime) -> _Batch | None:
         """Claim a batch and hand its rows to the sending threads (or, with one thread, send them here)."""
+        claimed = self._claim(now)
+        return self._submit(claimed) if claimed is not None else None
+
+    def _claim(self, now: datetime) -> _Claimed | None:
+        """Claim the rows due by `now` (a batch), read what their renderers need, find their clients."""
         if self._cool.every_workspace_cooling(now):
             return None
         began, cpu_began = time.perf_counter(), time.thread_time()
@@ -273,15 +339,60 @@ class Dispatcher:
         if not rows:
             return None
         try:
-            clients = self._clients_for({row.team_id for row in rows})
+            return _Claimed(rows, prefetched, self._clients_for({row.team_id for row in rows}))
         except Exception as error:  # the installation store is unreachable: put the batch back, retry later
             log.exception("looking up the batch's bot tokens failed")
-            return _Batch(rows, {}, [self._retry(row, f"token lookup failed: {error}"[:500]) for row in rows])
-        limited: set[str] = set()
+            return _Claimed(rows, prefetched, {}, lookup_failed=f"token lookup failed: {error}"[:500])
+
+    def _submit(self, claimed: _Claimed) -> _Batch:
+        rows, clients = claimed.rows, claimed.clients
+        if claimed.lookup_failed:
+            return _Batch(rows, {}, [self._retry(row, claimed.lookup_failed) for row in rows])
+        deliver = partial(
+            self._deliver, limited=set(), prefetched=claimed.prefetched, clients=clients, rendered=claimed.rendered
+        )
         if self._pool is None:
-            return _Batch(rows, clients, [self._deliver(row, limited, prefetched, clients) for row in rows])
+            return _Batch(rows, clients, [deliver(row) for row in rows])
         pool = self._pool
-        return _Batch(rows, clients, [pool.submit(self._deliver, row, limited, prefetched, clients) for row in rows])
+        return _Batch(rows, clients, [pool.submit(deliver, row) for row in rows])
+
+    def _render_ahead(self, claimed: _Claimed) -> None:
+        """Render a batch claimed before its rows fall due, in the sending threads (idle until then; a
+        render may call users.info). Rows of a workspace being paced or cooled down are rendered when
+        their turn comes, as usual: most of them will be put back without a call."""
+        clients = claimed.clients
+        rows = [row for row in claimed.rows if self._may_render_ahead(row, clients)]
+        render = partial(self._render_early, prefetched=claimed.prefetched, clients=clients)
+        messages = map(render, rows) if self._pool is None else self._pool.map(render, rows)
+        for row, (rendered, message) in zip(rows, messages, strict=True):
+            if rendered:
+                claimed.rendered[row.id or 0] = message
+
+    def _may_render_ahead(self, row: Outbox, clients: Clients) -> bool:
+        return (
+            clients.get(row.team_id) is not None
+            and row.kind in RENDERERS
+            and not self.pacer.paces(row.team_id)
+            and self._cool.blocked(key_of(row.team_id, row.recipient), row.due_at) is None
+        )
+
+    def _render_early(
+        self, row: Outbox, prefetched: Prefetched, clients: Clients
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the message or None) as of the row's due time; (False, None) when the render failed
+        (it is tried again, and its failure handled, at send time)."""
+        began, cpu_began = time.perf_counter(), time.thread_time()
+        client = clients[row.team_id]
+        assert client is not None  # _may_render_ahead
+        try:
+            with transaction(self.deps.new_session) as session:
+                context = RenderContext(self.deps, client, session, max(row.due_at, self._clock()), prefetched)
+                return True, RENDERERS[row.kind](context, row)
+        except Exception as error:
+            log.debug("outbox row %s: rendering ahead failed (%s); rendered again at send time", row.id, error)
+            return False, None
+        finally:
+            self._add_busy(time.perf_counter() - began, time.thread_time() - cpu_began)
 
     def _finish(self, batch: _Batch) -> int:
         """Wait for a batch's sends, record their outcomes in one transaction; returns the rows handled."""
@@ -325,8 +436,15 @@ class Dispatcher:
     # --- one row -------------------------------------------------------------------------------
 
     def _deliver(
-        self, row: Outbox, limited: set[str], prefetched: Prefetched | None = None, clients: Clients | None = None
+        self,
+        row: Outbox,
+        limited: set[str],
+        prefetched: Prefetched | None = None,
+        clients: Clients | None = None,
+        rendered: dict[int, dict[str, Any] | None] | None = None,
     ) -> _Result:
+        """Send one row, not before it is due (rows claimed ahead wait here for their time)."""
+        self._sleep_until(row.due_at)
         began, cpu_began = time.perf_counter(), time.thread_time()
         slack_before, slack_cpu_before = self._thread_slack_seconds(), self._thread_slack_cpu()
         client = self.client if clients is None else clients.get(row.team_id)
@@ -334,7 +452,7 @@ class Dispatcher:
             if client is None:
                 result = _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": NOT_INSTALLED_REASON})
             else:
-                result = self._attempt(row, limited, client, prefetched)
+                result = self._attempt(row, limited, client, prefetched, rendered)
         except Exception as error:  # never leave the row claimed until the lease ends; retry, then fail visibly
             log.exception("outbox row %s (%s) could not be delivered", row.id, row.kind)
             result = self._retry(row, f"internal error: {error}"[:500])
@@ -348,7 +466,12 @@ class Dispatcher:
         return result
 
     def _attempt(
-        self, row: Outbox, limited: set[str], client: WebClient, prefetched: Prefetched | None = None
+        self,
+        row: Outbox,
+        limited: set[str],
+        client: WebClient,
+        prefetched: Prefetched | None = None,
+        rendered: dict[int, dict[str, Any] | None] | None = None,
     ) -> _Result:
         now, key = self._clock(), key_of(row.team_id, row.recipient)
         blocked = self._cool.blocked(key, now)
@@ -360,8 +483,11 @@ class Dispatcher:
         renderer = RENDERERS.get(row.kind)
         if renderer is None:
             return self._fail(row, f"no renderer for kind {row.kind}")
-        with transaction(self.deps.new_session) as session:
-            message = renderer(RenderContext(self.deps, client, session, now, prefetched), row)
+        if rendered is not None and (row.id or 0) in rendered:  # rendered ahead of the due time
+            message = rendered[row.id or 0]
+        else:
+            with transaction(self.deps.new_session) as session:
+                message = renderer(RenderContext(self.deps, client, session, now, prefetched), row)
         if message is None:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         return self._post(row, message, key, limited, client)

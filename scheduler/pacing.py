@@ -124,6 +124,10 @@ class Pacer:
             if measured is not None:
                 state.rate = measured
 
+    def paces(self, team: str) -> bool:
+        """Whether `team` has been limited lately (its rows may be put back to a slot of its pace)."""
+        return team in self._teams  # a dict read is atomic: no lock
+
     def rate(self, team: str) -> float | None:
         """The rate measured for `team` (messages per second), None while it is not paced."""
         with self._lock:

@@ -30,6 +30,19 @@ DISPATCH_JOB_ID = "outbox-dispatcher"
 HOUSEKEEPING_JOB_ID = "housekeeping"
 
 
+class _WaitingTickSkips(logging.Filter):
+    """A dispatcher tick waits for rows falling due before the next tick (scheduler/dispatcher.py), so
+    APScheduler skips the ticks due meanwhile (`max_instances=1`): expected, not a warning a second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return getattr(job, "id", None) != DISPATCH_JOB_ID or "running instances" not in str(record.msg)
+
+
+SCHEDULER_LOG = logging.getLogger("apscheduler.scheduler.salesbot")  # APScheduler's own, one level down
+SCHEDULER_LOG.addFilter(_WaitingTickSkips())
+
+
 def make_dispatcher(deps: Deps, **options: Any) -> Dispatcher:
     """The process's dispatcher: its single-token client reuses keep-alive connections (in OAuth mode
     it makes one such client per workspace token)."""
@@ -42,7 +55,9 @@ def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> Back
     """Start the background scheduler; `scheduler.shutdown()` stops it (the dispatcher's threads with it)."""
     if dispatcher is None:
         dispatcher = make_dispatcher(deps)
-    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True})
+    scheduler = BackgroundScheduler(
+        timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}, logger=SCHEDULER_LOG
+    )
     seconds = deps.settings.scheduler_tick_seconds
     _every(scheduler, _tick, dispatcher, DISPATCH_JOB_ID, "salesbot outbox dispatcher", seconds=seconds)
     _every(scheduler, housekeep, deps, HOUSEKEEPING_JOB_ID, "salesbot housekeeping", hours=1)

@@ -260,31 +260,6 @@ def test_when_the_batch_cannot_be_recorded_each_row_is_recorded_alone(
     assert sorted(texts) == ["Reminder k0", "Reminder k1", "Reminder k1", "Reminder k2"]
 
 
-def test_a_row_due_before_the_next_tick_is_sent_on_time_not_a_tick_late(bot: RunningBot) -> None:
-    """With the default 1 s tick, a reminder due 0.4 s after a tick is sent at its due time: the tick
-    waits for it (on the test's clock) instead of leaving it to the next one."""
-    _enqueue(bot, "soon", due=T0 + timedelta(seconds=0.4))
-    _enqueue(bot, "next tick", due=T0 + timedelta(seconds=0.98))  # within the margin: the next tick sends it
-    slept: list[float] = []
-    with time_machine.travel(T0, tick=False) as traveller:
-
-        def sleep(seconds: float) -> None:
-            slept.append(seconds)
-            traveller.shift(seconds)
-
-        dispatcher = Dispatcher(bot.deps, _client(bot), plan=False, sleep=sleep)
-        try:
-            assert dispatcher.tick() == 1
-        finally:
-            dispatcher.close()
-    assert slept == [pytest.approx(0.4)]
-    soon, later = _rows(bot)
-    assert soon.status == "sent" and soon.sent_at == T0 + timedelta(seconds=0.4)
-    assert later.status == "pending" and [c.args["text"] for c in bot.slack.calls_to("chat.postMessage")] == [
-        "Reminder soon"
-    ]
-
-
 def test_a_batch_renders_from_one_read_per_table_and_keeps_workspaces_apart(bot: RunningBot) -> None:
     """Reminders of a batch are rendered from rows read once for the whole batch; a row naming another
     workspace's appointment finds nothing and is cancelled, not sent."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deps import build_deps
@@ -37,6 +39,28 @@ def test_the_scheduler_ticks_the_dispatcher_with_one_deliberate_job(database_url
         assert str(scheduler.timezone) == "UTC"
         [post] = fake_slack.wait_for("chat.postMessage", 1, timeout=10)
         assert post.args["text"] == "tick tock" and post.args["channel"] == "U1"
+    finally:
+        scheduler.shutdown(wait=True)
+        deps.engine.dispose()
+
+
+def test_ticks_skipped_while_a_tick_waits_for_due_rows_are_not_warned_about(
+    database_url: str, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """APScheduler reports a run skipped because the job is still running (max_instances=1) to the
+    scheduler's logger, with the job as first argument; the dispatcher's are expected, others' are not."""
+    deps = build_deps(make_settings(database_url, fake_slack))
+    scheduler = start_scheduler(deps)
+    try:
+        with caplog.at_level(logging.WARNING):
+            for job in scheduler.get_jobs():
+                scheduler._logger.warning(
+                    'Execution of job "%s" skipped: maximum number of running instances reached (%d)', job, 1
+                )
+                scheduler._logger.warning('Run time of job "%s" was missed by %s', job, timedelta(seconds=2))
+        skipped = [record.args[0].id for record in caplog.records if "skipped" in record.getMessage()]  # type: ignore[index, union-attr]
+        assert skipped == [HOUSEKEEPING_JOB_ID]
+        assert len([record for record in caplog.records if "was missed" in record.getMessage()]) == 2
     finally:
         scheduler.shutdown(wait=True)
         deps.engine.dispose()
