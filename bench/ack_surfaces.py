@@ -20,9 +20,13 @@ later run reuses the data (and upgrades the schema to the head).
 
 Each round runs, for every surface and contestant in turn (the order rotates by round), a closed loop
 (`--requests` from `--concurrency` clients, each waiting for its answer) and a fixed-rate open loop
-(`--rate` requests/s for `--seconds`, latency from the scheduled send time).
+(`--rate` requests/s for `--seconds`, latency from the scheduled send time). `--before DIR` adds another
+checkout (e.g. a worktree of main) as a third contestant in the same rounds, on its own copy of the data
+(`--before-sqlite`, or `--before-schema` on PostgreSQL) seeded by its own code (`--seed-only` run there).
 
     python bench/ack_surfaces.py --rounds 3
+    python bench/ack_surfaces.py --rounds 3 --surfaces home,timeline --sqlite /tmp/home1m/bench.db \\
+        --before /work/wt-home1m-base --before-sqlite /tmp/home1m/base.db
     python bench/ack_surfaces.py --rounds 3 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
         --schema homeack_1m
 """
@@ -347,6 +351,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=None, help="PostgreSQL (the database, e.g. bench)")
     parser.add_argument("--schema", default="acks_1m", help="PostgreSQL: the kept schema")
     parser.add_argument("--seed-only", action="store_true", help="prepare the database and stop")
+    parser.add_argument("--before", type=Path, default=None, help="another checkout (e.g. main) measured as `before`")
+    parser.add_argument("--before-sqlite", default=None, help="`before`'s kept SQLite file (seeded by its code)")
+    parser.add_argument("--before-schema", default=None, help="PostgreSQL: `before`'s kept schema")
     return parser.parse_args()
 
 
@@ -355,6 +362,19 @@ def server_env(fake: FakeSlack, url: str) -> dict[str, str]:
     env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
                LOG_LEVEL="INFO", DATABASE_URL=url, PYTHONPATH=str(ROOT))  # fmt: skip
     return env
+
+
+def _before(args: argparse.Namespace, fake: FakeSlack, run: list[str], tmp: Path) -> Any:
+    """`salesbot run` of the `--before` checkout on its own copy of the data (seeded by its own code, so
+    its schema is its own head: a later migration of this checkout is not applied to it)."""
+    root = args.before.resolve()
+    if args.database_url:
+        url = pipeline.postgres_schema(args.database_url, args.before_schema or f"{args.schema}_before")
+    else:
+        url = f"sqlite:///{args.before_sqlite or args.sqlite + '.before'}"
+    env = {**server_env(fake, url), "PYTHONPATH": str(root)}
+    port = free_port()
+    return served("before", [sys.executable, *run, str(port)], root, env, port, tmp / "before.log")
 
 
 def main() -> int:
@@ -375,10 +395,13 @@ def main() -> int:
         port = free_port()
         salesbot = stack.enter_context(served("salesbot", [sys.executable, *run, str(port)], ROOT, env, port,
                                               tmp / "salesbot.log"))  # fmt: skip
+        contestants = [salesbot]
+        if args.before:
+            contestants.append(stack.enter_context(_before(args, fake, run, tmp)))
         port = free_port()
         bare_command = [sys.executable, "-m", "bench.bare_bolt", "--workers", str(args.workers), "--port", str(port)]
         bare = stack.enter_context(served("bare Bolt", bare_command, ROOT, env, port, tmp / "bare.log"))
-        contestants = [salesbot, bare]
+        contestants.append(bare)
         for contestant in contestants:
             wait_ready(contestant, command(verifier, fake, "list"), args.workers)
             for surface in surfaces:  # warm-up, not counted
@@ -388,7 +411,7 @@ def main() -> int:
         print(f"- timeline of opportunity {opportunity}; load average before: {load_average()}")
         for number in range(args.rounds):
             for surface in surfaces:
-                order = contestants[number % 2 :] + contestants[: number % 2]
+                order = contestants[number % len(contestants) :] + contestants[: number % len(contestants)]
                 for contestant in order:
                     requests = batch(surface, args.requests, verifier, fake, opportunity)
                     result = closed_loop(contestant, fake, requests, args.concurrency)
@@ -401,7 +424,7 @@ def main() -> int:
         for surface in surfaces:
             print(f"\n### {surface}\n")
             shown = [Contestant(c.name, c.url, c.process, rounds[(surface, c.name)]) for c in contestants]
-            report(shown, shown[1])
+            report(shown, shown[-1])
     fake.stop()
     return 0
 
