@@ -25,8 +25,8 @@ checkout (e.g. a worktree of main) as a third contestant in the same rounds, on 
 (`--before-sqlite`, or `--before-schema` on PostgreSQL) seeded by its own code (`--seed-only` run there).
 
     python bench/ack_surfaces.py --rounds 3
-    python bench/ack_surfaces.py --rounds 3 --surfaces home,timeline --sqlite /tmp/home1m/bench.db \\
-        --before /work/wt-home1m-base --before-sqlite /tmp/home1m/base.db
+    python bench/ack_surfaces.py --rounds 3 --surfaces opp-list,opp-search --sqlite /tmp/opp1m/mine.db \\
+        --before /work/wt-opp1m-base --before-sqlite /tmp/opp1m/base.db
     python bench/ack_surfaces.py --rounds 3 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
         --schema homeack_1m
 """
@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,21 +55,19 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
-from bench import pipeline  # noqa: E402
+from bench import ack_vs_bolt, pipeline  # noqa: E402
 from bench.ack_latency import (  # noqa: E402
     SIGNING_SECRET,
     TEAM,
     USER,
     Clients,
     Prepared,
-    busy_seconds,
     load_average,
     machine_facts,
-    percentile,
     seed_leads,
     signed,
 )
-from bench.ack_vs_bolt import Contestant, children, cpu_seconds, free_port, pss_mb, report, served, wait_ready  # noqa: E402
+from bench.ack_vs_bolt import Contestant, free_port, report, served, wait_ready  # noqa: E402
 from bench.ack_vs_bolt import fixed_rate as open_loop  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
@@ -212,39 +209,7 @@ def closed_loop(
     contestant: Contestant, fake: ReceiptSlack, requests: list[Prepared], concurrency: int
 ) -> dict[str, float]:
     fake.reset()
-    workers = children(contestant.process.pid)
-    cpu_before = [cpu_seconds(pid) for pid in workers]
-    busy_before = busy_seconds()
-    clients = Clients(contestant.url, keep_alive=True)
-    latencies: list[float] = []
-    lock = threading.Lock()
-
-    def one(request: Prepared) -> None:
-        started = time.perf_counter()
-        arrived = deliver(fake, clients, request)
-        if arrived is not None:
-            with lock:
-                latencies.append(arrived - started)
-
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        barrier = threading.Barrier(concurrency)
-        list(pool.map(lambda _: (clients.connection(), barrier.wait(timeout=30)), range(concurrency)))
-        started = time.perf_counter()
-        list(pool.map(one, requests))
-        wall = time.perf_counter() - started
-    clients.close()
-    cpu = [cpu_seconds(pid) - before for pid, before in zip(workers, cpu_before, strict=True)]
-    latencies.sort()
-    return {
-        "closed_rps": len(latencies) / wall,
-        "closed_p50_ms": percentile(latencies, 0.50) * 1000,
-        "closed_p99_ms": percentile(latencies, 0.99) * 1000,
-        "errors": float(len(requests) - len(latencies)),
-        "cpu_ms_per_request": sum(cpu) / max(1, len(latencies)) * 1000,
-        "worker_cpu_share_min": min(cpu) / sum(cpu) if sum(cpu) else 0.0,
-        "machine_busy": (busy_seconds() - busy_before) / wall,
-        "pss_mb": pss_mb([contestant.process.pid, *workers]),
-    }
+    return ack_vs_bolt.closed_loop(contestant, requests, concurrency, send=functools.partial(deliver, fake))
 
 
 def fixed_rate(

@@ -58,7 +58,6 @@ from bench.ack_latency import (  # noqa: E402
     Clients,
     Prepared,
     busy_seconds,
-    fire,
     load_average,
     machine_facts,
     percentile,
@@ -180,30 +179,58 @@ def wait_ready(contestant: Contestant, probe: Prepared, workers: int, deadline: 
     raise SystemExit(f"{contestant.name} did not answer within {deadline} s")
 
 
-def closed_loop(contestant: Contestant, batch: list[Prepared], concurrency: int) -> dict[str, float]:
+def acked(clients: Clients, request: Prepared) -> float | None:
+    """Send; when it was answered 200 (perf_counter), else None."""
+    return time.perf_counter() if clients.send(request).status == 200 else None
+
+
+def closed_loop(
+    contestant: Contestant, batch: list[Prepared], concurrency: int,
+    send: Callable[[Clients, Prepared], float | None] = acked,
+) -> dict[str, float]:  # fmt: skip
+    """`concurrency` clients, each sending its next request once `send` says the last was answered (the
+    ack, or for bench/ack_surfaces.py the fake Slack's receipt); per-worker CPU and the machine's load."""
     workers = children(contestant.process.pid)
     cpu_before = [cpu_seconds(pid) for pid in workers]
     busy_before = busy_seconds()
     clients = Clients(contestant.url, keep_alive=True)
-    outcomes, wall, _ = fire(clients, batch, concurrency)
+    latencies, wall = _answered(clients, batch, concurrency, send)
     clients.close()
     cpu = [cpu_seconds(pid) - before for pid, before in zip(workers, cpu_before, strict=True)]
-    ok = sorted(o.seconds for o in outcomes if o.status == 200)
     return {
-        "closed_rps": len(ok) / wall,
-        "closed_p50_ms": percentile(ok, 0.50) * 1000,
-        "closed_p99_ms": percentile(ok, 0.99) * 1000,
-        "errors": float(len(outcomes) - len(ok)),
-        "cpu_ms_per_request": sum(cpu) / max(1, len(ok)) * 1000,
+        "closed_rps": len(latencies) / wall,
+        "closed_p50_ms": percentile(latencies, 0.50) * 1000,
+        "closed_p99_ms": percentile(latencies, 0.99) * 1000,
+        "errors": float(len(batch) - len(latencies)),
+        "cpu_ms_per_request": sum(cpu) / max(1, len(latencies)) * 1000,
         "worker_cpu_share_min": min(cpu) / sum(cpu) if sum(cpu) else 0.0,  # 0.5 = an even split of two
         "machine_busy": (busy_seconds() - busy_before) / wall,
         "pss_mb": pss_mb([contestant.process.pid, *workers]),
     }
 
 
-def acked(clients: Clients, request: Prepared) -> float | None:
-    """Send; when it was answered 200 (perf_counter), else None."""
-    return time.perf_counter() if clients.send(request).status == 200 else None
+def _answered(
+    clients: Clients, batch: list[Prepared], concurrency: int, send: Callable[[Clients, Prepared], float | None]
+) -> tuple[list[float], float]:
+    """Each answered request's latency (sorted) and the wall time of the whole batch."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def one(request: Prepared) -> None:
+        started = time.perf_counter()
+        arrived = send(clients, request)
+        if arrived is not None:
+            with lock:
+                latencies.append(arrived - started)
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="client") as pool:
+        barrier = threading.Barrier(concurrency)  # every client's connection open before the clock starts
+        list(pool.map(lambda _: (clients.connection(), barrier.wait(timeout=30)), range(concurrency)))
+        started = time.perf_counter()
+        list(pool.map(one, batch))
+        wall = time.perf_counter() - started
+    latencies.sort()
+    return latencies, wall
 
 
 def fixed_rate(

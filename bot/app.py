@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from slack_sdk.oauth.installation_store import Installation
 
 # Seconds a modal submission may wait on the database before its ack answers "busy, nothing saved":
-# Slack shows the user an error after 3 s, and they submit again.
-ACK_DB_BUDGET = 2.0
+# Slack shows the user an error after 3 s, and they submit again. The other 1.5 s are headroom: on a
+# loaded 2-core machine the rest of a refused submission once took 0.86 s (it takes 15 ms when idle).
+ACK_DB_BUDGET = 1.5
 # Bolt names its listeners' loggers after the app. Given no name, it takes the caller's file name from
 # inspect.stack(), which reads the source of every frame and resolves the path of every loaded module
 # (~900 at that point): about half of a worker's time to build its app (docs/performance.md).

@@ -373,6 +373,13 @@ def import_leads_command(
     partial = rejected_path.with_name(f".{rejected_path.name}.partial")
     report = _import_with_progress(file, partial, engine=engine, team_id=team_id, owner_id=owner_id,
                                    owners=owners, router=router)  # fmt: skip
+    _print_import_report(report, partial, rejected_path)
+    if report.error:
+        raise typer.Exit(1)
+
+
+def _print_import_report(report: Any, partial: Path, rejected_path: Path) -> None:
+    """The summary and the first 50 rejections; the rejected rows' file kept only when some were rejected."""
     typer.echo(report.summary())
     for rejection in report.rejections[:50]:
         typer.echo(f"  row {rejection.row}: {rejection.reason}")
@@ -383,8 +390,6 @@ def import_leads_command(
         typer.echo(f"Rejected rows, with the reason, are in {rejected_path}: fix them and import that file.")
     else:
         partial.unlink()
-    if report.error:
-        raise typer.Exit(1)
 
 
 def _import_with_progress(file: Path, partial: Path, **options: Any) -> Any:

@@ -64,7 +64,7 @@ from bot.views.leads import count_text
 from bot.views.markup import escape
 from handlers import cards, deal_rooms
 from handlers import catalog as catalog_admin
-from handlers.context import team_id, user_id, viewer
+from handlers.context import asker, team_id, user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import open_dm, open_view, reply_ephemeral
@@ -283,9 +283,7 @@ def refresh(deps: Deps, client: WebClient, team: str, opp_id: int, source: dict[
 
 
 def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    team, user = team_id(body), user_id(body)
-    with transaction(deps.new_session) as session:
-        groups, total = service.my_open_by_stage(session, team=team, user=user)
+    groups, total = service.my_open_by_stage(deps.engine, deps.processes, team=team_id(body), user=user_id(body))
     if not groups:
         return {
             "text": "You have no open opportunities. Type `/opp new` to create one, or qualify a lead.",
@@ -297,25 +295,22 @@ def _my_opportunities(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _search(deps: Deps, body: dict[str, Any], query: str) -> dict[str, Any]:
-    who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
-        hits = service.search(session, viewer=who, folded=fold(query), limit=SEARCH_LIMIT)
-        data = service.data_of(session, hits[0]) if len(hits) == 1 else None  # type: ignore[arg-type]
-        orders = service.orders_of_deals(session, team=who.team_id, opportunities=hits) if len(hits) > 1 else []
-    if not hits:
+    who = asker(deps, body)
+    found = service.search(deps.engine, deps.new_session, asker=who, folded=fold(query), limit=SEARCH_LIMIT)
+    if not found.hits:
         return {
             "text": f"No opportunity matches “{escape(query[:100])}”. Type `/opp new` to create one.",
             "response_type": "ephemeral",
         }
-    if data is not None:
+    if found.card is not None:
         return {
-            "text": views.opportunity_card_text(data.opportunity),
-            "blocks": views.opportunity_card(data),
+            "text": views.opportunity_card_text(found.card.opportunity),
+            "blocks": views.opportunity_card(found.card),
             "response_type": "ephemeral",
         }
     return {
-        "text": f"{len(hits)} opportunities match",
-        "blocks": views.search_results(hits, query, orders),
+        "text": f"{len(found.hits)} opportunities match",
+        "blocks": views.search_results(found.hits, query, found.orders),
         "response_type": "ephemeral",
     }
 

@@ -1,17 +1,20 @@
 """The hot reads of `/opp list` and `/opp TEXT`: opportunity summaries read outside the ORM
 (store/prepared.py), in the order of an index, never by reading and sorting all of a rep's deals.
 
-`/opp list`: the rep's open deals by estimated close date (undated last) along `ix_opportunity_owner_close`,
-and a capped count (store/listing.py). `/opp TEXT`: the two plans `/lead TEXT` has (store/leads.py): a
-probe of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace's hits up to
-FEW_HITS + 1; few hits are read by id and sorted; many are found by walking the rep's deals in display
-order along `ix_opportunity_owner_search` (migration 0017_opportunity_search_index), stopping at
-SEARCH_COUNT_CAP + 1 hits (`/opp TEXT` shows no count, so the cap only bounds the walk).
+`/opp list`: the rep's first open deals by estimated close date (undated last), their stage and money
+from `ix_opportunity_owner_close` alone (migration 0018_opp_list_search), a capped count (store/listing.py),
+and the rows of the deals shown read by id. `/opp TEXT` (reps, managers and admins, any text): a probe
+of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace's hits up to FEW_HITS + 1;
+few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
+viewer's deals in display order along `ix_opportunity_owner_search` (0017; a manager's reps one walk each,
+an admin's workspace along `ix_opportunity_team_search`, 0018), each walk stopping at the page's PAGE hits.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -19,12 +22,12 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from store.access import Viewer, shared_ids, visible_to_user
+from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
-from store.listing import SEARCH_COUNT_CAP, capped_count_statement
-from store.models import Opportunity
+from store.listing import capped_count_statement
+from store.models import Opportunity, SalesOrder
 from store.prepared import PreparedQuery, Reader
-from store.text_search import MIN_TRIGRAM, fts_probe_statement, query_value, text_match
+from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_match
 
 
 class OpportunitySummary(NamedTuple):
@@ -49,12 +52,9 @@ _COLUMNS = (
 )  # fmt: skip
 _TEAM, _USER = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=sa.String)
 _LIMIT = sa.bindparam("limit", type_=sa.Integer)
-# Written into the SQL, not bound: a prepared statement's generic plan on PostgreSQL does not know a bound
-# LIMIT, and the plans rely on stopping early (as store/leads.py).
-_CAP_ROWS = sa.literal_column(str(SEARCH_COUNT_CAP + 1), sa.Integer)
 # The probe counts the workspace's hits up to here: up to this many, reading them by id (~1 µs each on
 # SQLite) costs less than walking a rep's deals, which reads every one of them when the rep has fewer than
-# SEARCH_COUNT_CAP hits (a text in 300 deals of 50 reps: 0.4 ms against 4-5 ms for 20,000 deals, measured).
+# PAGE hits (a text in 300 deals of 50 reps: 0.4 ms against 4-5 ms for 20,000 deals, measured).
 FEW_HITS = 1_000
 
 
@@ -70,61 +70,154 @@ def summary(row: tuple[Any, ...]) -> OpportunitySummary:
 
 # --- /opp list ------------------------------------------------------------------------------------------
 
+
+class ListKey(NamedTuple):
+    """What `/opp list` groups by and sums of each of a rep's first open deals, read from
+    ix_opportunity_owner_close alone (migration 0018_opp_list_search)."""
+
+    id: int
+    stage: str
+    process_name: str
+    estimated_revenue: Decimal | None
+    currency: str
+
+
 _MINE_OPEN = (_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _OPP.c.status == OpportunityStatus.OPEN)
 _CLOSE = _OPP.c.estimated_close_date
+_KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _OPP.c.estimated_revenue, _OPP.c.currency)
 _DATED = PreparedQuery(
-    sa.select(*_COLUMNS).where(*_MINE_OPEN, _CLOSE.is_not(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
+    sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_not(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
 )
-_UNDATED = PreparedQuery(sa.select(*_COLUMNS).where(*_MINE_OPEN, _CLOSE.is_(None)).order_by(_OPP.c.id).limit(_LIMIT))
+_UNDATED = PreparedQuery(sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_(None)).order_by(_OPP.c.id).limit(_LIMIT))
 _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
 
 
-def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:
-    """The owner's first `limit` open opportunities by estimated close date (undated last, then id) and
-    how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order of
-    `ix_opportunity_owner_close` (dated, then undated) and a count from that index alone."""
+def _by_ids_statement(dialect: str) -> sa.Select[Any]:
+    """Summaries of the workspace's deals with these ids (SQLite: a JSON array; PostgreSQL: an array)."""
+    if dialect == "sqlite":
+        listed = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value")
+        # `+opportunity.team_id` is no index term: else SQLite scans the workspace along an index on it.
+        team = sa.literal_column("+opportunity.team_id", sa.String)
+        return sa.select(*_COLUMNS).where(_OPP.c.id.in_(sa.select(listed.c.value)), team == _TEAM)
+    found = _OPP.c.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+    return sa.select(*_COLUMNS).where(found, _OPP.c.team_id == _TEAM)
+
+
+_BY_IDS = PreparedQuery(_by_ids_statement)
+
+
+def _money(value: Any) -> Decimal | None:
+    """A money column as either driver returns it (SQLite: a float of at most two decimals)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(f"{value:.2f}")
+
+
+def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[ListKey], int]:
+    """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
+    ListKeys, and how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order
+    of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The
+    money stays as the driver returns it (a float on SQLite: `ListKey` sums convert once, `_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
-    rows = [summary(row) for row in reader.all(_DATED, values)]
+    rows = [ListKey(*row) for row in reader.all(_DATED, values)]
     if len(rows) < limit:
-        rows += [summary(row) for row in reader.all(_UNDATED, {**values, "limit": limit - len(rows)})]
+        rows += [ListKey(*row) for row in reader.all(_UNDATED, {**values, "limit": limit - len(rows)})]
     if len(rows) < limit:
         return rows, len(rows)
     return rows, int(reader.scalar(_OPEN_COUNT, values))
 
 
+def summaries_by_id(reader: Reader, *, team_id: str, ids: list[int]) -> list[OpportunitySummary]:
+    """The workspace's deals with these ids, in this order (each read by primary key)."""
+    if not ids:
+        return []
+    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    found = {row[0]: summary(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
+    return [found[i] for i in ids if i in found]
+
+
+def money_sum(values: list[Any]) -> Decimal | None:
+    """The sum of money columns as the driver returns them (None when all are unknown): float sums of
+    two-decimal amounts are far from a half cent, so rounding the sum once gives the exact total."""
+    known = [value for value in values if value is not None]
+    return _money(sum(known)) if known else None
+
+
+def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:
+    """`open_keys` with each deal's summary (a read of every row: a list that shows them all)."""
+    keys, total = open_keys(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+    return summaries_by_id(reader, team_id=team_id, ids=[key.id for key in keys]), total
+
+
 # --- /opp TEXT ------------------------------------------------------------------------------------------
 
+# A search shows at most PAGE deals, so each walk stops at PAGE hits. Written into the SQL, not bound: a
+# prepared statement's generic plan on PostgreSQL does not know a bound LIMIT, and the plans rely on
+# stopping early (as store/leads.py).
+PAGE = 10
+_PAGE_ROWS = sa.literal_column(str(PAGE), sa.Integer)
 # The display order of a search: open first, then the most recently updated, then the newest. `status <>
 # 'open'` is written literally: it is the expression ix_opportunity_owner_search is built on.
 _CLOSED = _OPP.c.status != sa.literal_column("'open'")
 _ORDER = (_CLOSED, _OPP.c.updated_at.desc(), _OPP.c.id.desc())
+# What a walk returns: a summary, then its display-order keys (to merge the walks of a manager's reps).
+_WALKED = (*_COLUMNS, _CLOSED.label("closed"), _OPP.c.updated_at)
+REP, MANAGER, ADMIN = "rep", "manager", "admin"
 
 
-def _few_statement(dialect: str) -> sa.Select[Any]:
-    """A text in few deals: the hits the rep may see (own, shared, team-shared), sorted. SQLite: driven by
-    the FTS5 index; PostgreSQL: the probe's ids read by primary key (`id = ANY(:ids)`)."""
+def _owners_in(dialect: str) -> Condition:
+    """The deal's owner is in the bound list `owners` (SQLite: a JSON array; PostgreSQL: an array)."""
     if dialect == "sqlite":
-        found = text_match(dialect, RecordType.OPPORTUNITY, _OPP, _TEAM, sa.bindparam("query", type_=sa.String))
-    else:
-        ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
-        found = sa.and_(_OPP.c.id == sa.any_(ids), _OPP.c.team_id == _TEAM)
-    visible = visible_to_user(_OPP, RecordType.OPPORTUNITY, _TEAM, _USER)
-    return sa.select(*_COLUMNS).where(found, visible).order_by(*_ORDER).limit(_LIMIT)
+        listed = sa.func.json_each(sa.bindparam("owners", type_=sa.String)).table_valued("value")
+        return _OPP.c.owner_id.in_(sa.select(listed.c.value))
+    return _OPP.c.owner_id == sa.any_(sa.bindparam("owners", type_=postgresql.ARRAY(sa.String)))
+
+
+def _visible(dialect: str, scope: str) -> Condition:
+    """The deals of the workspace a viewer of this scope may see (store.access.visible_in_team): a rep
+    their own and shared ones, a manager also their reps' (`owners`), an admin all."""
+    if scope == ADMIN:
+        return sa.true()
+    if scope == MANAGER:
+        return sa.or_(_owners_in(dialect), shared_with_user(_OPP, RecordType.OPPORTUNITY, _TEAM, _USER))
+    return visible_to_user(_OPP, RecordType.OPPORTUNITY, _TEAM, _USER)
+
+
+def _few_statement(scope: str) -> Callable[[str], sa.Select[Any]]:
+    """A text in few deals: the hits the viewer may see, sorted. SQLite: driven by the FTS5 index;
+    PostgreSQL: the probe's ids read by primary key (`id = ANY(:ids)`)."""
+
+    def build(dialect: str) -> sa.Select[Any]:
+        if dialect == "sqlite":
+            query = sa.bindparam("query", type_=sa.String)
+            found = text_match(dialect, RecordType.OPPORTUNITY, _OPP, _TEAM, query)
+        else:
+            ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
+            found = sa.and_(_OPP.c.id == sa.any_(ids), _OPP.c.team_id == _TEAM)
+        return sa.select(*_COLUMNS).where(found, _visible(dialect, scope)).order_by(*_ORDER).limit(_LIMIT)
+
+    return build
+
+
+def _hit(dialect: str) -> Condition:
+    """The deal's search_text contains the bound `text`, tested with a function no text index serves
+    (so the planner keeps walking the index in display order)."""
+    text = sa.bindparam("text", type_=sa.String)
+    return (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_OPP.c.search_text, text) > 0
 
 
 def _in_display_order(query: sa.Select[Any]) -> sa.Select[Any]:
-    """The first SEARCH_COUNT_CAP + 1 hits of `query` in display order, as a UNION arm."""
+    """The first PAGE hits of `query` in display order, as a UNION arm."""
     keys = query.add_columns(_OPP.c.id, _CLOSED.label("closed"), _OPP.c.updated_at)
-    return sa.select(keys.order_by(*_ORDER).limit(_CAP_ROWS).subquery())
+    return sa.select(keys.order_by(*_ORDER).limit(_PAGE_ROWS).subquery())
 
 
 def _walk_statement(dialect: str) -> sa.Select[Any]:
-    """A text in many deals: walk the rep's deals in display order through ix_opportunity_owner_search,
-    testing each one's search_text (SQLite: in the index itself; PostgreSQL: in the row) with a function
-    no text index serves (so the planner keeps the walk), stopping at SEARCH_COUNT_CAP + 1 hits; the
-    rep's shared deals alike (few, read by id). The page is the first `limit` of those hits."""
-    text = sa.bindparam("text", type_=sa.String)
-    hit = (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_OPP.c.search_text, text) > 0
+    """A text in many deals (or too short for the text index): walk the user's deals in display order
+    through ix_opportunity_owner_search, testing each one's search_text (SQLite: in the index itself;
+    PostgreSQL: in the row), stopping at PAGE hits; the user's shared deals alike (few, read by id). The
+    page is the first `limit` of those hits."""
+    hit = _hit(dialect)
     own = sa.select().select_from(_OPP).where(_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, hit)
     # SQLite: `+opportunity.team_id` is no index term, so shared deals are read by id from the shares.
     team = sa.literal_column("+opportunity.team_id", sa.String) if dialect == "sqlite" else _OPP.c.team_id
@@ -142,10 +235,21 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
     page = sa.select(hits).order_by(*order).limit(_LIMIT).subquery("page")
     return (
-        sa.select(*_COLUMNS)
+        sa.select(*_COLUMNS, page.c.closed, page.c.updated_at)
         .join_from(_OPP, page, _OPP.c.id == page.c.id)
         .order_by(page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
     )
+
+
+def _owner_walk_statement(dialect: str) -> sa.Select[Any]:
+    """One owner's first PAGE hits in display order along ix_opportunity_owner_search (a manager's reps)."""
+    mine = (_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _hit(dialect))
+    return sa.select(*_WALKED).where(*mine).order_by(*_ORDER).limit(_PAGE_ROWS)
+
+
+def _team_walk_statement(dialect: str) -> sa.Select[Any]:
+    """The workspace's first PAGE hits in display order along ix_opportunity_team_search (an admin's)."""
+    return sa.select(*_WALKED).where(_OPP.c.team_id == _TEAM, _hit(dialect)).order_by(*_ORDER).limit(_PAGE_ROWS)
 
 
 def _pg_probe_statement() -> sa.Select[Any]:
@@ -155,34 +259,90 @@ def _pg_probe_statement() -> sa.Select[Any]:
     return sa.select(_OPP.c.id).where(like).limit(sa.literal_column(str(FEW_HITS + 1), sa.Integer))
 
 
-_FEW = PreparedQuery(_few_statement)
+def _with_orders_statement(dialect: str) -> sa.Select[Any]:
+    """Whether any of these deals (SQLite: a JSON array; PostgreSQL: an array) has a sales order: most
+    searches find none, and then their list needs no ORM read of the orders."""
+    order = SalesOrder.__table__  # type: ignore[attr-defined]
+    if dialect == "sqlite":
+        listed = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value")
+        ours = order.c.opportunity_id.in_(sa.select(listed.c.value))
+    else:
+        ours = order.c.opportunity_id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+    return sa.select(sa.literal(1)).select_from(order).where(order.c.team_id == _TEAM, ours).limit(1)
+
+
+_WITH_ORDERS = PreparedQuery(_with_orders_statement)
+
+
+def any_orders(reader: Reader, *, team_id: str, ids: list[int]) -> bool:
+    """Whether any of these deals of the workspace has a sales order (one index probe per deal)."""
+    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    return bool(ids) and reader.scalar(_WITH_ORDERS, {"team": team_id, "ids": listed}) is not None
+
+
+_FEW = {scope: PreparedQuery(_few_statement(scope)) for scope in (REP, MANAGER, ADMIN)}
 _WALK = PreparedQuery(_walk_statement)
+_OWNER_WALK = PreparedQuery(_owner_walk_statement)
+_TEAM_WALK = PreparedQuery(_team_walk_statement)
 _FTS_PROBE = PreparedQuery(fts_probe_statement(RecordType.OPPORTUNITY, FEW_HITS + 1))
 _PG_PROBE = PreparedQuery(_pg_probe_statement())
 
 
-def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int) -> list[OpportunitySummary] | None:
-    """The first `limit` deals a rep may see whose folded text contains `folded`, in display order, outside
-    the ORM: the hot path of `/opp TEXT`. None when the general path must answer (a manager or an admin,
-    whose visibility is wider, or a query too short for the text index)."""
-    if viewer.role == "manager" or viewer.is_admin or len(folded) < MIN_TRIGRAM:
-        return None
-    dialect = reader.dialect.name
-    query = query_value(dialect, folded)
-    values: dict[str, Any] = {"team": viewer.team_id, "user": viewer.user_id, "query": query, "limit": limit}
-    if dialect == "sqlite":
-        probed = int(reader.scalar(_FTS_PROBE, values))
-    else:
-        ids = [row[0] for row in reader.all(_PG_PROBE, values)]
-        probed, values["ids"] = len(ids), ids
-    if probed == 0:
-        return []
-    rows = reader.all(_WALK, {**values, "text": folded}) if probed > FEW_HITS else reader.all(_FEW, values)
-    return [summary(row) for row in rows]
+def scope_of(viewer: Viewer) -> str:
+    return ADMIN if viewer.is_admin else MANAGER if viewer.role == MANAGER else REP
+
+
+def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int) -> list[OpportunitySummary]:
+    """The first `limit` (at most PAGE) deals the viewer may see whose folded text contains `folded`, in
+    display order, outside the ORM: `/opp TEXT` of reps, managers and admins. A text of MIN_TRIGRAM
+    characters or more first probes the text index: no hit, none; up to FEW_HITS, those read and sorted;
+    more (or a shorter text), a walk of the viewer's deals in display order stopping at the page."""
+    if not 0 < limit <= PAGE:
+        raise ValueError(f"a search page holds 1 to {PAGE} deals, not {limit}")
+    dialect, scope = reader.dialect.name, scope_of(viewer)
+    values: dict[str, Any] = {"team": viewer.team_id, "user": viewer.user_id, "limit": limit, "text": folded}
+    if scope == MANAGER:
+        owners = sorted(viewer.owners_in_scope)
+        values["owners"] = json.dumps(owners) if dialect == "sqlite" else owners
+    if len(folded) >= MIN_TRIGRAM:
+        values["query"] = query_value(dialect, folded)
+        probed = _probe(reader, values)
+        if probed == 0:
+            return []
+        if probed <= FEW_HITS:
+            return [summary(row) for row in reader.all(_FEW[scope], values)]
+    return [summary(row) for row in _walk(reader, scope, viewer, values)]
+
+
+def _probe(reader: Reader, values: dict[str, Any]) -> int:
+    """How many deals of every workspace contain the query, counting up to FEW_HITS + 1 (PostgreSQL:
+    their ids are kept in `values` for the few-hits statement)."""
+    if reader.dialect.name == "sqlite":
+        return int(reader.scalar(_FTS_PROBE, values))
+    values["ids"] = [row[0] for row in reader.all(_PG_PROBE, values)]
+    return len(values["ids"])
+
+
+def _walk(reader: Reader, scope: str, viewer: Viewer, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The page of a walk: the workspace's (admin), or the viewer's own and shared deals and (manager)
+    each rep's, merged in display order."""
+    if scope == ADMIN:
+        return reader.all(_TEAM_WALK, values)[: values["limit"]]
+    rows = reader.all(_WALK, values)
+    if scope == REP:
+        return rows
+    for rep in sorted(viewer.reps - {viewer.user_id}):
+        rows += reader.all(_OWNER_WALK, {**values, "user": rep})
+    unique = {row[0]: row for row in rows}
+    # closed first-last, then updated_at and id descending: reversed order of (not closed, updated, id).
+    ordered = sorted(unique.values(), key=lambda row: (not row[-2], row[-1], row[0]), reverse=True)
+    return ordered[: values["limit"]]
 
 
 @functools.cache
 def plans() -> dict[str, PreparedQuery]:
-    """The search's statements by name, for the plan tests (tests/store/)."""
-    return {"few": _FEW, "walk": _WALK, "fts_probe": _FTS_PROBE, "pg_probe": _PG_PROBE, "open_count": _OPEN_COUNT,
-            "dated": _DATED, "undated": _UNDATED}  # fmt: skip
+    """The statements by name, for the plan tests (tests/store/)."""
+    return {"few": _FEW[REP], "few_manager": _FEW[MANAGER], "few_admin": _FEW[ADMIN], "walk": _WALK,
+            "owner_walk": _OWNER_WALK, "team_walk": _TEAM_WALK, "fts_probe": _FTS_PROBE, "pg_probe": _PG_PROBE,
+            "open_count": _OPEN_COUNT, "dated": _DATED, "undated": _UNDATED, "by_ids": _BY_IDS,
+            "with_orders": _WITH_ORDERS}  # fmt: skip

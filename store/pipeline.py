@@ -155,9 +155,9 @@ def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
 def _stages_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
     """App Home's funnel: open opportunities closing in the period per process, stage and currency, no
     month (Home shows the quarter's stages and totals, not the forecast per month): a handful of rows
-    instead of the funnel's per-day groups. SQLite sorts the groups of the range it reads from
-    ix_opportunity_pipeline_owner (a temporary B-tree of the period's entries, ~1,400 for a rep owning
-    20,000 of 1M deals, not of all the rep's rows)."""
+    instead of the funnel's per-day groups. SQLite sorts the groups of the period's range of an owner's
+    covering index (ix_opportunity_pipeline_owner or ix_opportunity_owner_close: a temporary B-tree of
+    ~1,400 entries for a rep owning 20,000 of 1M deals, not of all the rep's rows)."""
     keys = [_OPP.c.process_name, _OPP.c.stage, _OPP.c.currency]
     return (
         sa.select(*keys, sa.func.count(), money_sum(dialect, _OPP.c.estimated_revenue))

@@ -9,8 +9,11 @@ transaction's connection (`session_reader`). Writes and everything else keep `st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+import contextlib
+import os
+import time
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -18,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session
+
+from store import db
 
 
 @dataclass(frozen=True)
@@ -89,21 +94,102 @@ class Reader:
         return rows[0][0] if rows else None
 
 
-@contextmanager
-def reading(engine: Engine) -> Iterator[Reader]:
-    """A pooled connection for a few reads; returned to the pool (rolled back) afterwards. On
-    PostgreSQL the reads run in autocommit: no BEGIN before the first and no ROLLBACK when the
-    connection returns to the pool, two round trips of a `/lead list` that reads twice."""
-    connection = engine.raw_connection()
-    autocommit = engine.dialect.name == "postgresql"
-    if autocommit:
-        connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-    try:
-        yield Reader(connection, engine.dialect)
-    finally:
-        if autocommit and connection.dbapi_connection is not None:
-            connection.dbapi_connection.autocommit = False  # what sessions and the pool expect
-        connection.close()
+KEPT_READERS = 16  # at most this many connections per engine and process kept between reads (waitress's threads)
+
+
+class _Kept:
+    """The connections `reading` keeps for the next read of one engine in this process, most recently
+    used last: detached from the engine's pool (the pool opens another in its place, so sessions lose
+    none of its size), PostgreSQL's in autocommit for good. Handing one out is a list pop, where the
+    pool's checkout and checkin (its events, the reset's ROLLBACK on SQLite) were a fourteenth of a
+    `/lead list` ack's CPU. As many are kept as reads ran at once (at most KEPT_READERS; past that a
+    connection is closed after its read). Like the pool's, a PostgreSQL connection idle for
+    PING_IDLE_AFTER seconds is pinged before use and replaced if the server dropped it: closing idle
+    ones instead meant cold backends (no cached plans or catalog) after every pause, measured slower
+    than `main` in the closed loop. One whose read failed is closed; a forked process opens its own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.pid = engine, os.getpid()
+        self.idle: list[tuple[Any, float]] = []
+        self.lock = Lock()
+        sa.event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
+
+    def take(self) -> Any:
+        while True:
+            with self.lock:
+                found = self.idle.pop() if self.idle else None
+            if found is None or self.pid != os.getpid():
+                return self._fresh()
+            if time.monotonic() - found[1] < db.PING_IDLE_AFTER or self._alive(found[0]):
+                return found[0]
+            self._close(found[0])
+
+    def give_back(self, connection: Any, failed: bool) -> None:
+        dbapi = connection.dbapi_connection
+        if failed or self.pid != os.getpid() or len(self.idle) >= KEPT_READERS:
+            self._close(connection)
+            return
+        if getattr(dbapi, "in_transaction", False):  # sqlite3: a read left a transaction open
+            dbapi.rollback()
+        with self.lock:
+            self.idle.append((connection, time.monotonic()))
+
+    def _fresh(self) -> Any:
+        connection = self.engine.raw_connection()
+        connection.detach()
+        if self.engine.dialect.name == "postgresql":
+            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]  # no BEGIN, no ROLLBACK
+        return connection
+
+    def _alive(self, connection: Any) -> bool:
+        if self.engine.dialect.name != "postgresql":  # a file is not dropped by a server
+            return True
+        try:
+            return bool(self.engine.dialect.do_ping(connection.dbapi_connection))
+        except Exception:  # whatever the driver raises for a dead connection
+            return False
+
+    def close_all(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for connection, _ in idle:
+            self._close(connection)
+
+    def _close(self, connection: Any) -> None:
+        if self.pid == os.getpid():  # another process's copy of a socket or file is left alone
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+_KEPT: weakref.WeakKeyDictionary[Engine, _Kept] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = Lock()
+
+
+def _kept(engine: Engine) -> _Kept:
+    found = _KEPT.get(engine)
+    if found is None:
+        with _KEPT_LOCK:
+            found = _KEPT.get(engine) or _KEPT.setdefault(engine, _Kept(engine))
+    return found
+
+
+class reading:  # noqa: N801 (used as a function: `with reading(engine) as reader`)
+    """A connection for a few reads (`with reading(engine) as reader`), kept for the next read afterwards
+    (`_Kept`). On PostgreSQL the reads run in autocommit: no BEGIN before the first and no ROLLBACK
+    after, two round trips of a `/lead list` that reads twice. A class, not a generator: the context
+    manager's own cost is part of every list."""
+
+    __slots__ = ("kept", "connection")
+
+    def __init__(self, engine: Engine) -> None:
+        self.kept = _kept(engine)
+
+    def __enter__(self) -> Reader:
+        self.connection = self.kept.take()
+        return Reader(self.connection, self.kept.engine.dialect)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.kept.give_back(self.connection, failed=kind is not None)
 
 
 def session_reader(session: Session) -> Reader:

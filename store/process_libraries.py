@@ -8,10 +8,33 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.models import Opportunity, ProcessLibraryVersion
+from store.prepared import PreparedQuery, Reader
 
 
 def library_version(session: Session, *, team_id: str) -> ProcessLibraryVersion | None:
     return session.exec(select(ProcessLibraryVersion).where(ProcessLibraryVersion.team_id == team_id)).first()
+
+
+_LIBRARY = ProcessLibraryVersion.__table__  # type: ignore[attr-defined]
+_VERSION = PreparedQuery(
+    sa.select(_LIBRARY.c.version).where(_LIBRARY.c.team_id == sa.bindparam("team", type_=sa.String))
+)
+_TOML = PreparedQuery(
+    sa.select(_LIBRARY.c.version, _LIBRARY.c.toml).where(_LIBRARY.c.team_id == sa.bindparam("team", type_=sa.String))
+)
+
+
+def read_version(reader: Reader, *, team_id: str) -> int | None:
+    """The workspace's library version outside the ORM (a request's check that its cached parse is
+    current: the number alone, not the text); None when the workspace never uploaded processes."""
+    found = reader.scalar(_VERSION, {"team": team_id})
+    return None if found is None else int(found)
+
+
+def read_library(reader: Reader, *, team_id: str) -> tuple[int, str] | None:
+    """The workspace's library version and text outside the ORM; None when it never uploaded any."""
+    rows = reader.all(_TOML, {"team": team_id})
+    return (int(rows[0][0]), str(rows[0][1] or "")) if rows else None
 
 
 def save_library(session: Session, *, team_id: str, toml: str, now: datetime) -> ProcessLibraryVersion:

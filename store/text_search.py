@@ -23,10 +23,11 @@ Condition = sa.ColumnElement[bool]
 
 FTS_TABLES = {"lead": "lead_fts", "opportunity": "opportunity_fts"}
 # Indexes outside the models: pg_trgm's GIN indexes, and SQLite's expression index a rep's search walks
-# (migrations 0015-0017, lead and opportunity; SQLAlchemy's model comparison does not compare expression indexes).
+# (migrations 0015-0018, lead and opportunity; SQLAlchemy's model comparison does not compare expression indexes).
 TRIGRAM_INDEXES = frozenset(
-    {"ix_lead_search_trgm", "ix_opportunity_search_trgm", "ix_lead_owner_search", "ix_opportunity_owner_search"}
-)
+    {"ix_lead_search_trgm", "ix_opportunity_search_trgm", "ix_lead_owner_search", "ix_opportunity_owner_search",
+     "ix_opportunity_team_search"}
+)  # fmt: skip
 MIN_TRIGRAM = 3
 
 

@@ -118,12 +118,8 @@ def chunks(records: Iterator[Record], size: int = CHUNK_ROWS) -> Iterator[list[R
         yield chunk
 
 
-def prepare_chunk(
-    parse: ColumnsParser, width: int, sqlite: bool, chunk: list[Record], owner_column: int | None = None
-) -> tuple[list[Row], list[Rejection], list[OwnerCell]]:
-    """The chunk's valid records as VARIABLE_COLUMNS rows, and the others with their reason. Money is
-    what the database takes: a float on SQLite (what SQLAlchemy binds for Numeric), exact text on
-    PostgreSQL."""
+def _whole_records(chunk: list[Record], width: int) -> tuple[list[int], list[list[str]], list[Rejection]]:
+    """The records the reader could split into `width` fields (row numbers, fields), and the others."""
     rejections: list[Rejection] = []
     numbers: list[int] = []
     records: list[list[str]] = []
@@ -135,6 +131,16 @@ def prepare_chunk(
         else:
             numbers.append(row_number)
             records.append(fields)
+    return numbers, records, rejections
+
+
+def prepare_chunk(
+    parse: ColumnsParser, width: int, sqlite: bool, chunk: list[Record], owner_column: int | None = None
+) -> tuple[list[Row], list[Rejection], list[OwnerCell]]:
+    """The chunk's valid records as VARIABLE_COLUMNS rows, and the others with their reason. Money is
+    what the database takes: a float on SQLite (what SQLAlchemy binds for Numeric), exact text on
+    PostgreSQL."""
+    numbers, records, rejections = _whole_records(chunk, width)
     parsed = parse(records)
     values = parsed.columns
     keys = key_columns(values["first_name"], values["last_name"], values["company"], values["email"], values["topic"])

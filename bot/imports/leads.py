@@ -135,21 +135,7 @@ def _insert_frames(
                 report.reject(row_number, reason)
                 rejected.write(row_number, reason, fields)
             given = _given_owners(job, owner_cells, report, rejected)
-            batch, owners = [], []
-            for index, row in enumerate(rows):
-                owner = given.get(index, job.owner_id)
-                if owner is None:
-                    continue  # rejected: unknown owner
-                email_key, identity_key = row[EMAIL_KEY], row[IDENTITY_KEY]
-                if (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
-                    report.duplicates += 1
-                    continue
-                if email_key:
-                    seen_emails.add(email_key)
-                if identity_key:
-                    seen_identities.add(identity_key)
-                batch.append(row)
-                owners.append(owner if index in given or job.router is None else ROUTED)
+            batch, owners = _new_leads(rows, given, job, report, (seen_emails, seen_identities))
             inserted += _insert_owned(connection, job, batch, owners)
             if inserted >= COMMIT_EVERY:
                 after_id = _record_imported(connection, job, after_id)
@@ -161,6 +147,34 @@ def _insert_frames(
         connection.commit()
         report.created += inserted
     return finished
+
+
+def _new_leads(
+    rows: list[Any],
+    given: dict[int, str | None],
+    job: ImportJob,
+    report: ImportReport,
+    seen: tuple[set[object], set[object]],
+) -> tuple[list[Any], list[str]]:
+    """The frame's rows that duplicate no lead (seen so far or already in the workspace), with their owners;
+    `seen` grows by the rows kept."""
+    seen_emails, seen_identities = seen
+    batch, owners = [], []
+    for index, row in enumerate(rows):
+        owner = given.get(index, job.owner_id)
+        if owner is None:
+            continue  # rejected: unknown owner
+        email_key, identity_key = row[EMAIL_KEY], row[IDENTITY_KEY]
+        if (email_key and email_key in seen_emails) or (identity_key and identity_key in seen_identities):
+            report.duplicates += 1
+            continue
+        if email_key:
+            seen_emails.add(email_key)
+        if identity_key:
+            seen_identities.add(identity_key)
+        batch.append(row)
+        owners.append(owner if index in given or job.router is None else ROUTED)
+    return batch, owners
 
 
 def _post_unassigned(engine: Engine, job: ImportJob, router: ImportRouter) -> None:

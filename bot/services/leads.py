@@ -263,17 +263,7 @@ def _record_qualify_stage(
 ) -> None:
     """The Qualify stage's steps (seed 002) as the lead recorded them, then the move to the next stage."""
     first, second = stages
-    decision_maker = next((p for p in people if p.role == "Decision maker"), None)
-    budget = f"{lead.budget_amount:,.2f} {lead.currency}" if lead.budget_amount is not None else ""
-    steps = [
-        ("Identify contact", opportunity.contact_name, bool(opportunity.contact_name)),
-        ("Identify account", opportunity.account_name, bool(opportunity.account_name)),
-        ("Purchase timeframe", lead.purchase_timeframe, bool(lead.purchase_timeframe)),
-        ("Estimated budget", budget, bool(budget)),
-        ("Purchase process", lead.purchase_process, bool(lead.purchase_process)),
-        ("Identify decision maker", _person(decision_maker), decision_maker is not None),
-    ]
-    for step, value, done in steps:
+    for step, value, done in _qualify_steps(lead, opportunity, people):
         set_step(
             session,
             team_id=lead.team_id,
@@ -298,6 +288,20 @@ def _record_qualify_stage(
         subject=f"{first} → {second}",
         occurred_at=now,
     )
+
+
+def _qualify_steps(lead: Lead, opportunity: Opportunity, people: list[Stakeholder]) -> list[tuple[str, str, bool]]:
+    """Each Qualify step with the value the lead recorded for it and whether that completes it."""
+    decision_maker = next((p for p in people if p.role == "Decision maker"), None)
+    budget = f"{lead.budget_amount:,.2f} {lead.currency}" if lead.budget_amount is not None else ""
+    return [
+        ("Identify contact", opportunity.contact_name, bool(opportunity.contact_name)),
+        ("Identify account", opportunity.account_name, bool(opportunity.account_name)),
+        ("Purchase timeframe", lead.purchase_timeframe, bool(lead.purchase_timeframe)),
+        ("Estimated budget", budget, bool(budget)),
+        ("Purchase process", lead.purchase_process, bool(lead.purchase_process)),
+        ("Identify decision maker", _person(decision_maker), decision_maker is not None),
+    ]
 
 
 def _person(stakeholder: Stakeholder | None) -> str:

@@ -9,11 +9,11 @@ tell whom.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain import revenue
@@ -23,7 +23,7 @@ from bot.domain.process import FIELD_BY_STEP, Stage, Step
 from bot.domain.text import fold
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages, reasons
-from bot.services.processes import library_in
+from bot.services.processes import ProcessProvider, library_in
 from bot.services.quotes import quote_gate
 from bot.views import opportunity as views
 from bot.views.markup import escape  # stage names come from uploaded process files: data, not markup
@@ -39,14 +39,15 @@ from bot.views.opportunity_forms import (
 from store import catalog
 from store import opportunities as opp_store
 from store import opportunity_lists as opp_lists
-from store.access import Viewer
 from store.accounts import match_or_create_account
 from store.activities import add_activity
+from store.db import SessionFactory, transaction
 from store.models import Literature, Opportunity, SalesOrder
 from store.opportunity_lists import OpportunitySummary
 from store.people import competitors
-from store.prepared import session_reader
+from store.prepared import reading
 from store.quotes import orders_of, orders_of_many, quotes_of
+from store.users import Asker, read_viewer
 
 GONE = "That opportunity no longer exists."
 
@@ -80,44 +81,64 @@ def data_of(session: Session, opp: Opportunity) -> views.OpportunityData:
     )
 
 
-def search(
-    session: Session, *, viewer: Viewer, folded: str, limit: int
-) -> list[Opportunity] | list[OpportunitySummary]:
-    """The opportunities the viewer may see whose topic or account matches a folded query, best first.
-    A rep's search reads summaries outside the ORM (the hot path of `/opp TEXT`); a single hit comes back
-    as the whole opportunity, whose card is shown instead of a list."""
-    found = opp_lists.search_summaries(session_reader(session), viewer=viewer, folded=folded, limit=limit)
-    if found is None:
-        return opp_store.search_opportunities(session, viewer=viewer, folded=folded, limit=limit)
-    if len(found) != 1:
-        return found
-    opp = opp_store.get_opportunity(session, team_id=viewer.team_id, opportunity_id=found[0].id)
-    return [opp] if opp else []
+@dataclass(frozen=True)
+class SearchAnswer:
+    """What `/opp TEXT` shows: the hits, best first; for a single hit its card's data; for several,
+    the orders of those deals (e.g. every deal of an account)."""
+
+    hits: list[OpportunitySummary]
+    card: views.OpportunityData | None = None
+    orders: list[SalesOrder] = field(default_factory=list)
 
 
-def orders_of_deals(
-    session: Session, *, team: str, opportunities: Sequence[Opportunity | OpportunitySummary]
-) -> list[SalesOrder]:
-    """The orders of opportunities the viewer found (e.g. every deal of an account)."""
-    return orders_of_many(session, team_id=team, opportunity_ids=[opp.id or 0 for opp in opportunities])
+def search(engine: Engine, new_session: SessionFactory, *, asker: Asker, folded: str, limit: int) -> SearchAnswer:
+    """The opportunities the asker may see whose topic or account matches a folded query, best first,
+    read outside the ORM on one pooled connection (who asks, the hits, whether they have orders): the
+    hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders."""
+    with reading(engine) as reader:
+        viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
+        hits = opp_lists.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+        ids = [hit.id for hit in hits]
+        ordered = len(hits) > 1 and opp_lists.any_orders(reader, team_id=viewer.team_id, ids=ids)
+    if len(hits) != 1 and not ordered:
+        return SearchAnswer(hits)
+    with transaction(new_session) as session:
+        if len(hits) > 1:
+            return SearchAnswer(hits, orders=orders_of_many(session, team_id=viewer.team_id, opportunity_ids=ids))
+        data = load_data(session, team=viewer.team_id, opp_id=ids[0])
+    return SearchAnswer(hits if data else [], card=data)
 
 
 def my_open_by_stage(
-    session: Session, *, team: str, user: str, limit: int = 200
-) -> tuple[list[tuple[str, list[OpportunitySummary]]], int]:
+    engine: Engine, processes: ProcessProvider, *, team: str, user: str, limit: int = 200, shown: int = 40
+) -> tuple[list[views.StageGroup], int]:
     """The first `limit` open opportunities by estimated close date, grouped by stage in process order
-    (stages of several processes merge by name), and how many are open in all (capped: store/listing.py).
-    Read outside the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`."""
-    items, total = opp_lists.open_summaries(session_reader(session), team_id=team, owner_id=user, limit=limit)
-    library = library_in(session, team)
-    order: dict[str, int] = {}
-    groups: dict[str, list[OpportunitySummary]] = {}
-    for opp in items:
-        if opp.stage not in groups:
-            order[opp.stage] = library.get(opp.process_name).index(opp.stage)
-            groups[opp.stage] = []
-        groups[opp.stage].append(opp)
-    return sorted(groups.items(), key=lambda item: (order.get(item[0], 99), item[0])), total
+    (stages of several processes merge by name) with each group's count and money, and how many are
+    open in all (capped: store/listing.py); the rows of the first `shown` in group order. Read outside
+    the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`."""
+    with reading(engine) as reader:
+        keys, total = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
+        library = processes.read(reader, team)
+        grouped: dict[str, list[opp_lists.ListKey]] = {}
+        for key in keys:
+            grouped.setdefault(key.stage, []).append(key)
+        order = {stage: library.get(items[0].process_name).index(stage) for stage, items in grouped.items()}
+        stages = sorted(grouped, key=lambda stage: (order[stage], stage))
+        listed = [key.id for stage in stages for key in grouped[stage]][:shown]
+        rows = {row.id: row for row in opp_lists.summaries_by_id(reader, team_id=team, ids=listed)}
+    groups = [_stage_group(stage, grouped[stage], rows) for stage in stages]
+    return groups, total
+
+
+def _stage_group(stage: str, keys: list[opp_lists.ListKey], rows: dict[int, OpportunitySummary]) -> views.StageGroup:
+    """A stage's count and money per currency of the deals read, and those of them shown."""
+    amounts: dict[str, list[Any]] = {}
+    for key in keys:
+        amounts.setdefault(key.currency, []).append(key.estimated_revenue)
+    sums = {currency: opp_lists.money_sum(values) for currency, values in amounts.items()}
+    totals = {currency: total for currency, total in sums.items() if total is not None}
+    shown = [rows[key.id] for key in keys if key.id in rows]
+    return views.StageGroup(stage, len(keys), totals, shown)
 
 
 def competitor_names(session: Session, data: views.OpportunityData) -> list[str]:

@@ -84,12 +84,7 @@ def create_opportunity(
     now = now or utcnow()
     process = library_in(session, team_id).get(process_name)
     first = process.stages[0]
-    account_id = contact_id = None
-    if account_name:
-        account = match_or_create_account(session, team_id=team_id, name=account_name, name_key=fold(account_name))
-        account_id = account.id
-    if contact_name:
-        contact_id = _match_contact(session, team_id=team_id, account_id=account_id, name=contact_name)
+    account_id, contact_id = _account_and_contact(session, team_id, account_name, contact_name)
     opportunity = Opportunity(
         team_id=team_id, owner_id=owner_id, topic=topic, process_name=process.name, stage=first.name,
         account_id=account_id, contact_id=contact_id, account_name=account_name, contact_name=contact_name,
@@ -108,6 +103,19 @@ def create_opportunity(
         author_id=owner_id, subject="Opportunity created", occurred_at=now,
     )  # fmt: skip
     return opportunity
+
+
+def _account_and_contact(
+    session: Session, team_id: str, account_name: str, contact_name: str
+) -> tuple[int | None, int | None]:
+    """The account named (matched or created) and the contact named (matched within it), as ids."""
+    account_id = contact_id = None
+    if account_name:
+        account = match_or_create_account(session, team_id=team_id, name=account_name, name_key=fold(account_name))
+        account_id = account.id
+    if contact_name:
+        contact_id = _match_contact(session, team_id=team_id, account_id=account_id, name=contact_name)
+    return account_id, contact_id
 
 
 def _first_steps_from_names(
@@ -341,18 +349,8 @@ def attach(
         user_id=user_id,
         now=now,
     )
-    process = process_of(session, opportunity)
-    for stage in process.stages:
-        if step and stage.step(step) is not None:
-            opp_store.set_step(
-                session,
-                team_id=opportunity.team_id,
-                opportunity_id=opportunity.id or 0,
-                stage=stage.name,
-                step=step,
-                user_id=user_id,
-                done=True,
-            )
+    if step:
+        _tick_step_in_every_stage(session, opportunity, step=step, user_id=user_id)
     add_activity(
         session,
         team_id=opportunity.team_id,
@@ -366,3 +364,18 @@ def attach(
         data={"step": step, "file_id": slack_file_id},
     )
     return row
+
+
+def _tick_step_in_every_stage(session: Session, opportunity: Opportunity, *, step: str, user_id: str) -> None:
+    """Tick `step` in each stage of the opportunity's process that has a step of that name."""
+    for stage in process_of(session, opportunity).stages:
+        if stage.step(step) is not None:
+            opp_store.set_step(
+                session,
+                team_id=opportunity.team_id,
+                opportunity_id=opportunity.id or 0,
+                stage=stage.name,
+                step=step,
+                user_id=user_id,
+                done=True,
+            )

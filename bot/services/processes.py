@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from bot.domain.process import ProcessFileError, ProcessLibrary, parse_library
 from bot.domain.text import fold
-from store.process_libraries import library_version, save_library
+from store.prepared import Reader
+from store.process_libraries import library_version, read_library, read_version, save_library
 from store.teams import team_named
 
 SESSION_KEY = "salesbot.processes"  # where a session carries the provider
@@ -48,15 +49,31 @@ class ProcessProvider:
         session.info.get(SESSION_KEY + ".seen", {}).pop(team_id, None)
         return library
 
+    def read(self, reader: Reader, team_id: str) -> ProcessLibrary:
+        """The workspace's library outside the ORM (an ack that only reads): its version number checked
+        against the parsed cache, the text read only when the cache misses."""
+        version = read_version(reader, team_id=team_id)
+        if version is None:
+            return self.default
+        with self._lock:
+            cached = self._parsed.get((team_id, version))
+        if cached is not None:
+            return cached
+        row = read_library(reader, team_id=team_id)
+        return self.default if row is None else self._parse(team_id, *row)
+
     def _current(self, session: Session, team_id: str) -> ProcessLibrary:
         row = library_version(session, team_id=team_id)
-        if row is None or not row.toml.strip():
-            return self.default
-        key = (team_id, row.version)
+        return self.default if row is None else self._parse(team_id, row.version, row.toml)
+
+    def _parse(self, team_id: str, version: int, toml: str) -> ProcessLibrary:
+        """The library of a version's text, parsed once per version (blank: the default)."""
+        key = (team_id, version)
         with self._lock:
             cached = self._parsed.get(key)
         if cached is None:
-            cached = parse_library(row.toml, source=f"the processes of {team_id}")
+            blank = not toml.strip()
+            cached = self.default if blank else parse_library(toml, source=f"the processes of {team_id}")
             with self._lock:
                 self._parsed = {k: v for k, v in self._parsed.items() if k[0] != team_id}
                 self._parsed[key] = cached

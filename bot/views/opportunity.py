@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain import revenue
 from bot.domain.process import Process, Stage, Step, StepState, is_complete, missing_steps, percent_text, process_bar
@@ -214,11 +214,7 @@ def _checklist(data: OpportunityData) -> list[Block]:
         chunk = checkboxes[start : start + CHECKBOXES_MAX]
         options = [_step_option(data.ref, stage_index, index, step) for index, step in chunk]
         element: dict[str, Any] = {"type": "checkboxes", "action_id": f"{OPP_TICK_PREFIX}{number}", "options": options}
-        chosen = [
-            opt
-            for (index, step), opt in zip(chunk, options, strict=True)
-            if is_complete(step, data.states.get((stage.name, step.name)))
-        ]
+        chosen = _completed(data, stage, chunk, options)
         if chosen:
             element["initial_options"] = chosen
         blocks.append(
@@ -302,27 +298,27 @@ def stage_record(data: OpportunityData, stage: Stage) -> list[Block]:
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def opportunity_list(
-    groups: Sequence[tuple[str, Sequence[Listed]]], *, title: str, limit: int = 40, total: int | None = None
-) -> list[Block]:
+class StageGroup(NamedTuple):
+    """A stage of `/opp list`: how many of the deals read are in it, their money per currency, and
+    those of them shown (the list shows the first 40 in stage order)."""
+
+    stage: str
+    deals: int
+    totals: dict[str, Decimal]
+    shown: Sequence[Listed]
+
+
+def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) -> list[Block]:
     """Opportunities grouped by stage, with each group's count and per-currency total; `total` is how many
     there are in all (capped, store/listing.py) when the groups hold only the first of them."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     shown = 0
-    for stage, items in groups:
-        totals: dict[str, Decimal] = {}
-        for opp in items:
-            if opp.estimated_revenue is not None:
-                totals[opp.currency] = totals.get(opp.currency, Decimal(0)) + opp.estimated_revenue
-        money = ", ".join(revenue.format_money(v, c) for c, v in sorted(totals.items())) or "no revenue yet"
-        blocks.append(section(f"*{escape(stage)}* · {len(items)} · {money}"))
-        for opp in items:
-            if shown >= limit:
-                break
-            blocks.append(list_line(opp))
-            shown += 1
-    listed = sum(len(items) for _, items in groups)
-    total = listed if total is None else total
+    for group in groups:
+        totals = group.totals.items()
+        money = ", ".join(revenue.format_money(v, c) for c, v in sorted(totals)) or "no revenue yet"
+        blocks.append(section(f"*{escape(group.stage)}* · {group.deals} · {money}"))
+        blocks.extend(list_line(opp) for opp in group.shown)
+        shown += len(group.shown)
     if total > shown:
         blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/opp TEXT`."))
     return blocks
@@ -451,24 +447,26 @@ def edit_modal(data: OpportunityData, processes: Sequence[Process]) -> dict[str,
         choices = [(p.name, p.name) for p in processes]
         blocks.append(_select_input("process", "Sales process", choices, initial=data.process.name, optional=False))
     if data.lines:
-        options = [
-            option(f"{revenue.format_quantity(line.quantity)} × {line.product_name}", str(line.id))
-            for line in data.lines[:CHECKBOXES_MAX]
-        ]
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": "remove_lines",
-                "label": plain("Remove products"),
-                "optional": True,
-                "element": {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options},
-            }
-        )
+        blocks.append(_remove_lines_input(data))
     blocks.append(_text_input("description", "Description", initial=opp.description, multiline=True, max_length=3000))
     blocks.append(
         context("System-calculated revenue is the sum of the products' amounts; choose User-provided to type your own.")
     )
     return modal("Edit opportunity", blocks, callback_id=VIEW_OPP_EDIT, submit="Save", metadata=metadata(data.ref))
+
+
+def _remove_lines_input(data: OpportunityData) -> Block:
+    options = [
+        option(f"{revenue.format_quantity(line.quantity)} × {line.product_name}", str(line.id))
+        for line in data.lines[:CHECKBOXES_MAX]
+    ]
+    return {
+        "type": "input",
+        "block_id": "remove_lines",
+        "label": plain("Remove products"),
+        "optional": True,
+        "element": {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options},
+    }
 
 
 def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
@@ -477,31 +475,7 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
     blocks: list[Block] = [section(f"*{escape(opp.topic)}* — {escape(stage.name)}")]
     checkboxes = [(index, step) for index, step in enumerate(stage.steps) if step.is_checkbox]
     for number, start in enumerate(range(0, len(checkboxes), CHECKBOXES_MAX)):
-        chunk = checkboxes[start : start + CHECKBOXES_MAX]
-        options = []
-        for index, step in chunk:
-            item = option(step.name, str(index))
-            if step.required:
-                item["description"] = plain("Required to move on", 75)
-            options.append(item)
-        element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options}
-        chosen = [
-            opt
-            for (index, step), opt in zip(chunk, options, strict=True)
-            if is_complete(step, data.states.get((stage.name, step.name)))
-        ]
-        if chosen:
-            element["initial_options"] = chosen
-        label = "Checklist" if number == 0 else f"Checklist ({number + 1})"
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": f"checklist_{number}",
-                "label": plain(label),
-                "optional": True,
-                "element": element,
-            }
-        )
+        blocks.append(_checklist_input(data, stage, checkboxes[start : start + CHECKBOXES_MAX], number))
     for index, step in enumerate(stage.steps):
         if not step.is_checkbox:
             blocks.append(step_input(step, index, data.states.get((stage.name, step.name)), opp.currency))
@@ -514,6 +488,39 @@ def edit_stage_modal(data: OpportunityData) -> dict[str, Any]:
         submit="Save",
         metadata=metadata(data.ref, stage=stage.name),
     )
+
+
+def _completed(
+    data: OpportunityData, stage: Stage, chunk: list[tuple[int, Step]], options: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The options of the chunk's steps that are complete: a checklist's initial_options."""
+    return [
+        opt
+        for (_, step), opt in zip(chunk, options, strict=True)
+        if is_complete(step, data.states.get((stage.name, step.name)))
+    ]
+
+
+def _checklist_input(data: OpportunityData, stage: Stage, chunk: list[tuple[int, Step]], number: int) -> Block:
+    """One checkboxes input of at most CHECKBOXES_MAX checkbox steps, the completed ones ticked."""
+    options = []
+    for index, step in chunk:
+        item = option(step.name, str(index))
+        if step.required:
+            item["description"] = plain("Required to move on", 75)
+        options.append(item)
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": INPUT_ACTION, "options": options}
+    chosen = _completed(data, stage, chunk, options)
+    if chosen:
+        element["initial_options"] = chosen
+    label = "Checklist" if number == 0 else f"Checklist ({number + 1})"
+    return {
+        "type": "input",
+        "block_id": f"checklist_{number}",
+        "label": plain(label),
+        "optional": True,
+        "element": element,
+    }
 
 
 def step_input(step: Step, index: int, state: StepState | None, currency: str) -> Block:

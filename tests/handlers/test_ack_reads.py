@@ -23,37 +23,47 @@ from tests.conftest import RunningBot
 class Reads:
     checkouts: int = 0
     statements: list[str] = field(default_factory=list)
-    traces: dict[int, Any] = field(default_factory=dict)
+    traces: dict[int, tuple[Any, Any]] = field(default_factory=dict)  # id: (DBAPI connection, trace file)
 
     def on_checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         self.checkouts += 1
         if hasattr(dbapi_connection, "set_trace_callback"):  # sqlite3
             dbapi_connection.set_trace_callback(self.on_statement)
+            self.traces[id(dbapi_connection)] = (dbapi_connection, None)
             return
         trace = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed at checkin)
-        self.traces[id(dbapi_connection)] = trace
+        self.traces[id(dbapi_connection)] = (dbapi_connection, trace)
         dbapi_connection.pgconn.trace(trace.fileno())
 
     def on_statement(self, statement: str) -> None:
-        if not statement.startswith("-- "):  # run by SQLite itself (FTS5's own tables), not sent
+        # run by SQLite itself, not sent: FTS5's own tables, and its configuration read once per connection
+        if not statement.startswith(("-- ", "PRAGMA 'main'.data_version", "SELECT k, v FROM 'main'.")):
             self.statements.append(statement)
 
     def on_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        _, trace = self.traces.pop(id(dbapi_connection), (None, None))
         if hasattr(dbapi_connection, "set_trace_callback"):
             dbapi_connection.set_trace_callback(None)
-            return
-        trace = self.traces.pop(id(dbapi_connection), None)
-        if trace is not None:
+        elif trace is not None:
             dbapi_connection.pgconn.untrace()
             trace.seek(0)
             self.statements += [line for line in trace.read().splitlines() if "ReadyForQuery" in line]
             trace.close()
 
+    def finish(self) -> None:
+        """The connections the prepared reads keep out of the pool (store/prepared.reading) are never
+        checked in: their statements are collected here."""
+        for dbapi_connection, _ in list(self.traces.values()):
+            self.on_checkin(dbapi_connection, None)
+
 
 @contextmanager
 def reads(bot: RunningBot) -> Iterator[Reads]:
+    """What the database connections run inside the block. The engine is disposed first: the pool's
+    connections and those the prepared reads keep are closed, so every connection used is checked out."""
     seen = Reads()
     engine = bot.deps.engine
+    engine.dispose()
     sa.event.listen(engine, "checkout", seen.on_checkout)
     sa.event.listen(engine, "checkin", seen.on_checkin)
     try:
@@ -61,6 +71,7 @@ def reads(bot: RunningBot) -> Iterator[Reads]:
     finally:
         sa.event.remove(engine, "checkout", seen.on_checkout)
         sa.event.remove(engine, "checkin", seen.on_checkin)
+        seen.finish()
 
 
 def _leads(bot: RunningBot, count: int) -> None:

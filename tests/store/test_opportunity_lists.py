@@ -70,9 +70,41 @@ def test_a_reps_search_answers_like_the_general_path_in_both_plans(database_url:
         rare = lists.search_summaries(reader, viewer=REP, folded="rare roast", limit=10)
         assert rare is not None and [o.topic for o in rare] == ["S2", "R2", "R1", "R0"]  # open first
         assert rare[0].estimated_revenue == 1000 and rare[0].account_name == "Rare Roasters"
-        assert lists.search_summaries(reader, viewer=REP, folded="ro", limit=10) is None  # too short: general path
-        admin = Viewer(team_id="T1", user_id="UA", role="admin")
-        assert lists.search_summaries(reader, viewer=admin, folded="rare roast", limit=10) is None
+
+
+MANAGER = Viewer(team_id="T1", user_id="UM", role="manager", reps=frozenset({"U1", "U3"}))
+ADMIN = Viewer(team_id="T1", user_id="UA", role="admin")
+
+
+def test_managers_admins_and_short_texts_answer_like_the_general_path(database_url: str) -> None:
+    """Every viewer and text outside the ORM: a manager sees their reps' deals (U3's "bulk roast" deals are
+    the most recently updated, so the walks' merge decides the page) and what is shared with them, not
+    U1's shares; an admin the whole workspace; texts under three characters walk without the text index."""
+    engine = make_engine(database_url)
+    _seed(engine)
+    late = T0 + timedelta(days=2)
+    rows = [_row(f"M{i}", "Bulk Roasters", owner="U3", status=("open", "lost")[i % 2], at=late + timedelta(hours=i))
+            for i in range(4)]  # fmt: skip
+    rows += [_row("N1", "Rare Roasters", owner="U9", at=late), _row("Q1", "Quiet Roasters", owner="U2", at=late)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+        q1 = connection.execute(sa.select(Opportunity.id).where(Opportunity.topic == "Q1")).scalar_one()
+        connection.execute(sa.insert(Share), [{"team_id": "T1", "record_type": "opportunity", "record_id": q1,
+                                               "user_id": "UM"}])  # fmt: skip
+    viewers = {"rep": REP, "manager": MANAGER, "admin": ADMIN}
+    with reading(engine) as reader, transaction(session_factory(engine)) as session:
+        for name, who in viewers.items():
+            for query in ("bulk roast", "rare roast", "quiet", "ro", "r", "q", "zz", "none at all"):
+                page = lists.search_summaries(reader, viewer=who, folded=fold(query), limit=10)
+                general = opp_store.search_opportunities(session, viewer=who, folded=fold(query), limit=10)
+                assert [o.id for o in page] == [o.id for o in general], (name, query)
+        bulk = lists.search_summaries(reader, viewer=MANAGER, folded="bulk roast", limit=10)
+        assert [o.topic for o in bulk[:3]] == ["M2", "M0", "B1018"], bulk  # U3's open, then U1's newest
+        assert "S1" not in [o.topic for o in bulk]  # shared with U1, not with the manager
+        assert [o.topic for o in lists.search_summaries(reader, viewer=MANAGER, folded="q", limit=10)] == ["Q1"]
+        assert [o.topic for o in lists.search_summaries(reader, viewer=ADMIN, folded="n1", limit=3)] == ["N1"]
+        assert lists.search_summaries(reader, viewer=MANAGER, folded="n1", limit=3) == []  # U9 is no rep of theirs
+        assert [o.topic for o in lists.search_summaries(reader, viewer=REP, folded="ra", limit=10)][:1] == ["S2"]
 
 
 def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: str) -> None:
@@ -118,20 +150,35 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
     with reading(engine) as reader:
         dated = _plan(reader, lists._DATED, values)
         walk = _plan(reader, lists._WALK, {**values, "text": "bulk roast"})
+        team_walk = _plan(reader, lists._TEAM_WALK, {**values, "text": "bulk roast"})
+        owner_walk = _plan(reader, lists._OWNER_WALK, {**values, "text": "bulk roast"})
+        ids: Any = [1, 2, 3]
         if engine.dialect.name == "sqlite":
-            few = _plan(reader, lists._FEW, {**values, "query": '"rare roast"'})
+            few = _plan(reader, lists._FEW[lists.REP], {**values, "query": '"rare roast"'})
+            ids = "[1, 2, 3]"
         else:
             probe = _plan(reader, lists._PG_PROBE, {**values, "query": "%rare roast%"})
             ids = [row[0] for row in reader.all(lists._PG_PROBE, {**values, "query": "%rare roast%"})]
-            few = _plan(reader, lists._FEW, {**values, "ids": ids})
+            few = _plan(reader, lists._FEW[lists.REP], {**values, "ids": ids})
+        by_ids = _plan(reader, lists._BY_IDS, {**values, "ids": ids})
+        with_orders = _plan(reader, lists._WITH_ORDERS, {**values, "ids": ids})
+    assert any("ix_sales_order_opportunity" in step for step in with_orders), with_orders
     assert any("ix_opportunity_owner_close" in step for step in dated), dated
-    assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated), dated
+    assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated + team_walk + owner_walk), dated
     if engine.dialect.name == "sqlite":
+        assert any("COVERING INDEX ix_opportunity_owner_close" in step for step in dated), dated  # no row read
         own = "SEARCH opportunity USING COVERING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"
         assert own in walk and "SEARCH opportunity USING INTEGER PRIMARY KEY (rowid=?)" in walk, walk
         assert walk[walk.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", walk
+        assert team_walk == ["SEARCH opportunity USING INDEX ix_opportunity_team_search (team_id=?)"], team_walk
+        assert owner_walk == ["SEARCH opportunity USING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"]
         assert any("VIRTUAL TABLE INDEX" in step for step in few), few
+        assert any("INTEGER PRIMARY KEY" in step for step in by_ids), by_ids
         return
+    assert any("Index Only Scan using ix_opportunity_owner_close" in step for step in dated), dated
+    assert any("Index Scan using ix_opportunity_team_search" in step for step in team_walk), team_walk
+    assert any("Index Scan using ix_opportunity_owner_search" in step for step in owner_walk), owner_walk
+    assert any("Index Scan using pk_opportunity" in step for step in by_ids), by_ids
     assert any("ix_opportunity_search_trgm" in step for step in probe), probe
     assert any("Index Scan using pk_opportunity on opportunity" in step for step in few), few
     assert not any("ix_opportunity_owner_search" in step for step in few), few

@@ -8,8 +8,8 @@ store/tasks.queue_may_have). Without these two indexes both probes, and the read
 - ix_appointment_team_status_start (team_id, status, start_at): the scheduled appointments of the work
   queue's window (attendees are only known in the rows), in `appointments_between`'s order.
 
-Revision ID: 0018_home_indexes
-Revises: 0017_opportunity_search_index
+Revision ID: 0019_home_indexes
+Revises: 0018_opp_list_search
 Create Date: 2026-12-06 23:45:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018_home_indexes"
-down_revision: str | None = "0017_opportunity_search_index"
+revision: str = "0019_home_indexes"
+down_revision: str | None = "0018_opp_list_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
