@@ -42,7 +42,7 @@ class Surface:
     salesbot_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
     # `/lead WORD` handlers beyond list/help/search (e.g. import): fn(ack, body, client) -> None
     lead_subcommands: dict[str, Callable[..., None]] = field(default_factory=dict)
-    # App Home sections, drawn in `order`: fn(deps, client, team_id, user_id) -> list of blocks
+    # App Home sections, drawn in `order`: fn(handlers.home.HomeRequest) -> list of blocks (one transaction)
     home_sections: list[tuple[int, Callable[..., list[dict[str, Any]]]]] = field(default_factory=list)
     oauth: bool = False  # OAuth mode: installed per workspace (uninstall events, install pages)
 

@@ -1,24 +1,42 @@
 """App Home: published when the user opens the Home tab and after they act.
 
-Feature modules add sections with `@surface.home_section(order)`: pipeline summary (10),
-work queue (20), open leads (30).
+Feature modules add sections with `@surface.home_section(order)`: pipeline summary (10), quotes (15),
+work queue (20), open leads (30). Each is called with a `HomeRequest`: every section reads in the one
+transaction (one pooled connection) of the publish, mostly through prepared statements on its
+connection (`home.reads.reader`), and shares the viewer and time zone read once at the start.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.services.leads import my_open_leads
+from bot.services.home import HomeReads, home_reads
+from bot.services.leads import open_leads_in
 from bot.surface import Surface
 from bot.views.home import home_view
 from bot.views.leads import count_text, lead_list
 from handlers.listeners import later
+from store.db import transaction
 
 HOME_LEADS = 25
+
+
+@dataclass(frozen=True)
+class HomeRequest:
+    """What a Home section reads with: the publish's transaction, its connection, who asks, their zone."""
+
+    deps: Deps
+    client: WebClient
+    team: str
+    user: str
+    reads: HomeReads
 
 
 def register(surface: Surface, deps: Deps) -> None:
@@ -29,11 +47,26 @@ def register(surface: Surface, deps: Deps) -> None:
             later(deps, client, body, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
 
     @surface.home_section(30)
-    def open_leads_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
-        leads, total = my_open_leads(deps.engine, team_id=team, owner_id=user, limit=HOME_LEADS)
+    def open_leads_section(home: HomeRequest) -> list[dict[str, Any]]:
+        leads, total = open_leads_in(home.reads.reader, team_id=home.team, owner_id=home.user, limit=HOME_LEADS)
         return lead_list(leads, title=f"My open leads ({count_text(total)})", total=total) if leads else []
 
 
 def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, user: str) -> None:
-    sections = [fn(deps, client, team, user) for _, fn in surface.home_sections]
+    with transaction(deps.new_session) as session:
+        reads = home_reads(
+            session, team_id=team, user_id=user, admin_ids=deps.admin_ids,
+            ask_zone=functools.partial(_slack_zone, client, user),
+        )  # fmt: skip
+        home = HomeRequest(deps, client, team, user, reads)
+        sections = [fn(home) for _, fn in surface.home_sections]
     client.views_publish(user_id=user, view=home_view([s for s in sections if s]))
+
+
+def _slack_zone(client: WebClient, user: str) -> str | None:
+    """The user's zone from users.info (not stored here: the profile middleware is refreshing the same
+    row in the background); None when Slack does not say."""
+    try:
+        return str(client.users_info(user=user)["user"].get("tz") or "UTC")
+    except (SlackApiError, OSError, KeyError):
+        return None

@@ -23,6 +23,7 @@ from bot.surface import Surface
 from bot.views import charts
 from bot.views import pipeline as views
 from handlers.context import team_id, user_id
+from handlers.home import HomeRequest
 from handlers.listeners import after_ack, later
 from handlers.middleware import refresh_user_profile
 from handlers.replies import open_dm, replace_message, reply_ephemeral
@@ -53,12 +54,11 @@ def register(surface: Surface, deps: Deps) -> None:
     after_ack(app, deps, PIPELINE_PAGE, functools.partial(show_stage, deps, replace=True))
 
     @surface.home_section(10)
-    def pipeline_section(deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
-        with transaction(deps.new_session) as session:
-            summary = service.home_summary(
-                session, team_id=team, user_id=user, admin_ids=deps.admin_ids, now=deps.clock(),
-                library=deps.processes.library(session, team),
-            )  # fmt: skip
+    def pipeline_section(home: HomeRequest) -> list[dict[str, Any]]:
+        summary = service.home_summary(
+            home.reads.reader, viewer=home.reads.viewer, tz=home.reads.tz, now=deps.clock(),
+            library=deps.processes.library(home.reads.session, home.team),
+        )  # fmt: skip
         return views.home_blocks(
             period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,
             today=summary.today,

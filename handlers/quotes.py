@@ -34,6 +34,7 @@ from bot.views import quotes as views
 from bot.views.inputs import submitted_values
 from handlers import cards
 from handlers.context import team_id
+from handlers.home import HomeRequest
 from handlers.listeners import after_ack, refusals_as_field_errors
 from handlers.record_loading import Loaded, action_ref, load_record, safe_ref
 from handlers.replies import open_dm, open_view, send_to_response_url
@@ -205,7 +206,9 @@ def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: in
     cards.refresh_card(ctx.deps, client, team, RecordRef(RecordType.OPPORTUNITY, opp_id))
 
 
-def home_section(ctx: QuoteDeps, deps: Deps, client: WebClient, team: str, user: str) -> list[dict[str, Any]]:
-    with transaction(deps.new_session) as session:
-        pending, expired = service.home_quotes(session, team_id=team, user_id=user, today=ctx.today())
+def home_section(ctx: QuoteDeps, home: HomeRequest) -> list[dict[str, Any]]:
+    today = ctx.today()
+    if not service.any_for_home(home.reads.reader, team_id=home.team, user_id=home.user, today=today):
+        return []
+    pending, expired = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=today)
     return views.home_section(pending, expired)

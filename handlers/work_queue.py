@@ -50,7 +50,7 @@ from bot.views.inputs import ModalState
 from bot.views.markup import escape
 from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
-from handlers.home import publish_home
+from handlers.home import HomeRequest, publish_home
 from handlers.listeners import after_ack, later
 from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_view, replace_message, reply_ephemeral
@@ -133,14 +133,14 @@ def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
         return known.tz if known is not None else "UTC"
 
 
-def queue_blocks(deps: Deps, client: WebClient, team: str, user: str) -> list[Block]:
-    tz = user_tz(deps, client, team, user)
-    now = deps.clock()
-    start, end = day_bounds(local_date(now, tz), tz)
-    with transaction(deps.new_session) as session:
-        items = service.queue(session, team_id=team, user_id=user, now=now, day_end=end)
+def queue_blocks(home: HomeRequest) -> list[Block]:
+    now = home.deps.clock()
+    start, end = day_bounds(local_date(now, home.reads.tz), home.reads.tz)
+    items = service.queue(
+        home.reads.session, home.reads.reader, team_id=home.team, user_id=home.user, now=now, day_end=end
+    )
     lines = [_queue_line(item, label_of(record) if record is not None else None) for item, record in items]
-    return work_queue_section(lines, tz=tz, now=now, today_start=start)
+    return work_queue_section(lines, tz=home.reads.tz, now=now, today_start=start)
 
 
 def _queue_line(item: QueueItem, record: RecordLabel | None) -> QueueLine:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
 from store.models import Activity, Post, utcnow
+from store.prepared import PreparedQuery, Reader
 
 
 def add_activity(
@@ -59,23 +62,61 @@ def _record_filter(team_id: str, record_type: str, record_id: int) -> sa.ColumnE
     )
 
 
-def count_activities(session: Session, *, team_id: str, record_type: str, record_id: int) -> int:
-    query = select(sa.func.count()).select_from(Activity).where(_record_filter(team_id, record_type, record_id))
-    return int(session.exec(query).one())
+class TimelineEntry(NamedTuple):
+    """A timeline entry as the Timeline shows it (a tuple: read outside the ORM)."""
+
+    kind: str
+    author_id: str
+    occurred_at: datetime
+    subject: str
+    body: str
+    data: dict[str, Any]
+    deleted: bool
+
+
+_ACT = Activity.__table__  # type: ignore[attr-defined]
+_ENTRY = (_ACT.c.kind, _ACT.c.author_id, _ACT.c.occurred_at, _ACT.c.subject, _ACT.c.body, _ACT.c.data, _ACT.c.deleted)
+_OF_RECORD = (
+    _ACT.c.team_id == sa.bindparam("team", type_=sa.String),
+    _ACT.c.record_type == sa.bindparam("type", type_=sa.String),
+    _ACT.c.record_id == sa.bindparam("id", type_=sa.Integer),
+)
+# Both along ix_activity_record (team_id, record_type, record_id, occurred_at): the count from the index
+# alone, the page in its order (SQLite: the rowid breaks ties in the index, no sort).
+_COUNT_SQL = PreparedQuery(sa.select(sa.func.count()).select_from(_ACT).where(*_OF_RECORD))
+_PAGE_SQL = PreparedQuery(
+    sa.select(*_ENTRY)
+    .where(*_OF_RECORD)
+    .order_by(_ACT.c.occurred_at, _ACT.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .offset(sa.bindparam("offset", type_=sa.Integer))
+)
+_ENTRY_PROCESSORS: dict[str, list[Callable[[Any], Any] | None]] = {}
+
+
+def count_activities(reader: Reader, *, team_id: str, record_type: str, record_id: int) -> int:
+    return int(reader.scalar(_COUNT_SQL, {"team": team_id, "type": record_type, "id": record_id}) or 0)
 
 
 def activity_slice(
-    session: Session, *, team_id: str, record_type: str, record_id: int, offset: int, limit: int
-) -> list[Activity]:
-    """Entries `offset`..`offset+limit` in chronological order (oldest first)."""
-    query = (
-        select(Activity)
-        .where(_record_filter(team_id, record_type, record_id))
-        .order_by(col(Activity.occurred_at), col(Activity.id))
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(session.exec(query))
+    reader: Reader, *, team_id: str, record_type: str, record_id: int, offset: int, limit: int
+) -> list[TimelineEntry]:
+    """Entries `offset`..`offset+limit` in chronological order (oldest first), outside the ORM; their
+    columns converted as SQLAlchemy reads them (aware UTC datetimes, JSON data, booleans)."""
+    values = {"team": team_id, "type": record_type, "id": record_id, "offset": offset, "limit": limit}
+    convert = _entry_processors(reader.dialect)
+    return [
+        TimelineEntry(*(value if fn is None else fn(value) for fn, value in zip(convert, row, strict=True)))
+        for row in reader.all(_PAGE_SQL, values)
+    ]
+
+
+def _entry_processors(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    found = _ENTRY_PROCESSORS.get(dialect.name)
+    if found is None:
+        found = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _ENTRY]
+        _ENTRY_PROCESSORS[dialect.name] = found
+    return found
 
 
 def recent_activity_count(

@@ -362,6 +362,7 @@ class Appointment(TableModel, table=True):
     __table_args__ = (
         sa.Index("ix_appointment_record", "team_id", "record_type", "record_id"),
         sa.Index("ix_appointment_owner_start", "team_id", "owner_id", "start_at"),
+        sa.Index("ix_appointment_team_status_start", "team_id", "status", "start_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -730,6 +731,7 @@ class Quote(TableModel, table=True):
         sa.UniqueConstraint("team_id", "number", "revision"),
         sa.Index("ix_quote_opportunity", "team_id", "opportunity_id"),
         sa.Index("ix_quote_approver_status", "team_id", "approver_id", "status"),
+        sa.Index("ix_quote_owner_status_valid", "team_id", "owner_id", "status", "valid_until"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

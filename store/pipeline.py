@@ -75,7 +75,8 @@ class MoveRow:
 _OPP = Opportunity.__table__  # type: ignore[attr-defined]
 _MOVE = StageChange.__table__  # type: ignore[attr-defined]
 _ORDER = SalesOrder.__table__  # type: ignore[attr-defined]
-MAX_PREPARED_SHAPES = 256  # owner counts × statements kept compiled
+MAX_PREPARED_SHAPES = 256
+HOME_UPCOMING = 3  # App Home's next close dates  # owner counts × statements kept compiled
 
 
 def money_sum(dialect: str, column: Any) -> Any:
@@ -151,6 +152,49 @@ def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
     )
 
 
+def _stages_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    """App Home's funnel: open opportunities closing in the period per process, stage and currency, no
+    month (Home shows the quarter's stages and totals, not the forecast per month): a handful of rows
+    instead of the funnel's per-day groups. SQLite sorts the groups of the period's range of an owner's
+    covering index (ix_opportunity_pipeline_owner or ix_opportunity_owner_close: a temporary B-tree of
+    ~1,400 entries for a rep owning 20,000 of 1M deals, not of all the rep's rows)."""
+    keys = [_OPP.c.process_name, _OPP.c.stage, _OPP.c.currency]
+    return (
+        sa.select(*keys, sa.func.count(), money_sum(dialect, _OPP.c.estimated_revenue))
+        .where(*_open_in_period(owners))
+        .group_by(*keys)
+    )
+
+
+def _won_totals_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    """`won` added up per currency (App Home shows the period's won total only)."""
+    won = _won_statement(dialect, owners).subquery("won")
+    _day, currency, count, total = won.c
+    return sa.select(currency, sa.func.sum(count), sa.func.sum(total)).group_by(currency)
+
+
+def _upcoming_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
+    """The next open deals to close from `today` on, in the order of ix_opportunity_owner_close (one
+    owner: no sort), at most `HOME_UPCOMING` (written into the statement)."""
+    return (
+        sa.select(
+            _OPP.c.id,
+            _OPP.c.topic,
+            _OPP.c.estimated_close_date,
+            _OPP.c.estimated_revenue,
+            _OPP.c.currency,
+            _OPP.c.stage,
+        )  # fmt: skip
+        .where(
+            *_owned(_OPP, owners),
+            _OPP.c.status == OpportunityStatus.OPEN,
+            _OPP.c.estimated_close_date >= sa.bindparam("today"),
+        )
+        .order_by(_OPP.c.estimated_close_date, _OPP.c.id)
+        .limit(sa.literal_column(str(HOME_UPCOMING), sa.Integer))
+    )
+
+
 def _moves_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
     keys = [_MOVE.c.kind, _MOVE.c.from_stage, _MOVE.c.to_stage]
     return (
@@ -191,6 +235,9 @@ _STATEMENTS: dict[str, Callable[..., sa.Select[Any]]] = {
     "funnel": functools.partial(_funnel_statement, by_owner=False),
     "funnel by owner": functools.partial(_funnel_statement, by_owner=True),
     "won": _won_statement,
+    "stages": _stages_statement,
+    "won totals": _won_totals_statement,
+    "upcoming": _upcoming_statement,
     "moves": _moves_statement,
     "undated": _undated_statement,
     "chart count": _chart_count_statement,
@@ -279,6 +326,28 @@ def won_groups(reader: Reader, *, team_id: str, owners: Collection[str] | None, 
         WonRow(currency, day_of(close_date), int(count), to_money(dialect, total))
         for close_date, currency, count, total in rows
     ]
+
+
+def stage_groups(
+    reader: Reader, *, team_id: str, owners: Collection[str] | None, start: date, end: date
+) -> list[GroupRow]:
+    """Open opportunities closing in [start, end) per process, stage and currency: `funnel_groups`
+    without the months (each row's `close_date` is `start`), what App Home's funnel and totals fold."""
+    shape, values = _scope(team_id, owners)
+    rows = reader.all(prepared("stages", shape), {**values, "start": start, "end": end})
+    dialect = reader.dialect.name
+    return [
+        GroupRow(process_name, stage, currency, start, int(count), to_money(dialect, total))
+        for process_name, stage, currency, count, total in rows
+    ]
+
+
+def won_totals(reader: Reader, *, team_id: str, owners: Collection[str] | None, start: date, end: date) -> list[WonRow]:
+    """`won_groups` per currency (each row's `close_date` is `start`)."""
+    shape, values = _scope(team_id, owners)
+    rows = reader.all(prepared("won totals", shape), {**values, "start": start, "end": end})
+    dialect = reader.dialect.name
+    return [WonRow(currency, start, int(count), to_money(dialect, total)) for currency, count, total in rows]
 
 
 def stage_moves(
@@ -390,18 +459,22 @@ def stage_page(
     return list(session.exec(query)), total
 
 
-def next_closing(
-    session: Session, *, team_id: str, owners: Collection[str] | None, today: date, limit: int = 3
-) -> list[Opportunity]:
-    """The next open opportunities to close from `today` on."""
-    query = (
-        select(Opportunity)
-        .where(
-            *_orm_owned(Opportunity, team_id, owners),
-            Opportunity.status == OpportunityStatus.OPEN,
-            col(Opportunity.estimated_close_date) >= today,
-        )
-        .order_by(col(Opportunity.estimated_close_date), col(Opportunity.id))
-        .limit(limit)
-    )
-    return list(session.exec(query))
+class Upcoming(NamedTuple):
+    """An open deal of App Home's next close dates (a tuple: the attributes the view reads)."""
+
+    id: int
+    topic: str
+    estimated_close_date: date
+    estimated_revenue: Decimal | None
+    currency: str
+    stage: str
+
+
+def next_closing(reader: Reader, *, team_id: str, owners: Collection[str] | None, today: date) -> list[Upcoming]:
+    """The next `HOME_UPCOMING` open opportunities to close from `today` on, by close date then id."""
+    shape, values = _scope(team_id, owners)
+    rows = reader.all(prepared("upcoming", shape), {**values, "today": today})
+    return [
+        Upcoming(int(opp_id), topic, day_of(day), None if amount is None else _amount(amount), currency, stage)
+        for opp_id, topic, day, amount, currency, stage in rows
+    ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Appointment, Task
+from store.prepared import PreparedQuery, Reader
 
 OVERDUE_LOOKBACK = timedelta(days=30)
 
@@ -95,6 +98,31 @@ def appointments_between(
     )
     wanted = set(user_ids)
     return [a for a in session.exec(query) if a.owner_id in wanted or wanted.intersection(a.attendees or [])]
+
+
+def _queue_probe() -> sa.Select[Any]:
+    task, appointment = Task.__table__, Appointment.__table__  # type: ignore[attr-defined]
+    team = sa.bindparam("team", type_=sa.String)
+    due = sa.select(task.c.id).where(
+        task.c.team_id == team, task.c.owner_id == sa.bindparam("user", type_=sa.String),
+        task.c.status == TaskStatus.OPEN, task.c.due_at < sa.bindparam("end"),
+    )  # fmt: skip
+    scheduled = sa.select(appointment.c.id).where(
+        appointment.c.team_id == team, appointment.c.status == AppointmentStatus.SCHEDULED,
+        appointment.c.start_at >= sa.bindparam("start"), appointment.c.start_at < sa.bindparam("end"),
+    )  # fmt: skip
+    return sa.select(sa.exists(due.limit(1)) | sa.exists(scheduled.limit(1)))
+
+
+_QUEUE_PROBE = PreparedQuery(_queue_probe())
+
+
+def queue_may_have(reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> bool:
+    """False when `work_queue` is surely empty: the user has no open task due and the workspace no
+    scheduled appointment in the queue's window (attendees are only known in the rows, so any
+    appointment there says maybe). Outside the ORM: App Home's usual empty queue reads no objects."""
+    values = {"team": team_id, "user": user_id, "start": now - OVERDUE_LOOKBACK, "end": day_end}
+    return bool(reader.scalar(_QUEUE_PROBE, values))
 
 
 def work_queue(session: Session, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> list[QueueItem]:

@@ -61,6 +61,11 @@ _TEAM, _ID = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=s
 _ROLE_SQL = PreparedQuery(
     sa.select(_USER.c.role, _USER.c.is_slack_admin).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID)
 )
+_PROFILE_SQL = PreparedQuery(
+    sa.select(_USER.c.tz, _USER.c.profile_fetched_at.is_not(None)).where(
+        _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
+    )
+)
 _REPS_SQL = PreparedQuery(sa.select(_USER.c.user_id).where(_USER.c.team_id == _TEAM, _USER.c.manager_id == _ID))
 
 
@@ -70,6 +75,17 @@ class Asker(NamedTuple):
     team_id: str
     user_id: str
     admin_ids: frozenset[str]
+
+
+class StoredZone(NamedTuple):
+    tz: str
+    fetched: bool  # the profile was fetched from Slack (else `tz` is the default)
+
+
+def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
+    """The user's stored time zone, outside the ORM (App Home's sections share it); None: no row."""
+    row = next(iter(reader.all(_PROFILE_SQL, {"team": team_id, "user": user_id})), None)
+    return None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
 
 
 def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:

@@ -27,7 +27,7 @@ from store.db import SessionFactory, transaction
 from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
 from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
-from store.prepared import reading
+from store.prepared import Reader, reading
 from store.sequences import end_enrollments
 from store.users import Asker, read_viewer
 
@@ -43,6 +43,13 @@ def my_open_leads(
     App Home, read outside the ORM (store/prepared.py) on a connection of its own."""
     with reading(engine) as reader:
         return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+
+
+def open_leads_in(
+    reader: Reader, *, team_id: str, owner_id: str, limit: int
+) -> tuple[list[lead_store.LeadSummary], int]:
+    """`my_open_leads` on a connection the caller holds (App Home reads all its sections on one)."""
+    return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
 
 
 def search(

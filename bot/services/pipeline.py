@@ -18,7 +18,7 @@ from bot.views.charts import MAX_BUBBLES, Bubble
 from store import pipeline as queries
 from store.access import Viewer
 from store.models import Opportunity
-from store.prepared import session_reader
+from store.prepared import Reader, session_reader
 from store.users import get_user, reps_of, viewer_for
 
 
@@ -78,14 +78,14 @@ def report(session: Session, scope: Scope, period: Period, library: ProcessLibra
     )
 
 
-def home_report(session: Session, scope: Scope, period: Period, library: ProcessLibrary) -> PipelineReport:
-    """What App Home shows of `report` (per stage, forecast, won so far): the funnel and won groups only.
-    Home shows neither stage moves nor the undated count, and the moves' query is the report's largest
-    read (every stage change of the owner's quarter: ~3,300 index entries for a rep owning 20,000 of
-    1M deals, 3-10 ms on SQLite, bench/ack_surfaces.py)."""
-    team, owners, reader = scope.team_id, scope.owners, session_reader(session)
-    rows = queries.funnel_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
-    won = queries.won_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
+def home_report(reader: Reader, scope: Scope, period: Period, library: ProcessLibrary) -> PipelineReport:
+    """What App Home shows of `report`: per stage, the totals, the weighted forecast and won so far, from
+    the period's groups per stage and won totals per currency (no months, no stage moves, no undated
+    count: Home shows none of them). The weighted figures are rounded per stage rather than per stage
+    and month, as `/pipeline`'s funnel adds them: they may differ from it by a cent per stage."""
+    team, owners = scope.team_id, scope.owners
+    rows = queries.stage_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
+    won = queries.won_totals(reader, team_id=team, owners=owners, start=period.start, end=period.end)
     return rules.build_report(scope=scope.name, period=period, rows=rows, won=won, moves=[], library=library)
 
 
@@ -155,28 +155,22 @@ def stage_page(
 class HomeSummary:
     period: Period
     report: PipelineReport
-    upcoming: list[Opportunity]
+    upcoming: list[queries.Upcoming]
     reps: list[RepLine] | None
     today: date
 
 
-def home_summary(
-    session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str], now: datetime, library: ProcessLibrary
-) -> HomeSummary:
-    """The App Home section: my pipeline this quarter, my next close dates, my reps' pipelines."""
-    mine = resolve_scope(session, team_id=team_id, user_id=user_id, admin_ids=admin_ids, scope="mine")
+def home_summary(reader: Reader, *, viewer: Viewer, tz: str, now: datetime, library: ProcessLibrary) -> HomeSummary:
+    """The App Home section: my pipeline this quarter, my next close dates, my reps' pipelines; prepared
+    reads on the connection of the Home's transaction (`tz`: the viewer's stored zone)."""
+    mine = Scope(viewer, "mine", frozenset({viewer.user_id}), str(rules.zone(tz).key))
     period = period_of(mine, rules.DEFAULT_PERIOD, now)
     today = rules.local_today(now, mine.tz)
-    upcoming = queries.next_closing(session, team_id=team_id, owners=mine.owners, today=today, limit=3)
+    upcoming = queries.next_closing(reader, team_id=viewer.team_id, owners=mine.owners, today=today)
     reps: list[RepLine] | None = None
-    if mine.viewer.role == "manager" and mine.viewer.reps:
+    if viewer.role == "manager" and viewer.reps:
         rows = queries.funnel_groups(
-            session_reader(session),
-            team_id=team_id,
-            owners=mine.viewer.reps,
-            start=period.start,
-            end=period.end,
-            by_owner=True,
+            reader, team_id=viewer.team_id, owners=viewer.reps, start=period.start, end=period.end, by_owner=True
         )
         reps = rules.per_rep(rows, library)
-    return HomeSummary(period, home_report(session, mine, period, library), upcoming, reps, today)
+    return HomeSummary(period, home_report(reader, mine, period, library), upcoming, reps, today)

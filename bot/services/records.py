@@ -25,8 +25,9 @@ from bot.services.opportunity_stages import auto_complete_step
 from bot.services.threads import slack_time
 from store import appointments as appointment_store
 from store.access import Viewer
-from store.activities import activity_slice, add_activity, count_activities, record_question_post
+from store.activities import TimelineEntry, activity_slice, add_activity, count_activities, record_question_post
 from store.models import Activity, Lead
+from store.prepared import session_reader
 from store.records import Record, change_facts, get_record
 from store.records import recent_visible as _recent_visible
 
@@ -120,13 +121,21 @@ def log(session: Session, record: Record, user: str, kind: str, subject: str, bo
 
 
 def timeline_count(session: Session, *, team_id: str, ref: RecordRef) -> int:
-    return count_activities(session, team_id=team_id, record_type=ref.record_type, record_id=ref.record_id)
+    """How many entries the record's timeline has (a prepared read on the session's connection)."""
+    return count_activities(
+        session_reader(session), team_id=team_id, record_type=ref.record_type, record_id=ref.record_id
+    )
 
 
-def timeline_slice(session: Session, *, team_id: str, ref: RecordRef, offset: int, limit: int) -> list[Activity]:
-    """Entries oldest first, `limit` of them from `offset`."""
+def timeline_slice(session: Session, *, team_id: str, ref: RecordRef, offset: int, limit: int) -> list[TimelineEntry]:
+    """Entries oldest first, `limit` of them from `offset`: tuples read on the session's connection."""
     return activity_slice(
-        session, team_id=team_id, record_type=ref.record_type, record_id=ref.record_id, offset=offset, limit=limit
+        session_reader(session),
+        team_id=team_id,
+        record_type=ref.record_type,
+        record_id=ref.record_id,
+        offset=offset,
+        limit=limit,
     )
 
 

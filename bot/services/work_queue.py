@@ -23,8 +23,9 @@ from store.access import Viewer
 from store.activities import add_activity
 from store.models import Appointment, SlackUser, Task
 from store.outbox import enqueue
+from store.prepared import Reader
 from store.records import get_record
-from store.tasks import QueueItem, get_appointment, get_task, work_queue
+from store.tasks import QueueItem, get_appointment, get_task, queue_may_have, work_queue
 from store.users import ensure_user, get_user
 
 ONLY_SEQUENCE_STEPS = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
@@ -52,9 +53,12 @@ def stored_profile(session: Session, *, team_id: str, user_id: str) -> SlackUser
 
 
 def queue(
-    session: Session, *, team_id: str, user_id: str, now: datetime, day_end: datetime
+    session: Session, reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime
 ) -> list[tuple[QueueItem, Record | None]]:
-    """What is due for the user until the end of their day, each with the record it is about."""
+    """What is due for the user until the end of their day, each with the record it is about; read
+    through the ORM only when a probe on `reader` (the session's connection) says there may be any."""
+    if not queue_may_have(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end):
+        return []
     items = work_queue(session, team_id=team_id, user_id=user_id, now=now, day_end=day_end)
     return [(item, _record_of(session, team_id, item.task or item.appointment)) for item in items]
 

@@ -23,6 +23,7 @@ from bot.domain.revenue import format_money
 from bot.ids import ACTION_OPEN_RECORD, BLOCK_PIPELINE_PAGES, PIPELINE_PAGE, PIPELINE_STAGE, RecordRef
 from bot.views.blocks import Block, actions, button, context, escape, header, section
 from store.models import Opportunity
+from store.pipeline import Upcoming
 
 MESSAGE_BLOCKS_MAX = 50
 PAGE_SIZE = 10
@@ -243,7 +244,7 @@ def home_blocks(
     *,
     period: Period,
     report: PipelineReport,
-    upcoming: Sequence[Opportunity],
+    upcoming: Sequence[Upcoming],
     reps: Sequence[RepLine] | None,
     today: date,
 ) -> list[Block]:

@@ -6,12 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.ids import ACTION_TIMELINE_PAGE, BLOCK_TIMELINE_NAV
 from bot.views.blocks import Block, actions, button, context, escape, header, section
 from bot.views.markup import date, link, mention, mentions
-from store.models import Activity
 
 PAGE_SIZE = 15  # two blocks per entry keeps a page well under Slack's 50-block message limit
 
@@ -24,9 +23,28 @@ ICONS = {
 }  # fmt: skip
 
 
+class Entry(Protocol):
+    """What a timeline entry shows: an Activity, or the tuple the Timeline reads (store.activities)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def author_id(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def deleted(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Page:
-    entries: Sequence[Activity]
+    entries: Sequence[Entry]
     page: int  # 0 = the most recent entries
     pages: int
 
@@ -62,7 +80,7 @@ def slack_date(moment: Any) -> str:
     return date(moment)
 
 
-def _entry_text(entry: Activity) -> str:
+def _entry_text(entry: Entry) -> str:
     when = slack_date(entry.occurred_at)
     who = mention(entry.author_id) if entry.author_id else "salesbot"
     icon = ICONS.get(entry.kind, ":small_blue_diamond:")

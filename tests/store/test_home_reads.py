@@ -1,0 +1,242 @@
+"""App Home's and the Timeline's reads outside the ORM, on SQLite and PostgreSQL: the stage groups and won
+totals add up to what `/pipeline`'s grouped reads give, the next close dates come in close-date order, the
+probes say "nothing" only when the ORM reads would find nothing, a timeline page comes back with the
+ORM's values, and the plans read a range of the indexes (no sort of all of a rep's deals)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.pipeline import Period
+from bot.domain.process import ProcessLibrary
+from bot.services import pipeline as service
+from store import activities, quotes, tasks
+from store import pipeline as queries
+from store.access import Viewer
+from store.db import make_engine, session_factory, transaction
+from store.models import Activity, Appointment, Opportunity, Quote, Task
+from store.prepared import PreparedQuery, reading, session_reader
+from tests.store.test_pipeline_prepared import PERIODS, SCOPES
+from tests.store.test_pipeline_prepared import _seed as seed_pipeline
+
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+DAY_END = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+
+
+def test_stage_groups_and_won_totals_add_up_to_the_funnel_and_won_groups(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        seed_pipeline(session)
+    with reading(engine) as reader:
+        for owners in SCOPES.values():
+            for start, end in PERIODS.values():
+                scope = {"team_id": "T1", "owners": owners, "start": start, "end": end}
+                by_stage: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+                for row in queries.funnel_groups(reader, **scope):
+                    by_stage[(row.process_name, row.stage, row.currency)][0] += row.count
+                    by_stage[(row.process_name, row.stage, row.currency)][1] += row.revenue
+                stages = queries.stage_groups(reader, **scope)
+                assert {(r.process_name, r.stage, r.currency): [r.count, r.revenue] for r in stages} == by_stage
+                assert len(stages) == len(by_stage) and all(r.close_date == start for r in stages)
+                won: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+                for item in queries.won_groups(reader, **scope):
+                    won[item.currency][0] += item.count
+                    won[item.currency][1] += item.revenue
+                totals = queries.won_totals(reader, **scope)
+                assert {t.currency: [t.count, t.revenue] for t in totals} == won
+                assert all(str(t.revenue).endswith(tuple("0123456789")) and t.revenue.as_tuple().exponent == -2
+                           for t in totals)  # fmt: skip
+    assert any(by_stage.values()) and any(won.values())  # the seed has open and won deals in the last period
+
+
+def test_home_report_shows_the_funnel_of_pipeline_report(database_url: str) -> None:
+    """Counts, revenue and won so far are `/pipeline`'s; the weighted forecast is rounded per stage
+    instead of per stage and month: within a cent per month and stage."""
+    engine = make_engine(database_url)
+    library = ProcessLibrary()
+    with transaction(session_factory(engine)) as session:
+        seed_pipeline(session)
+    with transaction(session_factory(engine)) as session:
+        scope = service.Scope(Viewer(team_id="T1", user_id="U1"), "mine", frozenset({"U1"}), "UTC")
+        period = Period("this-year", date(2026, 1, 1), date(2027, 1, 1), "UTC")
+        full = service.report(session, scope, period, library)
+        home = service.home_report(session_reader(session), scope, period, library)
+    assert home.count == full.count > 0 and home.revenue == full.revenue and home.won == full.won
+    for ours, theirs in zip(home.funnels, full.funnels, strict=True):
+        assert [(s.stage.name, s.count, s.revenue) for s in ours.stages] == [
+            (s.stage.name, s.count, s.revenue) for s in theirs.stages
+        ]
+        for mine, report_line in zip(ours.stages, theirs.stages, strict=True):
+            for currency, value in report_line.weighted.items():
+                assert abs(mine.weighted[currency] - value) <= Decimal("0.12"), (mine.stage.name, currency)
+
+
+def _deal(owner: str, close: date | None, *, status: str = "open", topic: str = "") -> dict[str, Any]:
+    return {"team_id": "T1", "owner_id": owner, "topic": topic or f"{owner} {close}", "status": status,
+            "stage": "Develop", "estimated_close_date": close, "estimated_revenue": Decimal("1250.50"),
+            "currency": "EUR", "created_at": NOW, "updated_at": NOW}  # fmt: skip
+
+
+def test_next_closing_from_today_by_date_then_id(database_url: str) -> None:
+    engine = make_engine(database_url)
+    rows = [_deal("U1", TODAY + timedelta(days=2), topic="second a"), _deal("U1", TODAY - timedelta(days=1)),
+            _deal("U1", TODAY, status="won"), _deal("U2", TODAY), _deal("U1", None),
+            _deal("U1", TODAY + timedelta(days=9), topic="last"),
+            _deal("U1", TODAY + timedelta(days=2), topic="second b"),
+            _deal("U1", TODAY, topic="today")]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+    with reading(engine) as reader:
+        found = queries.next_closing(reader, team_id="T1", owners=frozenset({"U1"}), today=TODAY)
+    assert [o.topic for o in found] == ["today", "second a", "second b"]
+    assert found[0].estimated_close_date == TODAY and found[0].estimated_revenue == Decimal("1250.50")
+    assert found[0].currency == "EUR" and found[0].stage == "Develop" and found[1].id < found[2].id
+
+
+def _quote(number: int, **fields: Any) -> dict[str, Any]:
+    return {"team_id": "T1", "opportunity_id": 1, "number": number, "name": f"Q{number}", "owner_id": "U2",
+            "status": "draft", "valid_until": None, "approver_id": None, **fields}  # fmt: skip
+
+
+def test_the_quotes_probe_finds_what_home_quotes_find(database_url: str) -> None:
+    engine = make_engine(database_url)
+    new_session = session_factory(engine)
+
+    def both(user: str) -> tuple[bool, bool]:
+        with transaction(new_session) as session:
+            probe = quotes.any_for_home(session_reader(session), team_id="T1", user_id=user, today=TODAY)
+            pending = quotes.pending_for(session, team_id="T1", approver_id=user)
+            expired = quotes.expired_of(session, team_id="T1", owner_id=user, today=TODAY)
+        return probe, bool(pending or expired)
+
+    with engine.begin() as connection:  # nothing for U1 yet: valid today, another's approval, not active
+        connection.execute(sa.insert(Quote), [
+            _quote(1, owner_id="U1", status="active", valid_until=TODAY),
+            _quote(2, status="in_review", approver_id="U3"),
+            _quote(3, owner_id="U1", status="draft", valid_until=TODAY - timedelta(days=5)),
+            {**_quote(4, status="in_review", approver_id="U1"), "team_id": "T2"},
+        ])  # fmt: skip
+    assert both("U1") == (False, False)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(Quote), [_quote(5, owner_id="U1", status="active", valid_until=TODAY - timedelta(days=1))]
+        )
+    assert both("U1") == (True, True)
+    assert both("U3") == (True, True) and both("U4") == (False, False)
+
+
+def test_the_work_queue_probe_says_maybe_whenever_the_queue_has_items(database_url: str) -> None:
+    engine = make_engine(database_url)
+    new_session = session_factory(engine)
+
+    def both(user: str) -> tuple[bool, bool]:
+        with transaction(new_session) as session:
+            probe = tasks.queue_may_have(session_reader(session), team_id="T1", user_id=user, now=NOW, day_end=DAY_END)
+            found = tasks.work_queue(session, team_id="T1", user_id=user, now=NOW, day_end=DAY_END)
+        return probe, bool(found)
+
+    task = {"team_id": "T1", "owner_id": "U1", "title": "Call", "due_at": DAY_END, "status": "open"}
+    appointment = {"team_id": "T1", "record_type": "lead", "record_id": 1, "owner_id": "U2", "subject": "Demo",
+                   "start_at": NOW + timedelta(hours=2), "attendees": ["U3"], "status": "cancelled"}  # fmt: skip
+    with engine.begin() as connection:  # due tomorrow, done, another's; a cancelled appointment
+        connection.execute(sa.insert(Task), [task, {**task, "due_at": NOW, "status": "done"},
+                                             {**task, "owner_id": "U2", "due_at": NOW}])  # fmt: skip
+        connection.execute(sa.insert(Appointment), [appointment])
+    assert both("U1") == (False, False)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Task), [{**task, "due_at": NOW - timedelta(days=3)}])  # overdue
+        connection.execute(sa.insert(Appointment), [{**appointment, "status": "scheduled"}])  # U3 attends
+    assert both("U1") == (True, True)
+    assert both("U3") == (True, True)  # attended, not owned: the probe can't tell, and says maybe
+    assert both("U4") == (True, False)
+
+
+def test_a_timeline_page_reads_the_orm_values(database_url: str) -> None:
+    engine = make_engine(database_url)
+    entries = [
+        {
+            "team_id": "T1",
+            "record_type": "opportunity",
+            "record_id": 7,
+            "kind": "note",
+            "author_id": "U1",
+            "occurred_at": NOW - timedelta(hours=n % 5),
+            "subject": f"S{n}",
+            "body": f"B{n}",
+            "data": {"mentions": ["U2"], "n": n},
+            "deleted": n == 18,
+            "created_at": NOW,
+        }
+        for n in range(20)
+    ]
+    entries.append({**entries[0], "record_id": 8})  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Activity), entries)
+    with transaction(session_factory(engine)) as session:
+        reader = session_reader(session)
+        assert activities.count_activities(reader, team_id="T1", record_type="opportunity", record_id=7) == 20
+        page = activities.activity_slice(reader, team_id="T1", record_type="opportunity", record_id=7, offset=5,
+                                         limit=15)  # fmt: skip
+        query = sa.select(Activity).where(Activity.record_id == 7).order_by(Activity.occurred_at, Activity.id)  # type: ignore[arg-type]
+        orm = list(session.scalars(query))[5:20]
+    assert [tuple(e) for e in page] == [
+        (a.kind, a.author_id, a.occurred_at, a.subject, a.body, a.data, a.deleted) for a in orm
+    ]
+    assert page[0].occurred_at.tzinfo is not None and isinstance(page[0].data, dict)
+    assert any(e.deleted is True for e in page) and all(isinstance(e.deleted, bool) for e in page)
+
+
+def _plan(reader: Any, query: PreparedQuery, values: dict[str, Any]) -> list[str]:
+    sql, parameters = query.parameters(reader.dialect, values)
+    explain = "EXPLAIN QUERY PLAN " if reader.dialect.name == "sqlite" else "EXPLAIN "
+    cursor = reader.connection.cursor()
+    cursor.execute(explain + sql, parameters)
+    return [str(row[-1] if reader.dialect.name == "sqlite" else row[0]).strip() for row in cursor.fetchall()]
+
+
+def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -> None:
+    """With statistics of 7,000 deals of 7 owners on PostgreSQL: the stage groups read the period's range
+    of an owner's covering index (ix_opportunity_pipeline_owner, or the widened ix_opportunity_owner_close
+    of migration 0018), the next close dates ix_opportunity_owner_close in order (no sort),
+    neither scans the table; on SQLite also the probes' and the timeline page's indexes."""
+    engine = make_engine(database_url)
+    days = [TODAY + timedelta(days=n % 400 - 100) for n in range(7_000)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), [_deal(f"U{n % 7}", day) for n, day in enumerate(days)])
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE opportunity")
+    owner = {"team": "T1", "owner_0": "U1"}
+    with reading(engine) as reader:
+        stages = _plan(
+            reader, queries.prepared("stages", 1), {**owner, "start": date(2026, 10, 1), "end": date(2027, 1, 1)}
+        )
+        upcoming = _plan(reader, queries.prepared("upcoming", 1), {**owner, "today": TODAY})
+        if engine.dialect.name == "sqlite":
+            quote = _plan(reader, quotes._HOME_PROBE, {"team": "T1", "user": "U1", "today": TODAY})
+            queue = _plan(reader, tasks._QUEUE_PROBE, {"team": "T1", "user": "U1", "start": NOW, "end": DAY_END})
+            page = _plan(
+                reader, activities._PAGE_SQL, {"team": "T1", "type": "lead", "id": 1, "limit": 15, "offset": 0}
+            )
+    owner_indexes = ("ix_opportunity_pipeline_owner", "ix_opportunity_owner_close")  # both cover the groups' columns
+    assert any(index in step for index in owner_indexes for step in stages), stages
+    assert any("ix_opportunity_owner_close" in step for step in upcoming), upcoming
+    assert not any("TEMP B-TREE" in step or "Sort" in step for step in upcoming), upcoming
+    assert not any("Seq Scan" in step or step.startswith("SCAN") for step in stages + upcoming), stages + upcoming
+    if engine.dialect.name != "sqlite":
+        return
+    rng = "estimated_close_date>? AND estimated_close_date<?"
+    assert any("COVERING INDEX" in step and rng in step for step in stages), stages  # the period, not all U1's
+    assert any("ix_quote_approver_status" in s for s in quote) and any(
+        "ix_quote_owner_status_valid" in s for s in quote
+    )
+    assert any("ix_task_owner_status_due" in s for s in queue), queue
+    assert any("ix_appointment_team_status_start (team_id=? AND status=? AND start_at>? AND start_at<?)" in s
+               for s in queue), queue  # fmt: skip
+    assert any("ix_activity_record" in step for step in page) and not any("TEMP B-TREE" in s for s in page), page
