@@ -94,11 +94,16 @@ def open_opportunities(session: Session, *, team_id: str, owner_id: str, limit: 
 def search_opportunities(session: Session, *, viewer: Viewer, folded: str, limit: int = 10) -> list[Opportunity]:
     """Opportunities the viewer may see whose folded topic, account or contact contain `folded` (the
     query folded by `bot.domain.text.fold`, so accent- and case-insensitive), through the text index
-    (store/text_search.py)."""
+    (store/text_search.py). The general ORM path: /opp searches go through store/opportunity_lists, and
+    the tests hold that to this one's answers."""
     query = (
         select(col(Opportunity.id))
         .where(visible_matches(session, Opportunity, RecordType.OPPORTUNITY, viewer, folded))
-        .order_by(col(Opportunity.status) != OpportunityStatus.OPEN, col(Opportunity.updated_at).desc())
+        .order_by(
+            col(Opportunity.status) != OpportunityStatus.OPEN,
+            col(Opportunity.updated_at).desc(),
+            col(Opportunity.id).desc(),  # deals updated at the same instant: the order the fast paths give
+        )
         .limit(limit)
     )
     return load_in_order(session, Opportunity, [i for i in session.exec(query) if i is not None])
