@@ -20,7 +20,8 @@ from store import pipeline as queries
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.models import Activity, Appointment, Opportunity, Quote, Task
-from store.prepared import PreparedQuery, reading, session_reader
+from store.prepared import reading, session_reader
+from tests.store.plans import plan as _plan
 from tests.store.test_pipeline_prepared import PERIODS, SCOPES
 from tests.store.test_pipeline_prepared import _seed as seed_pipeline
 
@@ -190,14 +191,6 @@ def test_a_timeline_page_reads_the_orm_values(database_url: str) -> None:
     ]
     assert page[0].occurred_at.tzinfo is not None and isinstance(page[0].data, dict)
     assert any(e.deleted is True for e in page) and all(isinstance(e.deleted, bool) for e in page)
-
-
-def _plan(reader: Any, query: PreparedQuery, values: dict[str, Any]) -> list[str]:
-    sql, parameters = query.parameters(reader.dialect, values)
-    explain = "EXPLAIN QUERY PLAN " if reader.dialect.name == "sqlite" else "EXPLAIN "
-    cursor = reader.connection.cursor()
-    cursor.execute(explain + sql, parameters)
-    return [str(row[-1] if reader.dialect.name == "sqlite" else row[0]).strip() for row in cursor.fetchall()]
 
 
 def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -> None:

@@ -18,6 +18,7 @@ from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
+from tests.store.plans import plan as _plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 REP = Viewer(team_id="T1", user_id="U1")
@@ -124,14 +125,6 @@ def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: 
         connection.execute(sa.insert(Opportunity), rows)
     with reading(engine) as reader:
         assert lists.open_summaries(reader, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 1
-
-
-def _plan(reader: Any, query: lists.PreparedQuery, values: dict[str, Any]) -> list[str]:
-    sql, parameters = query.parameters(reader.dialect, values)
-    explain = "EXPLAIN QUERY PLAN " if reader.dialect.name == "sqlite" else "EXPLAIN "
-    cursor = reader.connection.cursor()
-    cursor.execute(explain + sql, parameters)
-    return [str(row[-1] if reader.dialect.name == "sqlite" else row[0]).strip() for row in cursor.fetchall()]
 
 
 def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
