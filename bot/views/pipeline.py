@@ -258,6 +258,20 @@ def home_blocks(
             f"weighted forecast *{format_totals(report.weighted)}* · won so far {format_totals(report.won, '0')}"
         )
     ]
+    lines = _home_stage_lines(report)
+    if lines:
+        blocks.append(section("\n".join(lines)))
+    if upcoming:
+        blocks.append(section("*Next close dates*"))
+        blocks.extend(_upcoming_block(opp, today) for opp in upcoming)
+    if reps is not None:
+        blocks.append(_home_team_block(reps, period))
+    blocks.append(context("`/pipeline` shows the funnel, the forecast per month and the pipeline chart."))
+    return blocks
+
+
+def _home_stage_lines(report: PipelineReport) -> list[str]:
+    """One line per stage: count, revenue and calculated (weighted) revenue; the process named when several."""
     lines = []
     for funnel in report.funnels:
         prefix = f"{escape(funnel.process.name)} › " if len(report.funnels) > 1 else ""
@@ -266,28 +280,26 @@ def home_blocks(
             if line.count:
                 money = f" · {format_totals(line.revenue)} · calculated {format_totals(line.weighted)}"
             lines.append(f"{prefix}*{escape(line.stage.name)}*: {line.count:,}{money}")
-    if lines:
-        blocks.append(section("\n".join(lines)))
-    if upcoming:
-        blocks.append(section("*Next close dates*"))
-        for opp in upcoming:
-            days = (opp.estimated_close_date - today).days if opp.estimated_close_date else 0
-            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-            blocks.append(
-                section(
-                    f"{opp.estimated_close_date} ({when}) · *{escape(opp.topic)}* · "
-                    f"{format_money(opp.estimated_revenue, opp.currency)} · {escape(opp.stage)}",
-                    accessory=button("Open", ACTION_OPEN_RECORD, RecordRef("opportunity", opp.id or 0).encode()),
-                )
-            )
-    if reps is not None:
-        team_lines = [
-            f"<@{rep.owner_id}> · {rep.count:,} open · {format_totals(rep.revenue)} · "
-            f"weighted {format_totals(rep.weighted)}"
-            for rep in reps[:HOME_REPS_MAX]
-        ]
-        more = f"\n…and {len(reps) - HOME_REPS_MAX} more: `/pipeline team`" if len(reps) > HOME_REPS_MAX else ""
-        body = "\n".join(team_lines) if team_lines else "None of your reps has an open opportunity closing in it."
-        blocks.append(section(f"*My team · {period.label}*\n{body}{more}"))
-    blocks.append(context("`/pipeline` shows the funnel, the forecast per month and the pipeline chart."))
-    return blocks
+    return lines
+
+
+def _upcoming_block(opp: Upcoming, today: date) -> Block:
+    days = (opp.estimated_close_date - today).days if opp.estimated_close_date else 0
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return section(
+        f"{opp.estimated_close_date} ({when}) · *{escape(opp.topic)}* · "
+        f"{format_money(opp.estimated_revenue, opp.currency)} · {escape(opp.stage)}",
+        accessory=button("Open", ACTION_OPEN_RECORD, RecordRef("opportunity", opp.id or 0).encode()),
+    )
+
+
+def _home_team_block(reps: Sequence[RepLine], period: Period) -> Block:
+    """A manager's reps, at most HOME_REPS_MAX of them (the rest in `/pipeline team`)."""
+    team_lines = [
+        f"<@{rep.owner_id}> · {rep.count:,} open · {format_totals(rep.revenue)} · "
+        f"weighted {format_totals(rep.weighted)}"
+        for rep in reps[:HOME_REPS_MAX]
+    ]
+    more = f"\n…and {len(reps) - HOME_REPS_MAX} more: `/pipeline team`" if len(reps) > HOME_REPS_MAX else ""
+    body = "\n".join(team_lines) if team_lines else "None of your reps has an open opportunity closing in it."
+    return section(f"*My team · {period.label}*\n{body}{more}")
