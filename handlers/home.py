@@ -56,14 +56,14 @@ def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, use
     with transaction(deps.new_session) as session:
         reads = home_reads(
             session, team_id=team, user_id=user, admin_ids=deps.admin_ids,
-            ask_zone=functools.partial(_slack_zone, client, user),
+            ask_zone=functools.partial(slack_zone, client, user),
         )  # fmt: skip
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
     client.views_publish(user_id=user, view=home_view([s for s in sections if s]))
 
 
-def _slack_zone(client: WebClient, user: str) -> str | None:
+def slack_zone(client: WebClient, user: str) -> str | None:
     """The user's zone from users.info (not stored here: the profile middleware is refreshing the same
     row in the background); None when Slack does not say."""
     try:

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.domain.assistant import StepError, day_bounds, format_local, local_date
@@ -50,7 +49,7 @@ from bot.views.inputs import ModalState
 from bot.views.markup import escape
 from handlers.cards import show_card
 from handlers.context import team_id, user_id, viewer
-from handlers.home import HomeRequest, publish_home
+from handlers.home import HomeRequest, publish_home, slack_zone
 from handlers.listeners import after_ack, later
 from handlers.record_loading import action_ref, load_record
 from handlers.replies import open_view, replace_message, reply_ephemeral
@@ -127,10 +126,10 @@ def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
         known = service.stored_profile(session, team_id=team, user_id=user)
     if known is not None and known.profile_fetched_at is not None:
         return known.tz
-    try:
-        return str(client.users_info(user=user)["user"].get("tz") or "UTC")
-    except (SlackApiError, OSError, KeyError):
-        return known.tz if known is not None else "UTC"
+    asked = slack_zone(client, user)
+    if asked is not None:
+        return asked
+    return known.tz if known is not None else "UTC"
 
 
 def queue_blocks(home: HomeRequest) -> list[Block]:
