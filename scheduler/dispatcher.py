@@ -385,9 +385,7 @@ class Dispatcher:
         client = clients[row.team_id]
         assert client is not None  # _may_render_ahead
         try:
-            with transaction(self.deps.new_session) as session:
-                context = RenderContext(self.deps, client, session, max(row.due_at, self._clock()), prefetched)
-                return True, RENDERERS[row.kind](context, row)
+            return True, self._render(row, client, prefetched, max(row.due_at, self._clock()))
         except Exception as error:
             log.debug("outbox row %s: rendering ahead failed (%s); rendered again at send time", row.id, error)
             return False, None
@@ -480,17 +478,22 @@ class Dispatcher:
         paced = self._paced(row, now)
         if paced is not None:
             return paced
-        renderer = RENDERERS.get(row.kind)
-        if renderer is None:
+        if row.kind not in RENDERERS:
             return self._fail(row, f"no renderer for kind {row.kind}")
         if rendered is not None and (row.id or 0) in rendered:  # rendered ahead of the due time
             message = rendered[row.id or 0]
         else:
-            with transaction(self.deps.new_session) as session:
-                message = renderer(RenderContext(self.deps, client, session, now, prefetched), row)
+            message = self._render(row, client, prefetched, now)
         if message is None:
             return _Result(row, _Outcome.CANCELLED, {"status": "cancelled", "last_error": "nothing to send any more"})
         return self._post(row, message, key, limited, client)
+
+    def _render(
+        self, row: Outbox, client: WebClient, prefetched: Prefetched | None, at: datetime
+    ) -> dict[str, Any] | None:
+        """The row's message as of `at` (None: nothing to send any more), by its kind's renderer."""
+        with transaction(self.deps.new_session) as session:
+            return RENDERERS[row.kind](RenderContext(self.deps, client, session, at, prefetched), row)
 
     def _post(self, row: Outbox, message: dict[str, Any], key: str, limited: set[str], client: WebClient) -> _Result:
         """Post the rendered message (or call its `_method`), unless the channel's cool-down came first."""
