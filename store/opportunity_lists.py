@@ -92,15 +92,20 @@ _UNDATED = PreparedQuery(sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_(None)).
 _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
 
 
-def _by_ids_statement(dialect: str) -> sa.Select[Any]:
-    """Summaries of the workspace's deals with these ids (SQLite: a JSON array; PostgreSQL: an array)."""
+def _in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> Condition:
+    """`column` is in the bound list `name` (SQLite: a JSON array; PostgreSQL: an array of `item_type`)."""
     if dialect == "sqlite":
-        listed = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value")
-        # `+opportunity.team_id` is no index term: else SQLite scans the workspace along an index on it.
-        team = sa.literal_column("+opportunity.team_id", sa.String)
-        return sa.select(*_COLUMNS).where(_OPP.c.id.in_(sa.select(listed.c.value)), team == _TEAM)
-    found = _OPP.c.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
-    return sa.select(*_COLUMNS).where(found, _OPP.c.team_id == _TEAM)
+        listed = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
+        return column.in_(sa.select(listed.c.value))
+    return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(item_type)))
+
+
+def _by_ids_statement(dialect: str) -> sa.Select[Any]:
+    """Summaries of the workspace's deals with these ids."""
+    found = _in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
+    # SQLite: `+opportunity.team_id` is no index term: else SQLite scans the workspace along an index on it.
+    team = sa.literal_column("+opportunity.team_id", sa.String) if dialect == "sqlite" else _OPP.c.team_id
+    return sa.select(*_COLUMNS).where(found, team == _TEAM)
 
 
 _BY_IDS = PreparedQuery(_by_ids_statement)
@@ -166,11 +171,8 @@ REP, MANAGER, ADMIN = "rep", "manager", "admin"
 
 
 def _owners_in(dialect: str) -> Condition:
-    """The deal's owner is in the bound list `owners` (SQLite: a JSON array; PostgreSQL: an array)."""
-    if dialect == "sqlite":
-        listed = sa.func.json_each(sa.bindparam("owners", type_=sa.String)).table_valued("value")
-        return _OPP.c.owner_id.in_(sa.select(listed.c.value))
-    return _OPP.c.owner_id == sa.any_(sa.bindparam("owners", type_=postgresql.ARRAY(sa.String)))
+    """The deal's owner is in the bound list `owners`."""
+    return _in_bound_list(dialect, _OPP.c.owner_id, "owners", sa.String)
 
 
 def _visible(dialect: str, scope: str) -> Condition:
@@ -263,11 +265,7 @@ def _with_orders_statement(dialect: str) -> sa.Select[Any]:
     """Whether any of these deals (SQLite: a JSON array; PostgreSQL: an array) has a sales order: most
     searches find none, and then their list needs no ORM read of the orders."""
     order = SalesOrder.__table__  # type: ignore[attr-defined]
-    if dialect == "sqlite":
-        listed = sa.func.json_each(sa.bindparam("ids", type_=sa.String)).table_valued("value")
-        ours = order.c.opportunity_id.in_(sa.select(listed.c.value))
-    else:
-        ours = order.c.opportunity_id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+    ours = _in_bound_list(dialect, order.c.opportunity_id, "ids", sa.Integer)
     return sa.select(sa.literal(1)).select_from(order).where(order.c.team_id == _TEAM, ours).limit(1)
 
 
