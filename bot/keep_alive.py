@@ -4,8 +4,10 @@ slack-sdk's WebClient sends each call through `urllib.request.urlopen`, which op
 (and on https a TLS handshake) per call and closes it after the answer. The dispatcher makes hundreds
 of calls a second to one host, so its clients reuse connections from a `ConnectionPool` instead.
 
-A POST is never retried here: a connection error reaches the caller as it would from urllib (the
-dispatcher reschedules the row), because a request that may have reached Slack must not be sent twice.
+A POST is never retried here: a connection error reaches the caller as it would from urllib (URLError
+when the request could not be sent, the reset as raised when the answer was cut), so the caller decides:
+the dispatcher reschedules the row, a listener's client retries inline as slack-sdk's handlers do over
+urllib. The pool itself never sends a request twice, as one that may have reached Slack must not be.
 To keep stale connections from causing such errors, a pooled connection is reused only when it has
 been idle less than `max_idle_seconds` (well under the idle timeouts of HTTP servers and load
 balancers) and the server has not closed it meanwhile (its socket reads as neither closed nor readable).
@@ -21,7 +23,7 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
@@ -113,12 +115,17 @@ def perform(
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = pool.take(key, timeout=timeout, context=context)
     try:
-        connection.request("POST", path or "/", body=request.data, headers=_headers(request.header_items()))
+        try:
+            connection.request("POST", path or "/", body=request.data, headers=_headers(request.header_items()))
+        except OSError as error:  # not sent (refused, reset, timed out): urllib's URLError, as slack-sdk expects
+            raise URLError(error) from error
         response = connection.getresponse()
         body = response.read()
-    except http.client.HTTPException as error:  # a malformed or cut answer: a connection error for the caller
+    except (http.client.HTTPException, ConnectionResetError) as error:
         connection.close()
-        raise ConnectionError(f"{type(error).__name__}: {error}") from error
+        if isinstance(error, ConnectionResetError):  # RemoteDisconnected too: raised as urllib raises it
+            raise
+        raise ConnectionError(f"{type(error).__name__}: {error}") from error  # a malformed or cut answer
     except BaseException:
         connection.close()
         raise

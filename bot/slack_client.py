@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from urllib.request import Request
 
@@ -49,3 +50,24 @@ def make_client(
     if pool is not None:
         return KeepAliveWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=15, pool=pool)
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=15)
+
+
+def keep_alive_copy(client: WebClient, pool: ConnectionPool) -> KeepAliveWebClient:
+    """A keep-alive client with `client`'s settings: token, URL, timeout, TLS, proxy, headers, logger
+    and retry handlers."""
+    return KeepAliveWebClient(
+        token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl, proxy=client.proxy,
+        headers=client.headers, logger=client.logger, retry_handlers=client.retry_handlers, pool=pool,
+    )  # fmt: skip
+
+
+def request_client(template: KeepAliveWebClient, token: str | None, team_id: str | None) -> WebClient:
+    """The client of one request's listeners, as Bolt's `App._init_context` builds it from the app's
+    client (its settings, the request's workspace id, the token Bolt's authorization may set on it
+    later), but keep-alive and at the price of a shallow copy: a WebClient keeps no state between
+    calls, so what a copy shares with the template (headers, retry handlers, the pool) is only read.
+    Its own are the token and the default parameters, the two fields a request may change."""
+    client = copy.copy(template)
+    client.token = None if token is None else token.strip()  # as WebClient() takes it
+    client.default_params = {"team_id": team_id} if team_id is not None else {}
+    return client
