@@ -12,6 +12,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.fast_ack import FastAck
 from bot.installations import WorkspaceAuthorize
 from bot.listener_index import IndexedApp
 from bot.logs import log_request
@@ -57,11 +58,13 @@ class SalesApp(IndexedApp):
         return response
 
     def _init_context(self, req: BoltRequest) -> None:
-        """Bolt's own, but the listeners' client is keep-alive: Bolt's is a new urllib WebClient per
-        request, which opens a connection per Web API call (views.publish, users.info…)."""
+        """Bolt's own, but the listeners' client is keep-alive (Bolt's is a new urllib WebClient per
+        request, which opens a connection per Web API call: views.publish, users.info…), and their
+        `ack` encodes its answer with orjson (bot.fast_ack)."""
         req.context["logger"] = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
         req.context["token"] = self._token
         req.context["client"] = request_client(self.listener_client, self._token, req.context.team_id)
+        req.context["ack"] = FastAck()  # Bolt makes its own Ack on first use
         req.context["listener_runner"] = self.listener_runner
 
 

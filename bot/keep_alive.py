@@ -41,38 +41,60 @@ class ConnectionPool:
         self._pid = os.getpid()
         self.opened = 0  # connections opened so far (tests and benchmarks read it)
 
+    def __deepcopy__(self, _memo: object) -> ConnectionPool:
+        """The process's pool, shared by copies of a client (Bolt deep-copies a request's context, its
+        client included, for a lazy listener)."""
+        return self
+
     def take(self, key: Key, *, timeout: float, context: ssl.SSLContext | None) -> http.client.HTTPConnection:
-        """An idle connection still usable, else a new one (connected on its first request)."""
-        now = time.monotonic()
+        """An idle connection still usable, else a new one (connected on its first request). The checks
+        and closes are system calls, made outside the lock: a thread holding it while it waits to get
+        the GIL back kept every other request thread waiting on the lock (py-spy, Home under load)."""
+        while (connection := self._pop_idle(key)) is not None:
+            if _still_open(connection):
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                return connection
+            connection.close()
         with self._lock:
-            self._forget_after_fork()
-            idle = self._idle.get(key, [])
-            while idle:
-                connection, since = idle.pop()  # the most recently used: the least likely to be stale
-                if now - since < self.max_idle_seconds and _still_open(connection):
-                    connection.timeout = timeout
-                    if connection.sock is not None:
-                        connection.sock.settimeout(timeout)
-                    return connection
-                connection.close()
             self.opened += 1
         scheme, host, port = key
         if scheme == "https":
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
         return http.client.HTTPConnection(host, port, timeout=timeout)
 
+    def _pop_idle(self, key: Key) -> http.client.HTTPConnection | None:
+        """The most recently used idle connection (the least likely to be stale) not idle too long."""
+        now, expired = time.monotonic(), []
+        with self._lock:
+            self._forget_after_fork()
+            idle = self._idle.get(key, [])
+            while idle:
+                connection, since = idle.pop()
+                if now - since < self.max_idle_seconds:
+                    break
+                expired.append(connection)
+            else:
+                connection = None
+        for each in expired:
+            each.close()
+        return connection
+
     def give_back(self, key: Key, connection: http.client.HTTPConnection) -> None:
-        now = time.monotonic()
+        now, expired = time.monotonic(), []
         with self._lock:
             self._forget_after_fork()
             idle = self._idle.setdefault(key, [])
             if len(idle) >= self.max_idle:
-                connection.close()
-                return
-            idle.append((connection, now))
+                expired.append(connection)
+            else:
+                idle.append((connection, now))
             for other in self._idle.values():  # connections to hosts not called any more (a test's fake)
                 while other and now - other[0][1] >= self.max_idle_seconds:
-                    other.pop(0)[0].close()
+                    expired.append(other.pop(0)[0])
+        for each in expired:
+            each.close()
 
     def idle_count(self) -> int:
         with self._lock:

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from slack_bolt import BoltResponse
+from slack_bolt import Ack, BoltResponse
 from slack_bolt.listener import Listener
 
 from bot.app import SalesApp, create_app
 from bot.deps import build_deps
+from bot.fast_ack import FastAck
 from bot.listener_index import IndexedListeners, request_key
 from bot.server import GatedRequest
 from tests.conftest import RunningBot, make_settings
@@ -171,7 +172,8 @@ def test_a_listeners_context_has_what_bolts_own_has(app: SalesApp) -> None:
     )
     app._init_context(ours)
     super(SalesApp, app)._init_context(bolts)
-    assert set(ours.context) == set(bolts.context)
+    assert set(ours.context) == set(bolts.context) | {"ack"}  # Bolt makes its Ack on first use
+    assert isinstance(ours.context.ack, FastAck) and type(bolts.context.ack) is Ack
     mine, theirs = ours.context.client, bolts.context.client
     for field in ("token", "base_url", "timeout", "ssl", "proxy", "headers", "default_params", "retry_handlers"):
         assert getattr(mine, field) == getattr(theirs, field), field
