@@ -105,3 +105,21 @@ def test_a_request_that_could_not_be_sent_is_a_urlerror_as_over_urllib() -> None
     with pytest.raises(URLError) as raised:
         client.chat_postMessage(channel="U1", text="hi")
     assert isinstance(raised.value.reason, ConnectionRefusedError)  # retried by ConnectionErrorRetryHandler
+
+
+def test_a_json_body_reaches_slack_as_slack_sdks_own_and_again_on_a_retry(fake_slack: FakeSlack) -> None:
+    """The keep-alive client encodes views.publish's view with orjson: Slack receives the same JSON value."""
+    view = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Müller 株式会社 \ud83d"}}],
+    }
+    make_client("xoxb-test-token", fake_slack.api_url).views_publish(user_id="U1", view=view)
+    fake_slack.fail_next("views.publish", status=500)
+    pooled = make_client("xoxb-test-token", fake_slack.api_url, pool=ConnectionPool())  # retries inline
+    assert pooled.views_publish(user_id="U1", view=view)["ok"] is True
+    plain, failed, retried = fake_slack.calls_to("views.publish")
+    sent = [
+        (call.args["user_id"], call.args["view"]["type"], call.args["view"]["blocks"])
+        for call in (plain, failed, retried)
+    ]
+    assert sent == [("U1", "home", view["blocks"])] * 3  # the fake adds an id to what it stores
