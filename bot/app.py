@@ -98,7 +98,7 @@ def preload() -> None:
     move what is loaded out of the garbage collector's reach (gc.freeze): the workers share those
     pages copy-on-write instead of each importing its own copy (memory measured in
     docs/performance.md). No collection first: `salesbot run` imports with collection off, and a
-    full pass over the ~120,000 objects it tracks by then found 433 to free, for 60-110 ms (a tenth of
+    full pass over the ~120,000 objects it tracks by then found 433 to free, for 65-190 ms (up to a tenth of
     its start-up)."""
     import gc
 
