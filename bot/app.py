@@ -102,8 +102,11 @@ def preload() -> None:
     its start-up)."""
     import gc
 
+    from sqlalchemy.orm import configure_mappers
+
     import handlers  # noqa: F401
 
+    configure_mappers()  # once, shared, rather than at each worker's first ORM use (~50 ms CPU, ~2 MB each)
     gc.freeze()
 
 
