@@ -219,6 +219,7 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
                 reader, activities._PAGE_SQL, {"team": "T1", "type": "lead", "id": 1, "limit": 15, "offset": 0}
             )
         head = _plan(reader, records._HEADS["opportunity"], {"team": "T1", "id": 3_500})
+        won = _plan(reader, queries.prepared("won totals", 1), {**owner, "start": date(2026, 10, 1), "end": TODAY})
     owner_indexes = ("ix_opportunity_pipeline_owner", "ix_opportunity_owner_close")  # both cover the groups' columns
     assert any(index in step for index in owner_indexes for step in stages), stages
     assert any("ix_opportunity_owner_close" in step for step in upcoming), upcoming
@@ -226,8 +227,11 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
     assert not any("Seq Scan" in step or step.startswith("SCAN") for step in stages + upcoming), stages + upcoming
     assert any("PRIMARY KEY" in step or "pk_opportunity" in step for step in head), head  # the Timeline's one row
     assert not any("Seq Scan" in step or step.startswith("SCAN") for step in head), head
+    assert any("SubPlan" in step or "CORRELATED SCALAR SUBQUERY" in step for step in won), won  # per won deal
     if engine.dialect.name != "sqlite":
         return
+    assert any("ix_sales_order_opportunity (team_id=? AND opportunity_id=?)" in step for step in won), won
+    assert not any("MATERIALIZE" in step for step in won), won  # never every order of the workspace
     rng = "estimated_close_date>? AND estimated_close_date<?"
     assert any("COVERING INDEX" in step and rng in step for step in stages), stages  # the period, not all U1's
     assert any("ix_quote_approver_status" in s for s in quote) and any(
