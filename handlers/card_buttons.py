@@ -47,15 +47,13 @@ from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.markup import escape, mention
-from bot.views.timeline import Page, decode_page_value, paginate, timeline_blocks
+from bot.views.timeline import Page, decode_page_value, timeline_blocks
 from handlers.cards import opened_from, post_card, refresh_card
-from handlers.context import team_id, user_id
+from handlers.context import asker, user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import join_channel, open_view, replace_message, reply_ephemeral
 from store.db import transaction
-from store.prepared import reading
-from store.users import read_viewer
 
 log = logging.getLogger("salesbot.records")
 ModalBuilder = Callable[[Deps, modals.ModalContext, str], dict[str, Any]]
@@ -273,19 +271,9 @@ def show_timeline_page(deps: Deps, client: WebClient, body: dict[str, Any]) -> N
 def _show_timeline(
     deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef | None, page: int, *, replace: bool
 ) -> None:
-    """Prepared reads on one kept connection (store/prepared.py `reading`): who asks, the record's owner
-    and topic, the count and the page; no ORM session unless the viewer is neither owner nor admin."""
-    with reading(deps.engine) as reader:
-        who = read_viewer(reader, team_id=team_id(body), user_id=user_id(body), admin_ids=deps.admin_ids)
-        loaded = record_service.load_head(reader, deps.new_session, who, ref, change="see its timeline")
-        total = record_service.timeline_count_in(reader, team_id=who.team_id, ref=loaded.ref)
-        offset, limit, page = paginate(total, page)
-        entries = record_service.timeline_slice_in(
-            reader, team_id=who.team_id, ref=loaded.ref, offset=offset, limit=limit
-        )
-    pages = max(1, -(-total // 15))
-    blocks = timeline_blocks(loaded.head.topic, loaded.ref.encode(), Page(entries, page, pages))
-    _show(client, body, f"Timeline: {escape(loaded.head.topic)}", blocks, replace=replace)
+    shown = record_service.timeline_page(deps.engine, deps.new_session, asker(deps, body), ref, page)
+    blocks = timeline_blocks(shown.topic, shown.ref.encode(), Page(shown.entries, shown.page, shown.pages))
+    _show(client, body, f"Timeline: {escape(shown.topic)}", blocks, replace=replace)
 
 
 def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block], *, replace: bool) -> None:
