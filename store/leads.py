@@ -218,8 +218,10 @@ def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> l
 
 
 def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
-    """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits."""
-    ids = [row[0] for row in reader.all(_PG_HITS, values)]
+    """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits. It
+    is planned for its text (`all_inlined`): a common one is found sooner by reading the table than
+    through pg_trgm's index (a text in 17 % of the leads: 0.4-0.5 ms against 0.8-1.3 ms, measured)."""
+    ids = [row[0] for row in reader.all_inlined(_PG_HITS, values)]
     if not ids:
         return []
     if len(ids) > SEARCH_COUNT_CAP:

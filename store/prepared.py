@@ -89,6 +89,22 @@ class Reader:
         finally:
             cursor.close()
 
+    def all_inlined(self, query: PreparedQuery, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`all`, on PostgreSQL with the values written into the SQL as literals (psycopg's client-side
+        binding quotes them): planned for these values at each execution whatever the plan mode, for a
+        statement whose best plan depends on them (a text index probe: a text in a sixth of the rows is
+        found sooner by reading the table than through the index, a rare one the other way round)."""
+        if self.dialect.name != "postgresql":
+            return self.all(query, values)
+        import psycopg  # only with PostgreSQL
+
+        cursor = psycopg.ClientCursor(self.connection.dbapi_connection)
+        try:
+            cursor.execute(*query.parameters(self.dialect, values))
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def scalar(self, query: PreparedQuery, values: Mapping[str, Any]) -> Any:
         rows = self.all(query, values)
         return rows[0][0] if rows else None

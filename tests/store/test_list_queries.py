@@ -141,6 +141,28 @@ def test_a_reps_search_walk_finds_texts_too_long_for_its_index(database_url: str
         assert topics[:3] == ["B117", "B114", "B111"] and topics[-1] == "L0"  # long texts, open first
 
 
+def test_a_reps_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(database_url: str) -> None:
+    """PostgreSQL's probe has its text written into the SQL (store/prepared.Reader.all_inlined): a text
+    with quotes, backslashes and LIKE's wildcards is a literal all the same, found as the general path
+    finds it (here in few leads and in more than the count's cap)."""
+    engine = make_engine(database_url)
+    odd = ["O'Brien \\ 100%_x", "l'eau'; DROP TABLE lead; --", "a\\'b"]
+    rows = [_row(f"Q{i}", odd[i % 3] if i < 6 else "Bulk 'n' Roast", at=T0 + timedelta(minutes=i))
+            for i in range(SEARCH_COUNT_CAP + 20)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for query in ("o'brien \\ 100%_", "'; drop table", "a\\'b", "'n'", "bulk 'n'", "%_%"):
+            found = lead_store.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            assert found is not None
+            general = lead_store.search_leads(session, viewer=REP, folded=fold(query), limit=10)
+            assert [lead.id for lead in found[0]] == [lead.id for lead in general] != [] or query == "%_%"
+            counted = lead_store.count_search_leads(session, viewer=REP, folded=fold(query))
+            assert min(found[1], SEARCH_COUNT_CAP + 1) == counted
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(Lead)).scalar_one() == len(rows)
+
+
 def test_open_leads_newest_first_with_a_count_capped_past_the_limit(database_url: str) -> None:
     engine = make_engine(database_url)
     new_session = session_factory(engine)
