@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXTS = ("list", "müller", "grinders", "lumen")
+TEXTS = ("list", "müller", "cafe centrale", "grinders", "nordlicht 12", "lumen")  # bench/ack_vs_bolt.py's
 
 
 def backend_cpu(pid: int) -> float:
