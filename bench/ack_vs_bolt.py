@@ -23,7 +23,9 @@ by the clients, which makes the throughput ratio conservative.
     python bench/ack_vs_bolt.py --rounds 3
     python bench/ack_vs_bolt.py --rounds 3 --before /tmp/perf-before
 
-On PostgreSQL (`--database-url`) every contestant shares the one database: point it at a scratch one.
+On PostgreSQL (`--database-url`) every contestant shares the one database: point it at a scratch one;
+`--before-database-url` gives `before` another (e.g. when this checkout's migrations change indexes its
+queries rely on and `before`'s do not).
 """
 
 from __future__ import annotations
@@ -317,6 +319,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--before", type=Path, default=None, help="another checkout to measure as `before`")
     parser.add_argument("--database-url", default=None, help="default: temporary SQLite files")
+    before_help = "PostgreSQL: an empty schema for `before`, migrated and seeded by its checkout"
+    parser.add_argument("--before-database-url", default=None, help=before_help)
     parser.add_argument("--shared-socket", action="store_true", help="salesbot: one socket shared by the workers")
     parser.add_argument("--mix", choices=("mix", "list", "search"), default="mix", help="requests: both, or one kind")
     return parser.parse_args()
@@ -336,8 +340,9 @@ def main() -> int:
     )  # fmt: skip
     deps = build_deps(settings)
     seeded = time.perf_counter()
-    if args.before and not args.database_url:  # seed the before-schema (its own migrations) in its own file
-        before_url = f"sqlite:///{tmp / 'before.db'}"
+    # `before` gets a database of its own, migrated by its own checkout (a file, or --before-database-url)
+    before_url = args.before_database_url or (None if args.database_url else f"sqlite:///{tmp / 'before.db'}")
+    if args.before and before_url:
         subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=args.before, check=True,
                        env={**os.environ, "DATABASE_URL": before_url, "PYTHONPATH": str(args.before)},
                        stdout=subprocess.DEVNULL)  # fmt: skip
@@ -364,8 +369,8 @@ def main() -> int:
         if args.before:
             port = free_port()
             before_env = {**env, "PYTHONPATH": str(args.before)}
-            if not args.database_url:
-                before_env["DATABASE_URL"] = f"sqlite:///{tmp / 'before.db'}"
+            if before_url:
+                before_env["DATABASE_URL"] = before_url
             contestants.append(stack.enter_context(served(
                 "before", [sys.executable, *run, str(port)], args.before, before_env, port, tmp / "before.log"
             )))  # fmt: skip

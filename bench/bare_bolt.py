@@ -6,10 +6,12 @@ salesbot's own server (`bot.server.serve_http_workers`: the same waitress worker
   a `record_timeline` click (the record card's Timeline button) acks, then opens a static modal
                           (`views.open`), so Home and Timeline make the same Slack round trip as salesbot's.
 
-    python -m bench.bare_bolt --port 3100 --workers 2
+    python -m bench.bare_bolt --port 3100 --workers 2 [--database URL]
 
 Signing secret from SLACK_SIGNING_SECRET; auth.test (once, as Bolt does) at SLACK_API_URL.
-No database, no logging per request, no middleware of ours.
+No database, no logging per request, no middleware of ours. With `--database`, before serving it opens
+that database through SQLAlchemy (create_engine, one SELECT of the schema's revision, dispose): the
+start-up reference of an app that reads its database through SQLAlchemy (bench/startup.py).
 """
 
 from __future__ import annotations
@@ -76,13 +78,27 @@ def _nothing() -> None:
     return None
 
 
+def open_database(url: str) -> None:
+    """SQLAlchemy imported, an engine made and one SELECT run on `url`, in the process that forks the
+    workers (where salesbot checks its schema's revision)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", default=None, help="open this database through SQLAlchemy first")
     args: Any = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.database:
+        open_database(args.database)
     serve_http_workers(bare_app, args.host, args.port, workers=args.workers)
 
 

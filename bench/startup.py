@@ -5,7 +5,11 @@ Interleaved rounds of:
   salesbot --help       `python -m bot --help` of this checkout
   before --help         the same from another checkout (`--before DIR`), if given
   bare Bolt first 200   bench/bare_bolt.py with one worker: process start to the first signed /lead answered
+  bare Bolt + SQLAlchemy first 200
+                        the same app opening salesbot's SQLite file through SQLAlchemy before serving
+                        (create_engine, one SELECT, dispose: `bench.bare_bolt --database`)
   salesbot first 200    `python -m bot run --no-scheduler --workers 1`: the same (SQLite, migrated beforehand)
+  before first 200      the same from the `--before` checkout, if given
 
     python bench/startup.py --rounds 5 [--before /tmp/before]
 """
@@ -97,21 +101,28 @@ def main() -> int:
     bare = [python, "-m", "bench.bare_bolt", "--workers", "1", "--port", str(port)]
     run = [python, "-m", "bot", "run", "--no-scheduler", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)]
     measures["bare Bolt first 200"] = lambda: first_200(bare, env, port, fake)
+    bare_sqlalchemy = [*bare, "--database", env["DATABASE_URL"]]
+    measures["bare Bolt + SQLAlchemy first 200"] = lambda: first_200(bare_sqlalchemy, env, port, fake)
     measures["salesbot first 200"] = lambda: first_200(run, env, port, fake)
     if args.before:
         measures["before first 200"] = lambda: first_200(run, before_env, port, fake, args.before)
     results: dict[str, list[float]] = {name: [] for name in measures}
+    print("load average at the start: " + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
     for _ in range(args.rounds):
         for name, measure in measures.items():
             results[name].append(measure())
+    print("load average at the end: " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + "\n")
     print("| measure | ms min / median / max |\n|---|---|")
     for name, values in results.items():
         print(f"| {name} | {spread(values)} |")
     print("\n| ratio (per round) | min / median / max |\n|---|---|")
+    with_sqlalchemy = "bare Bolt + SQLAlchemy first 200"
     pairs = [("salesbot --help", "import slack_bolt"), ("before --help", "import slack_bolt"),
-             ("salesbot first 200", "bare Bolt first 200"), ("before first 200", "bare Bolt first 200")]  # fmt: skip
+             ("salesbot first 200", "bare Bolt first 200"), ("before first 200", "bare Bolt first 200"),
+             ("salesbot first 200", with_sqlalchemy), ("before first 200", with_sqlalchemy),
+             (with_sqlalchemy, "bare Bolt first 200"), ("salesbot first 200", "before first 200")]  # fmt: skip
     for measured, reference in pairs:
-        if measured in results:
+        if measured in results and reference in results:
             ratios = [m / r for m, r in zip(results[measured], results[reference], strict=True)]
             print(f"| {measured} / {reference} | " + " / ".join(f"{r:.2f}" for r in
                   (min(ratios), statistics.median(ratios), max(ratios))) + " |")  # fmt: skip

@@ -88,7 +88,7 @@ def run(
 def _no_collection() -> Iterator[None]:
     """Start-up builds ~1M objects that all live on (modules, tables, listeners): the garbage collector's
     passes over them while they were built were ~5 % of the time to the first answer. preload()
-    collects once, then freezes them."""
+    freezes them without a pass (bot.app.preload)."""
     gc.disable()
     try:
         yield

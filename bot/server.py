@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
@@ -263,5 +262,8 @@ def serve_socket_mode(app: App, app_token: str, *, host: str = "", port: int | N
         server = make_http_server(app, host, port, threads=8, slack_events=False)
         log.info("serving the web lead API on http://%s:%s/api/leads", host, server.effective_port)
         threading.Thread(target=server.run, name="web-api", daemon=True).start()
+    # here, not at the top: HTTP mode (and its start-up) needs none of Bolt's and slack-sdk's Socket Mode modules
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
     log.info("connecting in Socket Mode")
     SocketModeHandler(app, app_token).start()

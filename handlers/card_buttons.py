@@ -47,9 +47,9 @@ from bot.views import activity_modals as modals
 from bot.views.blocks import Block, modal, section
 from bot.views.inputs import submitted_values
 from bot.views.markup import escape, mention
-from bot.views.timeline import Page, decode_page_value, paginate, timeline_blocks
+from bot.views.timeline import Page, decode_page_value, timeline_blocks
 from handlers.cards import opened_from, post_card, refresh_card
-from handlers.context import user_id
+from handlers.context import asker, user_id
 from handlers.listeners import after_ack, later, refusals_as_field_errors
 from handlers.record_loading import action_ref, load_record, load_record_in, safe_ref
 from handlers.replies import join_channel, open_view, replace_message, reply_ephemeral
@@ -271,15 +271,9 @@ def show_timeline_page(deps: Deps, client: WebClient, body: dict[str, Any]) -> N
 def _show_timeline(
     deps: Deps, client: WebClient, body: dict[str, Any], ref: RecordRef | None, page: int, *, replace: bool
 ) -> None:
-    with transaction(deps.new_session) as session:
-        loaded = load_record_in(session, deps, body, ref, change="see its timeline")
-        team = loaded.viewer.team_id
-        total = record_service.timeline_count(session, team_id=team, ref=loaded.ref)
-        offset, limit, page = paginate(total, page)
-        entries = record_service.timeline_slice(session, team_id=team, ref=loaded.ref, offset=offset, limit=limit)
-    pages = max(1, -(-total // 15))
-    blocks = timeline_blocks(_title(loaded.record), loaded.ref.encode(), Page(entries, page, pages))
-    _show(client, body, f"Timeline: {escape(_title(loaded.record))}", blocks, replace=replace)
+    shown = record_service.timeline_page(deps.engine, deps.new_session, asker(deps, body), ref, page)
+    blocks = timeline_blocks(shown.topic, shown.ref.encode(), Page(shown.entries, shown.page, shown.pages))
+    _show(client, body, f"Timeline: {escape(shown.topic)}", blocks, replace=replace)
 
 
 def _show(client: WebClient, body: dict[str, Any], text: str, blocks: list[Block], *, replace: bool) -> None:

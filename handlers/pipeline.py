@@ -57,7 +57,7 @@ def register(surface: Surface, deps: Deps) -> None:
     def pipeline_section(home: HomeRequest) -> list[dict[str, Any]]:
         summary = service.home_summary(
             home.reads.reader, viewer=home.reads.viewer, tz=home.reads.tz, now=deps.clock(),
-            library=deps.processes.library(home.reads.session, home.team),
+            library=deps.processes.read(home.reads.reader, home.team),
         )  # fmt: skip
         return views.home_blocks(
             period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,

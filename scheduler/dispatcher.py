@@ -185,10 +185,11 @@ class Dispatcher:
         threads: int | None = None,
         plan: bool = True,
         record_lateness: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         """`threads`: how many Slack calls may be in flight at once (DISPATCHER_SEND_THREADS by default;
-        1 sends in the calling thread, which tests on a fixed clock rely on)."""
+        1 sends in the calling thread, which tests on a fixed clock rely on). `sleep`: how to wait for a
+        due time (by default a wait that `stop` cuts short)."""
         self.deps, self.client = deps, client
         self.worker = worker or WORKER
         threads = deps.settings.dispatcher_send_threads if threads is None else threads
@@ -201,12 +202,23 @@ class Dispatcher:
         self.pacer = Pacer()  # the pace of each rate-limited workspace (scheduler/pacing.py)
         self._planned_at: datetime | None = None
         self._fixed_now: datetime | None = None
-        self._sleep = sleep
+        self._stopping = threading.Event()
+        self._sleep = sleep or self.pause
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch") if threads > 1 else None
 
     def _clock(self) -> datetime:
         return self._fixed_now or self.deps.clock()
+
+    def stop(self) -> None:
+        """Cut a running tick short: the rows it holds are sent at once (at most PREPARE_AHEAD plus a
+        wait early) rather than left claimed until their lease ends, and it claims no more. Called before
+        the scheduler's shutdown, which would otherwise wait for up to TICK_BUDGET of rows falling due."""
+        self._stopping.set()
+
+    def pause(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if `stop` is called meanwhile (then True)."""
+        return self._stopping.wait(seconds)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -252,7 +264,10 @@ class Dispatcher:
                 if done is not None:
                     handled += self._finish(done)
                 if not waiting and (
-                    current is None or len(current.rows) < self.batch or time.monotonic() - started >= TICK_BUDGET
+                    current is None
+                    or len(current.rows) < self.batch
+                    or time.monotonic() - started >= TICK_BUDGET
+                    or self._stopping.is_set()
                 ):
                     break
                 now = max(now, self._clock())
@@ -272,11 +287,13 @@ class Dispatcher:
         posted at its own due time, so at that time only the calls to Slack are left. Then the next ones,
         while they fall due before the next tick could send them, for up to TICK_BUDGET."""
         handled = 0
-        while self._clock() - began < timedelta(seconds=TICK_BUDGET):
+        while self._clock() - began < timedelta(seconds=TICK_BUDGET) and not self._stopping.is_set():
             due = self._next_due_before_the_next_tick()
             if due is None:
                 break
             self._sleep_until(due - timedelta(seconds=PREPARE_AHEAD))
+            if self._stopping.is_set():  # stopped while waiting: the row is left to the next dispatcher
+                break
             until = due + timedelta(seconds=PREPARE_AHEAD)
             sent = self._send_due(until, self._prepare(until, due))
             if not sent:
@@ -298,7 +315,7 @@ class Dispatcher:
         """Claim and render, batch after batch, the rows due by `until`, as long as the first of them
         (`due`) has not come yet; the rest are claimed and sent the usual way."""
         prepared: list[_Claimed] = []
-        while len(prepared) < PREPARE_MAX_BATCHES and self._clock() < due:
+        while len(prepared) < PREPARE_MAX_BATCHES and self._clock() < due and not self._stopping.is_set():
             claimed = self._claim(until)
             if claimed is None:
                 break
@@ -310,7 +327,7 @@ class Dispatcher:
 
     def _sleep_until(self, at: datetime) -> None:
         wait = (at - self._clock()).total_seconds()
-        if wait > 0:
+        if wait > 0 and not self._stopping.is_set():
             self._sleep(wait)
 
     # --- one batch -------------------------------------------------------------------------------

@@ -51,12 +51,27 @@ def make_dispatcher(deps: Deps, **options: Any) -> Dispatcher:
     return Dispatcher(deps, client, **options)
 
 
+class SalesbotScheduler(BackgroundScheduler):
+    """APScheduler's background scheduler whose shutdown first cuts the dispatcher's running tick short
+    (a tick may otherwise wait for rows falling due for up to TICK_BUDGET seconds)."""
+
+    def __init__(self, dispatcher: Dispatcher, **options: Any) -> None:
+        super().__init__(**options)
+        self.dispatcher = dispatcher
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.dispatcher.stop()
+        super().shutdown(wait=wait)
+        if wait:
+            self.dispatcher.close()
+
+
 def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
     """Start the background scheduler; `scheduler.shutdown()` stops it (the dispatcher's threads with it)."""
     if dispatcher is None:
         dispatcher = make_dispatcher(deps)
-    scheduler = BackgroundScheduler(
-        timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}, logger=SCHEDULER_LOG
+    scheduler = SalesbotScheduler(
+        dispatcher, timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True}, logger=SCHEDULER_LOG
     )
     seconds = deps.settings.scheduler_tick_seconds
     _every(scheduler, _tick, dispatcher, DISPATCH_JOB_ID, "salesbot outbox dispatcher", seconds=seconds)

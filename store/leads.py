@@ -21,6 +21,7 @@ from store.text_search import (
     fts_probe_statement,
     load_in_order,
     query_value,
+    text_in_index,
     text_match,
     visible_matches,
 )
@@ -126,9 +127,9 @@ def _in_display_order(query: sa.Select[Any]) -> sa.Select[Any]:
 
 def _walk_statement(dialect: str) -> sa.Select[Any]:
     """A rep's search when the text is in many leads: walk the rep's leads in display order through
-    ix_lead_owner_search, testing each lead's search_text (SQLite: in the index itself; PostgreSQL: in
-    the row), and stop at SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The
-    page is the first `limit` of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+").
+    ix_lead_owner_search, testing each lead's search_text in the index itself, and stop at
+    SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The page is the first `limit`
+    of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+").
     The text test is a function (`instr`, `strpos`), not LIKE: no text index serves it, so the walk in
     display order is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index
     and sort every hit, or walk the rep's whole index for today's LIKE statement)."""
@@ -136,12 +137,15 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     contains = (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_LEAD.c.search_text, text) > 0
     hit = (contains, _LEAD.c.status != LeadStatus.DRAFT)
     own = sa.select().select_from(_LEAD).where(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, *hit)
+    # PostgreSQL: the texts short enough for ix_lead_owner_search are tested in it (an index-only walk),
+    # the others (in practice none) walked along ix_lead_owner_search_long (migration 0020).
+    owns = [own] if dialect == "sqlite" else [own.where(text_in_index(_LEAD, indexed)) for indexed in (True, False)]
     # SQLite: `+lead.team_id` is not an index term, so the shared leads are read by id from the shares
     # rather than by scanning the workspace's entries of ix_lead_owner_search (SQLite's choice otherwise).
     team = sa.literal_column("+lead.team_id", sa.String) if dialect == "sqlite" else _LEAD.c.team_id
     shared_leads = _LEAD.c.id.in_(shared_ids(RecordType.LEAD, _TEAM, _USER))
     shared = sa.select().select_from(_LEAD).where(shared_leads, team == _TEAM, _LEAD.c.owner_id != _USER, *hit)
-    hits = sa.union_all(_in_display_order(own), _in_display_order(shared)).cte("hits")
+    hits = sa.union_all(*map(_in_display_order, [*owns, shared])).cte("hits")
     order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
     page = sa.select(hits).order_by(*order).limit(_LIMIT).subquery("page")
     total = sa.select(sa.func.count()).select_from(hits).scalar_subquery()
@@ -214,8 +218,10 @@ def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> l
 
 
 def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
-    """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits."""
-    ids = [row[0] for row in reader.all(_PG_HITS, values)]
+    """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits. It
+    is planned for its text (`all_inlined`): a common one is found sooner by reading the table than
+    through pg_trgm's index (a text in 17 % of the leads: 0.4-0.5 ms against 0.8-1.3 ms, measured)."""
+    ids = [row[0] for row in reader.all_inlined(_PG_HITS, values)]
     if not ids:
         return []
     if len(ids) > SEARCH_COUNT_CAP:

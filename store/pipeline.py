@@ -131,17 +131,23 @@ def _funnel_statement(dialect: str, owners: int | None, by_owner: bool) -> sa.Se
 
 
 def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    """A won deal's orders (not canceled) where it has any, else its actual revenue: the orders summed per
+    deal along ix_sales_order_opportunity (team, opportunity). Was a join to every order of the workspace
+    grouped per deal, which SQLite materialized on every App Home, whatever the period and owner."""
     ordered = (
-        sa.select(_ORDER.c.opportunity_id, sa.func.sum(_ORDER.c.total).label("total"))
-        .where(_ORDER.c.team_id == sa.bindparam("team", type_=sa.String), _ORDER.c.status != "canceled")
-        .group_by(_ORDER.c.opportunity_id)
-        .subquery()
+        sa.select(sa.func.sum(_ORDER.c.total))
+        .where(
+            _ORDER.c.team_id == sa.bindparam("team", type_=sa.String),
+            _ORDER.c.opportunity_id == _OPP.c.id,
+            _ORDER.c.status != "canceled",
+        )
+        .scalar_subquery()
     )
-    amount = sa.func.coalesce(ordered.c.total, _OPP.c.actual_revenue)
+    amount = sa.func.coalesce(ordered, _OPP.c.actual_revenue)
     keys = [_OPP.c.actual_close_date, _OPP.c.currency]
     return (
         sa.select(*keys, sa.func.count(), money_sum(dialect, amount))
-        .select_from(_OPP.outerjoin(ordered, ordered.c.opportunity_id == _OPP.c.id))
+        .select_from(_OPP)
         .where(
             *_owned(_OPP, owners),
             _OPP.c.status == OpportunityStatus.WON,

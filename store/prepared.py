@@ -89,11 +89,34 @@ class Reader:
         finally:
             cursor.close()
 
+    def all_inlined(self, query: PreparedQuery, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`all`, on PostgreSQL with the values written into the SQL as literals (psycopg's client-side
+        binding quotes them): planned for these values at each execution whatever the plan mode, for a
+        statement whose best plan depends on them (a text index probe: a text in a sixth of the rows is
+        found sooner by reading the table than through the index, a rare one the other way round)."""
+        if self.dialect.name != "postgresql":
+            return self.all(query, values)
+        import psycopg  # only with PostgreSQL
+
+        cursor = psycopg.ClientCursor(self.connection.dbapi_connection)
+        try:
+            cursor.execute(*query.parameters(self.dialect, values))
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def scalar(self, query: PreparedQuery, values: Mapping[str, Any]) -> Any:
         rows = self.all(query, values)
         return rows[0][0] if rows else None
 
 
+# PostgreSQL plans a prepared statement anew at each execution while its generic plan's estimated cost is
+# above its custom plans' (`plan_cache_mode = auto`): for `/lead list` and `/lead TEXT` on `lead` (many
+# indexes) that planning cost as much as the execution (a list 0.62 ms -> 0.32 ms with the generic plan,
+# a search 1.9-2.2 -> 1.4-1.5 ms, measured). A read whose statements have plans that do not depend on the
+# values (`reading(engine, generic_plans=True)`; tests/store/test_list_queries.py checks them) runs on a
+# kept connection with `force_generic_plan`: planned once per connection, not per execution.
+_SET_PLAN_MODE = {True: "SET plan_cache_mode = force_generic_plan", False: "SET plan_cache_mode = auto"}
 KEPT_READERS = 16  # at most this many connections per engine and process kept between reads (waitress's threads)
 
 
@@ -110,21 +133,42 @@ class _Kept:
 
     def __init__(self, engine: Engine) -> None:
         self.engine, self.pid = engine, os.getpid()
-        self.idle: list[tuple[Any, float]] = []
+        self.plan_modes = engine.dialect.name == "postgresql"
+        self.idle: list[tuple[Any, float, bool]] = []  # connection, last used, in force_generic_plan
         self.lock = Lock()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
 
-    def take(self) -> Any:
+    def take(self, generic: bool = False) -> Any:
+        """A kept connection (one in the plan mode asked for, if any; else switched to it) or a new one."""
+        generic = generic and self.plan_modes
         while True:
             with self.lock:
-                found = self.idle.pop() if self.idle else None
+                found = self._pop(generic)
             if found is None or self.pid != os.getpid():
-                return self._fresh()
+                return self._in_mode(self._fresh(), False, generic)
             if time.monotonic() - found[1] < db.PING_IDLE_AFTER or self._alive(found[0]):
-                return found[0]
+                return self._in_mode(found[0], found[2], generic)
             self._close(found[0])
 
-    def give_back(self, connection: Any, failed: bool) -> None:
+    def _pop(self, generic: bool) -> tuple[Any, float, bool] | None:
+        """The most recently used idle connection in this plan mode, else the most recently used one."""
+        for index in range(len(self.idle) - 1, -1, -1):
+            if self.idle[index][2] is generic:
+                return self.idle.pop(index)
+        return self.idle.pop() if self.idle else None
+
+    def _in_mode(self, connection: Any, generic: bool, wanted: bool) -> Any:
+        if generic is not wanted:
+            try:
+                cursor = connection.cursor()
+                cursor.execute(_SET_PLAN_MODE[wanted])
+                cursor.close()
+            except BaseException:
+                self._close(connection)
+                raise
+        return connection
+
+    def give_back(self, connection: Any, failed: bool, generic: bool = False) -> None:
         dbapi = connection.dbapi_connection
         if failed or self.pid != os.getpid() or len(self.idle) >= KEPT_READERS:
             self._close(connection)
@@ -132,7 +176,7 @@ class _Kept:
         if getattr(dbapi, "in_transaction", False):  # sqlite3: a read left a transaction open
             dbapi.rollback()
         with self.lock:
-            self.idle.append((connection, time.monotonic()))
+            self.idle.append((connection, time.monotonic(), generic and self.plan_modes))
 
     def _fresh(self) -> Any:
         connection = self.engine.raw_connection()
@@ -152,7 +196,7 @@ class _Kept:
     def close_all(self) -> None:
         with self.lock:
             idle, self.idle = self.idle, []
-        for connection, _ in idle:
+        for connection, *_ in idle:
             self._close(connection)
 
     def _close(self, connection: Any) -> None:
@@ -179,17 +223,18 @@ class reading:  # noqa: N801 (used as a function: `with reading(engine) as reade
     after, two round trips of a `/lead list` that reads twice. A class, not a generator: the context
     manager's own cost is part of every list."""
 
-    __slots__ = ("kept", "connection")
+    __slots__ = ("kept", "connection", "generic")
 
-    def __init__(self, engine: Engine) -> None:
-        self.kept = _kept(engine)
+    def __init__(self, engine: Engine, *, generic_plans: bool = False) -> None:
+        """`generic_plans`: PostgreSQL runs the reads' statements with their generic plans (`_SET_PLAN_MODE`)."""
+        self.kept, self.generic = _kept(engine), generic_plans
 
     def __enter__(self) -> Reader:
-        self.connection = self.kept.take()
+        self.connection = self.kept.take(self.generic)
         return Reader(self.connection, self.kept.engine.dialect)
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self.kept.give_back(self.connection, failed=kind is not None)
+        self.kept.give_back(self.connection, failed=kind is not None, generic=self.generic)
 
 
 def session_reader(session: Session) -> Reader:

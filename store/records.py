@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.access import Viewer
 from store.kinds import LeadStatus, RecordType
 from store.models import Lead, Opportunity, Share
+from store.prepared import PreparedQuery, Reader
 from store.teams import members_sharing
 from store.users import get_user
 
@@ -22,6 +25,33 @@ def get_record(session: Session, *, team_id: str, record_type: str, record_id: i
         return None
     query = select(model).where(model.team_id == team_id, model.id == record_id)  # type: ignore[arg-type]
     return session.exec(query).first()  # type: ignore[return-value]
+
+
+class RecordHead(NamedTuple):
+    """What a read-only click (the Timeline) needs of a record: whose it is and what it is called."""
+
+    owner_id: str
+    topic: str
+
+
+def _head_statement(model: type[Lead] | type[Opportunity]) -> PreparedQuery:
+    table = model.__table__  # type: ignore[union-attr]
+    return PreparedQuery(
+        sa.select(table.c.owner_id, table.c.topic).where(
+            table.c.team_id == sa.bindparam("team", type_=sa.String),
+            table.c.id == sa.bindparam("id", type_=sa.Integer),
+        )
+    )
+
+
+_HEADS = {record_type: _head_statement(model) for record_type, model in MODELS.items()}
+
+
+def read_head(reader: Reader, *, team_id: str, record_type: str, record_id: int) -> RecordHead | None:
+    """`get_record`'s owner and topic, outside the ORM (one primary-key row); None: not in the workspace."""
+    query = _HEADS.get(record_type)
+    rows = reader.all(query, {"team": team_id, "id": record_id}) if query is not None else []
+    return RecordHead(str(rows[0][0]), str(rows[0][1])) if rows else None
 
 
 def shared_with(session: Session, *, team_id: str, record_type: str, record_id: int) -> set[str]:
@@ -55,13 +85,21 @@ def share(session: Session, *, team_id: str, record_type: str, record_id: int, u
 
 def change_facts(session: Session, *, viewer: Viewer, record: Record, record_type: str) -> dict[str, object]:
     """Keyword arguments for `bot.domain.permissions.may_change`."""
-    owner = get_user(session, team_id=viewer.team_id, user_id=record.owner_id)
+    owner_id, record_id = record.owner_id, record.id or 0
+    return owner_facts(session, viewer=viewer, owner_id=owner_id, record_type=record_type, record_id=record_id)
+
+
+def owner_facts(
+    session: Session, *, viewer: Viewer, owner_id: str, record_type: str, record_id: int
+) -> dict[str, object]:
+    """`change_facts` of the record `record_id`, owned by `owner_id`."""
+    owner = get_user(session, team_id=viewer.team_id, user_id=owner_id)
     return {
         "user_id": viewer.user_id,
         "is_admin": viewer.is_admin,
-        "owner_id": record.owner_id,
+        "owner_id": owner_id,
         "owner_manager_id": owner.manager_id if owner else None,
-        "shared_with": shared_with(session, team_id=viewer.team_id, record_type=record_type, record_id=record.id or 0),
+        "shared_with": shared_with(session, team_id=viewer.team_id, record_type=record_type, record_id=record_id),
     }
 
 

@@ -26,9 +26,19 @@ FTS_TABLES = {"lead": "lead_fts", "opportunity": "opportunity_fts"}
 # (migrations 0015-0018, lead and opportunity; SQLAlchemy's model comparison does not compare expression indexes).
 TRIGRAM_INDEXES = frozenset(
     {"ix_lead_search_trgm", "ix_opportunity_search_trgm", "ix_lead_owner_search", "ix_opportunity_owner_search",
-     "ix_opportunity_team_search"}
+     "ix_opportunity_team_search", "ix_lead_owner_search_long"}
 )  # fmt: skip
 MIN_TRIGRAM = 3
+# PostgreSQL: a search walk's index holds the texts of at most this many bytes (a B-tree entry holds at
+# most 2,704; migration 0020_search_covering_walks); a walk states it to read that partial index.
+INDEXED_TEXT_BYTES = 2000
+
+
+def text_in_index(table: Any, indexed: bool) -> Condition:
+    """PostgreSQL: the row's search_text is (`indexed`) or is not short enough for the walk's index."""
+    size = sa.func.octet_length(table.c.search_text)
+    bound = sa.literal_column(str(INDEXED_TEXT_BYTES), sa.Integer)  # literal: the partial index's predicate
+    return size <= bound if indexed else size > bound
 
 
 def visible_matches(session: Session, model: Any, record_type: str, viewer: Viewer, folded: str) -> Condition:

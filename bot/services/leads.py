@@ -40,8 +40,9 @@ def my_open_leads(
     engine: Engine, *, team_id: str, owner_id: str, limit: int
 ) -> tuple[list[lead_store.LeadSummary], int]:
     """A rep's most recently updated open leads and their capped count: the hot path of `/lead list` and
-    App Home, read outside the ORM (store/prepared.py) on a connection of its own."""
-    with reading(engine) as reader:
+    App Home, read outside the ORM (store/prepared.py) on a connection of its own (PostgreSQL: with
+    the statement's generic plan, planned once per connection)."""
+    with reading(engine, generic_plans=True) as reader:
         return lead_store.open_leads(reader, team_id=team_id, owner_id=owner_id, limit=limit)
 
 
@@ -58,8 +59,9 @@ def search(
     """The leads matching a folded query, best first, and their capped count. A rep's or an admin's
     search reads summaries outside the ORM (the hot path), on the pooled connection that read who is
     asking (one checkout per search; on PostgreSQL each is a round trip or more); a single hit comes
-    back as the whole lead, whose card is shown instead of a list."""
-    with reading(engine) as reader:
+    back as the whole lead, whose card is shown instead of a list. PostgreSQL runs the reads with their
+    generic plans (store/prepared.py: planning them costs as much as running them)."""
+    with reading(engine, generic_plans=True) as reader:
         viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
         found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
     if found is not None and len(found[0]) != 1:

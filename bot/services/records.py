@@ -7,10 +7,12 @@ The caller owns the transaction; a "no" raises `Refused` before anything is writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain import activities as rules
@@ -23,13 +25,16 @@ from bot.services import leads as lead_service
 from bot.services import teams as team_service
 from bot.services.opportunity_stages import auto_complete_step
 from bot.services.threads import slack_time
+from bot.views.timeline import PAGE_SIZE, paginate
 from store import appointments as appointment_store
 from store.access import Viewer
 from store.activities import TimelineEntry, activity_slice, add_activity, count_activities, record_question_post
+from store.db import transaction
 from store.models import Activity, Lead
-from store.prepared import session_reader
-from store.records import Record, change_facts, get_record
+from store.prepared import Reader, reading
+from store.records import Record, RecordHead, change_facts, get_record, owner_facts, read_head
 from store.records import recent_visible as _recent_visible
+from store.users import Asker, read_viewer
 
 GONE: dict[str, str] = {RecordType.LEAD: LEAD_NOT_FOUND, RecordType.OPPORTUNITY: RECORD_NOT_FOUND}
 NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
@@ -84,6 +89,36 @@ def load(
     return Loaded(ref, record, who)
 
 
+@dataclass(frozen=True)
+class Headed:
+    """`Loaded` for a click that only reads: the record's owner and topic instead of the whole row."""
+
+    ref: RecordRef
+    head: RecordHead
+    viewer: Viewer
+
+
+def load_head(
+    reader: Reader, new_session: Callable[[], Session], who: Viewer, ref: RecordRef | None, *, change: str
+) -> Headed:
+    """`load` of a record's owner and topic on `reader` (a prepared read, no ORM), or `Refused`. The owner
+    and admins pass on that read alone; anyone else's facts (the owner's manager, the shares) are read
+    as `load` reads them, in a session of their own."""
+    if ref is None:
+        raise Refused(RECORD_NOT_FOUND)
+    head = read_head(reader, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
+    if head is None:
+        raise Refused(RECORD_NOT_FOUND)  # as `load` without a kind says it
+    if not (who.is_admin or who.user_id == head.owner_id):
+        with transaction(new_session) as session:
+            facts = owner_facts(
+                session, viewer=who, owner_id=head.owner_id, record_type=ref.record_type, record_id=ref.record_id
+            )
+        if not may_change(**facts):  # type: ignore[arg-type]
+            raise Refused(NOT_ALLOWED.format(action=change))
+    return Headed(ref, head, who)
+
+
 def require_open(record: Record, ref: RecordRef, change: str) -> None:
     """The card's modals add to open records only (sharing excepted)."""
     status = record.status
@@ -120,23 +155,32 @@ def log(session: Session, record: Record, user: str, kind: str, subject: str, bo
     )  # fmt: skip
 
 
-def timeline_count(session: Session, *, team_id: str, ref: RecordRef) -> int:
-    """How many entries the record's timeline has (a prepared read on the session's connection)."""
-    return count_activities(
-        session_reader(session), team_id=team_id, record_type=ref.record_type, record_id=ref.record_id
-    )
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a record's timeline as the Timeline shows it."""
+
+    ref: RecordRef
+    topic: str
+    entries: list[TimelineEntry]
+    page: int  # counted from the newest
+    pages: int
 
 
-def timeline_slice(session: Session, *, team_id: str, ref: RecordRef, offset: int, limit: int) -> list[TimelineEntry]:
-    """Entries oldest first, `limit` of them from `offset`: tuples read on the session's connection."""
-    return activity_slice(
-        session_reader(session),
-        team_id=team_id,
-        record_type=ref.record_type,
-        record_id=ref.record_id,
-        offset=offset,
-        limit=limit,
-    )
+def timeline_page(
+    engine: Engine, new_session: Callable[[], Session], asker: Asker, ref: RecordRef | None, page: int
+) -> TimelinePage:
+    """The page of the record's timeline, or `Refused` as `load` refuses ("see its timeline"): prepared
+    reads on one kept connection (who asks, the record's owner and topic, the count, the page), no ORM."""
+    with reading(engine) as reader:
+        who = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
+        headed = load_head(reader, new_session, who, ref, change="see its timeline")
+        record_type, record_id = headed.ref.record_type, headed.ref.record_id
+        total = count_activities(reader, team_id=who.team_id, record_type=record_type, record_id=record_id)
+        offset, limit, page = paginate(total, page)
+        entries = activity_slice(
+            reader, team_id=who.team_id, record_type=record_type, record_id=record_id, offset=offset, limit=limit
+        )
+    return TimelinePage(headed.ref, headed.head.topic, entries, page, max(1, -(-total // PAGE_SIZE)))
 
 
 def add_note(session: Session, record: Record, user: str, note: str) -> None:

@@ -41,3 +41,29 @@ def test_start_up_without_collection_turns_collection_back_on_even_when_it_fails
         assert not gc.isenabled()
         raise RuntimeError("settings refused")
     assert gc.isenabled()
+
+
+def test_preload_freezes_the_imported_heap_without_a_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full collection before the freeze cost 60-110 ms of `salesbot run`'s start-up to free a few
+    hundred objects (docs/performance.md, start-up, seventh session)."""
+    import gc
+
+    from bot.app import preload
+
+    def no_collection(*_args: object) -> int:
+        raise AssertionError("preload collected")
+
+    monkeypatch.setattr(gc, "collect", no_collection)
+    try:
+        preload()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_http_serving_imports_no_socket_mode_machinery() -> None:
+    """What `salesbot run` imports in HTTP mode (the server, the app, every listener) leaves Bolt's and
+    slack-sdk's Socket Mode modules out: only Socket Mode serving imports them."""
+    probe = "import sys, bot.server, bot.app, handlers; print(sorted(m for m in sys.modules if 'socket_mode' in m))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", (done.stdout, done.stderr[-2000:])

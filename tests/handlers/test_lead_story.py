@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 from datetime import UTC, datetime, timedelta
@@ -357,6 +358,43 @@ def test_only_people_who_may_work_a_lead_see_its_timeline(bot: RunningBot) -> No
     bot.user("U9").click("Timeline", card)
     refusal = bot.slack.last_message()
     assert refusal.ephemeral and "Only the owner, their manager or an admin can see its timeline" in refusal.text
+
+
+def test_the_timeline_shows_to_the_owners_manager_sharees_and_admins_only(bot: RunningBot) -> None:
+    """The Timeline reads the record's owner and topic alone (no ORM load): anyone but the owner and
+    admins passes only on the facts `load` checks (the owner's manager, the shares)."""
+    from store.users import ensure_user
+
+    owner, manager, sharee, admin = bot.user("U1"), bot.user("UMGR"), bot.user("U4"), bot.user("UADMIN")
+    card = new_lead(bot, owner, Topic="Tl <b>&amp; Topic")
+    bot.deps.admin_ids = frozenset({"UADMIN"})
+    for stranger in (manager, sharee):
+        stranger.click("Timeline", card)
+        assert "Only the owner, their manager or an admin can see its timeline" in bot.slack.last_message().text
+    with transaction(bot.deps.new_session) as session:
+        ensure_user(session, team_id="T1", user_id="U1").manager_id = "UMGR"
+        ensure_user(session, team_id="T1", user_id="UMGR").role = "manager"
+    click_and_submit(bot, owner, card, "Share", {"Users": ["U4"]})
+    for reader in (owner, manager, sharee, admin):
+        reader.click("Timeline", card)
+        shown = bot.slack.last_message()
+        assert shown.ephemeral and shown.text == "Timeline: Tl &lt;b&gt;&amp;amp; Topic", reader.user_id
+        assert "Lead created" in blocks_text(shown.blocks) and "*Shared* <@U4>" in blocks_text(shown.blocks)
+
+
+def test_the_timeline_of_another_workspaces_record_is_not_found(bot: RunningBot) -> None:
+    card = new_lead(bot, bot.user("U1"))
+    with transaction(bot.deps.new_session) as session:
+        elsewhere = Lead(team_id="T2", owner_id="U1", topic="Elsewhere")
+        session.add(elsewhere)
+        session.flush()
+        forged = copy.deepcopy(card)
+        for block in forged.blocks:
+            for element in block.get("elements") or []:
+                element["value"] = f"lead:{elsewhere.id}"
+    bot.user("U1").click("Timeline", forged)
+    assert bot.slack.last_message().text == "That record no longer exists or you cannot see it."
+    assert "Elsewhere" not in str(bot.slack.calls[-1].args)
 
 
 def test_search_says_how_many_match_beyond_the_first_ten(bot: RunningBot) -> None:

@@ -4,6 +4,8 @@ time-machine's; the dispatcher's sleep moves it instead of sleeping."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ from sqlmodel import select
 
 from bot.slack_client import make_client
 from scheduler.dispatcher import PREPARE_AHEAD, Dispatcher
+from scheduler.setup import start_scheduler
 from store.db import transaction
 from store.models import Outbox
 from store.outbox import enqueue
@@ -155,3 +158,36 @@ def test_two_dispatchers_claiming_ahead_send_every_row_exactly_once(bot: Running
     texts = Counter(str(c.args["text"]) for c in bot.slack.calls_to("chat.postMessage"))
     assert texts == Counter(f"Reminder r{n}" for n in range(40))  # each once, none lost
     assert {row.status for row in _rows(bot).values()} == {"sent"}
+
+
+def test_stop_cuts_a_tick_waiting_for_a_row_short_and_leaves_the_row_to_the_next_dispatcher(bot: RunningBot) -> None:
+    """A tick may wait up to TICK_BUDGET for rows falling due; a shutdown must not wait with it."""
+    settings = bot.deps.settings.model_copy(update={"scheduler_tick_seconds": 60.0})
+    deps = dataclasses.replace(bot.deps, settings=settings)
+    _dm(bot, "later", 30, "U1")
+    waiting, handled = threading.Event(), []
+
+    def sleep(seconds: float) -> None:
+        waiting.set()
+        dispatcher.pause(seconds)
+
+    client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+    dispatcher = Dispatcher(deps, client, plan=False, threads=1, sleep=sleep)
+    with time_machine.travel(T0, tick=False):
+        ticking = threading.Thread(target=lambda: handled.append(dispatcher.tick()))
+        ticking.start()
+        assert waiting.wait(10)  # the tick waits for the row due in 30 s
+        dispatcher.stop()
+        ticking.join(5)
+    assert not ticking.is_alive() and handled == [0]
+    assert _rows(bot)["later"].status == "pending"  # neither claimed nor sent early
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+def test_the_schedulers_shutdown_stops_its_dispatcher(bot: RunningBot) -> None:
+    client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+    dispatcher = Dispatcher(bot.deps, client, plan=False, threads=2)
+    running = start_scheduler(bot.deps, dispatcher=dispatcher)
+    assert dispatcher.pause(0) is False
+    running.shutdown()
+    assert dispatcher.pause(0) is True

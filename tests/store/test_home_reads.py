@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from bot.domain.pipeline import Period
 from bot.domain.process import ProcessLibrary
 from bot.services import pipeline as service
-from store import activities, quotes, tasks
+from bot.services.home import home_zone
+from store import activities, prepared, quotes, records, tasks
 from store import pipeline as queries
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
-from store.models import Activity, Appointment, Opportunity, Quote, Task
+from store.models import Activity, Appointment, Lead, Opportunity, Quote, SlackUser, Task
 from store.prepared import reading, session_reader
 from tests.store.plans import plan as _plan
 from tests.store.test_pipeline_prepared import PERIODS, SCOPES
@@ -217,13 +218,20 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
             page = _plan(
                 reader, activities._PAGE_SQL, {"team": "T1", "type": "lead", "id": 1, "limit": 15, "offset": 0}
             )
+        head = _plan(reader, records._HEADS["opportunity"], {"team": "T1", "id": 3_500})
+        won = _plan(reader, queries.prepared("won totals", 1), {**owner, "start": date(2026, 10, 1), "end": TODAY})
     owner_indexes = ("ix_opportunity_pipeline_owner", "ix_opportunity_owner_close")  # both cover the groups' columns
     assert any(index in step for index in owner_indexes for step in stages), stages
     assert any("ix_opportunity_owner_close" in step for step in upcoming), upcoming
     assert not any("TEMP B-TREE" in step or "Sort" in step for step in upcoming), upcoming
     assert not any("Seq Scan" in step or step.startswith("SCAN") for step in stages + upcoming), stages + upcoming
+    assert any("PRIMARY KEY" in step or "pk_opportunity" in step for step in head), head  # the Timeline's one row
+    assert not any("Seq Scan" in step or step.startswith("SCAN") for step in head), head
+    assert any("SubPlan" in step or "CORRELATED SCALAR SUBQUERY" in step for step in won), won  # per won deal
     if engine.dialect.name != "sqlite":
         return
+    assert any("ix_sales_order_opportunity (team_id=? AND opportunity_id=?)" in step for step in won), won
+    assert not any("MATERIALIZE" in step for step in won), won  # never every order of the workspace
     rng = "estimated_close_date>? AND estimated_close_date<?"
     assert any("COVERING INDEX" in step and rng in step for step in stages), stages  # the period, not all U1's
     assert any("ix_quote_approver_status" in s for s in quote) and any(
@@ -233,3 +241,43 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
     assert any("ix_appointment_team_status_start (team_id=? AND status=? AND start_at>? AND start_at<?)" in s
                for s in queue), queue  # fmt: skip
     assert any("ix_activity_record" in step for step in page) and not any("TEMP B-TREE" in s for s in page), page
+
+
+def test_the_timeline_reads_a_records_owner_and_topic_of_its_workspace(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        lead = Lead(team_id="T1", owner_id="U1", topic="Espresso <&> machines")
+        deal = Opportunity(team_id="T1", owner_id="U2", topic="Grinders")
+        session.add_all([lead, deal])
+        session.flush()
+        ids = lead.id or 0, deal.id or 0
+    with reading(engine) as reader:
+        assert records.read_head(reader, team_id="T1", record_type="lead", record_id=ids[0]) == (
+            "U1", "Espresso <&> machines"
+        )  # fmt: skip
+        assert records.read_head(reader, team_id="T1", record_type="opportunity", record_id=ids[1]) == (
+            "U2",
+            "Grinders",
+        )
+        assert records.read_head(reader, team_id="T2", record_type="lead", record_id=ids[0]) is None
+        assert records.read_head(reader, team_id="T1", record_type="opportunity", record_id=ids[0] + ids[1]) is None
+        assert records.read_head(reader, team_id="T1", record_type="quote", record_id=ids[0]) is None
+
+
+def test_homes_zone_asks_slack_only_when_never_fetched_and_holds_no_connection_then(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add(SlackUser(team_id="T1", user_id="UF", tz="Europe/Rome", profile_fetched_at=NOW))
+        session.add(SlackUser(team_id="T1", user_id="UN", tz="Asia/Tokyo"))
+    asked: list[int] = []
+
+    def ask(answer: str | None) -> str | None:
+        asked.append(len(prepared._kept(engine).idle))  # the zone's connection is back before Slack is asked
+        return answer
+
+    assert home_zone(engine, team_id="T1", user_id="UF", ask_zone=lambda: ask("America/Lima")) == "Europe/Rome"
+    assert asked == []
+    assert home_zone(engine, team_id="T1", user_id="UN", ask_zone=lambda: ask("America/Lima")) == "America/Lima"
+    assert home_zone(engine, team_id="T1", user_id="UN", ask_zone=lambda: ask(None)) == "Asia/Tokyo"
+    assert home_zone(engine, team_id="T1", user_id="UX", ask_zone=lambda: ask(None)) == "UTC"
+    assert asked == [1, 1, 1]

@@ -19,6 +19,8 @@ from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
 from store.models import Lead, Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
+from store.text_search import INDEXED_TEXT_BYTES
+from tests.store.plans import generic_plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 REP = Viewer(team_id="T1", user_id="U1")
@@ -114,6 +116,53 @@ def test_a_reps_search_shows_open_then_recent_hits_and_caps_its_count(database_u
         assert rare is not None and [lead.topic for lead in rare[0]] == ["S2", "R2", "R1", "R0"]  # open first
 
 
+def test_a_reps_search_walk_finds_texts_too_long_for_its_index(database_url: str) -> None:
+    """PostgreSQL's walk index holds texts of at most INDEXED_TEXT_BYTES (a B-tree entry's limit): leads
+    with longer texts (here 2,400+ bytes of CJK) are walked along ix_lead_owner_search_long and merged in
+    display order, so the page and the count are the general path's whichever index holds a lead."""
+    engine = make_engine(database_url)
+    long_company = "Bulk Roasters " + "咖啡" * 400
+    assert len(search_text("B0", long_company).encode()) > INDEXED_TEXT_BYTES
+    rows = [_row(f"B{i}", long_company if i % 3 == 0 else "Bulk Roasters", at=T0 + timedelta(minutes=i))
+            for i in range(SEARCH_COUNT_CAP + 20)]  # fmt: skip
+    rows += [_row("L0", long_company, status="qualified", at=T0 + timedelta(days=1))]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for query, limit in (("bulk roast", 10), ("bulk roast", SEARCH_COUNT_CAP), ("咖啡咖", SEARCH_COUNT_CAP)):
+            found = lead_store.search_summaries(reader, viewer=REP, folded=fold(query), limit=limit)
+            assert found is not None
+            general = lead_store.search_leads(session, viewer=REP, folded=fold(query), limit=limit)
+            assert [lead.id for lead in found[0]] == [lead.id for lead in general]
+            expected = min(len(rows), SEARCH_COUNT_CAP + 1) if query == "bulk roast" else 41
+            counted = lead_store.count_search_leads(session, viewer=REP, folded=fold(query))
+            assert min(found[1], SEARCH_COUNT_CAP + 1) == expected == counted  # past the cap: "100+"
+        topics = [lead.topic for lead in found[0]]
+        assert topics[:3] == ["B117", "B114", "B111"] and topics[-1] == "L0"  # long texts, open first
+
+
+def test_a_reps_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(database_url: str) -> None:
+    """PostgreSQL's probe has its text written into the SQL (store/prepared.Reader.all_inlined): a text
+    with quotes, backslashes and LIKE's wildcards is a literal all the same, found as the general path
+    finds it (here in few leads and in more than the count's cap)."""
+    engine = make_engine(database_url)
+    odd = ["O'Brien \\ 100%_x", "l'eau'; DROP TABLE lead; --", "a\\'b"]
+    rows = [_row(f"Q{i}", odd[i % 3] if i < 6 else "Bulk 'n' Roast", at=T0 + timedelta(minutes=i))
+            for i in range(SEARCH_COUNT_CAP + 20)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for query in ("o'brien \\ 100%_", "'; drop table", "a\\'b", "'n'", "bulk 'n'", "%_%"):
+            found = lead_store.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            assert found is not None
+            general = lead_store.search_leads(session, viewer=REP, folded=fold(query), limit=10)
+            assert [lead.id for lead in found[0]] == [lead.id for lead in general] != [] or query == "%_%"
+            counted = lead_store.count_search_leads(session, viewer=REP, folded=fold(query))
+            assert min(found[1], SEARCH_COUNT_CAP + 1) == counted
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(Lead)).scalar_one() == len(rows)
+
+
 def test_open_leads_newest_first_with_a_count_capped_past_the_limit(database_url: str) -> None:
     engine = make_engine(database_url)
     new_session = session_factory(engine)
@@ -190,15 +239,31 @@ def _check_postgresql_search_plans(engine: sa.Engine) -> None:
         connection.exec_driver_sql("VACUUM ANALYZE lead")
     values = {"team": "T1", "user": "U1", "limit": 10}
     with reading(engine) as reader:
-        probe = _explain(reader, lead_store._PG_HITS, {**values, "query": "%rare roast%"})
         ids = [row[0] for row in reader.all(lead_store._PG_HITS, {**values, "query": "%rare roast%"})]
-        few = _explain(reader, lead_store._PG_FEW, {**values, "ids": ids})
-        walk = _explain(reader, lead_store._WALK, {**values, "text": "bulk roast"})
+        # the values' plans (EXPLAIN), and the generic plans reading(..., generic_plans=True) runs
+        for explain in (_explain, generic_plan):
+            probe = explain(reader, lead_store._PG_HITS, {**values, "query": "%rare roast%"})
+            few = explain(reader, lead_store._PG_FEW, {**values, "ids": ids})
+            walk = explain(reader, lead_store._WALK, {**values, "text": "bulk roast"})
+            listed = explain(reader, lead_store._OPEN_PAGE_SQL, {"team": "T1", "owner": "U1", "limit": 20})
+            admin = explain(reader, lead_store._SEARCHES[True], {**values, "query": "%rare roast%"})
+            _check_postgresql_plans(probe, few, walk, listed, admin)
+
+
+def _check_postgresql_plans(*plans: list[str]) -> None:
+    probe, few, walk, listed, admin = plans
     assert any("ix_lead_search_trgm" in step for step in probe), probe
     assert any("Index Scan using pk_lead on lead" in step for step in few), few
     assert not any("ix_lead_owner_search" in step for step in few), few
-    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search" in step]
+    # the rep's leads with a text short enough for ix_lead_owner_search: tested in the index alone (no
+    # read of the table), in display order under a Limit; longer texts along ix_lead_owner_search_long
+    walked = [n for n, step in enumerate(walk) if "Index Only Scan using ix_lead_owner_search on" in step]
     assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    long_texts = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search_long" in step]
+    assert len(long_texts) == 1 and walk[long_texts[0] - 1].startswith("->  Limit"), walk
+    assert any("ix_lead_owner_recent" in step for step in listed), listed
+    assert not any(step.startswith(("Sort", "->  Sort")) for step in listed), listed
+    assert any("ix_lead_search_trgm" in step for step in admin), admin
 
 
 def test_the_planners_reads_walk_an_owners_index_without_sorting(database_url: str) -> None:

@@ -144,3 +144,30 @@ def _is_closed_sqlite(connection: object) -> bool:
     except sqlite3.ProgrammingError:
         return True
     return False
+
+
+def _plan_mode(reader: object) -> str:
+    cursor = reader.connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("SHOW plan_cache_mode")
+    return str(cursor.fetchone()[0])
+
+
+def test_reads_with_generic_plans_run_in_their_plan_mode(database_url: str) -> None:
+    """PostgreSQL: `reading(..., generic_plans=True)` runs on a kept connection in force_generic_plan, any
+    other read in auto, on whichever kept connection (switched when none in its mode is idle)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite plans every statement as it prepares it")
+    engine = make_engine(database_url)
+    with reading(engine, generic_plans=True) as reader:
+        assert _plan_mode(reader) == "force_generic_plan"
+        generic = reader.connection.dbapi_connection
+    with reading(engine) as reader:
+        assert reader.connection.dbapi_connection is generic and _plan_mode(reader) == "auto"
+    with reading(engine, generic_plans=True) as first, reading(engine) as second:
+        assert (_plan_mode(first), _plan_mode(second)) == ("force_generic_plan", "auto")
+        kept = {first.connection.dbapi_connection: "generic", second.connection.dbapi_connection: "auto"}
+    for generic_plans in (True, False, True):  # each finds an idle connection in its mode
+        with reading(engine, generic_plans=generic_plans) as reader:
+            assert kept[reader.connection.dbapi_connection] == ("generic" if generic_plans else "auto")
+            assert _plan_mode(reader) == ("force_generic_plan" if generic_plans else "auto")
+    engine.dispose()
