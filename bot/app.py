@@ -7,14 +7,17 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.fast_ack import FastAck
 from bot.installations import WorkspaceAuthorize
+from bot.listener_index import IndexedApp
 from bot.logs import log_request
 from bot.services.workspaces import Installed, record_installed
-from bot.slack_client import make_client
+from bot.slack_client import SHARED_POOL, keep_alive_copy, make_client, request_client
 from bot.surface import Surface
 from bot.web_api import LEADS_PATH, web_api
 from store.db import budget, transaction
@@ -35,11 +38,16 @@ ACK_DB_BUDGET = 1.5
 APP_NAME = "salesbot-bolt"
 
 
-class SalesApp(App):
-    """Bolt's App, timing each request from arrival to response (HTTP and Socket Mode alike).
+class SalesApp(IndexedApp):
+    """Bolt's App with its listeners indexed (bot.listener_index), timing each request from arrival to
+    response (HTTP and Socket Mode alike), its listeners' Slack clients keep-alive.
     `http_routes`: other paths its HTTP server serves (POST /api/leads), not signed by Slack."""
 
     http_routes: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listener_client = keep_alive_copy(self._client, SHARED_POOL)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
@@ -48,6 +56,16 @@ class SalesApp(App):
             response = super().dispatch(req)
         log_request(req, response.status, (time.perf_counter() - started) * 1000)
         return response
+
+    def _init_context(self, req: BoltRequest) -> None:
+        """Bolt's own, but the listeners' client is keep-alive (Bolt's is a new urllib WebClient per
+        request, which opens a connection per Web API call: views.publish, users.info…), and their
+        `ack` encodes its answer with orjson (bot.fast_ack)."""
+        req.context["logger"] = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+        req.context["token"] = self._token
+        req.context["client"] = request_client(self.listener_client, self._token, req.context.team_id)
+        req.context["ack"] = FastAck()  # Bolt makes its own Ack on first use
+        req.context["listener_runner"] = self.listener_runner
 
 
 def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, Surface]:

@@ -4,8 +4,10 @@ slack-sdk's WebClient sends each call through `urllib.request.urlopen`, which op
 (and on https a TLS handshake) per call and closes it after the answer. The dispatcher makes hundreds
 of calls a second to one host, so its clients reuse connections from a `ConnectionPool` instead.
 
-A POST is never retried here: a connection error reaches the caller as it would from urllib (the
-dispatcher reschedules the row), because a request that may have reached Slack must not be sent twice.
+A POST is never retried here: a connection error reaches the caller as it would from urllib (URLError
+when the request could not be sent, the reset as raised when the answer was cut), so the caller decides:
+the dispatcher reschedules the row, a listener's client retries inline as slack-sdk's handlers do over
+urllib. The pool itself never sends a request twice, as one that may have reached Slack must not be.
 To keep stale connections from causing such errors, a pooled connection is reused only when it has
 been idle less than `max_idle_seconds` (well under the idle timeouts of HTTP servers and load
 balancers) and the server has not closed it meanwhile (its socket reads as neither closed nor readable).
@@ -21,7 +23,7 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
@@ -39,38 +41,60 @@ class ConnectionPool:
         self._pid = os.getpid()
         self.opened = 0  # connections opened so far (tests and benchmarks read it)
 
+    def __deepcopy__(self, _memo: object) -> ConnectionPool:
+        """The process's pool, shared by copies of a client (Bolt deep-copies a request's context, its
+        client included, for a lazy listener)."""
+        return self
+
     def take(self, key: Key, *, timeout: float, context: ssl.SSLContext | None) -> http.client.HTTPConnection:
-        """An idle connection still usable, else a new one (connected on its first request)."""
-        now = time.monotonic()
+        """An idle connection still usable, else a new one (connected on its first request). The checks
+        and closes are system calls, made outside the lock: a thread holding it while it waits to get
+        the GIL back kept every other request thread waiting on the lock (py-spy, Home under load)."""
+        while (connection := self._pop_idle(key)) is not None:
+            if _still_open(connection):
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                return connection
+            connection.close()
         with self._lock:
-            self._forget_after_fork()
-            idle = self._idle.get(key, [])
-            while idle:
-                connection, since = idle.pop()  # the most recently used: the least likely to be stale
-                if now - since < self.max_idle_seconds and _still_open(connection):
-                    connection.timeout = timeout
-                    if connection.sock is not None:
-                        connection.sock.settimeout(timeout)
-                    return connection
-                connection.close()
             self.opened += 1
         scheme, host, port = key
         if scheme == "https":
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
         return http.client.HTTPConnection(host, port, timeout=timeout)
 
+    def _pop_idle(self, key: Key) -> http.client.HTTPConnection | None:
+        """The most recently used idle connection (the least likely to be stale) not idle too long."""
+        now, expired = time.monotonic(), []
+        with self._lock:
+            self._forget_after_fork()
+            idle = self._idle.get(key, [])
+            while idle:
+                connection, since = idle.pop()
+                if now - since < self.max_idle_seconds:
+                    break
+                expired.append(connection)
+            else:
+                connection = None
+        for each in expired:
+            each.close()
+        return connection
+
     def give_back(self, key: Key, connection: http.client.HTTPConnection) -> None:
-        now = time.monotonic()
+        now, expired = time.monotonic(), []
         with self._lock:
             self._forget_after_fork()
             idle = self._idle.setdefault(key, [])
             if len(idle) >= self.max_idle:
-                connection.close()
-                return
-            idle.append((connection, now))
+                expired.append(connection)
+            else:
+                idle.append((connection, now))
             for other in self._idle.values():  # connections to hosts not called any more (a test's fake)
                 while other and now - other[0][1] >= self.max_idle_seconds:
-                    other.pop(0)[0].close()
+                    expired.append(other.pop(0)[0])
+        for each in expired:
+            each.close()
 
     def idle_count(self) -> int:
         with self._lock:
@@ -113,12 +137,17 @@ def perform(
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = pool.take(key, timeout=timeout, context=context)
     try:
-        connection.request("POST", path or "/", body=request.data, headers=_headers(request.header_items()))
+        try:
+            connection.request("POST", path or "/", body=request.data, headers=_headers(request.header_items()))
+        except OSError as error:  # not sent (refused, reset, timed out): urllib's URLError, as slack-sdk expects
+            raise URLError(error) from error
         response = connection.getresponse()
         body = response.read()
-    except http.client.HTTPException as error:  # a malformed or cut answer: a connection error for the caller
+    except (http.client.HTTPException, ConnectionResetError) as error:
         connection.close()
-        raise ConnectionError(f"{type(error).__name__}: {error}") from error
+        if isinstance(error, ConnectionResetError):  # RemoteDisconnected too: raised as urllib raises it
+            raise
+        raise ConnectionError(f"{type(error).__name__}: {error}") from error  # a malformed or cut answer
     except BaseException:
         connection.close()
         raise

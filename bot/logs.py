@@ -24,6 +24,10 @@ def configure_logging(level: int) -> None:
     root.setLevel(level)
     logging.getLogger("slack_bolt").setLevel(max(level, logging.WARNING))
     logging.getLogger("slack_sdk").setLevel(max(level, logging.WARNING))
+    # slack-sdk reads its client logger's own level, not the effective one, before building a debug line
+    # that prints a Web API call's whole body (`logger.level <= DEBUG`: true for an unset level, 0): for
+    # a views.publish of the Home view that was 8 % of a Home request's CPU (py-spy). Set it.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(max(level, logging.WARNING))
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     # The format names no thread, process or source line: records need not look them up (a frame walk
     # and three calls per record; the logging HOWTO's "Optimization").

@@ -3,7 +3,11 @@ one per call), answers exactly as slack-sdk does, and never reuses a connection 
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -55,3 +59,67 @@ def test_connections_idle_too_long_are_closed_rather_than_reused(fake_slack: Fak
     client.chat_postMessage(channel="U1", text="first")
     client.chat_postMessage(channel="U1", text="second")
     assert fake_slack.connections == 2 and pool.opened == 2
+
+
+def _closing_server() -> tuple[socket.socket, list[int]]:
+    """A server that reads each request and closes the connection without answering; counts them."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            connection.recv(65536)
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, accepted
+
+
+def test_a_listeners_client_retries_a_cut_answer_as_over_urllib_and_the_dispatchers_does_not() -> None:
+    """slack-sdk's ConnectionErrorRetryHandler retries RemoteDisconnected (urllib raises it as is)."""
+    server, accepted = _closing_server()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
+    try:
+        with pytest.raises(RemoteDisconnected):
+            make_client("xoxb-test-token", url, pool=ConnectionPool()).chat_postMessage(channel="U1", text="hi")
+        assert len(accepted) == 3  # once, then the handler's two retries
+        with pytest.raises(OSError):
+            make_client("xoxb-t", url, inline_retries=False, pool=ConnectionPool()).chat_postMessage(
+                channel="U1", text="x"
+            )
+        assert len(accepted) == 4  # the pool itself never sends a request twice
+    finally:
+        server.close()
+
+
+def test_a_request_that_could_not_be_sent_is_a_urlerror_as_over_urllib() -> None:
+    closed = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    closed.close()  # connection refused
+    client = make_client("xoxb-test-token", url, inline_retries=False, pool=ConnectionPool())
+    with pytest.raises(URLError) as raised:
+        client.chat_postMessage(channel="U1", text="hi")
+    assert isinstance(raised.value.reason, ConnectionRefusedError)  # retried by ConnectionErrorRetryHandler
+
+
+def test_a_json_body_reaches_slack_as_slack_sdks_own_and_again_on_a_retry(fake_slack: FakeSlack) -> None:
+    """The keep-alive client encodes views.publish's view with orjson: Slack receives the same JSON value."""
+    view = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Müller 株式会社 \ud83d"}}],
+    }
+    make_client("xoxb-test-token", fake_slack.api_url).views_publish(user_id="U1", view=view)
+    fake_slack.fail_next("views.publish", status=500)
+    pooled = make_client("xoxb-test-token", fake_slack.api_url, pool=ConnectionPool())  # retries inline
+    assert pooled.views_publish(user_id="U1", view=view)["ok"] is True
+    plain, failed, retried = fake_slack.calls_to("views.publish")
+    sent = [
+        (call.args["user_id"], call.args["view"]["type"], call.args["view"]["blocks"])
+        for call in (plain, failed, retried)
+    ]
+    assert sent == [("U1", "home", view["blocks"])] * 3  # the fake adds an id to what it stores
