@@ -109,7 +109,9 @@ def line_amount(line: Line, currency: str) -> Decimal:
 
 def totals(lines: Iterable[Line], terms: Terms, currency: str) -> Totals:
     items = list(lines)
-    list_subtotal = round_money(sum((line.quantity * line.unit_price for line in items), ZERO), currency)
+    # Each line's list amount is rounded as its amount is, so the discount (list minus amount) is never
+    # negative: three lines of 0.005 are 0.03 listed, as they are 0.03 charged.
+    list_subtotal = sum((round_money(line.quantity * line.unit_price, currency) for line in items), ZERO)
     subtotal = sum((line_amount(line, currency) for line in items), ZERO)
     subtotal = round_money(subtotal, currency)
     quote_discount = round_money(subtotal * terms.discount_percent / HUNDRED, currency)

@@ -64,6 +64,14 @@ def test_yen_totals_have_no_minor_unit(items: list[Line], tax: Decimal) -> None:
     assert result.total == result.total.quantize(Decimal(1))
 
 
+def test_lines_rounded_up_to_a_cent_are_no_negative_discount() -> None:
+    """Found by hypothesis: 0.001 × 5.00 is 0.005 per line, each line rounds to 0.01 charged; the list
+    subtotal rounded once (0.015 → 0.02) made the three lines look like a discount of −50 %."""
+    result = totals([Line(Decimal("0.001"), Decimal("5.00"), Decimal(0))] * 3, Terms(), "EUR")
+    assert (result.list_subtotal, result.subtotal) == (Decimal("0.03"), Decimal("0.03"))
+    assert result.effective_discount_percent == 0
+
+
 def test_worked_example() -> None:
     result = totals([Line(Decimal(2), Decimal("1299.00"), Decimal("100"))], Terms(Decimal(5), Decimal(50), Decimal(22)),
                     "EUR")  # fmt: skip
