@@ -88,7 +88,11 @@ _KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _OPP.c.estimated_revenue,
 _DATED = PreparedQuery(
     sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_not(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
 )
-_UNDATED = PreparedQuery(sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_(None)).order_by(_OPP.c.id).limit(_LIMIT))
+# Ordered by the (null) close date, then id: the index's order, which PostgreSQL does not see after an `IS NULL`
+# (ordered by id alone, it sorted all of the owner's undated deals).
+_UNDATED = PreparedQuery(
+    sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
+)
 _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
 
 
@@ -314,10 +318,13 @@ def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int)
 
 def _probe(reader: Reader, values: dict[str, Any]) -> int:
     """How many deals of every workspace contain the query, counting up to FEW_HITS + 1 (PostgreSQL:
-    their ids are kept in `values` for the few-hits statement)."""
+    their ids are kept in `values` for the few-hits statement). PostgreSQL plans the probe for its text
+    (`all_inlined`, whatever the connection's plan mode), as `plan_cache_mode = auto` did at every execution:
+    its best plan depends on how common the text is (store/leads.py's probe: a text in a sixth of the rows
+    is found sooner by reading the table)."""
     if reader.dialect.name == "sqlite":
         return int(reader.scalar(_FTS_PROBE, values))
-    values["ids"] = [row[0] for row in reader.all(_PG_PROBE, values)]
+    values["ids"] = [row[0] for row in reader.all_inlined(_PG_PROBE, values)]
     return len(values["ids"])
 
 

@@ -94,8 +94,10 @@ class SearchAnswer:
 def search(engine: Engine, new_session: SessionFactory, *, asker: Asker, folded: str, limit: int) -> SearchAnswer:
     """The opportunities the asker may see whose topic or account matches a folded query, best first,
     read outside the ORM on one pooled connection (who asks, the hits, whether they have orders): the
-    hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders."""
-    with reading(engine) as reader:
+    hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders.
+    PostgreSQL runs the reads with their generic plans (store/prepared.py), the text probe planned for
+    its text (store/opportunity_lists.py)."""
+    with reading(engine, generic_plans=True) as reader:
         viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
         hits = opp_lists.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
         ids = [hit.id for hit in hits]
@@ -115,8 +117,9 @@ def my_open_by_stage(
     """The first `limit` open opportunities by estimated close date, grouped by stage in process order
     (stages of several processes merge by name) with each group's count and money, and how many are
     open in all (capped: store/listing.py); the rows of the first `shown` in group order. Read outside
-    the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`."""
-    with reading(engine) as reader:
+    the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`. PostgreSQL runs
+    the reads with their generic plans (store/prepared.py: it re-planned the first page's at every list)."""
+    with reading(engine, generic_plans=True) as reader:
         keys, total = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
         library = processes.read(reader, team)
         grouped: dict[str, list[opp_lists.ListKey]] = {}

@@ -1,7 +1,8 @@
 """`/opp list` and `/opp TEXT` read outside the ORM (store/opportunity_lists.py) on SQLite and PostgreSQL:
 the same page as the general search path in both plans (few hits read by id, many found by walking the
 rep's deals), the list in close-date order with a capped count, and plans that read the indexes (no sort
-of a rep's deals, no scan of the workspace)."""
+of a rep's deals, no scan of the workspace). The reads run as the services run them: on PostgreSQL with
+their generic plans (`reading(..., generic_plans=True)`), the text probe planned for its text."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
+from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -59,7 +61,7 @@ def _seed(engine: sa.Engine) -> None:
 def test_a_reps_search_answers_like_the_general_path_in_both_plans(database_url: str) -> None:
     engine = make_engine(database_url)
     _seed(engine)
-    with reading(engine) as reader, transaction(session_factory(engine)) as session:
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
         for query in ("bulk roast", "rare roast", "none at all"):
             page = lists.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
             general = opp_store.search_opportunities(session, viewer=REP, folded=fold(query), limit=10)
@@ -71,6 +73,24 @@ def test_a_reps_search_answers_like_the_general_path_in_both_plans(database_url:
         rare = lists.search_summaries(reader, viewer=REP, folded="rare roast", limit=10)
         assert rare is not None and [o.topic for o in rare] == ["S2", "R2", "R1", "R0"]  # open first
         assert rare[0].estimated_revenue == 1000 and rare[0].account_name == "Rare Roasters"
+
+
+def test_a_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(database_url: str) -> None:
+    """PostgreSQL's probe has its text written into the SQL (store/prepared.Reader.all_inlined): a text
+    with quotes, backslashes and LIKE's wildcards is a literal all the same, found as the general path
+    finds it, and nothing else is run."""
+    engine = make_engine(database_url)
+    odd = ["O'Brien \\ 100%_x", "l'eau'; DROP TABLE opportunity; --", "a\\'b"]
+    rows = [_row(f"Q{i}", odd[i % 3] if i < 6 else "Bulk 'n' Roast", at=T0 + timedelta(minutes=i)) for i in range(30)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for query in ("o'brien \\ 100%_", "'; drop table", "a\\'b", "'n'", "bulk 'n'", "%_%"):
+            page = lists.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            general = opp_store.search_opportunities(session, viewer=REP, folded=fold(query), limit=10)
+            assert [o.id for o in page] == [o.id for o in general] != [] or query == "%_%", query
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(Opportunity)).scalar_one() == len(rows)
 
 
 MANAGER = Viewer(team_id="T1", user_id="UM", role="manager", reps=frozenset({"U1", "U3"}))
@@ -93,7 +113,7 @@ def test_managers_admins_and_short_texts_answer_like_the_general_path(database_u
         connection.execute(sa.insert(Share), [{"team_id": "T1", "record_type": "opportunity", "record_id": q1,
                                                "user_id": "UM"}])  # fmt: skip
     viewers = {"rep": REP, "manager": MANAGER, "admin": ADMIN}
-    with reading(engine) as reader, transaction(session_factory(engine)) as session:
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
         for name, who in viewers.items():
             for query in ("bulk roast", "rare roast", "quiet", "ro", "r", "q", "zz", "none at all"):
                 page = lists.search_summaries(reader, viewer=who, folded=fold(query), limit=10)
@@ -114,7 +134,7 @@ def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: 
     with transaction(session_factory(engine)) as session:
         session.add_all([Opportunity(team_id="T1", owner_id="U1", topic=f"O{i}", estimated_close_date=day)
                          for i, day in enumerate(days)])  # fmt: skip
-    with reading(engine) as reader:
+    with reading(engine, generic_plans=True) as reader:
         page, total = lists.open_summaries(reader, team_id="T1", owner_id="U1", limit=10)
         assert [o.topic for o in page] == ["O2", "O4", "O0", "O1", "O3"] and total == 5
         assert page[0].estimated_close_date == date(2026, 8, 1)
@@ -123,7 +143,7 @@ def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: 
     rows = [{**_row("bulk", ""), "owner_id": "U3"}] * (COUNT_CAP + 5)
     with engine.begin() as connection:
         connection.execute(sa.insert(Opportunity), rows)
-    with reading(engine) as reader:
+    with reading(engine, generic_plans=True) as reader:
         assert lists.open_summaries(reader, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 1
 
 
@@ -177,3 +197,30 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
     assert not any("ix_opportunity_owner_search" in step for step in few), few
     walked = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search" in step]
     assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    _check_generic_plans(engine, {**values, "ids": ids})
+
+
+def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
+    """PostgreSQL: the generic plans `reading(..., generic_plans=True)` runs for `/opp list` and `/opp TEXT`
+    (planned once per connection, whatever the values) read the same indexes in order as the values' plans."""
+    statements = ("dated", "undated", "open_count", "by_ids", "few", "few_manager", "few_admin", "walk",
+                  "owner_walk", "team_walk", "with_orders")  # fmt: skip
+    values = {**values, "text": "bulk roast", "owners": ["U1", "U2"]}
+    with reading(engine, generic_plans=True) as reader:
+        found = {name: generic_plan(reader, lists.plans()[name], values) for name in statements}
+    ordered = {"dated": "Index Only Scan using ix_opportunity_owner_close", "undated": "ix_opportunity_owner_close",
+               "owner_walk": "Index Scan using ix_opportunity_owner_search",
+               "team_walk": "Index Scan using ix_opportunity_team_search"}  # fmt: skip
+    for name, index in ordered.items():
+        assert any(index in step for step in found[name]), found[name]
+        assert not any("Sort" in step for step in found[name]), found[name]
+    counted = found["open_count"]  # an index holding the team, owner and status, whichever
+    assert any(step.startswith("->  Index Only Scan") for step in counted), counted
+    assert any("owner_id = ($" in step and "status = ($" in step for step in counted), counted
+    for name in ("by_ids", "few", "few_manager", "few_admin"):
+        assert any("Index Scan using pk_opportunity on opportunity" in step for step in found[name]), found[name]
+        assert not any("Seq Scan on opportunity" in step for step in found[name]), found[name]
+    walk = found["walk"]
+    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search" in step]
+    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    assert any("ix_sales_order_opportunity" in step for step in found["with_orders"]), found["with_orders"]
