@@ -143,11 +143,12 @@ def perform(
             raise URLError(error) from error
         response = connection.getresponse()
         body = response.read()
-    except (http.client.HTTPException, ConnectionResetError) as error:
+    except ConnectionResetError:  # RemoteDisconnected too (also an HTTPException): raised as urllib raises it
         connection.close()
-        if isinstance(error, ConnectionResetError):  # RemoteDisconnected too: raised as urllib raises it
-            raise
-        raise ConnectionError(f"{type(error).__name__}: {error}") from error  # a malformed or cut answer
+        raise
+    except http.client.HTTPException as error:  # a malformed or cut answer: a connection error for the caller
+        connection.close()
+        raise ConnectionError(f"{type(error).__name__}: {error}") from error
     except BaseException:
         connection.close()
         raise
