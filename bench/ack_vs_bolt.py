@@ -31,10 +31,10 @@ queries rely on and `before`'s do not).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +53,7 @@ if str(ROOT) not in sys.path:
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from bench import figures  # noqa: E402
 from bench.ack_latency import (  # noqa: E402
     SIGNING_SECRET,
     TEAM,
@@ -274,8 +275,7 @@ def fixed_rate(
     }
 
 
-def spread(values: list[float], digits: int = 1) -> str:
-    return " / ".join(f"{v:,.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+spread = functools.partial(figures.spread, digits=1, thousands=True)
 
 
 def report(contestants: list[Contestant], reference: Contestant) -> None:
@@ -304,7 +304,7 @@ def report(contestants: list[Contestant], reference: Contestant) -> None:
                 continue
             pairs = zip(c.rounds, reference.rounds, strict=True)
             ratios = [r[key] / ref[key] if ref[key] else float("nan") for r, ref in pairs]
-            cells.append(spread(ratios, 2) if key != "errors" else "–")
+            cells.append(spread(ratios, digits=2) if key != "errors" else "–")
         print("| " + " | ".join(cells) + " |")
 
 

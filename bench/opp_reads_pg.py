@@ -13,9 +13,9 @@ The data: a schema seeded by bench/ack_surfaces.py (the rep U1 owning ~20,000 of
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import figures  # noqa: E402
 from store import opportunity_lists as ol  # noqa: E402
 from store import process_libraries, users  # noqa: E402
 from store.prepared import PreparedQuery  # noqa: E402
@@ -108,8 +109,7 @@ def generic_plan(connection: psycopg.Connection[Any], sql: str, values: dict[str
         client.execute("DEALLOCATE generic_check")
 
 
-def spread(values: list[float], digits: int = 3) -> str:
-    return f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / {max(values):.{digits}f}"
+spread = functools.partial(figures.spread, digits=3)
 
 
 def main() -> int:
@@ -150,7 +150,7 @@ def main() -> int:
         for part in (0, 1):
             old, new = ([r[part] for r in by_mode[m]] for m in MODES)
             ratios = [b / a for a, b in zip(old, new, strict=True) if a]
-            row += [spread(old), spread(new), spread(ratios, 2) if ratios else "-"]
+            row += [spread(old), spread(new), spread(ratios, digits=2) if ratios else "-"]
         print("| " + " | ".join(row) + " |")
     return 0
 

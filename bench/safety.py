@@ -18,6 +18,7 @@ are counted. Results: docs/performance.md, "Safety under a held lock and a 429 s
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import threading
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 import time_machine  # noqa: E402
 
+from bench import figures  # noqa: E402
 from bench.scratch import scratch_database  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
@@ -122,8 +124,7 @@ def storm_figures(url: str, reminders: int, users: int, limited_every: int) -> t
     return len(posts) - limited, limited, len(calls_inside_cool_downs(fake.calls))
 
 
-def spread(values: list[float]) -> str:
-    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+spread = functools.partial(figures.spread, digits=2)
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ instances; requests per CPU-second shows what an instance costs, which is what c
 from __future__ import annotations
 
 import argparse
+import functools
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from bench import figures  # noqa: E402
 from bench.ack_latency import SIGNING_SECRET, TEAM, Clients, Prepared, fire, reset_postgres, seed_leads  # noqa: E402
 from bench.ack_vs_bolt import Contestant, children, cpu_seconds, free_port, requests, served, wait_ready  # noqa: E402
 from bench.dispatch import seed as seed_reminders  # noqa: E402
@@ -177,8 +178,7 @@ def main() -> int:
     return 0
 
 
-def spread(values: list[float], digits: int = 1) -> str:
-    return " / ".join(f"{v:,.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+spread = functools.partial(figures.spread, digits=1, thousands=True)
 
 
 def report(results: dict[str, list[dict[str, float]]], bare: list[float], args: argparse.Namespace) -> None:
@@ -189,11 +189,11 @@ def report(results: dict[str, list[dict[str, float]]], bare: list[float], args: 
     print("|---|---|---|---|---|")
     for name, rounds in results.items():
         ratios = [r["requests_per_cpu_s"] / b for r, b in zip(rounds, bare, strict=True)]
-        sent = spread([r["sent"] for r in rounds], 0)
-        posts = spread([r["posts_per_reminder"] for r in rounds], 2)
-        per_cpu = spread([r["requests_per_cpu_s"] for r in rounds], 0)
-        print(f"| {name} | {per_cpu} | {spread(ratios, 2)} | {sent} of {args.reminders} | {posts} |")
-    print(f"| bare Bolt (reference) | {spread(bare, 0)} | 1 | – | – |")
+        sent = spread([r["sent"] for r in rounds], digits=0)
+        posts = spread([r["posts_per_reminder"] for r in rounds], digits=2)
+        per_cpu = spread([r["requests_per_cpu_s"] for r in rounds], digits=0)
+        print(f"| {name} | {per_cpu} | {spread(ratios, digits=2)} | {sent} of {args.reminders} | {posts} |")
+    print(f"| bare Bolt (reference) | {spread(bare, digits=0)} | 1 | – | – |")
 
 
 if __name__ == "__main__":

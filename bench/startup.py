@@ -17,6 +17,7 @@ Interleaved rounds of:
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from bench import figures  # noqa: E402
 from bench.ack_latency import SIGNING_SECRET, Clients, signed  # noqa: E402
 from bench.ack_vs_bolt import free_port  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
@@ -68,8 +70,7 @@ def first_200(command: list[str], env: dict[str, str], port: int, fake: FakeSlac
         process.wait(timeout=30)
 
 
-def spread(values: list[float]) -> str:
-    return " / ".join(f"{v * 1000:,.0f}" for v in (min(values), statistics.median(values), max(values)))
+spread = functools.partial(figures.spread, digits=0, thousands=True, scale=1000)  # seconds, shown in ms
 
 
 def main() -> int:
