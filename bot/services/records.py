@@ -67,9 +67,14 @@ def may_change_record(session: Session, who: Viewer, record: Record, record_type
     """The owner, sharees (directly or through a team), the owner's manager and admins (PRODUCT.md §7).
     The owner and admins pass without reading the owner's manager and the shares (three reads; most
     clicks are the owner's own)."""
-    if who.is_admin or who.user_id == record.owner_id:
+    if _owner_or_admin(who, record.owner_id):
         return True
     return may_change(**change_facts(session, viewer=who, record=record, record_type=record_type))  # type: ignore[arg-type]
+
+
+def _owner_or_admin(who: Viewer, owner_id: str) -> bool:
+    """Who may change a record on its owner alone (no read of the owner's manager or the shares)."""
+    return who.is_admin or who.user_id == owner_id
 
 
 def load(
@@ -109,7 +114,7 @@ def load_head(
     head = read_head(reader, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
     if head is None:
         raise Refused(RECORD_NOT_FOUND)  # as `load` without a kind says it
-    if not (who.is_admin or who.user_id == head.owner_id):
+    if not _owner_or_admin(who, head.owner_id):
         with transaction(new_session) as session:
             facts = owner_facts(
                 session, viewer=who, owner_id=head.owner_id, record_type=ref.record_type, record_id=ref.record_id
