@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from store.db import transaction
 from store.models import Outbox
 from store.opportunities import get_opportunity
 from store.outbox import enqueue
+from store.prepared import session_reader
 from store.tasks import get_task
 from store.workspaces import uninstalled_teams
 
@@ -90,26 +91,34 @@ def nudges(session: Session, settings: Settings, team: str, now: datetime) -> li
     """Overdue tasks (one nudge per record or lone task), deals past their close date, stale deals: for
     each owner at most NUDGES_PER_KIND of each kind a day, read owner by owner in index order (a workspace
     of 1M deals reads its owners' first rows, not every open deal)."""
-    zones = _zones(session, team)
+    zones, reader = _zones(session, team), session_reader(session)
     plan = _NudgePlan(now, settings.digest_hour)
-    for owner in planning.owners_with_tasks(session, team_id=team):
-        tz = zones.get(owner, "UTC")
-        today_start = day_bounds(local_date(now, tz), tz)[0]
-        for task in planning.overdue_tasks_of(
-            session, team_id=team, owner_id=owner, before=today_start, limit=NUDGES_PER_KIND
-        ):
+    for owner in planning.owners_with_tasks(reader, team_id=team):
+        day = plan.day_of(zones.get(owner, "UTC"))
+        tasks = planning.overdue_tasks_of(reader, team_id=team, owner_id=owner, before=day.start, limit=NUDGES_PER_KIND)
+        for task in tasks:
             subject = f"{task.record_type}:{task.record_id}" if task.record_id else f"task:{task.id}"
-            plan.add("overdue_task", owner, tz, task.record_type, task.record_id, subject, {"task_id": task.id})
+            plan.add("overdue_task", owner, day, task.record_type, task.record_id, subject, {"task_id": task.id})
     stale_before = now - timedelta(days=settings.stale_deal_days)
-    for owner in planning.owners_with_deals(session, team_id=team):
-        tz = zones.get(owner, "UTC")
-        today = local_date(now, tz)
-        for opp in planning.past_close_of(session, team_id=team, owner_id=owner, day=today, limit=NUDGES_PER_KIND):
-            close = {"close_date": opp.estimated_close_date.isoformat() if opp.estimated_close_date else ""}
-            plan.add("past_close", owner, tz, "opportunity", opp.id, f"opportunity:{opp.id}", close)
-        for opp in planning.stale_of(session, team_id=team, owner_id=owner, before=stale_before, limit=NUDGES_PER_KIND):
-            plan.add("stale", owner, tz, "opportunity", opp.id, f"opportunity:{opp.id}", {})
+    for owner in planning.owners_with_deals(reader, team_id=team):
+        day = plan.day_of(zones.get(owner, "UTC"))
+        late = planning.past_close_dates(reader, team_id=team, owner_id=owner, day=day.date, limit=NUDGES_PER_KIND)
+        for opp_id, close in late:
+            plan.add("past_close", owner, day, "opportunity", opp_id, f"opportunity:{opp_id}", {"close_date": close})
+        for opp_id in planning.stale_ids(
+            reader, team_id=team, owner_id=owner, before=stale_before, limit=NUDGES_PER_KIND
+        ):
+            plan.add("stale", owner, day, "opportunity", opp_id, f"opportunity:{opp_id}", {})
     return plan.rows
+
+
+class _LocalDay(NamedTuple):
+    """A zone's local day at planning time: the day, its ISO text, its start (UTC) and the nudges' due time."""
+
+    date: date
+    iso: str
+    start: datetime
+    due: datetime
 
 
 class _NudgePlan:
@@ -119,37 +128,34 @@ class _NudgePlan:
         self.now, self.digest_hour = now, digest_hour
         self.rows: list[dict[str, Any]] = []
         self.seen: set[str] = set()
-        self.mornings: dict[str, tuple[date, datetime]] = {}  # per zone: its local day and the nudges' time
+        self.days: dict[str, _LocalDay] = {}  # per zone, worked out once per planning
+
+    def day_of(self, tz: str) -> _LocalDay:
+        found = self.days.get(tz)
+        if found is None:
+            day = local_date(self.now, tz)
+            due = _morning(self.now, day, tz, self.digest_hour)
+            found = _LocalDay(day, day.isoformat(), day_bounds(day, tz)[0], due)
+            self.days[tz] = found
+        return found
 
     def add(
         self,
         kind: str,
         recipient: str,
-        tz: str,
+        day: _LocalDay,
         record_type: str | None,
         record_id: int | None,
         subject: str,
         payload: dict[str, Any],
     ) -> None:
-        if tz not in self.mornings:
-            day = local_date(self.now, tz)
-            self.mornings[tz] = day, _morning(self.now, day, tz, self.digest_hour)
-        day, due = self.mornings[tz]
-        key = f"nudge:{kind}:{subject}:{day.isoformat()}"
+        key = f"nudge:{kind}:{subject}:{day.iso}"
         if key in self.seen:
             return
         self.seen.add(key)
-        self.rows.append(
-            {
-                "kind": "nudge",
-                "recipient": recipient,
-                "due_at": due,
-                "dedupe_key": key,
-                "record_type": record_type,
-                "record_id": record_id,
-                "payload": {"nudge": kind, **payload},
-            }
-        )
+        payload = {"nudge": kind, **payload}
+        self.rows.append({"kind": "nudge", "recipient": recipient, "due_at": day.due, "dedupe_key": key,
+                          "record_type": record_type, "record_id": record_id, "payload": payload})  # fmt: skip
 
 
 def nudge_still_applies(session: Session, row: Outbox, stale_days: int, now: datetime) -> bool:

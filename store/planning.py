@@ -43,12 +43,19 @@ def users_of(session: Session, *, team_id: str) -> list[SlackUser]:
     return list(session.exec(select(SlackUser).where(SlackUser.team_id == team_id)))
 
 
-def owners_with_tasks(session: Session, *, team_id: str) -> list[str]:
-    return _distinct(session_reader(session), _OWNER_AFTER[_TASK.name], {"team": team_id})
+Source = Session | Reader  # the planner reads many owners on one Reader of its session (store.prepared)
 
 
-def owners_with_deals(session: Session, *, team_id: str) -> list[str]:
-    return _distinct(session_reader(session), _OWNER_AFTER[_OPP.name], {"team": team_id})
+def _reader(source: Source) -> Reader:
+    return source if isinstance(source, Reader) else session_reader(source)
+
+
+def owners_with_tasks(source: Source, *, team_id: str) -> list[str]:
+    return _distinct(_reader(source), _OWNER_AFTER[_TASK.name], {"team": team_id})
+
+
+def owners_with_deals(source: Source, *, team_id: str) -> list[str]:
+    return _distinct(_reader(source), _OWNER_AFTER[_OPP.name], {"team": team_id})
 
 
 def _distinct(reader: Reader, query: PreparedQuery, values: dict[str, str]) -> list[str]:
@@ -93,12 +100,10 @@ class OverdueTask(NamedTuple):
     record_id: int | None
 
 
-def overdue_tasks_of(
-    session: Session, *, team_id: str, owner_id: str, before: datetime, limit: int
-) -> list[OverdueTask]:
+def overdue_tasks_of(source: Source, *, team_id: str, owner_id: str, before: datetime, limit: int) -> list[OverdueTask]:
     """An owner's open tasks due before `before`, the longest overdue first (ix_task_owner_status_due)."""
     values = {"team": team_id, "owner": owner_id, "before": before, "limit": limit}
-    return [OverdueTask._make(row) for row in session_reader(session).all(_OVERDUE_TASKS, values)]
+    return [OverdueTask._make(row) for row in _reader(source).all(_OVERDUE_TASKS, values)]
 
 
 class OpenDeal(NamedTuple):
@@ -139,29 +144,51 @@ def _count(condition: Any) -> PreparedQuery:
     return PreparedQuery(sa.select(sa.func.count()).select_from(_OPP).where(_OWNERS_OPEN, condition))
 
 
+def _first_keys(condition: Any) -> PreparedQuery:
+    """`_first_deals`' ids and close dates only: what a nudge row names (read for 50 owners a minute)."""
+    query = sa.select(_OPP.c.id, _OPP.c.estimated_close_date).where(_OWNERS_OPEN, condition)
+    return PreparedQuery(query.order_by(_OPP.c.estimated_close_date, _OPP.c.id).limit(_LIMIT))
+
+
 _PAST_CLOSE_DEALS, _PAST_CLOSE_COUNT = _first_deals(_PAST_CLOSE), _count(_PAST_CLOSE)
 _STALE_DEALS, _STALE_COUNT = _first_deals(_STALE), _count(_STALE)
+_PAST_CLOSE_KEYS, _STALE_KEYS = _first_keys(_PAST_CLOSE), _first_keys(_STALE)
 
 
-def _deals(session: Session, query: PreparedQuery, values: dict[str, Any]) -> list[OpenDeal]:
+def _deals(source: Source, query: PreparedQuery, values: dict[str, Any]) -> list[OpenDeal]:
     return [
         OpenDeal(row[0], row[1], row[2], date.fromisoformat(row[3]) if isinstance(row[3], str) else row[3])
-        for row in session_reader(session).all(query, values)
+        for row in _reader(source).all(query, values)
     ]
 
 
-def past_close_of(session: Session, *, team_id: str, owner_id: str, day: date, limit: int) -> list[OpenDeal]:
+def past_close_of(source: Source, *, team_id: str, owner_id: str, day: date, limit: int) -> list[OpenDeal]:
     """An owner's open deals whose close date is before `day`, the longest overdue first."""
-    return _deals(session, _PAST_CLOSE_DEALS, {"team": team_id, "owner": owner_id, "day": day, "limit": limit})
+    return _deals(source, _PAST_CLOSE_DEALS, {"team": team_id, "owner": owner_id, "day": day, "limit": limit})
+
+
+def past_close_dates(reader: Reader, *, team_id: str, owner_id: str, day: date, limit: int) -> list[tuple[int, str]]:
+    """`past_close_of`'s ids and close dates as ISO text (SQLite stores them so; PostgreSQL returns dates)."""
+    values = {"team": team_id, "owner": owner_id, "day": day, "limit": limit}
+    return [
+        (row[0], row[1] if isinstance(row[1], str) else row[1].isoformat())
+        for row in reader.all(_PAST_CLOSE_KEYS, values)
+    ]
+
+
+def stale_ids(reader: Reader, *, team_id: str, owner_id: str, before: datetime, limit: int) -> list[int]:
+    """`stale_of`'s ids."""
+    values = {"team": team_id, "owner": owner_id, "before": before, "limit": limit}
+    return [row[0] for row in reader.all(_STALE_KEYS, values)]
 
 
 def count_past_close(session: Session, *, team_id: str, owner_id: str, day: date) -> int:
     return int(session_reader(session).scalar(_PAST_CLOSE_COUNT, {"team": team_id, "owner": owner_id, "day": day}))
 
 
-def stale_of(session: Session, *, team_id: str, owner_id: str, before: datetime, limit: int) -> list[OpenDeal]:
+def stale_of(source: Source, *, team_id: str, owner_id: str, before: datetime, limit: int) -> list[OpenDeal]:
     """An owner's open deals with no activity since `before` (created before it too), earliest close date first."""
-    return _deals(session, _STALE_DEALS, {"team": team_id, "owner": owner_id, "before": before, "limit": limit})
+    return _deals(source, _STALE_DEALS, {"team": team_id, "owner": owner_id, "before": before, "limit": limit})
 
 
 def count_stale(session: Session, *, team_id: str, owner_id: str, before: datetime) -> int:

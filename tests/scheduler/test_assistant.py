@@ -416,6 +416,8 @@ def test_a_rep_with_a_backlog_gets_ten_nudges_of_a_kind_and_the_digest_counts_th
     late = sorted(r.record_id for r in nudges if r.payload["nudge"] == "past_close")
     idle = sorted(r.record_id for r in nudges if r.payload["nudge"] == "stale")
     assert late == ids["late"][:10]  # the longest overdue first
+    closes = sorted(r.payload["close_date"] for r in nudges if r.payload["nudge"] == "past_close")
+    assert closes == [(date(2026, 3, 1) + timedelta(days=n)).isoformat() for n in range(10)]  # checked at send time
     assert idle == ids["idle"][1:11]  # the first has a call two days ago
     [digest] = _posts(bot, "DUM")
     text = blocks_text(digest["blocks"])
