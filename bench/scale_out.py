@@ -12,8 +12,10 @@ Per layout and round: `--reminders` appointment reminders fall due at the start 
 closed loop, for `--seconds`. Reported: requests per CPU-second of the web instances (their
 processes' user + system time from /proc), its ratio to the bare app's in the same round, and the
 reminders: how many chat.postMessage calls the fake Slack received per reminder (exactly once: 1.00,
-and every outbox row `sent`). This machine has 2 cores, so throughput cannot grow linearly with
-instances; requests per CPU-second shows what an instance costs, which is what capacity planning needs.
+and every outbox row `sent`), and the most client connections PostgreSQL held for the layout at once
+(sampled every 50 ms: what `max_connections` must allow for). This machine has 2 cores, so throughput
+cannot grow linearly with instances; requests per CPU-second shows what an instance costs, which is what
+capacity planning needs.
 
     python bench/scale_out.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench --rounds 3
 """
@@ -25,6 +27,7 @@ import functools
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -103,6 +106,33 @@ def layout(name: str, env: dict[str, str], tmp: Path, probe: Prepared) -> Iterat
         yield web
 
 
+class Backends:
+    """The database's client connections, sampled every 50 ms from another connection while the layout is
+    under load: how many a deployment's `max_connections` must allow for (this sampler's own excluded)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.samples: list[int] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        query = sa.text("SELECT count(*) - 1 FROM pg_stat_activity WHERE datname = current_database()")
+        with self.engine.connect() as connection:
+            while not self.stop.is_set():
+                self.samples.append(int(connection.execute(query).scalar_one()))
+                time.sleep(0.05)
+
+    def __enter__(self) -> Backends:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
 def reminders_sent(url: str, fake: FakeSlack, expected: int, timeout: float = 120) -> tuple[int, int]:
     """(rows `sent`, chat.postMessage calls) once every reminder is out or `timeout` passes."""
     engine = make_engine(url)
@@ -126,10 +156,11 @@ def round_of(
     seed_reminders(args.database_url, rows=args.reminders, users=args.reps, due=datetime.now(UTC))
     seed_leads(deps, args.leads, owners=1)  # the reminders' seed clears the lead table
     fake.calls.clear()
-    with layout(name, env, tmp, requests(fake, verifier, 1)[0]) as web:
+    with layout(name, env, tmp, requests(fake, verifier, 1)[0]) as web, Backends(args.database_url) as backends:
         per_cpu = load([c.url for c in web], requests(fake, verifier, args.requests), web)
         sent, posts = reminders_sent(args.database_url, fake, args.reminders)
-    return {"requests_per_cpu_s": per_cpu, "sent": sent, "posts_per_reminder": posts / max(1, args.reminders)}
+    return {"requests_per_cpu_s": per_cpu, "sent": sent, "posts_per_reminder": posts / max(1, args.reminders),
+            "peak_connections": max(backends.samples, default=0)}  # fmt: skip
 
 
 def bare_round(args: argparse.Namespace, fake: FakeSlack, env: dict[str, str], tmp: Path) -> float:
@@ -185,15 +216,16 @@ def report(results: dict[str, list[dict[str, float]]], bare: list[float], args: 
     print(f"\n{args.rounds} rounds; {args.requests:,} `/lead list` per layout and round (10,000 leads of the rep); "
           f"{args.reminders} reminders due at the start of each\n")  # fmt: skip
     print("| layout | requests per CPU-second (min / median / max) | ratio to bare Bolt, per round | "
-          "outbox rows sent | chat.postMessage per reminder |")  # fmt: skip
-    print("|---|---|---|---|---|")
+          "outbox rows sent | chat.postMessage per reminder | peak PostgreSQL connections |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
     for name, rounds in results.items():
         ratios = [r["requests_per_cpu_s"] / b for r, b in zip(rounds, bare, strict=True)]
         sent = spread([r["sent"] for r in rounds], digits=0)
         posts = spread([r["posts_per_reminder"] for r in rounds], digits=2)
         per_cpu = spread([r["requests_per_cpu_s"] for r in rounds], digits=0)
-        print(f"| {name} | {per_cpu} | {spread(ratios, digits=2)} | {sent} of {args.reminders} | {posts} |")
-    print(f"| bare Bolt (reference) | {spread(bare, digits=0)} | 1 | – | – |")
+        peak = spread([r["peak_connections"] for r in rounds], digits=0)
+        print(f"| {name} | {per_cpu} | {spread(ratios, digits=2)} | {sent} of {args.reminders} | {posts} | {peak} |")
+    print(f"| bare Bolt (reference) | {spread(bare, digits=0)} | 1 | – | – | – |")
 
 
 if __name__ == "__main__":
