@@ -10,7 +10,14 @@ contestants; the table gives min / median / max over the rounds and the ratio to
 `/lead` per round. What this leaves out, on purpose: waitress and the HTTP client (bench/ack_vs_bolt.py
 measures them), and the log writer thread's formatting (another thread).
 
+`--command /opp --database FILE` calls `/opp TEXT` instead, on a SQLite file seeded by bench/ack_surfaces.py
+(1M opportunities, the rep U1 owning ~20,000; `--before-database` the other checkout's copy). Those are used
+as they are (the calls only read), not copied. `--profile FILE` writes a cProfile of salesbot's calls of
+the first text (one extra child, after the rounds).
+
     python bench/ack_cpu.py --rounds 3 --before /tmp/before
+    python bench/ack_cpu.py --rounds 3 --command /opp --texts list "deal 12" 4711 31415 999 nordlicht \
+        --database /tmp/opps/mine.db --before /work/wt-opps-base --before-database /tmp/opps/base.db
 """
 
 from __future__ import annotations
@@ -68,7 +75,7 @@ def child(args: argparse.Namespace) -> None:
     figures = {}
     for text in args.texts:
         fields = {"token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1",
-                  "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": "/lead", "text": text,
+                  "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": args.command, "text": text,
                   "api_app_id": "A1", "is_enterprise_install": "false", "response_url": fake.response_url(),
                   "trigger_id": "1.1.trigger"}  # fmt: skip
         request = signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
@@ -77,6 +84,9 @@ def child(args: argparse.Namespace) -> None:
                    "wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1", "CONTENT_LENGTH": str(len(request.body)),
                    **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in request.headers.items()},
                    "CONTENT_TYPE": request.headers["Content-Type"]}  # fmt: skip
+        if args.profile:
+            _profile(application, environ, request.body, args.calls, args.profile)
+            break
         figures[text] = _cpu_per_call(application, environ, request.body, args.calls)
     stop_logs()
     fake.stop()
@@ -101,6 +111,22 @@ def _cpu_per_call(application: Any, environ: dict[str, Any], body: bytes, calls:
     return min(batches)
 
 
+def _profile(application: Any, environ: dict[str, Any], body: bytes, calls: int, path: str) -> None:
+    import cProfile
+
+    def call() -> None:
+        b"".join(application({**environ, "wsgi.input": io.BytesIO(body)}, lambda s, h: None))
+
+    for _ in range(20):
+        call()
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    for _ in range(calls):
+        call()
+    profile.disable()
+    profile.dump_stats(path)
+
+
 def seed(url: str, leads: int) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.ack_latency import seed_leads
@@ -115,11 +141,16 @@ def seed(url: str, leads: int) -> None:
     deps.engine.dispose()
 
 
-def run_child(root: Path, url: str, args: argparse.Namespace, *, bare: bool = False) -> dict[str, float]:
+def run_child(
+    root: Path, url: str, args: argparse.Namespace, *, bare: bool = False, profile: str = ""
+) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--root", str(root), "--database-url", url,
-               "--calls", str(args.calls), "--texts", *(["list"] if bare else args.texts)]  # fmt: skip
+               "--calls", str(args.calls), "--command", args.command,
+               "--texts", *(["list"] if bare else args.texts)]  # fmt: skip
     if bare:
         command.append("--bare")
+    if profile:
+        command += ["--profile", profile]
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -131,6 +162,16 @@ def spread(values: list[float], digits: int = 3) -> str:
     return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
 
 
+def _database(tmp: Path, number: int, name: str, args: argparse.Namespace) -> str:
+    """The contestant's database: the given seeded file (read only), else a copy of the seed."""
+    if args.database is not None:
+        given = args.before_database if name == "before" and args.before_database else args.database
+        return f"sqlite:///{given}"
+    copy = tmp / f"{number}-{name.replace(' ', '-')}.db"
+    shutil.copy(tmp / "seed.db", copy)
+    return f"sqlite:///{copy}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -138,6 +179,10 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--before", type=Path, default=None)
     parser.add_argument("--texts", nargs="+", default=list(TEXTS))
+    parser.add_argument("--command", default="/lead", help="/lead (default) or /opp")
+    parser.add_argument("--database", type=Path, default=None, help="a seeded SQLite file, used as it is")
+    parser.add_argument("--before-database", type=Path, default=None, help="--before's seeded SQLite file")
+    parser.add_argument("--profile", default="", help="write a cProfile of salesbot's first text here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
@@ -147,7 +192,8 @@ def main() -> int:
         child(args)
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="ack-cpu-"))
-    seed(f"sqlite:///{tmp / 'seed.db'}", args.leads)
+    if args.database is None:
+        seed(f"sqlite:///{tmp / 'seed.db'}", args.leads)
     contestants = [("salesbot", ROOT, False)] + ([("before", args.before, False)] if args.before else [])
     contestants.append(("bare Bolt", ROOT, True))
     results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in contestants}
@@ -155,18 +201,18 @@ def main() -> int:
     for number in range(args.rounds):
         shift = number % len(contestants)
         for name, root, bare in contestants[shift:] + contestants[:shift]:
-            copy = tmp / f"{number}-{name.replace(' ', '-')}.db"
-            shutil.copy(tmp / "seed.db", copy)
-            results[name].append(run_child(root, f"sqlite:///{copy}", args, bare=bare))
+            results[name].append(run_child(root, _database(tmp, number, name, args), args, bare=bare))
             print(f"round {number + 1} {name}: {results[name][-1]}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    if args.profile:
+        run_child(ROOT, _database(tmp, 0, "salesbot", args), args, profile=args.profile)
     bare_list = [r["list"] for r in results["bare Bolt"]]
-    print(f"bare Bolt `/lead` (static answer): {spread(bare_list)} ms CPU per call\n")
+    print(f"bare Bolt `{args.command}` (static answer): {spread(bare_list)} ms CPU per call\n")
     header = ["command, ms CPU per call (min / median / max)"] + [n for n, _, _ in contestants[:-1]]
     header += [f"{n} / bare (per round)" for n, _, _ in contestants[:-1]]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for text in args.texts:
-        cells = [f"`/lead {text}`"] + [spread([r[text] for r in results[n]]) for n, _, _ in contestants[:-1]]
+        cells = [f"`{args.command} {text}`"] + [spread([r[text] for r in results[n]]) for n, _, _ in contestants[:-1]]
         for name, _, _ in contestants[:-1]:
             cells.append(spread([r[text] / b for r, b in zip(results[name], bare_list, strict=True)], 2))
         print("| " + " | ".join(cells) + " |")

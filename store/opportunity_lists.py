@@ -31,7 +31,9 @@ from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query
 
 
 class OpportunitySummary(NamedTuple):
-    """What a list line of an opportunity shows (bot.views.opportunity.list_line)."""
+    """What a list line of an opportunity shows (bot.views.opportunity.list_line), as the driver returns
+    the columns: converting the close date and the money of every line read cost more than showing them
+    (bot/views/opportunity.py formats both forms; `close_date` and `money` convert one)."""
 
     id: int
     topic: str
@@ -40,8 +42,8 @@ class OpportunitySummary(NamedTuple):
     process_name: str
     stage: str
     status: str
-    estimated_close_date: date | None
-    estimated_revenue: Decimal | None
+    estimated_close_date: date | str | None  # SQLite: ISO text
+    estimated_revenue: Decimal | float | None  # SQLite: a float (or an int) of at most two decimals
     currency: str
 
 
@@ -59,27 +61,25 @@ FEW_HITS = 1_000
 
 
 def summary(row: tuple[Any, ...]) -> OpportunitySummary:
-    """A row of _COLUMNS as either driver returns it (SQLite: the date as text, the money as a number)."""
-    closes, money = row[7], row[8]
-    if isinstance(closes, str):
-        closes = date.fromisoformat(closes[:10])
-    if money is not None and not isinstance(money, Decimal):
-        money = Decimal(f"{money:.2f}")
-    return OpportunitySummary(row[0], row[1], row[2], row[3], row[4], row[5], row[6], closes, money, row[9])
+    """A row starting with _COLUMNS (a walk's has its order keys after them) as the driver returns it."""
+    return _SUMMARY(row[:10])
+
+
+_SUMMARY = OpportunitySummary._make
+
+
+def close_date(value: date | str | None) -> date | None:
+    """A close date column as either driver returns it (SQLite: ISO text)."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 # --- /opp list ------------------------------------------------------------------------------------------
 
 
-class ListKey(NamedTuple):
-    """What `/opp list` groups by and sums of each of a rep's first open deals, read from
-    ix_opportunity_owner_close alone (migration 0018_opp_list_search)."""
-
-    id: int
-    stage: str
-    process_name: str
-    estimated_revenue: Decimal | None
-    currency: str
+# What `/opp list` groups by and sums of each of a rep's first open deals, read from ix_opportunity_owner_close
+# alone (migration 0018_opp_list_search): (id, stage, process_name, estimated_revenue, currency), a plain row
+# (200 per list: a NamedTuple each was a tenth of the service's CPU).
+ListKey = tuple[int, str, str, Any, str]
 
 
 _MINE_OPEN = (_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _OPP.c.status == OpportunityStatus.OPEN)
@@ -115,7 +115,7 @@ def _by_ids_statement(dialect: str) -> sa.Select[Any]:
 _BY_IDS = PreparedQuery(_by_ids_statement)
 
 
-def _money(value: Any) -> Decimal | None:
+def money(value: Any) -> Decimal | None:
     """A money column as either driver returns it (SQLite: a float of at most two decimals)."""
     if value is None or isinstance(value, Decimal):
         return value
@@ -124,13 +124,13 @@ def _money(value: Any) -> Decimal | None:
 
 def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[ListKey], int]:
     """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
-    ListKeys, and how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order
+    ListKey rows, and how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order
     of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The
-    money stays as the driver returns it (a float on SQLite: `ListKey` sums convert once, `_money`)."""
+    money stays as the driver returns it (a float on SQLite: sums convert once, `money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
-    rows = [ListKey(*row) for row in reader.all(_DATED, values)]
+    rows: list[ListKey] = reader.all(_DATED, values)
     if len(rows) < limit:
-        rows += [ListKey(*row) for row in reader.all(_UNDATED, {**values, "limit": limit - len(rows)})]
+        rows += reader.all(_UNDATED, {**values, "limit": limit - len(rows)})
     if len(rows) < limit:
         return rows, len(rows)
     return rows, int(reader.scalar(_OPEN_COUNT, values))
@@ -145,17 +145,10 @@ def summaries_by_id(reader: Reader, *, team_id: str, ids: list[int]) -> list[Opp
     return [found[i] for i in ids if i in found]
 
 
-def money_sum(values: list[Any]) -> Decimal | None:
-    """The sum of money columns as the driver returns them (None when all are unknown): float sums of
-    two-decimal amounts are far from a half cent, so rounding the sum once gives the exact total."""
-    known = [value for value in values if value is not None]
-    return _money(sum(known)) if known else None
-
-
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:
     """`open_keys` with each deal's summary (a read of every row: a list that shows them all)."""
     keys, total = open_keys(reader, team_id=team_id, owner_id=owner_id, limit=limit)
-    return summaries_by_id(reader, team_id=team_id, ids=[key.id for key in keys]), total
+    return summaries_by_id(reader, team_id=team_id, ids=[key[0] for key in keys]), total
 
 
 # --- /opp TEXT ------------------------------------------------------------------------------------------

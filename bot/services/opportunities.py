@@ -122,26 +122,46 @@ def my_open_by_stage(
     with reading(engine, generic_plans=True) as reader:
         keys, total = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
         library = processes.read(reader, team)
-        grouped: dict[str, list[opp_lists.ListKey]] = {}
-        for key in keys:
-            grouped.setdefault(key.stage, []).append(key)
-        order = {stage: library.get(items[0].process_name).index(stage) for stage, items in grouped.items()}
+        grouped = _grouped(keys)
+        order = {stage: library.get(group.process_name).index(stage) for stage, group in grouped.items()}
         stages = sorted(grouped, key=lambda stage: (order[stage], stage))
-        listed = [key.id for stage in stages for key in grouped[stage]][:shown]
+        listed = [key for stage in stages for key in grouped[stage].ids][:shown]
         rows = {row.id: row for row in opp_lists.summaries_by_id(reader, team_id=team, ids=listed)}
     groups = [_stage_group(stage, grouped[stage], rows) for stage in stages]
     return groups, total
 
 
-def _stage_group(stage: str, keys: list[opp_lists.ListKey], rows: dict[int, OpportunitySummary]) -> views.StageGroup:
+class _Group:
+    """A stage's deals among those read: the process of its first, their ids in order, their money sums
+    per currency as the driver returns it (SQLite: float sums of two-decimal amounts are far from a half
+    cent, so rounding the sum once, `opp_lists.money`, gives the exact total)."""
+
+    __slots__ = ("process_name", "ids", "sums")
+
+    def __init__(self, process_name: str) -> None:
+        self.process_name, self.ids, self.sums = process_name, list[int](), dict[str, Any]()
+
+
+def _grouped(keys: list[opp_lists.ListKey]) -> dict[str, _Group]:
+    """The deals read by stage, in one pass (200 per list)."""
+    grouped: dict[str, _Group] = {}
+    for opp_id, stage, process_name, money, currency in keys:
+        group = grouped.get(stage)
+        if group is None:
+            group = grouped[stage] = _Group(process_name)
+        group.ids.append(opp_id)
+        if money is not None:
+            sums = group.sums
+            sums[currency] = sums.get(currency, 0) + money
+    return grouped
+
+
+def _stage_group(stage: str, group: _Group, rows: dict[int, OpportunitySummary]) -> views.StageGroup:
     """A stage's count and money per currency of the deals read, and those of them shown."""
-    amounts: dict[str, list[Any]] = {}
-    for key in keys:
-        amounts.setdefault(key.currency, []).append(key.estimated_revenue)
-    sums = {currency: opp_lists.money_sum(values) for currency, values in amounts.items()}
-    totals = {currency: total for currency, total in sums.items() if total is not None}
-    shown = [rows[key.id] for key in keys if key.id in rows]
-    return views.StageGroup(stage, len(keys), totals, shown)
+    sums = ((currency, opp_lists.money(total)) for currency, total in group.sums.items())
+    totals = {currency: money for currency, money in sums if money is not None}
+    shown = [rows[opp_id] for opp_id in group.ids if opp_id in rows]
+    return views.StageGroup(stage, len(group.ids), totals, shown)
 
 
 def competitor_names(session: Session, data: views.OpportunityData) -> list[str]:

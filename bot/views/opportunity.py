@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +12,7 @@ from typing import Any, NamedTuple
 from bot.domain import revenue
 from bot.domain.process import Process, Stage, Step, StepState, is_complete, missing_steps, percent_text, process_bar
 from bot.domain.process import probability as process_probability
+from bot.domain.text import shorten
 from bot.ids import (
     INPUT_ACTION,
     OPP_BUTTONS,
@@ -29,9 +31,11 @@ from bot.ids import (
     VIEW_OPP_LITERATURE,
     Metadata,
     RecordRef,
+    ref_value,
     steps_block_id,
 )
 from bot.views.blocks import (
+    SECTION_TEXT_MAX,
     Block,
     actions,
     button,
@@ -317,7 +321,7 @@ def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) ->
         totals = group.totals.items()
         money = ", ".join(revenue.format_money(v, c) for c, v in sorted(totals)) or "no revenue yet"
         blocks.append(section(f"*{escape(group.stage)}* · {group.deals} · {money}"))
-        blocks.extend(list_line(opp) for opp in group.shown)
+        blocks += [list_line(opp) for opp in group.shown]
         shown += len(group.shown)
     if total > shown:
         blocks.append(context(f"Showing {shown} of {count_text(total)}. Narrow it down with `/opp TEXT`."))
@@ -325,18 +329,46 @@ def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) ->
 
 
 def list_line(opp: Listed) -> Block:
+    """One deal of a list and its `Open` button, as `section(line, accessory=button(...))` builds it, in
+    one literal (40 per `/opp list`); the close date and money as either driver returns them."""
     who = opp.account_name or opp.contact_name or "–"
-    amount = revenue.format_money(opp.estimated_revenue, opp.currency)
-    closes = f" · closes {opp.estimated_close_date.isoformat()}" if opp.estimated_close_date else ""
+    amount = money_text(opp.estimated_revenue, opp.currency)
+    closes = opp.estimated_close_date
+    when = "" if not closes else f" · closes {closes[:10] if isinstance(closes, str) else closes.isoformat()}"
     state = opp.stage if opp.status == "open" else STATUS_LABELS.get(opp.status, opp.status)
-    line = f"*{escape(opp.topic)}*\n{escape(who)} · {escape(state)} · {amount}{closes}"
-    return section(line, accessory=button("Open", OPP_OPEN, RecordRef("opportunity", opp.id or 0).encode()))
+    # One escape of the user's texts and the line's own markup (`*`, `·`: nothing to escape in them).
+    line = escape(f"*{opp.topic}*\n{who} · {state}") + f" · {amount}{when}"
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": shorten(line, SECTION_TEXT_MAX)},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open", "emoji": True},
+            "action_id": OPP_OPEN,
+            "value": ref_value("opportunity", opp.id or 0),
+        },
+    }
+
+
+def money_text(value: Decimal | float | None, currency: str) -> str:
+    """`revenue.format_money` of a money column as either driver returns it: SQLite's float (or int) of at
+    most two decimals is formatted as it is for a currency with cents (the digits of its Decimal)."""
+    if value is None or isinstance(value, Decimal):
+        return revenue.format_money(value, currency)
+    if _has_cents(currency):
+        return f"{value:,.2f} {currency}".strip()
+    return revenue.format_money(Decimal(f"{value:.2f}"), currency)
+
+
+@functools.lru_cache(maxsize=256)
+def _has_cents(currency: str) -> bool:
+    return revenue.minor_unit(currency) == 2
 
 
 def search_results(hits: Sequence[Listed], query: str, orders: Sequence[SalesOrder] = ()) -> list[Block]:
     """The matching opportunities and, for an account's deals, their orders."""
     blocks: list[Block] = [section(f"*Opportunities matching “{escape(query[:100])}”*")]
-    blocks.extend(list_line(opp) for opp in hits[:10])
+    blocks += [list_line(opp) for opp in hits[:10]]
     if orders:
         blocks.append(section(f"*Orders ({len(orders)})*"))
         blocks.extend(order_list(orders, limit=10))

@@ -137,7 +137,7 @@ def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: 
     with reading(engine, generic_plans=True) as reader:
         page, total = lists.open_summaries(reader, team_id="T1", owner_id="U1", limit=10)
         assert [o.topic for o in page] == ["O2", "O4", "O0", "O1", "O3"] and total == 5
-        assert page[0].estimated_close_date == date(2026, 8, 1)
+        assert lists.close_date(page[0].estimated_close_date) == date(2026, 8, 1)  # as the driver returns it
         page, total = lists.open_summaries(reader, team_id="T1", owner_id="U1", limit=4)
         assert [o.topic for o in page] == ["O2", "O4", "O0", "O1"] and total == 5
     rows = [{**_row("bulk", ""), "owner_id": "U3"}] * (COUNT_CAP + 5)
