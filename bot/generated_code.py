@@ -1,13 +1,15 @@
-"""A bytecode cache for the methods `dataclasses` generates, as `__pycache__` is for modules.
+"""A bytecode cache for the code `dataclasses` and `typing` compile from text, as `__pycache__` is for modules.
 
 `@dataclass` writes each class's `__init__`, `__repr__`, `__eq__` (and, frozen, `__setattr__`,
 `__delattr__`, `__hash__`) as source text and compiles it with `exec`: ~1,000 compilations for the
 ~200 dataclasses `salesbot run` defines before its first answer (salesbot's and pydantic's), 60-75 ms of
-a ~750 ms start-up (docs/performance.md, "Start-up (eighth session)"). Compiling a text gives the same
-code object every time, so `install()` has `dataclasses` execute the code object compiled from the same
-text in an earlier run, read from one marshal file (~4 ms for all of them), and `save()` writes the new
-ones and stops. Keyed by the exact text (nothing goes stale), per Python version and optimisation level
-(the file name); a missing, unreadable or unwritable file only means compiling as before.
+a ~750 ms start-up; `typing.ForwardRef` compiles each string annotation it is given (pydantic's
+TypedDicts and models: ~1,200, ~20 ms) (docs/performance.md, "Start-up (eighth session)"). Compiling a
+text gives the same code object every time, so while installed both modules get the code object
+compiled from the same text in an earlier run, read from one marshal file (~4 ms for all of them);
+`save()` writes the new ones and stops. Keyed by the exact text and mode (nothing goes stale), per
+Python version and optimisation level (the file name); a missing, unreadable or unwritable file only
+means compiling as before. Installed around `salesbot run`'s start-up only (bot.cli._ready_to_serve).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import dataclasses
 import marshal
 import os
 import sys
+import typing
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -24,7 +27,7 @@ from typing import Any
 CACHE_FILE = (
     Path(__file__).resolve().parent
     / "__pycache__"
-    / f"dataclass-methods.{sys.implementation.cache_tag}.opt{sys.flags.optimize}.marshal"
+    / f"generated-code.{sys.implementation.cache_tag}.opt{sys.flags.optimize}.marshal"
 )
 
 
@@ -37,34 +40,43 @@ class _Cache:
         self.used: dict[str, CodeType] = {}
         self.compiled = 0
 
-    def code(self, text: str) -> CodeType:
+    def code(self, text: str, mode: str) -> CodeType:
         if self.known is None:
             self.known = _read(self.path)
-        found = self.known.get(text)
+        key = f"{mode}:{text}"
+        found = self.known.get(key)
         if found is None:
-            # dont_inherit: compiled as `dataclasses`' own exec(text) compiles it, without this module's
-            # `from __future__ import annotations` (which would turn the return annotations into strings)
-            found = compile(text, "<string>", "exec", dont_inherit=True)
+            # dont_inherit: compiled as the builtin compiles it for `dataclasses` and `typing`, without this
+            # module's `from __future__ import annotations` (which would turn annotations into strings)
+            found = compile(text, "<string>", mode, dont_inherit=True)
             self.compiled += 1
-        self.used[text] = found
+        self.used[key] = found
         return found
 
     def exec(self, source: Any, globals_: Any = None, locals_: Any = None) -> None:
         """`dataclasses`' calls of the builtin `exec(text, globals, ns)`, with the text's code object."""
         if isinstance(source, str):
-            source = self.code(source)
+            source = self.code(source, "exec")
         exec(source, globals_, locals_)  # noqa: S102 (dataclasses' own generated code, as it would run it)
+
+    def compile(self, source: Any, filename: str, mode: str, *args: Any, **kwargs: Any) -> Any:
+        """`typing`'s calls of the builtin `compile(text, "<string>", "eval")` (a ForwardRef's expression)."""
+        if isinstance(source, str) and filename == "<string>" and not args and not kwargs:
+            return self.code(source, mode)
+        return compile(source, filename, mode, *args, **kwargs)
 
 
 _active: _Cache | None = None
 
 
 def install(path: Path = CACHE_FILE) -> None:
-    """From now on, `dataclasses` runs its generated methods from the cache (until `save`)."""
+    """From now on, `dataclasses` and `typing` take their code from the cache (until `save`)."""
     global _active
     if _active is None:
         _active = _Cache(path)
-        dataclasses.exec = _active.exec  # type: ignore[attr-defined]  # shadows the builtin in that module only
+        # each shadows the builtin in that module only
+        dataclasses.exec = _active.exec  # type: ignore[attr-defined]
+        typing.compile = _active.compile  # type: ignore[attr-defined]
 
 
 def save() -> int:
@@ -75,14 +87,11 @@ def save() -> int:
     cache, _active = _active, None
     if cache is None:
         return 0
-    with contextlib.suppress(AttributeError):
-        del dataclasses.exec  # type: ignore[attr-defined]  # the builtin again
-    if cache.compiled:
-        known = cache.known or {}
-        # kept: this run's, and the file's others while they are fewer (texts of classes since changed
-        # would otherwise pile up; a command defining fewer classes does not drop the others)
-        kept = {**known, **cache.used} if len(known) <= 2 * len(cache.used) else dict(cache.used)
-        _write(cache.path, kept)
+    for module, name in ((dataclasses, "exec"), (typing, "compile")):
+        with contextlib.suppress(AttributeError):
+            delattr(module, name)  # the builtin again
+    if cache.compiled:  # what this start-up used: texts of classes since changed are not kept
+        _write(cache.path, cache.used)
     return cache.compiled
 
 

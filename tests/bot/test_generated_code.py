@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def test_a_second_run_compiles_nothing_and_its_classes_behave_the_same(tmp_path:
 def test_save_stops_caching(tmp_path: Path) -> None:
     generated_code.install(tmp_path / "methods.marshal")
     generated_code.save()
-    assert "exec" not in vars(dataclasses)  # the builtin again
+    assert "exec" not in vars(dataclasses) and "compile" not in vars(typing)  # the builtins again
     _define()
     assert generated_code.save() == 0
 
@@ -89,3 +90,18 @@ def test_an_unwritable_place_only_means_no_file(tmp_path: Path) -> None:
     _define()
     assert generated_code.save() > 0
     assert not (tmp_path / "a-file").is_dir()
+
+
+def test_forward_references_evaluate_the_same_from_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "methods.marshal"
+    text = "dict[str, list[Decimal | None]]"
+    namespace = {"Decimal": __import__("decimal").Decimal}
+    expected = typing.ForwardRef(text)._evaluate(namespace, None, frozenset())  # type: ignore[call-arg]
+    for compiled in (1, 0):  # the second run's from the file
+        generated_code.install(cache)
+        reference = typing.ForwardRef(text)
+        with pytest.raises(SyntaxError):
+            typing.ForwardRef("not an expression (")
+        assert generated_code.save() == compiled
+        assert reference.__forward_code__.co_filename == "<string>"
+        assert reference._evaluate(namespace, None, frozenset()) == expected  # type: ignore[call-arg]
