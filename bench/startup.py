@@ -94,6 +94,8 @@ def main() -> int:
         "salesbot --help": lambda: timed_command([python, "-m", "bot", "--help"], ROOT, env),
     }
     if args.before:
+        subprocess.run([python, "-m", "compileall", "-q", "bot", "store", "handlers", "scheduler"], cwd=args.before,
+                       check=True)  # fmt: skip
         # its own database, migrated by its own code (it may not know this checkout's newest migration)
         before_env = {**env, "PYTHONPATH": str(args.before), "DATABASE_URL": f"sqlite:///{tmp / 'before.db'}"}
         subprocess.run([python, "-m", "bot", "db", "upgrade"], cwd=args.before, env=before_env, check=True,
