@@ -4,7 +4,7 @@
 `__delattr__`, `__hash__`) as source text and compiles it with `exec`: ~1,000 compilations for the
 ~200 dataclasses `salesbot run` defines before its first answer (salesbot's and pydantic's), 60-75 ms of
 a ~750 ms start-up; `typing.ForwardRef` compiles each string annotation it is given (pydantic's
-TypedDicts and models: ~1,200, ~20 ms) (docs/performance.md, "Start-up (eighth session)"). Compiling a
+TypedDicts and models: ~1,200, 10-20 ms) (docs/performance.md, "Start-up (eighth session)"). Compiling a
 text gives the same code object every time, so while installed both modules get the code object
 compiled from the same text in an earlier run, read from one marshal file (~4 ms for all of them);
 `save()` writes the new ones and stops. Keyed by the exact text and mode (nothing goes stale), per
