@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from store.models import ApiIdempotency, ApiRate, ApiToken
+from store.types import on_conflict_insert
 
 
 def add_token(
@@ -66,9 +66,8 @@ def reserve_key(session: Session, *, team_id: str, token_id: int, key: str, now:
 def count_request(session: Session, *, token_id: int, window: int) -> int:
     """One more request of the token in this minute (an upsert: every worker counts in the same row)."""
     table = ApiRate.__table__  # type: ignore[attr-defined]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(table)
+        on_conflict_insert(session.get_bind().dialect.name)(table)
         .values(token_id=token_id, window=window, count=1)
         .on_conflict_do_update(index_elements=["token_id", "window"], set_={"count": table.c.count + 1})
         .returning(table.c.count)

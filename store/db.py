@@ -55,6 +55,9 @@ def make_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "checkin", _restore_busy_timeout)
         return engine
+    from store.models import add_postgresql_options  # the tables' PostgreSQL-only options
+
+    add_postgresql_options()
     engine = sa.create_engine(url, pool_size=10, max_overflow=20)
     sa.event.listen(engine, "checkin", _note_idle)
     sa.event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))

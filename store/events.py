@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from store.models import SlackEvent, utcnow
+from store.types import on_conflict_insert
 
 _EVENT = SlackEvent.__table__  # type: ignore[attr-defined]
 
 
+@functools.cache  # per dialect, built at its first event: never PostgreSQL's dialect in a process on SQLite
 def _insert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id: one statement, no savepoint, no ORM flush (every
     event, App Home's included, starts with it)."""
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    insert = on_conflict_insert(dialect)
     values: dict[str, Any] = {name: sa.bindparam(name) for name in ("team_id", "event_id", "received_at")}
     statement = insert(_EVENT).values(**values).on_conflict_do_nothing(index_elements=[_EVENT.c.event_id])
     return statement.returning(_EVENT.c.id)
 
 
-_INSERTS = {dialect: _insert(dialect) for dialect in ("sqlite", "postgresql")}
-
-
 def first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:
     """Record the event id; False when it was already recorded (a retry or a duplicate)."""
-    statement = _INSERTS[session.get_bind().dialect.name]
+    statement = _insert(session.get_bind().dialect.name)
     result = session.execute(statement, {"team_id": team_id, "event_id": event_id, "received_at": utcnow()})
     return result.first() is not None  # the new row's id; none when the event id was known

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from store.access import Viewer, shared_ids, visible, visible_to_user
@@ -25,6 +24,7 @@ from store.text_search import (
     text_match,
     visible_matches,
 )
+from store.types import postgresql_array
 
 
 def create_lead(session: Session, *, team_id: str, owner_id: str, values: Mapping[str, Any]) -> Lead:
@@ -163,10 +163,10 @@ def _pg_hits_statement() -> sa.Select[Any]:
     return sa.select(_LEAD.c.id).where(like).limit(_CAP_ROWS)
 
 
-def _pg_few_statement() -> sa.Select[Any]:
+def _pg_few_statement(_dialect: str) -> sa.Select[Any]:
     """PostgreSQL, a text in few leads: the probe's hits the rep may see, read by primary key (`id =
     ANY(:ids)`: no other index can serve the statement, whatever the planner's estimates)."""
-    ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
+    ids = sa.bindparam("ids", type_=postgresql_array(sa.Integer))
     conditions = (_LEAD.c.id == sa.any_(ids), _LEAD.c.team_id == _TEAM, _LEAD.c.status != LeadStatus.DRAFT)
     return (
         sa.select(*_SUMMARY, sa.func.count().over())
@@ -179,7 +179,7 @@ def _pg_few_statement() -> sa.Select[Any]:
 _WALK = PreparedQuery(_walk_statement)
 _FTS_PROBE = PreparedQuery(fts_probe_statement(RecordType.LEAD, SEARCH_COUNT_CAP + 1))
 _PG_HITS = PreparedQuery(_pg_hits_statement())
-_PG_FEW = PreparedQuery(_pg_few_statement())
+_PG_FEW = PreparedQuery(_pg_few_statement)  # built at its first use: PostgreSQL's ARRAY type
 
 
 def search_summaries(

@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
@@ -28,6 +27,7 @@ from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
 from store.prepared import PreparedQuery, Reader
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_match
+from store.types import postgresql_array
 
 
 class OpportunitySummary(NamedTuple):
@@ -101,7 +101,7 @@ def _in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> Cond
     if dialect == "sqlite":
         listed = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
         return column.in_(sa.select(listed.c.value))
-    return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(item_type)))
+    return column == sa.any_(sa.bindparam(name, type_=postgresql_array(item_type)))
 
 
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
@@ -191,7 +191,7 @@ def _few_statement(scope: str) -> Callable[[str], sa.Select[Any]]:
             query = sa.bindparam("query", type_=sa.String)
             found = text_match(dialect, RecordType.OPPORTUNITY, _OPP, _TEAM, query)
         else:
-            ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer))
+            ids = sa.bindparam("ids", type_=postgresql_array(sa.Integer))
             found = sa.and_(_OPP.c.id == sa.any_(ids), _OPP.c.team_id == _TEAM)
         return sa.select(*_COLUMNS).where(found, _visible(dialect, scope)).order_by(*_ORDER).limit(_LIMIT)
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import store.models  # noqa: F401  (registers every table on the metadata)
+import store.models  # registers every table on the metadata
 from store.text_search import include_object
 
 target_metadata = SQLModel.metadata
@@ -25,6 +25,8 @@ def run_migrations() -> None:
 
 
 def _run(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        store.models.add_postgresql_options()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 HEAVY = ("sqlalchemy", "pydantic_settings", "slack_bolt", "slack_sdk", "rich", "sqlmodel", "waitress")
 PROBE = """
 import sys
+from pathlib import Path
 from bot.cli import main
 sys.argv = ["salesbot", *sys.argv[1:]]
 try:
@@ -67,3 +70,22 @@ def test_http_serving_imports_no_socket_mode_machinery() -> None:
     probe = "import sys, bot.server, bot.app, handlers; print(sorted(m for m in sys.modules if 'socket_mode' in m))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", (done.stdout, done.stderr[-2000:])
+
+
+def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None:
+    """`salesbot run`'s supervisor on SQLite (settings, the database check, preload: every module the
+    workers serve with) leaves SQLAlchemy's PostgreSQL dialect out (~30 ms of start-up)."""
+    probe = (
+        "import sys, os\n"
+        "from bot import cli\n"
+        "cli._ready_to_serve(with_scheduler=True)\n"
+        "print(sorted(m for m in sys.modules if 'postgresql' in m or m == 'psycopg'))\n"
+        "os._exit(0)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'light.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "", "SLACK_CLIENT_ID": ""}  # fmt: skip
+    # migrated first, as a deployment's database is: Alembic itself (a fresh database) loads every dialect
+    upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+    subprocess.run(upgrade, capture_output=True, timeout=120, env=env, check=True)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.strip().splitlines()[-1:] == ["[]"], (done.stdout, done.stderr[-2000:])
