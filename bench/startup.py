@@ -110,8 +110,7 @@ def main() -> int:
     measures["salesbot first 200"] = lambda: first_200(run, env, port, fake)
     if args.before:
         measures["before first 200"] = lambda: first_200(run, before_env, port, fake, args.before)
-    # one untimed start of each server first, as after a deployment's first start: what it writes once
-    # (salesbot's cache of dataclasses' methods, bot.generated_code) written, the OS's file cache warm
+    # one untimed start of each server first, as after a deployment's first start: the OS's file cache warm
     for name, measure in measures.items():
         if name.endswith("first 200"):
             measure()

@@ -61,9 +61,8 @@ def phases(started: float) -> dict[str, float]:
         marks.append((name, time.perf_counter()))
 
     gc.disable()
-    from bot import cli, generated_code
+    from bot import cli
 
-    generated_code.install()  # as cli._ready_to_serve: the dataclasses' methods from earlier starts
     mark("typer, bot.cli")
     import pydantic  # noqa: F401
 
@@ -105,7 +104,6 @@ def phases(started: float) -> dict[str, float]:
 
     mark("handlers")
     bot_app.preload()
-    generated_code.save()
     mark("preload()")
     gc.enable()
     worker_app, _drain = cli._worker_app(settings)

@@ -97,18 +97,7 @@ def _no_collection() -> Iterator[None]:
 
 
 def _ready_to_serve(*, with_scheduler: bool) -> Settings:
-    """Settings checked, the database at head, and (HTTP) everything the workers import preloaded; the
-    dataclasses defined on the way run their methods' code from the cache of earlier starts."""
-    from bot import generated_code
-
-    generated_code.install()
-    try:
-        return _checked_and_preloaded(with_scheduler=with_scheduler)
-    finally:
-        generated_code.save()
-
-
-def _checked_and_preloaded(*, with_scheduler: bool) -> Settings:
+    """Settings checked, the database at head, and (HTTP) everything the workers import preloaded."""
     from store.db import make_engine, upgrade
 
     settings = _settings()
