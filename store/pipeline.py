@@ -322,6 +322,7 @@ def rebuild_months(connection: sa.Connection) -> None:
     """`pipeline_month` computed again from the deals (what migration 0021's upgrade fills it with): after a
     bulk load that ran without its triggers (bench/pipeline.py)."""
     dialect, close, revenue = connection.dialect.name, _OPP.c.estimated_close_date, _OPP.c.estimated_revenue
+    month: Any
     if dialect == "sqlite":
         month = sa.func.date(close, sa.literal_column("'start of month'"))
     else:
