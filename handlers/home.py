@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.services.home import HomeReads, home_reads, home_zone
+from bot.services.home import HomeReads, home_asker, home_reads
 from bot.services.leads import open_leads_in
 from bot.surface import Surface
 from bot.views.home import home_view
@@ -53,11 +53,12 @@ def register(surface: Surface, deps: Deps) -> None:
 
 
 def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, user: str) -> None:
-    """Every section in one transaction; the zone (users.info while the profile was never fetched, a
-    Slack call) is settled before it, so no connection waits on Slack."""
-    tz = home_zone(deps.engine, team_id=team, user_id=user, ask_zone=functools.partial(slack_zone, client, user))
+    """Every section in one transaction; who asks and their zone (users.info while the profile was never
+    fetched, a Slack call) are settled before it, so no connection waits on Slack."""
+    ask_zone = functools.partial(slack_zone, client, user)
+    tz, viewer = home_asker(deps.engine, team_id=team, user_id=user, admin_ids=deps.admin_ids, ask_zone=ask_zone)
     with transaction(deps.new_session) as session:
-        reads = home_reads(session, team_id=team, user_id=user, admin_ids=deps.admin_ids, tz=tz)
+        reads = home_reads(session, viewer=viewer, tz=tz)
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
     client.views_publish(user_id=user, view=home_view([s for s in sections if s]))

@@ -40,8 +40,8 @@ class SkipRedeliveredEvents(Middleware):
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            with transaction(self.deps.new_session) as session:
-                first = users.is_first_delivery(session, team_id=body.get("team_id", ""), event_id=event_id)
+            team = body.get("team_id", "")
+            first = users.is_first_delivery(self.deps.new_session, self.deps.engine, team_id=team, event_id=event_id)
             if not first:
                 log.info("duplicate event skipped event_id=%s", event_id)
                 return BoltResponse(status=200, body="")

@@ -121,6 +121,11 @@ def budget(seconds: float | None) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def bounded() -> bool:
+    """Whether this thread's transactions run within a request's budget (`budget`)."""
+    return _deadline.get() is not None
+
+
 @contextmanager
 def transaction(new_session: SessionFactory) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error. Inside `budget(...)` its lock waits

@@ -293,6 +293,26 @@ class Outbox(TableModel, table=True):
     created_at: datetime = _ts()
 
 
+class PipelineMonth(TableModel, table=True):
+    """Open opportunities with a close date, counted and summed per owner, month of estimated close,
+    process, stage and currency: kept by database triggers on `opportunity` (migration
+    0021_pipeline_month), so every write path (the services, imports, bulk updates, deletes) keeps it
+    equal to grouping the rows. App Home's funnel and a manager's per-rep lines read these few rows
+    instead of grouping a rep's thousands of deals (store/pipeline.py). Rows whose deals all left stay,
+    with `deals` 0: reads skip them."""
+
+    __tablename__ = "pipeline_month"
+
+    team_id: str = Field(max_length=32, primary_key=True)
+    owner_id: str = Field(max_length=32, primary_key=True)
+    month: date = Field(primary_key=True)  # the first day of the estimated close date's month
+    process_name: str = Field(max_length=100, primary_key=True)
+    stage: str = Field(max_length=100, primary_key=True)
+    currency: str = Field(max_length=3, primary_key=True)
+    deals: int = Field(default=0, sa_type=sa.Integer)
+    cents: int = Field(default=0, sa_type=sa.BigInteger)  # Σ estimated revenue in cents (none adds 0)
+
+
 class SlackEvent(TableModel, table=True):
     """Events API deliveries already processed, so Slack's retries run a listener once."""
 

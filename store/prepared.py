@@ -39,8 +39,9 @@ class PreparedQuery:
     columns are used as the driver returns them (no SQLAlchemy result processing: ints and strings, or
     the caller reads dates, datetimes and decimals in both databases' forms)."""
 
-    def __init__(self, statement: sa.Select[Any] | Callable[[str], sa.Select[Any]]) -> None:
-        """`statement`, or a function building it for a dialect's name (when the SQL differs by database)."""
+    def __init__(self, statement: sa.Select[Any] | sa.Insert | Callable[[str], sa.Select[Any] | sa.Insert]) -> None:
+        """`statement`, or a function building it for a dialect's name (when the SQL differs by database);
+        an INSERT only through `write_once`."""
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
         self._lock = Lock()
@@ -49,7 +50,7 @@ class PreparedQuery:
         found = self._compiled.get(dialect.name)
         if found is None:
             with self._lock:
-                statement = self.statement if isinstance(self.statement, sa.Select) else self.statement(dialect.name)
+                statement = self.statement(dialect.name) if callable(self.statement) else self.statement
                 compiled = statement.compile(dialect=dialect)
                 defaults = {key: bind.value for key, bind in compiled.binds.items() if bind.value is not None}
                 positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
@@ -235,6 +236,16 @@ class reading:  # noqa: N801 (used as a function: `with reading(engine) as reade
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.kept.give_back(self.connection, failed=kind is not None, generic=self.generic)
+
+
+def write_once(engine: Engine, query: PreparedQuery, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """One statement that writes (an INSERT … RETURNING), committed at once, on a kept connection (`reading`):
+    no session, no pool checkout. Not bounded by the request's database budget (`store.db.budget`): the
+    caller takes a transaction instead while one is set (`db.bounded()`)."""
+    with reading(engine) as reader:
+        rows = reader.all(query, values)
+        reader.connection.commit()  # sqlite3's implicit transaction; PostgreSQL's kept ones autocommit
+    return rows
 
 
 def session_reader(session: Session) -> Reader:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +66,11 @@ _PROFILE_SQL = PreparedQuery(
         _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
     )
 )
+_HOME_SQL = PreparedQuery(
+    sa.select(_USER.c.tz, _USER.c.profile_fetched_at.is_not(None), _USER.c.role, _USER.c.is_slack_admin).where(
+        _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
+    )
+)
 _REPS_SQL = PreparedQuery(sa.select(_USER.c.user_id).where(_USER.c.team_id == _TEAM, _USER.c.manager_id == _ID))
 
 
@@ -93,6 +98,23 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
     starts with it, and the ORM session and statement building cost more than the search's own SQL."""
     values = {"team": team_id, "user": user_id}
     row = None if user_id in admin_ids else next(iter(reader.all(_ROLE_SQL, values)), None)
+    return _viewer(reader, team_id, user_id, admin_ids, row)
+
+
+def read_zone_and_viewer(
+    reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]
+) -> tuple[StoredZone | None, Viewer]:
+    """`read_zone` and `read_viewer` from one read of the user's row (App Home asks both)."""
+    row = next(iter(reader.all(_HOME_SQL, {"team": team_id, "user": user_id})), None)
+    zone = None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
+    return zone, _viewer(reader, team_id, user_id, admin_ids, None if row is None else row[2:])
+
+
+def _viewer(
+    reader: Reader, team_id: str, user_id: str, admin_ids: frozenset[str], row: tuple[Any, ...] | None
+) -> Viewer:
+    """The viewer of the user's (role, is_slack_admin), None when the user has no row."""
+    values = {"team": team_id, "user": user_id}
     if user_id in admin_ids or (row is not None and (row[0] == "admin" or bool(row[1]))):
         return Viewer(team_id=team_id, user_id=user_id, role="admin")
     if row is not None and row[0] == "manager":

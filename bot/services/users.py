@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from store.access import Viewer
-from store.events import first_delivery
+from store.db import SessionFactory, bounded, transaction
+from store.events import first_delivery, first_delivery_kept
 from store.prepared import reading
 from store.users import Asker as Asker
 from store.users import get_user, read_viewer, update_profile, viewer_for
@@ -25,9 +26,13 @@ def current_viewer(engine: Engine, *, team_id: str, user_id: str, admin_ids: fro
         return read_viewer(reader, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
 
 
-def is_first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:
-    """True the first time an Events API event id is seen (Slack redelivers when an ack was late)."""
-    return first_delivery(session, team_id=team_id, event_id=event_id)
+def is_first_delivery(new_session: SessionFactory, engine: Engine, *, team_id: str, event_id: str) -> bool:
+    """True the first time an Events API event id is seen (Slack redelivers when an ack was late): on a
+    kept connection, or in a transaction bounded by the request's database budget while one is set."""
+    if not bounded():
+        return first_delivery_kept(engine, team_id=team_id, event_id=event_id)
+    with transaction(new_session) as session:
+        return first_delivery(session, team_id=team_id, event_id=event_id)
 
 
 def profile_is_fresh(session: Session, *, team_id: str, user_id: str, now: datetime, max_age: timedelta) -> bool:

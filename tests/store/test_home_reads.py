@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from bot.domain.pipeline import Period
 from bot.domain.process import ProcessLibrary
 from bot.services import pipeline as service
-from bot.services.home import home_zone
+from bot.services.home import home_asker
 from store import activities, prepared, quotes, records, tasks
 from store import pipeline as queries
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.models import Activity, Appointment, Lead, Opportunity, Quote, SlackUser, Task
 from store.prepared import reading, session_reader
+from store.users import read_viewer
 from tests.store.plans import plan as _plan
 from tests.store.test_pipeline_prepared import PERIODS, SCOPES
 from tests.store.test_pipeline_prepared import _seed as seed_pipeline
@@ -275,9 +276,37 @@ def test_homes_zone_asks_slack_only_when_never_fetched_and_holds_no_connection_t
         asked.append(len(prepared._kept(engine).idle))  # the zone's connection is back before Slack is asked
         return answer
 
-    assert home_zone(engine, team_id="T1", user_id="UF", ask_zone=lambda: ask("America/Lima")) == "Europe/Rome"
+    def zone(user: str, answer: str | None) -> str:
+        tz, viewer = home_asker(engine, team_id="T1", user_id=user, admin_ids=frozenset(), ask_zone=lambda: ask(answer))
+        assert viewer == Viewer(team_id="T1", user_id=user, role="rep")
+        return tz
+
+    assert zone("UF", "America/Lima") == "Europe/Rome"
     assert asked == []
-    assert home_zone(engine, team_id="T1", user_id="UN", ask_zone=lambda: ask("America/Lima")) == "America/Lima"
-    assert home_zone(engine, team_id="T1", user_id="UN", ask_zone=lambda: ask(None)) == "Asia/Tokyo"
-    assert home_zone(engine, team_id="T1", user_id="UX", ask_zone=lambda: ask(None)) == "UTC"
+    assert zone("UN", "America/Lima") == "America/Lima"
+    assert zone("UN", None) == "Asia/Tokyo"
+    assert zone("UX", None) == "UTC"
     assert asked == [1, 1, 1]
+
+
+def test_homes_asker_is_read_viewers_viewer(database_url: str) -> None:
+    """One read of the user's row gives the same viewer as `read_viewer`: admins (Slack's, salesbot's, the
+    configured ones), a manager with their reps, a rep, a user without a row."""
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add_all([
+            SlackUser(team_id="T1", user_id="UA", role="admin"),
+            SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
+            SlackUser(team_id="T1", user_id="UM", role="manager"),
+            SlackUser(team_id="T1", user_id="UR", manager_id="UM"),
+            SlackUser(team_id="T1", user_id="UR2", manager_id="UM"),
+            SlackUser(team_id="T2", user_id="UM", role="rep"),
+        ])  # fmt: skip
+    admins = frozenset({"UC"})
+    with prepared.reading(engine) as reader:
+        for team, user in [("T1", u) for u in ("UA", "US", "UM", "UR", "UC", "UX")] + [("T2", "UM")]:
+            expected = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
+            _tz, viewer = home_asker(engine, team_id=team, user_id=user, admin_ids=admins, ask_zone=lambda: None)
+            assert viewer == expected
+        assert read_viewer(reader, team_id="T1", user_id="UM", admin_ids=admins).reps == {"UR", "UR2"}
+        assert read_viewer(reader, team_id="T1", user_id="US", admin_ids=admins).role == "admin"
