@@ -17,6 +17,8 @@ from store.models import Lead, utcnow
 from store.prepared import PreparedQuery, Reader
 from store.text_search import (
     MIN_TRIGRAM,
+    contains_text,
+    contains_value,
     fts_probe_statement,
     load_in_order,
     query_value,
@@ -130,11 +132,10 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     ix_lead_owner_search, testing each lead's search_text in the index itself, and stop at
     SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The page is the first `limit`
     of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+").
-    The text test is a function (`instr`, `strpos`), not LIKE: no text index serves it, so the walk in
-    display order is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index
-    and sort every hit, or walk the rep's whole index for today's LIKE statement)."""
-    text = sa.bindparam("text", type_=sa.String)
-    contains = (sa.func.instr if dialect == "sqlite" else sa.func.strpos)(_LEAD.c.search_text, text) > 0
+    The text test (`contains_text`) is no LIKE: no text index serves it, so the walk in display order
+    is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index and sort every
+    hit, or walk the rep's whole index for today's LIKE statement)."""
+    contains = contains_text(dialect, _LEAD.c.search_text, sa.bindparam("text", type_=sa.String))
     hit = (contains, _LEAD.c.status != LeadStatus.DRAFT)
     own = sa.select().select_from(_LEAD).where(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, *hit)
     # PostgreSQL: the texts short enough for ix_lead_owner_search are tested in it (an index-only walk),
@@ -213,7 +214,7 @@ def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> l
     if probed == 0:
         return []
     if probed > SEARCH_COUNT_CAP:
-        return reader.all(_WALK, {**values, "text": folded})
+        return reader.all(_WALK, {**values, "text": contains_value("sqlite", folded)})
     return reader.all(_SEARCHES[False], values)
 
 

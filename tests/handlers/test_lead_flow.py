@@ -147,6 +147,14 @@ def test_search_does_not_match_like_wildcards_literally(bot: RunningBot) -> None
     assert "No lead matches" in bot.user().command("/lead", "%").text
 
 
+def test_search_with_a_nul_character_finds_nothing(bot: RunningBot) -> None:
+    """A NUL (`%00` in the command's form) once ended SQLite's FTS5 phrase early: a 500, no answer."""
+    create_lead(bot, **{"Company": "Acme"})
+    for text in ("ac\x00me", "acme\x00", "\x00\x00\x00", "a\x00"):
+        response = bot.user().command("/lead", text)
+        assert response.status == 200 and "No lead matches" in response.text, text
+
+
 def test_a_lead_in_one_workspace_is_invisible_to_another(bot: RunningBot) -> None:
     create_lead(bot, team_id="T1", **{"Company": "Secret Roasters"})
     response = bot.user("U1", "T2").command("/lead", "secret")

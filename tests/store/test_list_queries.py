@@ -163,6 +163,29 @@ def test_a_reps_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(
         assert connection.execute(sa.select(sa.func.count()).select_from(Lead)).scalar_one() == len(rows)
 
 
+def test_a_reps_search_walk_takes_glob_characters_literally(database_url: str) -> None:
+    """SQLite's walk tests each lead's text with GLOB (store.text_search.contains_text): `*`, `?`, `[`,
+    `]` and `^` in a text in more leads than the count's cap are literals all the same. Every other lead
+    is a decoy holding what those characters would match as wildcards: the page and the count are the
+    substring's (Python's `in`) and the general path's."""
+    engine = make_engine(database_url)
+    odd, decoys = "x*y?z[w]v^u [^a] ]b[", ["xqyqzwvqu", "x*y-z[w]v^u", "xay?zwv^u [b] ]b", "x*yaz[w]v [a]"]
+    rows = [_row(f"G{i}", odd if i % 2 == 0 else decoys[i // 2 % 4], at=T0 + timedelta(minutes=i))
+            for i in range(2 * SEARCH_COUNT_CAP + 40)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Lead), rows)
+    queries = ("x*y", "y?z", "z[w]", "[w]", "w]v", "*y?", "?z[", "v^u", "[^a]", "]b[", "x*y?z[w]v^u", "[a]")
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for query in queries:
+            hits = [row["topic"] for row in reversed(rows) if fold(query) in row["search_text"]]
+            found = lead_store.search_summaries(reader, viewer=REP, folded=fold(query), limit=10)
+            assert found is not None and [summary.topic for summary in found[0]] == hits[:10], query
+            assert min(found[1], SEARCH_COUNT_CAP + 1) == min(len(hits), SEARCH_COUNT_CAP + 1), query
+            general = lead_store.search_leads(session, viewer=REP, folded=fold(query), limit=10)
+            assert [lead.id for lead in found[0]] == [lead.id for lead in general], query
+        assert len([row for row in rows if "z[w]" in row["search_text"]]) > SEARCH_COUNT_CAP  # walked
+
+
 def test_open_leads_newest_first_with_a_count_capped_past_the_limit(database_url: str) -> None:
     engine = make_engine(database_url)
     new_session = session_factory(engine)
