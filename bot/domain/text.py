@@ -11,7 +11,10 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 
 
 def fold(text: str) -> str:
-    """`Café  Müller` -> `cafe muller`: strip accents, casefold, collapse whitespace."""
+    """`Café  Müller` -> `cafe muller`: strip accents, casefold, collapse whitespace. A NUL becomes U+FFFD:
+    FTS5 would end a phrase at it and PostgreSQL refuses it in a value, so a search for it finds nothing."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(text.casefold().split())

@@ -51,6 +51,10 @@ def test_emails_rejected(text: str) -> None:
         parse_email(text)
 
 
+def test_fold_maps_a_nul_to_the_replacement_character() -> None:
+    assert fold("ac\x00me") == "ac\ufffdme" and fold("Müll\x00er") == "mull\ufffder" and "\x00" not in fold("\x00" * 3)
+
+
 def test_fold_strips_accents_and_case() -> None:
     assert fold("  Caffè  MÜLLER ") == "caffe muller"
     assert fold("Ñandú") == "nandu"

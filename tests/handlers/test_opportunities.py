@@ -292,6 +292,15 @@ def test_opp_lists_my_open_opportunities_by_stage_and_searches(bot: RunningBot) 
     assert bot.slack.last_message().ephemeral and "Edit stage" in button_labels(bot.slack.last_message().blocks)
 
 
+def test_opp_search_with_a_nul_character_finds_nothing(bot: RunningBot) -> None:
+    """A NUL (`%00` in the command's form) ended SQLite's FTS5 phrase ('unterminated string') and PostgreSQL
+    refused it as a value: a 500 and no answer (bot.domain.text.fold now maps it to U+FFFD)."""
+    new_opportunity(bot, **{"Topic": "Espresso bar"})
+    for text in ("es\x00presso", "espresso\x00", "\x00", "\x00\x00\x00", "list\x00"):
+        response = bot.user().command("/opp", text)
+        assert response.status == 200 and "No opportunity matches" in response.text, text
+
+
 def test_auto_completed_steps_and_attachments(bot: RunningBot) -> None:
     user = bot.user()
     new_opportunity(bot)
