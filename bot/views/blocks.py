@@ -40,6 +40,22 @@ def section(text: str, *, accessory: dict[str, Any] | None = None, block_id: str
     return block
 
 
+def open_line(line: str, action_id: str, value: str) -> Block:
+    """A list's line and its `Open` button: `section(line, accessory=button("Open", ...))` in one literal
+    (20 per `/lead list`, 40 per `/opp list`, where the helpers' calls were a tenth of the ack's CPU).
+    `line` is mrkdwn with the user's text already escaped."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": shorten(line, SECTION_TEXT_MAX)},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open", "emoji": True},
+            "action_id": action_id,
+            "value": value,
+        },
+    }
+
+
 def fields(pairs: Sequence[tuple[str, str]]) -> list[Block]:
     """Label/value pairs as section fields, ten per section (Slack's limit)."""
     items = [mrkdwn(f"*{label}*\n{value}", FIELD_TEXT_MAX) for label, value in pairs]

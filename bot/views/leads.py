@@ -9,7 +9,6 @@ from typing import Any
 from bot.domain.countries import country_name
 from bot.domain.leads import LEAD_FIELDS, full_name
 from bot.domain.parsing import format_amount
-from bot.domain.text import shorten
 from bot.ids import (
     ACTION_CREATE_ANYWAY,
     ACTION_OPEN_EXISTING,
@@ -26,7 +25,6 @@ from bot.ids import (
     ref_value,
 )
 from bot.views.blocks import (
-    SECTION_TEXT_MAX,
     Block,
     actions,
     button,
@@ -35,6 +33,7 @@ from bot.views.blocks import (
     fields,
     header,
     modal,
+    open_line,
     option,
     section,
 )
@@ -191,22 +190,12 @@ def _lead_context(lead: Lead) -> str:
 
 
 def _lead_line(lead: Lead | LeadSummary) -> Block:
-    """One lead of a list and its `Open` button, as `section(line, accessory=button(...))` builds it,
-    in one literal: 20 per `/lead list` answer, where the helpers' calls were a tenth of the ack's CPU."""
+    """One lead of a list and its `Open` button."""
     who = full_name(lead.first_name, lead.last_name) or "–"
     line = f"*{escape(lead.topic)}*\n{escape(who)} · {escape(lead.company) or '–'}"
     if lead.status != "open":
         line += f" · _{STATUS_LABELS.get(lead.status, lead.status)}_"
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": shorten(line, SECTION_TEXT_MAX)},
-        "accessory": {
-            "type": "button",
-            "text": {"type": "plain_text", "text": "Open", "emoji": True},
-            "action_id": ACTION_OPEN_RECORD,
-            "value": ref_value("lead", lead.id or 0),
-        },
-    }
+    return open_line(line, ACTION_OPEN_RECORD, ref_value("lead", lead.id or 0))
 
 
 def count_text(total: int, cap: int = COUNT_CAP) -> str:

@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 from bot.domain import revenue
 from bot.domain.process import Process, Stage, Step, StepState, is_complete, missing_steps, percent_text, process_bar
 from bot.domain.process import probability as process_probability
-from bot.domain.text import shorten
 from bot.ids import (
     INPUT_ACTION,
     OPP_BUTTONS,
@@ -35,7 +34,6 @@ from bot.ids import (
     steps_block_id,
 )
 from bot.views.blocks import (
-    SECTION_TEXT_MAX,
     Block,
     actions,
     button,
@@ -45,6 +43,7 @@ from bot.views.blocks import (
     fields,
     header,
     modal,
+    open_line,
     option,
     plain,
     section,
@@ -329,8 +328,7 @@ def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) ->
 
 
 def list_line(opp: Listed) -> Block:
-    """One deal of a list and its `Open` button, as `section(line, accessory=button(...))` builds it, in
-    one literal (40 per `/opp list`); the close date and money as either driver returns them."""
+    """One deal of a list and its `Open` button; the close date and money as either driver returns them."""
     who = opp.account_name or opp.contact_name or "–"
     amount = money_text(opp.estimated_revenue, opp.currency)
     closes = opp.estimated_close_date
@@ -338,16 +336,7 @@ def list_line(opp: Listed) -> Block:
     state = opp.stage if opp.status == "open" else STATUS_LABELS.get(opp.status, opp.status)
     # One escape of the user's texts and the line's own markup (`*`, `·`: nothing to escape in them).
     line = escape(f"*{opp.topic}*\n{who} · {state}") + f" · {amount}{when}"
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": shorten(line, SECTION_TEXT_MAX)},
-        "accessory": {
-            "type": "button",
-            "text": {"type": "plain_text", "text": "Open", "emoji": True},
-            "action_id": OPP_OPEN,
-            "value": ref_value("opportunity", opp.id or 0),
-        },
-    }
+    return open_line(line, OPP_OPEN, ref_value("opportunity", opp.id or 0))
 
 
 def money_text(value: Decimal | float | None, currency: str) -> str:
