@@ -93,6 +93,29 @@ def test_a_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(datab
         assert connection.execute(sa.select(sa.func.count()).select_from(Opportunity)).scalar_one() == len(rows)
 
 
+def test_the_search_walk_takes_glob_characters_literally(database_url: str) -> None:
+    """SQLite's walk tests each deal's text with GLOB (store.text_search.contains_text): `*`, `?`, `[`, `]`
+    and `^` in a text in more deals than the probe counts (or shorter than a trigram) are literals all the
+    same. Every other deal is a decoy holding what those characters would match as wildcards: the page is
+    the substring's (Python's `in`) and the general path's, for a rep, a manager and an admin."""
+    engine = make_engine(database_url)
+    odd, decoys = "x*y?z[w]v^u [^a] ]b[", ["xqyqzwvqu", "x*y-z[w]v^u", "xay?zwv^u [b] ]b", "x*yaz[w]v [a]"]
+    rows = [_row(f"G{i}", odd if i % 2 == 0 else decoys[i // 2 % 4], at=T0 + timedelta(minutes=i))
+            for i in range(2 * MANY)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+    queries = ("x*y", "y?z", "z[w]", "[w]", "w]v", "*y?", "?z[", "v^u", "[^a]", "]b[", "x*y?z[w]v^u", "[a]", "*", "[")
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for viewer in (REP, MANAGER, ADMIN):
+            for query in queries:
+                hits = [row["topic"] for row in reversed(rows) if fold(query) in row["search_text"]]
+                page = lists.search_summaries(reader, viewer=viewer, folded=fold(query), limit=10)
+                assert [o.topic for o in page] == hits[:10], (viewer.role, query)
+                general = opp_store.search_opportunities(session, viewer=viewer, folded=fold(query), limit=10)
+                assert [o.id for o in page] == [o.id for o in general], (viewer.role, query)
+    assert len([row for row in rows if "z[w]" in row["search_text"]]) > lists.FEW_HITS  # walked
+
+
 MANAGER = Viewer(team_id="T1", user_id="UM", role="manager", reps=frozenset({"U1", "U3"}))
 ADMIN = Viewer(team_id="T1", user_id="UA", role="admin")
 
