@@ -94,8 +94,8 @@ def test_a_search_of_quotes_backslashes_and_wildcards_is_the_general_paths(datab
 
 
 def test_the_search_walk_takes_glob_characters_literally(database_url: str) -> None:
-    """SQLite's walk tests each deal's text with GLOB (store.text_search.contains_text): `*`, `?`, `[`, `]`
-    and `^` in a text in more deals than the probe counts (or shorter than a trigram) are literals all the
+    """`*`, `?`, `[`, `]` and `^` (GLOB's and, for `[`, LIKE's specials) in a text in more deals than the
+    probe counts (or shorter than a trigram) are literals to the walk's test (`instr`/`strpos`) all the
     same. Every other deal is a decoy holding what those characters would match as wildcards: the page is
     the substring's (Python's `in`) and the general path's, for a rep, a manager and an admin."""
     engine = make_engine(database_url)
