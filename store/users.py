@@ -61,11 +61,6 @@ _TEAM, _ID = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=s
 _ROLE_SQL = PreparedQuery(
     sa.select(_USER.c.role, _USER.c.is_slack_admin).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID)
 )
-_PROFILE_SQL = PreparedQuery(
-    sa.select(_USER.c.tz, _USER.c.profile_fetched_at.is_not(None)).where(
-        _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
-    )
-)
 _HOME_SQL = PreparedQuery(
     sa.select(_USER.c.tz, _USER.c.profile_fetched_at.is_not(None), _USER.c.role, _USER.c.is_slack_admin).where(
         _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
@@ -87,12 +82,6 @@ class StoredZone(NamedTuple):
     fetched: bool  # the profile was fetched from Slack (else `tz` is the default)
 
 
-def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
-    """The user's stored time zone, outside the ORM (App Home's sections share it); None: no row."""
-    row = next(iter(reader.all(_PROFILE_SQL, {"team": team_id, "user": user_id})), None)
-    return None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
-
-
 def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
     """`viewer_for` outside the ORM (store/prepared.py): every search and permission check of an ack
     starts with it, and the ORM session and statement building cost more than the search's own SQL."""
@@ -104,7 +93,8 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
 def read_zone_and_viewer(
     reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]
 ) -> tuple[StoredZone | None, Viewer]:
-    """`read_zone` and `read_viewer` from one read of the user's row (App Home asks both)."""
+    """The user's stored time zone (None: no row) and `read_viewer`'s viewer, from one read of their row
+    (App Home asks both)."""
     row = next(iter(reader.all(_HOME_SQL, {"team": team_id, "user": user_id})), None)
     zone = None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
     return zone, _viewer(reader, team_id, user_id, admin_ids, None if row is None else row[2:])
