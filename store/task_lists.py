@@ -13,6 +13,7 @@ from store.kinds import TaskStatus
 from store.listing import capped_count_statement
 from store.models import Lead, Opportunity, Task
 from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list
+from store.records import RecordTitle
 
 
 class TaskSummary(NamedTuple):
@@ -26,15 +27,6 @@ class TaskSummary(NamedTuple):
     enrollment_id: int | None
     record_type: str | None
     record_id: int | None
-
-
-class RecordTitle(NamedTuple):
-    """What names a lead (topic, company) or an opportunity (topic, account) in a task's line."""
-
-    record_type: str
-    id: int
-    topic: str
-    extra: str
 
 
 _TASK = Task.__table__  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from store.activities import add_activity
 from store.models import Task
 from store.prepared import reading
 from store.records import Record, change_facts, get_record
-from store.task_lists import RecordTitle as RecordTitle
+from store.records import RecordTitle as RecordTitle
 from store.task_lists import TaskSummary as TaskSummary
 from store.tasks import get_task
 from store.users import StoredZone, read_zone, viewer_for
