@@ -86,6 +86,13 @@ def in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> sa.Co
     return column == sa.any_(sa.bindparam(name, type_=postgresql_array(item_type)))
 
 
+def unindexed_team(dialect: str, table: Any) -> Any:
+    """The table's `team_id` as a condition's column: on SQLite written `+table.team_id`, which no index
+    serves, so a read by primary key (ids, or a range past a cursor) is driven by it, where SQLite would
+    otherwise read (and sort) the workspace's whole index on `team_id`."""
+    return sa.literal_column(f"+{table.name}.team_id", sa.String) if dialect == "sqlite" else table.c.team_id
+
+
 def bound_list(dialect: Dialect, values: list[Any]) -> Any:
     """`values` as `in_bound_list`'s parameter for this dialect."""
     return json.dumps(values) if dialect.name == "sqlite" else values

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from store.access import Viewer, shared_ids
 from store.kinds import RecordType
 from store.models import Lead, Opportunity
-from store.prepared import PreparedQuery, Reader
+from store.prepared import PreparedQuery, Reader, unindexed_team
 from store.records import RecordTitle
 from store.text_search import text_in_index
 
@@ -42,8 +42,7 @@ def _first(query: sa.Select[Any], table: Any) -> sa.Select[Any]:
 
 def _shared_statement(table: Any, extra: str, record_type: str, dialect: str) -> sa.Select[Any]:
     """The records shared with the user (alone or through a sales team), read by id from the shares."""
-    # SQLite: `+lead.team_id` is no index term, else SQLite walks the workspace along an index on it.
-    team = sa.literal_column(f"+{table.name}.team_id", sa.String) if dialect == "sqlite" else table.c.team_id
+    team = unindexed_team(dialect, table)
     ids = table.c.id.in_(shared_ids(record_type, _TEAM, _USER))
     return _first(sa.select(*_columns(table, extra)).where(ids, team == _TEAM, table.c.owner_id != _USER), table)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from store.kinds import TaskStatus
 from store.listing import capped_count_statement
 from store.models import Lead, Opportunity, Task
-from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list
+from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, unindexed_team
 from store.records import RecordTitle
 
 
@@ -62,8 +62,7 @@ def _titles_statement(model: type[Lead] | type[Opportunity], extra: str) -> Prep
 
     def statement(dialect: str) -> sa.Select[Any]:
         found = in_bound_list(dialect, table.c.id, "ids", sa.Integer)
-        # SQLite: `+lead.team_id` is no index term, else SQLite walks the workspace's rows along an index on it.
-        team = sa.literal_column(f"+{table.name}.team_id", sa.String) if dialect == "sqlite" else table.c.team_id
+        team = unindexed_team(dialect, table)
         return sa.select(table.c.id, table.c.topic, table.c[extra]).where(found, team == _TEAM)
 
     return PreparedQuery(statement)
