@@ -128,7 +128,7 @@ MIX = "mix"  # set from --mix: "mix" (list and search alternately), "list", "sea
 def requests(fake: FakeSlack, verifier: SignatureVerifier, count: int) -> list[Prepared]:
     prepared = []
     for n in range(count):
-        listing = MIX == "list" or (MIX == "mix" and n % 2 == 0)
+        listing = MIX in ("list", "task") or (MIX == "mix" and n % 2 == 0)
         text = "list" if listing else SEARCHES[n % len(SEARCHES)]
         fields = {
             "token": "legacy",
