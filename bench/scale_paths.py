@@ -8,10 +8,11 @@ with `--before DIR`, another checkout's code, in the same rounds:
                process's peak RSS.
 
 The database: bench/ack_surfaces.py's SQLite seed (`--sqlite`, made with its `--seed-only`), shared by the
-contestants: each child places the alert cursors first, and the tick's own writes are rolled back. Each contestant runs in a child process of
-its own, its checkout first on sys.path; rounds alternate the contestants. A case's figure is the time per
-call of a sample repeating it for about 0.1 s; its bare SQL is the statements it sent (captured once,
-replayed through the driver's cursor, bench/pipeline.py) in the same child, interleaved.
+contestants: each child places the alert cursors first, and the tick's own writes are rolled back. Each
+contestant runs in a child process of its own, its checkout first on sys.path; rounds alternate them. A
+case's figure is the time per call of a sample repeating it for about 0.1 s; its bare SQL is the statements
+it sent (captured once, replayed through the driver's cursor, bench/pipeline.py) in the same child,
+interleaved.
 
     python bench/scale_paths.py --sqlite /tmp/final/1m.db --rounds 3 --before /work/wt-base [--export]
 """
