@@ -4,6 +4,7 @@ and the title of each record they are about, one read per kind."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -33,12 +34,17 @@ _TASK = Task.__table__  # type: ignore[attr-defined]
 _TEAM, _OWNER = sa.bindparam("team", type_=sa.String), sa.bindparam("owner", type_=sa.String)
 _OPEN = (_TASK.c.team_id == _TEAM, _TASK.c.owner_id == _OWNER, _TASK.c.status == TaskStatus.OPEN)
 _COLUMNS = ("id", "title", "kind", "due_at", "priority", "enrollment_id", "record_type", "record_id")
-_PAGE = PreparedQuery(
-    sa.select(*(_TASK.c[name] for name in _COLUMNS))
-    .where(*_OPEN)
-    .order_by(_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)
-    .limit(sa.bindparam("limit", type_=sa.Integer))
-)
+
+
+@functools.cache
+def page_statement(limit: int) -> PreparedQuery:
+    """The first `limit` open tasks. The limit is written into the SQL, not bound: PostgreSQL's generic plan
+    (`reading(..., generic_plans=True)`) would not know it is small and would sort all the owner's tasks."""
+    query = sa.select(*(_TASK.c[name] for name in _COLUMNS)).where(*_OPEN)
+    order = (_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)
+    return PreparedQuery(query.order_by(*order).limit(sa.literal_column(str(int(limit)), sa.Integer)))
+
+
 _COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_TASK).where(*_OPEN)))
 
 
@@ -46,7 +52,7 @@ def open_task_page(reader: Reader, *, team_id: str, owner_id: str, limit: int) -
     """The owner's first `limit` open tasks, soonest first, then by priority, and how many there are
     (counted only when the page is full; capped: COUNT_CAP + 1 means more)."""
     values = {"team": team_id, "owner": owner_id}
-    tasks = [_summary(row) for row in reader.all(_PAGE, {**values, "limit": limit})]
+    tasks = [_summary(row) for row in reader.all(page_statement(limit), values)]
     total = len(tasks) if len(tasks) < limit else int(reader.scalar(_COUNT, values))
     return tasks, total
 

@@ -155,8 +155,9 @@ class TaskPage(NamedTuple):
 
 
 def open_task_page(engine: Engine, *, team_id: str, owner_id: str, limit: int) -> TaskPage:
-    """`/task list`: every read on one kept connection, outside the ORM (store/task_lists.py)."""
-    with reading(engine) as reader:
+    """`/task list`: every read on one kept connection, outside the ORM (store/task_lists.py); PostgreSQL
+    runs them with their generic plans (planned once per connection: none depends on the values)."""
+    with reading(engine, generic_plans=True) as reader:
         tasks, total = task_lists.open_task_page(reader, team_id=team_id, owner_id=owner_id, limit=limit)
         titles = task_lists.record_titles(reader, team_id=team_id, tasks=tasks)
         zone = read_zone(reader, team_id=team_id, user_id=owner_id)

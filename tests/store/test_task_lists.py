@@ -14,7 +14,7 @@ from store.db import make_engine
 from store.listing import COUNT_CAP
 from store.models import Lead, Task
 from store.prepared import bound_list, reading
-from tests.store.plans import plan
+from tests.store.plans import generic_plan, plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None
     values = {"team": "T1", "owner": "U1"}
     with reading(engine) as reader:
         tasks, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
-        page = plan(reader, task_lists._PAGE, {**values, "limit": 15})
+        page = plan(reader, task_lists.page_statement(15), values)
         count = plan(reader, task_lists._COUNT, values)
         titles = plan(reader, task_lists._TITLES["lead"], {"team": "T1", "ids": bound_list(reader.dialect, [1, 2])})
     expected = sorted((r for r in rows if r["owner_id"] == "U1" and r["status"] == "open"),
@@ -49,4 +49,9 @@ def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None
     ]
     assert not full_sorts and any("RIGHT PART" in step or "Incremental Sort" in step for step in page), page
     assert any("PRIMARY KEY" in step or "using pk_lead" in step for step in titles), titles
+    if engine.dialect.name == "postgresql":  # as the service runs them: generic plans
+        with reading(engine, generic_plans=True) as reader:
+            generic = generic_plan(reader, task_lists.page_statement(15), values)
+        assert any("ix_task_owner_status_due" in step for step in generic), generic
+        assert not any(step.lstrip("-> ").startswith("Sort  (") for step in generic), generic
     engine.dispose()
