@@ -17,13 +17,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.services.home import HomeReads, home_asker
+from bot.services.home import HomeReads, home_asker, home_reads
 from bot.services.leads import open_leads_in
 from bot.surface import Surface
 from bot.views.home import home_view
 from bot.views.leads import count_text, lead_list
 from handlers.listeners import later
-from store.prepared import reading
 
 HOME_LEADS = 25
 
@@ -58,7 +57,7 @@ def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, use
     fetched, a Slack call) are settled before it, so no connection waits on Slack."""
     ask_zone = functools.partial(slack_zone, client, user)
     tz, viewer = home_asker(deps.engine, team_id=team, user_id=user, admin_ids=deps.admin_ids, ask_zone=ask_zone)
-    with reading(deps.engine) as reader, HomeReads(reader, viewer, tz, deps.new_session) as reads:
+    with home_reads(deps.engine, viewer=viewer, tz=tz, new_session=deps.new_session) as reads:
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
     client.views_publish(user_id=user, view=home_view([s for s in sections if s]))

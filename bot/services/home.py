@@ -5,8 +5,8 @@ session, opened at its first use and committed with the publish."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 
 from sqlalchemy.engine import Engine
@@ -60,3 +60,10 @@ def home_asker(
     if tz is None:
         tz = known.tz if known is not None else "UTC"
     return tz, viewer
+
+
+@contextmanager
+def home_reads(engine: Engine, *, viewer: Viewer, tz: str, new_session: SessionFactory) -> Iterator[HomeReads]:
+    """The publish's reads: a kept connection (given back after), a session only if a section asks."""
+    with reading(engine) as reader, HomeReads(reader, viewer, tz, new_session) as reads:
+        yield reads
