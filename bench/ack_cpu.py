@@ -17,12 +17,15 @@ and the whole Home up to the `views.publish` call, like the bare app's listener,
 
 `--command /opp --database FILE` calls `/opp TEXT` instead, on a SQLite file seeded by bench/ack_surfaces.py
 (1M opportunities, the rep U1 owning ~20,000; `--before-database` the other checkout's copy). Those are used
-as they are (the calls only read), not copied. `--profile FILE` writes a cProfile of salesbot's calls of
-the first text (one extra child, after the rounds).
+as they are (the calls only read), not copied. `--command /task --texts list` calls `/task list` of a rep
+with `--tasks` open tasks (every other one on one of the rep's leads; the seed has them, so every contestant
+does). `--profile FILE` writes a cProfile of salesbot's calls of the first text (one extra child, after the
+rounds).
 
     python bench/ack_cpu.py --rounds 3 --before /tmp/before
     python bench/ack_cpu.py --rounds 3 --event home --database /tmp/home/mine.db \
         --before /work/wt-base --before-database /tmp/home/base.db
+    python bench/ack_cpu.py --rounds 3 --command /task --texts list --before /work/wt-base
     python bench/ack_cpu.py --rounds 3 --command /opp --texts list "deal 12" 4711 31415 999 nordlicht \
         --database /tmp/opps/mine.db --before /work/wt-opps-base --before-database /tmp/opps/base.db
 """
@@ -181,7 +184,7 @@ def _profile(application: Any, requests: Iterator[tuple[dict, bytes]], calls: in
     profile.dump_stats(path)
 
 
-def seed(url: str, leads: int) -> None:
+def seed(url: str, leads: int, tasks: int = 0) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.ack_latency import seed_leads
     from bot.config import load_settings
@@ -192,7 +195,36 @@ def seed(url: str, leads: int) -> None:
                                     database_url=url, slack_app_token=None))  # fmt: skip
     upgrade(deps.engine)
     seed_leads(deps, leads, owners=1)
+    if tasks:
+        seed_tasks(deps, tasks)
     deps.engine.dispose()
+
+
+def seed_tasks(deps: Any, count: int) -> None:
+    """`count` open tasks of U1 due over the next 60 days, every other one on one of U1's leads."""
+    import sqlalchemy as sa
+
+    from bench.ack_latency import TEAM, USER
+    from store.models import Lead, Task
+
+    now = time.time()
+    with deps.new_session() as session:
+        leads = list(session.execute(sa.select(Lead.id).where(Lead.team_id == TEAM, Lead.owner_id == USER)).scalars())
+        rows = [{"team_id": TEAM, "owner_id": USER, "title": f"Call back {n}", "kind": "call", "priority": 1 + n % 3,
+                 "due_at": _utc(now + 60 * (n * 8640 // count)), "status": "open",
+                 **({"record_type": "lead", "record_id": leads[n % len(leads)]} if n % 2 and leads else {})}
+                for n in range(count)]  # fmt: skip
+        session.execute(sa.insert(Task), rows)
+        session.commit()
+    if deps.engine.dialect.name == "postgresql":  # statistics, as autovacuum leaves them on a server in use
+        with deps.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE task")
+
+
+def _utc(seconds: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def run_child(
@@ -235,7 +267,8 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--before", type=Path, default=None)
     parser.add_argument("--texts", nargs="+", default=list(TEXTS))
-    parser.add_argument("--command", default="/lead", help="/lead (default) or /opp")
+    parser.add_argument("--command", default="/lead", help="/lead (default), /opp or /task")
+    parser.add_argument("--tasks", type=int, default=10_000, help="/task: open tasks of the rep")
     parser.add_argument("--event", default="", choices=["", "home"], help="home: app_home_opened events")
     parser.add_argument("--database", type=Path, default=None, help="a seeded SQLite file, used as it is")
     parser.add_argument("--before-database", type=Path, default=None, help="--before's seeded SQLite file")
@@ -252,7 +285,7 @@ def main() -> int:
         args.texts = [args.event]
     tmp = Path(tempfile.mkdtemp(prefix="ack-cpu-"))
     if args.database is None:
-        seed(f"sqlite:///{tmp / 'seed.db'}", args.leads)
+        seed(f"sqlite:///{tmp / 'seed.db'}", args.leads, args.tasks if args.command == "/task" else 0)
     contestants = [("salesbot", ROOT, False)] + ([("before", args.before, False)] if args.before else [])
     contestants.append(("bare Bolt", ROOT, True))
     results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in contestants}

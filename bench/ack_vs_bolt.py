@@ -8,7 +8,8 @@ Contestants, each a child process serving on loopback with N waitress workers:
             served by the same `bot.server.serve_http_workers`.
 The database is seeded with `--leads` leads all owned by the rep who asks (U1); each contestant with a
 database gets a copy of its own. Requests: signed `/lead list` and `/lead TEXT` (a search) slash
-commands, half each (`--mix list` or `--mix search` for one kind), answered in the ack.
+commands, half each (`--mix list` or `--mix search` for one kind), answered in the ack; `--mix task`:
+`/task list` of the rep with `--tasks` open tasks (bench/ack_cpu.py's seed), the bare app acking `/task`.
 
 Each round runs, for every contestant in turn (the order rotates by round): a closed loop
 (`--requests` requests from `--concurrency` keep-alive clients, as fast as answered) and a fixed-rate
@@ -68,7 +69,7 @@ from bench.ack_latency import (  # noqa: E402
     signed,
 )
 from bot.config import load_settings  # noqa: E402
-from bot.deps import build_deps  # noqa: E402
+from bot.deps import Deps, build_deps  # noqa: E402
 from store.db import upgrade  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
@@ -121,13 +122,13 @@ def pss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-MIX = "mix"  # set from --mix: "mix" (list and search alternately), "list" or "search"
+MIX = "mix"  # set from --mix: "mix" (list and search alternately), "list", "search" or "task" (`/task list`)
 
 
 def requests(fake: FakeSlack, verifier: SignatureVerifier, count: int) -> list[Prepared]:
     prepared = []
     for n in range(count):
-        listing = MIX == "list" or (MIX == "mix" and n % 2 == 0)
+        listing = MIX in ("list", "task") or (MIX == "mix" and n % 2 == 0)
         text = "list" if listing else SEARCHES[n % len(SEARCHES)]
         fields = {
             "token": "legacy",
@@ -137,7 +138,7 @@ def requests(fake: FakeSlack, verifier: SignatureVerifier, count: int) -> list[P
             "channel_name": "sales",
             "user_id": USER,
             "user_name": "u1",
-            "command": "/lead",
+            "command": "/task" if MIX == "task" else "/lead",
             "text": text,
             "api_app_id": "A1",
             "is_enterprise_install": "false",
@@ -322,8 +323,20 @@ def parse_args() -> argparse.Namespace:
     before_help = "PostgreSQL: an empty schema for `before`, migrated and seeded by its checkout"
     parser.add_argument("--before-database-url", default=None, help=before_help)
     parser.add_argument("--shared-socket", action="store_true", help="salesbot: one socket shared by the workers")
-    parser.add_argument("--mix", choices=("mix", "list", "search"), default="mix", help="requests: both, or one kind")
+    kinds = ("mix", "list", "search", "task")
+    parser.add_argument("--mix", choices=kinds, default="mix", help="requests: both, one kind, or `/task list`")
+    parser.add_argument("--tasks", type=int, default=10_000, help="--mix task: the rep's open tasks")
     return parser.parse_args()
+
+
+def _seed(deps: Deps, args: argparse.Namespace) -> None:
+    """The rep's leads, and with `--mix task` their open tasks (bench/ack_cpu.py's)."""
+    seed_leads(deps, args.leads, owners=1)
+    if MIX == "task":
+        from bench.ack_cpu import seed_tasks
+
+        seed_tasks(deps, args.tasks)
+    deps.engine.dispose()
 
 
 def main() -> int:
@@ -347,11 +360,9 @@ def main() -> int:
                        env={**os.environ, "DATABASE_URL": before_url, "PYTHONPATH": str(args.before)},
                        stdout=subprocess.DEVNULL)  # fmt: skip
         before_deps = build_deps(load_settings(**{**settings.model_dump(), "database_url": before_url}))
-        seed_leads(before_deps, args.leads, owners=1)
-        before_deps.engine.dispose()
+        _seed(before_deps, args)
     upgrade(deps.engine)
-    seed_leads(deps, args.leads, owners=1)
-    deps.engine.dispose()
+    _seed(deps, args)
     print(f"seeded {args.leads:,} leads of one rep in {time.perf_counter() - seeded:.1f} s")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,

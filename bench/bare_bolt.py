@@ -69,6 +69,7 @@ def bare_app() -> tuple[App, Callable[[], None]]:
     )
     app.command("/lead")(lead)
     app.command("/opp")(lead)
+    app.command("/task")(lead)
     app.event("app_home_opened")(home)
     app.action("record_timeline")(timeline)
     return app, _nothing

@@ -516,15 +516,15 @@ def workspace_export(
     target: Annotated[Path, typer.Argument(help="The zip file to write (a CSV per table).")],
 ) -> None:
     """Export a workspace's data as a zip of CSVs (what `/salesbot admin` → Export data sends)."""
-    from bot.services.workspaces import export_zip
+    from bot.services.workspaces import export_file
     from store.db import make_engine, session_factory, transaction, upgrade
 
     team = _team_id(team)
     engine = make_engine(_settings().database_url)
     upgrade(engine)
     partial = target.with_name(f".{target.name}.partial")
-    with transaction(session_factory(engine)) as session, partial.open("wb") as out:
-        counts = export_zip(session, team, out)
+    with transaction(session_factory(engine)) as session:
+        counts = export_file(session, team, partial)
     partial.replace(target)
     typer.echo(f"exported {sum(counts.values())} rows of {team} to {target}")
     for name, count in counts.items():

@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.domain.kinds import RecordType
 from bot.ids import SHORTCUT_LEAD_FROM_MESSAGE, SHORTCUT_LOG_MESSAGE, VIEW_LOG_MESSAGE, Metadata
 from bot.services import records as record_service
 from bot.surface import Surface
@@ -101,9 +100,7 @@ def _open_prefilled_lead(client: WebClient, body: dict[str, Any]) -> None:
 
 def _open_log_message(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     who = viewer(deps, body)
-    with transaction(deps.new_session) as session:
-        leads = record_service.recent_visible(session, who, RecordType.LEAD)
-        opportunities = record_service.recent_visible(session, who, RecordType.OPPORTUNITY)
+    leads, opportunities = record_service.pickable_records(deps.engine, who)
     source = _message_source(client, body)
     view = log_message_modal(leads, opportunities, metadata=Metadata(message=source).encode(), excerpt=source["text"])
     open_view(client, body, view, push=False)

@@ -15,15 +15,17 @@ from bot.domain.tasks import TaskDraft, validate_task
 from bot.ids import TASK_ADD, TASK_OPEN, VIEW_TASK_ADD, VIEW_TASK_ADDED, VIEW_TASK_EDIT, VIEW_TASK_SAVED
 from bot.refusals import FieldRefused, Refused
 from bot.services import tasks as task_service
+from bot.services.tasks import RecordTitle, TaskSummary
+from bot.services.users import settled_zone
 from bot.surface import Surface
 from bot.views.activity_modals import ModalContext
-from bot.views.assistant import RecordLabel, label_of
+from bot.views.assistant import RecordLabel, label_of, titled_label
 from bot.views.blocks import escape, modal, section
 from bot.views.inputs import submitted_values
-from bot.views.tasks import TaskForm, TaskLine, add_task_modal, assigned_message, edit_task_modal, task_list
+from bot.views.tasks import LIST_MAX, TaskForm, TaskLine, add_task_modal, assigned_message, edit_task_modal, task_list
 from handlers.cards import opened_from
 from handlers.context import team_id, user_id, viewer_in
-from handlers.home import publish_home
+from handlers.home import publish_home, slack_zone
 from handlers.listeners import after_ack
 from handlers.record_loading import action_ref, load_record, safe_ref
 from handlers.replies import open_view
@@ -112,15 +114,21 @@ def _label(record: Lead | Opportunity | None) -> RecordLabel | None:
 
 def _list_answer(deps: Deps, client: WebClient, body: dict[str, Any]) -> dict[str, Any]:
     team, user = team_id(body), user_id(body)
-    tz = user_tz(deps, client, team, user)
-    with transaction(deps.new_session) as session:
-        lines = [_line(*found) for found in task_service.open_tasks_of(session, team_id=team, owner_id=user)]
-    return {"text": "My tasks", "blocks": task_list(lines, tz=tz, now=deps.clock()), "response_type": "ephemeral"}
+    page = task_service.open_task_page(deps.engine, team_id=team, owner_id=user, limit=LIST_MAX)
+    tz = settled_zone(page.zone, functools.partial(slack_zone, client, user))
+    lines = [_listed(*found) for found in page.tasks]
+    blocks = task_list(lines, total=page.total, tz=tz, now=deps.clock())
+    return {"text": "My tasks", "blocks": blocks, "response_type": "ephemeral"}
 
 
 def _line(task: Task, record: Lead | Opportunity | None) -> TaskLine:
     adhoc = task.enrollment_id is None
     return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, _label(record))
+
+
+def _listed(task: TaskSummary, record: RecordTitle | None) -> TaskLine:
+    label = titled_label(*record) if record is not None else None
+    return TaskLine(task.id, task.title, task.kind, task.due_at, task.priority, task.enrollment_id is None, label)
 
 
 # --- saving ------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from bot.ids import (
 from bot.messages import OUTCOME_SAVED, REMINDER_SNOOZED, SETTINGS_SAVED
 from bot.refusals import Refused
 from bot.services import work_queue as service
+from bot.services.users import user_zone
 from bot.services.work_queue import QueueItem, Worked
 from bot.surface import Surface
 from bot.views.assistant import (
@@ -122,14 +123,7 @@ def settings_submitted(deps: Deps, ack: Ack, body: dict[str, Any], view: dict[st
 def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
     """The user's Slack time zone: stored by the profile middleware, else asked of users.info (not stored
     here: the middleware is refreshing the same row in the background)."""
-    with transaction(deps.new_session) as session:
-        known = service.stored_profile(session, team_id=team, user_id=user)
-    if known is not None and known.profile_fetched_at is not None:
-        return known.tz
-    asked = slack_zone(client, user)
-    if asked is not None:
-        return asked
-    return known.tz if known is not None else "UTC"
+    return user_zone(deps.engine, team_id=team, user_id=user, ask_zone=functools.partial(slack_zone, client, user))
 
 
 def queue_blocks(home: HomeRequest) -> list[Block]:

@@ -83,7 +83,7 @@ def _read_events(session: Session, team: str, now: datetime) -> list[Event]:
     """New events since the cursors, which move past them in the caller's transaction."""
     activity = alert_store.cursor(session, team_id=team, source="activity")
     stages = alert_store.cursor(session, team_id=team, source="stage_change")
-    top = alert_store.last_activity_id(session, team_id=team)
+    top = alert_store.last_activity_id(session, team_id=team, after_id=activity.last_id)
     leads = alert_store.activity_events_after(session, team_id=team, after_id=activity.last_id, limit=READ_LIMIT)
     moves = alert_store.stage_changes_after(session, team_id=team, after_id=stages.last_id, limit=READ_LIMIT)
     leads = [row for row in leads if (row.id or 0) <= top]

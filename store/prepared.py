@@ -10,6 +10,7 @@ transaction's connection (`session_reader`). Writes and everything else keep `st
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 import weakref
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session
 
 from store import db
+from store.types import postgresql_array
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,27 @@ class PreparedQuery:
         if compiled.positions is None:
             return compiled.sql, merged
         return compiled.sql, tuple(merged[name] for name in compiled.positions)
+
+
+def in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> sa.ColumnElement[bool]:
+    """`column` is in the bound list `name` (`bound_list`: on SQLite a JSON array, on PostgreSQL an array of
+    `item_type`): one statement, one plan, for any number of values."""
+    if dialect == "sqlite":
+        listed = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
+        return column.in_(sa.select(listed.c.value))
+    return column == sa.any_(sa.bindparam(name, type_=postgresql_array(item_type)))
+
+
+def unindexed_team(dialect: str, table: Any) -> Any:
+    """The table's `team_id` as a condition's column: on SQLite written `+table.team_id`, which no index
+    serves, so a read by primary key (ids, or a range past a cursor) is driven by it, where SQLite would
+    otherwise read (and sort) the workspace's whole index on `team_id`."""
+    return sa.literal_column(f"+{table.name}.team_id", sa.String) if dialect == "sqlite" else table.c.team_id
+
+
+def bound_list(dialect: Dialect, values: list[Any]) -> Any:
+    """`values` as `in_bound_list`'s parameter for this dialect."""
+    return json.dumps(values) if dialect.name == "sqlite" else values
 
 
 @dataclass

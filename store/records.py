@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.access import Viewer
-from store.kinds import LeadStatus, RecordType
+from store.kinds import RecordType
 from store.models import Lead, Opportunity, Share
 from store.prepared import PreparedQuery, Reader
 from store.teams import members_sharing
@@ -25,6 +25,15 @@ def get_record(session: Session, *, team_id: str, record_type: str, record_id: i
         return None
     query = select(model).where(model.team_id == team_id, model.id == record_id)  # type: ignore[arg-type]
     return session.exec(query).first()  # type: ignore[return-value]
+
+
+class RecordTitle(NamedTuple):
+    """What names a lead (topic, company) or an opportunity (topic, account) in a list or a picker."""
+
+    record_type: str
+    id: int
+    topic: str
+    extra: str
 
 
 class RecordHead(NamedTuple):
@@ -101,22 +110,6 @@ def owner_facts(
         "owner_manager_id": owner.manager_id if owner else None,
         "shared_with": shared_with(session, team_id=viewer.team_id, record_type=record_type, record_id=record_id),
     }
-
-
-def recent_visible(session: Session, *, viewer: Viewer, record_type: str, limit: int = 50) -> list[Record]:
-    """The viewer's most recently updated leads or opportunities (drafts excluded)."""
-    from sqlmodel import col
-
-    from store.access import visible
-
-    model = MODELS[record_type]
-    query = (
-        select(model)
-        .where(visible(model, record_type, viewer), col(model.status) != LeadStatus.DRAFT)
-        .order_by(col(model.updated_at).desc())
-        .limit(limit)
-    )
-    return list(session.exec(query))  # type: ignore[arg-type]
 
 
 def records_by_ids(session: Session, *, team_id: str, record_type: str, ids: Iterable[int]) -> list[Record]:

@@ -90,6 +90,12 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
     return _viewer(reader, team_id, user_id, admin_ids, row)
 
 
+def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
+    """The user's stored time zone (None: no row)."""
+    row = next(iter(reader.all(_HOME_SQL, {"team": team_id, "user": user_id})), None)
+    return None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
+
+
 def read_zone_and_viewer(
     reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]
 ) -> tuple[StoredZone | None, Viewer]:

@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from store.installations import Workspace, slack_tables
 from store.models import Activity, Lead, Opportunity, Outbox, SlackUser
+from store.prepared import unindexed_team
 
 # Tables that are not a workspace's data: the workspace row itself (kept, marked deleted), slack-sdk's
 # installation tables (its installation store owns them), the playground's clock.
@@ -116,8 +117,11 @@ def rows_of(session: Session, table: sa.Table, *, team_id: str, batch: int = 100
     """The workspace's rows of `table` as plain dicts, in id order, read `batch` at a time."""
     key = table.c.id if "id" in table.c else table.c.team_id
     last: Any = None
+    # Each batch continues along the primary key (SQLite read and sorted the workspace's whole index on
+    # team_id for every batch: 167 ms a batch at 1M opportunities).
+    team = unindexed_team(session.get_bind().dialect.name, table) if "id" in table.c else table.c.team_id
     while True:
-        query = sa.select(table).where(table.c.team_id == team_id).order_by(key).limit(batch)
+        query = sa.select(table).where(team == team_id).order_by(key).limit(batch)
         if last is not None and "id" in table.c:
             query = query.where(key > last)
         rows = [dict(row) for row in session.execute(query).mappings()]

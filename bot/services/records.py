@@ -7,7 +7,7 @@ The caller owns the transaction; a "no" raises `Refused` before anything is writ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,8 +32,18 @@ from store.activities import TimelineEntry, activity_slice, add_activity, count_
 from store.db import transaction
 from store.models import Activity, Lead
 from store.prepared import Reader, reading
-from store.records import Record, RecordHead, change_facts, get_record, owner_facts, read_head
-from store.records import recent_visible as _recent_visible
+from store.recent_records import recent_titles
+from store.records import (
+    MODELS,
+    Record,
+    RecordHead,
+    RecordTitle,
+    change_facts,
+    get_record,
+    owner_facts,
+    read_head,
+    records_by_ids,
+)
 from store.users import Asker, read_viewer
 
 GONE: dict[str, str] = {RecordType.LEAD: LEAD_NOT_FOUND, RecordType.OPPORTUNITY: RECORD_NOT_FOUND}
@@ -131,9 +141,26 @@ def require_open(record: Record, ref: RecordRef, change: str) -> None:
         raise Refused(NOT_ON_CLOSED.format(kind=kind_word(ref), status=status, action=change))
 
 
-def recent_visible(session: Session, who: Viewer, record_type: str) -> list[Record]:
-    """The viewer's most recently updated leads or opportunities (drafts excluded)."""
-    return _recent_visible(session, viewer=who, record_type=record_type)
+def records_about(
+    session: Session, team_id: str, about: Sequence[tuple[str | None, int | None] | None]
+) -> list[Record | None]:
+    """The record each (record type, id) names, None where none is named or it is gone: one read per kind
+    (the work queue's lines, not one read per line)."""
+    wanted: dict[str, set[int]] = {}
+    for kind, record_id in filter(None, about):
+        if kind in MODELS and record_id:
+            wanted.setdefault(kind, set()).add(record_id)
+    found = {(kind, record.id): record for kind, ids in wanted.items()
+             for record in records_by_ids(session, team_id=team_id, record_type=kind, ids=ids)}  # fmt: skip
+    return [found.get((pair[0] or "", pair[1])) if pair else None for pair in about]
+
+
+def pickable_records(engine: Engine, who: Viewer) -> tuple[list[RecordTitle], list[RecordTitle]]:
+    """The leads and the opportunities the "Log message to…" picker offers (store/recent_records.py), read
+    on one kept connection outside the ORM."""
+    with reading(engine) as reader:
+        leads = recent_titles(reader, viewer=who, record_type=RecordType.LEAD)
+        return leads, recent_titles(reader, viewer=who, record_type=RecordType.OPPORTUNITY)
 
 
 def rescore_if_lead(session: Session, record: Record, *, now: datetime) -> None:

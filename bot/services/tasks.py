@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain.kinds import RecordType, TaskStatus, is_open
@@ -17,12 +19,16 @@ from bot.domain.tasks import TaskDraft
 from bot.messages import NOT_ALLOWED, TASK_GONE
 from bot.refusals import FieldRefused, Refused
 from store import adhoc_tasks as task_store
+from store import task_lists
 from store.access import Viewer
 from store.activities import add_activity
 from store.models import Task
+from store.prepared import reading
 from store.records import Record, change_facts, get_record
+from store.records import RecordTitle as RecordTitle
+from store.task_lists import TaskSummary as TaskSummary
 from store.tasks import get_task
-from store.users import viewer_for
+from store.users import StoredZone, read_zone, viewer_for
 
 ASSIGNEE_MAY_NOT = "<@{user}> may not work this {kind}: share it with them first, or pick someone else."
 NOT_YOURS = "Only the task's owner, the person who added it, their manager or an admin can change it."
@@ -139,10 +145,22 @@ def task_with_record(session: Session, *, team_id: str, task_id: int) -> tuple[T
     return (task, task_record(session, task)) if task is not None else None
 
 
-def open_tasks_of(session: Session, *, team_id: str, owner_id: str) -> list[tuple[Task, Record | None]]:
-    """The user's open tasks (`/task list`), each with the record it is about."""
-    tasks = task_store.open_tasks_of(session, team_id=team_id, owner_id=owner_id)
-    return [(task, task_record(session, task)) for task in tasks]
+class TaskPage(NamedTuple):
+    """`/task list`'s reads: the first of a user's open tasks, each with the record it is about, how many
+    there are (capped: store.listing.COUNT_CAP + 1 means more) and the user's stored time zone."""
+
+    tasks: list[tuple[TaskSummary, RecordTitle | None]]
+    total: int
+    zone: StoredZone | None
+
+
+def open_task_page(engine: Engine, *, team_id: str, owner_id: str, limit: int) -> TaskPage:
+    """`/task list`: every read on one kept connection, outside the ORM (store/task_lists.py)."""
+    with reading(engine) as reader:
+        tasks, total = task_lists.open_task_page(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+        titles = task_lists.record_titles(reader, team_id=team_id, tasks=tasks)
+        zone = read_zone(reader, team_id=team_id, user_id=owner_id)
+    return TaskPage(list(zip(tasks, titles, strict=True)), total, zone)
 
 
 def _record(session: Session, team_id: str, record_type: str | None, record_id: int | None) -> Record | None:

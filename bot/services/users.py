@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -12,7 +13,7 @@ from store.db import SessionFactory, bounded, transaction
 from store.events import first_delivery, first_delivery_kept
 from store.prepared import reading
 from store.users import Asker as Asker
-from store.users import get_user, read_viewer, update_profile, viewer_for
+from store.users import StoredZone, get_user, read_viewer, read_zone, update_profile, viewer_for
 
 
 def viewer_of(session: Session, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Viewer:
@@ -24,6 +25,24 @@ def current_viewer(engine: Engine, *, team_id: str, user_id: str, admin_ids: fro
     """`viewer_of` on a pooled connection of its own, without an ORM session (an ack's first read)."""
     with reading(engine) as reader:
         return read_viewer(reader, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
+
+
+def user_zone(engine: Engine, *, team_id: str, user_id: str, ask_zone: Callable[[], str | None]) -> str:
+    """The user's time zone: stored by the profile middleware (one prepared read on a kept connection), else
+    `ask_zone` (Slack's users.info, called with no connection held), else the stored default or UTC."""
+    with reading(engine) as reader:
+        known = read_zone(reader, team_id=team_id, user_id=user_id)
+    return settled_zone(known, ask_zone)
+
+
+def settled_zone(known: StoredZone | None, ask_zone: Callable[[], str | None]) -> str:
+    """The stored zone once the profile was fetched; else what `ask_zone` says; else the stored default."""
+    if known is not None and known.fetched:
+        return known.tz
+    asked = ask_zone()
+    if asked is not None:
+        return asked
+    return known.tz if known is not None else "UTC"
 
 
 def is_first_delivery(new_session: SessionFactory, engine: Engine, *, team_id: str, event_id: str) -> bool:

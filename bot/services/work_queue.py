@@ -17,7 +17,7 @@ from bot.domain.kinds import AppointmentStatus, TaskStatus
 from bot.messages import APPOINTMENT_GONE, NOT_ALLOWED, TASK_GONE
 from bot.refusals import Refused
 from bot.services import sequences as sequence_service
-from bot.services.records import Record, may_change_record
+from bot.services.records import Record, may_change_record, records_about
 from store import appointments as appointment_store
 from store.access import Viewer
 from store.activities import add_activity
@@ -60,13 +60,10 @@ def queue(
     if not queue_may_have(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end):
         return []
     items = work_queue(session, team_id=team_id, user_id=user_id, now=now, day_end=day_end)
-    return [(item, _record_of(session, team_id, item.task or item.appointment)) for item in items]
-
-
-def _record_of(session: Session, team_id: str, source: Task | Appointment | None) -> Record | None:
-    if source is None or not source.record_type or not source.record_id:
-        return None
-    return get_record(session, team_id=team_id, record_type=source.record_type, record_id=source.record_id)
+    about = [
+        (source.record_type, source.record_id) if (source := item.task or item.appointment) else None for item in items
+    ]
+    return list(zip(items, records_about(session, team_id, about), strict=True))
 
 
 def _tz(session: Session, who: Viewer) -> str:

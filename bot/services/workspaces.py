@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from sqlmodel import Session, SQLModel
@@ -134,37 +135,39 @@ def list_workspaces(session: Session) -> list[WorkspaceSummary]:
 
 
 def export_zip(session: Session, team_id: str, target: IO[bytes]) -> dict[str, int]:
-    """Write the workspace's data as a zip of CSVs to `target`; returns rows per file."""
+    """Write the workspace's data as a zip of CSVs to `target`; returns rows per file. Each CSV is
+    streamed into the archive as its rows are read (a batch at a time): a workspace of 1,000,000
+    opportunities is never held in memory as text."""
     tables = SQLModel.metadata.tables
     counts: dict[str, int] = {}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for filename, name in EXPORTED:
             if name in tables:
-                text, counts[filename] = _csv(session, tables[name], team_id)
-                archive.writestr(filename, text)
+                with archive.open(filename, "w", force_zip64=True) as member:
+                    counts[filename] = _write_csv(session, tables[name], team_id, member)
     return counts
 
 
-def export_bytes(session: Session, team_id: str) -> tuple[bytes, dict[str, int]]:
-    buffer = io.BytesIO()
-    counts = export_zip(session, team_id, buffer)
-    return buffer.getvalue(), counts
+def export_file(session: Session, team_id: str, target: Path) -> dict[str, int]:
+    """`export_zip` into the file `target` (an upload reads it from there)."""
+    with target.open("wb") as out:
+        return export_zip(session, team_id, out)
 
 
 def export_filename(team_id: str, today: date) -> str:
     return f"salesbot-{team_id}-{today.isoformat()}.zip"
 
 
-def _csv(session: Session, table: Any, team_id: str) -> tuple[str, int]:
-    out = io.StringIO()
+def _write_csv(session: Session, table: Any, team_id: str, member: IO[bytes]) -> int:
     columns = [column.name for column in table.columns]
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    count = 0
-    for row in rows_of(session, table, team_id=team_id):
-        writer.writerow([_cell(row[column]) for column in columns])
-        count += 1
-    return out.getvalue(), count
+    with io.TextIOWrapper(member, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        count = 0
+        for row in rows_of(session, table, team_id=team_id):
+            writer.writerow([_cell(row[column]) for column in columns])
+            count += 1
+    return count
 
 
 CELL: dict[type, Callable[[Any], str]] = {

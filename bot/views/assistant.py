@@ -61,11 +61,14 @@ class RecordLabel:
 
 def label_of(record: Lead | Opportunity) -> RecordLabel:
     if isinstance(record, Lead):
-        extra = record.company
-        return RecordLabel(RecordRef("lead", record.id or 0).encode(), "Lead", _join(record.topic, extra))
-    return RecordLabel(
-        RecordRef("opportunity", record.id or 0).encode(), "Opportunity", _join(record.topic, record.account_name)
-    )
+        return titled_label("lead", record.id or 0, record.topic, record.company)
+    return titled_label("opportunity", record.id or 0, record.topic, record.account_name)
+
+
+def titled_label(record_type: str, record_id: int, topic: str, extra: str) -> RecordLabel:
+    """The label of a lead (`extra`: its company) or an opportunity (its account) read as columns."""
+    kind = "Lead" if record_type == "lead" else "Opportunity"
+    return RecordLabel(RecordRef(record_type, record_id).encode(), kind, _join(topic, extra))
 
 
 def _join(topic: str, extra: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.ids import VIEW_LOG_MESSAGE, VIEW_NOTICE, RecordRef
 from bot.views.blocks import Block, context, escape, modal, option, plain, section
 from bot.views.inputs import labelled
-from store.records import Record
+from store.records import RecordTitle
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _MENTION = re.compile(r"<[@#!][^>]*>")
@@ -27,11 +27,11 @@ def lead_prefill(text: str, author_name: str) -> dict[str, str]:
 
 
 def log_message_modal(
-    leads: Sequence[Record], opportunities: Sequence[Record], *, metadata: str, excerpt: str
+    leads: Sequence[RecordTitle], opportunities: Sequence[RecordTitle], *, metadata: str, excerpt: str
 ) -> dict[str, Any]:
     groups = []
-    for label, records, kind in (("Leads", leads, "lead"), ("Opportunities", opportunities, "opportunity")):
-        options = [option(_record_label(record), RecordRef(kind, record.id or 0).encode()) for record in records]
+    for label, records in (("Leads", leads), ("Opportunities", opportunities)):
+        options = [option(_record_label(r), RecordRef(r.record_type, r.id).encode()) for r in records]
         if options:
             groups.append({"label": plain(label, 75), "options": options[:50]})
     blocks: list[Block] = [context(f"> {escape(excerpt[:280])}")]
@@ -43,6 +43,5 @@ def log_message_modal(
     return modal("Log message to…", blocks, callback_id=VIEW_LOG_MESSAGE, submit="Log", metadata=metadata)
 
 
-def _record_label(record: Record) -> str:
-    company = getattr(record, "company", "") or getattr(record, "account_name", "")
-    return f"{record.topic} — {company}" if company else record.topic
+def _record_label(record: RecordTitle) -> str:
+    return f"{record.topic} — {record.extra}" if record.extra else record.topic

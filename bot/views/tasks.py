@@ -14,6 +14,7 @@ from bot.ids import ASSISTANT_OPEN, BLOCK_TASK_RECORD, VIEW_TASK_ADD, VIEW_TASK_
 from bot.views.assistant import KIND_EMOJI, RecordLabel, task_buttons
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, section
 from bot.views.inputs import labelled, select, text_input
+from bot.views.leads import count_text
 from bot.views.markup import mention
 
 LIST_MAX = 15
@@ -87,8 +88,9 @@ def _line_text(line: TaskLine, tz: str, now: datetime) -> str:
     return f"{emoji} *{escape(line.title)}*{about}\nDue {format_local(line.due_at, tz)}{priority}{overdue}"
 
 
-def task_list(lines: Sequence[TaskLine], *, tz: str, now: datetime) -> list[Block]:
-    """`/task list`: the user's open tasks, each with its buttons (at most LIST_MAX, under 50 blocks)."""
+def task_list(lines: Sequence[TaskLine], *, total: int, tz: str, now: datetime) -> list[Block]:
+    """`/task list`: the user's first open tasks, each with its buttons (at most LIST_MAX, under 50 blocks),
+    and how many there are in all (`total`, capped as store/listing.py counts)."""
     blocks: list[Block] = [header("My tasks")]
     if not lines:
         return [*blocks, section("No open tasks. Add one with `/task` or `Add task` on a card.")]
@@ -97,8 +99,9 @@ def task_list(lines: Sequence[TaskLine], *, tz: str, now: datetime) -> list[Bloc
         blocks += actions(
             task_buttons(line.task_id, line.record, adhoc=line.adhoc), block_id=f"list_task_{line.task_id}"
         )
-    if len(lines) > LIST_MAX:
-        blocks.append(context(f"…and {len(lines) - LIST_MAX} more: the work queue on the Home tab lists today's."))
+    shown = min(len(lines), LIST_MAX)
+    if total > shown:
+        blocks.append(context(f"Showing {shown} of {count_text(total)}: the work queue on the Home tab lists today's."))
     return blocks
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 import time_machine
 from sqlmodel import select
 
@@ -12,7 +13,7 @@ from bot.slack_client import make_client
 from bot.views.leads import lead_card
 from scheduler.dispatcher import tick
 from store.db import transaction
-from store.models import Activity, Lead, Outbox, Share, SlackUser, Task
+from store.models import Activity, Lead, Opportunity, Outbox, Share, SlackUser, Task
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
@@ -157,3 +158,39 @@ def test_task_command_adds_a_lone_task_and_lists_mine(bot: RunningBot) -> None:
         pending = session.exec(select(Outbox).where(Outbox.status == "pending")).all()
         assert [row.due_at for row in pending] == [task.due_at]
     assert "No open tasks" in bot.user("U2").command("/task", "list").text
+
+
+def _open_tasks(bot: RunningBot, rows: list[dict[str, object]]) -> None:
+    with transaction(bot.deps.new_session) as session:
+        session.execute(sa.insert(Task), [{"team_id": "T1", "owner_id": "U1", "status": "open", **r} for r in rows])
+
+
+def test_task_list_shows_the_first_tasks_with_their_records_and_counts_them_all(bot: RunningBot) -> None:
+    lead = _setup(bot)
+    with transaction(bot.deps.new_session) as session:
+        deal = Opportunity(team_id="T1", owner_id="U1", topic="Roaster upgrade", account_name="Bar Sport")
+        session.add(deal)
+        session.flush()
+        deal_id = deal.id
+    hour = timedelta(hours=1)
+    _open_tasks(bot, [{"title": "Low first", "due_at": NOW + hour, "priority": 3},
+                      {"title": "High second", "due_at": NOW + hour, "priority": 1, "record_type": "opportunity",
+                       "record_id": deal_id},
+                      {"title": "Soonest", "due_at": NOW + hour / 2, "priority": 2, "record_type": "lead",
+                       "record_id": lead.id}])  # fmt: skip
+    _open_tasks(bot, [{"title": f"Later {n}", "due_at": NOW + hour * (2 + n), "priority": 2} for n in range(37)])
+    _open_tasks(bot, [{"title": "Done already", "due_at": NOW, "priority": 1, "status": "done"}])
+    with transaction(bot.deps.new_session) as session:
+        session.execute(sa.insert(Task), [{"team_id": "T1", "owner_id": "U2", "title": "Theirs", "due_at": NOW}])
+    with time_machine.travel(NOW, tick=False):
+        listing = bot.user("U1").command("/task", "list")
+    text = listing.text
+    order = [text.index(title) for title in ("Soonest", "High second", "Low first", "Later 0", "Later 11")]
+    assert order == sorted(order) and "Later 12" not in text and "Done already" not in text and "Theirs" not in text
+    assert "Lead *Espresso machines for 12 cafés (Caffè Aurora)*" in text
+    assert "Opportunity *Roaster upgrade (Bar Sport)*" in text
+    assert "Showing 15 of 40:" in text
+    assert len(button_labels(listing.message.blocks)) == 15 * 3 and not bot.slack.violations
+    _open_tasks(bot, [{"title": f"Pile {n}", "due_at": NOW + hour * 99, "priority": 2} for n in range(961)])
+    with time_machine.travel(NOW, tick=False):
+        assert "Showing 15 of 1,000+:" in bot.user("U1").command("/task", "list").text

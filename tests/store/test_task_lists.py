@@ -1,0 +1,52 @@
+"""`/task list`'s reads (store/task_lists.py) on SQLite and PostgreSQL: with statistics of a few thousand
+tasks, the page reads ix_task_owner_status_due in due-time order (only the ties of one due time are sorted:
+no sort of all the rep's open tasks), the capped count reads the index alone, and the records' titles are
+read by primary key. What the list shows is tested through Slack in tests/handlers/test_tasks.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from store import task_lists
+from store.db import make_engine
+from store.listing import COUNT_CAP
+from store.models import Lead, Task
+from store.prepared import bound_list, reading
+from tests.store.plans import plan
+
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None:
+    engine = make_engine(database_url)
+    rows = [{"team_id": "T1", "owner_id": f"U{n % 3}", "title": f"T{n}", "due_at": T0 + timedelta(minutes=n // 2),
+             "priority": 1 + n % 3, "status": "open" if n % 5 else "done"} for n in range(6_000)]  # fmt: skip
+    leads = [{"team_id": "T1", "owner_id": "U1", "topic": f"L{n}"} for n in range(2_000)]
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Task), rows)
+        connection.execute(sa.insert(Lead), leads)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE task, lead")
+    values = {"team": "T1", "owner": "U1"}
+    with reading(engine) as reader:
+        tasks, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
+        page = plan(reader, task_lists._PAGE, {**values, "limit": 15})
+        count = plan(reader, task_lists._COUNT, values)
+        titles = plan(reader, task_lists._TITLES["lead"], {"team": "T1", "ids": bound_list(reader.dialect, [1, 2])})
+    expected = sorted((r for r in rows if r["owner_id"] == "U1" and r["status"] == "open"),
+                      key=lambda r: (r["due_at"], r["priority"]))  # fmt: skip
+    assert [t.title for t in tasks] == [r["title"] for r in expected[:15]] and total == min(
+        len(expected), COUNT_CAP + 1
+    )
+    assert all(t.due_at.tzinfo is UTC for t in tasks)
+    assert any("ix_task_owner_status_due" in step for step in page + count), (page, count)
+    # SQLite sorts only "the right part" (ties of a due time), PostgreSQL's is an Incremental Sort: no full sort.
+    full_sorts = [
+        step for step in page if step == "USE TEMP B-TREE FOR ORDER BY" or step.lstrip("-> ").startswith("Sort  (")
+    ]
+    assert not full_sorts and any("RIGHT PART" in step or "Incremental Sort" in step for step in page), page
+    assert any("PRIMARY KEY" in step or "using pk_lead" in step for step in titles), titles
+    engine.dispose()
