@@ -10,6 +10,11 @@ contestants; the table gives min / median / max over the rounds and the ratio to
 `/lead` per round. What this leaves out, on purpose: waitress and the HTTP client (bench/ack_vs_bolt.py
 measures them), and the log writer thread's formatting (another thread).
 
+`--event home` sends signed `app_home_opened` events instead (each with its own event_id: salesbot skips
+a redelivered one), on `--database` (a seed of bench/ack_surfaces.py, which gains a dedupe row per event);
+the after-ack work (salesbot's `publish_home`) runs inline on the request thread, so the figure is the ack
+and the whole Home up to the `views.publish` call, like the bare app's listener, which publishes inline.
+
 `--command /opp --database FILE` calls `/opp TEXT` instead, on a SQLite file seeded by bench/ack_surfaces.py
 (1M opportunities, the rep U1 owning ~20,000; `--before-database` the other checkout's copy). Those are used
 as they are (the calls only read), not copied. `--command /task --texts list` calls `/task list` of a rep
@@ -18,6 +23,8 @@ does). `--profile FILE` writes a cProfile of salesbot's calls of the first text 
 rounds).
 
     python bench/ack_cpu.py --rounds 3 --before /tmp/before
+    python bench/ack_cpu.py --rounds 3 --event home --database /tmp/home/mine.db \
+        --before /work/wt-base --before-database /tmp/home/base.db
     python bench/ack_cpu.py --rounds 3 --command /task --texts list --before /work/wt-base
     python bench/ack_cpu.py --rounds 3 --command /opp --texts list "deal 12" 4711 31415 999 nordlicht \
         --database /tmp/opps/mine.db --before /work/wt-opps-base --before-database /tmp/opps/base.db
@@ -35,11 +42,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+# Event ids unique across runs and children: salesbot skips an event_id it has seen (kept in the database).
+RUN = f"{os.getpid():x}{int(time.time()):x}"
 TEXTS = ("list", "müller", "cafe centrale", "grinders", "nordlicht 12", "lumen")
 
 
@@ -50,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
 
     from slack_sdk.signature import SignatureVerifier
 
-    from bench.ack_latency import SIGNING_SECRET, TEAM, USER, signed
+    from bench.ack_latency import SIGNING_SECRET, TEAM
     from bot.config import load_settings
     from bot.logs import configure_logging, log_from_a_thread
     from bot.server import wsgi_app
@@ -66,43 +76,89 @@ def child(args: argparse.Namespace) -> None:
 
         app = bare_app()[0]
     else:
-        from bot.cli import _worker_app
+        from bot.app import create_app
+        from bot.deps import build_deps
 
         settings = load_settings(
             _env_file=None, slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url, database_url=args.database_url, slack_app_token=None,
         )  # fmt: skip
-        app = _worker_app(settings)[0]
+        deps = build_deps(settings)
+        if args.event:
+            deps.background = _Inline()  # type: ignore[assignment]
+        app = create_app(deps)[0]
     application = wsgi_app(app)
     verifier = SignatureVerifier(SIGNING_SECRET)
     figures = {}
     for text in args.texts:
-        fields = {"token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1",
-                  "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": args.command, "text": text,
-                  "api_app_id": "A1", "is_enterprise_install": "false", "response_url": fake.response_url(),
-                  "trigger_id": "1.1.trigger"}  # fmt: skip
-        request = signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "",
-                   "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-                   "wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1", "CONTENT_LENGTH": str(len(request.body)),
-                   **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in request.headers.items()},
-                   "CONTENT_TYPE": request.headers["Content-Type"]}  # fmt: skip
+        requests = _requests(args, text, fake.response_url(), verifier)
         if args.profile:
-            _profile(application, environ, request.body, args.calls, args.profile)
+            _profile(application, requests, args.calls, args.profile)
             break
-        figures[text] = _cpu_per_call(application, environ, request.body, args.calls)
+        figures[text] = _cpu_per_call(application, requests, args.calls)
+    if args.event and not args.profile and len(fake.calls_to("views.publish")) < args.calls:
+        raise SystemExit(f"{len(fake.calls_to('views.publish'))} views.publish for {args.calls} events")
     stop_logs()
     fake.stop()
     print(json.dumps(figures))
 
 
-def _cpu_per_call(application: Any, environ: dict[str, Any], body: bytes, calls: int) -> float:
+class _Inline:
+    """salesbot's after-ack work run on the request thread (`--event`), so its CPU is the request's."""
+
+    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        fn(*args, **kwargs)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        return True
+
+
+def _requests(args: argparse.Namespace, text: str, response_url: str, verifier: Any) -> Iterator[tuple[dict, bytes]]:
+    """(WSGI environ, body) per call: the same signed command each time, or a new event (its own id)."""
+    from bench.ack_latency import TEAM, USER, signed
+
+    n = 0
+    while True:
+        n += 1
+        if args.event:
+            envelope = {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+                        "event": {"type": "app_home_opened", "user": USER, "channel": f"D{USER}", "tab": "home",
+                                  "event_ts": f"{time.time():.6f}"},
+                        "event_id": f"EvCpu{RUN}{n:09d}", "event_time": int(time.time()),
+                        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": "UBOT",
+                                            "is_bot": True, "is_enterprise_install": False}]}  # fmt: skip
+            request = signed(json.dumps(envelope), "application/json", verifier)
+        elif n == 1:
+            fields = {"token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1",
+                      "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": args.command,
+                      "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
+                      "response_url": response_url, "trigger_id": "1.1.trigger"}  # fmt: skip
+            request = signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "",
+                   "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+                   "wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1", "CONTENT_LENGTH": str(len(request.body)),
+                   **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in request.headers.items()},
+                   "CONTENT_TYPE": request.headers["Content-Type"]}  # fmt: skip
+        yield environ, request.body
+
+
+def _calls(application: Any, requests: Iterator[tuple[dict, bytes]], count: int) -> Callable[[], None]:
+    """A call of the app per request; the requests are made (signed) before it is timed."""
+    made = [next(requests) for _ in range(count)]
+    index = iter(made)
+
     def call() -> None:
+        environ, body = next(index)
         statuses: list[str] = []
         answer = b"".join(application({**environ, "wsgi.input": io.BytesIO(body)}, lambda s, h: statuses.append(s)))
-        if statuses != ["200 OK"] or not answer:
+        if statuses != ["200 OK"] or (not answer and environ["CONTENT_TYPE"] != "application/json"):
             raise SystemExit(f"answer {statuses} {answer[:200]!r}")
 
+    return call
+
+
+def _cpu_per_call(application: Any, requests: Iterator[tuple[dict, bytes]], calls: int) -> float:
+    call = _calls(application, requests, 20 + calls // 10 * 10)
     for _ in range(20):
         call()
     batches = []
@@ -114,12 +170,10 @@ def _cpu_per_call(application: Any, environ: dict[str, Any], body: bytes, calls:
     return min(batches)
 
 
-def _profile(application: Any, environ: dict[str, Any], body: bytes, calls: int, path: str) -> None:
+def _profile(application: Any, requests: Iterator[tuple[dict, bytes]], calls: int, path: str) -> None:
     import cProfile
 
-    def call() -> None:
-        b"".join(application({**environ, "wsgi.input": io.BytesIO(body)}, lambda s, h: None))
-
+    call = _calls(application, requests, 20 + calls)
     for _ in range(20):
         call()
     profile = cProfile.Profile(time.thread_time)
@@ -178,7 +232,9 @@ def run_child(
 ) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--root", str(root), "--database-url", url,
                "--calls", str(args.calls), "--command", args.command,
-               "--texts", *(["list"] if bare else args.texts)]  # fmt: skip
+               "--texts", *(["list"] if bare and not args.event else args.texts)]  # fmt: skip
+    if args.event:
+        command += ["--event", args.event]
     if bare:
         command.append("--bare")
     if profile:
@@ -213,6 +269,7 @@ def main() -> int:
     parser.add_argument("--texts", nargs="+", default=list(TEXTS))
     parser.add_argument("--command", default="/lead", help="/lead (default), /opp or /task")
     parser.add_argument("--tasks", type=int, default=10_000, help="/task: open tasks of the rep")
+    parser.add_argument("--event", default="", choices=["", "home"], help="home: app_home_opened events")
     parser.add_argument("--database", type=Path, default=None, help="a seeded SQLite file, used as it is")
     parser.add_argument("--before-database", type=Path, default=None, help="--before's seeded SQLite file")
     parser.add_argument("--profile", default="", help="write a cProfile of salesbot's first text here")
@@ -224,6 +281,8 @@ def main() -> int:
     if args.child:
         child(args)
         return 0
+    if args.event:
+        args.texts = [args.event]
     tmp = Path(tempfile.mkdtemp(prefix="ack-cpu-"))
     if args.database is None:
         seed(f"sqlite:///{tmp / 'seed.db'}", args.leads, args.tasks if args.command == "/task" else 0)
@@ -239,13 +298,15 @@ def main() -> int:
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
     if args.profile:
         run_child(ROOT, _database(tmp, 0, "salesbot", args), args, profile=args.profile)
-    bare_list = [r["list"] for r in results["bare Bolt"]]
-    print(f"bare Bolt `{args.command}` (static answer): {spread(bare_list)} ms CPU per call\n")
+    what = args.event or args.command
+    bare_list = [r[args.event or "list"] for r in results["bare Bolt"]]
+    print(f"bare Bolt `{what}` (static answer): {spread(bare_list)} ms CPU per call\n")
     header = ["command, ms CPU per call (min / median / max)"] + [n for n, _, _ in contestants[:-1]]
     header += [f"{n} / bare (per round)" for n, _, _ in contestants[:-1]]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for text in args.texts:
-        cells = [f"`{args.command} {text}`"] + [spread([r[text] for r in results[n]]) for n, _, _ in contestants[:-1]]
+        cells = [f"`{args.event or args.command + ' ' + text}`"]
+        cells += [spread([r[text] for r in results[n]]) for n, _, _ in contestants[:-1]]
         for name, _, _ in contestants[:-1]:
             cells.append(spread([r[text] / b for r, b in zip(results[name], bare_list, strict=True)], 2))
         print("| " + " | ".join(cells) + " |")

@@ -1,9 +1,9 @@
 """App Home: published when the user opens the Home tab and after they act.
 
 Feature modules add sections with `@surface.home_section(order)`: pipeline summary (10), quotes (15),
-work queue (20), open leads (30). Each is called with a `HomeRequest`: every section reads in the one
-transaction (one pooled connection) of the publish, mostly through prepared statements on its
-connection (`home.reads.reader`), and shares the viewer and time zone read once at the start.
+work queue (20), open leads (30). Each is called with a `HomeRequest`: every section reads through
+prepared statements on the publish's one kept connection (`home.reads.reader`; a session only when a
+section asks for `home.reads.session`), and shares the viewer and time zone read once at the start.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from bot.surface import Surface
 from bot.views.home import home_view
 from bot.views.leads import count_text, lead_list
 from handlers.listeners import later
-from store.db import transaction
 
 HOME_LEADS = 25
 
 
 @dataclass(frozen=True)
 class HomeRequest:
-    """What a Home section reads with: the publish's transaction, its connection, who asks, their zone."""
+    """What a Home section reads with: the publish's connection (and session, at need), who asks, their zone."""
 
     deps: Deps
     client: WebClient
@@ -53,12 +52,12 @@ def register(surface: Surface, deps: Deps) -> None:
 
 
 def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, user: str) -> None:
-    """Every section in one transaction; who asks and their zone (users.info while the profile was never
+    """Every section on one kept connection (no session or pool checkout unless a section needs the ORM:
+    they were a tenth of a Home's CPU); who asks and their zone (users.info while the profile was never
     fetched, a Slack call) are settled before it, so no connection waits on Slack."""
     ask_zone = functools.partial(slack_zone, client, user)
     tz, viewer = home_asker(deps.engine, team_id=team, user_id=user, admin_ids=deps.admin_ids, ask_zone=ask_zone)
-    with transaction(deps.new_session) as session:
-        reads = home_reads(session, viewer=viewer, tz=tz)
+    with home_reads(deps.engine, viewer=viewer, tz=tz, new_session=deps.new_session) as reads:
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
     client.views_publish(user_id=user, view=home_view([s for s in sections if s]))

@@ -131,30 +131,39 @@ def _funnel_statement(dialect: str, owners: int | None, by_owner: bool) -> sa.Se
     return sa.select(*months, sa.func.sum(days.c.n), sa.func.sum(days.c.total)).group_by(*months)
 
 
-def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+def _won_amount() -> Any:
     """A won deal's orders (not canceled) where it has any, else its actual revenue: the orders summed per
     deal along ix_sales_order_opportunity (team, opportunity). Was a join to every order of the workspace
-    grouped per deal, which SQLite materialized on every App Home, whatever the period and owner."""
+    grouped per deal, which SQLite materialized on every App Home, whatever the period and owner. In a
+    workspace without any order the per-deal sum is skipped: the EXISTS is uncorrelated, evaluated once per
+    statement (SQLite's scalar subquery, PostgreSQL's InitPlan), and the CASE runs the correlated sum only
+    when it is true (App Home's won total of a rep's quarter, 197 deals: 0.110 -> 0.044 ms)."""
+    team = sa.bindparam("team", type_=sa.String)
     ordered = (
         sa.select(sa.func.sum(_ORDER.c.total))
-        .where(
-            _ORDER.c.team_id == sa.bindparam("team", type_=sa.String),
-            _ORDER.c.opportunity_id == _OPP.c.id,
-            _ORDER.c.status != "canceled",
-        )
+        .where(_ORDER.c.team_id == team, _ORDER.c.opportunity_id == _OPP.c.id, _ORDER.c.status != "canceled")
         .scalar_subquery()
     )
-    amount = sa.func.coalesce(ordered, _OPP.c.actual_revenue)
+    any_order = sa.exists().where(_ORDER.c.team_id == team)
+    return sa.case((any_order, sa.func.coalesce(ordered, _OPP.c.actual_revenue)), else_=_OPP.c.actual_revenue)
+
+
+def _won_in_period(owners: int | None) -> list[Any]:
+    return [
+        *_owned(_OPP, owners),
+        _OPP.c.status == OpportunityStatus.WON,
+        _OPP.c.actual_close_date >= sa.bindparam("start"),
+        _OPP.c.actual_close_date < sa.bindparam("end"),
+    ]
+
+
+def _won_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
+    """Won revenue per actual close date and currency (`_won_amount` per deal)."""
     keys = [_OPP.c.actual_close_date, _OPP.c.currency]
     return (
-        sa.select(*keys, sa.func.count(), money_sum(dialect, amount))
+        sa.select(*keys, sa.func.count(), money_sum(dialect, _won_amount()))
         .select_from(_OPP)
-        .where(
-            *_owned(_OPP, owners),
-            _OPP.c.status == OpportunityStatus.WON,
-            _OPP.c.actual_close_date >= sa.bindparam("start"),
-            _OPP.c.actual_close_date < sa.bindparam("end"),
-        )
+        .where(*_won_in_period(owners))
         .group_by(*keys)
     )
 
@@ -174,10 +183,14 @@ def _stages_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
 
 
 def _won_totals_statement(dialect: str, owners: int | None) -> sa.Select[Any]:
-    """`won` added up per currency (App Home shows the period's won total only)."""
-    won = _won_statement(dialect, owners).subquery("won")
-    _day, currency, count, total = won.c
-    return sa.select(currency, sa.func.sum(count), sa.func.sum(total)).group_by(currency)
+    """`won` per currency (App Home shows the period's won total only), grouped at once: the same sums, as
+    each deal's amount is rounded to cents (`money_sum`) before any sum (was `won` per day, then summed)."""
+    return (
+        sa.select(_OPP.c.currency, sa.func.count(), money_sum(dialect, _won_amount()))
+        .select_from(_OPP)
+        .where(*_won_in_period(owners))
+        .group_by(_OPP.c.currency)
+    )
 
 
 def _upcoming_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:

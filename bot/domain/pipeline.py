@@ -378,6 +378,17 @@ def build_report(
     )
 
 
+def build_home_report(
+    *, scope: str, period: Period, rows: list[GroupRow], won: list[WonRow], library: ProcessLibrary
+) -> PipelineReport:
+    """`build_report` of what App Home shows (funnels, totals, won so far): the months carry only the won
+    revenue (Home shows no forecast per month, and its rows have no months: each is dated `period.start`)."""
+    return PipelineReport(
+        scope=scope, period=period, funnels=build_funnels(rows, library),
+        months=build_months([], won, period, library), moves=[],
+    )  # fmt: skip
+
+
 # --- App Home: per rep -----------------------------------------------------------------------------
 
 

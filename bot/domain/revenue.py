@@ -52,7 +52,17 @@ def round_money(value: Decimal, currency: str) -> Decimal:
     """Round half up to the currency's minor unit (EUR cents, JPY yen, KWD fils)."""
     if not isinstance(value, Decimal):
         raise TypeError("money is Decimal, never float")
-    return value.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(currency)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-minor_unit(currency))
+        if len(_QUANTA) < QUANTA_KEPT:
+            _QUANTA[currency] = quantum
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+# currency -> its minor unit as a Decimal (0.01, 1, 0.001), worked out once: App Home rounds ~40 amounts
+QUANTA_KEPT = 256
+_QUANTA: dict[str, Decimal] = {}
 
 
 def format_money(value: Decimal | None, currency: str) -> str:

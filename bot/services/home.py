@@ -1,26 +1,49 @@
-"""App Home's reads: who asks and their time zone from one read of their row before the transaction, then
-every section reads in the publish's one transaction, mostly through prepared statements on its
-connection (store/prepared.py), sharing them."""
+"""App Home's reads: who asks and their time zone from one read of their row before the sections, then
+every section reads through prepared statements on one kept connection (store/prepared.py), sharing it.
+A section that needs the ORM (quotes and the work queue, only when their probe finds something) gets a
+session, opened at its first use and committed with the publish."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from types import TracebackType
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from store.access import Viewer
-from store.prepared import Reader, reading, session_reader
+from store.db import SessionFactory, transaction
+from store.prepared import Reader, reading
 from store.users import read_zone_and_viewer
 
 
-@dataclass(frozen=True)
 class HomeReads:
-    session: Session
-    reader: Reader  # the session's connection
-    viewer: Viewer
-    tz: str  # the user's Slack time zone
+    """What Home's sections read with: the kept connection (`reader`), who asks, their Slack time zone,
+    and a session opened at the first use of `session` (a context manager: committed on leaving it,
+    rolled back on an error; nothing to do when no section asked for one)."""
+
+    __slots__ = ("reader", "viewer", "tz", "_new_session", "_session", "_stack")
+
+    def __init__(self, reader: Reader, viewer: Viewer, tz: str, new_session: SessionFactory) -> None:
+        self.reader, self.viewer, self.tz = reader, viewer, tz
+        self._new_session = new_session
+        self._session: Session | None = None
+        self._stack = ExitStack()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._stack.enter_context(transaction(self._new_session))
+        return self._session
+
+    def __enter__(self) -> HomeReads:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stack.__exit__(kind, error, trace)
 
 
 def home_asker(
@@ -39,6 +62,8 @@ def home_asker(
     return tz, viewer
 
 
-def home_reads(session: Session, *, viewer: Viewer, tz: str) -> HomeReads:
-    """The publish's transaction and its connection, with who asks and their time zone (`home_asker`)."""
-    return HomeReads(session, session_reader(session), viewer, tz)
+@contextmanager
+def home_reads(engine: Engine, *, viewer: Viewer, tz: str, new_session: SessionFactory) -> Iterator[HomeReads]:
+    """The publish's reads: a kept connection (given back after), a session only if a section asks."""
+    with reading(engine) as reader, HomeReads(reader, viewer, tz, new_session) as reads:
+        yield reads

@@ -86,7 +86,7 @@ def home_report(reader: Reader, scope: Scope, period: Period, library: ProcessLi
     team, owners = scope.team_id, scope.owners
     rows = queries.stage_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
     won = queries.won_totals(reader, team_id=team, owners=owners, start=period.start, end=period.end)
-    return rules.build_report(scope=scope.name, period=period, rows=rows, won=won, moves=[], library=library)
+    return rules.build_home_report(scope=scope.name, period=period, rows=rows, won=won, library=library)
 
 
 def bubbles(session: Session, scope: Scope, period: Period) -> list[Bubble]:

@@ -18,8 +18,12 @@ DATE_SHORT = "{date_short_pretty} {time}"
 
 
 def escape(text: object) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control characters (most texts have none:
+    three searches, no copies)."""
+    text = str(text)
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def fill(template: str, /, **values: object) -> str:

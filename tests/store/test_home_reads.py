@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from bot.domain.pipeline import Period
 from bot.domain.process import ProcessLibrary
 from bot.services import pipeline as service
-from bot.services.home import home_asker
+from bot.services.home import HomeReads, home_asker
 from store import activities, prepared, quotes, records, tasks
 from store import pipeline as queries
 from store.access import Viewer
@@ -310,3 +310,34 @@ def test_homes_asker_is_read_viewers_viewer(database_url: str) -> None:
             assert viewer == expected
         assert read_viewer(reader, team_id="T1", user_id="UM", admin_ids=admins).reps == {"UR", "UR2"}
         assert read_viewer(reader, team_id="T1", user_id="US", admin_ids=admins).role == "admin"
+
+
+def test_homes_session_is_opened_at_its_first_use_and_committed_with_the_publish(database_url: str) -> None:
+    """Home's sections read on the kept connection; a session exists only once a section asks for one
+    (quotes, the work queue), and what it wrote is committed when the publish's reads end, or rolled
+    back on an error."""
+    engine = make_engine(database_url)
+    opened: list[object] = []
+
+    def new_session() -> Any:
+        opened.append(session_factory(engine)())
+        return opened[-1]
+
+    viewer = Viewer(team_id="T1", user_id="U1", role="rep")
+    with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+        assert reads.reader.connection is not None
+    assert opened == []
+    with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+        reads.session.add(SlackUser(team_id="T1", user_id="UKEPT", tz="UTC"))
+        assert reads.session is opened[0]
+    assert len(opened) == 1
+    try:
+        with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+            reads.session.add(SlackUser(team_id="T1", user_id="UGONE", tz="UTC"))
+            reads.session.flush()
+            raise RuntimeError("a section failed")
+    except RuntimeError:
+        pass
+    with transaction(session_factory(engine)) as session:
+        users = set(session.scalars(sa.select(SlackUser.user_id).where(SlackUser.team_id == "T1")))
+    assert "UKEPT" in users and "UGONE" not in users

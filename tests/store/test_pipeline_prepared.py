@@ -178,3 +178,47 @@ def test_chart_points_give_the_rows_figures_as_deals_and_as_groups(seeded: Any, 
     assert sorted((p.close_date, p.stage, p.grade, p.currency, p.deals, p.revenue) for p in groups) == sorted(
         (*key, count, _money(total)) for key, (count, total) in summed.items()
     )
+
+
+def test_won_revenue_with_and_without_orders_in_the_workspace(seeded: Any) -> None:
+    """A deal's orders replace its actual revenue only where the workspace has orders (T1); in T2, which
+    has none, the won groups and totals are the deals' actual revenue, per day and per currency, and one
+    canceled order there changes nothing (the per-deal order sum is skipped only while there is none)."""
+    url, opps, orders, _changes = seeded
+    engine = make_engine(url)
+    theirs = [o for o in opps if o.team_id == "T2"]
+    for cancelled in (False, True):
+        if cancelled:
+            with transaction(session_factory(engine)) as session:
+                deal = next(o for o in theirs if o.status == "won")
+                session.add(SalesOrder(team_id="T2", number=1, quote_id=1, opportunity_id=deal.id or 0,
+                                       owner_id=deal.owner_id, status="canceled", total=Decimal("5.00")))  # fmt: skip
+        with reading(engine) as reader:
+            for start, end in PERIODS.values():
+                for team, given in (("T1", orders), ("T2", [])):
+                    expected = _won_of(team, opps, given, start, end)
+                    won = queries.won_groups(reader, team_id=team, owners=None, start=start, end=end)
+                    assert _rows(won) == _rows(queries.WonRow(*key, *value) for key, value in expected.items())
+                    totals = queries.won_totals(reader, team_id=team, owners=None, start=start, end=end)
+                    per_currency: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+                    for (currency, _day), (count, total) in expected.items():
+                        per_currency[currency][0] += count
+                        per_currency[currency][1] += total
+                    assert {t.currency: [t.count, t.revenue] for t in totals} == per_currency
+    engine.dispose()
+    assert _won_of("T2", opps, [], *PERIODS["year"]) and _won_of("T1", opps, orders, *PERIODS["year"])
+
+
+def _won_of(team: str, opps: list[Opportunity], orders: list[SalesOrder], start: date, end: date) -> dict[Any, Any]:
+    """(currency, day) -> [deals, revenue] of a workspace's won deals, in Python."""
+    ordered: dict[int, Decimal] = defaultdict(Decimal)
+    for order in orders:
+        if order.status != "canceled":
+            ordered[order.opportunity_id] += order.total
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    for o in opps:
+        day = o.actual_close_date
+        if o.team_id == team and o.status == "won" and day is not None and start <= day < end:
+            groups[(o.currency, day)][0] += 1
+            groups[(o.currency, day)][1] += ordered.get(o.id or 0, o.actual_revenue or 0)
+    return {key: [count, _money(total)] for key, (count, total) in groups.items()}
