@@ -178,18 +178,25 @@ def _walk_statement(dialect: str, counted: bool = True) -> sa.Select[Any]:
     )
 
 
+_MANY = SEARCH_COUNT_CAP + 1  # a count past the cap ("100+")
 # The rep's own hits that the walk would find, as a probe's row sees them.
 _OWN_HIT = sa.and_(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, _LEAD.c.status != LeadStatus.DRAFT)
 
 
 def _fts_probe_statement() -> sa.Select[Any]:
     """SQLite's probe: how many leads (of every workspace) the FTS5 phrase `query` matches, to
-    SEARCH_COUNT_CAP + 1, and how many of those are the rep's own (`_OWN_HIT`): when all are, the rep
-    has more than SEARCH_COUNT_CAP hits, and the walk need not count them (a lookup by id per probed
-    hit, a fifth of the walk's count, measured)."""
-    hits = fts_hits(RecordType.LEAD, SEARCH_COUNT_CAP + 1).subquery("hits")
-    counts: list[Any] = [sa.func.count(), sa.func.count().filter(_OWN_HIT)]
-    return sa.select(*counts).select_from(hits.outerjoin(_LEAD, _LEAD.c.id == hits.c.id))
+    SEARCH_COUNT_CAP + 1, and, when that many, whether all of those are the rep's own (`_OWN_HIT`):
+    then the rep has more than SEARCH_COUNT_CAP hits and the walk need not count them. The hits are
+    read by id in rowid order only until one is not the rep's (in a workspace of several reps, the
+    first few), so the probe costs a rep who owns few of a text's leads little more than the count."""
+    hits = fts_hits(RecordType.LEAD, _MANY).cte("hits")
+    probed = sa.select(sa.func.count().label("hits")).select_from(hits).subquery("probed")
+    not_own = sa.not_(sa.func.coalesce(_OWN_HIT, sa.false()))  # NULL: an index entry without its lead
+    other: sa.Select[Any] = sa.select(sa.literal_column("1")).select_from(
+        hits.outerjoin(_LEAD, _LEAD.c.id == hits.c.id)
+    )
+    all_own = sa.case((probed.c.hits > SEARCH_COUNT_CAP, sa.not_(sa.exists(other.where(not_own)))))
+    return sa.select(probed.c.hits, all_own)
 
 
 def _pg_hits_statement() -> sa.Select[Any]:
@@ -218,7 +225,6 @@ _WALK_PAGE = PreparedQuery(functools.partial(_walk_statement, counted=False))
 _FTS_PROBE = PreparedQuery(_fts_probe_statement())
 _PG_HITS = PreparedQuery(_pg_hits_statement())
 _PG_FEW = PreparedQuery(_pg_few_statement)  # built at its first use: PostgreSQL's ARRAY type
-_MANY = SEARCH_COUNT_CAP + 1  # a count past the cap ("100+")
 
 
 def search_summaries(
@@ -254,12 +260,12 @@ Rows = list[tuple[Any, ...]]
 
 def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
     """The FTS5 probe counts the hits (every workspace's) up to the cap; the rows come from the plan."""
-    probed, own = reader.all(_FTS_PROBE, values)[0]
+    probed, all_own = reader.all(_FTS_PROBE, values)[0]
     if probed == 0:
         return [], 0
     if probed < _MANY:
         return _counted(reader.all(_SEARCHES[False], values))
-    return _walked(reader, {**values, "text": contains_value("sqlite", folded)}, all_own=own == probed)
+    return _walked(reader, {**values, "text": contains_value("sqlite", folded)}, all_own=bool(all_own))
 
 
 def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:

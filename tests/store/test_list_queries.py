@@ -122,10 +122,12 @@ def test_a_reps_search_counts_past_the_cap_from_its_probe_only_when_every_probed
     """The probe reads the text index's first SEARCH_COUNT_CAP + 1 hits of every workspace; when all are
     the rep's own leads (not drafts, in the workspace) the rep has more than SEARCH_COUNT_CAP and the walk
     reads only the page. Exactly SEARCH_COUNT_CAP of theirs and a hit first in the index that they would
-    not count (a draft of theirs, another rep's unshared lead, another workspace's) are counted by the
-    walk: SEARCH_COUNT_CAP, not "100+"; one more of theirs is "100+", counted by the walk all the same."""
+    not count (a draft of theirs, another rep's unshared lead, an unassigned one, another workspace's) are
+    counted by the walk: SEARCH_COUNT_CAP, not "100+"; one more of theirs is "100+", counted by the walk
+    all the same."""
     engine = make_engine(database_url)
-    others = {"draft": {"status": "draft"}, "theirs": {"owner_id": "U2"}, "elsewhere": {"team_id": "T2"}, "mine": {}}
+    others = {"draft": {"status": "draft"}, "theirs": {"owner_id": "U2"}, "unassigned": {"owner_id": ""},
+              "elsewhere": {"team_id": "T2"}, "mine": {}}  # fmt: skip
     with engine.begin() as connection:
         for case, changes in others.items():
             company = f"{case} Roasters"
