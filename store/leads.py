@@ -160,7 +160,7 @@ def _walk_statement(dialect: str, counted: bool = True) -> sa.Select[Any]:
     (few, read by id). The page is the first `limit` hits of the arms merged; the count (`counted`) adds
     each arm's hits counted to SEARCH_COUNT_CAP + 1 (> SEARCH_COUNT_CAP: "100+"), each a walk of its
     own that stops there: no hit is kept or sorted for it, and the page's walks stop at `limit` hits
-    (a tenth of the instructions of merging every counted hit to take the page from them, measured).
+    (10 % fewer instructions than keeping and sorting every counted hit to take the page, measured).
     The text test (`contains_text`) is no LIKE: no text index serves it, so the walk in display order
     is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index and sort every
     hit, or walk the rep's whole index for today's LIKE statement)."""
