@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -19,7 +20,7 @@ from store.text_search import (
     MIN_TRIGRAM,
     contains_text,
     contains_value,
-    fts_probe_statement,
+    fts_hits,
     load_in_order,
     query_value,
     text_in_index,
@@ -119,22 +120,26 @@ _SEARCHES = {
 }
 
 
-def _in_display_order(query: sa.Select[Any]) -> sa.Select[Any]:
-    """The first SEARCH_COUNT_CAP + 1 hits of `query` (a rep's own or shared leads) in display order,
-    as a SELECT that can be an arm of a UNION (SQLite allows no ORDER BY on an arm itself)."""
-    keys = query.add_columns(_LEAD.c.id, _CLOSED.label("closed"), _LEAD.c.updated_at)
-    ordered = keys.order_by(_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc()).limit(_CAP_ROWS)
-    return sa.select(ordered.subquery())
+_DISPLAY_ORDER = (_CLOSED, _LEAD.c.updated_at.desc(), _LEAD.c.id.desc())
 
 
-def _walk_statement(dialect: str) -> sa.Select[Any]:
-    """A rep's search when the text is in many leads: walk the rep's leads in display order through
-    ix_lead_owner_search, testing each lead's search_text in the index itself, and stop at
-    SEARCH_COUNT_CAP + 1 hits; their shared leads alike (few, read by id). The page is the first `limit`
-    of those hits; the count how many there are (> SEARCH_COUNT_CAP: "100+").
-    The text test (`contains_text`) is no LIKE: no text index serves it, so the walk in display order
-    is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index and sort every
-    hit, or walk the rep's whole index for today's LIKE statement)."""
+def _in_display_order(arm: sa.Select[Any], rows: Any) -> sa.Select[Any]:
+    """The first `rows` hits of `arm` (a rep's own or shared leads) in display order, as a SELECT that
+    can be an arm of a UNION (SQLite allows no ORDER BY on an arm itself)."""
+    keys = arm.add_columns(_LEAD.c.id, _CLOSED.label("closed"), _LEAD.c.updated_at)
+    return sa.select(keys.order_by(*_DISPLAY_ORDER).limit(rows).subquery())
+
+
+def _capped_count(arm: sa.Select[Any]) -> sa.ScalarSelect[Any]:
+    """How many hits `arm` has, counting no further than SEARCH_COUNT_CAP + 1 (walked in display order:
+    the index the page walks, read alone)."""
+    first = arm.add_columns(sa.literal_column("1")).order_by(*_DISPLAY_ORDER).limit(_CAP_ROWS)
+    return sa.select(sa.func.count()).select_from(first.subquery()).scalar_subquery()
+
+
+def _walk_arms(dialect: str) -> list[sa.Select[Any]]:
+    """The hits a rep's walk reads, as column-less SELECTs: their own leads along ix_lead_owner_search
+    (the text tested in the index itself), their shared leads by id."""
     contains = contains_text(dialect, _LEAD.c.search_text, sa.bindparam("text", type_=sa.String))
     hit = (contains, _LEAD.c.status != LeadStatus.DRAFT)
     own = sa.select().select_from(_LEAD).where(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, *hit)
@@ -146,22 +151,60 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     team = sa.literal_column("+lead.team_id", sa.String) if dialect == "sqlite" else _LEAD.c.team_id
     shared_leads = _LEAD.c.id.in_(shared_ids(RecordType.LEAD, _TEAM, _USER))
     shared = sa.select().select_from(_LEAD).where(shared_leads, team == _TEAM, _LEAD.c.owner_id != _USER, *hit)
-    hits = sa.union_all(*map(_in_display_order, [*owns, shared])).cte("hits")
-    order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
-    page = sa.select(hits).order_by(*order).limit(_LIMIT).subquery("page")
-    total = sa.select(sa.func.count()).select_from(hits).scalar_subquery()
+    return [*owns, shared]
+
+
+def _walk_statement(dialect: str, counted: bool = True) -> sa.Select[Any]:
+    """A rep's search when the text is in many leads: walk the rep's leads in display order through
+    ix_lead_owner_search, testing each lead's search_text in the index itself; their shared leads alike
+    (few, read by id). The page is the first `limit` hits of the arms merged; the count (`counted`) adds
+    each arm's hits counted to SEARCH_COUNT_CAP + 1 (> SEARCH_COUNT_CAP: "100+"), each a walk of its
+    own that stops there: no hit is kept or sorted for it, and the page's walks stop at `limit` hits
+    (10 % fewer instructions than keeping and sorting every counted hit to take the page, measured).
+    The text test (`contains_text`) is no LIKE: no text index serves it, so the walk in display order
+    is the only plan that stops early (PostgreSQL would otherwise pick pg_trgm's index and sort every
+    hit, or walk the rep's whole index for today's LIKE statement)."""
+    arms = _walk_arms(dialect)
+    merged = sa.union_all(*(_in_display_order(arm, _LIMIT) for arm in arms))
+    keys = merged.selected_columns
+    page = merged.order_by(keys.closed, keys.updated_at.desc(), keys.id.desc()).limit(_LIMIT).subquery("page")
+    columns: list[Any] = list(_SUMMARY)
+    if counted:
+        columns.append(functools.reduce(operator.add, map(_capped_count, arms)))
     return (
-        sa.select(*_SUMMARY, total)
+        sa.select(*columns)
         .join_from(_LEAD, page, _LEAD.c.id == page.c.id)
         .order_by(page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
     )
 
 
+_MANY = SEARCH_COUNT_CAP + 1  # a count past the cap ("100+")
+# The rep's own hits that the walk would find, as a probe's row sees them.
+_OWN_HIT = sa.and_(_LEAD.c.team_id == _TEAM, _LEAD.c.owner_id == _USER, _LEAD.c.status != LeadStatus.DRAFT)
+
+
+def _fts_probe_statement() -> sa.Select[Any]:
+    """SQLite's probe: how many leads (of every workspace) the FTS5 phrase `query` matches, to
+    SEARCH_COUNT_CAP + 1, and, when that many, whether all of those are the rep's own (`_OWN_HIT`):
+    then the rep has more than SEARCH_COUNT_CAP hits and the walk need not count them. The hits are
+    read by id in rowid order only until one is not the rep's (in a workspace of several reps, the
+    first few), so the probe costs a rep who owns few of a text's leads little more than the count."""
+    hits = fts_hits(RecordType.LEAD, _MANY).cte("hits")
+    probed = sa.select(sa.func.count().label("hits")).select_from(hits).subquery("probed")
+    not_own = sa.not_(sa.func.coalesce(_OWN_HIT, sa.false()))  # NULL: an index entry without its lead
+    other: sa.Select[Any] = sa.select(sa.literal_column("1")).select_from(
+        hits.outerjoin(_LEAD, _LEAD.c.id == hits.c.id)
+    )
+    all_own = sa.case((probed.c.hits > SEARCH_COUNT_CAP, sa.not_(sa.exists(other.where(not_own)))))
+    return sa.select(probed.c.hits, all_own)
+
+
 def _pg_hits_statement() -> sa.Select[Any]:
     """PostgreSQL's probe: the ids of up to SEARCH_COUNT_CAP + 1 leads (of every workspace) whose text
-    contains the query, through pg_trgm's index (the only index on search_text)."""
+    contains the query, through pg_trgm's index (the only index on search_text), and whether each is
+    the rep's own (`_OWN_HIT`; the rows are read for the LIKE anyway)."""
     like = _LEAD.c.search_text.like(sa.bindparam("query", type_=sa.String), escape="\\")
-    return sa.select(_LEAD.c.id).where(like).limit(_CAP_ROWS)
+    return sa.select(_LEAD.c.id, _OWN_HIT).where(like).limit(_CAP_ROWS)
 
 
 def _pg_few_statement(_dialect: str) -> sa.Select[Any]:
@@ -178,7 +221,8 @@ def _pg_few_statement(_dialect: str) -> sa.Select[Any]:
 
 
 _WALK = PreparedQuery(_walk_statement)
-_FTS_PROBE = PreparedQuery(fts_probe_statement(RecordType.LEAD, SEARCH_COUNT_CAP + 1))
+_WALK_PAGE = PreparedQuery(functools.partial(_walk_statement, counted=False))
+_FTS_PROBE = PreparedQuery(_fts_probe_statement())
 _PG_HITS = PreparedQuery(_pg_hits_statement())
 _PG_FEW = PreparedQuery(_pg_few_statement)  # built at its first use: PostgreSQL's ARRAY type
 
@@ -193,41 +237,59 @@ def search_summaries(
     Two plans for a rep, chosen by a probe of the text index that stops at SEARCH_COUNT_CAP + 1 hits
     (none: answered by the probe). A text in few leads: read those hits by id and sort them. A text in
     many (a common name or word): reading and sorting every hit costs 1–2 ms per thousand, so walk the
-    rep's leads in display order and stop at the count's cap (`_walk_statement`). An admin's search is
-    driven by the text index (one statement)."""
+    rep's leads in display order (`_walk_statement`), counting to the cap unless the probe's hits were
+    all the rep's own. An admin's search is driven by the text index (one statement)."""
     if viewer.role == "manager" or len(folded) < MIN_TRIGRAM:
         return None
+    if limit > _MANY:
+        raise ValueError("a search's page is at most its count's cap")
     dialect = reader.dialect.name
     values = {"team": viewer.team_id, "user": viewer.user_id, "query": query_value(dialect, folded), "limit": limit}
     if viewer.is_admin:
         rows = reader.all(_SEARCHES[True], values)
+        total = int(rows[0][6]) if rows else 0
     elif dialect == "sqlite":
-        rows = _sqlite_rep_search(reader, values, folded)
+        rows, total = _sqlite_rep_search(reader, values, folded)
     else:
-        rows = _postgresql_rep_search(reader, values, folded)
-    return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0
+        rows, total = _postgresql_rep_search(reader, values, folded)
+    return [LeadSummary(*row[:6]) for row in rows], total
 
 
-def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
+Rows = list[tuple[Any, ...]]
+
+
+def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
     """The FTS5 probe counts the hits (every workspace's) up to the cap; the rows come from the plan."""
-    probed = reader.scalar(_FTS_PROBE, values)
+    probed, all_own = reader.all(_FTS_PROBE, values)[0]
     if probed == 0:
-        return []
-    if probed > SEARCH_COUNT_CAP:
-        return reader.all(_WALK, {**values, "text": contains_value("sqlite", folded)})
-    return reader.all(_SEARCHES[False], values)
+        return [], 0
+    if probed < _MANY:
+        return _counted(reader.all(_SEARCHES[False], values))
+    return _walked(reader, {**values, "text": contains_value("sqlite", folded)}, all_own=bool(all_own))
 
 
-def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> list[tuple[Any, ...]]:
+def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
     """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits. It
     is planned for its text (`all_inlined`): a common one is found sooner by reading the table than
     through pg_trgm's index (a text in 17 % of the leads: 0.4-0.5 ms against 0.8-1.3 ms, measured)."""
-    ids = [row[0] for row in reader.all_inlined(_PG_HITS, values)]
-    if not ids:
-        return []
-    if len(ids) > SEARCH_COUNT_CAP:
-        return reader.all(_WALK, {**values, "text": folded})
-    return reader.all(_PG_FEW, {**values, "ids": ids})
+    probed = reader.all_inlined(_PG_HITS, values)
+    if not probed:
+        return [], 0
+    if len(probed) < _MANY:
+        return _counted(reader.all(_PG_FEW, {**values, "ids": [row[0] for row in probed]}))
+    return _walked(reader, {**values, "text": folded}, all_own=all(row[1] for row in probed))
+
+
+def _counted(rows: Rows) -> tuple[Rows, int]:
+    return rows, int(rows[0][6]) if rows else 0
+
+
+def _walked(reader: Reader, values: dict[str, Any], *, all_own: bool) -> tuple[Rows, int]:
+    """The walk's page; its count, unless the probe's hits, as many as the cap allows, were all the rep's
+    own: then there are more than SEARCH_COUNT_CAP."""
+    if all_own:
+        return reader.all(_WALK_PAGE, values), _MANY
+    return _counted(reader.all(_WALK, values))
 
 
 def _search(session: Session, viewer: Viewer, folded: str) -> sa.ColumnElement[bool]:

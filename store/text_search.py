@@ -73,17 +73,22 @@ def text_match(dialect: str, record_type: str, table: Any, team: Any, query: Any
     return sa.and_(table.c.team_id == team, table.c.search_text.like(query, escape="\\"))
 
 
-def fts_probe_statement(record_type: str, cap: int) -> sa.Select[Any]:
-    """SQLite: how many rows (of every workspace) the FTS5 phrase `query` matches, counting no further
-    than `cap`: the index answers this without reading the rows, in rowid order, stopping at `cap`."""
+def fts_hits(record_type: str, cap: int) -> sa.Select[Any]:
+    """SQLite: the rowids (as `id`, of every workspace) the FTS5 phrase `query` matches, in rowid order,
+    no more than `cap`: the index answers this without reading the rows."""
     fts = FTS_TABLES[record_type]
-    hits: sa.Select[Any] = (
-        sa.select(sa.literal_column("rowid"))
+    return (
+        sa.select(sa.literal_column("rowid").label("id"))
         .select_from(sa.table(fts))
         .where(sa.literal_column(fts).op("MATCH")(sa.bindparam("query", type_=sa.String)))
         .limit(cap)
     )
-    return sa.select(sa.func.count()).select_from(hits.subquery())
+
+
+def fts_probe_statement(record_type: str, cap: int) -> sa.Select[Any]:
+    """SQLite: how many rows (of every workspace) the FTS5 phrase `query` matches, counting no further
+    than `cap` (`fts_hits`)."""
+    return sa.select(sa.func.count()).select_from(fts_hits(record_type, cap).subquery())
 
 
 def query_value(dialect: str, folded: str) -> str:

@@ -116,6 +116,43 @@ def test_a_reps_search_shows_open_then_recent_hits_and_caps_its_count(database_u
         assert rare is not None and [lead.topic for lead in rare[0]] == ["S2", "R2", "R1", "R0"]  # open first
 
 
+def test_a_reps_search_counts_past_the_cap_from_its_probe_only_when_every_probed_hit_is_theirs(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe reads the text index's first SEARCH_COUNT_CAP + 1 hits of every workspace; when all are
+    the rep's own leads (not drafts, in the workspace) the rep has more than SEARCH_COUNT_CAP and the walk
+    reads only the page. Exactly SEARCH_COUNT_CAP of theirs and a hit first in the index that they would
+    not count (a draft of theirs, another rep's unshared lead, an unassigned one, another workspace's) are
+    counted by the walk: SEARCH_COUNT_CAP, not "100+"; one more of theirs is "100+", counted by the walk
+    all the same."""
+    engine = make_engine(database_url)
+    others = {"draft": {"status": "draft"}, "theirs": {"owner_id": "U2"}, "unassigned": {"owner_id": ""},
+              "elsewhere": {"team_id": "T2"}, "mine": {}}  # fmt: skip
+    with engine.begin() as connection:
+        for case, changes in others.items():
+            company = f"{case} Roasters"
+            connection.execute(sa.insert(Lead), [{**_row(f"{case}-x", company, at=T0 + timedelta(days=1)), **changes}])
+            rows = [_row(f"{case}{i}", company, at=T0 + timedelta(minutes=i)) for i in range(SEARCH_COUNT_CAP)]
+            connection.execute(sa.insert(Lead), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        ran: list[Any] = []
+        run = reader.all
+        monkeypatch.setattr(reader, "all", lambda query, values: ran.append(query) or run(query, values))
+        for case in others:
+            for extra in (False, True):
+                if extra:
+                    session.add(_lead(f"{case}-more", f"{case} Roasters", minutes=-1))
+                    session.commit()
+                ran.clear()
+                found = lead_store.search_summaries(reader, viewer=REP, folded=fold(f"{case} roast"), limit=10)
+                assert found is not None
+                general = lead_store.search_leads(session, viewer=REP, folded=fold(f"{case} roast"), limit=10)
+                assert [lead.id for lead in found[0]] == [lead.id for lead in general] != [], case
+                mine = case == "mine"  # its lead "-x" is the rep's own too: SEARCH_COUNT_CAP + 1 of theirs
+                assert found[1] == (SEARCH_COUNT_CAP + 1 if extra or mine else SEARCH_COUNT_CAP), case
+                assert (lead_store._WALK_PAGE in ran, lead_store._WALK in ran) == (mine, not mine), case
+
+
 def test_a_reps_search_walk_finds_texts_too_long_for_its_index(database_url: str) -> None:
     """PostgreSQL's walk index holds texts of at most INDEXED_TEXT_BYTES (a B-tree entry's limit): leads
     with longer texts (here 2,400+ bytes of CJK) are walked along ix_lead_owner_search_long and merged in
@@ -268,22 +305,28 @@ def _check_postgresql_search_plans(engine: sa.Engine) -> None:
             probe = explain(reader, lead_store._PG_HITS, {**values, "query": "%rare roast%"})
             few = explain(reader, lead_store._PG_FEW, {**values, "ids": ids})
             walk = explain(reader, lead_store._WALK, {**values, "text": "bulk roast"})
+            page = explain(reader, lead_store._WALK_PAGE, {**values, "text": "bulk roast"})
             listed = explain(reader, lead_store._OPEN_PAGE_SQL, {"team": "T1", "owner": "U1", "limit": 20})
             admin = explain(reader, lead_store._SEARCHES[True], {**values, "query": "%rare roast%"})
-            _check_postgresql_plans(probe, few, walk, listed, admin)
+            _check_postgresql_plans(probe, few, listed, admin)
+            _check_postgresql_walk(walk, walks=2)  # the page's, and the count's
+            _check_postgresql_walk(page, walks=1)
+
+
+def _check_postgresql_walk(walk: list[str], walks: int) -> None:
+    """The rep's leads with a text short enough for ix_lead_owner_search: tested in the index alone (no
+    read of the table), in display order under a Limit; longer texts along ix_lead_owner_search_long."""
+    walked = [n for n, step in enumerate(walk) if "Index Only Scan using ix_lead_owner_search on" in step]
+    assert len(walked) == walks and all(walk[n - 1].startswith("->  Limit") for n in walked), walk
+    long_texts = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search_long" in step]
+    assert len(long_texts) == walks and all(walk[n - 1].startswith("->  Limit") for n in long_texts), walk
 
 
 def _check_postgresql_plans(*plans: list[str]) -> None:
-    probe, few, walk, listed, admin = plans
+    probe, few, listed, admin = plans
     assert any("ix_lead_search_trgm" in step for step in probe), probe
     assert any("Index Scan using pk_lead on lead" in step for step in few), few
     assert not any("ix_lead_owner_search" in step for step in few), few
-    # the rep's leads with a text short enough for ix_lead_owner_search: tested in the index alone (no
-    # read of the table), in display order under a Limit; longer texts along ix_lead_owner_search_long
-    walked = [n for n, step in enumerate(walk) if "Index Only Scan using ix_lead_owner_search on" in step]
-    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
-    long_texts = [n for n, step in enumerate(walk) if "Index Scan using ix_lead_owner_search_long" in step]
-    assert len(long_texts) == 1 and walk[long_texts[0] - 1].startswith("->  Limit"), walk
     assert any("ix_lead_owner_recent" in step for step in listed), listed
     assert not any(step.startswith(("Sort", "->  Sort")) for step in listed), listed
     assert any("ix_lead_search_trgm" in step for step in admin), admin
