@@ -138,11 +138,16 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tup
 
 def summaries_by_id(reader: Reader, *, team_id: str, ids: list[int]) -> list[OpportunitySummary]:
     """The workspace's deals with these ids, in this order (each read by primary key)."""
-    if not ids:
-        return []
-    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
-    found = {row[0]: summary(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
+    found = summaries_of(reader, team_id=team_id, ids=ids)
     return [found[i] for i in ids if i in found]
+
+
+def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, OpportunitySummary]:
+    """The workspace's deals with these ids, by id (each read by primary key; a deal gone is missing)."""
+    if not ids:
+        return {}
+    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    return {row[0]: _SUMMARY(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
 
 
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:
