@@ -131,8 +131,7 @@ def my_open_by_stage(
 
 class _Group:
     """A stage's deals among those read: the process of its first, their ids in order, their money sums
-    per currency as the driver returns it (SQLite: float sums of two-decimal amounts are far from a half
-    cent, so rounding the sum once, `opp_lists.money`, gives the exact total)."""
+    per currency in integer cents (exact on both databases)."""
 
     __slots__ = ("process_name", "ids", "sums")
 
@@ -143,14 +142,14 @@ class _Group:
 def _grouped(keys: list[opp_lists.ListKey]) -> dict[str, _Group]:
     """The deals read by stage, in one pass (200 per list)."""
     grouped: dict[str, _Group] = {}
-    for opp_id, stage, process_name, money, currency in keys:
+    for opp_id, stage, process_name, cents, currency in keys:
         group = grouped.get(stage)
         if group is None:
             group = grouped[stage] = _Group(process_name)
         group.ids.append(opp_id)
-        if money is not None:
+        if cents is not None:
             sums = group.sums
-            sums[currency] = sums.get(currency, 0) + money
+            sums[currency] = sums.get(currency, 0) + cents
     return grouped
 
 
@@ -180,8 +179,7 @@ def _first_shown(stages: list[str], grouped: dict[str, _Group], shown: int) -> l
 def _stage_group(stage: str, group: _Group, rows: dict[int, OpportunitySummary], ids: list[int]) -> views.StageGroup:
     """A stage's count and money per currency of the deals read, and those of them shown (`ids`, those
     of them still there)."""
-    sums = ((currency, opp_lists.money(total)) for currency, total in group.sums.items())
-    totals = {currency: money for currency, money in sums if money is not None}
+    totals = {currency: opp_lists.cents_money(cents) for currency, cents in group.sums.items()}
     return views.StageGroup(stage, len(group.ids), totals, [rows[opp_id] for opp_id in ids if opp_id in rows])
 
 
