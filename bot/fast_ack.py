@@ -53,7 +53,8 @@ def _message(text: str, blocks: Sequence[Any], response_type: str | None) -> dic
     body: dict[str, Any] = {"text": text}
     if response_type:
         body["response_type"] = response_type
-    body["blocks"] = convert_to_dict_list(blocks)
+    # Our views build dicts: convert_to_dict_list's call per block is for Block Kit objects.
+    body["blocks"] = blocks if all(type(block) is dict for block in blocks) else convert_to_dict_list(blocks)
     return body
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 
 from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
@@ -77,22 +78,36 @@ def close_date(value: date | str | None) -> date | None:
 
 
 # What `/opp list` groups by and sums of each of a rep's first open deals, read from ix_opportunity_owner_close
-# alone (migration 0018_opp_list_search): (id, stage, process_name, estimated_revenue, currency), a plain row
-# (200 per list: a NamedTuple each was a tenth of the service's CPU).
-ListKey = tuple[int, str, str, Any, str]
+# alone (migration 0018_opp_list_search): (id, stage, process_name, cents, currency), a plain row (200 per list:
+# a NamedTuple each was a tenth of the service's CPU). `cents`: the estimated revenue rounded to cents, an
+# integer on both databases (as pipeline_month's, migration 0021), so a stage's sum is exact (`cents_money`).
+ListKey = Sequence[Any]
 
 
 _MINE_OPEN = (_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _OPP.c.status == OpportunityStatus.OPEN)
 _CLOSE = _OPP.c.estimated_close_date
-_KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _OPP.c.estimated_revenue, _OPP.c.currency)
-_DATED = PreparedQuery(
-    sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_not(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
-)
-# Ordered by the (null) close date, then id: the index's order, which PostgreSQL does not see after an `IS NULL`
-# (ordered by id alone, it sorted all of the owner's undated deals).
-_UNDATED = PreparedQuery(
-    sa.select(*_KEYS).where(*_MINE_OPEN, _CLOSE.is_(None)).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
-)
+_CENTS = sa.cast(sa.func.round(_OPP.c.estimated_revenue * 100), sa.BigInteger).label("cents")
+_KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _CENTS, _OPP.c.currency)
+
+
+def _keys_statement(dated: bool) -> Callable[[str], sa.Select[Any]]:
+    """The owner's first `limit` open deals with (dated) or without a close date, in the index's order (close
+    date, then id; PostgreSQL does not see that order after an `IS NULL` ordered by id alone: it sorted all of
+    the owner's undated deals). SQLite: the page as one JSON array of rows (`_key_rows`)."""
+
+    def build(dialect: str) -> sa.Select[Any]:
+        close = _CLOSE.is_not(None) if dated else _CLOSE.is_(None)
+        page = sa.select(*_KEYS).where(*_MINE_OPEN, close).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
+        if dialect != "sqlite":
+            return page
+        rows = page.subquery("page")
+        return sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
+
+    return build
+
+
+_DATED = PreparedQuery(_keys_statement(dated=True))
+_UNDATED = PreparedQuery(_keys_statement(dated=False))
 _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
 
 
@@ -115,6 +130,24 @@ def _by_ids_statement(dialect: str) -> sa.Select[Any]:
 _BY_IDS = PreparedQuery(_by_ids_statement)
 
 
+def cents_money(cents: int) -> Decimal:
+    """A sum of `ListKey` cents as money (two decimals)."""
+    return Decimal(cents).scaleb(-2)
+
+
+def _key_rows(reader: Reader, query: PreparedQuery, values: dict[str, Any]) -> list[ListKey]:
+    """A page of `ListKey` rows. SQLite's come as one JSON array: one step of the statement instead of one per
+    row, and each step releases and takes back the GIL, which under a worker's 8 threads is a hand-over to
+    another thread (futex, context switch) per row read. PostgreSQL's driver reads the rows at once."""
+    rows = reader.all(query, values)
+    if reader.dialect.name != "sqlite":
+        return list[ListKey](rows)
+    try:
+        return list(orjson.loads(rows[0][0]))
+    except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)
+        return list(json.loads(rows[0][0]))
+
+
 def money(value: Any) -> Decimal | None:
     """A money column as either driver returns it (SQLite: a float of at most two decimals)."""
     if value is None or isinstance(value, Decimal):
@@ -125,12 +158,12 @@ def money(value: Any) -> Decimal | None:
 def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[ListKey], int]:
     """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
     ListKey rows, and how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order
-    of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The
-    money stays as the driver returns it (a float on SQLite: sums convert once, `money`)."""
+    of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The money
+    comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
-    rows: list[ListKey] = reader.all(_DATED, values)
+    rows = _key_rows(reader, _DATED, values)
     if len(rows) < limit:
-        rows += reader.all(_UNDATED, {**values, "limit": limit - len(rows)})
+        rows += _key_rows(reader, _UNDATED, {**values, "limit": limit - len(rows)})
     if len(rows) < limit:
         return rows, len(rows)
     return rows, int(reader.scalar(_OPEN_COUNT, values))
@@ -138,11 +171,16 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tup
 
 def summaries_by_id(reader: Reader, *, team_id: str, ids: list[int]) -> list[OpportunitySummary]:
     """The workspace's deals with these ids, in this order (each read by primary key)."""
-    if not ids:
-        return []
-    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
-    found = {row[0]: summary(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
+    found = summaries_of(reader, team_id=team_id, ids=ids)
     return [found[i] for i in ids if i in found]
+
+
+def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, OpportunitySummary]:
+    """The workspace's deals with these ids, by id (each read by primary key; a deal gone is missing)."""
+    if not ids:
+        return {}
+    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    return {row[0]: _SUMMARY(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
 
 
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.domain import revenue
 from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import parse_amount
-from bot.domain.process import FIELD_BY_STEP, Stage, Step
+from bot.domain.process import FIELD_BY_STEP, ProcessLibrary, Stage, Step
 from bot.domain.text import fold
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages, reasons
@@ -121,20 +121,17 @@ def my_open_by_stage(
     the reads with their generic plans (store/prepared.py: it re-planned the first page's at every list)."""
     with reading(engine, generic_plans=True) as reader:
         keys, total = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
-        library = processes.read(reader, team)
         grouped = _grouped(keys)
-        order = {stage: library.get(group.process_name).index(stage) for stage, group in grouped.items()}
-        stages = sorted(grouped, key=lambda stage: (order[stage], stage))
-        listed = [key for stage in stages for key in grouped[stage].ids][:shown]
-        rows = {row.id: row for row in opp_lists.summaries_by_id(reader, team_id=team, ids=listed)}
-    groups = [_stage_group(stage, grouped[stage], rows) for stage in stages]
+        stages = _in_process_order(processes.read(reader, team), grouped)
+        listed = _first_shown(stages, grouped, shown)
+        rows = opp_lists.summaries_of(reader, team_id=team, ids=[i for ids in listed for i in ids])
+    groups = [_stage_group(stage, grouped[stage], rows, ids) for stage, ids in zip(stages, listed, strict=True)]
     return groups, total
 
 
 class _Group:
     """A stage's deals among those read: the process of its first, their ids in order, their money sums
-    per currency as the driver returns it (SQLite: float sums of two-decimal amounts are far from a half
-    cent, so rounding the sum once, `opp_lists.money`, gives the exact total)."""
+    per currency in integer cents (exact on both databases)."""
 
     __slots__ = ("process_name", "ids", "sums")
 
@@ -145,23 +142,45 @@ class _Group:
 def _grouped(keys: list[opp_lists.ListKey]) -> dict[str, _Group]:
     """The deals read by stage, in one pass (200 per list)."""
     grouped: dict[str, _Group] = {}
-    for opp_id, stage, process_name, money, currency in keys:
+    for opp_id, stage, process_name, cents, currency in keys:
         group = grouped.get(stage)
         if group is None:
             group = grouped[stage] = _Group(process_name)
         group.ids.append(opp_id)
-        if money is not None:
+        if cents is not None:
             sums = group.sums
-            sums[currency] = sums.get(currency, 0) + money
+            sums[currency] = sums.get(currency, 0) + cents
     return grouped
 
 
-def _stage_group(stage: str, group: _Group, rows: dict[int, OpportunitySummary]) -> views.StageGroup:
-    """A stage's count and money per currency of the deals read, and those of them shown."""
-    sums = ((currency, opp_lists.money(total)) for currency, total in group.sums.items())
-    totals = {currency: money for currency, money in sums if money is not None}
-    shown = [rows[opp_id] for opp_id in group.ids if opp_id in rows]
-    return views.StageGroup(stage, len(group.ids), totals, shown)
+def _in_process_order(library: ProcessLibrary, grouped: dict[str, _Group]) -> list[str]:
+    """The stages in the order of the process of each one's first deal (an unknown stage first), then by
+    name: `library.get(process).index(stage)`, each process looked up once (a list has a few)."""
+    names: dict[str, tuple[str, ...]] = {}
+    order: dict[str, int] = {}
+    for stage, group in grouped.items():
+        found = names.get(group.process_name)
+        if found is None:
+            found = names[group.process_name] = library.get(group.process_name).stage_names
+        order[stage] = found.index(stage) if stage in found else 0
+    return sorted(grouped, key=lambda stage: (order[stage], stage))
+
+
+def _first_shown(stages: list[str], grouped: dict[str, _Group], shown: int) -> list[list[int]]:
+    """Per stage in this order, the ids of its deals among the first `shown` in stage order."""
+    listed = []
+    for stage in stages:
+        ids = grouped[stage].ids[:shown]
+        shown -= len(ids)
+        listed.append(ids)
+    return listed
+
+
+def _stage_group(stage: str, group: _Group, rows: dict[int, OpportunitySummary], ids: list[int]) -> views.StageGroup:
+    """A stage's count and money per currency of the deals read, and those of them shown (`ids`, those
+    of them still there)."""
+    totals = {currency: opp_lists.cents_money(cents) for currency, cents in group.sums.items()}
+    return views.StageGroup(stage, len(group.ids), totals, [rows[opp_id] for opp_id in ids if opp_id in rows])
 
 
 def competitor_names(session: Session, data: views.OpportunityData) -> list[str]:

@@ -23,6 +23,8 @@ CALLS: list[dict[str, Any]] = [
     {"text": "Your deals", "blocks": BLOCKS, "response_type": "ephemeral"},
     {"text": "", "blocks": BLOCKS},
     {"text": "objects", "blocks": [SectionBlock(text="hi"), DividerBlock()]},
+    {"text": "dicts and objects", "blocks": [*BLOCKS, DividerBlock()]},
+    {"text": "a tuple of dicts", "blocks": tuple(BLOCKS)},
     {"text": "empty blocks", "blocks": []},
     {"text": "with attachments", "attachments": [{"text": "a"}]},
     {"text": "unfurl", "blocks": BLOCKS, "unfurl_links": False},

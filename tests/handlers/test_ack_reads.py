@@ -95,10 +95,10 @@ def _warm(bot: RunningBot) -> None:
     bot.deps.background.wait_idle()
 
 
-def _plan_mode_set(bot: RunningBot) -> int:
-    """PostgreSQL: a new kept connection is set to its plan mode once (store/prepared.reading's
-    `generic_plans`), a round trip of its first read only."""
-    return 1 if bot.deps.engine.dialect.name == "postgresql" else 0
+def _plan_mode_set(_bot: RunningBot) -> int:
+    """A new kept connection is set up once, before its first read (store/prepared._Kept): PostgreSQL's to
+    its plan mode (`reading`'s `generic_plans`), SQLite's to the readers' page cache (SQLITE_READER_CACHE_KIB)."""
+    return 1
 
 
 def test_lead_list_reads_its_page_and_count_in_one_statement(bot: RunningBot) -> None:

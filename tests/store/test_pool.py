@@ -66,6 +66,23 @@ def test_reads_reuse_a_kept_connection_outside_the_pool(database_url: str) -> No
     engine.dispose()
 
 
+def test_kept_sqlite_readers_have_the_readers_page_cache_and_the_pool_its_own(database_url: str) -> None:
+    """The hot reads' connections hold SQLITE_READER_CACHE_KIB of pages (at 1M deals the 40 rows of an
+    `/opp list` need more than the pool's SQLITE_CACHE_KIB); the pool's connections keep the smaller cache."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite pragma")
+    engine = make_engine(database_url)
+    for _ in range(2):  # a new kept connection, then the same one again
+        with reading(engine) as reader:
+            cursor = reader.connection.cursor()
+            assert cursor.execute("PRAGMA cache_size").fetchone()[0] == -db.SQLITE_READER_CACHE_KIB
+            cursor.close()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -db.SQLITE_CACHE_KIB
+    assert db.SQLITE_READER_CACHE_KIB > db.SQLITE_CACHE_KIB
+    engine.dispose()
+
+
 def test_a_read_that_failed_leaves_its_connection_closed(database_url: str) -> None:
     engine = make_engine(database_url)
     with pytest.raises(RuntimeError), reading(engine) as reader:
@@ -170,4 +187,14 @@ def test_reads_with_generic_plans_run_in_their_plan_mode(database_url: str) -> N
         with reading(engine, generic_plans=generic_plans) as reader:
             assert kept[reader.connection.dbapi_connection] == ("generic" if generic_plans else "auto")
             assert _plan_mode(reader) == ("force_generic_plan" if generic_plans else "auto")
+    engine.dispose()
+
+
+def test_reads_return_rows_as_plain_tuples(database_url: str) -> None:
+    """`Reader.all` hands the driver's rows on as they are when they are tuples (both drivers' default)."""
+    engine = make_engine(database_url)
+    with reading(engine) as reader:
+        rows = reader.all(PreparedQuery(sa.select(sa.literal(1), sa.literal("a"))), {})
+        assert rows == [(1, "a")] and type(rows[0]) is tuple
+        assert reader.all(PreparedQuery(sa.select(sa.literal(1)).where(sa.false())), {}) == []
     engine.dispose()
