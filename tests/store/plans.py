@@ -8,6 +8,14 @@ from typing import Any
 from store.prepared import PreparedQuery
 
 
+def analyze(engine: Any, *tables: str) -> None:
+    """PostgreSQL: VACUUM ANALYZE the tables after a bulk insert (the statistics autovacuum keeps on a server
+    in use), so plans are chosen as for real data; nothing on SQLite."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {', '.join(tables)}")
+
+
 def plan(reader: Any, query: PreparedQuery, values: dict[str, Any]) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN details, or PostgreSQL's EXPLAIN lines, of `query` with `values`."""
     sql, parameters = query.parameters(reader.dialect, values)

@@ -17,7 +17,7 @@ from store.models import SalesTeamMember, Share, TeamShare
 from store.prepared import reading
 from store.recent_records import _WALKS, RECENT, recent_titles
 from store.records import MODELS, RecordTitle
-from tests.store.plans import plan
+from tests.store.plans import analyze, plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 VIEWERS = (
@@ -111,9 +111,7 @@ def test_the_walks_follow_the_search_indexes(database_url: str) -> None:
                       "status": "open", "created_at": T0, "updated_at": T0 + timedelta(seconds=n)}
                      for n in range(4_000)]  # fmt: skip
             connection.execute(sa.insert(model), plain)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE lead, opportunity")
+    analyze(engine, "lead", "opportunity")
     values = {"team": "T1", "user": "U1"}
     with reading(engine) as reader:
         walks = {

@@ -14,7 +14,7 @@ from store.db import make_engine
 from store.listing import COUNT_CAP
 from store.models import Lead, Task
 from store.prepared import bound_list, reading
-from tests.store.plans import generic_plan, plan
+from tests.store.plans import analyze, generic_plan, plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -27,9 +27,7 @@ def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None
     with engine.begin() as connection:
         connection.execute(sa.insert(Task), rows)
         connection.execute(sa.insert(Lead), leads)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE task, lead")
+    analyze(engine, "task", "lead")
     values = {"team": "T1", "owner": "U1"}
     with reading(engine) as reader:
         tasks, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
