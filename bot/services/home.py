@@ -12,6 +12,7 @@ from types import TracebackType
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.users import settled_zone
 from store.access import Viewer
 from store.db import SessionFactory, transaction
 from store.prepared import Reader, reading
@@ -54,12 +55,7 @@ def home_asker(
     transaction held, falling back to the stored zone (or UTC) when Slack does not say."""
     with reading(engine) as reader:
         known, viewer = read_zone_and_viewer(reader, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
-    if known is not None and known.fetched:
-        return known.tz, viewer
-    tz = ask_zone()
-    if tz is None:
-        tz = known.tz if known is not None else "UTC"
-    return tz, viewer
+    return settled_zone(known, ask_zone), viewer
 
 
 @contextmanager
