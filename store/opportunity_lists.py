@@ -26,7 +26,7 @@ from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
 from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
-from store.prepared import PreparedQuery, Reader
+from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, unindexed_team
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_match
 from store.types import postgresql_array
 
@@ -111,19 +111,10 @@ _UNDATED = PreparedQuery(_keys_statement(dated=False))
 _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
 
 
-def _in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> Condition:
-    """`column` is in the bound list `name` (SQLite: a JSON array; PostgreSQL: an array of `item_type`)."""
-    if dialect == "sqlite":
-        listed = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
-        return column.in_(sa.select(listed.c.value))
-    return column == sa.any_(sa.bindparam(name, type_=postgresql_array(item_type)))
-
-
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
     """Summaries of the workspace's deals with these ids."""
-    found = _in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
-    # SQLite: `+opportunity.team_id` is no index term: else SQLite scans the workspace along an index on it.
-    team = sa.literal_column("+opportunity.team_id", sa.String) if dialect == "sqlite" else _OPP.c.team_id
+    found = in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
+    team = unindexed_team(dialect, _OPP)  # else SQLite scans the workspace along an index on team_id
     return sa.select(*_COLUMNS).where(found, team == _TEAM)
 
 
@@ -179,7 +170,7 @@ def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, O
     """The workspace's deals with these ids, by id (each read by primary key; a deal gone is missing)."""
     if not ids:
         return {}
-    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    listed = bound_list(reader.dialect, ids)
     return {row[0]: _SUMMARY(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
 
 
@@ -207,7 +198,7 @@ REP, MANAGER, ADMIN = "rep", "manager", "admin"
 
 def _owners_in(dialect: str) -> Condition:
     """The deal's owner is in the bound list `owners`."""
-    return _in_bound_list(dialect, _OPP.c.owner_id, "owners", sa.String)
+    return in_bound_list(dialect, _OPP.c.owner_id, "owners", sa.String)
 
 
 def _visible(dialect: str, scope: str) -> Condition:
@@ -256,8 +247,7 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     page is the first `limit` of those hits."""
     hit = _hit(dialect)
     own = sa.select().select_from(_OPP).where(_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, hit)
-    # SQLite: `+opportunity.team_id` is no index term, so shared deals are read by id from the shares.
-    team = sa.literal_column("+opportunity.team_id", sa.String) if dialect == "sqlite" else _OPP.c.team_id
+    team = unindexed_team(dialect, _OPP)  # SQLite: shared deals are read by id from the shares
     shared = (
         sa.select()
         .select_from(_OPP)
@@ -300,7 +290,7 @@ def _with_orders_statement(dialect: str) -> sa.Select[Any]:
     """Whether any of these deals (SQLite: a JSON array; PostgreSQL: an array) has a sales order: most
     searches find none, and then their list needs no ORM read of the orders."""
     order = SalesOrder.__table__  # type: ignore[attr-defined]
-    ours = _in_bound_list(dialect, order.c.opportunity_id, "ids", sa.Integer)
+    ours = in_bound_list(dialect, order.c.opportunity_id, "ids", sa.Integer)
     return sa.select(sa.literal(1)).select_from(order).where(order.c.team_id == _TEAM, ours).limit(1)
 
 
@@ -309,7 +299,7 @@ _WITH_ORDERS = PreparedQuery(_with_orders_statement)
 
 def any_orders(reader: Reader, *, team_id: str, ids: list[int]) -> bool:
     """Whether any of these deals of the workspace has a sales order (one index probe per deal)."""
-    listed: Any = json.dumps(ids) if reader.dialect.name == "sqlite" else ids
+    listed = bound_list(reader.dialect, ids)
     return bool(ids) and reader.scalar(_WITH_ORDERS, {"team": team_id, "ids": listed}) is not None
 
 
@@ -336,7 +326,7 @@ def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int)
     values: dict[str, Any] = {"team": viewer.team_id, "user": viewer.user_id, "limit": limit, "text": folded}
     if scope == MANAGER:
         owners = sorted(viewer.owners_in_scope)
-        values["owners"] = json.dumps(owners) if dialect == "sqlite" else owners
+        values["owners"] = bound_list(reader.dialect, owners)
     if len(folded) >= MIN_TRIGRAM:
         values["query"] = query_value(dialect, folded)
         probed = _probe(reader, values)
