@@ -8,7 +8,7 @@ stage moves of local days."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import astuple
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -91,6 +91,15 @@ def expected_funnel(opps: list[Opportunity], owners: Collection[str] | None, sta
 
 
 def expected_won(opps: list[Opportunity], orders: list[SalesOrder], owners: Any, start: date, end: date) -> list[Any]:
+    groups = _won_groups(opps, orders, lambda o: _in_scope(o, owners), start, end)
+    return _rows(queries.WonRow(*key, count, total) for key, (count, total) in groups.items())
+
+
+def _won_groups(
+    opps: list[Opportunity], orders: list[SalesOrder], keep: Callable[[Opportunity], bool], start: date, end: date
+) -> dict[tuple[Any, ...], list[Any]]:
+    """(currency, day) -> [deals, revenue] of the won deals `keep` takes, in Python: a deal's orders (not
+    canceled) replace its actual revenue."""
     ordered: dict[int, Decimal] = defaultdict(Decimal)
     for order in orders:
         if order.status != "canceled":
@@ -98,11 +107,11 @@ def expected_won(opps: list[Opportunity], orders: list[SalesOrder], owners: Any,
     groups: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     for o in opps:
         day = o.actual_close_date
-        if _in_scope(o, owners) and o.status == "won" and day is not None and start <= day < end:
+        if keep(o) and o.status == "won" and day is not None and start <= day < end:
             group = groups[(o.currency, day)]
             group[0] += 1
             group[1] += ordered.get(o.id or 0, o.actual_revenue or 0)
-    return _rows(queries.WonRow(*key, count, _money(total)) for key, (count, total) in groups.items())
+    return {key: [count, _money(total)] for key, (count, total) in groups.items()}
 
 
 def expected_moves(changes: list[StageChange], owners: Any, start: datetime, end: datetime) -> list[Any]:
@@ -211,14 +220,4 @@ def test_won_revenue_with_and_without_orders_in_the_workspace(seeded: Any) -> No
 
 def _won_of(team: str, opps: list[Opportunity], orders: list[SalesOrder], start: date, end: date) -> dict[Any, Any]:
     """(currency, day) -> [deals, revenue] of a workspace's won deals, in Python."""
-    ordered: dict[int, Decimal] = defaultdict(Decimal)
-    for order in orders:
-        if order.status != "canceled":
-            ordered[order.opportunity_id] += order.total
-    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-    for o in opps:
-        day = o.actual_close_date
-        if o.team_id == team and o.status == "won" and day is not None and start <= day < end:
-            groups[(o.currency, day)][0] += 1
-            groups[(o.currency, day)][1] += ordered.get(o.id or 0, o.actual_revenue or 0)
-    return {key: [count, _money(total)] for key, (count, total) in groups.items()}
+    return _won_groups(opps, orders, lambda o: o.team_id == team, start, end)
