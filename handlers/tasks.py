@@ -122,13 +122,16 @@ def _list_answer(deps: Deps, client: WebClient, body: dict[str, Any]) -> dict[st
 
 
 def _line(task: Task, record: Lead | Opportunity | None) -> TaskLine:
-    adhoc = task.enrollment_id is None
-    return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, _label(record))
+    return _task_line(task, _label(record))
 
 
 def _listed(task: TaskSummary, record: RecordTitle | None) -> TaskLine:
-    label = titled_label(*record) if record is not None else None
-    return TaskLine(task.id, task.title, task.kind, task.due_at, task.priority, task.enrollment_id is None, label)
+    return _task_line(task, titled_label(*record) if record is not None else None)
+
+
+def _task_line(task: Task | TaskSummary, label: RecordLabel | None) -> TaskLine:
+    adhoc = task.enrollment_id is None
+    return TaskLine(task.id or 0, task.title, task.kind, task.due_at, task.priority, adhoc, label)
 
 
 # --- saving ------------------------------------------------------------------------------------------

@@ -65,17 +65,6 @@ def update_task(
         announce_task(session, task)
 
 
-def open_tasks_of(session: Session, *, team_id: str, owner_id: str, limit: int = 50) -> list[Task]:
-    """The owner's open tasks (ad-hoc and sequence steps), soonest first, then by priority."""
-    query = (
-        select(Task)
-        .where(Task.team_id == team_id, Task.owner_id == owner_id, Task.status == TaskStatus.OPEN)
-        .order_by(col(Task.due_at), col(Task.priority), col(Task.id))
-        .limit(limit)
-    )
-    return list(session.exec(query))
-
-
 def record_tasks_of(session: Session, *, team_id: str, record_type: str, record_id: int, owner_id: str) -> list[Task]:
     query = select(Task).where(
         Task.team_id == team_id,
