@@ -132,11 +132,11 @@ _counter = iter(range(10**9))
 RUN = f"{int(time.time()):x}"
 
 
-def command(verifier: SignatureVerifier, fake: FakeSlack, text: str) -> Prepared:
+def command(verifier: SignatureVerifier, fake: FakeSlack, text: str, name: str = "/opp") -> Prepared:
     n = next(_counter)
     fields = {
         "token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1", "channel_name": "sales",
-        "user_id": USER, "user_name": "u1", "command": "/opp", "text": text, "api_app_id": "A1",
+        "user_id": USER, "user_name": "u1", "command": name, "text": text, "api_app_id": "A1",
         "is_enterprise_install": "false", "response_url": fake.response_url(), "trigger_id": f"{n}.1.trigger",
     }  # fmt: skip
     return signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
