@@ -38,11 +38,12 @@ from bot.services.users import user_zone
 from bot.services.work_queue import QueueItem, Worked
 from bot.surface import Surface
 from bot.views.assistant import (
+    QUEUE_ITEMS_MAX,
     QueueLine,
     RecordLabel,
-    label_of,
     log_outcome_modal,
     settings_modal,
+    titled_label,
     work_queue_section,
 )
 from bot.views.blocks import Block, context, modal, section
@@ -129,11 +130,10 @@ def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
 def queue_blocks(home: HomeRequest) -> list[Block]:
     now = home.deps.clock()
     start, end = day_bounds(local_date(now, home.reads.tz), home.reads.tz)
-    items = service.queue(
-        home.reads.session, home.reads.reader, team_id=home.team, user_id=home.user, now=now, day_end=end
-    )
-    lines = [_queue_line(item, label_of(record) if record is not None else None) for item, record in items]
-    return work_queue_section(lines, tz=home.reads.tz, now=now, today_start=start)
+    items, total = service.queue(home.reads.session, home.reads.reader, team_id=home.team, user_id=home.user,
+                                 now=now, day_end=end, limit=QUEUE_ITEMS_MAX)  # fmt: skip
+    lines = [_queue_line(item, titled_label(*title) if title is not None else None) for item, title in items]
+    return work_queue_section(lines, total=total, tz=home.reads.tz, now=now, today_start=start)
 
 
 def _queue_line(item: QueueItem, record: RecordLabel | None) -> QueueLine:

@@ -25,8 +25,10 @@ from store import planning
 from store.digests import activity_kinds_by_author, opportunities_by_id, stage_changes_between
 from store.models import Outbox
 from store.planning import OpenDeal
+from store.prepared import Reader, session_reader
 from store.quotes import pending_for
-from store.tasks import appointments_between, open_tasks_due
+from store.task_lists import LONG_AGO, TaskSummary, open_tasks_due_page
+from store.tasks import appointments_between
 from store.users import get_user, reps_of
 
 KIND_NAMES = {
@@ -103,7 +105,7 @@ def _fill_sections(
         functools.partial(_count_stale, session, team, stale_before),
         people,
     )
-    appointments, due_today, overdue = _agenda_items(session, team, people, day, tz, who, past_close)
+    appointments, due_today, overdue, unlisted = _agenda_items(session, team, people, day, tz, who, past_close)
     moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
     digest.sections = [
         ("Yesterday's activity", _activity_items(session, team, people, y_start, y_end)),
@@ -115,7 +117,8 @@ def _fill_sections(
         ("Lost yesterday", lost),
         ("Stale deals", _stale_items(stale, settings.stale_deal_days, who)),
     ]
-    digest.more = {"Overdue": late - len(past_close), "Stale deals": idle - len(stale)}
+    digest.more = {"Due today": unlisted["Due today"], "Overdue": unlisted["Overdue"] + late - len(past_close),
+                   "Stale deals": idle - len(stale)}  # fmt: skip
 
 
 def _past_close_of(session: Session, team: str, day: date, person: str, limit: int) -> list[OpenDeal]:
@@ -139,7 +142,8 @@ def _owner_suffix(team_view: bool, user: str) -> str:
     return f" — {mention(user)}" if team_view else ""
 
 
-AgendaItems = tuple[list[DigestItem], list[DigestItem], list[DigestItem]]
+# today's appointments, the tasks due today, what is overdue; and how many tasks of each were not read
+AgendaItems = tuple[list[DigestItem], list[DigestItem], list[DigestItem], dict[str, int]]
 
 
 def _agenda_items(
@@ -162,9 +166,11 @@ def _agenda_items(
         )
         for a in appointments_between(session, team_id=team, user_ids=people, start=today_start, end=today_end)
     ]
-    tasks = open_tasks_due(session, team_id=team, owner_ids=people, before=today_end)
-    due_today = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at >= today_start]
-    overdue = [_task_item(session, team, t, tz, who(t.owner_id)) for t in tasks if t.due_at < today_start]
+    reader = session_reader(session)
+    today, today_total = _first_tasks(reader, team, people, after=today_start, before=today_end)
+    late, late_total = _first_tasks(reader, team, people, after=LONG_AGO, before=today_start)
+    due_today = [_task_item(session, team, task, tz, who(owner)) for owner, task in today]
+    overdue = [_task_item(session, team, task, tz, who(owner)) for owner, task in late]
     overdue += [
         DigestItem(
             f"*{escape(o.topic)}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
@@ -173,7 +179,23 @@ def _agenda_items(
         )
         for o in past_close
     ]
-    return appointments, due_today, overdue
+    return appointments, due_today, overdue, {"Due today": today_total - len(today), "Overdue": late_total - len(late)}
+
+
+def _first_tasks(
+    reader: Reader, team: str, people: list[str], *, after: datetime, before: datetime
+) -> tuple[list[tuple[str, TaskSummary]], int]:
+    """The first SECTION_ITEMS open tasks due in [after, before) of everyone's (each person's read along
+    their index, store/task_lists.py), with their owners, and how many there are."""
+    found: list[tuple[str, TaskSummary]] = []
+    total = 0
+    for person in people:
+        tasks, count = open_tasks_due_page(reader, team_id=team, owner_id=person, after=after, before=before,
+                                           limit=SECTION_ITEMS, capped=False)  # fmt: skip
+        found += [(person, task) for task in tasks]
+        total += count
+    found.sort(key=lambda pair: (pair[1].due_at, pair[1].priority, pair[1].id))
+    return found[:SECTION_ITEMS], total
 
 
 def _stale_items(deals: list[OpenDeal], days: int, who: Callable[[str], str]) -> list[DigestItem]:

@@ -88,3 +88,38 @@ def record_titles(reader: Reader, *, team_id: str, tasks: list[TaskSummary]) -> 
         for row in reader.all(_TITLES[kind], {"team": team_id, "ids": bound_list(reader.dialect, sorted(ids))}):
             found[kind, row[0]] = RecordTitle(kind, row[0], row[1], row[2] or "")
     return [found.get((task.record_type or "", task.record_id or 0)) for task in tasks]
+
+
+_DUE_WINDOW = (_TASK.c.due_at >= sa.bindparam("after"), _TASK.c.due_at < sa.bindparam("before"))
+_DUE = sa.select(sa.literal(1)).select_from(_TASK).where(*_OPEN, *_DUE_WINDOW)
+_DUE_COUNT = PreparedQuery(capped_count_statement(_DUE))
+_DUE_COUNT_EXACT = PreparedQuery(sa.select(sa.func.count()).select_from(_DUE.subquery()))
+LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def due_page_statement(limit: int) -> PreparedQuery:
+    """page_statement's read, of the tasks due in [after, before) (the literal limit: page_statement)."""
+    query = sa.select(*(_TASK.c[name] for name in _COLUMNS)).where(*_OPEN, *_DUE_WINDOW)
+    order = (_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)
+    return PreparedQuery(query.order_by(*order).limit(sa.literal_column(str(int(limit)), sa.Integer)))
+
+
+def open_tasks_due_page(
+    reader: Reader,
+    *,
+    team_id: str,
+    owner_id: str,
+    before: datetime,
+    limit: int,
+    after: datetime = LONG_AGO,
+    capped: bool = True,
+) -> tuple[list[TaskSummary], int]:
+    """The owner's first `limit` open tasks due in [after, before) (App Home's work queue and the digests:
+    overdue ones too), soonest first, then by priority, along ix_task_owner_status_due, and how many there
+    are (counted only when the page is full; `capped`: COUNT_CAP + 1 means more; a digest counts them all)."""
+    values = {"team": team_id, "owner": owner_id, "after": after, "before": before}
+    tasks = [_summary(row) for row in reader.all(due_page_statement(limit), values)]
+    if len(tasks) < limit:
+        return tasks, len(tasks)
+    return tasks, int(reader.scalar(_DUE_COUNT if capped else _DUE_COUNT_EXACT, values))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Appointment, Task
 from store.prepared import PreparedQuery, Reader
+from store.task_lists import TaskSummary, open_tasks_due_page
 
 OVERDUE_LOOKBACK = timedelta(days=30)
 
@@ -22,7 +23,7 @@ class QueueItem:
 
     due_at: datetime
     priority: int
-    task: Task | None = None
+    task: TaskSummary | None = None
     appointment: Appointment | None = None
 
 
@@ -60,22 +61,6 @@ def create_task(
     return task
 
 
-def open_tasks_due(session: Session, *, team_id: str, owner_ids: list[str], before: datetime) -> list[Task]:
-    if not owner_ids:
-        return []
-    query = (
-        select(Task)
-        .where(
-            Task.team_id == team_id,
-            col(Task.owner_id).in_(owner_ids),
-            Task.status == TaskStatus.OPEN,
-            Task.due_at < before,
-        )
-        .order_by(col(Task.due_at), col(Task.priority), col(Task.id))
-    )
-    return list(session.exec(query))
-
-
 def appointments_between(
     session: Session,
     *,
@@ -100,7 +85,8 @@ def appointments_between(
     return [a for a in session.exec(query) if a.owner_id in wanted or wanted.intersection(a.attendees or [])]
 
 
-def _queue_probe() -> sa.Select[Any]:
+def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """Is any open task due, or any appointment scheduled, in the queue's window (either; appointments)?"""
     task, appointment = Task.__table__, Appointment.__table__  # type: ignore[attr-defined]
     team = sa.bindparam("team", type_=sa.String)
     due = sa.select(task.c.id).where(
@@ -111,10 +97,10 @@ def _queue_probe() -> sa.Select[Any]:
         appointment.c.team_id == team, appointment.c.status == AppointmentStatus.SCHEDULED,
         appointment.c.start_at >= sa.bindparam("start"), appointment.c.start_at < sa.bindparam("end"),
     )  # fmt: skip
-    return sa.select(sa.exists(due.limit(1)) | sa.exists(scheduled.limit(1)))
+    return sa.select(sa.exists(due.limit(1)) | sa.exists(scheduled.limit(1))), sa.select(sa.exists(scheduled.limit(1)))
 
 
-_QUEUE_PROBE = PreparedQuery(_queue_probe())
+_QUEUE_PROBE, _APPOINTMENT_PROBE = (PreparedQuery(probe) for probe in _queue_probes())
 
 
 def queue_may_have(reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> bool:
@@ -125,23 +111,23 @@ def queue_may_have(reader: Reader, *, team_id: str, user_id: str, now: datetime,
     return bool(reader.scalar(_QUEUE_PROBE, values))
 
 
-def work_queue(session: Session, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> list[QueueItem]:
-    """Open tasks due before the end of the user's today (so overdue ones too), and appointments from the
-    last days not yet marked done up to the end of today, unless snoozed: by due time, then priority."""
-    items = [
-        QueueItem(task.due_at, task.priority, task=task)
-        for task in open_tasks_due(session, team_id=team_id, owner_ids=[user_id], before=day_end)
-    ]
-    appointments = appointments_between(
-        session, team_id=team_id, user_ids=[user_id], start=now - OVERDUE_LOOKBACK, end=day_end
-    )
-    items += [
-        QueueItem(a.start_at, 2, appointment=a)
-        for a in appointments
-        if a.queue_after is None or a.queue_after <= now  # snoozed ones come back when their time is up
-    ]
+def work_queue(
+    session: Session, reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime, limit: int
+) -> tuple[list[QueueItem], int]:
+    """The first `limit` lines of the user's queue and how many there are: open tasks due before the end of
+    their today (so overdue ones too; read outside the ORM, at most `limit`, counted with a cap), and
+    appointments from the last days not yet marked done up to the end of today, unless snoozed (through
+    the ORM, only when the workspace has any in that window): by due time, then priority."""
+    tasks, total = open_tasks_due_page(reader, team_id=team_id, owner_id=user_id, before=day_end, limit=limit)
+    items = [QueueItem(task.due_at, task.priority, task=task) for task in tasks]
+    start = now - OVERDUE_LOOKBACK
+    if reader.scalar(_APPOINTMENT_PROBE, {"team": team_id, "start": start, "end": day_end}):
+        appointments = appointments_between(session, team_id=team_id, user_ids=[user_id], start=start, end=day_end)
+        waiting = [a for a in appointments if a.queue_after is None or a.queue_after <= now]  # snoozed: later
+        items += [QueueItem(a.start_at, 2, appointment=a) for a in waiting]
+        total += len(waiting)
     items.sort(key=lambda item: (item.due_at, item.priority, 0 if item.task else 1))
-    return items
+    return items[:limit], total
 
 
 def get_appointment(session: Session, *, team_id: str, appointment_id: int) -> Appointment | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.domain.assistant import SNOOZE_REMINDER, SNOOZE_TASK
-from bot.domain.kinds import AppointmentStatus, TaskStatus
+from bot.domain.kinds import AppointmentStatus, RecordType, TaskStatus
 from bot.messages import APPOINTMENT_GONE, NOT_ALLOWED, TASK_GONE
 from bot.refusals import Refused
 from bot.services import sequences as sequence_service
@@ -21,10 +21,11 @@ from bot.services.records import Record, may_change_record, records_about
 from store import appointments as appointment_store
 from store.access import Viewer
 from store.activities import add_activity
-from store.models import Appointment, SlackUser, Task
+from store.models import Appointment, Lead, SlackUser, Task
 from store.outbox import enqueue
 from store.prepared import Reader
-from store.records import get_record
+from store.records import RecordTitle, get_record
+from store.task_lists import record_titles
 from store.tasks import QueueItem, get_appointment, get_task, queue_may_have, work_queue
 from store.users import ensure_user, get_user
 
@@ -53,17 +54,28 @@ def stored_profile(session: Session, *, team_id: str, user_id: str) -> SlackUser
 
 
 def queue(
-    session: Session, reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime
-) -> list[tuple[QueueItem, Record | None]]:
-    """What is due for the user until the end of their day, each with the record it is about; read
-    through the ORM only when a probe on `reader` (the session's connection) says there may be any."""
+    session: Session, reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime, limit: int
+) -> tuple[list[tuple[QueueItem, RecordTitle | None]], int]:
+    """The first `limit` lines due for the user until the end of their day, each with the title of the
+    record it is about, and how many lines there are (capped: store/listing.py). Nothing is read through
+    the ORM unless a probe on `reader` (the session's connection) says there may be an appointment."""
     if not queue_may_have(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end):
-        return []
-    items = work_queue(session, team_id=team_id, user_id=user_id, now=now, day_end=day_end)
-    about = [
-        (source.record_type, source.record_id) if (source := item.task or item.appointment) else None for item in items
-    ]
-    return list(zip(items, records_about(session, team_id, about), strict=True))
+        return [], 0
+    items, total = work_queue(session, reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end, limit=limit)
+    tasks = [item.task for item in items if item.task is not None]
+    titles = iter(record_titles(reader, team_id=team_id, tasks=tasks))
+    about = [(a.record_type, a.record_id) if (a := item.appointment) else None for item in items]
+    records = records_about(session, team_id, about) if any(about) else [None] * len(items)
+    found = [next(titles) if item.task else _title(record) for item, record in zip(items, records, strict=True)]
+    return list(zip(items, found, strict=True)), total
+
+
+def _title(record: Record | None) -> RecordTitle | None:
+    if record is None:
+        return None
+    if isinstance(record, Lead):
+        return RecordTitle(RecordType.LEAD, record.id or 0, record.topic, record.company)
+    return RecordTitle(RecordType.OPPORTUNITY, record.id or 0, record.topic, record.account_name)
 
 
 def _tz(session: Session, who: Viewer) -> str:

@@ -34,6 +34,8 @@ from bot.ids import (
 )
 from bot.views import inputs
 from bot.views.blocks import Block, actions, button, context, escape, header, modal, option, plain, section
+from bot.views.leads import count_text
+from store.listing import COUNT_CAP
 from store.models import Lead, Opportunity
 
 MESSAGE_BLOCKS_MAX = 50
@@ -227,7 +229,10 @@ class QueueLine:
     adhoc: bool = False  # an ad-hoc task (Done / Snooze / Open), not a sequence step
 
 
-def work_queue_section(lines: Seq[QueueLine], *, tz: str, now: datetime, today_start: datetime) -> list[Block]:
+def work_queue_section(
+    lines: Seq[QueueLine], *, total: int, tz: str, now: datetime, today_start: datetime
+) -> list[Block]:
+    """The first QUEUE_ITEMS_MAX of the `total` lines due (a count past COUNT_CAP says "1,000+")."""
     blocks: list[Block] = [header("My work queue")]
     if not lines:
         return [*blocks, section("Nothing due today. :sparkles:")]
@@ -252,8 +257,11 @@ def work_queue_section(lines: Seq[QueueLine], *, tz: str, now: datetime, today_s
             if line.record is not None:
                 buttons.append(button("Open", ASSISTANT_OPEN, line.record.ref))
             blocks += actions(buttons, block_id=f"queue_appointment_{line.appointment_id}")
-    if len(lines) > QUEUE_ITEMS_MAX:
-        blocks.append(context(f"…and {len(lines) - QUEUE_ITEMS_MAX} more."))
+    shown = min(len(lines), QUEUE_ITEMS_MAX)
+    if total > COUNT_CAP:
+        blocks.append(context(f"Showing {shown} of {count_text(total)}."))
+    elif total > shown:
+        blocks.append(context(f"…and {total - shown:,} more."))
     return blocks
 
 

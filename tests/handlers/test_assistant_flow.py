@@ -262,6 +262,36 @@ def test_work_queue_sorts_by_due_time_then_priority_and_acts_on_appointments(bot
         assert "Demo at noon" in blocks_text(bot.slack.last_view("views.publish")["blocks"])
 
 
+def test_a_long_work_queue_shows_its_first_lines_and_counts_the_rest(bot: RunningBot) -> None:
+    """A rep's backlog of overdue tasks grows without bound: Home reads the first 15 lines, in order, and
+    counts the rest (capped like /task list); a task's record is named, an appointment still merged in."""
+    lead = _setup(bot)
+    due = [NOW - timedelta(days=3) + timedelta(minutes=n) for n in range(40)]
+    with transaction(bot.deps.new_session) as session:
+        session.add_all([make.task("U1", f"Backlog {n:02d}", when, priority=3) for n, when in enumerate(due)])
+        session.add(make.task("U1", "On the lead", NOW - timedelta(days=4), about=lead))
+        session.add(make.task("U1", "Tomorrow", NOW + timedelta(days=1)))
+        appointment_store.create_appointment(
+            session, team_id="T1", record_type="lead", record_id=lead.id or 0, owner_id="U1", subject="Early call",
+            start_at=NOW - timedelta(days=3, minutes=-5, seconds=30), duration_minutes=30, attendees=[],
+            location="", default_minutes_before=15, now=NOW,
+        )  # fmt: skip
+    rep = bot.user("U1")
+    with time_machine.travel(NOW, tick=False):
+        rep.open_home()
+        text = blocks_text(bot.slack.last_view("views.publish")["blocks"])
+        assert "On the lead* — Lead *Espresso machines for 12 cafés (Caffè Aurora)*" in text
+        shown = [f"Backlog {n:02d}" for n in range(13)]
+        order = [text.index(t) for t in ["On the lead", *shown[:5], "Early call", *shown[5:]]]
+        assert order == sorted(order) and "Backlog 13" not in text and "Tomorrow" not in text
+        assert "…and 27 more." in text  # 40 + 1 + 1 due, 15 shown
+        with transaction(bot.deps.new_session) as session:
+            session.add_all([make.task("U1", f"More {n}", NOW - timedelta(days=5)) for n in range(1_000)])
+        rep.open_home()
+        text = blocks_text(bot.slack.last_view("views.publish")["blocks"])
+        assert "Showing 15 of 1,000+." in text and "Backlog 00" not in text and text.count("*More ") == 15
+
+
 def test_settings_are_per_user_and_bad_values_change_nothing(bot: RunningBot) -> None:
     _setup(bot)
     manager = bot.user("UM")

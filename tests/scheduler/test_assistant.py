@@ -428,3 +428,25 @@ def test_a_rep_with_a_backlog_gets_ten_nudges_of_a_kind_and_the_digest_counts_th
     assert "*Idle 1* — no activity" in stale and "Idle 0*" not in stale and "…and 9 more" in stale
     _tick(bot, DAY_8AM + timedelta(minutes=5))
     assert len(_rows(bot, kind="nudge")) == 20  # planned once a day
+
+
+def test_a_team_digest_lists_the_first_tasks_of_everyones_backlog_and_counts_the_rest(bot: RunningBot) -> None:
+    """Each rep's tasks are read along their index, SECTION_ITEMS at most: the section merges the reps' first
+    ones in due order and counts the rest exactly (the digest's count is not capped)."""
+    _users(bot, make.user("UM", role="manager", profile_fetched_at=DAY_8AM),
+           make.user("U2", manager_id="UM", profile_fetched_at=DAY_8AM),
+           make.user("U3", manager_id="UM", profile_fetched_at=DAY_8AM))  # fmt: skip
+    long_ago = DAY_8AM - timedelta(days=10)
+    with transaction(bot.deps.new_session) as session:
+        session.add_all([make.task("U2", f"Late U2 {n:02d}", long_ago + timedelta(hours=2 * n)) for n in range(20)])
+        session.add_all([make.task("U3", f"Late U3 {n:02d}", long_ago + timedelta(hours=2 * n + 1)) for n in range(10)])
+        session.add_all([make.task("U2", f"Today {n:02d}", DAY_8AM + timedelta(minutes=n)) for n in range(18)])
+    _tick(bot, DAY_8AM)
+    [digest] = _posts(bot, "DUM")
+    text = blocks_text(digest["blocks"])
+    overdue = text.split("*Overdue*")[1].split("\n\n")[0]
+    expected = [f"Late U2 {n // 2:02d}" if n % 2 == 0 else f"Late U3 {n // 2:02d}" for n in range(15)]
+    assert [line.split("*")[0].lstrip("• ").split(" —")[0] for line in overdue.splitlines()[1:16]] == expected
+    assert "…and 15 more" in overdue and "<@U3>" in overdue
+    today = text.split("*Due today*")[1].split("*Overdue*")[0]
+    assert "Today 14" in today and "Today 15" not in today and "…and 3 more" in today

@@ -53,3 +53,31 @@ def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None
         assert any("ix_task_owner_status_due" in step for step in generic), generic
         assert not any(step.lstrip("-> ").startswith("Sort  (") for step in generic), generic
     engine.dispose()
+
+
+def test_the_work_queue_and_the_digests_read_a_due_window_along_the_same_index(database_url: str) -> None:
+    """App Home's work queue and the digests: the first tasks due in [after, before), never all of them."""
+    engine = make_engine(database_url)
+    rows = [{"team_id": "T1", "owner_id": f"U{n % 3}", "title": f"T{n}", "due_at": T0 + timedelta(minutes=n // 2),
+             "priority": 1 + n % 3, "status": "open" if n % 5 else "done"} for n in range(6_000)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Task), rows)
+    analyze(engine, "task")
+    after, before = T0 + timedelta(minutes=100), T0 + timedelta(minutes=400)
+    values = {"team": "T1", "owner": "U1", "after": after, "before": before}
+    due = sorted((r for r in rows if r["owner_id"] == "U1" and r["status"] == "open" and after <= r["due_at"] < before),
+                 key=lambda r: (r["due_at"], r["priority"]))  # fmt: skip
+    for generic in (False, True) if engine.dialect.name == "postgresql" else (False,):
+        with reading(engine, generic_plans=generic) as reader:
+            tasks, total = task_lists.open_tasks_due_page(
+                reader, team_id="T1", owner_id="U1", after=after, before=before, limit=15
+            )
+            steps = (generic_plan if generic else plan)(reader, task_lists.due_page_statement(15), values)
+            overdue, late = task_lists.open_tasks_due_page(reader, team_id="T1", owner_id="U1", before=T0, limit=15)
+        assert [t.title for t in tasks] == [r["title"] for r in due[:15]] and total == len(due)
+        assert (overdue, late) == ([], 0)
+        assert any("ix_task_owner_status_due" in step for step in steps), steps
+        assert not any(s == "USE TEMP B-TREE FOR ORDER BY" or s.lstrip("-> ").startswith("Sort  (") for s in steps), (
+            steps
+        )
+    engine.dispose()
