@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from store.models import Account, Contact, Lead, Opportunity, Stakeholder
+from store.unindexed import in_team_by_ids
 
 
 def get_contact(session: Session, *, team_id: str, contact_id: int) -> Contact | None:
@@ -32,4 +33,4 @@ def stakeholders_of_contact(session: Session, *, team_id: str, contact_id: int) 
 def leads_by_id(session: Session, *, team_id: str, ids: list[int]) -> list[Lead]:
     if not ids:
         return []
-    return list(session.exec(select(Lead).where(Lead.team_id == team_id, col(Lead.id).in_(ids))))
+    return list(session.exec(select(Lead).where(in_team_by_ids(Lead, team_id, ids))))

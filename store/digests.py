@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from store.kinds import OpportunityStatus
 from store.models import Activity, Opportunity, StageChange
+from store.unindexed import in_team_by_ids
 
 
 def activity_kinds_by_author(
@@ -58,5 +59,5 @@ def stage_changes_between(
 def opportunities_by_id(session: Session, *, team_id: str, ids: Collection[int]) -> dict[int, Opportunity]:
     if not ids:
         return {}
-    rows = session.exec(select(Opportunity).where(Opportunity.team_id == team_id, col(Opportunity.id).in_(ids)))
+    rows = session.exec(select(Opportunity).where(in_team_by_ids(Opportunity, team_id, ids)))
     return {o.id or 0: o for o in rows}

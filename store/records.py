@@ -13,6 +13,7 @@ from store.kinds import RecordType
 from store.models import Lead, Opportunity, Share
 from store.prepared import PreparedQuery, Reader
 from store.teams import members_sharing
+from store.unindexed import in_team_by_ids
 from store.users import get_user
 
 Record = Lead | Opportunity
@@ -118,7 +119,7 @@ def records_by_ids(session: Session, *, team_id: str, record_type: str, ids: Ite
     wanted, found = sorted(set(ids)), list[Record]()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        query = select(model).where(model.team_id == team_id, col(model.id).in_(chunk))
+        query = select(model).where(in_team_by_ids(model, team_id, chunk))
         found.extend(session.exec(query))  # type: ignore[call-overload, arg-type]
     return found
 
