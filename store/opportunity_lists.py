@@ -6,8 +6,9 @@ from `ix_opportunity_owner_close` alone (migration 0018_opp_list_search), a capp
 and the rows of the deals shown read by id. `/opp TEXT` (reps, managers and admins, any text): a probe
 of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace's hits up to FEW_HITS + 1;
 few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
-viewer's deals in display order along `ix_opportunity_owner_search` (0017; a manager's reps one walk each,
-an admin's workspace along `ix_opportunity_team_search`, 0018), each walk stopping at the page's PAGE hits.
+viewer's deals in display order along `ix_opportunity_owner_search` (0017, with the text on PostgreSQL since
+0022; a manager's reps one walk each, an admin's workspace along `ix_opportunity_team_search`, 0018), each walk
+stopping at the page's PAGE hits.
 """
 
 from __future__ import annotations

@@ -250,7 +250,7 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
 def test_homes_generic_plans_read_the_indexes_its_values_plans_read(database_url: str) -> None:
     """PostgreSQL: App Home reads with its statements' generic plans (`reading(..., generic_plans=True)`,
     planned once per connection; in `auto` mode the open leads' page, with its bound LIMIT, was planned at
-    every Home). With statistics of 7,000 deals and 3,000 leads each generic plan reads the same indexes as
+    every Home). With statistics of 7,000 deals and 10,000 leads each generic plan reads the same indexes as
     the plan for the values, in order (no sort of a rep's deals or leads, no scan of a table)."""
     engine = make_engine(database_url)
     if engine.dialect.name != "postgresql":
@@ -259,8 +259,8 @@ def test_homes_generic_plans_read_the_indexes_its_values_plans_read(database_url
     deals = [{**_deal(f"U{n % 7}", day), "actual_close_date": None} for n, day in enumerate(days)]
     for deal in deals[::5]:  # a fifth won on their close date
         deal.update(status="won", actual_close_date=deal["estimated_close_date"])
-    leads = [{"team_id": "T1", "owner_id": f"U{n % 3}", "topic": f"L{n}", "status": ("open", "qualified")[n % 2],
-              "updated_at": NOW - timedelta(minutes=n)} for n in range(3_000)]  # fmt: skip
+    leads = [{"team_id": "T1", "owner_id": f"U{n % 20}", "topic": f"L{n}", "status": ("open", "qualified")[n % 2],
+              "updated_at": NOW - timedelta(minutes=n)} for n in range(10_000)]  # fmt: skip
     with engine.begin() as connection:
         connection.execute(sa.insert(Opportunity), deals)
         connection.execute(sa.insert(Lead), leads)
