@@ -6,8 +6,9 @@ from `ix_opportunity_owner_close` alone (migration 0018_opp_list_search), a capp
 and the rows of the deals shown read by id. `/opp TEXT` (reps, managers and admins, any text): a probe
 of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace's hits up to FEW_HITS + 1;
 few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
-viewer's deals in display order along `ix_opportunity_owner_search` (0017; a manager's reps one walk each,
-an admin's workspace along `ix_opportunity_team_search`, 0018), each walk stopping at the page's PAGE hits.
+viewer's deals in display order along `ix_opportunity_owner_search` (0017, with the text on PostgreSQL since
+0022; a manager's reps one walk each, an admin's workspace along `ix_opportunity_team_search`, 0018), each walk
+stopping at the page's PAGE hits.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from store.kinds import OpportunityStatus, RecordType
 from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
 from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, unindexed_team
-from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_match
+from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_in_index, text_match
 from store.types import postgresql_array
 
 
@@ -240,13 +241,34 @@ def _in_display_order(query: sa.Select[Any]) -> sa.Select[Any]:
     return sa.select(keys.order_by(*_ORDER).limit(_PAGE_ROWS).subquery())
 
 
+def _own_arms(dialect: str) -> list[sa.Select[Any]]:
+    """The user's own deals with a hit, as column-less SELECTs along ix_opportunity_owner_search. PostgreSQL:
+    the texts short enough for it, tested in the index (an index-only walk), and the others (in practice
+    none) along ix_opportunity_owner_search_long (migration 0022_pg_opportunity_search_walk)."""
+    own = sa.select().select_from(_OPP).where(_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _hit(dialect))
+    if dialect == "sqlite":
+        return [own]
+    return [own.where(text_in_index(_OPP, indexed)) for indexed in (True, False)]
+
+
+def _page_of(arms: list[sa.Select[Any]], limit: Any) -> sa.Select[Any]:
+    """The first `limit` of the arms' hits (each arm's first PAGE in display order), merged, with their
+    summaries read by id."""
+    hits = sa.union_all(*map(_in_display_order, arms)).cte("hits")
+    order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
+    page = sa.select(hits).order_by(*order).limit(limit).subquery("page")
+    return (
+        sa.select(*_COLUMNS, page.c.closed, page.c.updated_at)
+        .join_from(_OPP, page, _OPP.c.id == page.c.id)
+        .order_by(page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
+    )
+
+
 def _walk_statement(dialect: str) -> sa.Select[Any]:
     """A text in many deals (or too short for the text index): walk the user's deals in display order
-    through ix_opportunity_owner_search, testing each one's search_text (SQLite: in the index itself;
-    PostgreSQL: in the row), stopping at PAGE hits; the user's shared deals alike (few, read by id). The
-    page is the first `limit` of those hits."""
-    hit = _hit(dialect)
-    own = sa.select().select_from(_OPP).where(_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, hit)
+    through ix_opportunity_owner_search, testing each one's search_text in the index itself (`_own_arms`),
+    stopping at PAGE hits; the user's shared deals alike (few, read by id). The page is the first `limit`
+    of those hits."""
     team = unindexed_team(dialect, _OPP)  # SQLite: shared deals are read by id from the shares
     shared = (
         sa.select()
@@ -255,21 +277,18 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
             _OPP.c.id.in_(shared_ids(RecordType.OPPORTUNITY, _TEAM, _USER)),
             team == _TEAM,
             _OPP.c.owner_id != _USER,
-            hit,
+            _hit(dialect),
         )
     )
-    hits = sa.union_all(_in_display_order(own), _in_display_order(shared)).cte("hits")
-    order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
-    page = sa.select(hits).order_by(*order).limit(_LIMIT).subquery("page")
-    return (
-        sa.select(*_COLUMNS, page.c.closed, page.c.updated_at)
-        .join_from(_OPP, page, _OPP.c.id == page.c.id)
-        .order_by(page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
-    )
+    return _page_of([*_own_arms(dialect), shared], _LIMIT)
 
 
 def _owner_walk_statement(dialect: str) -> sa.Select[Any]:
-    """One owner's first PAGE hits in display order along ix_opportunity_owner_search (a manager's reps)."""
+    """One owner's first PAGE hits in display order along ix_opportunity_owner_search (a manager's reps).
+    SQLite tests the text in the index and reads only the hits' rows; PostgreSQL walks the index alone
+    (`_own_arms`) and reads the page's rows by id."""
+    if dialect != "sqlite":
+        return _page_of(_own_arms(dialect), _PAGE_ROWS)
     mine = (_OPP.c.team_id == _TEAM, _OPP.c.owner_id == _USER, _hit(dialect))
     return sa.select(*_WALKED).where(*mine).order_by(*_ORDER).limit(_PAGE_ROWS)
 

@@ -274,8 +274,10 @@ class reading:  # noqa: N801 (used as a function: `with reading(engine) as reade
 def write_once(engine: Engine, query: PreparedQuery, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """One statement that writes (an INSERT … RETURNING), committed at once, on a kept connection (`reading`):
     no session, no pool checkout. Not bounded by the request's database budget (`store.db.budget`): the
-    caller takes a transaction instead while one is set (`db.bounded()`)."""
-    with reading(engine) as reader:
+    caller takes a transaction instead while one is set (`db.bounded()`). On PostgreSQL in the generic plan
+    mode (an INSERT has one plan either way), as App Home's reads after an event's dedupe: a connection in
+    the other mode was switched there and back (two SETs) when a Home found no idle one in its mode."""
+    with reading(engine, generic_plans=True) as reader:
         if reader.dialect.name == "postgresql" and not reader.connection.info.get(_NO_FLUSH_WAIT):
             reader.connection.dbapi_connection.execute(_NO_FLUSH_WAIT)  # once per kept connection
             reader.connection.info[_NO_FLUSH_WAIT] = True

@@ -48,10 +48,11 @@ def _shared_statement(table: Any, extra: str, record_type: str, dialect: str) ->
 
 
 def _owner_statement(table: Any, extra: str, dialect: str) -> sa.Select[Any]:
-    """One owner's records. PostgreSQL's ix_lead_owner_search holds only the leads whose text is short enough
-    (migration 0020): those are walked along it, the others (in practice none) along ix_lead_owner_search_long."""
+    """One owner's records. PostgreSQL's ix_lead_owner_search and ix_opportunity_owner_search hold only the
+    records whose text is short enough (migrations 0020 and 0022): those are walked along it, the others (in
+    practice none) along ix_*_owner_search_long."""
     own = sa.select(*_columns(table, extra)).where(table.c.team_id == _TEAM, table.c.owner_id == _USER)
-    if dialect == "sqlite" or table.name != "lead":
+    if dialect == "sqlite":
         return _first(own, table)
     arms = [sa.select(_first(own.where(text_in_index(table, indexed)), table).subquery()) for indexed in (True, False)]
     both = sa.union_all(*arms).subquery()

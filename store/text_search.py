@@ -26,11 +26,12 @@ FTS_TABLES = {"lead": "lead_fts", "opportunity": "opportunity_fts"}
 # (migrations 0015-0018, lead and opportunity; SQLAlchemy's model comparison does not compare expression indexes).
 TRIGRAM_INDEXES = frozenset(
     {"ix_lead_search_trgm", "ix_opportunity_search_trgm", "ix_lead_owner_search", "ix_opportunity_owner_search",
-     "ix_opportunity_team_search", "ix_lead_owner_search_long"}
+     "ix_opportunity_team_search", "ix_lead_owner_search_long", "ix_opportunity_owner_search_long"}
 )  # fmt: skip
 MIN_TRIGRAM = 3
 # PostgreSQL: a search walk's index holds the texts of at most this many bytes (a B-tree entry holds at
-# most 2,704; migration 0020_search_covering_walks); a walk states it to read that partial index.
+# most 2,704; migrations 0020_search_covering_walks for leads, 0022_pg_opportunity_search_walk for
+# opportunities); a walk states it to read that partial index.
 INDEXED_TEXT_BYTES = 2000
 
 

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, OwnerCell, Row, read_frame
+from store.bulk import settle_after_bulk_insert
 from store.models import Activity, Lead
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ def import_leads(
             return report
         rejected = RejectedRows(rejected_to, names)
         finished = _insert_frames(frames, engine, job, report, progress, rejected)
+    for table in ("lead", "activity"):  # each created lead has its "Lead imported" entry
+        settle_after_bulk_insert(engine, table, report.created)
     if router is not None and router.channel:
         _post_unassigned(engine, job, router)
     if not finished:

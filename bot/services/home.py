@@ -53,13 +53,16 @@ def home_asker(
     """The user's stored time zone and who they are (one prepared read of their row on a kept connection);
     `ask_zone` (Slack's users.info) when the profile was never fetched, called with no connection or
     transaction held, falling back to the stored zone (or UTC) when Slack does not say."""
-    with reading(engine) as reader:
+    with reading(engine, generic_plans=True) as reader:
         known, viewer = read_zone_and_viewer(reader, team_id=team_id, user_id=user_id, admin_ids=admin_ids)
     return settled_zone(known, ask_zone), viewer
 
 
 @contextmanager
 def home_reads(engine: Engine, *, viewer: Viewer, tz: str, new_session: SessionFactory) -> Iterator[HomeReads]:
-    """The publish's reads: a kept connection (given back after), a session only if a section asks."""
-    with reading(engine) as reader, HomeReads(reader, viewer, tz, new_session) as reads:
+    """The publish's reads: a kept connection (given back after), a session only if a section asks. PostgreSQL
+    runs them with their generic plans (store/prepared.py): planned once per connection, where in `auto` mode
+    the open leads' page (its bound LIMIT) was planned at every Home (tests/store/test_home_reads.py checks
+    the generic plans read the same indexes)."""
+    with reading(engine, generic_plans=True) as reader, HomeReads(reader, viewer, tz, new_session) as reads:
         yield reads

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bench.lead_csv import generate
 from bot.imports.leads import import_leads
+from store.bulk import SETTLE_AFTER
 from store.db import make_engine
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -99,3 +100,22 @@ def test_a_worker_that_dies_ends_the_import_with_what_was_committed(database_url
     assert source.killed == 1
     assert report.error.startswith(f"the import stopped after {report.rows:,} rows ({report.created:,} created)")
     assert 0 < report.rows < 40_000 and len(_stored(database_url)) == report.created
+
+
+def test_a_large_import_leaves_statistics_and_no_pending_text_index_entries(database_url: str, tmp_path: Path) -> None:
+    """PostgreSQL: after an import of SETTLE_AFTER rows or more the lead table is analyzed (its row estimate
+    counts them) and pg_trgm's pending list is merged (nothing left for gin_clean_pending_list), where a server
+    without autovacuum, or a table ten times the import, would leave every trigram search reading the pending
+    list. SQLite gets no ANALYZE statistics (its plans are chosen without them)."""
+    path = tmp_path / "leads.csv"
+    expected = generate(path, SETTLE_AFTER + 200, seed=3)
+    with path.open("rb") as source:
+        assert _import(database_url, source).created == expected["unique"] >= SETTLE_AFTER
+    with make_engine(database_url).connect() as connection:
+        if connection.dialect.name == "sqlite":
+            assert connection.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).all() == []
+            return
+        estimate = connection.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('lead')"))
+        assert estimate.scalar_one() == expected["unique"]
+        pending = connection.execute(sa.text("SELECT gin_clean_pending_list(to_regclass('ix_lead_search_trgm'))"))
+        assert pending.scalar_one() == 0

@@ -17,12 +17,15 @@ from bot.domain.process import ProcessLibrary
 from bot.services import pipeline as service
 from bot.services.home import HomeReads, home_asker
 from store import activities, prepared, quotes, records, tasks
+from store import leads as leads_store
 from store import pipeline as queries
+from store import users as users_store
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.models import Activity, Appointment, Lead, Opportunity, Quote, SlackUser, Task
 from store.prepared import reading, session_reader
 from store.users import read_viewer
+from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
 from tests.store.test_pipeline_prepared import PERIODS, SCOPES
 from tests.store.test_pipeline_prepared import _seed as seed_pipeline
@@ -243,6 +246,51 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
     assert any("ix_appointment_team_status_start (team_id=? AND status=? AND start_at>? AND start_at<?)" in s
                for s in queue), queue  # fmt: skip
     assert any("ix_activity_record" in step for step in page) and not any("TEMP B-TREE" in s for s in page), page
+
+
+def test_homes_generic_plans_read_the_indexes_its_values_plans_read(database_url: str) -> None:
+    """PostgreSQL: App Home reads with its statements' generic plans (`reading(..., generic_plans=True)`,
+    planned once per connection; in `auto` mode the open leads' page, with its bound LIMIT, was planned at
+    every Home). With statistics of 7,000 deals and 10,000 leads each generic plan reads the same indexes as
+    the plan for the values, in order (no sort of a rep's deals or leads, no scan of a table)."""
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        return
+    days = [TODAY + timedelta(days=n % 400 - 100) for n in range(7_000)]
+    deals = [{**_deal(f"U{n % 7}", day), "actual_close_date": None} for n, day in enumerate(days)]
+    for deal in deals[::5]:  # a fifth won on their close date
+        deal.update(status="won", actual_close_date=deal["estimated_close_date"])
+    leads = [{"team_id": "T1", "owner_id": f"U{n % 20}", "topic": f"L{n}", "status": ("open", "qualified")[n % 2],
+              "updated_at": NOW - timedelta(minutes=n)} for n in range(10_000)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), deals)
+        connection.execute(sa.insert(Lead), leads)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE opportunity, lead, pipeline_month")
+    owner, user = {"team": "T1", "owner_0": "U1"}, {"team": "T1", "user": "U1"}
+    QUARTER = date(2026, 10, 1)  # noqa: N806
+    statements = {
+        "month stages": (queries.prepared("month stages", 1), {**owner, "start": QUARTER, "end": date(2027, 1, 1)}),
+        "upcoming": (queries.prepared("upcoming", 1), {**owner, "today": TODAY}),
+        "won totals": (queries.prepared("won totals", 1), {**owner, "start": QUARTER, "end": TODAY}),
+        "open leads": (leads_store._OPEN_PAGE_SQL, {"team": "T1", "owner": "U1", "limit": 25}),
+        "user": (users_store._HOME_SQL, user),
+        "quotes": (quotes._HOME_PROBE, {**user, "today": TODAY}),
+        "queue": (tasks._QUEUE_PROBE, {**user, "start": NOW, "end": DAY_END}),
+    }  # fmt: skip
+    with reading(engine, generic_plans=True) as reader:
+        for name, (query, values) in statements.items():
+            custom, generic = _plan(reader, query, values), generic_plan(reader, query, values)
+            assert _indexes(generic) == _indexes(custom), (name, custom, generic)
+            assert not any("Seq Scan on opportunity" in s or "Seq Scan on lead" in s for s in generic), (name, generic)
+            if name in ("upcoming", "open leads"):
+                assert not any("Sort" in step for step in generic), (name, generic)
+    assert "ix_lead_owner_recent" in _indexes(generic_plan(reader, *statements["open leads"]))
+
+
+def _indexes(plan: list[str]) -> set[str]:
+    """The indexes a PostgreSQL plan reads."""
+    return {step.split(" using ", 1)[1].split()[0] for step in plan if " using " in step}
 
 
 def test_the_timeline_reads_a_records_owner_and_topic_of_its_workspace(database_url: str) -> None:

@@ -19,6 +19,7 @@ from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
+from store.text_search import INDEXED_TEXT_BYTES
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
 
@@ -151,6 +152,32 @@ def test_managers_admins_and_short_texts_answer_like_the_general_path(database_u
         assert [o.topic for o in lists.search_summaries(reader, viewer=REP, folded="ra", limit=10)][:1] == ["S2"]
 
 
+def test_a_search_walk_finds_texts_too_long_for_its_index(database_url: str) -> None:
+    """PostgreSQL's walk index holds texts of at most INDEXED_TEXT_BYTES (a B-tree entry's limit, migration
+    0022): deals with longer texts (here 2,400+ bytes of CJK) are walked along
+    ix_opportunity_owner_search_long and merged in display order, for a rep (with a shared deal) and a
+    manager's reps, so the page is the general path's whichever index holds a deal."""
+    engine = make_engine(database_url)
+    rows = [_row(f"B{i}", "Bulk Roasters", owner=("U1", "U3")[i % 2], at=T0 + timedelta(minutes=i))
+            for i in range(MANY)]  # fmt: skip
+    rows += [_row("L0", "Bulk Roasters", status="won", at=T0 + timedelta(days=1))]
+    for row in rows[::3]:  # every third deal, L0 (the last) among them
+        row["search_text"] += " " + "咖啡" * 400  # a deal's text: its topic, account and contact, 600 characters
+    assert len(rows[-1]["search_text"].encode()) > INDEXED_TEXT_BYTES
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+    with reading(engine, generic_plans=True) as reader, transaction(session_factory(engine)) as session:
+        for viewer in (REP, MANAGER):
+            for query in ("bulk roast", "咖啡", "ro"):  # a probe past FEW_HITS, texts too short for it: walks
+                page = lists.search_summaries(reader, viewer=viewer, folded=fold(query), limit=10)
+                general = opp_store.search_opportunities(session, viewer=viewer, folded=fold(query), limit=10)
+                assert [o.id for o in page] == [o.id for o in general] != [], (viewer.role, query)
+        mine = [o.topic for o in lists.search_summaries(reader, viewer=REP, folded="ro", limit=10)]
+        assert mine[:3] == [f"B{MANY - 2}", f"B{MANY - 4}", f"B{MANY - 6}"] and "L0" not in mine  # open first
+        theirs = [o.topic for o in lists.search_summaries(reader, viewer=MANAGER, folded=fold("咖啡"), limit=10)]
+        assert theirs[:2] == [f"B{(MANY - 1) // 3 * 3}", f"B{(MANY - 1) // 3 * 3 - 3}"], theirs  # long texts only
+
+
 def test_open_list_by_close_date_undated_last_with_a_capped_count(database_url: str) -> None:
     engine = make_engine(database_url)
     days = [date(2026, 9, 1), None, date(2026, 8, 1), None, date(2026, 8, 1)]
@@ -200,7 +227,7 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
         with_orders = _plan(reader, lists._WITH_ORDERS, {**values, "ids": ids})
     assert any("ix_sales_order_opportunity" in step for step in with_orders), with_orders
     assert any("ix_opportunity_owner_close" in step for step in dated), dated
-    assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated + team_walk + owner_walk), dated
+    assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated + team_walk), dated
     if engine.dialect.name == "sqlite":
         assert any("COVERING INDEX ix_opportunity_owner_close" in step for step in dated), dated  # no row read
         own = "SEARCH opportunity USING COVERING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"
@@ -208,19 +235,30 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
         assert walk[walk.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", walk
         assert team_walk == ["SEARCH opportunity USING INDEX ix_opportunity_team_search (team_id=?)"], team_walk
         assert owner_walk == ["SEARCH opportunity USING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"]
+        assert "USE TEMP B-TREE FOR ORDER BY" not in owner_walk
         assert any("VIRTUAL TABLE INDEX" in step for step in few), few
         assert any("INTEGER PRIMARY KEY" in step for step in by_ids), by_ids
         return
     assert any("Index Only Scan using ix_opportunity_owner_close" in step for step in dated), dated
     assert any("Index Scan using ix_opportunity_team_search" in step for step in team_walk), team_walk
-    assert any("Index Scan using ix_opportunity_owner_search" in step for step in owner_walk), owner_walk
+    _check_postgresql_walk(owner_walk)
     assert any("Index Scan using pk_opportunity" in step for step in by_ids), by_ids
     assert any("ix_opportunity_search_trgm" in step for step in probe), probe
     assert any("Index Scan using pk_opportunity on opportunity" in step for step in few), few
     assert not any("ix_opportunity_owner_search" in step for step in few), few
-    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search" in step]
-    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    _check_postgresql_walk(walk)
     _check_generic_plans(engine, {**values, "ids": ids})
+
+
+def _check_postgresql_walk(walk: list[str]) -> None:
+    """The user's deals with a text short enough for ix_opportunity_owner_search: tested in the index alone
+    (no read of the table; migration 0022), in display order under a Limit; longer texts along
+    ix_opportunity_owner_search_long. Only the page's rows are read from the table (by primary key)."""
+    walked = [n for n, step in enumerate(walk) if "Index Only Scan using ix_opportunity_owner_search on" in step]
+    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    long_texts = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search_long" in step]
+    assert len(long_texts) == 1 and walk[long_texts[0] - 1].startswith("->  Limit"), walk
+    assert any("Index Scan using pk_opportunity on opportunity" in step for step in walk), walk
 
 
 def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
@@ -232,7 +270,6 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     with reading(engine, generic_plans=True) as reader:
         found = {name: generic_plan(reader, lists.plans()[name], values) for name in statements}
     ordered = {"dated": "Index Only Scan using ix_opportunity_owner_close", "undated": "ix_opportunity_owner_close",
-               "owner_walk": "Index Scan using ix_opportunity_owner_search",
                "team_walk": "Index Scan using ix_opportunity_team_search"}  # fmt: skip
     for name, index in ordered.items():
         assert any(index in step for step in found[name]), found[name]
@@ -243,7 +280,6 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     for name in ("by_ids", "few", "few_manager", "few_admin"):
         assert any("Index Scan using pk_opportunity on opportunity" in step for step in found[name]), found[name]
         assert not any("Seq Scan on opportunity" in step for step in found[name]), found[name]
-    walk = found["walk"]
-    walked = [n for n, step in enumerate(walk) if "Index Scan using ix_opportunity_owner_search" in step]
-    assert len(walked) == 1 and walk[walked[0] - 1].startswith("->  Limit"), walk
+    _check_postgresql_walk(found["walk"])
+    _check_postgresql_walk(found["owner_walk"])
     assert any("ix_sales_order_opportunity" in step for step in found["with_orders"]), found["with_orders"]
