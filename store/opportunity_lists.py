@@ -13,20 +13,18 @@ an admin's workspace along `ix_opportunity_team_search`, 0018), each walk stoppi
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-import orjson
 import sqlalchemy as sa
 
 from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
 from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
-from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, unindexed_team
+from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, packed_rows, unindexed_team
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_match
 from store.types import postgresql_array
 
@@ -93,15 +91,13 @@ _KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _CENTS, _OPP.c.currency)
 def _keys_statement(dated: bool) -> Callable[[str], sa.Select[Any]]:
     """The owner's first `limit` open deals with (dated) or without a close date, in the index's order (close
     date, then id; PostgreSQL does not see that order after an `IS NULL` ordered by id alone: it sorted all of
-    the owner's undated deals). SQLite: the page as one JSON array of rows (`_key_rows`)."""
+    the owner's undated deals). SQLite: the page as one JSON array of rows (store.prepared.packed_rows)."""
 
     def build(dialect: str) -> sa.Select[Any]:
         close = _CLOSE.is_not(None) if dated else _CLOSE.is_(None)
-        page = sa.select(*_KEYS).where(*_MINE_OPEN, close).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
-        if dialect != "sqlite":
-            return page
-        rows = page.subquery("page")
-        return sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
+        return packed_rows(
+            dialect, sa.select(*_KEYS).where(*_MINE_OPEN, close).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
+        )
 
     return build
 
@@ -112,10 +108,14 @@ _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).sele
 
 
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
-    """Summaries of the workspace's deals with these ids."""
+    """Summaries of the workspace's deals with these ids; SQLite: packed (store.prepared.packed_rows), the
+    money as `quote()`'s text (exact, where JSON's real has 15 digits: `_money_column`)."""
     found = in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
     team = unindexed_team(dialect, _OPP)  # else SQLite scans the workspace along an index on team_id
-    return sa.select(*_COLUMNS).where(found, team == _TEAM)
+    if dialect != "sqlite":
+        return sa.select(*_COLUMNS).where(found, team == _TEAM)
+    columns = [sa.func.quote(column) if column is _OPP.c.estimated_revenue else column for column in _COLUMNS]
+    return packed_rows(dialect, sa.select(*columns).where(found, team == _TEAM))
 
 
 _BY_IDS = PreparedQuery(_by_ids_statement)
@@ -124,19 +124,6 @@ _BY_IDS = PreparedQuery(_by_ids_statement)
 def cents_money(cents: int) -> Decimal:
     """A sum of `ListKey` cents as money (two decimals)."""
     return Decimal(cents).scaleb(-2)
-
-
-def _key_rows(reader: Reader, query: PreparedQuery, values: dict[str, Any]) -> list[ListKey]:
-    """A page of `ListKey` rows. SQLite's come as one JSON array: one step of the statement instead of one per
-    row, and each step releases and takes back the GIL, which under a worker's 8 threads is a hand-over to
-    another thread (futex, context switch) per row read. PostgreSQL's driver reads the rows at once."""
-    rows = reader.all(query, values)
-    if reader.dialect.name != "sqlite":
-        return list[ListKey](rows)
-    try:
-        return list(orjson.loads(rows[0][0]))
-    except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)
-        return list(json.loads(rows[0][0]))
 
 
 def money(value: Any) -> Decimal | None:
@@ -152,9 +139,9 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tup
     of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The money
     comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
-    rows = _key_rows(reader, _DATED, values)
+    rows: list[ListKey] = reader.packed(_DATED, values)
     if len(rows) < limit:
-        rows += _key_rows(reader, _UNDATED, {**values, "limit": limit - len(rows)})
+        rows += reader.packed(_UNDATED, {**values, "limit": limit - len(rows)})
     if len(rows) < limit:
         return rows, len(rows)
     return rows, int(reader.scalar(_OPEN_COUNT, values))
@@ -170,8 +157,18 @@ def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, O
     """The workspace's deals with these ids, by id (each read by primary key; a deal gone is missing)."""
     if not ids:
         return {}
-    listed = bound_list(reader.dialect, ids)
-    return {row[0]: _SUMMARY(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
+    rows = reader.packed(_BY_IDS, {"team": team_id, "ids": bound_list(reader.dialect, ids)})
+    if reader.dialect.name == "sqlite":
+        return {row[0]: _SUMMARY((*row[:8], _quoted_money(row[8]), row[9])) for row in rows}
+    return {row[0]: _SUMMARY(row) for row in rows}
+
+
+def _quoted_money(text: str) -> float | int | None:
+    """SQLite's `quote()` of a money column back to what its driver returns: NULL, an integer or a real (its
+    text round-trips: 15 digits, else 21 in exponent form)."""
+    if text == "NULL":
+        return None
+    return int(text) if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()) else float(text)
 
 
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:

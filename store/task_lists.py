@@ -5,6 +5,7 @@ they are about (by primary key) and a capped count (store/listing.py)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from store.kinds import TaskStatus
 from store.listing import capped_count_statement
 from store.models import Lead, Opportunity, Task
-from store.prepared import PreparedQuery, Reader, unindexed_team
+from store.prepared import PreparedQuery, Reader, packed_rows, unindexed_team
 from store.records import RecordTitle
 
 
@@ -52,7 +53,7 @@ def page_statement(limit: int) -> PreparedQuery:
     key per kind) and the capped count: one statement, where four reads (page, count, a title read per
     kind) were most of `/task list`'s own CPU. The limit is written into the SQL, not bound: PostgreSQL's
     generic plan (`reading(..., generic_plans=True)`) would not know it is small and would sort all the
-    owner's tasks."""
+    owner's tasks. SQLite: the page packed in one JSON array (store.prepared.packed_rows)."""
 
     def build(dialect: str) -> sa.Select[Any]:
         titles = (_LEAD.c.topic, _LEAD.c.company, _OPPORTUNITY.c.topic, _OPPORTUNITY.c.account_name)
@@ -60,7 +61,7 @@ def page_statement(limit: int) -> PreparedQuery:
         joined = joined.outerjoin(_OPPORTUNITY, _about(dialect, _OPPORTUNITY, "opportunity"))
         query = sa.select(*(_TASK.c[name] for name in _COLUMNS), *titles, _COUNT).select_from(joined).where(*_OPEN)
         order = (_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)
-        return query.order_by(*order).limit(sa.literal_column(str(int(limit)), sa.Integer))
+        return packed_rows(dialect, query.order_by(*order).limit(sa.literal_column(str(int(limit)), sa.Integer)))
 
     return PreparedQuery(build)
 
@@ -71,17 +72,17 @@ def open_task_page(
     """The owner's first `limit` open tasks, soonest first, then by priority, each with the record it is
     about (None for a lone task, or when the record is gone), and how many open tasks there are (capped:
     COUNT_CAP + 1 means more)."""
-    rows = reader.all(page_statement(limit), {"team": team_id, "owner": owner_id})
+    rows = reader.packed(page_statement(limit), {"team": team_id, "owner": owner_id})
     return [(_summary(row), _title(row)) for row in rows], int(rows[0][12]) if rows else 0
 
 
-def _summary(row: tuple[Any, ...]) -> TaskSummary:
+def _summary(row: Sequence[Any]) -> TaskSummary:
     due = row[3]  # SQLite: naive UTC as ISO text; PostgreSQL: an aware datetime
     due = datetime.fromisoformat(due).replace(tzinfo=UTC) if isinstance(due, str) else due.astimezone(UTC)
     return TaskSummary(row[0], row[1], row[2], due, *row[4:8])
 
 
-def _title(row: tuple[Any, ...]) -> RecordTitle | None:
+def _title(row: Sequence[Any]) -> RecordTitle | None:
     """The joined record's title (columns 8-11: a lead's topic and company, an opportunity's topic and account)."""
     if row[8] is not None:
         return RecordTitle("lead", row[7], row[8], row[9] or "")
