@@ -108,14 +108,10 @@ _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).sele
 
 
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
-    """Summaries of the workspace's deals with these ids; SQLite: packed (store.prepared.packed_rows), the
-    money as `quote()`'s text (exact, where JSON's real has 15 digits: `_money_column`)."""
+    """Summaries of the workspace's deals with these ids."""
     found = in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
     team = unindexed_team(dialect, _OPP)  # else SQLite scans the workspace along an index on team_id
-    if dialect != "sqlite":
-        return sa.select(*_COLUMNS).where(found, team == _TEAM)
-    columns = [sa.func.quote(column) if column is _OPP.c.estimated_revenue else column for column in _COLUMNS]
-    return packed_rows(dialect, sa.select(*columns).where(found, team == _TEAM))
+    return sa.select(*_COLUMNS).where(found, team == _TEAM)
 
 
 _BY_IDS = PreparedQuery(_by_ids_statement)
@@ -157,18 +153,8 @@ def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, O
     """The workspace's deals with these ids, by id (each read by primary key; a deal gone is missing)."""
     if not ids:
         return {}
-    rows = reader.packed(_BY_IDS, {"team": team_id, "ids": bound_list(reader.dialect, ids)})
-    if reader.dialect.name == "sqlite":
-        return {row[0]: _SUMMARY((*row[:8], _quoted_money(row[8]), row[9])) for row in rows}
-    return {row[0]: _SUMMARY(row) for row in rows}
-
-
-def _quoted_money(text: str) -> float | int | None:
-    """SQLite's `quote()` of a money column back to what its driver returns: NULL, an integer or a real (its
-    text round-trips: 15 digits, else 21 in exponent form)."""
-    if text == "NULL":
-        return None
-    return int(text) if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()) else float(text)
+    listed = bound_list(reader.dialect, ids)
+    return {row[0]: _SUMMARY(row) for row in reader.all(_BY_IDS, {"team": team_id, "ids": listed})}
 
 
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:

@@ -251,10 +251,10 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
 
 
 def test_shown_rows_read_by_id_are_the_drivers_values(database_url: str) -> None:
-    """`/opp list`'s rows by id (SQLite: packed in JSON, the money as `quote()`'s text) carry the values a plain
-    read of the driver returns: every real exactly (JSON's 15 digits would round 99999999999999.99), integers,
-    NULLs, negative and tiny amounts, texts with quotes, backslashes, control characters and non-Latin letters;
-    a deal of another workspace is not read."""
+    """`/opp list`'s rows by id carry the values a plain read of the driver returns (a packed JSON read would
+    round 99999999999999.99: SQLite 3.40 writes a real with 15 digits): every real exactly, integers, NULLs,
+    negative and tiny amounts, texts with quotes, backslashes, control characters and non-Latin letters; a deal
+    of another workspace is not read."""
     engine = make_engine(database_url)
     amounts = [
         Decimal(v) if v else None
