@@ -27,7 +27,7 @@ from store.models import Outbox
 from store.planning import OpenDeal
 from store.prepared import Reader, session_reader
 from store.quotes import pending_for
-from store.task_lists import LONG_AGO, TaskSummary, open_tasks_due_page
+from store.task_lists import TaskSummary, open_tasks_due_page
 from store.tasks import appointments_between
 from store.users import get_user, reps_of
 
@@ -168,7 +168,7 @@ def _agenda_items(
     ]
     reader = session_reader(session)
     today, today_total = _first_tasks(reader, team, people, after=today_start, before=today_end)
-    late, late_total = _first_tasks(reader, team, people, after=LONG_AGO, before=today_start)
+    late, late_total = _first_tasks(reader, team, people, after=None, before=today_start)
     due_today = [_task_item(session, team, task, tz, who(owner)) for owner, task in today]
     overdue = [_task_item(session, team, task, tz, who(owner)) for owner, task in late]
     overdue += [
@@ -183,7 +183,7 @@ def _agenda_items(
 
 
 def _first_tasks(
-    reader: Reader, team: str, people: list[str], *, after: datetime, before: datetime
+    reader: Reader, team: str, people: list[str], *, after: datetime | None, before: datetime
 ) -> tuple[list[tuple[str, TaskSummary]], int]:
     """The first SECTION_ITEMS open tasks due in [after, before) of everyone's (each person's read along
     their index, store/task_lists.py), with their owners, and how many there are."""
@@ -192,7 +192,7 @@ def _first_tasks(
     for person in people:
         tasks, count = open_tasks_due_page(reader, team_id=team, owner_id=person, after=after, before=before,
                                            limit=SECTION_ITEMS, capped=False)  # fmt: skip
-        found += [(person, task) for task in tasks]
+        found += [(person, task) for task, _ in tasks]
         total += count
     found.sort(key=lambda pair: (pair[1].due_at, pair[1].priority, pair[1].id))
     return found[:SECTION_ITEMS], total

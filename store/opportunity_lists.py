@@ -14,20 +14,18 @@ stopping at the page's PAGE hits.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-import orjson
 import sqlalchemy as sa
 
 from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
 from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
-from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, unindexed_team
+from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, packed_rows, unindexed_team
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_in_index, text_match
 from store.types import postgresql_array
 
@@ -94,15 +92,13 @@ _KEYS = (_OPP.c.id, _OPP.c.stage, _OPP.c.process_name, _CENTS, _OPP.c.currency)
 def _keys_statement(dated: bool) -> Callable[[str], sa.Select[Any]]:
     """The owner's first `limit` open deals with (dated) or without a close date, in the index's order (close
     date, then id; PostgreSQL does not see that order after an `IS NULL` ordered by id alone: it sorted all of
-    the owner's undated deals). SQLite: the page as one JSON array of rows (`_key_rows`)."""
+    the owner's undated deals). SQLite: the page as one JSON array of rows (store.prepared.packed_rows)."""
 
     def build(dialect: str) -> sa.Select[Any]:
         close = _CLOSE.is_not(None) if dated else _CLOSE.is_(None)
-        page = sa.select(*_KEYS).where(*_MINE_OPEN, close).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
-        if dialect != "sqlite":
-            return page
-        rows = page.subquery("page")
-        return sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
+        return packed_rows(
+            dialect, sa.select(*_KEYS).where(*_MINE_OPEN, close).order_by(_CLOSE, _OPP.c.id).limit(_LIMIT)
+        )
 
     return build
 
@@ -127,19 +123,6 @@ def cents_money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _key_rows(reader: Reader, query: PreparedQuery, values: dict[str, Any]) -> list[ListKey]:
-    """A page of `ListKey` rows. SQLite's come as one JSON array: one step of the statement instead of one per
-    row, and each step releases and takes back the GIL, which under a worker's 8 threads is a hand-over to
-    another thread (futex, context switch) per row read. PostgreSQL's driver reads the rows at once."""
-    rows = reader.all(query, values)
-    if reader.dialect.name != "sqlite":
-        return list[ListKey](rows)
-    try:
-        return list(orjson.loads(rows[0][0]))
-    except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)
-        return list(json.loads(rows[0][0]))
-
-
 def money(value: Any) -> Decimal | None:
     """A money column as either driver returns it (SQLite: a float of at most two decimals)."""
     if value is None or isinstance(value, Decimal):
@@ -153,9 +136,9 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tup
     of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The money
     comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
-    rows = _key_rows(reader, _DATED, values)
+    rows: list[ListKey] = reader.packed(_DATED, values)
     if len(rows) < limit:
-        rows += _key_rows(reader, _UNDATED, {**values, "limit": limit - len(rows)})
+        rows += reader.packed(_UNDATED, {**values, "limit": limit - len(rows)})
     if len(rows) < limit:
         return rows, len(rows)
     return rows, int(reader.scalar(_OPEN_COUNT, values))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from store.kinds import AppointmentStatus, TaskStatus
 from store.models import Appointment, Task
 from store.prepared import PreparedQuery, Reader
+from store.records import RecordTitle
 from store.task_lists import TaskSummary, open_tasks_due_page
 
 OVERDUE_LOOKBACK = timedelta(days=30)
@@ -25,6 +26,7 @@ class QueueItem:
     priority: int
     task: TaskSummary | None = None
     appointment: Appointment | None = None
+    about: RecordTitle | None = None  # a task's record (an appointment's is read apart, bot.services.work_queue)
 
 
 def get_task(session: Session, *, team_id: str, task_id: int) -> Task | None:
@@ -119,7 +121,7 @@ def work_queue(
     appointments from the last days not yet marked done up to the end of today, unless snoozed (through
     the ORM, only when the workspace has any in that window): by due time, then priority."""
     tasks, total = open_tasks_due_page(reader, team_id=team_id, owner_id=user_id, before=day_end, limit=limit)
-    items = [QueueItem(task.due_at, task.priority, task=task) for task in tasks]
+    items = [QueueItem(task.due_at, task.priority, task=task, about=about) for task, about in tasks]
     start = now - OVERDUE_LOOKBACK
     if reader.scalar(_APPOINTMENT_PROBE, {"team": team_id, "start": start, "end": day_end}):
         appointments = appointments_between(session, team_id=team_id, user_ids=[user_id], start=start, end=day_end)

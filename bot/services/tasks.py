@@ -159,9 +159,8 @@ def open_task_page(engine: Engine, *, team_id: str, owner_id: str, limit: int) -
     runs them with their generic plans (planned once per connection: none depends on the values)."""
     with reading(engine, generic_plans=True) as reader:
         tasks, total = task_lists.open_task_page(reader, team_id=team_id, owner_id=owner_id, limit=limit)
-        titles = task_lists.record_titles(reader, team_id=team_id, tasks=tasks)
         zone = read_zone(reader, team_id=team_id, user_id=owner_id)
-    return TaskPage(list(zip(tasks, titles, strict=True)), total, zone)
+    return TaskPage(tasks, total, zone)
 
 
 def _record(session: Session, team_id: str, record_type: str | None, record_id: int | None) -> Record | None:

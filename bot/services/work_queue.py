@@ -25,7 +25,6 @@ from store.models import Appointment, Lead, SlackUser, Task
 from store.outbox import enqueue
 from store.prepared import Reader
 from store.records import RecordTitle, get_record
-from store.task_lists import record_titles
 from store.tasks import QueueItem, get_appointment, get_task, queue_may_have, work_queue
 from store.users import ensure_user, get_user
 
@@ -62,11 +61,9 @@ def queue(
     if not queue_may_have(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end):
         return [], 0
     items, total = work_queue(session, reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end, limit=limit)
-    tasks = [item.task for item in items if item.task is not None]
-    titles = iter(record_titles(reader, team_id=team_id, tasks=tasks))
     about = [(a.record_type, a.record_id) if (a := item.appointment) else None for item in items]
     records = records_about(session, team_id, about) if any(about) else [None] * len(items)
-    found = [next(titles) if item.task else _title(record) for item, record in zip(items, records, strict=True)]
+    found = [item.about if item.task else _title(record) for item, record in zip(items, records, strict=True)]
     return list(zip(items, found, strict=True)), total
 
 

@@ -139,11 +139,27 @@ def task_buttons(task_id: int, record: RecordLabel | None, *, adhoc: bool = Fals
     """A sequence step: Done / Skip / Snooze (and Open its record); an ad-hoc task: Done / Snooze / Open
     (the task, which links its record)."""
     value = str(task_id)
-    if adhoc:
+    if adhoc:  # `button(...)` of each, as literals: 45 buttons per `/task list`
         return [
-            button("Done", TASK_DONE, value, style="primary"),
-            button("Snooze", TASK_SNOOZE, value),
-            button("Open", TASK_OPEN, value),
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Done", "emoji": True},
+                "action_id": TASK_DONE,
+                "value": value,
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Snooze", "emoji": True},
+                "action_id": TASK_SNOOZE,
+                "value": value,
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Open", "emoji": True},
+                "action_id": TASK_OPEN,
+                "value": value,
+            },
         ]
     buttons = [
         button("Done", TASK_DONE, value, style="primary"),

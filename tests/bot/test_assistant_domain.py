@@ -18,6 +18,7 @@ from bot.domain.assistant import (
     parse_steps,
     reminder_due,
     steps_text,
+    zone,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -80,6 +81,18 @@ def test_reminders_are_never_due_in_the_past_and_show_local_time() -> None:
     assert reminder_due(start + timedelta(hours=1), 15, T0) == start + timedelta(minutes=45)
     assert format_local(start, "Europe/Rome") == "Mon 2 Mar, 10:10 CET"
     assert format_local(start, "America/Los_Angeles", with_date=False) == "01:10 PST"
+
+
+def test_local_times_read_as_strftime_writes_them() -> None:
+    """Day and month names from tables, as `%a` and `%b` in the C locale: every day of a year, both sides of
+    DST, zones with odd offsets and an unknown zone."""
+    for hours in range(0, 366 * 24, 7):
+        moment = T0 + timedelta(hours=hours, minutes=hours % 60)
+        for tz in ("Europe/Rome", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", None, "Not/AZone"):
+            local = moment.astimezone(zone(tz))
+            clock = f"{local.strftime('%H:%M')} {local.tzname()}"
+            assert format_local(moment, tz) == f"{local.strftime('%a')} {local.day} {local.strftime('%b')}, {clock}"
+            assert format_local(moment, tz, with_date=False) == clock
 
 
 def test_reminder_minutes_setting() -> None:

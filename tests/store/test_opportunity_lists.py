@@ -7,6 +7,7 @@ their generic plans (`reading(..., generic_plans=True)`), the text probe planned
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Opportunity, SalesTeamMember, Share, TeamShare
-from store.prepared import reading
+from store.prepared import PreparedQuery, reading
 from store.text_search import INDEXED_TEXT_BYTES
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
@@ -283,3 +284,33 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     _check_postgresql_walk(found["walk"])
     _check_postgresql_walk(found["owner_walk"])
     assert any("ix_sales_order_opportunity" in step for step in found["with_orders"]), found["with_orders"]
+
+
+def test_shown_rows_read_by_id_are_the_drivers_values(database_url: str) -> None:
+    """`/opp list`'s rows by id carry the values a plain read of the driver returns (a packed JSON read would
+    round 99999999999999.99: SQLite 3.40 writes a real with 15 digits): every real exactly, integers, NULLs,
+    negative and tiny amounts, texts with quotes, backslashes, control characters and non-Latin letters; a deal
+    of another workspace is not read."""
+    engine = make_engine(database_url)
+    amounts = [
+        Decimal(v) if v else None
+        for v in ("99999999999999.99", "0.30", "18863.87", "1000", "", "-3.3", "0.01", "123456789012.34", "12.50")
+    ]
+    topics = ['Say "hi"', "back\\slash", "tab\there", "Łódź 株式会社", "new\nline", "plain", "", "a'b", "€"]
+    rows = [{**_row(topic, f"Acct {n}"), "estimated_revenue": amount} for n, (topic, amount) in
+            enumerate(zip(topics, amounts, strict=True))]  # fmt: skip
+    rows.append({**_row("other", "T2's"), "team_id": "T2"})
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), rows)
+        ids = list(connection.execute(sa.select(Opportunity.id).order_by(Opportunity.id)).scalars())  # type: ignore[arg-type]
+    table = Opportunity.__table__  # type: ignore[attr-defined]
+    plain_read = PreparedQuery(sa.select(*lists._COLUMNS).where(table.c.team_id == "T1"))
+    with reading(engine, generic_plans=True) as reader:
+        found = lists.summaries_of(reader, team_id="T1", ids=ids)
+        plain = {row[0]: tuple(row) for row in reader.all(plain_read, {})}
+    assert set(found) == set(ids[:-1])
+    for opp_id, summary in found.items():
+        expected = plain[opp_id]
+        money = expected[8]
+        assert tuple(summary) == expected and type(summary.estimated_revenue) is type(money), (summary, expected)
+    engine.dispose()
