@@ -11,6 +11,8 @@ Two cases, each what the scheduler runs once a minute or once a morning:
                 counted)
 Each runs interleaved with the bare SQL it sent (captured, replayed through the driver's cursor), over
 `--rounds` rounds after a warm-up; min / median / max of each and of the per-round ratio.
+`--tasks N` gives each of the ten reps N open tasks (due from 30 days ago to 6 days ahead): the digest's
+"Due today" and "Overdue" sections then read tasks too.
 The databases are loaded (or reused) by bench/pipeline.py's loader; the manager and reps are added as
 users of the workspace if missing.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,7 @@ from bot.domain.assistant import local_date  # noqa: E402
 from scheduler.digests import build_digest  # noqa: E402
 from scheduler.planner import nudges  # noqa: E402
 from store.db import make_engine, session_factory, transaction  # noqa: E402
-from store.models import Outbox, SlackUser  # noqa: E402
+from store.models import Outbox, SlackUser, Task  # noqa: E402
 
 MANAGER, REPS = "UM", [f"U{n:03d}" for n in range(10)]
 TZ = "Europe/Rome"
@@ -47,6 +50,24 @@ def add_team(engine: sa.Engine) -> None:
         wanted = [SlackUser(team_id=seeded.TEAM, user_id=MANAGER, role="manager", tz=TZ)]
         wanted += [SlackUser(team_id=seeded.TEAM, user_id=rep, manager_id=MANAGER, tz=TZ) for rep in REPS]
         session.add_all([user for user in wanted if user.user_id not in known])
+
+
+def add_tasks(engine: sa.Engine, per_rep: int) -> None:
+    """`per_rep` open tasks for each rep, due from 30 days ago to 6 days ahead of the bench's now (overdue
+    ones, today's and later), kept for the next run (a `bench_meta` row says how many)."""
+    marker = f"tasks_per_rep={per_rep}"
+    with engine.begin() as connection:
+        if connection.execute(sa.text("SELECT 1 FROM bench_meta WHERE key = 'planner' AND value = :v"),
+                              {"v": marker}).first():  # fmt: skip
+            return
+        connection.execute(sa.text("DELETE FROM task WHERE team_id = :t"), {"t": seeded.TEAM})
+        start, span = seeded.NOW - timedelta(days=30), timedelta(days=36) / max(1, per_rep)
+        rows = [{"team_id": seeded.TEAM, "owner_id": rep, "title": f"Call back {n}", "kind": "call",
+                 "status": "open", "priority": 1 + n % 3, "due_at": start + span * n}
+                for rep in REPS for n in range(per_rep)]  # fmt: skip
+        connection.execute(sa.insert(Task), rows)
+        connection.execute(sa.text("DELETE FROM bench_meta WHERE key = 'planner'"))
+        connection.execute(sa.text("INSERT INTO bench_meta (key, value) VALUES ('planner', :v)"), {"v": marker})
 
 
 def cases(engine: sa.Engine) -> dict[str, Callable[[], Any]]:
@@ -76,9 +97,11 @@ def detail(name: str, result: Any, statements: int) -> str:
     return f"{more}; {statements} queries"
 
 
-def measure(url: str, rounds: int) -> list[tuple[str, list[float], list[float], str]]:
+def measure(url: str, rounds: int, tasks: int = 0) -> list[tuple[str, list[float], list[float], str]]:
     engine = make_engine(url)
     add_team(engine)
+    if tasks:
+        add_tasks(engine, tasks)
     results = []
     for name, run in cases(engine).items():
         result, statements = seeded.captured_sql(engine, run)
@@ -94,6 +117,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=seeded.DEFAULT_PG, help="PostgreSQL URL, or '' to skip")
     parser.add_argument("--sqlite", default="", help="the kept SQLite file (default: bench/pipeline.py's)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--tasks", type=int, default=0, help="open tasks per rep (0: none, as before)")
     args = parser.parse_args()
     args.rows, args.owners = 1_000_000, 50
     print(f"machine: {seeded.machine()}; now {seeded.NOW:%Y-%m-%d %H:%M} UTC, stale after 14 days")
@@ -107,7 +131,7 @@ def main() -> None:
             seeded.mark_loaded(url, key)
         print(f"\n{name} ({url})\n\n| case | bot ms min / median / max | bare SQL ms min / median / max "
               "| ratio per round min / median / max | detail |\n|---|---|---|---|---|")  # fmt: skip
-        for case, ours, bare, what in measure(url, args.rounds):
+        for case, ours, bare, what in measure(url, args.rounds, args.tasks):
             ratios = [o / b for o, b in zip(ours, bare, strict=True)]
             print(f"| {case} | {seeded._spread(ours, 1000)} | {seeded._spread(bare, 1000)} | "
                   f"{seeded._spread(ratios, 1, '.2f')} | {what} |")  # fmt: skip
