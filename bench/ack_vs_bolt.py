@@ -110,6 +110,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def context_switches(pid: int) -> int:
+    """Voluntary and involuntary context switches of every thread of `pid` so far (/proc/PID/task/*/status)."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if "ctxt_switches:" in line)
+    return total
+
+
 def pss_mb(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -196,11 +208,13 @@ def closed_loop(
     ack, or for bench/ack_surfaces.py the fake Slack's receipt); per-worker CPU and the machine's load."""
     workers = children(contestant.process.pid)
     cpu_before = [cpu_seconds(pid) for pid in workers]
+    switches_before = sum(context_switches(pid) for pid in workers)
     busy_before = busy_seconds()
     clients = Clients(contestant.url, keep_alive=True)
     latencies, wall = _answered(clients, batch, concurrency, send)
     clients.close()
     cpu = [cpu_seconds(pid) - before for pid, before in zip(workers, cpu_before, strict=True)]
+    switches = sum(context_switches(pid) for pid in workers) - switches_before
     return {
         "closed_rps": len(latencies) / wall,
         "closed_p50_ms": percentile(latencies, 0.50) * 1000,
@@ -208,6 +222,7 @@ def closed_loop(
         "errors": float(len(batch) - len(latencies)),
         "cpu_ms_per_request": sum(cpu) / max(1, len(latencies)) * 1000,
         "worker_cpu_share_min": min(cpu) / sum(cpu) if sum(cpu) else 0.0,  # 0.5 = an even split of two
+        "switches_per_request": switches / max(1, len(latencies)),
         "machine_busy": (busy_seconds() - busy_before) / wall,
         "pss_mb": pss_mb([contestant.process.pid, *workers]),
     }
@@ -244,6 +259,8 @@ def fixed_rate(
     """Open loop: request i is due at start + i/rate; its latency counts from then until `send` says it
     was answered (the ack, or for bench/ack_surfaces.py the fake Slack's receipt)."""
     clients = Clients(contestant.url, keep_alive=True)
+    workers = children(contestant.process.pid)
+    switches_before = sum(context_switches(pid) for pid in workers)
     latencies: list[float] = []
     lock, cursor = threading.Lock(), iter(range(len(batch)))
     start = time.perf_counter() + 0.2
@@ -273,6 +290,8 @@ def fixed_rate(
         "rate_achieved": len(latencies) / wall,
         "rate_p50_ms": percentile(latencies, 0.50) * 1000,
         "rate_p99_ms": percentile(latencies, 0.99) * 1000,
+        "rate_switches_per_request": (sum(context_switches(pid) for pid in workers) - switches_before)
+        / max(1, len(latencies)),
     }
 
 
@@ -287,8 +306,10 @@ def report(contestants: list[Contestant], reference: Contestant) -> None:
         ("fixed-rate achieved req/s", "rate_achieved", True),
         ("fixed-rate p50 ms", "rate_p50_ms", False),
         ("fixed-rate p99 ms", "rate_p99_ms", False),
+        ("workers' context switches per request (fixed rate)", "rate_switches_per_request", False),
         ("worker CPU ms per request", "cpu_ms_per_request", False),
         ("least busy worker's CPU share", "worker_cpu_share_min", True),
+        ("workers' context switches per request", "switches_per_request", False),
         ("machine CPUs busy (closed loop)", "machine_busy", False),
         ("PSS of the processes, MB", "pss_mb", False),
         ("errors", "errors", False),

@@ -44,6 +44,7 @@ class SalesApp(IndexedApp):
     `http_routes`: other paths its HTTP server serves (POST /api/leads), not signed by Slack."""
 
     http_routes: dict[str, Any]
+    after_ack: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +85,7 @@ def create_app(deps: Deps, client: WebClient | None = None) -> tuple[SalesApp, S
         **_oauth_options(deps, client),
     )
     app.http_routes = {LEADS_PATH: web_api(deps)}
+    app.after_ack = deps.background
     surface = Surface(app, oauth=deps.installations is not None)
     import handlers  # the composition root is the one place bot/ reaches into handlers/
 

@@ -19,8 +19,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
+from bot.background import BackgroundWork
 from bot.gate import PARSED_BODY, guard
 from bot.logs import log_from_a_thread
 
@@ -75,10 +77,32 @@ def wsgi_app(app: App, *, slack_events: bool = True) -> Any:
     return application
 
 
+def after_ack_channel(background: BackgroundWork) -> type[HTTPChannel]:
+    """Waitress's connection, its request thread running the work the request handed over after the
+    ack (bot.background) once the response is sent and the connection is free for its next request."""
+
+    class AfterAckChannel(HTTPChannel):
+        def service(self) -> None:
+            with background.carrying():
+                super().service()
+
+    return AfterAckChannel
+
+
+def waitress_server(app: App, application: Any, **options: Any) -> Any:
+    """A waitress server whose request threads run the app's after-ack work (`app.after_ack`)."""
+    server = create_server(application, ident="salesbot", **options)
+    background = getattr(app, "after_ack", None)
+    if isinstance(background, BackgroundWork) and isinstance(server, BaseWSGIServer):  # one listening socket
+        background.carry_on(server.adj.threads)
+        server.channel_class = after_ack_channel(background)
+    return server
+
+
 def make_http_server(app: App, host: str, port: int, threads: int = 16, *, slack_events: bool = True) -> Any:
     """A waitress server; `port=0` picks a free port (read it from `.effective_port`)."""
     application = wsgi_app(app, slack_events=slack_events)
-    return create_server(application, host=host, port=port, threads=threads, ident="salesbot")
+    return waitress_server(app, application, host=host, port=port, threads=threads)
 
 
 def run_until(server: Any, stop: threading.Event, poll: float = 0.05) -> None:
@@ -125,7 +149,7 @@ def serve_http_workers(
     port: int,
     *,
     workers: int,
-    threads: int = 8,
+    threads: int = 12,  # 8 may carry after-ack work at once (bot.background), 4 always free to ack
     services: dict[str, Service] | None = None,
 ) -> None:
     """Serve from `workers` forked processes, each with its own app, database pool and after-ack pool;
@@ -197,7 +221,7 @@ def _serve_on(
     try:
         app, drain = make_app()
         sock = where if isinstance(where, socket.socket) else listening_socket(*where, reuse_port=True)
-        server = create_server(wsgi_app(app), sockets=[sock], threads=threads, ident="salesbot")
+        server = waitress_server(app, wsgi_app(app), sockets=[sock], threads=threads)
         run_until(server, stop, poll=0.2)
         drain()  # let work already acked (cards, uploads) finish
     finally:
