@@ -27,7 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, OwnerCell, Row, read_frame
+from store.kinds import RecordType
 from store.models import Activity, Lead
+from store.text_upkeep import tidy_text_indexes
 
 if TYPE_CHECKING:
     from bot.imports.owners import ImportRouter, OwnerResolver
@@ -108,6 +110,10 @@ def import_leads(
         report.error = f"the import stopped after {report.rows:,} rows ({report.created:,} created); please try again"
     elif progress:
         progress(report)
+    if report.created:
+        # the rows came in as many text index segments (SQLite) or a full pending list (PostgreSQL): searches
+        # read them all until merged (store/text_upkeep.py)
+        tidy_text_indexes(engine, records=(RecordType.LEAD,), max_pages=None)
     return report
 
 
