@@ -144,9 +144,10 @@ def reset_postgres(url: str, allow_any_name: bool) -> None:
 
 def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42, *, tidy: bool = True) -> int:
     """Bulk-insert `count` leads round-robin over `owners` users (U1…UN); return a lead of U1 to click.
-    `tidy`: then the text index upkeep this checkout's scheduler runs within a minute of a bulk load
-    (store/text_upkeep.py, to the end), so the searches read the index a server in use has; a seed for
-    another checkout passes False and runs that checkout's own (`upkeep_as`)."""
+    `tidy`: then the text index upkeep this checkout's scheduler runs after a bulk load (store/text_upkeep.py:
+    the minutely merge, then the hourly merge into one segment), so the searches read the index of a server
+    whose reps wrote nothing since its last hourly run; a seed for another checkout passes False and runs
+    that checkout's own (`upkeep_as`)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     rows = []
@@ -201,7 +202,7 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42, *, tidy: boo
             .limit(1)
         ).scalar_one()
     if tidy:
-        tidy_text_indexes(deps.engine, max_pages=None)
+        tidy_text_indexes(deps.engine, max_pages=None, whole=True)
     if deps.engine.dialect.name == "postgresql":
         # VACUUM, not only ANALYZE: a bulk insert leaves its rows in the GIN index's pending list, which
         # every trigram search then scans (9-13 ms instead of 0.2-0.5 per search of 10,000 leads, measured)
@@ -218,7 +219,7 @@ _UPKEEP = (
     "try:\n    from store.text_upkeep import tidy_text_indexes\n"
     "except ImportError:\n    sys.exit(0)\n"
     "from store.db import make_engine\n"
-    "tidy_text_indexes(make_engine(sys.argv[1]), max_pages=None)\n"
+    "tidy_text_indexes(make_engine(sys.argv[1]), max_pages=None, whole=True)\n"
 )
 
 

@@ -263,12 +263,13 @@ def prepare_database(url: str, schema: str, leads: int) -> int:
 
 
 def _tidy(url: str) -> None:
-    """The text index upkeep this checkout's server runs every minute (store/text_upkeep.py), to the end: the
-    kept data then has the index a server in use has (nothing to do once done; a checkout without the upkeep
-    runs none, `--seed-only` in its own code)."""
+    """The text index upkeep this checkout's server runs (store/text_upkeep.py: every minute, and hourly into
+    one segment), to the end: the kept data then has the index of a server whose reps wrote nothing since its
+    last hourly run (nothing to do once done; a checkout without the upkeep runs none, `--seed-only` in its
+    own code)."""
     started = time.perf_counter()
     engine = make_engine(url)
-    merged = tidy_text_indexes(engine, max_pages=None)
+    merged = tidy_text_indexes(engine, max_pages=None, whole=True)
     engine.dispose()
     if merged:
         print(f"text index upkeep: {merged} in {time.perf_counter() - started:.1f} s")

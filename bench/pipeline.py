@@ -195,7 +195,7 @@ def load_sqlite(path: Path, rows: int, owners: int) -> dict[str, float]:
     connection.close()
     # `rebuild` leaves the text index in ~24 segments; a server's upkeep merges them (store/text_upkeep.py)
     engine = make_engine(f"sqlite:///{path}")
-    tidy_text_indexes(engine, max_pages=None)
+    tidy_text_indexes(engine, max_pages=None, whole=True)
     engine.dispose()
     _rebuild_months(f"sqlite:///{path}")
     return {"insert": inserted, "index": indexed, "mb": path.stat().st_size / 1e6}

@@ -25,7 +25,7 @@ from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction
-from store.text_upkeep import tidy_text_indexes
+from store.text_upkeep import UPKEEP_PAGES, WHOLE_PAGES, tidy_text_indexes
 
 log = logging.getLogger("salesbot.scheduler")
 DISPATCH_JOB_ID = "outbox-dispatcher"
@@ -102,8 +102,9 @@ def _every(scheduler: BackgroundScheduler, job: Any, arg: object, job_id: str, n
 
 
 def housekeep(deps: Deps) -> None:
-    """Hourly: drop lead drafts whose duplicate warning nobody answered; OAuth mode: delete the data of
-    workspaces uninstalled longer than UNINSTALL_RETENTION_DAYS ago, and expired install states."""
+    """Hourly: drop lead drafts whose duplicate warning nobody answered; merge each text index into one
+    segment (store/text_upkeep.py); OAuth mode: delete the data of workspaces uninstalled longer than
+    UNINSTALL_RETENTION_DAYS ago, and expired install states."""
     try:
         with transaction(deps.new_session) as session:
             dropped = discard_abandoned_drafts(session, now=deps.clock())
@@ -111,6 +112,7 @@ def housekeep(deps: Deps) -> None:
             log.info("housekeeping: %d abandoned lead drafts deleted", dropped)
     except Exception:  # like a tick: the next run retries
         log.exception("housekeeping failed")
+    _tidy(deps, whole=True, max_pages=WHOLE_PAGES)
     if deps.installations is not None:
         _housekeep_workspaces(deps)
 
@@ -119,13 +121,18 @@ def tidy_text(deps: Deps) -> None:
     """Every minute: merge what the last minute's writes added to the search indexes, a bounded amount
     (store/text_upkeep.py; a merge left unfinished continues at the next run). Each row written in a
     transaction of its own is a segment of the SQLite text index that every search seeks, until merged."""
+    _tidy(deps, whole=False, max_pages=UPKEEP_PAGES)
+
+
+def _tidy(deps: Deps, *, whole: bool, max_pages: int) -> None:
     try:
-        merged = tidy_text_indexes(deps.engine)
+        merged = tidy_text_indexes(deps.engine, whole=whole, max_pages=max_pages)
     except Exception:  # like a tick: the next run retries
         log.exception("text index upkeep failed")
         return
     if merged:
-        log.debug("text index upkeep: %s", ", ".join(f"{name} {pages} pages" for name, pages in merged.items()))
+        pages = ", ".join(f"{name} {count} pages" for name, count in merged.items())
+        log.debug("text index upkeep%s: %s", " (whole)" if whole else "", pages)
 
 
 def _housekeep_workspaces(deps: Deps) -> None:

@@ -1,25 +1,33 @@
 """The text indexes' upkeep (store/text_upkeep.py) through the product's paths: the scheduler's minutely job
-after reps wrote leads one at a time, and a CSV import through `/lead import`. SQLite: the FTS5 index's
-segments merged; PostgreSQL: the pg_trgm GIN index's pending list moved into the index. Searches answer
-the same before and after."""
+after reps wrote leads one at a time, its hourly housekeeping, and a CSV import through `/lead import`.
+SQLite: the FTS5 index's segments merged; PostgreSQL: the pg_trgm GIN index's pending list moved into the
+index. Searches answer the same before and after."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from bench.lead_csv import generate
+from bot.deps import Deps
 from bot.imports import leads as lead_import
-from scheduler.setup import tidy_text
+from scheduler.setup import housekeep, tidy_text
 from tests.conftest import RunningBot
 from tests.handlers.test_lead_import import _import_via_modal
 
 
 def _sqlite(bot: RunningBot) -> bool:
     return bot.deps.engine.dialect.name == "sqlite"
+
+
+def _new_lead(bot: RunningBot, topic: str, company: str) -> None:
+    rep = bot.user("U1")
+    rep.command("/lead")
+    rep.submit(bot.slack.last_view("views.open"), {"Topic": topic, "Company": company})
 
 
 def _segments(bot: RunningBot) -> int:
@@ -35,11 +43,11 @@ def _pending_pages(bot: RunningBot) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-def _upkeep_log(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> str:
-    """What one run of the scheduler's upkeep job reported."""
+def _upkeep_log(bot: RunningBot, caplog: pytest.LogCaptureFixture, job: Callable[[Deps], None] = tidy_text) -> str:
+    """What one run of the scheduler's upkeep job (or housekeeping) reported."""
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="salesbot.scheduler"):
-        tidy_text(bot.deps)
+        job(bot.deps)
     return "\n".join(r.getMessage() for r in caplog.records if r.getMessage().startswith("text index upkeep"))
 
 
@@ -48,8 +56,7 @@ def test_the_minutely_upkeep_merges_what_reps_wrote_one_lead_at_a_time(
 ) -> None:
     rep = bot.user("U1")
     for number in range(6):
-        rep.command("/lead")
-        rep.submit(bot.slack.last_view("views.open"), {"Topic": f"Grinders {number}", "Company": f"Aurora {number}"})
+        _new_lead(bot, f"Grinders {number}", f"Aurora {number}")
     found = rep.command("/lead", "aurora").json
     assert "Aurora 5" in str(found) and "Aurora 0" in str(found)
     if _sqlite(bot):
@@ -64,6 +71,28 @@ def test_the_minutely_upkeep_merges_what_reps_wrote_one_lead_at_a_time(
         assert _pending_pages(bot) == 0
     assert rep.command("/lead", "aurora").json == found
     assert _upkeep_log(bot, caplog) == ""  # nothing left: the next run does nothing
+
+
+def test_the_hourly_housekeeping_merges_the_text_index_into_one_segment(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The minutely job (and an import) merge levels of two segments; what they leave on different levels (an
+    import's leads, and a lead a rep wrote after it) the hourly housekeeping merges into one."""
+    generate(tmp_path / "leads.csv", 3000)
+    _import_via_modal(bot, (tmp_path / "leads.csv").read_bytes())
+    _new_lead(bot, "Grinders", "Aurora Roasters")
+    _upkeep_log(bot, caplog)
+    if _sqlite(bot):
+        assert _segments(bot) >= 2
+    found = bot.user("U1").command("/lead", "aurora").json
+    assert "Aurora Roasters" in str(found)
+
+    reported = _upkeep_log(bot, caplog, housekeep)
+
+    if _sqlite(bot):
+        assert "(whole): lead_fts" in reported and _segments(bot) == 1
+    assert bot.user("U1").command("/lead", "aurora").json == found
+    assert _upkeep_log(bot, caplog, housekeep) == ""
 
 
 def test_an_import_leaves_its_leads_text_index_merged(
