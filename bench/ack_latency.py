@@ -213,20 +213,23 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42, *, tidy: boo
 
 
 # The text index upkeep of a checkout after a bulk load, run by that checkout's code (a checkout without
-# store/text_upkeep.py, from before it, does none and keeps the index its bulk load wrote).
+# store/text_upkeep.py, from before it, does none and keeps the index its bulk load wrote). The module must
+# come from that checkout: a module it lacks is otherwise found by this venv's editable install (this one's).
 _UPKEEP = (
-    "import sys\n"
-    "try:\n    from store.text_upkeep import tidy_text_indexes\n"
+    "import pathlib, sys\n"
+    "try:\n    import store.text_upkeep as upkeep\n"
     "except ImportError:\n    sys.exit(0)\n"
+    "if pathlib.Path(sys.argv[2]).resolve() not in pathlib.Path(upkeep.__file__).resolve().parents:\n"
+    "    sys.exit(0)\n"
     "from store.db import make_engine\n"
-    "tidy_text_indexes(make_engine(sys.argv[1]), max_pages=None, whole=True)\n"
+    "upkeep.tidy_text_indexes(make_engine(sys.argv[1]), max_pages=None, whole=True)\n"
 )
 
 
 def upkeep_as(root: Path, url: str) -> None:
     """`seed_leads`' upkeep (`tidy`) as the checkout at `root` does it, on the database at `url`."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    subprocess.run([sys.executable, "-c", _UPKEEP, url], cwd=root, env=env, check=True)
+    subprocess.run([sys.executable, "-c", _UPKEEP, url, str(root)], cwd=root, env=env, check=True)
 
 
 @dataclass
