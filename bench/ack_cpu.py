@@ -185,6 +185,8 @@ def _profile(application: Any, requests: Iterator[tuple[dict, bytes]], calls: in
 
 
 def seed(url: str, leads: int, tasks: int = 0) -> None:
+    """The rep's leads (and tasks) as their bulk load left them: each contestant's copy then gets its own
+    checkout's text index upkeep (`_database`)."""
     sys.path.insert(0, str(ROOT))
     from bench.ack_latency import seed_leads
     from bot.config import load_settings
@@ -194,7 +196,7 @@ def seed(url: str, leads: int, tasks: int = 0) -> None:
     deps = build_deps(load_settings(_env_file=None, slack_bot_token="xoxb", slack_signing_secret="s",
                                     database_url=url, slack_app_token=None))  # fmt: skip
     upgrade(deps.engine)
-    seed_leads(deps, leads, owners=1)
+    seed_leads(deps, leads, owners=1, tidy=False)
     if tasks:
         seed_tasks(deps, tasks)
     deps.engine.dispose()
@@ -250,13 +252,18 @@ def spread(values: list[float], digits: int = 3) -> str:
     return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
 
 
-def _database(tmp: Path, number: int, name: str, args: argparse.Namespace) -> str:
-    """The contestant's database: the given seeded file (read only), else a copy of the seed."""
+def _database(tmp: Path, number: int, name: str, args: argparse.Namespace, root: Path | None) -> str:
+    """The contestant's database: the given seeded file (read only), else a copy of the seed with the text
+    index upkeep of the checkout at `root` (bench/ack_latency.py's `upkeep_as`; the bare app: none)."""
     if args.database is not None:
         given = args.before_database if name == "before" and args.before_database else args.database
         return f"sqlite:///{given}"
     copy = tmp / f"{number}-{name.replace(' ', '-')}.db"
     shutil.copy(tmp / "seed.db", copy)
+    if root is not None:
+        from bench.ack_latency import upkeep_as
+
+        upkeep_as(root, f"sqlite:///{copy}")
     return f"sqlite:///{copy}"
 
 
@@ -293,11 +300,12 @@ def main() -> int:
     for number in range(args.rounds):
         shift = number % len(contestants)
         for name, root, bare in contestants[shift:] + contestants[:shift]:
-            results[name].append(run_child(root, _database(tmp, number, name, args), args, bare=bare))
+            database = _database(tmp, number, name, args, None if bare else root)
+            results[name].append(run_child(root, database, args, bare=bare))
             print(f"round {number + 1} {name}: {results[name][-1]}", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
     if args.profile:
-        run_child(ROOT, _database(tmp, 0, "salesbot", args), args, profile=args.profile)
+        run_child(ROOT, _database(tmp, 0, "salesbot", args, ROOT), args, profile=args.profile)
     what = args.event or args.command
     bare_list = [r[args.event or "list"] for r in results["bare Bolt"]]
     print(f"bare Bolt `{what}` (static answer): {spread(bare_list)} ms CPU per call\n")

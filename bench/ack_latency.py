@@ -66,6 +66,7 @@ from bot.logs import configure_logging  # noqa: E402
 from bot.server import EVENTS_PATH, make_http_server, run_until  # noqa: E402
 from store.db import upgrade  # noqa: E402
 from store.models import Lead  # noqa: E402
+from store.text_upkeep import tidy_text_indexes  # noqa: E402
 from tests.slack.driver import SlackDriver, find_button  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
@@ -141,8 +142,12 @@ def reset_postgres(url: str, allow_any_name: bool) -> None:
     engine.dispose()
 
 
-def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42) -> int:
-    """Bulk-insert `count` leads round-robin over `owners` users (U1…UN); return a lead of U1 to click."""
+def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42, *, tidy: bool = True) -> int:
+    """Bulk-insert `count` leads round-robin over `owners` users (U1…UN); return a lead of U1 to click.
+    `tidy`: then the text index upkeep this checkout's scheduler runs after a bulk load (store/text_upkeep.py:
+    the minutely merge, then the hourly merge into one segment), so the searches read the index of a server
+    whose reps wrote nothing since its last hourly run; a seed for another checkout passes False and runs
+    that checkout's own (`upkeep_as`)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     rows = []
@@ -196,6 +201,8 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42) -> int:
             .order_by(sa.desc(Lead.updated_at), sa.desc(Lead.id))
             .limit(1)
         ).scalar_one()
+    if tidy:
+        tidy_text_indexes(deps.engine, max_pages=None, whole=True)
     if deps.engine.dialect.name == "postgresql":
         # VACUUM, not only ANALYZE: a bulk insert leaves its rows in the GIN index's pending list, which
         # every trigram search then scans (9-13 ms instead of 0.2-0.5 per search of 10,000 leads, measured)
@@ -203,6 +210,26 @@ def seed_leads(deps: Deps, count: int, owners: int, seed: int = 42) -> int:
         with deps.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE lead"))
     return int(clicked)
+
+
+# The text index upkeep of a checkout after a bulk load, run by that checkout's code (a checkout without
+# store/text_upkeep.py, from before it, does none and keeps the index its bulk load wrote). The module must
+# come from that checkout: a module it lacks is otherwise found by this venv's editable install (this one's).
+_UPKEEP = (
+    "import pathlib, sys\n"
+    "try:\n    import store.text_upkeep as upkeep\n"
+    "except ImportError:\n    sys.exit(0)\n"
+    "if pathlib.Path(sys.argv[2]).resolve() not in pathlib.Path(upkeep.__file__).resolve().parents:\n"
+    "    sys.exit(0)\n"
+    "from store.db import make_engine\n"
+    "upkeep.tidy_text_indexes(make_engine(sys.argv[1]), max_pages=None, whole=True)\n"
+)
+
+
+def upkeep_as(root: Path, url: str) -> None:
+    """`seed_leads`' upkeep (`tidy`) as the checkout at `root` does it, on the database at `url`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", _UPKEEP, url, str(root)], cwd=root, env=env, check=True)
 
 
 @dataclass

@@ -67,6 +67,7 @@ from bench.ack_latency import (  # noqa: E402
     percentile,
     seed_leads,
     signed,
+    upkeep_as,
 )
 from bot.config import load_settings  # noqa: E402
 from bot.deps import Deps, build_deps  # noqa: E402
@@ -350,13 +351,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _seed(deps: Deps, args: argparse.Namespace) -> None:
-    """The rep's leads, and with `--mix task` their open tasks (bench/ack_cpu.py's)."""
-    seed_leads(deps, args.leads, owners=1)
+def _seed(deps: Deps, args: argparse.Namespace, root: Path = ROOT) -> None:
+    """The rep's leads, and with `--mix task` their open tasks (bench/ack_cpu.py's); then the text index upkeep
+    of the checkout at `root`, as its server does after a bulk load (`upkeep_as`)."""
+    seed_leads(deps, args.leads, owners=1, tidy=False)
     if MIX == "task":
         from bench.ack_cpu import seed_tasks
 
         seed_tasks(deps, args.tasks)
+    upkeep_as(root, deps.settings.database_url)
     deps.engine.dispose()
 
 
@@ -381,7 +384,7 @@ def main() -> int:
                        env={**os.environ, "DATABASE_URL": before_url, "PYTHONPATH": str(args.before)},
                        stdout=subprocess.DEVNULL)  # fmt: skip
         before_deps = build_deps(load_settings(**{**settings.model_dump(), "database_url": before_url}))
-        _seed(before_deps, args)
+        _seed(before_deps, args, args.before)
     upgrade(deps.engine)
     _seed(deps, args)
     print(f"seeded {args.leads:,} leads of one rep in {time.perf_counter() - seeded:.1f} s")

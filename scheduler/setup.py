@@ -1,4 +1,5 @@
-"""APScheduler 3 wiring: one in-memory interval job that ticks the dispatcher, one for housekeeping.
+"""APScheduler 3 wiring: one in-memory interval job that ticks the dispatcher, one for housekeeping, one
+keeping the text indexes merged.
 
 The outbox table is the source of truth, so there is one job per process (never one per reminder)
 and no job store shared between processes: several scheduler processes only meet in the outbox,
@@ -24,10 +25,12 @@ from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction
+from store.text_upkeep import UPKEEP_PAGES, WHOLE_PAGES, tidy_text_indexes
 
 log = logging.getLogger("salesbot.scheduler")
 DISPATCH_JOB_ID = "outbox-dispatcher"
 HOUSEKEEPING_JOB_ID = "housekeeping"
+TEXT_INDEX_JOB_ID = "text-index-upkeep"
 
 
 class _WaitingTickSkips(logging.Filter):
@@ -76,6 +79,7 @@ def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> Back
     seconds = deps.settings.scheduler_tick_seconds
     _every(scheduler, _tick, dispatcher, DISPATCH_JOB_ID, "salesbot outbox dispatcher", seconds=seconds)
     _every(scheduler, housekeep, deps, HOUSEKEEPING_JOB_ID, "salesbot housekeeping", hours=1)
+    _every(scheduler, tidy_text, deps, TEXT_INDEX_JOB_ID, "salesbot text index upkeep", minutes=1)
     scheduler.start()
     log.info("scheduler started, tick every %ss", deps.settings.scheduler_tick_seconds)
     return scheduler
@@ -98,8 +102,9 @@ def _every(scheduler: BackgroundScheduler, job: Any, arg: object, job_id: str, n
 
 
 def housekeep(deps: Deps) -> None:
-    """Hourly: drop lead drafts whose duplicate warning nobody answered; OAuth mode: delete the data of
-    workspaces uninstalled longer than UNINSTALL_RETENTION_DAYS ago, and expired install states."""
+    """Hourly: drop lead drafts whose duplicate warning nobody answered; merge each text index into one
+    segment (store/text_upkeep.py); OAuth mode: delete the data of workspaces uninstalled longer than
+    UNINSTALL_RETENTION_DAYS ago, and expired install states."""
     try:
         with transaction(deps.new_session) as session:
             dropped = discard_abandoned_drafts(session, now=deps.clock())
@@ -107,8 +112,27 @@ def housekeep(deps: Deps) -> None:
             log.info("housekeeping: %d abandoned lead drafts deleted", dropped)
     except Exception:  # like a tick: the next run retries
         log.exception("housekeeping failed")
+    _tidy(deps, whole=True, max_pages=WHOLE_PAGES)
     if deps.installations is not None:
         _housekeep_workspaces(deps)
+
+
+def tidy_text(deps: Deps) -> None:
+    """Every minute: merge what the last minute's writes added to the search indexes, a bounded amount
+    (store/text_upkeep.py; a merge left unfinished continues at the next run). Each row written in a
+    transaction of its own is a segment of the SQLite text index that every search seeks, until merged."""
+    _tidy(deps, whole=False, max_pages=UPKEEP_PAGES)
+
+
+def _tidy(deps: Deps, *, whole: bool, max_pages: int) -> None:
+    try:
+        merged = tidy_text_indexes(deps.engine, whole=whole, max_pages=max_pages)
+    except Exception:  # like a tick: the next run retries
+        log.exception("text index upkeep failed")
+        return
+    if merged:
+        pages = ", ".join(f"{name} {count} pages" for name, count in merged.items())
+        log.debug("text index upkeep%s: %s", " (whole)" if whole else "", pages)
 
 
 def _housekeep_workspaces(deps: Deps) -> None:

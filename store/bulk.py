@@ -1,4 +1,5 @@
-"""After a bulk insert on PostgreSQL: the planner's statistics and pg_trgm's pending entries, settled at once.
+"""After a bulk insert on PostgreSQL: the planner's statistics, settled at once (pg_trgm's pending entries:
+store/text_upkeep.py, run by the import right after).
 
 A lead import COPYs thousands of rows (bot/imports/leads.py). Until the server's autovacuum gets to the
 table, its statistics do not know them (plans for the importing rep are chosen as if they had none), and
@@ -19,21 +20,17 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-TRIGRAM_INDEXES = {"lead": "ix_lead_search_trgm"}  # migration 0007_list_indexes
 SETTLE_AFTER = 1_000  # rows inserted: fewer are left to autovacuum (an ANALYZE samples up to 30,000 rows)
 
 
 def settle_after_bulk_insert(engine: Engine, table: str, rows: int) -> None:
-    """ANALYZE `table` and merge its trigram index's pending list (if it has one) after `rows` were inserted
-    (PostgreSQL, SETTLE_AFTER rows or more). A failure (e.g. a database user that does not own the table) is
-    logged: the rows are in, only their plans and searches wait for autovacuum."""
+    """ANALYZE `table` after `rows` were inserted (PostgreSQL, SETTLE_AFTER rows or more; the trigram index's
+    pending list is store/text_upkeep.py's, which the import runs next). A failure (e.g. a database user that
+    does not own the table) is logged: the rows are in, only their plans wait for autovacuum."""
     if engine.dialect.name != "postgresql" or rows < SETTLE_AFTER:
         return
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"ANALYZE {table}")
-            if table in TRIGRAM_INDEXES:
-                index = sa.cast(sa.literal(TRIGRAM_INDEXES[table]), sa.Text)
-                connection.execute(sa.select(sa.func.gin_clean_pending_list(sa.func.to_regclass(index))))
     except sa.exc.DBAPIError:
         log.warning("could not settle %s after a bulk insert of %d rows", table, rows, exc_info=True)

@@ -28,7 +28,9 @@ from sqlalchemy.engine import Engine
 
 from bot.imports.lead_rows import EMAIL_KEY, IDENTITY_KEY, VARIABLE_COLUMNS, OwnerCell, Row, read_frame
 from store.bulk import settle_after_bulk_insert
+from store.kinds import RecordType
 from store.models import Activity, Lead
+from store.text_upkeep import tidy_text_indexes
 
 if TYPE_CHECKING:
     from bot.imports.owners import ImportRouter, OwnerResolver
@@ -111,6 +113,10 @@ def import_leads(
         report.error = f"the import stopped after {report.rows:,} rows ({report.created:,} created); please try again"
     elif progress:
         progress(report)
+    if report.created:
+        # the rows came in as many text index segments (SQLite) or a full pending list (PostgreSQL): searches
+        # read them all until merged (store/text_upkeep.py)
+        tidy_text_indexes(engine, records=(RecordType.LEAD,), max_pages=None)
     return report
 
 
