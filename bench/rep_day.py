@@ -110,6 +110,14 @@ def ramp(contestant: Contestant, fake: Any, make: Any, args: argparse.Namespace)
 def prepare(url: str, args: argparse.Namespace) -> int:
     """bench/ack_surfaces.py's workspace, plus the rep's open tasks (bench/ack_cpu.py's); the Timeline's deal."""
     opportunity = surfaces.prepare_database(url, args.schema, args.leads)
+    add_tasks(url)
+    return opportunity
+
+
+def add_tasks(url: str) -> None:
+    """The rep's TASKS open tasks, once. `--before`'s copy gets only these (the task table is the same in
+    every checkout so far): the rest of its data is bench/ack_surfaces.py's as its own code left it
+    (`--seed-only` run in that checkout), its text indexes not tidied by this checkout's upkeep."""
     if surfaces.meta_value(url, "rep_day") != f"tasks={TASKS}":
         from bench.ack_cpu import seed_tasks
         from bot.config import load_settings
@@ -126,7 +134,6 @@ def prepare(url: str, args: argparse.Namespace) -> int:
             connection.execute(sa.text("INSERT INTO bench_meta (key, value) VALUES ('rep_day', :v)"),
                                {"v": f"tasks={TASKS}"})  # fmt: skip
         deps.engine.dispose()
-    return opportunity
 
 
 def report(contestants: list[Contestant], reference: Contestant) -> None:
@@ -199,7 +206,7 @@ def main() -> int:
     opportunity = prepare(url, args)
     if args.before:
         before_schema = args.before_schema or f"{args.schema}_before"
-        prepare(pipeline.postgres_schema(pg, before_schema) if pg else f"sqlite:///{args.before_sqlite}", args)
+        add_tasks(pipeline.postgres_schema(pg, before_schema) if pg else f"sqlite:///{args.before_sqlite}")
     if args.seed_only:
         return 0
     fake = surfaces.ReceiptSlack(team_id=TEAM)
