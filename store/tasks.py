@@ -72,7 +72,14 @@ def appointments_between(
     end: datetime,
     status: str = AppointmentStatus.SCHEDULED,
 ) -> list[Appointment]:
-    """Appointments in [start, end) that any of the users owns or attends."""
+    """Appointments in [start, end) that any of the users owns or attends. The database keeps only those
+    owned, or whose attendees' JSON text names one of the users (`"U123"`: Slack ids need no escaping), so a
+    Home in a busy workspace does not build every colleague's appointment of the window as an object; the
+    exact test on the attendees list is Python's."""
+    wanted = set(user_ids)
+    attendees = sa.cast(Appointment.attendees, sa.Text)
+    theirs = sa.or_(col(Appointment.owner_id).in_(sorted(wanted)),
+                    *(attendees.contains(f'"{user}"', autoescape=True) for user in sorted(wanted)))  # fmt: skip
     query = (
         select(Appointment)
         .where(
@@ -80,10 +87,10 @@ def appointments_between(
             Appointment.status == status,
             Appointment.start_at >= start,
             Appointment.start_at < end,
+            theirs,
         )
         .order_by(col(Appointment.start_at), col(Appointment.id))
     )
-    wanted = set(user_ids)
     return [a for a in session.exec(query) if a.owner_id in wanted or wanted.intersection(a.attendees or [])]
 
 
