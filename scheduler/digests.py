@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.assistant import day_bounds, format_local
 from bot.domain.quotes import quote_number
 from bot.domain.revenue import format_money
-from bot.views.assistant import SECTION_ITEMS, Digest, DigestItem, digest_message
+from bot.views.assistant import SECTION_ITEMS, Digest, DigestItem, digest_message, titled_label
 from bot.views.markup import escape, mention
 from scheduler.labels import record_label
 from scheduler.unclaimed_leads import unclaimed_section
@@ -27,6 +27,7 @@ from store.models import Outbox
 from store.planning import OpenDeal
 from store.prepared import Reader, session_reader
 from store.quotes import pending_for
+from store.records import RecordTitle
 from store.task_lists import TaskSummary, open_tasks_due_page
 from store.tasks import appointments_between
 from store.users import get_user, reps_of
@@ -169,8 +170,8 @@ def _agenda_items(
     reader = session_reader(session)
     today, today_total = _first_tasks(reader, team, people, after=today_start, before=today_end)
     late, late_total = _first_tasks(reader, team, people, after=None, before=today_start)
-    due_today = [_task_item(session, team, task, tz, who(owner)) for owner, task in today]
-    overdue = [_task_item(session, team, task, tz, who(owner)) for owner, task in late]
+    due_today = [_task_item(task, title, tz, who(owner)) for owner, task, title in today]
+    overdue = [_task_item(task, title, tz, who(owner)) for owner, task, title in late]
     overdue += [
         DigestItem(
             f"*{escape(o.topic)}* past its close date ({o.estimated_close_date}){who(o.owner_id)}",
@@ -184,17 +185,17 @@ def _agenda_items(
 
 def _first_tasks(
     reader: Reader, team: str, people: list[str], *, after: datetime | None, before: datetime
-) -> tuple[list[tuple[str, TaskSummary]], int]:
+) -> tuple[list[tuple[str, TaskSummary, RecordTitle | None]], int]:
     """The first SECTION_ITEMS open tasks due in [after, before) of everyone's (each person's read along
-    their index, store/task_lists.py), with their owners, and how many there are."""
-    found: list[tuple[str, TaskSummary]] = []
+    their index, store/task_lists.py), with their owners and their records' titles, and how many there are."""
+    found: list[tuple[str, TaskSummary, RecordTitle | None]] = []
     total = 0
     for person in people:
         tasks, count = open_tasks_due_page(reader, team_id=team, owner_id=person, after=after, before=before,
                                            limit=SECTION_ITEMS, capped=False)  # fmt: skip
-        found += [(person, task) for task, _ in tasks]
+        found += [(person, task, title) for task, title in tasks]
         total += count
-    found.sort(key=lambda pair: (pair[1].due_at, pair[1].priority, pair[1].id))
+    found.sort(key=lambda line: (line[1].due_at, line[1].priority, line[1].id))
     return found[:SECTION_ITEMS], total
 
 
@@ -267,8 +268,9 @@ def _stage_items(
     return moves, won, lost
 
 
-def _task_item(session: Session, team: str, task: Any, tz: str, owner: str) -> DigestItem:
-    label = record_label(session, team, task.record_type, task.record_id)
+def _task_item(task: TaskSummary, title: RecordTitle | None, tz: str, owner: str) -> DigestItem:
+    """A task's line, its record named from the title its page read (no read per line)."""
+    label = titled_label(*title) if title is not None else None
     about = f" ({label.kind} {escape(label.title)})" if label else ""
     due = format_local(task.due_at, tz)
     return DigestItem(
