@@ -143,7 +143,7 @@ def _team(session: Session, model: Any) -> Any:
     """`team_id` as a read past a cursor writes it: on SQLite no index term (store.prepared.unindexed_team),
     so the read continues along the primary key; else SQLite read and sorted the workspace's whole index
     on team_id at every tick (139 ms at 1.95M stage changes)."""
-    return unindexed_team(session.get_bind().dialect.name, model.__table__)
+    return unindexed_team(model.__table__)
 
 
 def stage_changes_after(session: Session, *, team_id: str, after_id: int, limit: int) -> list[StageChange]:

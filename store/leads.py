@@ -148,7 +148,7 @@ def _walk_arms(dialect: str) -> list[sa.Select[Any]]:
     owns = [own] if dialect == "sqlite" else [own.where(text_in_index(_LEAD, indexed)) for indexed in (True, False)]
     # SQLite: `+lead.team_id` is not an index term, so the shared leads are read by id from the shares
     # rather than by scanning the workspace's entries of ix_lead_owner_search (SQLite's choice otherwise).
-    team = unindexed_team(dialect, _LEAD)
+    team = unindexed_team(_LEAD)
     shared_leads = _LEAD.c.id.in_(shared_ids(RecordType.LEAD, _TEAM, _USER))
     shared = sa.select().select_from(_LEAD).where(shared_leads, team == _TEAM, _LEAD.c.owner_id != _USER, *hit)
     return [*owns, shared]

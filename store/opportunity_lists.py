@@ -111,7 +111,7 @@ _OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).sele
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
     """Summaries of the workspace's deals with these ids."""
     found = in_bound_list(dialect, _OPP.c.id, "ids", sa.Integer)
-    team = unindexed_team(dialect, _OPP)  # else SQLite scans the workspace along an index on team_id
+    team = unindexed_team(_OPP)  # else SQLite scans the workspace along an index on team_id
     return sa.select(*_COLUMNS).where(found, team == _TEAM)
 
 
@@ -252,7 +252,7 @@ def _walk_statement(dialect: str) -> sa.Select[Any]:
     through ix_opportunity_owner_search, testing each one's search_text in the index itself (`_own_arms`),
     stopping at PAGE hits; the user's shared deals alike (few, read by id). The page is the first `limit`
     of those hits."""
-    team = unindexed_team(dialect, _OPP)  # SQLite: shared deals are read by id from the shares
+    team = unindexed_team(_OPP)  # SQLite: shared deals are read by id from the shares
     shared = (
         sa.select()
         .select_from(_OPP)

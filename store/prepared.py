@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from store import db
 from store.types import postgresql_array
+from store.unindexed import Unindexed
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,11 @@ def in_bound_list(dialect: str, column: Any, name: str, item_type: Any) -> sa.Co
     return column == sa.any_(sa.bindparam(name, type_=postgresql_array(item_type)))
 
 
-def unindexed_team(dialect: str, table: Any) -> Any:
-    """The table's `team_id` as a condition's column: on SQLite written `+table.team_id`, which no index
-    serves, so a read by primary key (ids, or a range past a cursor) is driven by it, where SQLite would
-    otherwise read (and sort) the workspace's whole index on `team_id`."""
-    return sa.literal_column(f"+{table.name}.team_id", sa.String) if dialect == "sqlite" else table.c.team_id
+def unindexed_team(table: Any) -> Any:
+    """The table's `team_id` as a condition's column, no index serving it on SQLite (store/unindexed.py: written
+    `+table.team_id`), so a read by primary key (ids, or a range past a cursor) is driven by it, where SQLite
+    would otherwise read (and sort) the workspace's whole index on `team_id`."""
+    return Unindexed(table.c.team_id)
 
 
 def packed_rows(dialect: str, page: sa.Select[Any]) -> sa.Select[Any]:

@@ -42,7 +42,7 @@ def _first(query: sa.Select[Any], table: Any) -> sa.Select[Any]:
 
 def _shared_statement(table: Any, extra: str, record_type: str, dialect: str) -> sa.Select[Any]:
     """The records shared with the user (alone or through a sales team), read by id from the shares."""
-    team = unindexed_team(dialect, table)
+    team = unindexed_team(table)
     ids = table.c.id.in_(shared_ids(record_type, _TEAM, _USER))
     return _first(sa.select(*_columns(table, extra)).where(ids, team == _TEAM, table.c.owner_id != _USER), table)
 

@@ -39,11 +39,11 @@ _COLUMNS = ("id", "title", "kind", "due_at", "priority", "enrollment_id", "recor
 _DUE_BEFORE, _DUE_SINCE = _TASK.c.due_at < sa.bindparam("before"), _TASK.c.due_at >= sa.bindparam("after")
 
 
-def _about(dialect: str, table: Any, record_type: str) -> sa.ColumnElement[bool]:
+def _about(table: Any, record_type: str) -> sa.ColumnElement[bool]:
     """The task is about this row of `table` (a lead or an opportunity of the workspace), read by primary key
     (SQLite: `+table.team_id`, else it walked the workspace's index on team_id)."""
     kind = _TASK.c.record_type == sa.literal_column(f"'{record_type}'", sa.String)
-    return sa.and_(kind, table.c.id == _TASK.c.record_id, unindexed_team(dialect, table) == _TEAM)
+    return sa.and_(kind, table.c.id == _TASK.c.record_id, unindexed_team(table) == _TEAM)
 
 
 def _page(dialect: str, limit: int, conditions: tuple[Any, ...]) -> sa.Select[Any]:
@@ -55,8 +55,8 @@ def _page(dialect: str, limit: int, conditions: tuple[Any, ...]) -> sa.Select[An
     SQLite: the page packed in one JSON array (store.prepared.packed_rows)."""
     count = capped_count_statement(sa.select(sa.literal(1)).select_from(_TASK).where(*conditions))
     titles = (_LEAD.c.topic, _LEAD.c.company, _OPPORTUNITY.c.topic, _OPPORTUNITY.c.account_name)
-    joined = _TASK.outerjoin(_LEAD, _about(dialect, _LEAD, "lead"))
-    joined = joined.outerjoin(_OPPORTUNITY, _about(dialect, _OPPORTUNITY, "opportunity"))
+    joined = _TASK.outerjoin(_LEAD, _about(_LEAD, "lead"))
+    joined = joined.outerjoin(_OPPORTUNITY, _about(_OPPORTUNITY, "opportunity"))
     columns = (*(_TASK.c[name] for name in _COLUMNS), *titles, count.scalar_subquery())
     query = sa.select(*columns).select_from(joined).where(*conditions)
     order = (_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.access import Viewer, visible, visible_in_team
+from store.unindexed import Unindexed
 
 Condition = sa.ColumnElement[bool]
 
@@ -70,7 +71,7 @@ def text_match(dialect: str, record_type: str, table: Any, team: Any, query: Any
             .select_from(sa.table(fts))
             .where(sa.literal_column(fts).op("MATCH")(query))
         )
-        return sa.and_(table.c.id.in_(hits), sa.literal_column(f"+{record_type}.team_id", sa.String) == team)
+        return sa.and_(table.c.id.in_(hits), Unindexed(table.c.team_id) == team)
     return sa.and_(table.c.team_id == team, table.c.search_text.like(query, escape="\\"))
 
 
