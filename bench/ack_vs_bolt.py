@@ -299,28 +299,34 @@ def fixed_rate(
 spread = functools.partial(figures.spread, digits=1, thousands=True)
 
 
-def report(contestants: list[Contestant], reference: Contestant) -> None:
-    metrics = [
-        ("closed loop req/s", "closed_rps", True),
-        ("closed loop p50 ms", "closed_p50_ms", False),
-        ("closed loop p99 ms", "closed_p99_ms", False),
-        ("fixed-rate achieved req/s", "rate_achieved", True),
-        ("fixed-rate p50 ms", "rate_p50_ms", False),
-        ("fixed-rate p99 ms", "rate_p99_ms", False),
-        ("workers' context switches per request (fixed rate)", "rate_switches_per_request", False),
-        ("worker CPU ms per request", "cpu_ms_per_request", False),
-        ("least busy worker's CPU share", "worker_cpu_share_min", True),
-        ("workers' context switches per request", "switches_per_request", False),
-        ("machine CPUs busy (closed loop)", "machine_busy", False),
-        ("PSS of the processes, MB", "pss_mb", False),
-        ("errors", "errors", False),
-    ]
+METRICS = (
+    ("closed loop req/s", "closed_rps"),
+    ("closed loop p50 ms", "closed_p50_ms"),
+    ("closed loop p99 ms", "closed_p99_ms"),
+    ("fixed-rate achieved req/s", "rate_achieved"),
+    ("fixed-rate p50 ms", "rate_p50_ms"),
+    ("fixed-rate p99 ms", "rate_p99_ms"),
+    ("workers' context switches per request (fixed rate)", "rate_switches_per_request"),
+    ("worker CPU ms per request", "cpu_ms_per_request"),
+    ("least busy worker's CPU share", "worker_cpu_share_min"),
+    ("workers' context switches per request", "switches_per_request"),
+    ("machine CPUs busy (closed loop)", "machine_busy"),
+    ("PSS of the processes, MB", "pss_mb"),
+    ("errors", "errors"),
+)
+
+
+def report(
+    contestants: list[Contestant], reference: Contestant, metrics: tuple[tuple[str, str], ...] = METRICS
+) -> None:
+    """A markdown table: each metric's min / median / max per contestant, and each one's ratio to the
+    reference per round."""
     names = [c.name for c in contestants]
     header = ["metric (min / median / max)", *names]
     header += [f"{c.name} / {reference.name} (ratio per round)" for c in contestants if c is not reference]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for label, key, _ in metrics:
+    for label, key in metrics:
         cells = [label] + [spread([r[key] for r in c.rounds]) for c in contestants]
         for c in contestants:
             if c is reference:

@@ -41,7 +41,7 @@ import sqlalchemy as sa  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from bench import ack_surfaces as surfaces  # noqa: E402
-from bench import ack_vs_bolt, figures, pipeline  # noqa: E402
+from bench import ack_vs_bolt, pipeline  # noqa: E402
 from bench.ack_latency import SIGNING_SECRET, TEAM, Prepared, load_average, machine_facts  # noqa: E402
 from bench.ack_vs_bolt import Contestant, children, cpu_seconds, free_port, served, wait_ready  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
@@ -136,30 +136,16 @@ def add_tasks(url: str) -> None:
         deps.engine.dispose()
 
 
-def report(contestants: list[Contestant], reference: Contestant) -> None:
-    rows = [
-        ("mixed closed loop, req/s", "closed_rps"),
-        ("mixed closed loop, p99 ms", "closed_p99_ms"),
-        ("capacity: highest fixed rate held, req/s", "capacity"),
-        ("p99 ms at that rate", "p99_ms_at_capacity"),
-        ("worker CPU ms per request at that rate", "cpu_ms_at_capacity"),
-        ("first rate not held, req/s", "failed_at"),
-        ("achieved there, req/s", "achieved_there"),
-        ("reps served at the 9:00 burst (capacity / 0.044)", "reps"),
-    ]
-    header = ["metric (min / median / max)", *(c.name for c in contestants)]
-    header += [f"{c.name} / {reference.name} (per round)" for c in contestants if c is not reference]
-    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
-    for label, key in rows:
-        cells = [label] + [figures.spread([r[key] for r in c.rounds], digits=1, thousands=True) for c in contestants]
-        for c in contestants:
-            if c is not reference:
-                ratios = [
-                    r[key] / ref[key] if ref[key] else float("nan")
-                    for r, ref in zip(c.rounds, reference.rounds, strict=True)
-                ]
-                cells.append(figures.spread(ratios, digits=2))
-        print("| " + " | ".join(cells) + " |")
+REPORTED = (
+    ("mixed closed loop, req/s", "closed_rps"),
+    ("mixed closed loop, p99 ms", "closed_p99_ms"),
+    ("capacity: highest fixed rate held, req/s", "capacity"),
+    ("p99 ms at that rate", "p99_ms_at_capacity"),
+    ("worker CPU ms per request at that rate", "cpu_ms_at_capacity"),
+    ("first rate not held, req/s", "failed_at"),
+    ("achieved there, req/s", "achieved_there"),
+    ("reps served at the 9:00 burst (capacity / 0.044)", "reps"),
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -231,7 +217,7 @@ def main() -> int:
                 print(f"round {number + 1} {contestant.name}: "
                       + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip
         print(f"- load average after: {load_average()}\n")
-        report(contestants, contestants[-1])
+        ack_vs_bolt.report(contestants, contestants[-1], REPORTED)
         medians = {c.name: statistics.median(r["reps"] for r in c.rounds) for c in contestants}
         print("\nreps served (median): " + ", ".join(f"{k} {v:,.0f}" for k, v in medians.items()))
     fake.stop()
