@@ -332,6 +332,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=3.0, help="fixed-rate duration per round")
     parser.add_argument("--leads", type=int, default=10_000, help="leads owned by the rep asking")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slack-latency-ms", type=float, default=0.0, help=ack_vs_bolt.SLACK_LATENCY_HELP)
     parser.add_argument("--sqlite", default="/tmp/salesbot-bench-acks-1m.db", help="the kept SQLite file")
     parser.add_argument("--database-url", default=None, help="PostgreSQL (the database, e.g. bench)")
     parser.add_argument("--schema", default="acks_1m", help="PostgreSQL: the kept schema")
@@ -372,6 +373,7 @@ def main() -> int:
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="ack-surfaces-"))
     fake = ReceiptSlack(team_id=TEAM).start()
+    ack_vs_bolt.slow_slack(fake, args.slack_latency_ms)
     verifier = SignatureVerifier(SIGNING_SECRET)
     env = server_env(fake, url)
     run = ["-m", "bot", "run", "--no-scheduler", "--workers", str(args.workers), "--host", "127.0.0.1", "--port"]
@@ -393,7 +395,10 @@ def main() -> int:
                 closed_loop(contestant, fake, batch(surface, 60, verifier, fake, opportunity), args.concurrency)
         for fact in machine_facts(url, ""):
             print(f"- {fact[0]}: {fact[1]}")
-        print(f"- timeline of opportunity {opportunity}; load average before: {load_average()}")
+        print(
+            f"- timeline of opportunity {opportunity}; Slack latency {args.slack_latency_ms:g} ms; "
+            f"load average before: {load_average()}"
+        )
         for number in range(args.rounds):
             for surface in surfaces:
                 order = contestants[number % len(contestants) :] + contestants[: number % len(contestants)]

@@ -16,6 +16,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.background import send_last
 from bot.deps import Deps
 from bot.services.home import HomeReads, home_asker, home_reads
 from bot.services.leads import open_leads_in
@@ -60,7 +61,7 @@ def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, use
     with home_reads(deps.engine, viewer=viewer, tz=tz, new_session=deps.new_session) as reads:
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
-    client.views_publish(user_id=user, view=home_view([s for s in sections if s]))
+    send_last(client.views_publish, user_id=user, view=home_view([s for s in sections if s]))  # on a sender thread
 
 
 def slack_zone(client: WebClient, user: str) -> str | None:
