@@ -406,7 +406,7 @@ def main() -> int:
                     requests = batch(surface, args.requests, verifier, fake, opportunity)
                     result = closed_loop(contestant, fake, requests, args.concurrency)
                     timed = batch(surface, int(args.rate * args.seconds), verifier, fake, opportunity)
-                    result.update(fixed_rate(contestant, fake, timed, args.rate, max(args.concurrency, 50)))
+                    result.update(fixed_rate(contestant, fake, timed, args.rate, ack_vs_bolt.fixed_clients(args)))
                     rounds.setdefault((surface, contestant.name), []).append(result)
                     print(f"round {number + 1} {surface} {contestant.name}: "
                           + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip

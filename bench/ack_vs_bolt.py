@@ -348,6 +348,12 @@ def slow_slack(fake: FakeSlack, latency_ms: float) -> None:
         fake.latency[method] = latency_ms / 1000
 
 
+def fixed_clients(args: argparse.Namespace) -> int:
+    """Clients of the fixed-rate loop: enough that each waits for Slack's answer (the slow fake's) without
+    the loop running out of clients (50 clients at 150 ms could send at most 333 req/s)."""
+    return max(args.concurrency, 50, int(args.rate * args.slack_latency_ms / 1000 * 2))
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -443,7 +449,7 @@ def main() -> int:
             for contestant in order:
                 result = closed_loop(contestant, requests(fake, verifier, args.requests), args.concurrency)
                 batch = requests(fake, verifier, int(args.rate * args.seconds))
-                result.update(fixed_rate(contestant, batch, args.rate, max(args.concurrency, 50)))
+                result.update(fixed_rate(contestant, batch, args.rate, fixed_clients(args)))
                 contestant.rounds.append(result)
                 print(f"round {round_number + 1} {contestant.name}: "
                       + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip

@@ -44,7 +44,8 @@ def register(surface: Surface, deps: Deps) -> None:
     def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            later(deps, client, body, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
+            asked = {**body, "user_id": event["user"]}  # whom a failure is told (the envelope names no user)
+            later(deps, client, asked, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
 
     @surface.home_section(30)
     def open_leads_section(home: HomeRequest) -> list[dict[str, Any]]:
