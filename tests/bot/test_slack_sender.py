@@ -108,3 +108,13 @@ def test_past_the_send_limit_the_work_makes_its_call_itself() -> None:
     assert background.wait_idle(5)
     background.shutdown()
     assert made_on[0].startswith("slack-send") and made_on[1].startswith("after-ack")
+
+
+def test_while_slack_answers_fast_the_work_makes_its_call_itself() -> None:
+    background = BackgroundWork()
+    background.slack_seconds = 0.001  # measured: Slack answers in a millisecond
+    made_on: list[str] = []
+    background.submit(lambda: send_last(lambda: made_on.append(threading.current_thread().name)))
+    assert background.wait_idle(5)
+    background.shutdown()
+    assert made_on and made_on[0].startswith("after-ack")  # the work's thread: no sender woken
