@@ -332,6 +332,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=3.0, help="fixed-rate duration per round")
     parser.add_argument("--leads", type=int, default=10_000, help="leads owned by the rep asking")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slack-latency-ms", type=float, default=0.0, help=ack_vs_bolt.SLACK_LATENCY_HELP)
     parser.add_argument("--sqlite", default="/tmp/salesbot-bench-acks-1m.db", help="the kept SQLite file")
     parser.add_argument("--database-url", default=None, help="PostgreSQL (the database, e.g. bench)")
     parser.add_argument("--schema", default="acks_1m", help="PostgreSQL: the kept schema")
@@ -372,6 +373,7 @@ def main() -> int:
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="ack-surfaces-"))
     fake = ReceiptSlack(team_id=TEAM).start()
+    ack_vs_bolt.slow_slack(fake, args.slack_latency_ms)
     verifier = SignatureVerifier(SIGNING_SECRET)
     env = server_env(fake, url)
     run = ["-m", "bot", "run", "--no-scheduler", "--workers", str(args.workers), "--host", "127.0.0.1", "--port"]
@@ -393,7 +395,10 @@ def main() -> int:
                 closed_loop(contestant, fake, batch(surface, 60, verifier, fake, opportunity), args.concurrency)
         for fact in machine_facts(url, ""):
             print(f"- {fact[0]}: {fact[1]}")
-        print(f"- timeline of opportunity {opportunity}; load average before: {load_average()}")
+        print(
+            f"- timeline of opportunity {opportunity}; Slack latency {args.slack_latency_ms:g} ms; "
+            f"load average before: {load_average()}"
+        )
         for number in range(args.rounds):
             for surface in surfaces:
                 order = contestants[number % len(contestants) :] + contestants[: number % len(contestants)]
@@ -401,7 +406,7 @@ def main() -> int:
                     requests = batch(surface, args.requests, verifier, fake, opportunity)
                     result = closed_loop(contestant, fake, requests, args.concurrency)
                     timed = batch(surface, int(args.rate * args.seconds), verifier, fake, opportunity)
-                    result.update(fixed_rate(contestant, fake, timed, args.rate, max(args.concurrency, 50)))
+                    result.update(fixed_rate(contestant, fake, timed, args.rate, ack_vs_bolt.fixed_clients(args)))
                     rounds.setdefault((surface, contestant.name), []).append(result)
                     print(f"round {number + 1} {surface} {contestant.name}: "
                           + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip

@@ -337,6 +337,23 @@ def report(
         print("| " + " | ".join(cells) + " |")
 
 
+SLOW_METHODS = ("views.publish", "views.open", "views.push", "chat.postMessage", "chat.postEphemeral")
+SLACK_LATENCY_HELP = "the fake Slack answers views.publish/open/push and chat.postMessage/postEphemeral this late"
+
+
+def slow_slack(fake: FakeSlack, latency_ms: float) -> None:
+    """Slack's own latency on the calls that answer users (100-300 ms for a views.publish): the fake's 1 ms
+    hides what a thread waiting for Slack costs."""
+    for method in SLOW_METHODS:
+        fake.latency[method] = latency_ms / 1000
+
+
+def fixed_clients(args: argparse.Namespace) -> int:
+    """Clients of the fixed-rate loop: enough that each waits for Slack's answer (the slow fake's) without
+    the loop running out of clients (50 clients at 150 ms could send at most 333 req/s)."""
+    return max(args.concurrency, 50, int(args.rate * args.slack_latency_ms / 1000 * 2))
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -346,6 +363,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=4.0, help="fixed-rate duration per round")
     parser.add_argument("--leads", type=int, default=10_000, help="leads owned by the rep asking")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slack-latency-ms", type=float, default=0.0, help=SLACK_LATENCY_HELP)
     parser.add_argument("--before", type=Path, default=None, help="another checkout to measure as `before`")
     parser.add_argument("--database-url", default=None, help="default: temporary SQLite files")
     before_help = "PostgreSQL: an empty schema for `before`, migrated and seeded by its checkout"
@@ -375,6 +393,7 @@ def main() -> int:
     MIX = args.mix
     tmp = Path(tempfile.mkdtemp(prefix="ack-vs-bolt-"))
     fake = FakeSlack(team_id=TEAM).start()
+    slow_slack(fake, args.slack_latency_ms)
     verifier = SignatureVerifier(SIGNING_SECRET)
     base_url = args.database_url or f"sqlite:///{tmp / 'seed.db'}"
     settings = load_settings(
@@ -430,7 +449,7 @@ def main() -> int:
             for contestant in order:
                 result = closed_loop(contestant, requests(fake, verifier, args.requests), args.concurrency)
                 batch = requests(fake, verifier, int(args.rate * args.seconds))
-                result.update(fixed_rate(contestant, batch, args.rate, max(args.concurrency, 50)))
+                result.update(fixed_rate(contestant, batch, args.rate, fixed_clients(args)))
                 contestant.rounds.append(result)
                 print(f"round {round_number + 1} {contestant.name}: "
                       + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip

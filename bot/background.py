@@ -7,8 +7,19 @@ per request and doubled the threads contending for the GIL: 37-48 context switch
 against 13-16 published on the request thread (docs/performance.md, "After-ack hand-off"). At most
 `threads - ACK_RESERVE` of a server's threads carry work at once, so some are always free to ack
 (Slack allows 3 s); work handed over while they are all busy waits in a backlog the carrying threads
-take from. Anything else (Socket Mode, a request's second piece of work, work started by work) runs
-in a bounded thread pool, as all of it did before.
+take from (at most BACKLOG_LIMIT: past it the request's own thread carries its work, over the limit).
+Anything else (Socket Mode, a request's second piece of work, work started by work) runs in a bounded
+thread pool, as all of it did before.
+
+The Slack call that ends a piece of work (App Home's `views.publish`, a modal's `views.open`) is handed
+to a sender thread (`send_last`): the work's CPU part (reading, building the view) stays on the thread
+that acked, which goes back to serving requests instead of waiting 100-300 ms for Slack's answer. A
+thread blocked on a socket holds no GIL, so the senders can be many (SENDERS: 300 req/s at 150 ms is 45
+calls in flight) without contending with the request threads. The call keeps its client's retry
+handlers (Retry-After honoured on the sender thread) and its work's failure path (`answering`: the
+user is told); at most SEND_LIMIT calls queue or run, past it the work makes the call itself. While
+Slack answers within INLINE_BELOW (a moving average of the calls' durations) the work makes the call
+itself too: waking a sender for a 1 ms call cost 6 context switches per Home and gained nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,12 +37,47 @@ from typing import Any
 log = logging.getLogger("salesbot.background")
 
 ACK_RESERVE = 4  # server threads never carrying work: they answer acks while the others work
+BACKLOG_LIMIT = 256  # work waiting for a carrier; past it a request thread carries its own
+SENDERS = 32  # threads making the Slack calls that end pieces of work (started as needed)
+SEND_LIMIT = 512  # such calls queued or under way; past it the work makes the call itself
+INLINE_BELOW = 0.02  # seconds: while Slack answers faster, the work makes its call itself (no wake-up)
 Task = Callable[[], Any]
+Answering = Callable[[Task], None]  # runs a task the way the work runs: its failure reaches the user
+_work = threading.local()  # .background: the BackgroundWork running work on this thread; .answering
+
+
+def send_last(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Make the Slack call that ends this piece of work (its answer unused): on a sender thread when the
+    work runs in BackgroundWork, else here. Its failure takes the work's path (`answering`)."""
+    task = functools.partial(fn, *args, **kwargs)
+    background: BackgroundWork | None = getattr(_work, "background", None)
+    answer: Answering | None = getattr(_work, "answering", None)
+    if answer is not None:
+        task = functools.partial(answer, task)
+    if background is None:
+        task()
+    elif not background.send(task):
+        background.make(task)
+
+
+@contextmanager
+def answering(answer: Answering) -> Iterator[None]:
+    """Within the block, a call handed over by `send_last` runs as `answer(call)` (the work's failure path)."""
+    previous = getattr(_work, "answering", None)
+    _work.answering = answer
+    try:
+        yield
+    finally:
+        _work.answering = previous
 
 
 class BackgroundWork:
-    def __init__(self, workers: int = 8) -> None:
+    def __init__(self, workers: int = 8, *, senders: int = SENDERS, send_limit: int = SEND_LIMIT) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
+        self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="slack-send")
+        self._sending = 0  # calls handed to the senders, not yet done
+        self._send_limit = send_limit
+        self.slack_seconds = 1.0  # moving average of the calls' durations; slow until measured
         self._pending = 0
         self._idle = threading.Condition()
         self._local = threading.local()  # .request: a list while this thread serves a request (`carrying`)
@@ -53,8 +100,13 @@ class BackgroundWork:
                     self._carriers += 1
                     request.append(task)
                     return
-                if self._carrier_limit:
+                if self._carrier_limit and len(self._backlog) < BACKLOG_LIMIT:
                     self._backlog.append(task)
+                    return
+                if self._carrier_limit:  # the backlog is full: this request's thread carries it, over the limit
+                    log.warning("after-ack backlog full (%d): the request thread carries its work", BACKLOG_LIMIT)
+                    self._carriers += 1
+                    request.append(task)
                     return
         self._pool.submit(self._run, task)
 
@@ -79,16 +131,59 @@ class BackgroundWork:
                 if task is None:
                     self._carriers -= 1
 
+    def send(self, call: Task) -> bool:
+        """Hand `call` to a sender thread; False (nothing handed) when SEND_LIMIT calls are already
+        queued or under way, or the senders are shut down: the caller makes it."""
+        if self.slack_seconds < INLINE_BELOW:
+            return False
+        with self._idle:
+            if self._sending >= self._send_limit:
+                log.warning("%d Slack calls queued: the work makes its own", self._sending)
+                return False
+            self._sending += 1
+            self._pending += 1
+        try:
+            self._senders.submit(self._run_send, call)
+        except RuntimeError:  # shut down
+            self._done(sending=True)
+            return False
+        return True
+
+    def make(self, call: Task) -> None:
+        """Make `call` on this thread, its duration measured."""
+        started = time.monotonic()
+        try:
+            call()
+        finally:
+            self._measured(time.monotonic() - started)
+
+    def _run_send(self, call: Task) -> None:
+        try:
+            self.make(call)
+        except Exception:
+            log.exception("Slack call %s failed", _task_name(call))
+        finally:
+            self._done(sending=True)
+
+    def _measured(self, seconds: float) -> None:
+        # unlocked: a lost update only delays the average by a call
+        self.slack_seconds += (seconds - self.slack_seconds) / 8
+
     def _run(self, task: Task) -> None:
+        _work.background = self
         try:
             task()
         except Exception:
-            target = task.func if isinstance(task, functools.partial) else task
-            log.exception("background task %s failed", getattr(target, "__name__", target))
+            log.exception("background task %s failed", _task_name(task))
         finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+            _work.background = None
+            self._done()
+
+    def _done(self, *, sending: bool = False) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._sending -= sending
+            self._idle.notify_all()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no task is queued or running (tests and shutdown use it)."""
@@ -97,3 +192,10 @@ class BackgroundWork:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._senders.shutdown(wait=True, cancel_futures=False)
+
+
+def _task_name(task: Task) -> str:
+    while isinstance(task, functools.partial):
+        task = task.func
+    return str(getattr(task, "__name__", task))

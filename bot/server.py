@@ -149,7 +149,8 @@ def serve_http_workers(
     port: int,
     *,
     workers: int,
-    threads: int = 12,  # 8 may carry after-ack work at once (bot.background), 4 always free to ack
+    threads: int = 8,  # 4 may carry after-ack work at once (bot.background), 4 always free to ack; the Slack
+    # call ending the work is made by a sender thread (more request threads contended for the GIL)
     services: dict[str, Service] | None = None,
 ) -> None:
     """Serve from `workers` forked processes, each with its own app, database pool and after-ack pool;

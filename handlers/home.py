@@ -16,6 +16,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.background import send_last
 from bot.deps import Deps
 from bot.services.home import HomeReads, home_asker, home_reads
 from bot.services.leads import open_leads_in
@@ -43,7 +44,8 @@ def register(surface: Surface, deps: Deps) -> None:
     def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            later(deps, client, body, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
+            asked = {**body, "user_id": event["user"]}  # whom a failure is told (the envelope names no user)
+            later(deps, client, asked, publish_home, surface, deps, client, body.get("team_id", ""), event["user"])
 
     @surface.home_section(30)
     def open_leads_section(home: HomeRequest) -> list[dict[str, Any]]:
@@ -60,7 +62,7 @@ def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, use
     with home_reads(deps.engine, viewer=viewer, tz=tz, new_session=deps.new_session) as reads:
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
-    client.views_publish(user_id=user, view=home_view([s for s in sections if s]))
+    send_last(client.views_publish, user_id=user, view=home_view([s for s in sections if s]))  # on a sender thread
 
 
 def slack_zone(client: WebClient, user: str) -> str | None:

@@ -18,6 +18,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import fastjson
+from bot.background import answering
 from bot.deps import Deps
 from bot.messages import GENERIC_ERROR
 from bot.refusals import FieldRefused, Refused
@@ -61,9 +62,11 @@ def later(
 def answered(
     name: str, client: WebClient, body: dict[str, Any], fn: Callable[..., object], *args: Any, **kwargs: Any
 ) -> None:
-    """Run `fn`; a refusal is shown to the user, a failure logged (naming `name`) and answered generically."""
+    """Run `fn`; a refusal is shown to the user, a failure logged (naming `name`) and answered generically.
+    The Slack call that ends it (`send_last`, made on a sender thread) fails the same way."""
     try:
-        fn(*args, **kwargs)
+        with answering(functools.partial(answered, name, client, body)):
+            fn(*args, **kwargs)
     except Refused as refused:
         reply_ephemeral(client, body, refused.message)
     except Exception:

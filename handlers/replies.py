@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.background import send_last
 from bot.ids import VIEW_NOTICE
 from bot.messages import FORM_EXPIRED
 from bot.views.blocks import Block, modal, section
@@ -66,6 +67,10 @@ def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any], *, 
     Slack's trigger lives 3 seconds: when it expired the user is told to try again."""
     if push is None:
         push = (body.get("view") or {}).get("type") == "modal"
+    send_last(_open_now, client, body, view, push)  # on a sender thread: the work's thread serves on
+
+
+def _open_now(client: WebClient, body: dict[str, Any], view: dict[str, Any], push: bool) -> None:
     try:
         if push:
             client.views_push(trigger_id=body["trigger_id"], view=view)
