@@ -60,7 +60,9 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     digest = Digest(title=title)
     if people:
         _fill_sections(digest, session, settings, team, people, day, tz, team_view=scope == "team")
-    digest.sections += pending_quotes_section(session, team, user_id)
+    pending, unlisted = pending_quotes_section(session, team, user_id)
+    digest.sections += pending
+    digest.more[PENDING_QUOTES] = unlisted
     if scope == "team":
         digest.sections += unclaimed_section(session, team, day, tz)
     if digest.empty and not (scope == "team" and me is not None and me.digest_when_empty):
@@ -68,8 +70,15 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     return digest
 
 
-def pending_quotes_section(session: Session, team: str, approver: str) -> list[tuple[str, list[DigestItem]]]:
-    """Quotes waiting for the recipient's approval (the quote card's Open is on the opportunity)."""
+PENDING_QUOTES = "Quotes waiting for your approval"
+
+
+def pending_quotes_section(
+    session: Session, team: str, approver: str
+) -> tuple[list[tuple[str, list[DigestItem]]], int]:
+    """Quotes waiting for the recipient's approval (the quote card's Open is on the opportunity): the first
+    SECTION_ITEMS, and how many more there are."""
+    quotes, total = pending_for(session, team_id=team, approver_id=approver, limit=SECTION_ITEMS)
     items = [
         DigestItem(
             f"*Quote {quote_number(q.number)} rev {q.revision}* {escape(q.name)} — {format_money(q.total, q.currency)}"
@@ -77,9 +86,9 @@ def pending_quotes_section(session: Session, team: str, approver: str) -> list[t
             ref=f"opportunity:{q.opportunity_id}",
             label=q.name,
         )
-        for q in pending_for(session, team_id=team, approver_id=approver)
+        for q in quotes
     ]
-    return [("Quotes waiting for your approval", items)] if items else []
+    return ([(PENDING_QUOTES, items)] if items else []), total - len(items)
 
 
 def digest_message_for(digest: Digest) -> dict[str, Any]:
