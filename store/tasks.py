@@ -64,21 +64,6 @@ def create_task(
     return task
 
 
-def appointments_between(
-    session: Session,
-    *,
-    team_id: str,
-    user_ids: list[str],
-    start: datetime,
-    end: datetime,
-    status: str = AppointmentStatus.SCHEDULED,
-) -> list[Appointment]:
-    """Appointments in [start, end) that any of the users owns or attends (every one: the digests' day)."""
-    wanted = set(user_ids)
-    query = _theirs(team_id, wanted, start, end, status).order_by(col(Appointment.start_at), col(Appointment.id))
-    return [a for a in session.exec(query) if _is_theirs(a, wanted)]
-
-
 def _theirs(team_id: str, wanted: set[str], start: datetime, end: datetime, status: str) -> Any:
     """Those the users own, or whose attendees' JSON text names one of them (`"U123"`: Slack ids need no
     escaping), so a busy workspace's colleagues' appointments are never built as objects; the exact test
@@ -107,12 +92,24 @@ def queue_appointments(
     done reads `limit` of them, not all."""
     waiting = sa.or_(col(Appointment.queue_after).is_(None), col(Appointment.queue_after) <= now)
     query = _theirs(team_id, {user_id}, start, end, AppointmentStatus.SCHEDULED).where(waiting)
+    return _page(session, query, {user_id}, limit)
+
+
+def appointments_page(
+    session: Session, *, team_id: str, user_ids: list[str], start: datetime, end: datetime, limit: int
+) -> tuple[list[Appointment], int]:
+    """The first `limit` scheduled appointments in [start, end) that any of the users owns or attends, by start,
+    and how many there are (capped): a team's day in the morning digest."""
+    wanted = set(user_ids)
+    return _page(session, _theirs(team_id, wanted, start, end, AppointmentStatus.SCHEDULED), wanted, limit)
+
+
+def _page(session: Session, query: Any, wanted: set[str], limit: int) -> tuple[list[Appointment], int]:
     page = session.exec(query.order_by(col(Appointment.start_at), col(Appointment.id)).limit(limit))
-    found = [a for a in page if _is_theirs(a, {user_id})]
+    found = [a for a in page if _is_theirs(a, wanted)]
     if len(found) < limit:
         return found, len(found)
-    ids = query.with_only_columns(col(Appointment.id))
-    return found, capped_count(session, ids)
+    return found, capped_count(session, query.with_only_columns(col(Appointment.id)))
 
 
 def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
