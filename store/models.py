@@ -730,7 +730,10 @@ class DealRoom(TableModel, table=True):
     """A channel opened for one opportunity (`Open deal room`); archived some days after it closes."""
 
     __tablename__ = "deal_room"
-    __table_args__ = (sa.Index("ix_deal_room_opportunity", "team_id", "opportunity_id"),)
+    __table_args__ = (
+        sa.Index("ix_deal_room_opportunity", "team_id", "opportunity_id"),
+        sa.Index("ix_deal_room_channel", "team_id", "channel_id"),  # is this channel a room? (every message)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)

@@ -9,6 +9,8 @@ Measured with bench/busy_rep.py (1M opportunities, 200,000 posted cards):
   the stakeholder rows linked to it;
 - ix_enrollment_team_status_sequence (team_id, status, sequence_id): `/sequence`'s count of each
   sequence's active records, counted from the index alone;
+- ix_deal_room_channel (team_id, channel_id): every message in a channel the bot is in asks whether the
+  channel is a deal room (`room_in_channel`), which read every room of the workspace, archived ones too;
 - appointment_attendee (appointment_id, user_id, team_id, start_at), ix_appointment_attendee_user (team_id,
   user_id, start_at): Home's work queue and the digests found the appointments a user attends by reading
   every scheduled appointment of the workspace in their window and testing its attendees' JSON text (6,000
@@ -38,6 +40,7 @@ INDEXES = (
     ("ix_opportunity_contact", "opportunity", ["team_id", "contact_id"]),
     ("ix_stakeholder_contact", "stakeholder", ["team_id", "contact_id"]),
     ("ix_enrollment_team_status_sequence", "enrollment", ["team_id", "status", "sequence_id"]),
+    ("ix_deal_room_channel", "deal_room", ["team_id", "channel_id"]),
 )
 
 
