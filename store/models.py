@@ -423,20 +423,6 @@ class Appointment(TableModel, table=True):
     created_at: datetime = _ts()
 
 
-class AppointmentAttendee(TableModel, table=True):
-    """A user an appointment names in `attendees`, with its start: kept by database triggers on `appointment`
-    (migration 0023_busy_workspace_reads) on every write path, so "the appointments U attends between A and
-    B" reads U's rows along ix_appointment_attendee_user, not every appointment of the workspace."""
-
-    __tablename__ = "appointment_attendee"
-    __table_args__ = (sa.Index("ix_appointment_attendee_user", "team_id", "user_id", "start_at"),)
-
-    appointment_id: int = Field(primary_key=True, sa_type=sa.Integer)
-    user_id: str = Field(max_length=32, primary_key=True)
-    team_id: str = Field(max_length=32)
-    start_at: datetime = Field(sa_type=UTCDateTime)
-
-
 # --- Opportunity side (process steps, stage history, catalog, lines, literature, files) --------
 
 

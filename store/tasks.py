@@ -11,11 +11,10 @@ from sqlmodel import Session, col, select
 
 from store.kinds import AppointmentStatus, TaskStatus
 from store.listing import capped_count
-from store.models import Appointment, AppointmentAttendee, Task
+from store.models import Appointment, Task
 from store.prepared import PreparedQuery, Reader
 from store.records import RecordTitle
 from store.task_lists import TaskSummary, open_tasks_due_page
-from store.unindexed import Unindexed
 
 OVERDUE_LOOKBACK = timedelta(days=30)
 
@@ -66,24 +65,23 @@ def create_task(
 
 
 def _theirs(team_id: str, wanted: set[str], start: datetime, end: datetime, status: str) -> Any:
-    """Those in [start, end) the users own (along ix_appointment_owner_start) or attend (appointment_attendee,
-    along ix_appointment_attendee_user), read by primary key: a busy workspace's colleagues' appointments are
-    never read. SQLite gets `+team_id` (store/unindexed.py), else it would walk the workspace's scheduled
-    appointments by (team_id, status) instead of the ids."""
-    users = sorted(wanted)
-    owned = select(Appointment.id).where(
-        Appointment.team_id == team_id, col(Appointment.owner_id).in_(users),
-        Appointment.start_at >= start, Appointment.start_at < end,
-    )  # fmt: skip
-    attended = select(AppointmentAttendee.appointment_id).where(
-        AppointmentAttendee.team_id == team_id, col(AppointmentAttendee.user_id).in_(users),
-        AppointmentAttendee.start_at >= start, AppointmentAttendee.start_at < end,
-    )  # fmt: skip
+    """Those the users own, or whose attendees' JSON text names one of them (`"U123"`: Slack ids need no
+    escaping), so a busy workspace's colleagues' appointments are never built as objects; the exact test
+    on the attendees list is Python's (`_is_theirs`)."""
+    attendees = sa.cast(Appointment.attendees, sa.Text)
+    theirs = sa.or_(col(Appointment.owner_id).in_(sorted(wanted)),
+                    *(attendees.contains(f'"{user}"', autoescape=True) for user in sorted(wanted)))  # fmt: skip
     return select(Appointment).where(
-        col(Appointment.id).in_(sa.union(owned, attended)),
-        Unindexed(Appointment.__table__.c.team_id) == team_id,  # type: ignore[attr-defined]
+        Appointment.team_id == team_id,
         Appointment.status == status,
+        Appointment.start_at >= start,
+        Appointment.start_at < end,
+        theirs,
     )
+
+
+def _is_theirs(appointment: Appointment, wanted: set[str]) -> bool:
+    return appointment.owner_id in wanted or bool(wanted.intersection(appointment.attendees or []))
 
 
 def queue_appointments(
@@ -94,7 +92,7 @@ def queue_appointments(
     done reads `limit` of them, not all."""
     waiting = sa.or_(col(Appointment.queue_after).is_(None), col(Appointment.queue_after) <= now)
     query = _theirs(team_id, {user_id}, start, end, AppointmentStatus.SCHEDULED).where(waiting)
-    return _page(session, query, limit)
+    return _page(session, query, {user_id}, limit)
 
 
 def appointments_page(
@@ -102,11 +100,13 @@ def appointments_page(
 ) -> tuple[list[Appointment], int]:
     """The first `limit` scheduled appointments in [start, end) that any of the users owns or attends, by start,
     and how many there are (capped): a team's day in the morning digest."""
-    return _page(session, _theirs(team_id, set(user_ids), start, end, AppointmentStatus.SCHEDULED), limit)
+    wanted = set(user_ids)
+    return _page(session, _theirs(team_id, wanted, start, end, AppointmentStatus.SCHEDULED), wanted, limit)
 
 
-def _page(session: Session, query: Any, limit: int) -> tuple[list[Appointment], int]:
-    found = list(session.exec(query.order_by(col(Appointment.start_at), col(Appointment.id)).limit(limit)))
+def _page(session: Session, query: Any, wanted: set[str], limit: int) -> tuple[list[Appointment], int]:
+    page = session.exec(query.order_by(col(Appointment.start_at), col(Appointment.id)).limit(limit))
+    found = [a for a in page if _is_theirs(a, wanted)]
     if len(found) < limit:
         return found, len(found)
     return found, capped_count(session, query.with_only_columns(col(Appointment.id)))
@@ -132,8 +132,8 @@ _QUEUE_PROBE, _APPOINTMENT_PROBE = (PreparedQuery(probe) for probe in _queue_pro
 
 def queue_may_have(reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> bool:
     """False when `work_queue` is surely empty: the user has no open task due and the workspace no
-    scheduled appointment in the queue's window (any appointment there says maybe: one probe of the
-    workspace's index). Outside the ORM: App Home's usual empty queue reads no objects."""
+    scheduled appointment in the queue's window (attendees are only known in the rows, so any
+    appointment there says maybe). Outside the ORM: App Home's usual empty queue reads no objects."""
     values = {"team": team_id, "user": user_id, "start": now - OVERDUE_LOOKBACK, "end": day_end}
     return bool(reader.scalar(_QUEUE_PROBE, values))
 

@@ -185,23 +185,3 @@ def test_a_postgresql_engine_gives_the_covering_indexes_their_include() -> None:
         ddl = str(CreateIndex(indexes[name]).compile(dialect=engine.dialect))
         assert ddl.endswith(f"INCLUDE ({', '.join(include)})"), ddl
     engine.dispose()
-
-
-def test_the_attendee_rows_are_filled_from_the_appointments_there_are(database_url: str) -> None:
-    engine = make_engine(database_url)
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0022_pg_opportunity_search_walk")
-        assert "appointment_attendee" not in sa.inspect(connection).get_table_names()
-        connection.execute(
-            sa.text(
-                "INSERT INTO appointment (team_id, record_type, record_id, owner_id, subject, start_at, "
-                "duration_minutes, attendees, location, status, outcome, created_at) VALUES "
-                "('T1', 'lead', 1, 'U1', 'a', '2026-07-01 09:00:00+00:00', 30, '[\"U2\", \"U3\"]', '', 'scheduled', "
-                "'', CURRENT_TIMESTAMP), "
-                "('T1', 'lead', 1, 'U1', 'b', '2026-07-01 09:00:00+00:00', 30, '[]', '', 'done', '', CURRENT_TIMESTAMP)"
-            )
-        )
-        command.upgrade(alembic_config(connection), "head")
-        rows = connection.execute(sa.text("SELECT team_id, user_id FROM appointment_attendee ORDER BY user_id")).all()
-    assert [tuple(row) for row in rows] == [("T1", "U2"), ("T1", "U3")]
-    engine.dispose()
