@@ -115,14 +115,15 @@ class _Inline:
 
 def _requests(args: argparse.Namespace, text: str, response_url: str, verifier: Any) -> Iterator[tuple[dict, bytes]]:
     """(WSGI environ, body) per call: the same signed command each time, or a new event (its own id)."""
-    from bench.ack_latency import TEAM, USER, signed
+    from bench.ack_latency import TEAM, signed
 
+    user = args.user
     n = 0
     while True:
         n += 1
         if args.event:
             envelope = {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                        "event": {"type": "app_home_opened", "user": USER, "channel": f"D{USER}", "tab": "home",
+                        "event": {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home",
                                   "event_ts": f"{time.time():.6f}"},
                         "event_id": f"EvCpu{RUN}{n:09d}", "event_time": int(time.time()),
                         "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": "UBOT",
@@ -130,7 +131,7 @@ def _requests(args: argparse.Namespace, text: str, response_url: str, verifier: 
             request = signed(json.dumps(envelope), "application/json", verifier)
         elif n == 1:
             fields = {"token": "legacy", "team_id": TEAM, "team_domain": "example", "channel_id": "C1",
-                      "channel_name": "sales", "user_id": USER, "user_name": "u1", "command": args.command,
+                      "channel_name": "sales", "user_id": user, "user_name": "u1", "command": args.command,
                       "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
                       "response_url": response_url, "trigger_id": "1.1.trigger"}  # fmt: skip
             request = signed(urlencode(fields), "application/x-www-form-urlencoded", verifier)
@@ -233,7 +234,7 @@ def run_child(
     root: Path, url: str, args: argparse.Namespace, *, bare: bool = False, profile: str = ""
 ) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", "--root", str(root), "--database-url", url,
-               "--calls", str(args.calls), "--command", args.command,
+               "--calls", str(args.calls), "--command", args.command, "--user", args.user,
                "--texts", *(["list"] if bare and not args.event else args.texts)]  # fmt: skip
     if args.event:
         command += ["--event", args.event]
@@ -277,6 +278,7 @@ def main() -> int:
     parser.add_argument("--command", default="/lead", help="/lead (default), /opp or /task")
     parser.add_argument("--tasks", type=int, default=10_000, help="/task: open tasks of the rep")
     parser.add_argument("--event", default="", choices=["", "home"], help="home: app_home_opened events")
+    parser.add_argument("--user", default="U1", help="who sends the commands and events (bench/busy_rep.py: UMGR)")
     parser.add_argument("--database", type=Path, default=None, help="a seeded SQLite file, used as it is")
     parser.add_argument("--before-database", type=Path, default=None, help="--before's seeded SQLite file")
     parser.add_argument("--profile", default="", help="write a cProfile of salesbot's first text here")

@@ -210,5 +210,6 @@ def home_section(ctx: QuoteDeps, home: HomeRequest) -> list[dict[str, Any]]:
     today = ctx.today()
     if not service.any_for_home(home.reads.reader, team_id=home.team, user_id=home.user, today=today):
         return []
-    pending, expired = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=today)
-    return views.home_section(pending, expired)
+    found = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=today,
+                                limit=views.HOME_QUOTES)  # fmt: skip
+    return views.home_section(found.pending, found.pending_total, found.expired, found.expired_total)

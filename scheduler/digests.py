@@ -29,7 +29,7 @@ from store.prepared import Reader, session_reader
 from store.quotes import pending_for
 from store.records import RecordTitle
 from store.task_lists import TaskSummary, open_tasks_due_page
-from store.tasks import appointments_between
+from store.tasks import appointments_page
 from store.users import get_user, reps_of
 
 KIND_NAMES = {
@@ -60,7 +60,9 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     digest = Digest(title=title)
     if people:
         _fill_sections(digest, session, settings, team, people, day, tz, team_view=scope == "team")
-    digest.sections += pending_quotes_section(session, team, user_id)
+    pending, unlisted = pending_quotes_section(session, team, user_id)
+    digest.sections += pending
+    digest.more[PENDING_QUOTES] = unlisted
     if scope == "team":
         digest.sections += unclaimed_section(session, team, day, tz)
     if digest.empty and not (scope == "team" and me is not None and me.digest_when_empty):
@@ -68,8 +70,16 @@ def build_digest(session: Session, settings: Settings, row: Outbox, *, tz: str) 
     return digest
 
 
-def pending_quotes_section(session: Session, team: str, approver: str) -> list[tuple[str, list[DigestItem]]]:
-    """Quotes waiting for the recipient's approval (the quote card's Open is on the opportunity)."""
+PENDING_QUOTES = "Quotes waiting for your approval"
+APPOINTMENTS = "Today's appointments"
+
+
+def pending_quotes_section(
+    session: Session, team: str, approver: str
+) -> tuple[list[tuple[str, list[DigestItem]]], int]:
+    """Quotes waiting for the recipient's approval (the quote card's Open is on the opportunity): the first
+    SECTION_ITEMS, and how many more there are."""
+    quotes, total = pending_for(session, team_id=team, approver_id=approver, limit=SECTION_ITEMS)
     items = [
         DigestItem(
             f"*Quote {quote_number(q.number)} rev {q.revision}* {escape(q.name)} — {format_money(q.total, q.currency)}"
@@ -77,9 +87,9 @@ def pending_quotes_section(session: Session, team: str, approver: str) -> list[t
             ref=f"opportunity:{q.opportunity_id}",
             label=q.name,
         )
-        for q in pending_for(session, team_id=team, approver_id=approver)
+        for q in quotes
     ]
-    return [("Quotes waiting for your approval", items)] if items else []
+    return ([(PENDING_QUOTES, items)] if items else []), total - len(items)
 
 
 def digest_message_for(digest: Digest) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def _fill_sections(
     moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
     digest.sections = [
         ("Yesterday's activity", _activity_items(session, team, people, y_start, y_end)),
-        ("Today's appointments", appointments),
+        (APPOINTMENTS, appointments),
         ("Due today", due_today),
         ("Overdue", overdue),
         ("Stage moves yesterday", moves),
@@ -118,8 +128,11 @@ def _fill_sections(
         ("Lost yesterday", lost),
         ("Stale deals", _stale_items(stale, settings.stale_deal_days, who)),
     ]
-    digest.more = {"Due today": unlisted["Due today"], "Overdue": unlisted["Overdue"] + late - len(past_close),
-                   "Stale deals": idle - len(stale)}  # fmt: skip
+    digest.more = {
+        **unlisted,
+        "Overdue": unlisted["Overdue"] + late - len(past_close),
+        "Stale deals": idle - len(stale),
+    }
 
 
 def _past_close_of(session: Session, team: str, day: date, person: str, limit: int) -> list[OpenDeal]:
@@ -158,6 +171,8 @@ def _agenda_items(
 ) -> AgendaItems:
     """Today's appointments, the tasks due today, and what is overdue (tasks and deals past their close date)."""
     today_start, today_end = day_bounds(day, tz)
+    first, meetings = appointments_page(session, team_id=team, user_ids=people, start=today_start, end=today_end,
+                                        limit=SECTION_ITEMS)  # fmt: skip
     appointments = [
         DigestItem(
             f"{format_local(a.start_at, tz, with_date=False)} *{escape(a.subject)}*{who(a.owner_id)}"
@@ -165,7 +180,7 @@ def _agenda_items(
             ref=f"{a.record_type}:{a.record_id}",
             label=a.subject,
         )
-        for a in appointments_between(session, team_id=team, user_ids=people, start=today_start, end=today_end)
+        for a in first
     ]
     reader = session_reader(session)
     today, today_total = _first_tasks(reader, team, people, after=today_start, before=today_end)
@@ -180,7 +195,12 @@ def _agenda_items(
         )
         for o in past_close
     ]
-    return appointments, due_today, overdue, {"Due today": today_total - len(today), "Overdue": late_total - len(late)}
+    unlisted = {
+        APPOINTMENTS: meetings - len(first),
+        "Due today": today_total - len(today),
+        "Overdue": late_total - len(late),
+    }
+    return appointments, due_today, overdue, unlisted
 
 
 def _first_tasks(

@@ -20,14 +20,19 @@ def account_named(session: Session, *, team_id: str, name_key: str) -> Account |
     return session.exec(select(Account).where(Account.team_id == team_id, Account.name_key == name_key)).first()
 
 
-def opportunities_of_contact(session: Session, *, team_id: str, contact_id: int) -> list[Opportunity]:
+def opportunities_of_contact(
+    session: Session, *, team_id: str, contact_id: int, limit: int | None = None
+) -> list[Opportunity]:
+    """The deals the contact is the contact of, oldest first (the first `limit`; along ix_opportunity_contact)."""
     query = select(Opportunity).where(Opportunity.team_id == team_id, Opportunity.contact_id == contact_id)
-    return list(session.exec(query.order_by(col(Opportunity.id))))
+    return list(session.exec(query.order_by(col(Opportunity.id)).limit(limit)))
 
 
-def stakeholders_of_contact(session: Session, *, team_id: str, contact_id: int) -> list[Stakeholder]:
+def stakeholders_of_contact(
+    session: Session, *, team_id: str, contact_id: int, limit: int | None = None
+) -> list[Stakeholder]:
     query = select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.contact_id == contact_id)
-    return list(session.exec(query.order_by(col(Stakeholder.id))))
+    return list(session.exec(query.order_by(col(Stakeholder.id)).limit(limit)))
 
 
 def leads_by_id(session: Session, *, team_id: str, ids: list[int]) -> list[Lead]:

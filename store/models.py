@@ -101,6 +101,7 @@ class Lead(TableModel, table=True):
 class Opportunity(TableModel, table=True):
     __table_args__ = (
         sa.Index("ix_opportunity_team_owner_status", "team_id", "owner_id", "status", "stage"),
+        sa.Index("ix_opportunity_contact", "team_id", "contact_id"),  # a contact's card and `Delete`
         # `/opp list`: one owner's open opportunities by estimated close date, read in index order; the
         # stage, process and money of the first 200 read from the index alone (migration 0018_opp_list_search).
         sa.Index(
@@ -254,7 +255,10 @@ class Activity(TableModel, table=True):
 class Post(TableModel, table=True):
     """A message the bot posted about a record: thread replies to it land on that record's timeline."""
 
-    __table_args__ = (sa.UniqueConstraint("team_id", "channel", "ts"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "channel", "ts"),
+        sa.Index("ix_post_record", "team_id", "record_type", "record_id"),  # a card's posted copies
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -364,7 +368,10 @@ class Contact(TableModel, table=True):
 class Stakeholder(TableModel, table=True):
     """Someone with a role in the buying decision: a Slack user or a named contact."""
 
-    __table_args__ = (sa.Index("ix_stakeholder_record", "team_id", "record_type", "record_id"),)
+    __table_args__ = (
+        sa.Index("ix_stakeholder_record", "team_id", "record_type", "record_id"),
+        sa.Index("ix_stakeholder_contact", "team_id", "contact_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -563,7 +570,10 @@ class Sequence(TableModel, table=True):
 class Enrollment(TableModel, table=True):
     """A record following a sequence; `steps` is a copy, so editing the sequence affects new ones only."""
 
-    __table_args__ = (sa.Index("ix_enrollment_record", "team_id", "record_type", "record_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_enrollment_record", "team_id", "record_type", "record_id", "status"),
+        sa.Index("ix_enrollment_team_status_sequence", "team_id", "status", "sequence_id"),  # /sequence's counts
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -706,7 +716,10 @@ class DealRoom(TableModel, table=True):
     """A channel opened for one opportunity (`Open deal room`); archived some days after it closes."""
 
     __tablename__ = "deal_room"
-    __table_args__ = (sa.Index("ix_deal_room_opportunity", "team_id", "opportunity_id"),)
+    __table_args__ = (
+        sa.Index("ix_deal_room_opportunity", "team_id", "opportunity_id"),
+        sa.Index("ix_deal_room_channel", "team_id", "channel_id"),  # is this channel a room? (every message)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)

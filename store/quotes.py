@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from store.listing import capped_count
 from store.models import DocumentCounter, Quote, QuoteLine, SalesOrder
 from store.prepared import PreparedQuery, Reader
 
@@ -55,13 +56,18 @@ def quotes_of(session: Session, *, team_id: str, opportunity_id: int) -> list[Qu
     return list(session.exec(query))
 
 
-def pending_for(session: Session, *, team_id: str, approver_id: str) -> list[Quote]:
-    query = (
-        select(Quote)
-        .where(Quote.team_id == team_id, Quote.approver_id == approver_id, Quote.status == "in_review")
-        .order_by(col(Quote.submitted_at))
-    )
-    return list(session.exec(query))
+def pending_for(session: Session, *, team_id: str, approver_id: str, limit: int) -> tuple[list[Quote], int]:
+    """The first `limit` quotes waiting for the approver's decision, oldest submission first, and how many
+    there are (capped, store/listing.py): an approver with hundreds waiting reads `limit` of them."""
+    query = select(Quote).where(Quote.team_id == team_id, Quote.approver_id == approver_id, Quote.status == "in_review")
+    return _page(session, query, col(Quote.submitted_at), limit)
+
+
+def _page(session: Session, query: Any, order: Any, limit: int) -> tuple[list[Quote], int]:
+    page = list(session.exec(query.order_by(order, col(Quote.id)).limit(limit)))
+    if len(page) < limit:
+        return page, len(page)
+    return page, capped_count(session, query.with_only_columns(col(Quote.id)))
 
 
 def _home_probe() -> sa.Select[Any]:
@@ -86,15 +92,15 @@ def any_for_home(reader: Reader, *, team_id: str, user_id: str, today: date) -> 
     return bool(reader.scalar(_HOME_PROBE, {"team": team_id, "user": user_id, "today": today}))
 
 
-def expired_of(session: Session, *, team_id: str, owner_id: str, today: date) -> list[Quote]:
-    """The owner's Active quotes past their valid-until date (shown as expired; never changed silently)."""
+def expired_of(session: Session, *, team_id: str, owner_id: str, today: date, limit: int) -> tuple[list[Quote], int]:
+    """The owner's first `limit` Active quotes past their valid-until date (shown as expired; never changed
+    silently), and how many there are (capped)."""
     query = (
         select(Quote)
         .where(Quote.team_id == team_id, Quote.owner_id == owner_id, Quote.status == "active")
         .where(col(Quote.valid_until) < today)
-        .order_by(col(Quote.valid_until))
     )
-    return list(session.exec(query.limit(50)))
+    return _page(session, query, col(Quote.valid_until), limit)
 
 
 def lines_of(session: Session, *, team_id: str, quote_id: int) -> list[QuoteLine]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.kinds import AppointmentStatus, TaskStatus
+from store.listing import capped_count
 from store.models import Appointment, Task
 from store.prepared import PreparedQuery, Reader
 from store.records import RecordTitle
@@ -63,35 +64,52 @@ def create_task(
     return task
 
 
-def appointments_between(
-    session: Session,
-    *,
-    team_id: str,
-    user_ids: list[str],
-    start: datetime,
-    end: datetime,
-    status: str = AppointmentStatus.SCHEDULED,
-) -> list[Appointment]:
-    """Appointments in [start, end) that any of the users owns or attends. The database keeps only those
-    owned, or whose attendees' JSON text names one of the users (`"U123"`: Slack ids need no escaping), so a
-    Home in a busy workspace does not build every colleague's appointment of the window as an object; the
-    exact test on the attendees list is Python's."""
-    wanted = set(user_ids)
+def _theirs(team_id: str, wanted: set[str], start: datetime, end: datetime, status: str) -> Any:
+    """Those the users own, or whose attendees' JSON text names one of them (`"U123"`: Slack ids need no
+    escaping), so a busy workspace's colleagues' appointments are never built as objects; the exact test
+    on the attendees list is Python's (`_is_theirs`)."""
     attendees = sa.cast(Appointment.attendees, sa.Text)
     theirs = sa.or_(col(Appointment.owner_id).in_(sorted(wanted)),
                     *(attendees.contains(f'"{user}"', autoescape=True) for user in sorted(wanted)))  # fmt: skip
-    query = (
-        select(Appointment)
-        .where(
-            Appointment.team_id == team_id,
-            Appointment.status == status,
-            Appointment.start_at >= start,
-            Appointment.start_at < end,
-            theirs,
-        )
-        .order_by(col(Appointment.start_at), col(Appointment.id))
+    return select(Appointment).where(
+        Appointment.team_id == team_id,
+        Appointment.status == status,
+        Appointment.start_at >= start,
+        Appointment.start_at < end,
+        theirs,
     )
-    return [a for a in session.exec(query) if a.owner_id in wanted or wanted.intersection(a.attendees or [])]
+
+
+def _is_theirs(appointment: Appointment, wanted: set[str]) -> bool:
+    return appointment.owner_id in wanted or bool(wanted.intersection(appointment.attendees or []))
+
+
+def queue_appointments(
+    session: Session, *, team_id: str, user_id: str, start: datetime, end: datetime, now: datetime, limit: int
+) -> tuple[list[Appointment], int]:
+    """The user's first `limit` scheduled appointments in [start, end) not snoozed past `now`, by start, and
+    how many there are (counted with a cap, store/listing.py): a rep who never marks hundreds of meetings
+    done reads `limit` of them, not all."""
+    waiting = sa.or_(col(Appointment.queue_after).is_(None), col(Appointment.queue_after) <= now)
+    query = _theirs(team_id, {user_id}, start, end, AppointmentStatus.SCHEDULED).where(waiting)
+    return _page(session, query, {user_id}, limit)
+
+
+def appointments_page(
+    session: Session, *, team_id: str, user_ids: list[str], start: datetime, end: datetime, limit: int
+) -> tuple[list[Appointment], int]:
+    """The first `limit` scheduled appointments in [start, end) that any of the users owns or attends, by start,
+    and how many there are (capped): a team's day in the morning digest."""
+    wanted = set(user_ids)
+    return _page(session, _theirs(team_id, wanted, start, end, AppointmentStatus.SCHEDULED), wanted, limit)
+
+
+def _page(session: Session, query: Any, wanted: set[str], limit: int) -> tuple[list[Appointment], int]:
+    page = session.exec(query.order_by(col(Appointment.start_at), col(Appointment.id)).limit(limit))
+    found = [a for a in page if _is_theirs(a, wanted)]
+    if len(found) < limit:
+        return found, len(found)
+    return found, capped_count(session, query.with_only_columns(col(Appointment.id)))
 
 
 def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
@@ -131,10 +149,10 @@ def work_queue(
     items = [QueueItem(task.due_at, task.priority, task=task, about=about) for task, about in tasks]
     start = now - OVERDUE_LOOKBACK
     if reader.scalar(_APPOINTMENT_PROBE, {"team": team_id, "start": start, "end": day_end}):
-        appointments = appointments_between(session, team_id=team_id, user_ids=[user_id], start=start, end=day_end)
-        waiting = [a for a in appointments if a.queue_after is None or a.queue_after <= now]  # snoozed: later
+        waiting, count = queue_appointments(session, team_id=team_id, user_id=user_id, start=start, end=day_end,
+                                            now=now, limit=limit)  # fmt: skip
         items += [QueueItem(a.start_at, 2, appointment=a) for a in waiting]
-        total += len(waiting)
+        total += count
     items.sort(key=lambda item: (item.due_at, item.priority, 0 if item.task else 1))
     return items[:limit], total
 

@@ -28,6 +28,7 @@ from store.records import Record, get_record
 GONE = "That contact is no longer there."
 ERASED = "Deleted contact"
 ONLY_OWNER_OR_ADMIN = "Only the owner of a record with this contact, or an admin, can delete it; nothing was changed."
+CARD_RECORDS = 10  # the records a contact's card names
 CONTACT_FIELDS = ("first_name", "last_name", "email", "email_key", "business_phone", "job_title")
 
 
@@ -75,8 +76,8 @@ def contact_card(session: Session, *, team_id: str, contact_id: int) -> ContactC
         if contact.account_id
         else None
     )
-    records = [(kind, rid, record.topic) for kind, rid, record in _records(session, contact)]
-    return ContactCard(contact, account.name if account else "", records)
+    records = [(kind, rid, record.topic) for kind, rid, record in _records(session, contact, limit=CARD_RECORDS)]
+    return ContactCard(contact, account.name if account else "", records[:CARD_RECORDS])
 
 
 def delete_contact(
@@ -128,13 +129,19 @@ def _contact(session: Session, team_id: str, contact_id: int) -> Contact:
     return contact
 
 
-def _records(session: Session, contact: Contact) -> list[tuple[str, int, Record]]:
-    """Every lead or opportunity the contact is on, once each."""
-    team = contact.team_id
+def _records(session: Session, contact: Contact, *, limit: int | None = None) -> list[tuple[str, int, Record]]:
+    """Every lead or opportunity the contact is on, once each (the deals first; with `limit`, about the
+    first `limit`: a card names a few of a contact's hundreds of deals)."""
+    team, contact_id = contact.team_id, contact.id or 0
     found: dict[tuple[str, int], Record] = {}
-    for opp in contact_store.opportunities_of_contact(session, team_id=team, contact_id=contact.id or 0):
+    for opp in contact_store.opportunities_of_contact(session, team_id=team, contact_id=contact_id, limit=limit):
         found[(RecordType.OPPORTUNITY, opp.id or 0)] = opp
-    for row in contact_store.stakeholders_of_contact(session, team_id=team, contact_id=contact.id or 0):
+    if limit is not None and len(found) >= limit:
+        return [(kind, record_id, record) for (kind, record_id), record in found.items()]
+    more = None if limit is None else limit + len(found)  # linked rows may name the deals already found
+    for row in contact_store.stakeholders_of_contact(session, team_id=team, contact_id=contact_id, limit=more):
+        if (row.record_type, row.record_id) in found:
+            continue
         record = get_record(session, team_id=team, record_type=row.record_type, record_id=row.record_id)
         if record is not None:
             found[(row.record_type, row.record_id)] = record

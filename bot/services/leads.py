@@ -22,9 +22,9 @@ from bot.services.processes import library_in
 from store import leads as lead_store
 from store.access import Viewer
 from store.accounts import match_or_create_account, match_or_create_contact
-from store.activities import add_activity, recent_activity_count, timeline
+from store.activities import add_activity, copy_timeline, recent_activity_count
 from store.db import SessionFactory, transaction
-from store.models import Activity, Competitor, Lead, Opportunity, Stakeholder
+from store.models import Competitor, Lead, Opportunity, Stakeholder
 from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
 from store.prepared import Reader, reading
@@ -316,7 +316,7 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
     """Copy the lead's stakeholders, competitors and timeline onto the opportunity (the lead keeps its own).
     Copied timeline entries drop their Slack message ids: later edits of a reply update the lead's entry."""
     team, lead_id = lead.team_id, lead.id or 0
-    people: list[Stakeholder | Competitor | Activity] = [
+    people: list[Stakeholder | Competitor] = [
         *stakeholders(session, team_id=team, record_type="lead", record_id=lead_id),
         *competitors(session, team_id=team, record_type="lead", record_id=lead_id),
     ]
@@ -325,16 +325,13 @@ def _carry_over(session: Session, lead: Lead, opportunity_id: int) -> None:
         copied = _copy(session, row, opportunity_id)
         if isinstance(copied, Stakeholder) and opportunity is not None:
             link_stakeholder(session, copied, opportunity)  # the lead's person is now the account's contact
-    for entry in timeline(session, team_id=team, record_type="lead", record_id=lead_id):
-        _copy(
-            session, entry, opportunity_id, slack_channel=None, slack_ts=None, data={**entry.data, "from_lead": lead.id}
-        )
-    session.flush()
+    source, target = ("lead", lead_id), ("opportunity", opportunity_id)
+    copy_timeline(session, team_id=team, source=source, target=target, data={"from_lead": lead.id})
 
 
 def _copy(
-    session: Session, row: Stakeholder | Competitor | Activity, opportunity_id: int, **changes: Any
-) -> Stakeholder | Competitor | Activity:
+    session: Session, row: Stakeholder | Competitor, opportunity_id: int, **changes: Any
+) -> Stakeholder | Competitor:
     values = row.model_dump(exclude={"id"})
     values.update(record_type="opportunity", record_id=opportunity_id, **changes)
     copied = type(row)(**values)

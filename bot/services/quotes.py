@@ -485,10 +485,20 @@ def any_for_home(reader: Reader, *, team_id: str, user_id: str, today: date) -> 
     return quote_store.any_for_home(reader, team_id=team_id, user_id=user_id, today=today)
 
 
-def home_quotes(session: Session, *, team_id: str, user_id: str, today: date) -> tuple[list[Quote], list[Quote]]:
-    """App Home's quotes: those waiting for the user's approval, and the user's expired ones."""
-    pending = quote_store.pending_for(session, team_id=team_id, approver_id=user_id)
-    return pending, quote_store.expired_of(session, team_id=team_id, owner_id=user_id, today=today)
+def home_quotes(session: Session, *, team_id: str, user_id: str, today: date, limit: int) -> HomeQuotes:
+    """App Home's quotes: the first `limit` waiting for the user's approval and of the user's expired ones,
+    each with how many there are."""
+    pending = quote_store.pending_for(session, team_id=team_id, approver_id=user_id, limit=limit)
+    return HomeQuotes(*pending, *quote_store.expired_of(session, team_id=team_id, owner_id=user_id, today=today,
+                                                        limit=limit))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HomeQuotes:
+    pending: list[Quote]
+    pending_total: int
+    expired: list[Quote]
+    expired_total: int
 
 
 # --- processes: `quote_required = true` on a stage ------------------------------------------------

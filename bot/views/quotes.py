@@ -28,9 +28,11 @@ from bot.ids import (
 from bot.services.quotes import QuoteData, QuoteForm, line_block
 from bot.views.blocks import Block, actions, button, context, divider, escape, fields, header, modal, plain, section
 from bot.views.inputs import labelled, text_input
+from bot.views.leads import count_text
 from store.models import Quote, QuoteLine, SalesOrder
 
 LINES_SHOWN = 20
+HOME_QUOTES = 10  # of each kind on App Home
 EDITABLE_LINES_MAX = 30  # three inputs a line: Slack allows 100 blocks in a modal
 
 
@@ -336,15 +338,19 @@ def order_list(orders: Sequence[SalesOrder], limit: int = 5) -> list[Block]:
     return blocks
 
 
-def home_section(pending: Sequence[Quote], expired: Sequence[Quote]) -> list[Block]:
-    """App Home: quotes waiting for my approval, and my Active quotes past their validity."""
+def home_section(
+    pending: Sequence[Quote], pending_total: int, expired: Sequence[Quote], expired_total: int
+) -> list[Block]:
+    """App Home: quotes waiting for my approval, and my Active quotes past their validity (the first
+    HOME_QUOTES of each, with how many there are: a count past COUNT_CAP says "1,000+")."""
     blocks: list[Block] = []
     if pending:
-        blocks.append(section(f"*Quotes waiting for your approval ({len(pending)})*"))
-        blocks.extend(_home_line(quote, f"from <@{quote.owner_id}>") for quote in pending[:10])
+        blocks.append(section(f"*Quotes waiting for your approval ({count_text(pending_total)})*"))
+        blocks.extend(_home_line(quote, f"from <@{quote.owner_id}>") for quote in pending[:HOME_QUOTES])
     if expired:
-        blocks.append(section(f"*My expired quotes ({len(expired)})* — revise them to send a valid one"))
-        blocks.extend(_home_line(quote, f"expired {quote.valid_until}") for quote in expired[:10])
+        heading = f"*My expired quotes ({count_text(expired_total)})* — revise them to send a valid one"
+        blocks.append(section(heading))
+        blocks.extend(_home_line(quote, f"expired {quote.valid_until}") for quote in expired[:HOME_QUOTES])
     return blocks
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 import time_machine
 from sqlmodel import select
 
@@ -322,3 +323,34 @@ def test_settings_are_per_user_and_bad_values_change_nothing(bot: RunningBot) ->
         users = {u.user_id: u for u in session.exec(select(SlackUser))}
     assert (users["UM"].reminder_minutes, users["UM"].digest_when_empty, users["UM"].daily_summary) == (30, True, False)
     assert (users["U1"].reminder_minutes, users["U1"].daily_summary) == (None, True)
+
+
+def test_hundreds_of_appointments_in_the_queue_read_one_page(bot: RunningBot) -> None:
+    """A rep who never marks meetings done has hundreds in the queue's 30 days (owned and attended): Home
+    builds the first 15 of them as objects, not all, and still counts the rest; snoozed ones stay out."""
+    lead = _setup(bot)
+    rows = [{"team_id": "T1", "record_type": "lead", "record_id": lead.id, "subject": f"Meeting {n:03d}",
+             "owner_id": "U1" if n % 2 else "U9", "attendees": [] if n % 2 else ["U9", "U1"],
+             "start_at": NOW - timedelta(days=20) + timedelta(hours=n), "status": "scheduled",
+             "queue_after": NOW + timedelta(hours=1) if n % 50 == 7 else None}
+            for n in range(300)]  # fmt: skip
+    rows += [{**rows[0], "subject": "Not theirs", "owner_id": "U9", "attendees": ["U11"]}]
+    with transaction(bot.deps.new_session) as session:
+        session.execute(sa.insert(Appointment), rows)
+    loaded: list[str] = []
+
+    def count(target: Appointment, _: object) -> None:
+        loaded.append(target.subject)
+
+    sa.event.listen(Appointment, "load", count)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            bot.user("U1").open_home()
+    finally:
+        sa.event.remove(Appointment, "load", count)
+    text = blocks_text(bot.slack.last_view("views.publish")["blocks"])
+    shown = [f"Meeting {n:03d}" for n in range(16) if n != 7]
+    order = [text.index(subject) for subject in shown]
+    assert order == sorted(order) and "Meeting 007" not in text and "Meeting 016" not in text
+    assert "…and 279 more." in text  # 300 − 6 snoozed − 15 shown
+    assert len(loaded) <= 15

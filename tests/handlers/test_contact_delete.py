@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from store.db import transaction
@@ -93,3 +94,29 @@ def test_an_admin_deletes_the_opportunitys_own_contact(bot: RunningBot) -> None:
     assert "Neri" not in blocks_text(redrawn.blocks).replace("Bar Neri", "")
     assert not [b for b in redrawn.blocks if (b.get("accessory") or {}).get("type") == "overflow"]
     assert audit_actions(bot)[-1][:2] == ("UADMIN", "Contact deleted")
+
+
+def test_a_contact_on_many_deals_names_ten_and_deletes_from_all(bot: RunningBot) -> None:
+    """The card names the contact's first 10 records, building no more deals than it names; `Delete` still
+    erases the contact's name from every deal."""
+    _qualified(bot)
+    with transaction(bot.deps.new_session) as session:
+        first = session.exec(select(Opportunity)).one()
+        rows = [{**first.model_dump(exclude={"id"}), "topic": f"Deal {n:02d}"} for n in range(30)]
+        session.execute(sa.insert(Opportunity), rows)
+    loaded: list[str] = []
+
+    def count(target: Opportunity, _: object) -> None:
+        loaded.append(target.topic)
+
+    sa.event.listen(Opportunity, "load", count)
+    try:
+        bot.user("U1").choose("Open contact", card(bot))
+    finally:
+        sa.event.remove(Opportunity, "load", count)
+    contact_card = bot.slack.last_message()
+    text = blocks_text(contact_card.blocks)
+    assert "Deal 08" in text and "Deal 09" not in text and len([t for t in loaded if t.startswith("Deal")]) <= 9
+    bot.user("U1").click("Delete", contact_card)
+    with transaction(bot.deps.new_session) as session:
+        assert {opp.contact_name for opp in session.exec(select(Opportunity))} == {""}

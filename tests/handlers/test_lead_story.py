@@ -432,3 +432,36 @@ def test_qualify_carries_people_and_competitors(bot: RunningBot) -> None:
     assert rivals == [("lead", "Rival", "Cheap", "Slow"), ("opportunity", "Rival", "Cheap", "Slow")]
     carried = [a for a in _all(bot, Activity) if a.record_type == "opportunity" and a.data.get("from_lead")]
     assert carried and all(a.record_id == opportunity.id and a.slack_ts is None for a in carried)
+
+
+def test_qualifying_a_busy_lead_copies_its_timeline_as_rows(bot: RunningBot) -> None:
+    """A lead with 1,000 timeline entries: the opportunity gets each one, in order, with where it came from and
+    without its Slack message id, copied without building the entries as objects."""
+    import sqlalchemy as sa
+
+    rep = bot.user("U1")
+    card = new_lead(bot, rep)
+    [lead] = _all(bot, Lead)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    entries = [{"team_id": "T1", "record_type": "lead", "record_id": lead.id, "kind": "note", "author_id": "U1",
+                "subject": f"Note {n:04d}", "occurred_at": start + timedelta(minutes=n), "data": {"n": n},
+                "deleted": False, "slack_channel": "C1", "slack_ts": f"1.{n}"} for n in range(1_000)]  # fmt: skip
+    with transaction(bot.deps.new_session) as session:
+        session.execute(sa.insert(Activity), entries)
+    loaded: list[int] = []
+
+    def count(target: Activity, _: object) -> None:
+        loaded.append(target.id or 0)
+
+    sa.event.listen(Activity, "load", count)
+    try:
+        rep.click("Qualify", card)
+    finally:
+        sa.event.remove(Activity, "load", count)
+    [opportunity] = _all(bot, Opportunity)
+    with transaction(bot.deps.new_session) as session:
+        carried = session.exec(select(Activity).where(Activity.record_type == "opportunity", Activity.kind == "note")
+                               .order_by(Activity.id)).all()  # fmt: skip
+        copies = [(a.subject, a.record_id, a.slack_ts, a.data) for a in carried]
+    assert copies == [(f"Note {n:04d}", opportunity.id, None, {"n": n, "from_lead": lead.id}) for n in range(1_000)]
+    assert len(loaded) < 100

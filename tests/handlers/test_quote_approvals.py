@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import select
 
+from store.db import transaction
+from store.models import Quote
 from tests.conftest import RunningBot
 from tests.handlers.opp_helpers import submit
 from tests.handlers.quote_helpers import (
@@ -161,3 +166,35 @@ def test_pending_approvals_are_on_the_approvers_app_home(bot: RunningBot) -> Non
     manager.click("Approve", approval_request(bot))
     manager.open_home()
     assert "waiting for your approval" not in blocks_text(bot.slack.last_view("views.publish")["blocks"])
+
+
+def more_waiting(bot: RunningBot, count: int) -> None:
+    """`count` more quotes of the same opportunity waiting for UM, submitted after the first."""
+    with transaction(bot.deps.new_session) as session:
+        first = session.exec(select(Quote)).one()
+        rows = [{**first.model_dump(exclude={"id"}), "number": 100 + n, "name": f"Waiting {n:02d}",
+                 "submitted_at": (first.submitted_at or first.created_at) + timedelta(minutes=1 + n)}
+                for n in range(count)]  # fmt: skip
+        session.execute(sa.insert(Quote), rows)
+
+
+def test_an_approver_with_many_waiting_reads_the_first_ten(bot: RunningBot) -> None:
+    """Home lists the first 10 quotes waiting for the approver, oldest first, and counts them all, building
+    10 quotes as objects however many wait."""
+    submitted_quote(bot)
+    more_waiting(bot, 40)
+    loaded: list[int] = []
+
+    def count(target: Quote, _: object) -> None:
+        loaded.append(target.number)
+
+    sa.event.listen(Quote, "load", count)
+    try:
+        bot.user("UM").open_home()
+    finally:
+        sa.event.remove(Quote, "load", count)
+    home = bot.slack.last_view("views.publish")
+    text = blocks_text(home["blocks"])
+    assert "Quotes waiting for your approval (41)" in text
+    assert "Q-00108" in text and "Q-00109" not in text and text.index("Q-00001") < text.index("Q-00100")
+    assert len(loaded) <= 10

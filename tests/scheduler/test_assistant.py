@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.services.sequences import complete_task, start_enrollment
@@ -450,3 +451,33 @@ def test_a_team_digest_lists_the_first_tasks_of_everyones_backlog_and_counts_the
     assert "…and 15 more" in overdue and "<@U3>" in overdue
     today = text.split("*Due today*")[1].split("*Overdue*")[0]
     assert "Today 14" in today and "Today 15" not in today and "…and 3 more" in today
+
+
+def test_a_team_digest_lists_the_first_appointments_of_the_day_and_counts_the_rest(bot: RunningBot) -> None:
+    """A team's day of meetings: the digest names the first SECTION_ITEMS in start order and counts the rest,
+    reading the records of the lines it shows only."""
+    _users(bot, make.user("UM", role="manager", profile_fetched_at=DAY_8AM),
+           make.user("U2", manager_id="UM", profile_fetched_at=DAY_8AM),
+           make.user("U3", manager_id="UM", profile_fetched_at=DAY_8AM))  # fmt: skip
+    with transaction(bot.deps.new_session) as session:
+        leads = [make.lead("U2" if n % 2 else "U3", f"Account {n:02d}") for n in range(40)]
+        session.add_all(leads)
+        session.flush()
+        visits = [(lead, f"Visit {n:02d}", DAY_8AM + timedelta(minutes=10 * n)) for n, lead in enumerate(leads)]
+        session.add_all([make.appointment(lead, lead.owner_id or "", subject, at) for lead, subject, at in visits])
+        session.add(make.appointment(leads[0], "UX", "Not the team's", DAY_8AM))
+    loaded: list[str] = []
+
+    def count(target: Lead, _: object) -> None:
+        loaded.append(target.topic)
+
+    sa.event.listen(Lead, "load", count)
+    try:
+        _tick(bot, DAY_8AM)
+    finally:
+        sa.event.remove(Lead, "load", count)
+    [digest] = _posts(bot, "DUM")
+    meetings = blocks_text(digest["blocks"]).split("*Today's appointments*")[1].split("\n\n")[0]
+    assert "Visit 14* — <@U3> (Lead Account 14)" in meetings and "Visit 15" not in meetings
+    assert "…and 25 more" in meetings and "Not the team's" not in meetings
+    assert len([topic for topic in loaded if topic.startswith("Account")]) <= 15

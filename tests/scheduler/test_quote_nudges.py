@@ -7,12 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.slack_client import make_client
 from scheduler.dispatcher import tick
 from store.db import transaction
-from store.models import Outbox
+from store.models import Outbox, Quote
 from tests.conftest import RunningBot
 from tests.handlers.quote_helpers import (
     approval_request,
@@ -21,6 +22,7 @@ from tests.handlers.quote_helpers import (
     team_with_manager,
     write_rules,
 )
+from tests.handlers.test_quote_approvals import more_waiting
 from tests.slack.driver import blocks_text
 
 
@@ -72,3 +74,27 @@ def test_the_manager_digest_lists_quotes_waiting_for_approval(bot: RunningBot) -
     assert digests, [c.args.get("text") for c in bot.slack.calls_to("chat.postMessage")]
     text = blocks_text(digests[-1]["blocks"])
     assert "Quotes waiting for your approval" in text and "Quote Q-00001 rev 1* Big &lt;deal&gt;" in text
+
+
+def test_the_digest_lists_the_first_waiting_quotes_and_counts_the_rest(bot: RunningBot) -> None:
+    team_with_manager(bot)
+    opportunity_with_products(bot)
+    bot.user().click("Submit for approval", create_quote(bot, **{"Quote discount %": "20"}))
+    more_waiting(bot, 30)
+    client = make_client("xoxb-test-token", bot.slack.api_url, inline_retries=False)
+    morning = (bot.deps.clock() + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    loaded: list[int] = []
+
+    def count(target: Quote, _: object) -> None:
+        loaded.append(target.number)
+
+    sa.event.listen(Quote, "load", count)
+    try:
+        for hours in range(4):
+            tick(bot.deps, client, morning + timedelta(hours=hours), plan=True)
+    finally:
+        sa.event.remove(Quote, "load", count)
+    digests = [c.args for c in bot.slack.calls_to("chat.postMessage") if c.args.get("text", "").startswith("Team")]
+    text = blocks_text(digests[-1]["blocks"])
+    assert "Waiting 13" in text and "Waiting 14" not in text and "…and 16 more" in text  # 31 waiting, 15 listed
+    assert loaded.count(1) <= 2 and len(loaded) - loaded.count(1) <= 14  # the digest's 15 (and the nudge's)
