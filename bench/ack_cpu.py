@@ -60,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
     postgres = args.database_url.startswith("postgresql")
     if postgres:
         os.environ["PGAPPNAME"] = f"ackcpu{os.getpid()}"  # this process's backends (bench/pg_backends.py)
-        statements = _count_statements()
+        statements = _count_statements(args.statements)
     import logging
 
     from slack_sdk.signature import SignatureVerifier
@@ -104,6 +104,8 @@ def child(args: argparse.Namespace) -> None:
             figures.update(_pg_per_call(application, requests, args, text, statements))
         else:
             figures[text] = _cpu_per_call(application, requests, args.calls)
+    if postgres and args.statements:
+        _print_by_statement()
     if args.event and not args.profile and len(fake.calls_to("views.publish")) < args.calls:
         raise SystemExit(f"{len(fake.calls_to('views.publish'))} views.publish for {args.calls} events")
     stop_logs()
@@ -189,19 +191,40 @@ def _this_checkouts(module: str) -> Any:
     return found
 
 
-def _count_statements() -> list[str]:
-    """The statements psycopg's cursors send from now on (their first 100 characters), appended to a list."""
+_BY_STATEMENT: dict[str, list[float]] = {}  # `--statements`: a statement's start -> [executions, backend seconds]
+
+
+def _count_statements(by_statement: bool) -> list[str]:
+    """The statements psycopg's cursors send from now on (their first 100 characters), appended to a list;
+    with `by_statement`, each one's backend CPU too (its backend's /proc/PID/schedstat around it)."""
     import psycopg
 
     sent: list[str] = []
     execute = psycopg.Cursor.execute
 
     def counted(self: Any, query: Any, *rest: Any, **named: Any) -> Any:
-        sent.append(str(query if isinstance(query, str | bytes) else type(query).__name__)[:100])
-        return execute(self, query, *rest, **named)
+        text = str(query if isinstance(query, str | bytes) else type(query).__name__)
+        sent.append(text[:100])
+        if not by_statement:
+            return execute(self, query, *rest, **named)
+        schedstat = Path(f"/proc/{self.connection.info.backend_pid}/schedstat")
+        before = int(schedstat.read_text().split()[0])
+        try:
+            return execute(self, query, *rest, **named)
+        finally:
+            spent = _BY_STATEMENT.setdefault(" ".join(text.split())[:90], [0, 0.0])
+            spent[0] += 1
+            spent[1] += (int(schedstat.read_text().split()[0]) - before) / 1e9
 
     psycopg.Cursor.execute = counted  # type: ignore[method-assign]
     return sent
+
+
+def _print_by_statement() -> None:
+    """`--statements`: each statement's backend CPU per execution (the whole child: warm-up included)."""
+    ranked = sorted(_BY_STATEMENT.items(), key=lambda item: -item[1][1])
+    for text, (count, seconds) in ranked:
+        print(f"  {seconds / count * 1000:7.3f} ms x {count:5.0f}  {text}", file=sys.stderr)
 
 
 def _pg_per_call(
