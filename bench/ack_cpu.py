@@ -54,8 +54,13 @@ TEXTS = ("list", "müller", "cafe centrale", "grinders", "nordlicht 12", "lumen"
 
 
 def child(args: argparse.Namespace) -> None:
-    """In the contestant's process: build its app, call it, print {text: ms} as JSON."""
+    """In the contestant's process: build its app, call it, print {text: ms} as JSON (on PostgreSQL also
+    {"text@backend": ms, "text@trips": round trips, "text@statements": statements} per call)."""
     sys.path.insert(0, args.root)
+    postgres = args.database_url.startswith("postgresql")
+    if postgres:
+        os.environ["PGAPPNAME"] = f"ackcpu{os.getpid()}"  # this process's backends (bench/pg_backends.py)
+        statements = _count_statements(args.statements)
     import logging
 
     from slack_sdk.signature import SignatureVerifier
@@ -95,7 +100,12 @@ def child(args: argparse.Namespace) -> None:
         if args.profile:
             _profile(application, requests, args.calls, args.profile)
             break
-        figures[text] = _cpu_per_call(application, requests, args.calls)
+        if postgres:
+            figures.update(_pg_per_call(application, requests, args, text, statements))
+        else:
+            figures[text] = _cpu_per_call(application, requests, args.calls)
+    if postgres and args.statements:
+        _print_by_statement()
     if args.event and not args.profile and len(fake.calls_to("views.publish")) < args.calls:
         raise SystemExit(f"{len(fake.calls_to('views.publish'))} views.publish for {args.calls} events")
     stop_logs()
@@ -171,6 +181,83 @@ def _cpu_per_call(application: Any, requests: Iterator[tuple[dict, bytes]], call
     return min(batches)
 
 
+def _this_checkouts(module: str) -> Any:
+    """A module of this file's bench/ (a `--before` child has the other checkout's bench/ on sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_bench_{module}", Path(__file__).with_name(f"{module}.py"))
+    assert spec is not None and spec.loader is not None
+    found = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(found)
+    return found
+
+
+_BY_STATEMENT: dict[str, list[float]] = {}  # `--statements`: a statement's start -> [executions, backend seconds]
+
+
+def _count_statements(by_statement: bool) -> list[str]:
+    """The statements psycopg's cursors send from now on (their first 100 characters), appended to a list;
+    with `by_statement`, each one's backend CPU too (its backend's /proc/PID/schedstat around it)."""
+    import psycopg
+
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(self: Any, query: Any, *rest: Any, **named: Any) -> Any:
+        text = str(query if isinstance(query, str | bytes) else type(query).__name__)
+        sent.append(text[:100])
+        if not by_statement:
+            return execute(self, query, *rest, **named)
+        schedstat = Path(f"/proc/{self.connection.info.backend_pid}/schedstat")
+        before = int(schedstat.read_text().split()[0])
+        try:
+            return execute(self, query, *rest, **named)
+        finally:
+            spent = _BY_STATEMENT.setdefault(" ".join(text.split())[:90], [0, 0.0])
+            spent[0] += 1
+            spent[1] += (int(schedstat.read_text().split()[0]) - before) / 1e9
+
+    psycopg.Cursor.execute = counted  # type: ignore[method-assign]
+    return sent
+
+
+def _print_by_statement() -> None:
+    """`--statements`: each statement's backend CPU per execution (the whole child: warm-up included)."""
+    ranked = sorted(_BY_STATEMENT.items(), key=lambda item: -item[1][1])
+    for text, (count, seconds) in ranked:
+        print(f"  {seconds / count * 1000:7.3f} ms x {count:5.0f}  {text}", file=sys.stderr)
+
+
+def _pg_per_call(
+    application: Any, requests: Iterator[tuple[dict, bytes]], args: argparse.Namespace, text: str, sent: list[str]
+) -> dict[str, float]:
+    """`_cpu_per_call` on PostgreSQL: the request thread's CPU and this process's backends' CPU per call (the
+    cheapest batch of each), their round trips (waits for the client) and the statements sent."""
+    meter = _this_checkouts("pg_backends").BackendMeter(args.database_url, os.environ["PGAPPNAME"])
+    call = _calls(application, requests, 21 + args.calls // 10 * 10)  # one more for `--statements`
+    for _ in range(20):
+        call()
+    per_batch = args.calls // 10
+    thread, backend, trips, count = [], [], [], []
+    for _ in range(10):
+        before = meter.read()
+        sent_before, started = len(sent), time.thread_time()
+        for _ in range(per_batch):
+            call()
+        thread.append((time.thread_time() - started) / per_batch * 1000)
+        count.append((len(sent) - sent_before) / per_batch)  # before the meter's own read
+        spent = meter.read() - before
+        backend.append(spent.cpu_seconds / per_batch * 1000)
+        trips.append(spent.waits / per_batch)
+    meter.close()
+    if args.statements:  # one more call's statements, on stderr
+        sent_before = len(sent)
+        call()
+        print(f"{text}:", *sent[sent_before:], sep="\n  ", file=sys.stderr)
+    return {text: min(thread), f"{text}@backend": min(backend), f"{text}@trips": statistics.median(trips),
+            f"{text}@statements": statistics.median(count)}  # fmt: skip
+
+
 def _profile(application: Any, requests: Iterator[tuple[dict, bytes]], calls: int, path: str) -> None:
     import cProfile
 
@@ -240,12 +327,16 @@ def run_child(
         command += ["--event", args.event]
     if bare:
         command.append("--bare")
+    if args.statements:
+        command.append("--statements")
     if profile:
         command += ["--profile", profile]
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{root}: {done.stderr[-2000:]}")
+    if args.statements:
+        print(done.stderr, file=sys.stderr)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -257,6 +348,11 @@ def _database(tmp: Path, number: int, name: str, args: argparse.Namespace, root:
     """The contestant's database: the given seeded file (read only), else a copy of the seed with the text
     index upkeep of the checkout at `root` (bench/ack_latency.py's `upkeep_as`; the bare app: none)."""
     if args.database is not None:
+        if args.database.startswith("postgresql"):
+            sys.path.insert(0, str(ROOT))
+            from bench.pipeline import postgres_schema
+
+            return postgres_schema(args.database, args.before_schema if name == "before" else args.schema)
         given = args.before_database if name == "before" and args.before_database else args.database
         return f"sqlite:///{given}"
     copy = tmp / f"{number}-{name.replace(' ', '-')}.db"
@@ -266,6 +362,25 @@ def _database(tmp: Path, number: int, name: str, args: argparse.Namespace, root:
 
         upkeep_as(root, f"sqlite:///{copy}")
     return f"sqlite:///{copy}"
+
+
+def _backend_table(args: argparse.Namespace, results: dict[str, list[dict[str, float]]], names: list[str]) -> None:
+    """PostgreSQL: per call, the backends' CPU, round trips and statements of each contestant, and the
+    request thread's and the backends' CPU together: salesbot's in ratio to the other's per round."""
+    header = ["command", *[f"{n}: backend ms" for n in names], *[f"{n}: trips / statements" for n in names]]
+    header += [f"{names[0]} / {n}, thread + backend (per round)" for n in names[1:]]
+    print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for text in args.texts:
+        cells = [f"`{args.event or args.command + ' ' + text}`"]
+        cells += [spread([r[f"{text}@backend"] for r in results[n]]) for n in names]
+        for n in names:
+            trips = statistics.median(r[f"{text}@trips"] for r in results[n])
+            cells.append(f"{trips:.1f} / {statistics.median(r[f'{text}@statements'] for r in results[n]):.1f}")
+        for n in names[1:]:
+            totals = [(r[text] + r[f"{text}@backend"]) / (b[text] + b[f"{text}@backend"])
+                      for r, b in zip(results[names[0]], results[n], strict=True)]  # fmt: skip
+            cells.append(spread(totals, 2))
+        print("| " + " | ".join(cells) + " |")
 
 
 def main() -> int:
@@ -279,8 +394,11 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=10_000, help="/task: open tasks of the rep")
     parser.add_argument("--event", default="", choices=["", "home"], help="home: app_home_opened events")
     parser.add_argument("--user", default="U1", help="who sends the commands and events (bench/busy_rep.py: UMGR)")
-    parser.add_argument("--database", type=Path, default=None, help="a seeded SQLite file, used as it is")
-    parser.add_argument("--before-database", type=Path, default=None, help="--before's seeded SQLite file")
+    parser.add_argument("--database", default=None, help="a seeded SQLite file, used as it is, or PostgreSQL's URL")
+    parser.add_argument("--before-database", default=None, help="--before's seeded SQLite file")
+    parser.add_argument("--schema", default="acks_1m", help="PostgreSQL: the seeded schema (bench/ack_surfaces.py's)")
+    parser.add_argument("--before-schema", default=None, help="PostgreSQL: --before's seeded schema")
+    parser.add_argument("--statements", action="store_true", help="PostgreSQL: print one call's statements")
     parser.add_argument("--profile", default="", help="write a cProfile of salesbot's first text here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
@@ -320,6 +438,8 @@ def main() -> int:
         for name, _, _ in contestants[:-1]:
             cells.append(spread([r[text] / b for r, b in zip(results[name], bare_list, strict=True)], 2))
         print("| " + " | ".join(cells) + " |")
+    if args.database and args.database.startswith("postgresql"):
+        _backend_table(args, results, [n for n, _, _ in contestants[:-1]])
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

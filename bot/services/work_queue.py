@@ -25,7 +25,7 @@ from store.models import Appointment, Lead, SlackUser, Task
 from store.outbox import enqueue
 from store.prepared import Reader
 from store.records import RecordTitle, get_record
-from store.tasks import QueueItem, get_appointment, get_task, queue_may_have, work_queue
+from store.tasks import QueueItem, get_appointment, get_task, queue_probe, work_queue
 from store.users import ensure_user, get_user
 
 ONLY_SEQUENCE_STEPS = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
@@ -58,9 +58,11 @@ def queue(
     """The first `limit` lines due for the user until the end of their day, each with the title of the
     record it is about, and how many lines there are (capped: store/listing.py). Nothing is read through
     the ORM unless a probe on `reader` (the session's connection) says there may be an appointment."""
-    if not queue_may_have(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end):
+    probe = queue_probe(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end)
+    if not probe:
         return [], 0
-    items, total = work_queue(session, reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end, limit=limit)
+    items, total = work_queue(session, reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end,
+                              limit=limit, any_appointments=probe.appointments)  # fmt: skip
     about = [(a.record_type, a.record_id) if (a := item.appointment) else None for item in items]
     records = records_about(session, team_id, about) if any(about) else [None] * len(items)
     found = [item.about if item.task else _title(record) for item, record in zip(items, records, strict=True)]
