@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
-from bench import figures  # noqa: E402
+from bench import figures, tail_trace  # noqa: E402
 from bench.ack_latency import (  # noqa: E402
     SIGNING_SECRET,
     TEAM,
@@ -166,6 +166,7 @@ def requests(fake: FakeSlack, verifier: SignatureVerifier, count: int) -> list[P
 
 @contextmanager
 def served(name: str, command: list[str], cwd: Path, env: dict[str, str], port: int, log: Path) -> Iterator[Contestant]:
+    env = tail_trace.traced_env(name, env)
     with log.open("a", encoding="utf-8") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     contestant = Contestant(name, f"http://127.0.0.1:{port}/slack/events", process)
@@ -263,6 +264,7 @@ def fixed_rate(
     workers = children(contestant.process.pid)
     switches_before = sum(context_switches(pid) for pid in workers)
     latencies: list[float] = []
+    trace: list[tuple[int, float, float, float]] = []
     lock, cursor = threading.Lock(), iter(range(len(batch)))
     start = time.perf_counter() + 0.2
 
@@ -277,9 +279,11 @@ def fixed_rate(
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
+            sent = time.perf_counter()
             arrived = send(clients, batch[index])
-            if arrived is not None:
-                with lock:
+            with lock:
+                trace.append((index, due, sent, arrived or 0.0))
+                if arrived is not None:
                     latencies.append(arrived - due)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -287,10 +291,14 @@ def fixed_rate(
     wall = time.perf_counter() - start
     clients.close()
     latencies.sort()
+    tail_trace.record_phase(contestant.name, sorted(trace))
     return {
         "rate_achieved": len(latencies) / wall,
         "rate_p50_ms": percentile(latencies, 0.50) * 1000,
         "rate_p99_ms": percentile(latencies, 0.99) * 1000,
+        # how late the client threads sent (they share this process's GIL and the machine's cores with the
+        # servers): a part of every contestant's p99 that no server causes (bench/tail_report.py splits it)
+        "rate_client_late_p99_ms": percentile(sorted(sent - due for _, due, sent, _ in trace), 0.99) * 1000,
         "rate_switches_per_request": (sum(context_switches(pid) for pid in workers) - switches_before)
         / max(1, len(latencies)),
     }
@@ -306,6 +314,7 @@ METRICS = (
     ("fixed-rate achieved req/s", "rate_achieved"),
     ("fixed-rate p50 ms", "rate_p50_ms"),
     ("fixed-rate p99 ms", "rate_p99_ms"),
+    ("fixed-rate: the client's own lateness to send, p99 ms", "rate_client_late_p99_ms"),
     ("workers' context switches per request (fixed rate)", "rate_switches_per_request"),
     ("worker CPU ms per request", "cpu_ms_per_request"),
     ("least busy worker's CPU share", "worker_cpu_share_min"),

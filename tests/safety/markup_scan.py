@@ -19,7 +19,9 @@ TOKENS = [
     "<#C1>", "&lt;", "<", ">", "&", "*", "<!date^1^{date}|x>",
 ]  # fmt: skip
 LIVE = re.compile(rf"<!(channel|here|everyone|subteam|date\^1\^)|<@{HOSTILE_USER}>|<#C1>|<http://x\|")
-ESCAPED_BOT_MARKUP = re.compile(rf"&lt;!date\^(?!1\^)|&lt;@(?!{HOSTILE_USER}&gt;)[UW][A-Z0-9]+&gt;")
+# The bot's dates carry an epoch (10 digits); the hostile `<!date^1^…>` token, or what is left of it where a
+# text is cut short (`<!date^1`, `<!date^`), is user text, escaped as it must be.
+ESCAPED_BOT_MARKUP = re.compile(rf"&lt;!date\^(?=[0-9]{{2}})|&lt;@(?!{HOSTILE_USER}&gt;)[UW][A-Z0-9]+&gt;")
 PARSED_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url", "chat.scheduleMessage")
 VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 
