@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from store.models import OwnerCount
@@ -61,6 +60,8 @@ def fold(connection: sa.Connection) -> int:
     still being written is not visible yet: folded next time); how many groups had any. SQLite: slot 0 only."""
     if connection.dialect.name != "postgresql":
         return 0
+    from sqlalchemy.dialects import postgresql  # here: a server on SQLite never imports the dialect
+
     if not connection.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK))).scalar():
         return 0  # another instance's scheduler is folding
     folded = sa.delete(_COUNTS).where(_COUNTS.c.slot != 0).returning(*_COUNTS.c).cte("folded")
