@@ -65,7 +65,7 @@ _MINE_OPEN = sa.and_(
 )
 # Built once: a Core statement on the table (no ORM entities), so a `/lead list` neither rebuilds the
 # statement nor its cache key nor goes through the ORM's execution (a third of its CPU, profiled). The
-# count is the owner's one row of owner_count (migration 0023), an uncorrelated scalar subquery evaluated
+# count is the owner's group of owner_count (migration 0023), an uncorrelated scalar subquery evaluated
 # once beside the page: one statement and, on PostgreSQL, one round trip for both.
 _OPEN_COUNT = open_count("lead", sa.bindparam("team"), sa.bindparam("owner"))
 _OPEN_PAGE = (
@@ -81,7 +81,7 @@ _OPEN_PAGE_SQL = PreparedQuery(_OPEN_PAGE)
 def open_leads(reader: Reader, *, team_id: str, owner_id: str, limit: int = 20) -> tuple[list[LeadSummary], int]:
     """The owner's most recently updated open leads, and how many open leads they have in all (exact:
     store/owner_counts.py). The page reads only `ix_lead_owner_recent`, in index order (no sort of all
-    the owner's leads), the count one row of owner_count; outside the ORM
+    the owner's leads), the count its group of owner_count; outside the ORM
     (store/prepared.py), as this is the hot path of `/lead list` and App Home."""
     rows = reader.all(_OPEN_PAGE_SQL, {"team": team_id, "owner": owner_id, "limit": limit})
     return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0

@@ -134,7 +134,7 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tup
     """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
     ListKey rows, and how many open ones they have (exact): two reads in the order of
     `ix_opportunity_owner_close` (dated, then undated), from that index alone, and when the page is full the
-    owner's one row of owner_count (store/owner_counts.py). The money
+    owner's group of owner_count (store/owner_counts.py). The money
     comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
     rows: list[ListKey] = reader.packed(_DATED, values)

@@ -56,7 +56,7 @@ def team_members(session: Session, *, team_id: str, name_key: str) -> list[str] 
 
 
 def open_lead_counts(session: Session, *, team_id: str, owners: Iterable[str]) -> dict[str, int]:
-    """Each member's open leads (store/owner_counts.py: one row each, not a count of their leads)."""
+    """Each member's open leads (store/owner_counts.py: their group's few rows, not a count of their leads)."""
     return open_counts(session, team_id=team_id, record_type=RecordType.LEAD, owners=owners)
 
 

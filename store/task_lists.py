@@ -51,7 +51,7 @@ def _about(table: Any, record_type: str) -> sa.ColumnElement[bool]:
 def _page(dialect: str, limit: int, conditions: tuple[Any, ...], exact: bool = False) -> sa.Select[Any]:
     """The first `limit` tasks meeting `conditions`, each with the title of the record it is about (a left
     join by primary key per kind), and their count as an uncorrelated scalar subquery (evaluated once beside
-    the page; `exact`: all the owner's open tasks, one row of owner_count, store/owner_counts.py; else capped,
+    the page; `exact`: all the owner's open tasks, their group of owner_count, store/owner_counts.py; else capped,
     store/listing.py): one statement, where four reads (page, count, a title read per kind) were most of
     `/task list`'s own CPU. The limit is written into the SQL, not bound: PostgreSQL's generic plan
     (`reading(..., generic_plans=True)`) would not know it is small and would sort all the owner's tasks.
