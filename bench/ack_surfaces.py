@@ -301,8 +301,8 @@ def _seed_rep(url: str, leads: int) -> None:
             # pipeline_month too: the owner change above moved ~16,000 deals between its groups through
             # migration 0021's trigger, leaving two dead versions per live row, and this server runs
             # without autovacuum (Home's funnel read 1,022 buffers for its 24 rows, not 3); stage_change's
-            # owner change alike (38,619 dead rows)
-            for table in ("opportunity", "stage_change", "activity", "pipeline_month"):
+            # owner change alike (38,619 dead rows), and owner_count's slots (migration 0024) of the owner change
+            for table in ("opportunity", "stage_change", "activity", "pipeline_month", "owner_count"):
                 connection.execute(sa.text(f"VACUUM ANALYZE {table}"))
     deps.engine.dispose()
 

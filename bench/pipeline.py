@@ -51,6 +51,7 @@ from store import prepared  # noqa: E402
 from store.access import Viewer  # noqa: E402
 from store.db import make_engine, session_factory, transaction, upgrade  # noqa: E402
 from store.models import Opportunity  # noqa: E402
+from store.owner_counts import rebuild_counts  # noqa: E402
 from store.pipeline import rebuild_months  # noqa: E402
 from store.text_upkeep import tidy_text_indexes  # noqa: E402
 
@@ -267,10 +268,12 @@ def load_postgres(url: str, schema: str, rows: int, owners: int) -> dict[str, fl
 
 
 def _rebuild_months(url: str) -> None:
-    """The triggers of `pipeline_month` (migration 0021) did not see the bulk load: its groups from the rows."""
+    """The triggers of `pipeline_month` (migration 0021) and `owner_count` (0024) did not see the bulk load:
+    their groups from the rows."""
     engine = make_engine(url)
     with engine.begin() as connection:
         rebuild_months(connection)
+        rebuild_counts(connection)
     engine.dispose()
 
 

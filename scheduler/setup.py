@@ -25,12 +25,14 @@ from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
 from store.db import transaction
+from store.owner_counts import fold
 from store.text_upkeep import UPKEEP_PAGES, WHOLE_PAGES, tidy_text_indexes
 
 log = logging.getLogger("salesbot.scheduler")
 DISPATCH_JOB_ID = "outbox-dispatcher"
 HOUSEKEEPING_JOB_ID = "housekeeping"
 TEXT_INDEX_JOB_ID = "text-index-upkeep"
+COUNT_FOLD_JOB_ID = "owner-count-fold"
 
 
 class _WaitingTickSkips(logging.Filter):
@@ -80,6 +82,8 @@ def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> Back
     _every(scheduler, _tick, dispatcher, DISPATCH_JOB_ID, "salesbot outbox dispatcher", seconds=seconds)
     _every(scheduler, housekeep, deps, HOUSEKEEPING_JOB_ID, "salesbot housekeeping", hours=1)
     _every(scheduler, tidy_text, deps, TEXT_INDEX_JOB_ID, "salesbot text index upkeep", minutes=1)
+    if deps.engine.dialect.name == "postgresql":
+        _every(scheduler, fold_counts, deps, COUNT_FOLD_JOB_ID, "salesbot owner count fold", minutes=1)
     scheduler.start()
     log.info("scheduler started, tick every %ss", deps.settings.scheduler_tick_seconds)
     return scheduler
@@ -122,6 +126,16 @@ def tidy_text(deps: Deps) -> None:
     (store/text_upkeep.py; a merge left unfinished continues at the next run). Each row written in a
     transaction of its own is a segment of the SQLite text index that every search seeks, until merged."""
     _tidy(deps, whole=False, max_pages=UPKEEP_PAGES)
+
+
+def fold_counts(deps: Deps) -> None:
+    """Every minute (PostgreSQL): fold the owner counts' per-transaction slots into one row per group
+    (store/owner_counts.py), so a list's count sums a few rows."""
+    try:
+        with deps.engine.begin() as connection:
+            fold(connection)
+    except Exception:  # like a tick: the next run retries
+        log.exception("owner count fold failed")
 
 
 def _tidy(deps: Deps, *, whole: bool, max_pages: int) -> None:

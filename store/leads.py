@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from store.access import Viewer, shared_ids, visible, visible_to_user
 from store.kinds import LeadStatus, RecordType
-from store.listing import SEARCH_COUNT_CAP, capped_count, capped_count_statement
+from store.listing import SEARCH_COUNT_CAP, capped_count
 from store.models import Lead, utcnow
+from store.owner_counts import open_count
 from store.prepared import PreparedQuery, Reader, unindexed_team
 from store.text_search import (
     MIN_TRIGRAM,
@@ -64,9 +65,9 @@ _MINE_OPEN = sa.and_(
 )
 # Built once: a Core statement on the table (no ORM entities), so a `/lead list` neither rebuilds the
 # statement nor its cache key nor goes through the ORM's execution (a third of its CPU, profiled). The
-# capped count is an uncorrelated scalar subquery, evaluated once beside the page: one statement and,
-# on PostgreSQL, one round trip for both.
-_OPEN_COUNT = capped_count_statement(sa.select(sa.literal(1)).select_from(_LEAD).where(_MINE_OPEN)).scalar_subquery()
+# count is the owner's group of owner_count (migration 0024), an uncorrelated scalar subquery evaluated
+# once beside the page: one statement and, on PostgreSQL, one round trip for both.
+_OPEN_COUNT = open_count("lead", sa.bindparam("team"), sa.bindparam("owner"))
 _OPEN_PAGE = (
     sa.select(_LEAD.c.id, _LEAD.c.topic, _LEAD.c.first_name, _LEAD.c.last_name, _LEAD.c.company, _LEAD.c.status)
     .add_columns(_OPEN_COUNT)
@@ -78,9 +79,9 @@ _OPEN_PAGE_SQL = PreparedQuery(_OPEN_PAGE)
 
 
 def open_leads(reader: Reader, *, team_id: str, owner_id: str, limit: int = 20) -> tuple[list[LeadSummary], int]:
-    """The owner's most recently updated open leads, and how many open leads they have in all (capped
-    at store.listing.COUNT_CAP + 1). Both read only `ix_lead_owner_recent`: the page in index order,
-    no sort of all the owner's leads, and the count from the index alone; outside the ORM
+    """The owner's most recently updated open leads, and how many open leads they have in all (exact:
+    store/owner_counts.py). The page reads only `ix_lead_owner_recent`, in index order (no sort of all
+    the owner's leads), the count its group of owner_count; outside the ORM
     (store/prepared.py), as this is the hot path of `/lead list` and App Home."""
     rows = reader.all(_OPEN_PAGE_SQL, {"team": team_id, "owner": owner_id, "limit": limit})
     return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0

@@ -317,6 +317,23 @@ class PipelineMonth(TableModel, table=True):
     cents: int = Field(default=0, sa_type=sa.BigInteger)  # Σ estimated revenue in cents (none adds 0)
 
 
+class OwnerCount(TableModel, table=True):
+    """How many leads, opportunities and tasks (`record_type`: the table's name) each owner has in each
+    status: the sum of a group's slots, kept by database triggers on those tables (migration
+    0024_owner_count), so every write path keeps it equal to counting the rows. The lists read their exact
+    counts here (store/owner_counts.py) instead of counting up to a cap. SQLite: slot 0 only; PostgreSQL: each
+    writing transaction its own slot, folded into slot 0 by the scheduler. Groups whose rows all left stay, at 0."""
+
+    __tablename__ = "owner_count"
+
+    team_id: str = Field(max_length=32, primary_key=True)
+    owner_id: str = Field(max_length=32, primary_key=True)
+    record_type: str = Field(max_length=16, primary_key=True)
+    status: str = Field(max_length=16, primary_key=True)
+    slot: int = Field(default=0, sa_type=sa.BigInteger, primary_key=True)
+    records: int = Field(default=0, sa_type=sa.Integer)
+
+
 class SlackEvent(TableModel, table=True):
     """Events API deliveries already processed, so Slack's retries run a listener once."""
 

@@ -2,7 +2,7 @@
 (store/prepared.py), in the order of an index, never by reading and sorting all of a rep's deals.
 
 `/opp list`: the rep's first open deals by estimated close date (undated last), their stage and money
-from `ix_opportunity_owner_close` alone (migration 0018_opp_list_search), a capped count (store/listing.py),
+from `ix_opportunity_owner_close` alone (migration 0018_opp_list_search), an exact count (store/owner_counts.py),
 and the rows of the deals shown read by id. `/opp TEXT` (reps, managers and admins, any text): a probe
 of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace's hits up to FEW_HITS + 1;
 few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 from store.access import Viewer, shared_ids, shared_with_user, visible_to_user
 from store.kinds import OpportunityStatus, RecordType
-from store.listing import capped_count_statement
 from store.models import Opportunity, SalesOrder
+from store.owner_counts import open_count
 from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, packed_rows, unindexed_team
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_in_index, text_match
 from store.types import postgresql_array
@@ -105,7 +105,7 @@ def _keys_statement(dated: bool) -> Callable[[str], sa.Select[Any]]:
 
 _DATED = PreparedQuery(_keys_statement(dated=True))
 _UNDATED = PreparedQuery(_keys_statement(dated=False))
-_OPEN_COUNT = PreparedQuery(capped_count_statement(sa.select(sa.literal(1)).select_from(_OPP).where(*_MINE_OPEN)))
+_OPEN_COUNT = PreparedQuery(sa.select(open_count("opportunity", _TEAM, _USER)))
 
 
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
@@ -132,8 +132,9 @@ def money(value: Any) -> Decimal | None:
 
 def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[ListKey], int]:
     """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
-    ListKey rows, and how many open ones they have (capped: COUNT_CAP + 1 means more): two reads in the order
-    of `ix_opportunity_owner_close` (dated, then undated) and a count, all from that index alone. The money
+    ListKey rows, and how many open ones they have (exact): two reads in the order of
+    `ix_opportunity_owner_close` (dated, then undated), from that index alone, and when the page is full the
+    owner's group of owner_count (store/owner_counts.py). The money
     comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
     rows: list[ListKey] = reader.packed(_DATED, values)

@@ -13,10 +13,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from store.kinds import LeadStatus
+from store.kinds import LeadStatus, RecordType
 from store.models import Lead, LeadClaim, RoutingTurn, SalesTeam, SalesTeamMember
+from store.owner_counts import open_counts
 
 UNASSIGNED = ""  # a lead's owner_id while it waits in the leads channel
 
@@ -55,15 +56,8 @@ def team_members(session: Session, *, team_id: str, name_key: str) -> list[str] 
 
 
 def open_lead_counts(session: Session, *, team_id: str, owners: Iterable[str]) -> dict[str, int]:
-    wanted = list(set(owners))
-    if not wanted:
-        return {}
-    query = (
-        select(Lead.owner_id, func.count())
-        .where(Lead.team_id == team_id, Lead.status == LeadStatus.OPEN, col(Lead.owner_id).in_(wanted))
-        .group_by(col(Lead.owner_id))
-    )
-    return {owner: int(count) for owner, count in session.exec(query)}
+    """Each member's open leads (store/owner_counts.py: their group's few rows, not a count of their leads)."""
+    return open_counts(session, team_id=team_id, record_type=RecordType.LEAD, owners=owners)
 
 
 def add_claim(session: Session, *, team_id: str, lead_id: int, channel: str, now: datetime) -> LeadClaim:

@@ -18,6 +18,7 @@ from store.prepared import unindexed_team
 # Tables that are not a workspace's data: the workspace row itself (kept, marked deleted), slack-sdk's
 # installation tables (its installation store owns them), the playground's clock.
 NOT_DATA = frozenset({"workspace", "clock_offset", *(table.name for table in slack_tables())})
+KEPT_BY_TRIGGERS = frozenset({"owner_count"})  # migration 0024: deleted after the rows it counts
 # The tables `salesbot workspace list` counts, and where it reads the last activity
 COUNTED = {"leads": Lead, "opportunities": Opportunity, "users": SlackUser}
 
@@ -100,9 +101,11 @@ def mark_data_deleted(session: Session, *, team_id: str, now: datetime) -> None:
 
 
 def data_tables() -> list[sa.Table]:
-    """Every table holding a workspace's rows (a `team_id` column), children before parents."""
+    """Every table holding a workspace's rows (a `team_id` column), children before parents, and last the
+    counts the others' triggers keep (PostgreSQL's triggers would count their rows' deletion into new slots,
+    store/owner_counts.py)."""
     tables = [t for t in SQLModel.metadata.sorted_tables if "team_id" in t.c and t.name not in NOT_DATA]
-    return list(reversed(tables))
+    return sorted(reversed(tables), key=lambda table: table.name in KEPT_BY_TRIGGERS)
 
 
 def delete_batch(session: Session, table: sa.Table, *, team_id: str, batch: int) -> int:

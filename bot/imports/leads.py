@@ -376,7 +376,7 @@ def _record_imported(connection: sa.Connection, job: ImportJob, after_id: int) -
         recent.c.created_at,
         sa.literal("Lead imported"),
         sa.literal(body),
-        sa.cast(sa.literal("{}"), sa.JSON),
+        sa.literal({}, sa.JSON),  # CAST(… AS JSON) is NUMERIC affinity on SQLite: it stored 0
         sa.false(),
         recent.c.created_at,
     ).where(

@@ -116,7 +116,7 @@ def my_open_by_stage(
 ) -> tuple[list[views.StageGroup], int]:
     """The first `limit` open opportunities by estimated close date, grouped by stage in process order
     (stages of several processes merge by name) with each group's count and money, and how many are
-    open in all (capped: store/listing.py); the rows of the first `shown` in group order. Read outside
+    open in all (exact: store/owner_counts.py); the rows of the first `shown` in group order. Read outside
     the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`. PostgreSQL runs
     the reads with their generic plans (store/prepared.py: it re-planned the first page's at every list)."""
     with reading(engine, generic_plans=True) as reader:

@@ -147,7 +147,7 @@ def task_with_record(session: Session, *, team_id: str, task_id: int) -> tuple[T
 
 class TaskPage(NamedTuple):
     """`/task list`'s reads: the first of a user's open tasks, each with the record it is about, how many
-    there are (capped: store.listing.COUNT_CAP + 1 means more) and the user's stored time zone."""
+    there are (exact) and the user's stored time zone."""
 
     tasks: list[tuple[TaskSummary, RecordTitle | None]]
     total: int

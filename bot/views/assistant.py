@@ -275,7 +275,7 @@ def work_queue_section(
             blocks += actions(buttons, block_id=f"queue_appointment_{line.appointment_id}")
     shown = min(len(lines), QUEUE_ITEMS_MAX)
     if total > COUNT_CAP:
-        blocks.append(context(f"Showing {shown} of {count_text(total)}."))
+        blocks.append(context(f"Showing {shown} of {count_text(total, COUNT_CAP)}."))
     elif total > shown:
         blocks.append(context(f"…and {total - shown:,} more."))
     return blocks

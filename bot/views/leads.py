@@ -40,7 +40,7 @@ from bot.views.blocks import (
 from bot.views.inputs import input_block
 from bot.views.people import CardPeople, people_blocks
 from store.leads import LeadSummary
-from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
+from store.listing import SEARCH_COUNT_CAP
 from store.models import Lead
 
 STATUS_LABELS = {"open": "Open", "qualified": "Qualified", "disqualified": "Disqualified", "deleted": "Deleted"}
@@ -198,10 +198,10 @@ def _lead_line(lead: Lead | LeadSummary) -> Block:
     return open_line(line, ACTION_OPEN_RECORD, ref_value("lead", lead.id or 0))
 
 
-def count_text(total: int, cap: int = COUNT_CAP) -> str:
-    """A count as shown: counts stop past their cap (store/listing.py), shown as "1,000+" (a list) or
-    "100+" (a search)."""
-    return f"{cap:,}+" if total > cap else str(total)
+def count_text(total: int, cap: int | None = None) -> str:
+    """A count as shown: exact ("10,000": the unfiltered lists, store/owner_counts.py), or past its cap
+    (store/listing.py) as "1,000+" (a due window) or "100+" (a search)."""
+    return f"{cap:,}+" if cap is not None and total > cap else f"{total:,}"
 
 
 def search_count_text(total: int) -> str:
@@ -216,6 +216,6 @@ def lead_list(
     blocks += [_lead_line(lead) for lead in leads[:45]]
     shown = min(len(leads), 45)
     if total is not None and total > shown:
-        shown_of = count_text(total, SEARCH_COUNT_CAP if search else COUNT_CAP)
+        shown_of = count_text(total, SEARCH_COUNT_CAP if search else None)
         blocks.append(context(f"Showing {shown} of {shown_of}. Narrow it down with `/lead TEXT`."))
     return blocks

@@ -313,7 +313,7 @@ class StageGroup(NamedTuple):
 
 def opportunity_list(groups: Sequence[StageGroup], *, title: str, total: int) -> list[Block]:
     """Opportunities grouped by stage, with each group's count and per-currency total; `total` is how many
-    there are in all (capped, store/listing.py) when the groups hold only the first of them."""
+    there are in all (exact, store/owner_counts.py) when the groups hold only the first of them."""
     blocks: list[Block] = [section(f"*{escape(title)}*")]
     shown = 0
     for group in groups:

@@ -90,7 +90,7 @@ def _line_text(line: TaskLine, tz: str, now: datetime) -> str:
 
 def task_list(lines: Sequence[TaskLine], *, total: int, tz: str, now: datetime) -> list[Block]:
     """`/task list`: the user's first open tasks, each with its buttons (at most LIST_MAX, under 50 blocks),
-    and how many there are in all (`total`, capped as store/listing.py counts)."""
+    and how many there are in all (`total`, exact)."""
     blocks: list[Block] = [header("My tasks")]
     if not lines:
         return [*blocks, section("No open tasks. Add one with `/task` or `Add task` on a card.")]

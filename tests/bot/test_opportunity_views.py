@@ -118,7 +118,7 @@ def test_a_stage_list_of_sqlite_rows_is_valid_block_kit() -> None:
     rows = [OpportunitySummary(n, f"Deal <{n}> & co", "", "", "P", "Qualify", "open", "2026-08-01", 1234.5 * n, "EUR")
             for n in range(1, 41)]  # fmt: skip
     groups = [StageGroup("Qualify", 200, {"EUR": Decimal("1234.50")}, rows)]
-    blocks = opportunity_list(groups, title="Your open opportunities (1,000+)", total=1001)
+    blocks = opportunity_list(groups, title="Your open opportunities (1,001)", total=1001)
     assert validate_message_blocks(blocks) == []
     assert blocks[2]["text"]["text"] == "*Deal &lt;1&gt; &amp; co*\n– · Qualify · 1,234.50 EUR · closes 2026-08-01"
-    assert blocks[-1]["elements"][0]["text"] == "Showing 40 of 1,000+. Narrow it down with `/opp TEXT`."
+    assert blocks[-1]["elements"][0]["text"] == "Showing 40 of 1,001. Narrow it down with `/opp TEXT`."
