@@ -16,6 +16,7 @@ from store.db import transaction
 from store.models import Activity, Appointment, Enrollment, Lead, Outbox, Sequence, SlackUser, Task
 from tests import factories as make
 from tests.conftest import RunningBot
+from tests.orm_loads import orm_loads
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
@@ -337,17 +338,8 @@ def test_hundreds_of_appointments_in_the_queue_read_one_page(bot: RunningBot) ->
     rows += [{**rows[0], "subject": "Not theirs", "owner_id": "U9", "attendees": ["U11"]}]
     with transaction(bot.deps.new_session) as session:
         session.execute(sa.insert(Appointment), rows)
-    loaded: list[str] = []
-
-    def count(target: Appointment, _: object) -> None:
-        loaded.append(target.subject)
-
-    sa.event.listen(Appointment, "load", count)
-    try:
-        with time_machine.travel(NOW, tick=False):
-            bot.user("U1").open_home()
-    finally:
-        sa.event.remove(Appointment, "load", count)
+    with orm_loads(Appointment, "subject") as loaded, time_machine.travel(NOW, tick=False):
+        bot.user("U1").open_home()
     text = blocks_text(bot.slack.last_view("views.publish")["blocks"])
     shown = [f"Meeting {n:03d}" for n in range(16) if n != 7]
     order = [text.index(subject) for subject in shown]

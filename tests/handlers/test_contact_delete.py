@@ -11,6 +11,7 @@ from store.models import Activity, Contact, Lead, Opportunity, Stakeholder
 from tests.conftest import RunningBot
 from tests.handlers.admin_helpers import audit_actions
 from tests.handlers.opp_helpers import card
+from tests.orm_loads import orm_loads
 from tests.slack.driver import blocks_text, find_button
 
 
@@ -104,16 +105,8 @@ def test_a_contact_on_many_deals_names_ten_and_deletes_from_all(bot: RunningBot)
         first = session.exec(select(Opportunity)).one()
         rows = [{**first.model_dump(exclude={"id"}), "topic": f"Deal {n:02d}"} for n in range(30)]
         session.execute(sa.insert(Opportunity), rows)
-    loaded: list[str] = []
-
-    def count(target: Opportunity, _: object) -> None:
-        loaded.append(target.topic)
-
-    sa.event.listen(Opportunity, "load", count)
-    try:
+    with orm_loads(Opportunity, "topic") as loaded:
         bot.user("U1").choose("Open contact", card(bot))
-    finally:
-        sa.event.remove(Opportunity, "load", count)
     contact_card = bot.slack.last_message()
     text = blocks_text(contact_card.blocks)
     assert "Deal 08" in text and "Deal 09" not in text and len([t for t in loaded if t.startswith("Deal")]) <= 9

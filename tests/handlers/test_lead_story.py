@@ -13,6 +13,7 @@ from bot.domain.text import search_text
 from store.db import transaction
 from store.models import Account, Activity, Appointment, Contact, Lead, Opportunity, Outbox, Post, StepValue
 from tests.conftest import RunningBot
+from tests.orm_loads import orm_loads
 from tests.slack.driver import Actor, blocks_text, button_labels
 from tests.slack.fake_slack import Message
 
@@ -448,16 +449,8 @@ def test_qualifying_a_busy_lead_copies_its_timeline_as_rows(bot: RunningBot) -> 
                 "deleted": False, "slack_channel": "C1", "slack_ts": f"1.{n}"} for n in range(1_000)]  # fmt: skip
     with transaction(bot.deps.new_session) as session:
         session.execute(sa.insert(Activity), entries)
-    loaded: list[int] = []
-
-    def count(target: Activity, _: object) -> None:
-        loaded.append(target.id or 0)
-
-    sa.event.listen(Activity, "load", count)
-    try:
+    with orm_loads(Activity, "id") as loaded:
         rep.click("Qualify", card)
-    finally:
-        sa.event.remove(Activity, "load", count)
     [opportunity] = _all(bot, Opportunity)
     with transaction(bot.deps.new_session) as session:
         carried = session.exec(select(Activity).where(Activity.record_type == "opportunity", Activity.kind == "note")

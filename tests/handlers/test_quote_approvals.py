@@ -27,6 +27,7 @@ from tests.handlers.quote_helpers import (
     text_of,
     write_rules,
 )
+from tests.orm_loads import orm_loads
 from tests.slack.driver import blocks_text, button_labels
 
 
@@ -183,16 +184,8 @@ def test_an_approver_with_many_waiting_reads_the_first_ten(bot: RunningBot) -> N
     10 quotes as objects however many wait."""
     submitted_quote(bot)
     more_waiting(bot, 40)
-    loaded: list[int] = []
-
-    def count(target: Quote, _: object) -> None:
-        loaded.append(target.number)
-
-    sa.event.listen(Quote, "load", count)
-    try:
+    with orm_loads(Quote, "number") as loaded:
         bot.user("UM").open_home()
-    finally:
-        sa.event.remove(Quote, "load", count)
     home = bot.slack.last_view("views.publish")
     text = blocks_text(home["blocks"])
     assert "Quotes waiting for your approval (41)" in text

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.services.sequences import complete_task, start_enrollment
@@ -18,6 +17,7 @@ from store.outbox import enqueue
 from store.sequences import end_enrollments, save_sequence
 from tests import factories as make
 from tests.conftest import RunningBot
+from tests.orm_loads import orm_loads
 from tests.slack.driver import blocks_text, button_labels
 from tests.slack.fake_slack import UserProfile
 
@@ -466,16 +466,8 @@ def test_a_team_digest_lists_the_first_appointments_of_the_day_and_counts_the_re
         visits = [(lead, f"Visit {n:02d}", DAY_8AM + timedelta(minutes=10 * n)) for n, lead in enumerate(leads)]
         session.add_all([make.appointment(lead, lead.owner_id or "", subject, at) for lead, subject, at in visits])
         session.add(make.appointment(leads[0], "UX", "Not the team's", DAY_8AM))
-    loaded: list[str] = []
-
-    def count(target: Lead, _: object) -> None:
-        loaded.append(target.topic)
-
-    sa.event.listen(Lead, "load", count)
-    try:
+    with orm_loads(Lead, "topic") as loaded:
         _tick(bot, DAY_8AM)
-    finally:
-        sa.event.remove(Lead, "load", count)
     [digest] = _posts(bot, "DUM")
     meetings = blocks_text(digest["blocks"]).split("*Today's appointments*")[1].split("\n\n")[0]
     assert "Visit 14* — <@U3> (Lead Account 14)" in meetings and "Visit 15" not in meetings
