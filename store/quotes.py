@@ -56,6 +56,24 @@ def quotes_of(session: Session, *, team_id: str, opportunity_id: int) -> list[Qu
     return list(session.exec(query))
 
 
+def newest_quotes_of(
+    session: Session, *, team_id: str, opportunity_id: int, leaving_out: Iterable[str], limit: int
+) -> list[Quote]:
+    """The opportunity's newest `limit` quotes (by number, then revision) not in a `leaving_out` status: its
+    card shows a few, however many revisions the deal went through."""
+    query = (
+        select(Quote)
+        .where(
+            Quote.team_id == team_id,
+            Quote.opportunity_id == opportunity_id,
+            col(Quote.status).not_in(list(leaving_out)),
+        )  # fmt: skip
+        .order_by(col(Quote.number).desc(), col(Quote.revision).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
 def pending_for(session: Session, *, team_id: str, approver_id: str, limit: int) -> tuple[list[Quote], int]:
     """The first `limit` quotes waiting for the approver's decision, oldest submission first, and how many
     there are (capped, store/listing.py): an approver with hundreds waiting reads `limit` of them."""

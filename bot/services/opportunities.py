@@ -20,6 +20,7 @@ from bot.domain import revenue
 from bot.domain.kinds import OpportunityStatus
 from bot.domain.parsing import parse_amount
 from bot.domain.process import FIELD_BY_STEP, ProcessLibrary, Stage, Step
+from bot.domain.quotes import QuoteStatus
 from bot.domain.text import fold
 from bot.refusals import Refused
 from bot.services import opportunity_lines, opportunity_stages, reasons
@@ -36,6 +37,7 @@ from bot.views.opportunity_forms import (
     StageForm,
     WonForm,
 )
+from bot.views.quotes import QUOTES_SHOWN
 from store import catalog
 from store import opportunities as opp_store
 from store import opportunity_lists as opp_lists
@@ -46,7 +48,7 @@ from store.models import Literature, Opportunity, SalesOrder
 from store.opportunity_lists import OpportunitySummary
 from store.people import competitors
 from store.prepared import reading
-from store.quotes import orders_of, orders_of_many, quotes_of
+from store.quotes import newest_quotes_of, orders_of, orders_of_many
 from store.users import Asker, read_viewer
 
 GONE = "That opportunity no longer exists."
@@ -76,7 +78,9 @@ def data_of(session: Session, opp: Opportunity) -> views.OpportunityData:
         states=opportunity_stages.step_states(session, team_id=team, opportunity_id=opp_id),
         lines=opp_store.lines_of(session, team_id=team, opportunity_id=opp_id),
         attachments=opp_store.attachments_of(session, team_id=team, opportunity_id=opp_id),
-        quotes=quotes_of(session, team_id=team, opportunity_id=opp_id),
+        quotes=newest_quotes_of(
+            session, team_id=team, opportunity_id=opp_id, leaving_out=[QuoteStatus.REVISED], limit=QUOTES_SHOWN
+        ),
         orders=orders_of(session, team_id=team, opportunity_id=opp_id),
     )
 

@@ -313,9 +313,12 @@ def accepted_message(data: QuoteData, order: SalesOrder, closed: Sequence[str]) 
     return text, blocks
 
 
-def quote_list(quotes: Sequence[Quote], limit: int = 5) -> list[Block]:
-    """An opportunity's quotes on its card (latest first, revised ones left out), each with `Open`."""
-    shown = [quote for quote in reversed(quotes) if quote.status != QuoteStatus.REVISED][:limit]
+QUOTES_SHOWN = 5  # on an opportunity's card
+
+
+def quote_list(quotes: Sequence[Quote], limit: int = QUOTES_SHOWN) -> list[Block]:
+    """An opportunity's quotes on its card, given newest first (revised ones left out), each with `Open`."""
+    shown = [quote for quote in quotes if quote.status != QuoteStatus.REVISED][:limit]
     blocks: list[Block] = []
     for quote in shown:
         label = QuoteStatus(quote.status).label

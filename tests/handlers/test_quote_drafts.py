@@ -6,8 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+from sqlmodel import select
+
+from store.db import transaction
+from store.models import Quote
 from tests.conftest import RunningBot
-from tests.handlers.opp_helpers import card, opportunity, submit
+from tests.handlers.opp_helpers import card, opportunity, submit, tick
 from tests.handlers.quote_helpers import (
     CREATE_LABELS,
     GRINDER,
@@ -19,6 +24,7 @@ from tests.handlers.quote_helpers import (
     quotes,
     text_of,
 )
+from tests.orm_loads import orm_loads
 from tests.slack.driver import button_labels
 
 
@@ -105,6 +111,26 @@ def test_edit_lines_and_add_product_with_validation(bot: RunningBot) -> None:
     assert "*Total: 4,149.50 EUR*" in text_of(quote_card(bot))
     assert quotes(bot)[0].version == 3
     assert opportunity(bot).estimated_revenue == Decimal("2598.00")  # the opportunity's own lines are untouched
+
+
+def test_the_card_of_a_deal_with_many_quotes_reads_the_five_it_shows(bot: RunningBot) -> None:
+    """A deal quoted 40 more times, every other quote revised: its card lists the 5 newest not revised,
+    newest first, and builds no more quotes than it shows."""
+    opportunity_with_products(bot)
+    create_quote(bot)
+    with transaction(bot.deps.new_session) as session:
+        first = session.exec(select(Quote)).one()
+        rows = [{**first.model_dump(exclude={"id"}), "number": 100 + n // 2, "revision": 1 + n % 2,
+                 "status": "revised" if n % 2 == 0 else "draft", "name": f"Quote {n:02d}"}
+                for n in range(40)]  # fmt: skip
+        session.execute(sa.insert(Quote), rows)
+    with orm_loads(Quote, "number") as loaded:
+        tick(bot.user(), card(bot), "Identify decision maker")
+    text = text_of(card(bot))
+    shown = [f"*Quote Q-{number:05d} rev 2*" for number in range(119, 114, -1)]
+    assert [text.index(title) for title in shown] == sorted(text.index(title) for title in shown)
+    assert "Q-00114" not in text and "rev 1*" not in text
+    assert len(loaded) <= 5
 
 
 def test_the_opportunity_card_lists_its_quotes_with_open(bot: RunningBot) -> None:
