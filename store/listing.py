@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,3 +25,17 @@ def capped_count(session: Session, query: sa.Select[Any], cap: int = COUNT_CAP) 
     """How many rows `query` returns, reading at most cap + 1 of them (an index-only read when
     an index covers its filter)."""
     return int(session.execute(capped_count_statement(query, cap)).scalar_one())
+
+
+def counted_page(
+    session: Session, query: Any, *order: Any, limit: int, keep: Callable[[Any], bool] | None = None
+) -> tuple[list[Any], int]:
+    """The first `limit` objects of the ORM `query` in `order` (its last column the id: also what is counted),
+    those `keep` accepts when given, and how many there are: a short page counts itself, a full one is
+    counted with the cap (a user with hundreds of rows reads `limit` of them)."""
+    page = list(session.exec(query.order_by(*order).limit(limit)))
+    if keep is not None:
+        page = [row for row in page if keep(row)]
+    if len(page) < limit:
+        return page, len(page)
+    return page, capped_count(session, query.with_only_columns(order[-1]))

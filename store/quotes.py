@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.listing import capped_count
+from store.listing import counted_page
 from store.models import DocumentCounter, Quote, QuoteLine, SalesOrder
 from store.prepared import PreparedQuery, Reader
 
@@ -67,7 +67,7 @@ def newest_quotes_of(
             Quote.team_id == team_id,
             Quote.opportunity_id == opportunity_id,
             col(Quote.status).not_in(list(leaving_out)),
-        )  # fmt: skip
+        )
         .order_by(col(Quote.number).desc(), col(Quote.revision).desc())
         .limit(limit)
     )
@@ -78,14 +78,7 @@ def pending_for(session: Session, *, team_id: str, approver_id: str, limit: int)
     """The first `limit` quotes waiting for the approver's decision, oldest submission first, and how many
     there are (capped, store/listing.py): an approver with hundreds waiting reads `limit` of them."""
     query = select(Quote).where(Quote.team_id == team_id, Quote.approver_id == approver_id, Quote.status == "in_review")
-    return _page(session, query, col(Quote.submitted_at), limit)
-
-
-def _page(session: Session, query: Any, order: Any, limit: int) -> tuple[list[Quote], int]:
-    page = list(session.exec(query.order_by(order, col(Quote.id)).limit(limit)))
-    if len(page) < limit:
-        return page, len(page)
-    return page, capped_count(session, query.with_only_columns(col(Quote.id)))
+    return counted_page(session, query, col(Quote.submitted_at), col(Quote.id), limit=limit)
 
 
 def _home_probe() -> sa.Select[Any]:
@@ -118,7 +111,7 @@ def expired_of(session: Session, *, team_id: str, owner_id: str, today: date, li
         .where(Quote.team_id == team_id, Quote.owner_id == owner_id, Quote.status == "active")
         .where(col(Quote.valid_until) < today)
     )
-    return _page(session, query, col(Quote.valid_until), limit)
+    return counted_page(session, query, col(Quote.valid_until), col(Quote.id), limit=limit)
 
 
 def lines_of(session: Session, *, team_id: str, quote_id: int) -> list[QuoteLine]:

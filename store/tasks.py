@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from store.kinds import AppointmentStatus, TaskStatus
-from store.listing import capped_count
+from store.listing import counted_page
 from store.models import Appointment, Task
 from store.prepared import PreparedQuery, Reader
 from store.records import RecordTitle
@@ -92,7 +92,7 @@ def queue_appointments(
     done reads `limit` of them, not all."""
     waiting = sa.or_(col(Appointment.queue_after).is_(None), col(Appointment.queue_after) <= now)
     query = _theirs(team_id, {user_id}, start, end, AppointmentStatus.SCHEDULED).where(waiting)
-    return _page(session, query, {user_id}, limit)
+    return _theirs_page(session, query, {user_id}, limit)
 
 
 def appointments_page(
@@ -101,15 +101,12 @@ def appointments_page(
     """The first `limit` scheduled appointments in [start, end) that any of the users owns or attends, by start,
     and how many there are (capped): a team's day in the morning digest."""
     wanted = set(user_ids)
-    return _page(session, _theirs(team_id, wanted, start, end, AppointmentStatus.SCHEDULED), wanted, limit)
+    return _theirs_page(session, _theirs(team_id, wanted, start, end, AppointmentStatus.SCHEDULED), wanted, limit)
 
 
-def _page(session: Session, query: Any, wanted: set[str], limit: int) -> tuple[list[Appointment], int]:
-    page = session.exec(query.order_by(col(Appointment.start_at), col(Appointment.id)).limit(limit))
-    found = [a for a in page if _is_theirs(a, wanted)]
-    if len(found) < limit:
-        return found, len(found)
-    return found, capped_count(session, query.with_only_columns(col(Appointment.id)))
+def _theirs_page(session: Session, query: Any, wanted: set[str], limit: int) -> tuple[list[Appointment], int]:
+    order = (col(Appointment.start_at), col(Appointment.id))
+    return counted_page(session, query, *order, limit=limit, keep=lambda found: _is_theirs(found, wanted))
 
 
 def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
