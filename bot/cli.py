@@ -119,15 +119,18 @@ def _ready_to_serve(*, with_scheduler: bool) -> Settings:
 
 def _run_socket_mode(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:
     from bot.app import create_app
+    from bot.count_fold import fold_in_background
     from bot.deps import build_deps
     from bot.server import serve_socket_mode
     from scheduler.setup import start_scheduler
 
     deps = build_deps(settings)
     running = start_scheduler(deps) if with_scheduler else None
+    stop_folding = fold_in_background(deps.engine, settings.count_fold_seconds)
     try:
         serve_socket_mode(create_app(deps)[0], settings.slack_app_token or "", host=host, port=port)
     finally:
+        stop_folding()
         if running:
             running.shutdown(wait=False)
 
@@ -135,13 +138,16 @@ def _run_socket_mode(settings: Settings, host: str, port: int, *, with_scheduler
 def _worker_app(settings: Settings) -> tuple[Any, Callable[[], None]]:
     """One HTTP worker's app, and what to wait for before it exits (work already acked)."""
     from bot.app import create_app
+    from bot.count_fold import fold_in_background
     from bot.deps import build_deps
 
     deps = build_deps(settings)
-    return create_app(deps)[0], functools.partial(_drain, deps)
+    app = create_app(deps)[0]
+    return app, functools.partial(_drain, deps, fold_in_background(deps.engine, settings.count_fold_seconds))
 
 
-def _drain(deps: Deps) -> None:
+def _drain(deps: Deps, stop_folding: Callable[[], None]) -> None:
+    stop_folding()
     deps.background.wait_idle(timeout=10)
 
 

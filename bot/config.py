@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     reminder_minutes_before: int = Field(default=15, ge=0, le=24 * 60)
     digest_hour: int = Field(default=8, ge=0, le=23)
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=3600)
+    count_fold_seconds: float = Field(default=60.0, gt=0, le=3600)  # PostgreSQL: bot/count_fold.py
     dispatcher_send_threads: int = Field(default=32, ge=1, le=256)
     stale_deal_days: int = Field(default=14, ge=1, le=3650)
     deal_room_private: bool = True

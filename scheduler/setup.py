@@ -130,7 +130,8 @@ def tidy_text(deps: Deps) -> None:
 
 def fold_counts(deps: Deps) -> None:
     """Every minute (PostgreSQL): fold the owner counts' per-transaction slots into one row per group
-    (store/owner_counts.py), so a list's count sums a few rows."""
+    (store/owner_counts.py), so a list's count sums a few rows. The web processes fold too (bot/count_fold.py:
+    web instances may run without a scheduler); the advisory lock lets one fold at a time."""
     try:
         with deps.engine.begin() as connection:
             fold(connection)

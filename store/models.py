@@ -322,7 +322,8 @@ class OwnerCount(TableModel, table=True):
     status: the sum of a group's slots, kept by database triggers on those tables (migration
     0024_owner_count), so every write path keeps it equal to counting the rows. The lists read their exact
     counts here (store/owner_counts.py) instead of counting up to a cap. SQLite: slot 0 only; PostgreSQL: each
-    writing transaction its own slot, folded into slot 0 by the scheduler. Groups whose rows all left stay, at 0."""
+    writing transaction its own slot, folded into slot 0 every minute by the scheduler and the web processes.
+    Groups whose rows all left stay, at 0."""
 
     __tablename__ = "owner_count"
 

@@ -1,0 +1,42 @@
+"""PostgreSQL: the web processes fold the counters' per-transaction slots too (store/owner_counts.fold), not
+only the scheduler's job. With web instances alone (`salesbot run --no-scheduler`, the scheduler process down
+or not deployed yet) nothing folded: every writing transaction left a slot behind in each group it touched,
+and each list's count summed more of them. The fold takes a PostgreSQL advisory lock (tried, never waited
+for), so of the processes trying at once one folds and the others skip: one more round trip a minute each."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from store.owner_counts import fold
+
+log = logging.getLogger("salesbot.count_fold")
+
+
+def fold_in_background(engine: Engine, every: float) -> Callable[[], None]:
+    """Fold every `every` seconds on a daemon thread (PostgreSQL; SQLite has nothing to fold); the
+    function returned stops it."""
+    if engine.dialect.name != "postgresql":
+        return lambda: None
+    stop = threading.Event()
+    thread = threading.Thread(target=_fold_until, args=(engine, every, stop), name="count-fold", daemon=True)
+    thread.start()
+
+    def stopped() -> None:
+        stop.set()
+        thread.join(timeout=5)
+
+    return stopped
+
+
+def _fold_until(engine: Engine, every: float, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        try:
+            with engine.begin() as connection:
+                fold(connection)
+        except Exception:  # the next run retries
+            log.exception("owner count fold failed")
