@@ -72,6 +72,7 @@ from bench.ack_vs_bolt import fixed_rate as open_loop  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.ids import RECORD_TIMELINE  # noqa: E402
+from store.counter_slots import fold  # noqa: E402
 from store.db import make_engine  # noqa: E402
 from store.models import Activity  # noqa: E402
 from store.text_upkeep import tidy_text_indexes  # noqa: E402
@@ -297,6 +298,8 @@ def _seed_rep(url: str, leads: int) -> None:
     with deps.engine.begin() as connection:
         connection.execute(sa.insert(Activity), rows)
     if deps.engine.dialect.name == "postgresql":
+        with deps.engine.begin() as connection:
+            fold(connection)  # the counters' per-transaction slots, as a server folds them every minute
         with deps.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # pipeline_month too: the owner change above moved ~16,000 deals between its groups through
             # migration 0021's trigger, leaving two dead versions per live row, and this server runs

@@ -1,4 +1,4 @@
-"""PostgreSQL: the web processes fold the counters' per-transaction slots too (store/owner_counts.fold), not
+"""PostgreSQL: the web processes fold the counters' per-transaction slots too (store/counter_slots.fold), not
 only the scheduler's job. With web instances alone (`salesbot run --no-scheduler`, the scheduler process down
 or not deployed yet) nothing folded: every writing transaction left a slot behind in each group it touched,
 and each list's count summed more of them. The fold takes a PostgreSQL advisory lock (tried, never waited
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from store.owner_counts import fold
+from store.counter_slots import fold
 
 log = logging.getLogger("salesbot.count_fold")
 

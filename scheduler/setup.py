@@ -24,8 +24,8 @@ from bot.services.leads import discard_abandoned_drafts
 from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
+from store.counter_slots import fold
 from store.db import transaction
-from store.owner_counts import fold
 from store.text_upkeep import UPKEEP_PAGES, WHOLE_PAGES, tidy_text_indexes
 
 log = logging.getLogger("salesbot.scheduler")
@@ -83,7 +83,8 @@ def start_scheduler(deps: Deps, *, dispatcher: Dispatcher | None = None) -> Back
     _every(scheduler, housekeep, deps, HOUSEKEEPING_JOB_ID, "salesbot housekeeping", hours=1)
     _every(scheduler, tidy_text, deps, TEXT_INDEX_JOB_ID, "salesbot text index upkeep", minutes=1)
     if deps.engine.dialect.name == "postgresql":
-        _every(scheduler, fold_counts, deps, COUNT_FOLD_JOB_ID, "salesbot owner count fold", minutes=1)
+        fold_every = deps.settings.count_fold_seconds
+        _every(scheduler, fold_counts, deps, COUNT_FOLD_JOB_ID, "salesbot owner count fold", seconds=fold_every)
     scheduler.start()
     log.info("scheduler started, tick every %ss", deps.settings.scheduler_tick_seconds)
     return scheduler
@@ -129,7 +130,7 @@ def tidy_text(deps: Deps) -> None:
 
 
 def fold_counts(deps: Deps) -> None:
-    """Every minute (PostgreSQL): fold the owner counts' per-transaction slots into one row per group
+    """Every COUNT_FOLD_SECONDS (PostgreSQL): fold the owner counts' per-transaction slots into one row per group
     (store/owner_counts.py), so a list's count sums a few rows. The web processes fold too (bot/count_fold.py:
     web instances may run without a scheduler); the advisory lock lets one fold at a time."""
     try:

@@ -302,8 +302,9 @@ class PipelineMonth(TableModel, table=True):
     process, stage and currency: kept by database triggers on `opportunity` (migration
     0021_pipeline_month), so every write path (the services, imports, bulk updates, deletes) keeps it
     equal to grouping the rows. App Home's funnel and a manager's per-rep lines read these few rows
-    instead of grouping a rep's thousands of deals (store/pipeline.py). Rows whose deals all left stay,
-    with `deals` 0: reads skip them."""
+    instead of grouping a rep's thousands of deals (store/pipeline.py). A group's figures are the sum of its
+    slots (migration 0025_pipeline_month_slots): SQLite, slot 0 only; PostgreSQL, each writing transaction its
+    own, folded into slot 0 (store/counter_slots.py). Groups whose deals all left stay, at 0: reads skip them."""
 
     __tablename__ = "pipeline_month"
 
@@ -313,6 +314,7 @@ class PipelineMonth(TableModel, table=True):
     process_name: str = Field(max_length=100, primary_key=True)
     stage: str = Field(max_length=100, primary_key=True)
     currency: str = Field(max_length=3, primary_key=True)
+    slot: int = Field(default=0, sa_type=sa.BigInteger, primary_key=True)  # PostgreSQL: a writing transaction's
     deals: int = Field(default=0, sa_type=sa.Integer)
     cents: int = Field(default=0, sa_type=sa.BigInteger)  # Σ estimated revenue in cents (none adds 0)
 

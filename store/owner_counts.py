@@ -16,7 +16,6 @@ from store.models import OwnerCount
 _COUNTS = OwnerCount.__table__  # type: ignore[attr-defined]
 TABLES = ("lead", "opportunity", "task")  # the counted tables; each one's name is its `record_type` here
 _KEY = ["team_id", "owner_id", "record_type", "status", "slot"]
-_FOLD_LOCK = 0x6F776E5F636E74  # PostgreSQL advisory lock: one fold at a time (two would delete in any order)
 
 
 def _literal(value: str) -> sa.ColumnElement[Any]:
@@ -53,24 +52,6 @@ def open_counts(session: Session, *, team_id: str, record_type: str, owners: Ite
         .having(total != 0)
     )
     return {owner: int(records) for owner, records in session.execute(query)}
-
-
-def fold(connection: sa.Connection) -> int:
-    """PostgreSQL: add the committed transactions' slots into slot 0 of their groups, and delete them (a slot
-    still being written is not visible yet: folded next time); how many groups had any. SQLite: slot 0 only."""
-    if connection.dialect.name != "postgresql":
-        return 0
-    from sqlalchemy.dialects import postgresql  # here: a server on SQLite never imports the dialect
-
-    if not connection.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK))).scalar():
-        return 0  # another instance's scheduler is folding
-    folded = sa.delete(_COUNTS).where(_COUNTS.c.slot != 0).returning(*_COUNTS.c).cte("folded")
-    key = [folded.c.team_id, folded.c.owner_id, folded.c.record_type, folded.c.status]
-    sums = sa.select(*key, sa.literal(0, sa.BigInteger), sa.func.sum(folded.c.records)).group_by(*key)
-    statement = postgresql.insert(_COUNTS).from_select([*_KEY, "records"], sums)
-    added = {"records": _COUNTS.c.records + statement.excluded.records}
-    upsert = statement.on_conflict_do_update(index_elements=_KEY, set_=added).add_cte(folded)
-    return int(connection.execute(upsert).rowcount or 0)
 
 
 def rebuild_counts(connection: sa.Connection) -> None:

@@ -255,26 +255,24 @@ def _months_statement(_dialect: str, owners: int | None, by_owner: bool) -> sa.S
     """`_funnel_statement` from `pipeline_month` (migration 0021: the groups per owner and month, kept
     by triggers), for a period of whole months: the owners' few rows of the period instead of their deals."""
     keys = [_MONTHS.c.month, _MONTHS.c.process_name, _MONTHS.c.stage, _MONTHS.c.currency]
-    where = [*_owned(_MONTHS, owners), *_months_in_period()]
     if by_owner:
         keys.insert(0, _MONTHS.c.owner_id)
-        return sa.select(*keys, _MONTHS.c.deals, _MONTHS.c.cents).where(*where).order_by(*keys)
-    return sa.select(*keys, sa.func.sum(_MONTHS.c.deals), sa.func.sum(_MONTHS.c.cents)).where(*where).group_by(*keys)
+        return _month_groups(keys, owners).order_by(*keys)
+    return _month_groups(keys, owners)
 
 
 def _month_stages_statement(_dialect: str, owners: int | None) -> sa.Select[Any]:
     """`_stages_statement` from `pipeline_month`, for a period of whole months."""
-    keys = [_MONTHS.c.process_name, _MONTHS.c.stage, _MONTHS.c.currency]
-    return (
-        sa.select(*keys, sa.func.sum(_MONTHS.c.deals), sa.func.sum(_MONTHS.c.cents))
-        .where(*_owned(_MONTHS, owners), *_months_in_period())
-        .group_by(*keys)
-    )
+    return _month_groups([_MONTHS.c.process_name, _MONTHS.c.stage, _MONTHS.c.currency], owners)
 
 
-def _months_in_period() -> list[Any]:
-    """Groups of the months from `start` to `end` (both first days of a month) still holding deals."""
-    return [_MONTHS.c.month >= sa.bindparam("start"), _MONTHS.c.month < sa.bindparam("end"), _MONTHS.c.deals > 0]
+def _month_groups(keys: list[Any], owners: int | None) -> sa.Select[Any]:
+    """The owners' groups of the months from `start` to `end` (both first days of a month) by `keys`, still
+    holding deals: each the sum of its rows and their slots (migration 0025_pipeline_month_slots)."""
+    period = [_MONTHS.c.month >= sa.bindparam("start"), _MONTHS.c.month < sa.bindparam("end")]
+    deals = sa.func.sum(_MONTHS.c.deals)
+    selected = sa.select(*keys, deals, sa.func.sum(_MONTHS.c.cents)).where(*_owned(_MONTHS, owners), *period)
+    return selected.group_by(*keys).having(deals > 0)
 
 
 _STATEMENTS: dict[str, Callable[..., sa.Select[Any]]] = {
@@ -332,7 +330,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def rebuild_months(connection: sa.Connection) -> None:
-    """`pipeline_month` computed again from the deals (what migration 0021's upgrade fills it with): after a
+    """`pipeline_month` computed again from the deals, in slot 0 (what migrations 0021 and 0025 fill it with): after a
     bulk load that ran without its triggers (bench/pipeline.py)."""
     dialect, close, revenue = connection.dialect.name, _OPP.c.estimated_close_date, _OPP.c.estimated_revenue
     month: Any
@@ -343,11 +341,11 @@ def rebuild_months(connection: sa.Connection) -> None:
     cents = sa.func.coalesce(sa.cast(sa.func.round(revenue * 100), sa.BigInteger), 0)
     keys = [_OPP.c.team_id, _OPP.c.owner_id, month, _OPP.c.process_name, _OPP.c.stage, _OPP.c.currency]
     groups = (
-        sa.select(*keys, sa.func.count(), sa.func.sum(cents))
+        sa.select(*keys, sa.literal(0, sa.BigInteger), sa.func.count(), sa.func.sum(cents))
         .where(_OPP.c.status == OpportunityStatus.OPEN, close.is_not(None))
         .group_by(*keys)
     )
-    columns = ["team_id", "owner_id", "month", "process_name", "stage", "currency", "deals", "cents"]
+    columns = ["team_id", "owner_id", "month", "process_name", "stage", "currency", "slot", "deals", "cents"]
     connection.execute(sa.delete(_MONTHS))
     connection.execute(sa.insert(_MONTHS).from_select(columns, groups))
 

@@ -26,7 +26,7 @@ from bot.refusals import Refused
 from bot.services import assignment, erasure, opportunity_stages, work_queue
 from bot.services import leads as lead_service
 from bot.services import workspaces as workspace_service
-from store import adhoc_tasks, owner_counts, routing
+from store import adhoc_tasks, counter_slots, owner_counts, routing
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.models import Lead, Opportunity, OwnerCount, Task
@@ -139,7 +139,7 @@ def _apply(engine: sa.Engine, step: tuple[Any, ...], run: int) -> None:
         return
     if kind == "fold":
         with engine.begin() as connection:
-            owner_counts.fold(connection)
+            counter_slots.fold(connection)
         return
     if kind == "delete workspace":
         workspace_service.delete_data(new_session, args[0], now=NOW, batch=2)
@@ -263,7 +263,7 @@ def test_concurrent_writers_of_the_same_owners_lose_no_count_and_do_not_deadlock
     def folder() -> None:
         while not done.is_set():
             with engine.begin() as connection:
-                owner_counts.fold(connection)
+                counter_slots.fold(connection)
 
     writers = [lambda seed=seed: writer(seed) for seed in range(8)]
     folding = threading.Thread(target=folder)
@@ -275,7 +275,7 @@ def test_concurrent_writers_of_the_same_owners_lose_no_count_and_do_not_deadlock
     with engine.begin() as connection:
         assert _stored(connection) == _counted(connection)
         assert sum(_stored(connection).values()) == 8 * 25 * 2
-        owner_counts.fold(connection)
+        counter_slots.fold(connection)
         slots = connection.execute(sa.select(sa.func.count()).select_from(_COUNTS)).scalar_one()
         assert _stored(connection) == _counted(connection) and slots == len(_stored(connection))  # a row a group
     engine.dispose()

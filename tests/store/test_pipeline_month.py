@@ -1,4 +1,4 @@
-"""pipeline_month (migration 0021): the triggers keep it equal to grouping the open deals with a close date
+"""pipeline_month (migrations 0021 and 0025): the triggers keep it equal to grouping the open deals with a close date
 per owner, month, process, stage and currency, whatever writes them (ORM creates and edits, stage moves,
 won, lost, reopen, owner, amount and close-date edits, Core imports, bulk updates and deletes), on SQLite
 and PostgreSQL; App Home's and the per-rep reads from it equal the grouped reads of the rows."""
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from store import pipeline as queries
+from store.counter_slots import fold
 from store.db import make_engine, session_factory, transaction
 from store.models import Opportunity, PipelineMonth
 from store.prepared import reading
@@ -57,6 +58,7 @@ operations = st.one_of(
     st.tuples(st.just("reassign all"), st.sampled_from(OWNERS), st.sampled_from(OWNERS)),
     st.tuples(st.just("bulk move"), st.sampled_from(OWNERS), st.sampled_from(STAGES)),
     st.tuples(st.just("delete owner"), st.sampled_from(OWNERS)),
+    st.just(("fold",)),  # PostgreSQL: the committed slots into slot 0 (store/counter_slots.py)
 )
 
 
@@ -84,7 +86,9 @@ def _win(revenue: Decimal | None) -> Callable[[Opportunity], None]:
 def _apply(session: Session, team: str, operation: tuple[Any, ...]) -> None:
     kind, *args = operation
     team_deals = _OPP.c.team_id == team
-    if kind == "create":
+    if kind == "fold":
+        fold(session.connection())
+    elif kind == "create":
         session.add(Opportunity(**_new(team, args[0])))
     elif kind == "import":
         session.execute(sa.insert(_OPP), [_new(team, deal) for deal in args[0]])
@@ -131,8 +135,11 @@ def _grouped(connection: sa.Connection, team: str) -> dict[tuple[Any, ...], tupl
 
 
 def _stored(connection: sa.Connection, team: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    rows = connection.execute(sa.select(_MONTHS).where(_MONTHS.c.team_id == team, _MONTHS.c.deals != 0))
-    return {(r.owner_id, r.month, r.process_name, r.stage, r.currency): (r.deals, r.cents) for r in rows}
+    """The groups as stored: each the sum of its slots (PostgreSQL: one per writing transaction until folded)."""
+    group = [_MONTHS.c.owner_id, _MONTHS.c.month, _MONTHS.c.process_name, _MONTHS.c.stage, _MONTHS.c.currency]
+    deals, cents = sa.func.sum(_MONTHS.c.deals), sa.func.sum(_MONTHS.c.cents)
+    query = sa.select(*group, deals, cents).where(_MONTHS.c.team_id == team).group_by(*group).having(deals != 0)
+    return {tuple(row[:5]): (int(row[5]), int(row[6])) for row in connection.execute(query)}
 
 
 def _reads_agree(engine: sa.Engine, team: str) -> None:
