@@ -18,7 +18,7 @@ from store.prepared import unindexed_team
 # Tables that are not a workspace's data: the workspace row itself (kept, marked deleted), slack-sdk's
 # installation tables (its installation store owns them), the playground's clock.
 NOT_DATA = frozenset({"workspace", "clock_offset", *(table.name for table in slack_tables())})
-KEPT_BY_TRIGGERS = frozenset({"owner_count"})  # migration 0024: deleted after the rows it counts
+KEPT_BY_TRIGGERS = frozenset({"owner_count", "pipeline_month"})  # migrations 0024, 0025: after the rows they count
 # The tables `salesbot workspace list` counts, and where it reads the last activity
 COUNTED = {"leads": Lead, "opportunities": Opportunity, "users": SlackUser}
 

@@ -19,7 +19,7 @@ from scheduler.setup import housekeep
 from store import appointments as appointment_store
 from store.db import transaction
 from store.installations import SLACK_BOTS, Workspace
-from store.models import Appointment, Lead, Outbox, SlackUser
+from store.models import Appointment, Lead, Opportunity, Outbox, OwnerCount, PipelineMonth, SlackUser
 from store.outbox import enqueue
 from tests.conftest import RunningBot, make_oauth_settings
 from tests.handlers.test_lead_flow import create_lead
@@ -119,6 +119,9 @@ def test_uninstall_cancels_pending_deliveries_and_the_data_goes_after_the_retent
     bot = oauth_bot
     now = datetime.now(UTC)
     create_lead(bot, "U9", "T2", Company="Leaving Beans")
+    with bot.deps.engine.begin() as connection:  # counted by triggers (owner_count, pipeline_month)
+        deal = {"team_id": "T2", "owner_id": "U9", "topic": "Beans", "estimated_close_date": now.date()}
+        connection.execute(sa.insert(Opportunity).values(deal))
     _reminder(bot, "T2", "U9", now + timedelta(days=2), now)
     _reminder(bot, "T1", "U1", now + timedelta(days=2), now)
     assert bot.user("U9", "T2").uninstall_app().status == 200
@@ -132,7 +135,7 @@ def test_uninstall_cancels_pending_deliveries_and_the_data_goes_after_the_retent
     assert _count(bot, Lead, "T2") == 2  # kept: a reinstall within the retention finds everything
     with time_machine.travel(now + timedelta(days=31), tick=False):
         housekeep(bot.deps)
-    for model in (Lead, Appointment, Outbox, SlackUser):
+    for model in (Lead, Opportunity, Appointment, Outbox, SlackUser, OwnerCount, PipelineMonth):
         assert _count(bot, model, "T2") == 0, model
     assert _count(bot, Lead, "T1") == 1 and _count(bot, Outbox, "T1") == 2
     with transaction(bot.deps.new_session) as session:
