@@ -19,6 +19,11 @@ branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
 
+# On SQLite, op.batch_alter_table rebuilds a table and drops its triggers: for lead, opportunity, task,
+# owner_count and pipeline_month use store.schema_triggers.batch_alter_table_keeping_triggers(op, table)
+# (docs/architecture.md, "Where to add… a migration").
+
+
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}
 
