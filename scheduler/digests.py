@@ -107,15 +107,18 @@ def _fill_sections(
     y_start, y_end = day_bounds(day - timedelta(days=1), tz)
     who = functools.partial(_owner_suffix, team_view)
     stale_before = today_start - timedelta(days=settings.stale_deal_days)
-    past_close, late = _first_deals(
+    past_close, late, _ = _first_deals(
         functools.partial(_past_close_of, session, team, day), functools.partial(_count_past_close, session, team, day),
         people,
     )  # fmt: skip
-    stale, idle = _first_deals(
+    stale, idle, at_least = _first_deals(
         functools.partial(_stale_of, session, team, stale_before),
         functools.partial(_count_stale, session, team, stale_before),
         people,
+        cap=planning.STALE_COUNT_CAP,
     )
+    if at_least:
+        digest.at_least.add("Stale deals")
     appointments, due_today, overdue, unlisted = _agenda_items(session, team, people, day, tz, who, past_close)
     moves, won, lost = _stage_items(session, team, people, y_start, y_end, who)
     digest.sections = [
@@ -231,18 +234,21 @@ def _stale_items(deals: list[OpenDeal], days: int, who: Callable[[str], str]) ->
 
 
 def _first_deals(
-    read: Callable[[str, int], list[OpenDeal]], count: Callable[[str], int], people: list[str]
-) -> tuple[list[OpenDeal], int]:
+    read: Callable[[str, int], list[OpenDeal]], count: Callable[[str], int], people: list[str], cap: int | None = None
+) -> tuple[list[OpenDeal], int, bool]:
     """The first SECTION_ITEMS deals of everyone's (each read in index order), and how many there are in all;
-    a person is counted only when their first page is full."""
+    a person is counted only when their first page is full, up to `cap` when given (`count` reads at most
+    cap + 1: past it the total is a lower bound, and the third value True)."""
     deals: list[OpenDeal] = []
-    total = 0
+    counted, capped = 0, False
     for person in people:
         theirs = read(person, SECTION_ITEMS)
         deals += theirs
-        total += count(person) if len(theirs) == SECTION_ITEMS else len(theirs)
+        found = count(person) if len(theirs) == SECTION_ITEMS else len(theirs)
+        capped = capped or (cap is not None and found > cap)
+        counted += found if cap is None else min(found, cap)
     deals.sort(key=lambda o: (o.estimated_close_date or date.max, o.id))
-    return deals[:SECTION_ITEMS], total
+    return deals[:SECTION_ITEMS], counted, capped
 
 
 def _about(session: Session, team: str, record_type: str | None, record_id: int | None) -> str:

@@ -459,6 +459,7 @@ class Digest:
     title: str
     sections: list[tuple[str, list[DigestItem]]] = field(default_factory=list)
     more: dict[str, int] = field(default_factory=dict)  # per heading: items counted but not read
+    at_least: set[str] = field(default_factory=set)  # headings whose `more` was counted up to a cap: "1,000+"
 
     @property
     def empty(self) -> bool:
@@ -473,7 +474,7 @@ def digest_message(digest: Digest) -> tuple[str, list[Block]]:
             continue
         lines = [f"• {item.text}" for item in items[:SECTION_ITEMS]]
         if (more := max(0, len(items) - SECTION_ITEMS) + digest.more.get(heading, 0)) > 0:
-            lines.append(f"…and {more:,} more")
+            lines.append(f"…and {more:,}{'+' if heading in digest.at_least else ''} more")
         blocks.append(section(f"*{heading}*\n" + "\n".join(lines)))
         refs = list(dict.fromkeys(item.ref for item in items if item.ref))[:5]
         if refs and len(blocks) < budget:

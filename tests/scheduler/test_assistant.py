@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.services.sequences import complete_task, start_enrollment
 from bot.slack_client import make_client
+from bot.views.assistant import SECTION_ITEMS
 from scheduler.dispatcher import Dispatcher, tick
 from store import appointments as appointment_store
 from store.db import transaction
 from store.models import Appointment, Lead, Opportunity, Outbox, SlackUser, Task
 from store.outbox import enqueue
+from store.planning import STALE_COUNT_CAP
 from store.sequences import end_enrollments, save_sequence
 from tests import factories as make
 from tests.conftest import RunningBot
@@ -429,6 +432,27 @@ def test_a_rep_with_a_backlog_gets_ten_nudges_of_a_kind_and_the_digest_counts_th
     assert "*Idle 1* — no activity" in stale and "Idle 0*" not in stale and "…and 9 more" in stale
     _tick(bot, DAY_8AM + timedelta(minutes=5))
     assert len(_rows(bot, kind="nudge")) == 20  # planned once a day
+
+
+def test_a_digest_counts_a_reps_stale_deals_up_to_a_cap(bot: RunningBot) -> None:
+    """Each stale deal counted probes the timeline: a rep's are counted up to STALE_COUNT_CAP, past it the
+    digest says "+" (a rep owning 20,000 idle deals was most of a manager's digest, bench/busy_rep.py)."""
+    _users(bot, make.user("UM", role="manager", profile_fetched_at=DAY_8AM),
+           make.user("U2", manager_id="UM", profile_fetched_at=DAY_8AM),
+           make.user("U3", manager_id="UM", profile_fetched_at=DAY_8AM, daily_summary=True))  # fmt: skip
+    long_ago, may = DAY_8AM - timedelta(days=60), date(2026, 5, 1)
+    idle = [{"team_id": "T1", "owner_id": owner, "topic": f"Idle {owner} {n}", "created_at": long_ago,
+             "updated_at": long_ago, "estimated_close_date": may + timedelta(days=n % 200)}
+            for owner, deals in (("U2", STALE_COUNT_CAP + 20), ("U3", 30)) for n in range(deals)]  # fmt: skip
+    with bot.deps.engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), idle)
+    for seconds in range(12):  # the nudges and the digest: one message per second per DM channel
+        _tick(bot, DAY_8AM + timedelta(seconds=seconds))
+    stale = blocks_text(_posts(bot, "DUM")[0]["blocks"]).split("*Stale deals*")[1]
+    assert f"…and {STALE_COUNT_CAP + 30 - SECTION_ITEMS:,}+ more" in stale  # U2's counted up to the cap, U3's 30
+    [own] = [post for post in _posts(bot, "DU3") if post["text"].startswith("Your day")]
+    own = blocks_text(own["blocks"]).split("*Stale deals*")[1]
+    assert "…and 15 more" in own  # under the cap: exact
 
 
 def test_a_team_digest_lists_the_first_tasks_of_everyones_backlog_and_counts_the_rest(bot: RunningBot) -> None:
