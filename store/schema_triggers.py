@@ -68,8 +68,8 @@ def batch_alter_table_keeping_triggers(operations: Any, table: str, **options: A
         yield batch
     for _, sql in saved:
         connection.exec_driver_sql(sql)
-    for sql in indexes:  # those the rebuild left out
-        connection.exec_driver_sql(re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX IF NOT EXISTS ", sql))
+    for sql in indexes:  # IF NOT EXISTS: a batch that needed no rebuild (e.g. a column added) kept them
+        connection.exec_driver_sql(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
 
 
 def _naming(connection: sa.Connection, table: str) -> list[tuple[str, str]]:
@@ -79,10 +79,17 @@ def _naming(connection: sa.Connection, table: str) -> list[tuple[str, str]]:
 
 
 def _indexes(connection: sa.Connection, table: str) -> list[str]:
-    """SQLite: the CREATE statements of the table's indexes. Alembic's rebuild creates those it reflects again,
-    not those on expressions (the search walks of migrations 0015 and 0017): it leaves them out, with a warning."""
-    query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
-    return [sql for (sql,) in connection.exec_driver_sql(query, (table,))]
+    """SQLite: the CREATE statements of the table's indexes on expressions (the search walks of migrations 0015
+    and 0017). Alembic's rebuild creates the indexes it reflects again, not these: it leaves them out, with a
+    warning. (Only these: an index the migration drops in the batch stays dropped.)"""
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+    found = connection.exec_driver_sql(query, (table,)).all()
+    return [sql for name, sql in found if _on_expressions(connection, name)]
+
+
+def _on_expressions(connection: sa.Connection, index: str) -> bool:
+    """Whether any column of the index is an expression (index_xinfo's cid -2)."""
+    return any(row[1] == -2 for row in connection.exec_driver_sql(f'PRAGMA index_xinfo("{index}")'))
 
 
 def _names(sql: str, table: str) -> bool:
