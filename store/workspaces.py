@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
+from store.counter_slots import FOLD_LOCK
 from store.installations import Workspace, slack_tables
 from store.models import Activity, Lead, Opportunity, Outbox, SlackUser
 from store.prepared import unindexed_team
@@ -103,13 +104,17 @@ def mark_data_deleted(session: Session, *, team_id: str, now: datetime) -> None:
 def data_tables() -> list[sa.Table]:
     """Every table holding a workspace's rows (a `team_id` column), children before parents, and last the
     counts the others' triggers keep (PostgreSQL's triggers would count their rows' deletion into new slots,
-    store/owner_counts.py)."""
+    store/counter_slots.py)."""
     tables = [t for t in SQLModel.metadata.sorted_tables if "team_id" in t.c and t.name not in NOT_DATA]
     return sorted(reversed(tables), key=lambda table: table.name in KEPT_BY_TRIGGERS)
 
 
 def delete_batch(session: Session, table: sa.Table, *, team_id: str, batch: int) -> int:
-    """Delete up to `batch` of the workspace's rows of `table`; returns how many went."""
+    """Delete up to `batch` of the workspace's rows of `table`; returns how many went. The counters' (PostgreSQL)
+    after the fold's advisory lock: a fold deletes slots then updates slot 0, this deletes both in its own order,
+    and the two would deadlock over the slots the workspace's last deletions wrote (store/counter_slots.py)."""
+    if table.name in KEPT_BY_TRIGGERS and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(FOLD_LOCK)))
     if "id" not in table.c:
         return int(session.execute(table.delete().where(table.c.team_id == team_id)).rowcount or 0)  # type: ignore[attr-defined]
     ids = sa.select(table.c.id).where(table.c.team_id == team_id).limit(batch).scalar_subquery()

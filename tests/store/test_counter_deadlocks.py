@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from bot.services.workspaces import delete_data
 from store.counter_slots import fold
+from store.db import session_factory
 from store.models import Opportunity
 
 MONTHS = (date(2027, 1, 15), date(2027, 2, 15))
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _deals(connection: sa.Connection, owner: str) -> list[int]:
@@ -99,3 +102,28 @@ def _figures_agree(engine: sa.Engine) -> None:
         ("UA", 1, 1, 100_000), ("UA", 2, 1, 100_000), ("UB", 1, 1, 100_000), ("UB", 2, 1, 100_000),
     ]  # fmt: skip
     assert counts == [("UA", 2), ("UB", 2)]
+
+
+def test_a_workspaces_counters_are_deleted_after_a_running_fold_not_alongside_it(database_url: str) -> None:
+    """A fold deletes the slots and then updates slot 0; a workspace's deletion deletes its counters in its own
+    order, right after its deals' deletion wrote slots: the deletion waits for the fold's advisory lock."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            _deals(connection, "UA")
+        deleting = threading.Thread(target=delete_data, args=(session_factory(engine), "T1"), kwargs={"now": NOW})
+        with engine.begin() as folding:
+            assert fold(folding) > 0  # holds the lock until it commits
+            deleting.start()
+            deleting.join(timeout=1.0)
+            assert deleting.is_alive()  # waiting for the fold
+        deleting.join(timeout=30)
+        with engine.connect() as connection:
+            left = connection.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM pipeline_month), (SELECT count(*) FROM owner_count)"
+            ).one()
+        assert not deleting.is_alive() and tuple(left) == (0, 0)
+    finally:
+        engine.dispose()
