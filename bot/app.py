@@ -13,10 +13,8 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.fast_ack import FastAck
-from bot.installations import WorkspaceAuthorize
 from bot.listener_index import IndexedApp
 from bot.logs import log_request
-from bot.services.workspaces import Installed, record_installed
 from bot.slack_client import SHARED_POOL, keep_alive_copy, make_client, request_client
 from bot.surface import Surface
 from bot.web_api import LEADS_PATH, web_api
@@ -100,11 +98,15 @@ def _oauth_options(deps: Deps, client: WebClient) -> dict[str, Any]:
     and salesbot's authorize (each workspace's token, refreshed once). Single-token mode: nothing."""
     if deps.installations is None:
         return {}
+    from bot.installations import WorkspaceAuthorize  # OAuth mode only (as deps.installations)
+
     flow = deps.installations.flow(client, functools.partial(on_installed, deps))
     return {"oauth_flow": flow, "authorize": WorkspaceAuthorize(deps.installations.tokens)}
 
 
 def on_installed(deps: Deps, installation: Installation) -> None:
+    from bot.services.workspaces import Installed, record_installed  # at an install, not at start-up
+
     install = Installed(
         team_id=installation.team_id or "", enterprise_id=installation.enterprise_id,
         name=installation.team_name or "", installer=installation.user_id or "",
@@ -127,6 +129,21 @@ def preload() -> None:
     import handlers  # noqa: F401
 
     configure_mappers()  # once, shared, rather than at each worker's first ORM use (~50 ms CPU, ~2 MB each)
+    gc.freeze()
+
+
+def preload_rest(*modules: str) -> None:
+    """What the listeners import only when they run (bot.lazy), and `modules`, imported and frozen as
+    preload() does: by the supervisor once it has forked the first worker, which answers without them,
+    for the processes it forks after (the other workers, the scheduler) to share."""
+    import gc
+    import importlib
+
+    from bot.lazy import import_deferred
+
+    for name in modules:
+        importlib.import_module(name)
+    import_deferred()
     gc.freeze()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import importlib
 import logging
 import os
 import sys
@@ -71,7 +70,7 @@ def run(
     from bot.server import serve_http_workers
 
     with _no_collection():
-        settings = _ready_to_serve(with_scheduler=scheduler)
+        settings = _ready_to_serve()
     if settings.socket_mode:
         _run_socket_mode(settings, host, port, with_scheduler=scheduler)
         return
@@ -81,6 +80,7 @@ def run(
         port,
         workers=workers or os.cpu_count() or 1,
         services={"scheduler": functools.partial(_scheduler_process, settings)} if scheduler else {},
+        after_first=functools.partial(_preload_rest, with_scheduler=scheduler),
     )
 
 
@@ -96,8 +96,8 @@ def _no_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _ready_to_serve(*, with_scheduler: bool) -> Settings:
-    """Settings checked, the database at head, and (HTTP) everything the workers import preloaded."""
+def _ready_to_serve() -> Settings:
+    """Settings checked, the database at head, and (HTTP) what the first worker imports preloaded."""
     from store.db import make_engine, upgrade
 
     settings = _settings()
@@ -108,13 +108,20 @@ def _ready_to_serve(*, with_scheduler: bool) -> Settings:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()  # nothing shared with the forked workers: each opens its own pool
-    if with_scheduler:  # imported before the fork, so the scheduler process shares it; not at all without one
-        importlib.import_module("scheduler.setup")
     if not settings.socket_mode:
         from bot.app import preload
 
         preload()
     return settings
+
+
+def _preload_rest(*, with_scheduler: bool) -> None:
+    """Once the first worker is forked (it answers without these), what the processes forked after it share:
+    the listeners' deferred modules (bot.lazy) and the scheduler's, which no worker needs."""
+    from bot.app import preload_rest
+
+    with _no_collection():
+        preload_rest(*(["scheduler.setup"] if with_scheduler else []))
 
 
 def _run_socket_mode(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:

@@ -78,7 +78,8 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     probe = (
         "import sys, os\n"
         "from bot import cli\n"
-        "cli._ready_to_serve(with_scheduler=True)\n"
+        "cli._ready_to_serve()\n"
+        "cli._preload_rest(with_scheduler=True)\n"
         "print(sorted(m for m in sys.modules if 'postgresql' in m or m == 'psycopg'))\n"
         "os._exit(0)\n"
     )
@@ -89,3 +90,79 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     subprocess.run(upgrade, capture_output=True, timeout=120, env=env, check=True)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip().splitlines()[-1:] == ["[]"], (done.stdout, done.stderr[-2000:])
+
+
+def test_the_first_worker_is_forked_before_the_modules_only_later_ones_need(tmp_path: Path) -> None:
+    """`salesbot run`'s supervisor forks its first worker with what that worker answers with (settings, the
+    database check, every listener registered) but without what the listeners import only when they run
+    (bot.lazy) or the scheduler's APScheduler; it imports those after that fork, for the workers and the
+    scheduler it forks next to share (docs/performance.md, "Start-up (twelfth session, branch start)")."""
+    probe = (
+        "import sys, os\n"
+        "from bot import cli, lazy\n"
+        "cli._ready_to_serve()\n"
+        "later = [*lazy.DEFERRED, 'apscheduler', 'scheduler.setup']\n"
+        "print('BEFORE', sorted(m for m in later if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
+        "cli._preload_rest(with_scheduler=True)\n"
+        "print('AFTER', sorted(m for m in later if m not in sys.modules))\n"
+        "os._exit(0)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'light.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "", "SLACK_CLIENT_ID": ""}  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"], capture_output=True, timeout=120, env=env, check=True
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.strip().splitlines()[-2:] == ["BEFORE [] True", "AFTER []"], (done.stdout, done.stderr[-2000:])
+
+
+SUPERVISED = """
+import os, signal, sys, time
+from pathlib import Path
+from bot.server import supervise
+
+here = Path(sys.argv[1])
+
+def role(name):
+    def serve(stop):
+        (here / name).write_text("started")
+        while not stop.is_set():
+            time.sleep(0.02)
+    return serve
+
+def after_first():
+    deadline = time.monotonic() + 20
+    while not (here / "first").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (here / "after_first").write_text(",".join(sorted(p.name for p in here.iterdir())))
+
+def stop_when_all_started(*_):
+    if {"first", "second", "scheduler"} <= {p.name for p in here.iterdir()}:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+signal.signal(signal.SIGALRM, stop_when_all_started)
+signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+supervise([("first", role("first")), ("second", role("second")), ("scheduler", role("scheduler"))], after_first)
+print("STOPPED")
+"""
+
+
+def test_supervise_runs_after_first_between_the_first_fork_and_the_others(tmp_path: Path) -> None:
+    """The first role is running before `after_first` runs, the others are forked after it returns,
+    and SIGTERM still stops every role."""
+    done = subprocess.run([sys.executable, "-c", SUPERVISED, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1:] == ["STOPPED"], (done.stdout, done.stderr[-2000:])
+    assert (tmp_path / "after_first").read_text() == "first"
+    assert {p.name for p in tmp_path.iterdir()} == {"first", "second", "scheduler", "after_first"}
+
+
+def test_a_deferred_module_is_imported_at_its_first_use() -> None:
+    probe = (
+        "import sys\n"
+        "from bot.lazy import DEFERRED, deferred\n"
+        "colorsys = deferred('colorsys')\n"
+        "print('colorsys' in sys.modules, 'colorsys' in DEFERRED, colorsys.rgb_to_hsv(1.0, 0.0, 0.0), "
+        "'colorsys' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False True (0.0, 1.0, 1.0) True", (done.stdout, done.stderr[-2000:])
