@@ -191,15 +191,13 @@ def supervise(roles: list[tuple[str, Service]], after_first: Callable[[], None] 
 
     signal.signal(signal.SIGTERM, stop)  # before the first fork: a stop while `after_first` runs stops it
     signal.signal(signal.SIGINT, stop)
-    for position, (name, service) in enumerate(roles):
-        if stopping.is_set():
-            break
-        started[_fork(name, service)] = (name, service, time.monotonic())
-        if position == 0 and after_first is not None and len(roles) > 1:
-            after_first()
+    try:
+        _start_roles(roles, started, stopping, after_first)
+    except BaseException:  # `after_first` failed: no process left running without its supervisor
+        stop(signal.SIGTERM, None)
+        raise
     if stopping.is_set():  # stopped between a fork and its entry in `started`: that one too
-        for pid in list(started):
-            _kill(pid)
+        stop(signal.SIGTERM, None)
     try:
         while started:
             pid, status = os.wait()
@@ -213,6 +211,20 @@ def supervise(roles: list[tuple[str, Service]], after_first: Callable[[], None] 
                 started[_fork(name, service)] = (name, service, time.monotonic())
     except ChildProcessError:
         pass
+
+
+def _start_roles(
+    roles: list[tuple[str, Service]],
+    started: dict[int, tuple[str, Service, float]],
+    stopping: threading.Event,
+    after_first: Callable[[], None] | None,
+) -> None:
+    for position, (name, service) in enumerate(roles):
+        if stopping.is_set():
+            return
+        started[_fork(name, service)] = (name, service, time.monotonic())
+        if position == 0 and after_first is not None and len(roles) > 1:
+            after_first()
 
 
 def wait_for(stop: threading.Event, seconds: float | None = None) -> None:

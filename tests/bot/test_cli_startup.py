@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 HEAVY = ("sqlalchemy", "pydantic_settings", "slack_bolt", "slack_sdk", "rich", "sqlmodel", "waitress")
 PROBE = """
 import sys
+import time
 from pathlib import Path
 from bot.cli import main
 sys.argv = ["salesbot", *sys.argv[1:]]
@@ -166,3 +168,41 @@ def test_a_deferred_module_is_imported_at_its_first_use() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False True (0.0, 1.0, 1.0) True", (done.stdout, done.stderr[-2000:])
+
+
+FAILING_AFTER_FIRST = """
+import sys, time
+from pathlib import Path
+from bot.server import supervise
+
+here = Path(sys.argv[1])
+
+def first(stop):
+    (here / "first").write_text("started")
+    while not stop.is_set():
+        time.sleep(0.02)
+    (here / "first").write_text("stopped")
+
+def after_first():
+    deadline = time.monotonic() + 20
+    while not (here / "first").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    raise ImportError("a deferred module is broken")
+
+try:
+    supervise([("first", first), ("second", first)], after_first)
+except ImportError as error:
+    print("RAISED", error)
+"""
+
+
+def test_a_failing_after_first_stops_the_first_worker(tmp_path: Path) -> None:
+    """No worker is left serving without its supervisor when what runs after its fork fails."""
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING_AFTER_FIRST, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines()[-1:] == ["RAISED a deferred module is broken"], done.stderr[-2000:]
+    deadline = time.monotonic() + 20
+    while (tmp_path / "first").read_text() != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "first").read_text() == "stopped"
