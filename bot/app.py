@@ -132,21 +132,6 @@ def preload() -> None:
     gc.freeze()
 
 
-def preload_rest(*modules: str) -> None:
-    """What the listeners import only when they run (bot.lazy), and `modules`, imported and frozen as
-    preload() does: by the supervisor once it has forked the first worker, which answers without them,
-    for the processes it forks after (the other workers, the scheduler) to share."""
-    import gc
-    import importlib
-
-    from bot.lazy import import_deferred
-
-    for name in modules:
-        importlib.import_module(name)
-    import_deferred()
-    gc.freeze()
-
-
 def describe_surface(deps: Deps, *, oauth: bool = False) -> Surface:
     """Register everything on an offline app (no token check) to read what salesbot offers Slack."""
     app = App(

@@ -80,7 +80,6 @@ def run(
         port,
         workers=workers or os.cpu_count() or 1,
         services={"scheduler": functools.partial(_scheduler_process, settings)} if scheduler else {},
-        after_first=functools.partial(_preload_rest, with_scheduler=scheduler),
     )
 
 
@@ -97,7 +96,9 @@ def _no_collection() -> Iterator[None]:
 
 
 def _ready_to_serve() -> Settings:
-    """Settings checked, the database at head, and (HTTP) what the first worker imports preloaded."""
+    """Settings checked, the database at head, and (HTTP) every listener's module preloaded. Not the scheduler's
+    (APScheduler, the jobs: its own process imports them after the fork, as no other process runs them) nor
+    what a listener imports when it first runs (bot.lazy): neither is needed to answer."""
     from store.db import make_engine, upgrade
 
     settings = _settings()
@@ -113,15 +114,6 @@ def _ready_to_serve() -> Settings:
 
         preload()
     return settings
-
-
-def _preload_rest(*, with_scheduler: bool) -> None:
-    """Once the first worker is forked (it answers without these), what the processes forked after it share:
-    the listeners' deferred modules (bot.lazy) and the scheduler's, which no worker needs."""
-    from bot.app import preload_rest
-
-    with _no_collection():
-        preload_rest(*(["scheduler.setup"] if with_scheduler else []))
 
 
 def _run_socket_mode(settings: Settings, host: str, port: int, *, with_scheduler: bool) -> None:

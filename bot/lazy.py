@@ -1,7 +1,7 @@
 """Modules a listener needs only when it runs, imported at their first use instead of when the listener's
-module is: `salesbot run`'s first worker answers its first request without them, and the supervisor
-imports them for the processes it forks after that one (bot.app.preload_rest; docs/performance.md,
-"Start-up (twelfth session, branch start)").
+module is: `salesbot run`'s supervisor preloads every listener's module before forking the workers, and
+what it imports is on the path to the first answer; each worker imports these when a request first needs
+them (docs/performance.md, "Start-up (twelfth session, branch start)").
 
     if TYPE_CHECKING:
         from bot.services import pipeline as service
@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-DEFERRED: list[str] = []  # every module named to `deferred`, in the order the listeners' modules named them
+DEFERRED: list[str] = []  # every module named to `deferred` (tests/bot/test_cli_startup.py checks none is preloaded)
 
 
 class Deferred:
@@ -37,9 +37,3 @@ def deferred(name: str) -> Any:
     if name not in DEFERRED:
         DEFERRED.append(name)
     return Deferred(name)
-
-
-def import_deferred() -> None:
-    """Import every module named so far (the supervisor, before forking the processes that share them)."""
-    for name in list(DEFERRED):
-        importlib.import_module(name)

@@ -152,11 +152,9 @@ def serve_http_workers(
     threads: int = 8,  # 4 may carry after-ack work at once (bot.background), 4 always free to ack; the Slack
     # call ending the work is made by a sender thread (more request threads contended for the GIL)
     services: dict[str, Service] | None = None,
-    after_first: Callable[[], None] | None = None,
 ) -> None:
     """Serve from `workers` forked processes, each with its own app, database pool and after-ack pool;
-    each of `services` (the scheduler) runs in one more process; `after_first` runs in this process
-    once the first worker is forked, before the others (`supervise`). Each worker listens on a socket of
+    each of `services` (the scheduler) runs in one more process. Each worker listens on a socket of
     its own bound to the same port (`worker_sockets`); this process holds the port bound, not
     listening, so `port=0` picks one port for all and no connection is queued where nobody accepts.
 
@@ -169,35 +167,28 @@ def serve_http_workers(
     where: socket.socket | tuple[str, int] = (host, bound) if own_sockets else sock
     http = functools.partial(_serve_on, where, make_app, threads)
     try:
-        supervise([("http", http)] * max(1, workers) + list((services or {}).items()), after_first)
+        supervise([("http", http)] * max(1, workers) + list((services or {}).items()))
     finally:
         sock.close()
 
 
-def supervise(roles: list[tuple[str, Service]], after_first: Callable[[], None] | None = None) -> None:
+def supervise(roles: list[tuple[str, Service]]) -> None:
     """Run each role in a forked process and keep it running: a process that dies is replaced (after
     a pause if it died within RESTART_GRACE of starting, e.g. Slack unreachable: no spinning).
     SIGTERM/SIGINT stop them all. This process starts no thread, so every fork, replacements
-    included, copies a single-threaded process: no lock held by another thread is inherited.
-    `after_first` (if there are other roles) runs between the first fork and the others: the first
-    worker answers while this process imports what only the others share (bot.app.preload_rest)."""
+    included, copies a single-threaded process: no lock held by another thread is inherited."""
     started: dict[int, tuple[str, Service, float]] = {}
+    for name, service in roles:
+        started[_fork(name, service)] = (name, service, time.monotonic())
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
         stopping.set()
-        for pid in list(started):
+        for pid in started:
             _kill(pid)
 
-    signal.signal(signal.SIGTERM, stop)  # before the first fork: a stop while `after_first` runs stops it
+    signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    try:
-        _start_roles(roles, started, stopping, after_first)
-    except BaseException:  # `after_first` failed: no process left running without its supervisor
-        stop(signal.SIGTERM, None)
-        raise
-    if stopping.is_set():  # stopped between a fork and its entry in `started`: that one too
-        stop(signal.SIGTERM, None)
     try:
         while started:
             pid, status = os.wait()
@@ -211,20 +202,6 @@ def supervise(roles: list[tuple[str, Service]], after_first: Callable[[], None] 
                 started[_fork(name, service)] = (name, service, time.monotonic())
     except ChildProcessError:
         pass
-
-
-def _start_roles(
-    roles: list[tuple[str, Service]],
-    started: dict[int, tuple[str, Service, float]],
-    stopping: threading.Event,
-    after_first: Callable[[], None] | None,
-) -> None:
-    for position, (name, service) in enumerate(roles):
-        if stopping.is_set():
-            return
-        started[_fork(name, service)] = (name, service, time.monotonic())
-        if position == 0 and after_first is not None and len(roles) > 1:
-            after_first()
 
 
 def wait_for(stop: threading.Event, seconds: float | None = None) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 HEAVY = ("sqlalchemy", "pydantic_settings", "slack_bolt", "slack_sdk", "rich", "sqlmodel", "waitress")
 PROBE = """
 import sys
-import time
 from pathlib import Path
 from bot.cli import main
 sys.argv = ["salesbot", *sys.argv[1:]]
@@ -80,8 +78,10 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     probe = (
         "import sys, os\n"
         "from bot import cli\n"
+        "from bot.lazy import DEFERRED\n"
         "cli._ready_to_serve()\n"
-        "cli._preload_rest(with_scheduler=True)\n"
+        "import scheduler.setup\n"  # the scheduler process's imports, and what listeners import when they run
+        "for name in DEFERRED: __import__(name)\n"
         "print(sorted(m for m in sys.modules if 'postgresql' in m or m == 'psycopg'))\n"
         "os._exit(0)\n"
     )
@@ -94,19 +94,19 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     assert done.stdout.strip().splitlines()[-1:] == ["[]"], (done.stdout, done.stderr[-2000:])
 
 
-def test_the_first_worker_is_forked_before_the_modules_only_later_ones_need(tmp_path: Path) -> None:
-    """`salesbot run`'s supervisor forks its first worker with what that worker answers with (settings, the
-    database check, every listener registered) but without what the listeners import only when they run
-    (bot.lazy) or the scheduler's APScheduler; it imports those after that fork, for the workers and the
-    scheduler it forks next to share (docs/performance.md, "Start-up (twelfth session, branch start)")."""
+def test_the_supervisor_preloads_neither_the_scheduler_nor_what_listeners_defer(tmp_path: Path) -> None:
+    """`salesbot run`'s supervisor forks its workers with what they answer with (settings, the database
+    check, every listener registered) but without what the listeners import only when they run (bot.lazy)
+    or the scheduler's APScheduler and jobs (the scheduler process imports them): all of it off the path to
+    the first answer (docs/performance.md, "Start-up (twelfth session, branch start)"). Each still imports."""
     probe = (
-        "import sys, os\n"
+        "import importlib, sys, os\n"
         "from bot import cli, lazy\n"
         "cli._ready_to_serve()\n"
         "later = [*lazy.DEFERRED, 'apscheduler', 'scheduler.setup']\n"
-        "print('BEFORE', sorted(m for m in later if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
-        "cli._preload_rest(with_scheduler=True)\n"
-        "print('AFTER', sorted(m for m in later if m not in sys.modules))\n"
+        "print('PRELOADED', sorted(m for m in later if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
+        "for name in later: importlib.import_module(name)\n"
+        "print('IMPORTED')\n"
         "os._exit(0)\n"
     )
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'light.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
@@ -115,47 +115,10 @@ def test_the_first_worker_is_forked_before_the_modules_only_later_ones_need(tmp_
         [sys.executable, "-m", "bot", "db", "upgrade"], capture_output=True, timeout=120, env=env, check=True
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
-    assert done.stdout.strip().splitlines()[-2:] == ["BEFORE [] True", "AFTER []"], (done.stdout, done.stderr[-2000:])
-
-
-SUPERVISED = """
-import os, signal, sys, time
-from pathlib import Path
-from bot.server import supervise
-
-here = Path(sys.argv[1])
-
-def role(name):
-    def serve(stop):
-        (here / name).write_text("started")
-        while not stop.is_set():
-            time.sleep(0.02)
-    return serve
-
-def after_first():
-    deadline = time.monotonic() + 20
-    while not (here / "first").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    (here / "after_first").write_text(",".join(sorted(p.name for p in here.iterdir())))
-
-def stop_when_all_started(*_):
-    if {"first", "second", "scheduler"} <= {p.name for p in here.iterdir()}:
-        os.kill(os.getpid(), signal.SIGTERM)
-
-signal.signal(signal.SIGALRM, stop_when_all_started)
-signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
-supervise([("first", role("first")), ("second", role("second")), ("scheduler", role("scheduler"))], after_first)
-print("STOPPED")
-"""
-
-
-def test_supervise_runs_after_first_between_the_first_fork_and_the_others(tmp_path: Path) -> None:
-    """The first role is running before `after_first` runs, the others are forked after it returns,
-    and SIGTERM still stops every role."""
-    done = subprocess.run([sys.executable, "-c", SUPERVISED, str(tmp_path)], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip().splitlines()[-1:] == ["STOPPED"], (done.stdout, done.stderr[-2000:])
-    assert (tmp_path / "after_first").read_text() == "first"
-    assert {p.name for p in tmp_path.iterdir()} == {"first", "second", "scheduler", "after_first"}
+    assert done.stdout.strip().splitlines()[-2:] == ["PRELOADED [] True", "IMPORTED"], (
+        done.stdout,
+        done.stderr[-2000:],
+    )
 
 
 def test_a_deferred_module_is_imported_at_its_first_use() -> None:
@@ -168,41 +131,3 @@ def test_a_deferred_module_is_imported_at_its_first_use() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False True (0.0, 1.0, 1.0) True", (done.stdout, done.stderr[-2000:])
-
-
-FAILING_AFTER_FIRST = """
-import sys, time
-from pathlib import Path
-from bot.server import supervise
-
-here = Path(sys.argv[1])
-
-def first(stop):
-    (here / "first").write_text("started")
-    while not stop.is_set():
-        time.sleep(0.02)
-    (here / "first").write_text("stopped")
-
-def after_first():
-    deadline = time.monotonic() + 20
-    while not (here / "first").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    raise ImportError("a deferred module is broken")
-
-try:
-    supervise([("first", first), ("second", first)], after_first)
-except ImportError as error:
-    print("RAISED", error)
-"""
-
-
-def test_a_failing_after_first_stops_the_first_worker(tmp_path: Path) -> None:
-    """No worker is left serving without its supervisor when what runs after its fork fails."""
-    done = subprocess.run(
-        [sys.executable, "-c", FAILING_AFTER_FIRST, str(tmp_path)], capture_output=True, text=True, timeout=60
-    )
-    assert done.stdout.strip().splitlines()[-1:] == ["RAISED a deferred module is broken"], done.stderr[-2000:]
-    deadline = time.monotonic() + 20
-    while (tmp_path / "first").read_text() != "stopped" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert (tmp_path / "first").read_text() == "stopped"
