@@ -43,7 +43,7 @@ def serve(port: int, threads: int) -> None:
     from bot.server import serve_http_workers
 
     with cli._no_collection():
-        settings = cli._ready_to_serve()
+        settings = cli._ready_to_serve(with_scheduler=False)
     serve_http_workers(functools.partial(cli._worker_app, settings), "127.0.0.1", port, workers=1, threads=threads)
 
 

@@ -133,7 +133,7 @@ def path(mode: str) -> None:
     from bot import cli
 
     with cli._no_collection():
-        settings = cli._ready_to_serve()
+        settings = cli._ready_to_serve(with_scheduler=False)
     answer_one_list(wsgi_app(cli._worker_app(settings)[0]))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib
 import logging
 import os
 import sys
@@ -70,7 +71,7 @@ def run(
     from bot.server import serve_http_workers
 
     with _no_collection():
-        settings = _ready_to_serve()
+        settings = _ready_to_serve(with_scheduler=scheduler)
     if settings.socket_mode:
         _run_socket_mode(settings, host, port, with_scheduler=scheduler)
         return
@@ -95,10 +96,8 @@ def _no_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _ready_to_serve() -> Settings:
-    """Settings checked, the database at head, and (HTTP) every listener's module preloaded. Not the scheduler's
-    (APScheduler, the jobs: its own process imports them after the fork, as no other process runs them) nor
-    what a listener imports when it first runs (bot.lazy): neither is needed to answer."""
+def _ready_to_serve(*, with_scheduler: bool) -> Settings:
+    """Settings checked, the database at head, and (HTTP) everything the workers import preloaded."""
     from store.db import make_engine, upgrade
 
     settings = _settings()
@@ -109,6 +108,8 @@ def _ready_to_serve() -> Settings:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()  # nothing shared with the forked workers: each opens its own pool
+    if with_scheduler:  # imported before the fork, so the scheduler process shares it; not at all without one
+        importlib.import_module("scheduler.setup")
     if not settings.socket_mode:
         from bot.app import preload
 

@@ -79,9 +79,8 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
         "import sys, os\n"
         "from bot import cli\n"
         "from bot.lazy import DEFERRED\n"
-        "cli._ready_to_serve()\n"
-        "import scheduler.setup\n"  # the scheduler process's imports, and what listeners import when they run
-        "for name in DEFERRED: __import__(name)\n"
+        "cli._ready_to_serve(with_scheduler=True)\n"
+        "for name in DEFERRED: __import__(name)\n"  # what listeners import when they first run
         "print(sorted(m for m in sys.modules if 'postgresql' in m or m == 'psycopg'))\n"
         "os._exit(0)\n"
     )
@@ -94,31 +93,27 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     assert done.stdout.strip().splitlines()[-1:] == ["[]"], (done.stdout, done.stderr[-2000:])
 
 
-def test_the_supervisor_preloads_neither_the_scheduler_nor_what_listeners_defer(tmp_path: Path) -> None:
+def test_the_supervisor_preloads_no_module_a_listener_defers(tmp_path: Path) -> None:
     """`salesbot run`'s supervisor forks its workers with what they answer with (settings, the database
-    check, every listener registered) but without what the listeners import only when they run (bot.lazy)
-    or the scheduler's APScheduler and jobs (the scheduler process imports them): all of it off the path to
-    the first answer (docs/performance.md, "Start-up (twelfth session, branch start)"). Each still imports."""
+    check, every listener registered, the scheduler's modules when it runs one) but without what the
+    listeners import only when they run (bot.lazy): off the path to the first answer (docs/performance.md,
+    "Start-up (twelfth session, branch start)"). Each of them still imports."""
     probe = (
         "import importlib, sys, os\n"
         "from bot import cli, lazy\n"
-        "cli._ready_to_serve()\n"
-        "later = [*lazy.DEFERRED, 'apscheduler', 'scheduler.setup']\n"
-        "print('PRELOADED', sorted(m for m in later if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
-        "for name in later: importlib.import_module(name)\n"
+        "cli._ready_to_serve(with_scheduler=True)\n"
+        "print('PRELOADED', sorted(m for m in lazy.DEFERRED if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
+        "for name in lazy.DEFERRED: importlib.import_module(name)\n"
         "print('IMPORTED')\n"
         "os._exit(0)\n"
     )
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'light.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
            "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "", "SLACK_CLIENT_ID": ""}  # fmt: skip
-    subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"], capture_output=True, timeout=120, env=env, check=True
-    )
+    upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+    subprocess.run(upgrade, capture_output=True, timeout=120, env=env, check=True)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
-    assert done.stdout.strip().splitlines()[-2:] == ["PRELOADED [] True", "IMPORTED"], (
-        done.stdout,
-        done.stderr[-2000:],
-    )
+    last = done.stdout.strip().splitlines()[-2:]
+    assert last == ["PRELOADED [] True", "IMPORTED"], (done.stdout, done.stderr[-2000:])
 
 
 def test_a_deferred_module_is_imported_at_its_first_use() -> None:
