@@ -13,8 +13,10 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.fast_ack import FastAck
+from bot.installations import WorkspaceAuthorize
 from bot.listener_index import IndexedApp
 from bot.logs import log_request
+from bot.services.workspaces import Installed, record_installed
 from bot.slack_client import SHARED_POOL, keep_alive_copy, make_client, request_client
 from bot.surface import Surface
 from bot.web_api import LEADS_PATH, web_api
@@ -98,15 +100,11 @@ def _oauth_options(deps: Deps, client: WebClient) -> dict[str, Any]:
     and salesbot's authorize (each workspace's token, refreshed once). Single-token mode: nothing."""
     if deps.installations is None:
         return {}
-    from bot.installations import WorkspaceAuthorize  # OAuth mode only (as deps.installations)
-
     flow = deps.installations.flow(client, functools.partial(on_installed, deps))
     return {"oauth_flow": flow, "authorize": WorkspaceAuthorize(deps.installations.tokens)}
 
 
 def on_installed(deps: Deps, installation: Installation) -> None:
-    from bot.services.workspaces import Installed, record_installed  # at an install, not at start-up
-
     install = Installed(
         team_id=installation.team_id or "", enterprise_id=installation.enterprise_id,
         name=installation.team_name or "", installer=installation.user_id or "",

@@ -16,22 +16,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
-from bot.lazy import deferred
+from bot.services import web_leads
 from bot.services.api_tokens import authenticate
 from store import api_tokens as token_store
 from store.db import DatabaseBusy, transaction
 from store.models import ApiToken
-
-if TYPE_CHECKING:
-    from bot.services import web_leads
-else:
-    web_leads = deferred("bot.services.web_leads")
 
 LEADS_PATH = "/api/leads"
 MAX_BODY = 64 * 1024

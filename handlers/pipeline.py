@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
@@ -14,28 +14,20 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
+from bot.domain import pipeline as rules
 from bot.ids import PIPELINE_PAGE, PIPELINE_STAGE
-from bot.lazy import deferred
 from bot.messages import RECORD_NOT_FOUND
 from bot.refusals import Refused
+from bot.services import pipeline as service
 from bot.surface import Surface
+from bot.views import charts
+from bot.views import pipeline as views
 from handlers.context import team_id, user_id
 from handlers.home import HomeRequest
 from handlers.listeners import after_ack, later
 from handlers.middleware import refresh_user_profile
 from handlers.replies import open_dm, replace_message, reply_ephemeral
 from store.db import transaction
-
-if TYPE_CHECKING:
-    from bot.domain import pipeline as rules
-    from bot.services import pipeline as service
-    from bot.views import charts
-    from bot.views import pipeline as views
-else:
-    rules = deferred("bot.domain.pipeline")
-    service = deferred("bot.services.pipeline")
-    charts = deferred("bot.views.charts")
-    views = deferred("bot.views.pipeline")
 
 log = logging.getLogger("salesbot.pipeline")
 WORKING = ":hourglass_flowing_sand: Adding up your pipeline…"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -35,13 +35,13 @@ from bot.ids import (
     Metadata,
     parse_id,
 )
-from bot.lazy import deferred
 from bot.refusals import Refused
 from bot.services import quotes as service
 from bot.services.quotes import QuoteData
 from bot.views import opportunity as opp_views
 from bot.views import quotes as views
 from bot.views.inputs import submitted_values
+from handlers import quote_flow as flow
 from handlers.cards import source_of
 from handlers.quotes import (
     QuoteDeps,
@@ -55,11 +55,6 @@ from handlers.quotes import (
     refuse_in_modal,
 )
 from store.db import transaction
-
-if TYPE_CHECKING:
-    from handlers import quote_flow as flow
-else:
-    flow = deferred("handlers.quote_flow")
 
 log = logging.getLogger("salesbot.quotes")
 

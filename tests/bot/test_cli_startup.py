@@ -78,9 +78,7 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     probe = (
         "import sys, os\n"
         "from bot import cli\n"
-        "from bot.lazy import DEFERRED\n"
         "cli._ready_to_serve(with_scheduler=True)\n"
-        "for name in DEFERRED: __import__(name)\n"  # what listeners import when they first run
         "print(sorted(m for m in sys.modules if 'postgresql' in m or m == 'psycopg'))\n"
         "os._exit(0)\n"
     )
@@ -91,38 +89,3 @@ def test_serving_on_sqlite_imports_no_postgresql_dialect(tmp_path: Path) -> None
     subprocess.run(upgrade, capture_output=True, timeout=120, env=env, check=True)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip().splitlines()[-1:] == ["[]"], (done.stdout, done.stderr[-2000:])
-
-
-def test_the_supervisor_preloads_no_module_a_listener_defers(tmp_path: Path) -> None:
-    """`salesbot run`'s supervisor forks its workers with what they answer with (settings, the database
-    check, every listener registered, the scheduler's modules when it runs one) but without what the
-    listeners import only when they run (bot.lazy): off the path to the first answer (docs/performance.md,
-    "Start-up (twelfth session, branch start)"). Each of them still imports."""
-    probe = (
-        "import importlib, sys, os\n"
-        "from bot import cli, lazy\n"
-        "cli._ready_to_serve(with_scheduler=True)\n"
-        "print('PRELOADED', sorted(m for m in lazy.DEFERRED if m in sys.modules), len(lazy.DEFERRED) >= 6)\n"
-        "for name in lazy.DEFERRED: importlib.import_module(name)\n"
-        "print('IMPORTED')\n"
-        "os._exit(0)\n"
-    )
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'light.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
-           "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "", "SLACK_CLIENT_ID": ""}  # fmt: skip
-    upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
-    subprocess.run(upgrade, capture_output=True, timeout=120, env=env, check=True)
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
-    last = done.stdout.strip().splitlines()[-2:]
-    assert last == ["PRELOADED [] True", "IMPORTED"], (done.stdout, done.stderr[-2000:])
-
-
-def test_a_deferred_module_is_imported_at_its_first_use() -> None:
-    probe = (
-        "import sys\n"
-        "from bot.lazy import DEFERRED, deferred\n"
-        "colorsys = deferred('colorsys')\n"
-        "print('colorsys' in sys.modules, 'colorsys' in DEFERRED, colorsys.rgb_to_hsv(1.0, 0.0, 0.0), "
-        "'colorsys' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "False True (0.0, 1.0, 1.0) True", (done.stdout, done.stderr[-2000:])
