@@ -6,12 +6,14 @@ salesbot's own server (`bot.server.serve_http_workers`: the same waitress worker
   a `record_timeline` click (the record card's Timeline button) acks, then opens a static modal
                           (`views.open`), so Home and Timeline make the same Slack round trip as salesbot's.
 
-    python -m bench.bare_bolt --port 3100 --workers 2 [--database URL]
+    python -m bench.bare_bolt --port 3100 --workers 2 [--database URL [--models]]
 
 Signing secret from SLACK_SIGNING_SECRET; auth.test (once, as Bolt does) at SLACK_API_URL.
 No database, no logging per request, no middleware of ours. With `--database`, before serving it opens
 that database through SQLAlchemy (create_engine, one SELECT of the schema's revision, dispose): the
-start-up reference of an app that reads its database through SQLAlchemy (bench/startup.py).
+start-up reference of an app that reads its database through SQLAlchemy (bench/startup.py). With
+`--models` too, it also reads its settings (bot.config), imports salesbot's tables (store.models),
+configures their mappers and makes one ORM read: the floor of an app on salesbot's schema and stack.
 """
 
 from __future__ import annotations
@@ -90,16 +92,40 @@ def open_database(url: str) -> None:
     engine.dispose()
 
 
+def open_models(url: str) -> None:
+    """What any app reading salesbot's schema through its SQLModel classes imports and runs before its first
+    answer, beyond `open_database`: its settings read through pydantic-settings (bot.config), the tables
+    (store.models) with their mappers configured, and one ORM read. No listener, service or view of
+    salesbot's: the floor under `salesbot run`'s start-up that no lazy import of salesbot's own can lower
+    (bench/startup.py, docs/performance.md "Start-up (twelfth session, branch start)")."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import configure_mappers
+    from sqlmodel import Session, select
+
+    import store.models
+    from bot.config import load_settings
+
+    load_settings()
+    configure_mappers()
+    engine = sa.create_engine(url)
+    with Session(engine) as session:
+        session.exec(select(store.models.Lead).limit(1)).all()
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", default=None, help="open this database through SQLAlchemy first")
+    parser.add_argument("--models", action="store_true", help="with --database: settings, tables, one ORM read")
     args: Any = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.database:
         open_database(args.database)
+    if args.database and args.models:
+        open_models(args.database)
     serve_http_workers(bare_app, args.host, args.port, workers=args.workers)
 
 

@@ -8,11 +8,16 @@ Interleaved rounds of:
   bare Bolt + SQLAlchemy first 200
                         the same app opening salesbot's SQLite file through SQLAlchemy before serving
                         (create_engine, one SELECT, dispose: `bench.bare_bolt --database`)
+  bare Bolt + SQLAlchemy + settings + tables first 200
+                        the same, then salesbot's settings read, its tables imported and mapped, one ORM
+                        read (`--models`): the floor no lazy import of salesbot's own modules can lower
   salesbot first 200    `python -m bot run --no-scheduler --workers 1`: the same (SQLite, migrated beforehand)
   before first 200      the same from the `--before` checkout, if given
+  ... with the scheduler
+                        with `--scheduler`: `python -m bot run --workers 1` (the scheduler process too), and before
 Each server is started once, untimed, before the rounds (what a first start writes, written).
 
-    python bench/startup.py --rounds 5 [--before /tmp/before]
+    python bench/startup.py --rounds 5 [--before /tmp/before] [--scheduler]
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, default=None)
+    parser.add_argument("--scheduler", action="store_true", help="also time `salesbot run` with its scheduler")
     args = parser.parse_args()
     fake = FakeSlack(team_id="T1").start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
@@ -107,9 +113,18 @@ def main() -> int:
     measures["bare Bolt first 200"] = lambda: first_200(bare, env, port, fake)
     bare_sqlalchemy = [*bare, "--database", env["DATABASE_URL"]]
     measures["bare Bolt + SQLAlchemy first 200"] = lambda: first_200(bare_sqlalchemy, env, port, fake)
+    floor = [*bare_sqlalchemy, "--models"]
+    measures["bare Bolt + SQLAlchemy + settings + tables first 200"] = lambda: first_200(floor, env, port, fake)
     measures["salesbot first 200"] = lambda: first_200(run, env, port, fake)
     if args.before:
         measures["before first 200"] = lambda: first_200(run, before_env, port, fake, args.before)
+    if args.scheduler:
+        with_scheduler = [c for c in run if c != "--no-scheduler"]
+        measures["salesbot first 200, with the scheduler"] = lambda: first_200(with_scheduler, env, port, fake)
+        if args.before:
+            measures["before first 200, with the scheduler"] = lambda: first_200(
+                with_scheduler, before_env, port, fake, args.before
+            )
     # one untimed start of each server first, as after a deployment's first start: the OS's file cache warm
     for name, measure in measures.items():
         if name.endswith("first 200"):
@@ -125,10 +140,16 @@ def main() -> int:
         print(f"| {name} | {spread(values)} |")
     print("\n| ratio (per round) | min / median / max |\n|---|---|")
     with_sqlalchemy = "bare Bolt + SQLAlchemy first 200"
+    with_tables = "bare Bolt + SQLAlchemy + settings + tables first 200"
     pairs = [("salesbot --help", "import slack_bolt"), ("before --help", "import slack_bolt"),
              ("salesbot first 200", "bare Bolt first 200"), ("before first 200", "bare Bolt first 200"),
              ("salesbot first 200", with_sqlalchemy), ("before first 200", with_sqlalchemy),
-             (with_sqlalchemy, "bare Bolt first 200"), ("salesbot first 200", "before first 200")]  # fmt: skip
+             ("salesbot first 200", with_tables), ("before first 200", with_tables),
+             (with_tables, "bare Bolt first 200"),
+             (with_sqlalchemy, "bare Bolt first 200"), ("salesbot first 200", "before first 200"),
+             ("salesbot first 200, with the scheduler", "bare Bolt first 200"),
+             ("before first 200, with the scheduler", "bare Bolt first 200"),
+             ("salesbot first 200, with the scheduler", "before first 200, with the scheduler")]  # fmt: skip
     for measured, reference in pairs:
         if measured in results and reference in results:
             ratios = [m / r for m, r in zip(results[measured], results[reference], strict=True)]

@@ -7,6 +7,7 @@
 needs them, each phase charged with what it imports first, collection off as in `run`), then a worker's app and one
 signed `/lead list` through the WSGI stack. `path MODE` runs one server's whole path to that answer for counting
 instructions: `bare` (bench.bare_bolt's app), `bare_sa` (the same, the database opened through SQLAlchemy first),
+`floor` (bare_sa, then salesbot's settings, tables, mappers and one ORM read: `bench.bare_bolt --models`),
 `salesbot` (`run`'s supervisor path, then a worker's app), `pass` (the interpreter alone), run under the
 command in UNDER (valgrind's "Collected" line is the count).
 Both start a fake Slack and a migrated SQLite database of their own (in a temporary directory).
@@ -120,11 +121,13 @@ def path(mode: str) -> None:
         return
     from bot.server import wsgi_app
 
-    if mode in ("bare", "bare_sa"):
+    if mode in ("bare", "bare_sa", "floor"):
         from bench import bare_bolt
 
-        if mode == "bare_sa":
+        if mode in ("bare_sa", "floor"):
             bare_bolt.open_database(os.environ["DATABASE_URL"])
+        if mode == "floor":
+            bare_bolt.open_models(os.environ["DATABASE_URL"])
         answer_one_list(wsgi_app(bare_bolt.bare_app()[0]))
         return
     from bot import cli
@@ -160,7 +163,7 @@ def report(runs: list[dict[str, float]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["phases", "path", "one-run"])
-    parser.add_argument("mode", nargs="?", default="salesbot", choices=["bare", "bare_sa", "salesbot", "pass"])
+    parser.add_argument("mode", nargs="?", default="salesbot", choices=["bare", "bare_sa", "floor", "salesbot", "pass"])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     if args.what == "one-run":  # a child of `phases`, started below
