@@ -25,7 +25,9 @@ def _recorded(dialect: str) -> Any:
     return insert(_EVENT).values(**values).on_conflict_do_nothing(index_elements=[_EVENT.c.event_id])
 
 
+@functools.cache
 def _insert(dialect: str) -> Any:
+    """`_recorded` with RETURNING id, for a session's transaction (`first_delivery`)."""
     return _recorded(dialect).returning(_EVENT.c.id)
 
 
