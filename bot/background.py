@@ -18,8 +18,12 @@ thread blocked on a socket holds no GIL, so the senders can be many (SENDERS: 30
 calls in flight) without contending with the request threads. The call keeps its client's retry
 handlers (Retry-After honoured on the sender thread) and its work's failure path (`answering`: the
 user is told); at most SEND_LIMIT calls queue or run, past it the work makes the call itself. While
-Slack answers within INLINE_BELOW (a moving average of the calls' durations) the work makes the call
-itself too: waking a sender for a 1 ms call cost 6 context switches per Home and gained nothing.
+Slack answers within INLINE_BELOW the work makes the call itself too: waking a sender for a 1 ms call cost
+6 context switches per Home and gained nothing. Slack's answer time is the fastest of the last SLACK_WINDOW
+calls: a busy worker only lengthens a call (its thread waits for the GIL and a core after the answer came),
+so a moving average of the durations read the bench's 1 ms Slack as 20 ms+ under load and woke a sender per
+Home (two servers of the same code in one run: 39 context switches per Home in a closed loop where the average
+had settled above 20 ms, 19-27 where it had not).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ BACKLOG_LIMIT = 256  # work waiting for a carrier; past it a request thread carr
 SENDERS = 32  # threads making the Slack calls that end pieces of work (started as needed)
 SEND_LIMIT = 512  # such calls queued or under way; past it the work makes the call itself
 INLINE_BELOW = 0.02  # seconds: while Slack answers faster, the work makes its call itself (no wake-up)
+SLACK_WINDOW = 16  # Slack's answer time: the fastest of this many last calls
 Task = Callable[[], Any]
 Answering = Callable[[Task], None]  # runs a task the way the work runs: its failure reaches the user
 _work = threading.local()  # .background: the BackgroundWork running work on this thread; .answering
@@ -77,7 +82,8 @@ class BackgroundWork:
         self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="slack-send")
         self._sending = 0  # calls handed to the senders, not yet done
         self._send_limit = send_limit
-        self.slack_seconds = 1.0  # moving average of the calls' durations; slow until measured
+        self._durations: deque[float] = deque([1.0], maxlen=SLACK_WINDOW)  # the last calls'; slow until measured
+        self.slack_seconds = 1.0  # Slack's answer time: the fastest of `_durations`
         self._pending = 0
         self._idle = threading.Condition()
         self._local = threading.local()  # .request: a list while this thread serves a request (`carrying`)
@@ -166,8 +172,9 @@ class BackgroundWork:
             self._done(sending=True)
 
     def _measured(self, seconds: float) -> None:
-        # unlocked: a lost update only delays the average by a call
-        self.slack_seconds += (seconds - self.slack_seconds) / 8
+        # unlocked: append and min of a deque of floats run without letting go of the GIL
+        self._durations.append(seconds)
+        self.slack_seconds = min(self._durations)
 
     def _run(self, task: Task) -> None:
         _work.background = self

@@ -17,16 +17,21 @@ _EVENT = SlackEvent.__table__  # type: ignore[attr-defined]
 
 
 @functools.cache  # per dialect, built at its first event: never PostgreSQL's dialect in a process on SQLite
-def _insert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id: one statement, no savepoint, no ORM flush (every
-    event, App Home's included, starts with it)."""
+def _recorded(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (event_id) DO NOTHING: one statement, no savepoint, no ORM flush (every event, App
+    Home's included, starts with it); the rows it wrote (1 or 0) say whether the event id was new."""
     insert = on_conflict_insert(dialect)
     values: dict[str, Any] = {name: sa.bindparam(name) for name in ("team_id", "event_id", "received_at")}
-    statement = insert(_EVENT).values(**values).on_conflict_do_nothing(index_elements=[_EVENT.c.event_id])
-    return statement.returning(_EVENT.c.id)
+    return insert(_EVENT).values(**values).on_conflict_do_nothing(index_elements=[_EVENT.c.event_id])
 
 
-_PREPARED = PreparedQuery(_insert)  # compiled at the first event, for its database only
+@functools.cache
+def _insert(dialect: str) -> Any:
+    """`_recorded` with RETURNING id, for a session's transaction (`first_delivery`)."""
+    return _recorded(dialect).returning(_EVENT.c.id)
+
+
+_PREPARED = PreparedQuery(_recorded)  # compiled at the first event, for its database only
 
 
 def first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:
@@ -38,6 +43,6 @@ def first_delivery(session: Session, *, team_id: str, event_id: str) -> bool:
 
 def first_delivery_kept(engine: Engine, *, team_id: str, event_id: str) -> bool:
     """`first_delivery` as one statement committed on a kept connection (store.prepared.write_once): the
-    ORM session and pool checkout of a transaction were 6-8 % of an App Home's worker CPU."""
-    rows = write_once(engine, _PREPARED, {"team_id": team_id, "event_id": event_id, "received_at": utcnow()})
-    return bool(rows)
+    ORM session and pool checkout of a transaction were 6-8 % of an App Home's worker CPU; without RETURNING,
+    so that on SQLite the write lock is taken and let go within one step of the statement."""
+    return write_once(engine, _PREPARED, {"team_id": team_id, "event_id": event_id, "received_at": utcnow()}) == 1

@@ -296,19 +296,43 @@ class reading:  # noqa: N801 (used as a function: `with reading(engine) as reade
         self.kept.give_back(self.connection, failed=kind is not None, generic=self.generic)
 
 
-def write_once(engine: Engine, query: PreparedQuery, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """One statement that writes (an INSERT … RETURNING), committed at once, on a kept connection (`reading`):
-    no session, no pool checkout. Not bounded by the request's database budget (`store.db.budget`): the
-    caller takes a transaction instead while one is set (`db.bounded()`). On PostgreSQL in the generic plan
-    mode (an INSERT has one plan either way), as App Home's reads after an event's dedupe: a connection in
-    the other mode was switched there and back (two SETs) when a Home found no idle one in its mode."""
+def write_once(engine: Engine, query: PreparedQuery, values: Mapping[str, Any]) -> int:
+    """One statement that writes (an INSERT without RETURNING), committed at once, on a kept connection
+    (`reading`): no session, no pool checkout; the number of rows it wrote. Not bounded by the request's
+    database budget (`store.db.budget`): the caller takes a transaction instead while one is set
+    (`db.bounded()`). On PostgreSQL in the generic plan mode (an INSERT has one plan either way), as App
+    Home's reads after an event's dedupe: a connection in the other mode was switched there and back (two
+    SETs) when a Home found no idle one in its mode. On SQLite in one step (`_write_in_one_step`)."""
     with reading(engine, generic_plans=True) as reader:
+        if reader.dialect.name == "sqlite":
+            return _write_in_one_step(reader.connection.dbapi_connection, query.parameters(reader.dialect, values))
         if reader.dialect.name == "postgresql" and not reader.connection.info.get(_NO_FLUSH_WAIT):
             reader.connection.dbapi_connection.execute(_NO_FLUSH_WAIT)  # once per kept connection
             reader.connection.info[_NO_FLUSH_WAIT] = True
-        rows = reader.all(query, values)
-        reader.connection.commit()  # sqlite3's implicit transaction; PostgreSQL's kept ones autocommit
-    return rows
+        cursor = reader.connection.cursor()  # autocommit (`_Kept`): committed by the statement itself
+        try:
+            cursor.execute(*query.parameters(reader.dialect, values))
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+def _write_in_one_step(dbapi: Any, statement: tuple[str, Any]) -> int:
+    """SQLite: the statement in autocommit, so it takes the write lock, writes, commits and lets go of the lock
+    within one `sqlite3_step` (the GIL released throughout). sqlite3's implicit BEGIN, the INSERT's RETURNING
+    row and the COMMIT were three steps, with the lock held while the thread waited for the GIL between them:
+    the other writers (every event's dedupe row, from both workers' request threads) found it taken and slept
+    in SQLite's busy handler (1, 2, 5, 10 ms… polls), 75 % of the dedupe's wall time and a third of App Home's
+    request threads' samples in a closed loop (py-spy). Not serialized by a lock of this process: its holder
+    waited for the GIL before letting go, and the writers queued behind it (60 % of the dedupe's wall time)."""
+    previous, dbapi.isolation_level = dbapi.isolation_level, None
+    try:
+        cursor = dbapi.execute(*statement)
+        written = int(cursor.rowcount)
+        cursor.close()
+        return written
+    finally:
+        dbapi.isolation_level = previous
 
 
 # PostgreSQL: `write_once`'s commits (an event's dedupe row, before App Home or any other event is acked) do

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.background import BackgroundWork, send_last
+from bot.background import SLACK_WINDOW, BackgroundWork, send_last
 from bot.deps import build_deps
 from bot.messages import GENERIC_ERROR
 from bot.server import _serve_on, listening_socket
@@ -118,3 +118,38 @@ def test_while_slack_answers_fast_the_work_makes_its_call_itself() -> None:
     assert background.wait_idle(5)
     background.shutdown()
     assert made_on and made_on[0].startswith("after-ack")  # the work's thread: no sender woken
+
+
+def _made_on(background: BackgroundWork, seconds: float) -> str:
+    """The thread that made a call of `seconds` ending a piece of work (`send_last`), once it is done."""
+    made_on: list[str] = []
+
+    def call() -> None:
+        made_on.append(threading.current_thread().name)
+        time.sleep(seconds)
+
+    background.submit(lambda: send_last(call))
+    assert background.wait_idle(5)
+    return made_on[0]
+
+
+def test_a_few_slow_calls_among_fast_ones_keep_the_calls_on_the_works_thread() -> None:
+    """Under load a call to a fast Slack sometimes takes long (its thread waits for the GIL and a core): that
+    is no reason to wake a sender per call. A moving average read three 100 ms calls as a slow Slack."""
+    background = BackgroundWork()
+    assert _made_on(background, 0.001).startswith("slack-send")  # not measured yet: slow until measured
+    for _ in range(40):  # a fast Slack, well measured (a moving average too had settled at ~6 ms)
+        _made_on(background, 0.001)
+    for seconds in (0.1, 0.1, 0.1, 0.001):
+        assert _made_on(background, seconds).startswith("after-ack")
+    background.shutdown()
+
+
+def test_once_slack_answers_slowly_call_after_call_a_sender_makes_the_calls() -> None:
+    background = BackgroundWork()
+    for _ in range(3):
+        _made_on(background, 0.001)
+    made = [_made_on(background, 0.03) for _ in range(SLACK_WINDOW + 1)]
+    assert all(name.startswith("after-ack") for name in made[:SLACK_WINDOW])  # a fast call among the last ones
+    assert made[SLACK_WINDOW].startswith("slack-send")  # every one of the last calls was slow
+    background.shutdown()
