@@ -46,6 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,7 @@ from bench.ack_latency import (  # noqa: E402
     signed,
     upkeep_as,
 )
+from bench.raw_clients import RawClients  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.deps import Deps, build_deps  # noqa: E402
 from store.db import upgrade  # noqa: E402
@@ -259,8 +261,12 @@ def fixed_rate(
     send: Callable[[Clients, Prepared], float | None] = acked,
 ) -> dict[str, float]:  # fmt: skip
     """Open loop: request i is due at start + i/rate; its latency counts from then until `send` says it
-    was answered (the ack, or for bench/ack_surfaces.py the fake Slack's receipt)."""
-    clients = Clients(contestant.url, keep_alive=True)
+    was answered (the ack, or for bench/ack_surfaces.py the fake Slack's receipt). BENCH_FIXED_CLIENT=raw:
+    the clients write pre-encoded requests on raw sockets (bench/raw_clients.py), cheaper than http.client."""
+    clients: Any = Clients(contestant.url, keep_alive=True)
+    if os.environ.get("BENCH_FIXED_CLIENT") == "raw":
+        clients = RawClients(contestant.url)
+        clients.prepare(batch)
     workers = children(contestant.process.pid)
     switches_before = sum(context_switches(pid) for pid in workers)
     latencies: list[float] = []
