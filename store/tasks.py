@@ -109,9 +109,8 @@ def _theirs_page(session: Session, query: Any, wanted: set[str], limit: int) -> 
     return counted_page(session, query, *order, limit=limit, keep=lambda found: _is_theirs(found, wanted))
 
 
-def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """Is any open task due, and is any appointment scheduled, in the queue's window (both answers; the
-    appointments' alone, for `work_queue` called without them)?"""
+def _queue_probe() -> sa.Select[Any]:
+    """Is any open task due, and is any appointment scheduled, in the queue's window (both answers)?"""
     task, appointment = Task.__table__, Appointment.__table__  # type: ignore[attr-defined]
     team = sa.bindparam("team", type_=sa.String)
     due = sa.select(task.c.id).where(
@@ -122,11 +121,10 @@ def _queue_probes() -> tuple[sa.Select[Any], sa.Select[Any]]:
         appointment.c.team_id == team, appointment.c.status == AppointmentStatus.SCHEDULED,
         appointment.c.start_at >= sa.bindparam("start"), appointment.c.start_at < sa.bindparam("end"),
     )  # fmt: skip
-    both = cast("sa.Select[Any]", sa.select(sa.exists(due.limit(1)), sa.exists(scheduled.limit(1))))
-    return both, sa.select(sa.exists(scheduled.limit(1)))
+    return cast("sa.Select[Any]", sa.select(sa.exists(due.limit(1)), sa.exists(scheduled.limit(1))))
 
 
-_QUEUE_PROBE, _APPOINTMENT_PROBE = (PreparedQuery(probe) for probe in _queue_probes())
+_QUEUE_PROBE = PreparedQuery(_queue_probe())
 
 
 @dataclass(frozen=True)
@@ -152,11 +150,6 @@ def queue_probe(reader: Reader, *, team_id: str, user_id: str, now: datetime, da
     return QueueProbe(bool(due), bool(scheduled))
 
 
-def queue_may_have(reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> bool:
-    """False when `work_queue` is surely empty (`queue_probe`)."""
-    return bool(queue_probe(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end))
-
-
 def work_queue(
     session: Session,
     reader: Reader,
@@ -166,18 +159,16 @@ def work_queue(
     now: datetime,
     day_end: datetime,
     limit: int,
-    any_appointments: bool | None = None,
+    any_appointments: bool,
 ) -> tuple[list[QueueItem], int]:
     """The first `limit` lines of the user's queue and how many there are: open tasks due before the end of
     their today (so overdue ones too; read outside the ORM, at most `limit`, counted with a cap), and
     appointments from the last days not yet marked done up to the end of today, unless snoozed (through
-    the ORM, only when the workspace has any in that window; `any_appointments`: whether it has, as
-    `queue_probe` found, else probed here): by due time, then priority."""
+    the ORM, only when the workspace has any in that window: `any_appointments`, as `queue_probe` found): by
+    due time, then priority."""
     tasks, total = open_tasks_due_page(reader, team_id=team_id, owner_id=user_id, before=day_end, limit=limit)
     items = [QueueItem(task.due_at, task.priority, task=task, about=about) for task, about in tasks]
     start = now - OVERDUE_LOOKBACK
-    if any_appointments is None:
-        any_appointments = bool(reader.scalar(_APPOINTMENT_PROBE, {"team": team_id, "start": start, "end": day_end}))
     if any_appointments:
         waiting, count = queue_appointments(session, team_id=team_id, user_id=user_id, start=start, end=day_end,
                                             now=now, limit=limit)  # fmt: skip

@@ -144,9 +144,10 @@ def test_the_work_queue_probe_says_maybe_whenever_the_queue_has_items(database_u
     def both(user: str) -> tuple[bool, bool]:
         with transaction(new_session) as session:
             reader = session_reader(session)
-            probe = tasks.queue_may_have(reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END)
-            found, _ = tasks.work_queue(session, reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END, limit=15)
-        return probe, bool(found)
+            probe = tasks.queue_probe(reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END)
+            found, _ = tasks.work_queue(session, reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END,
+                                        limit=15, any_appointments=probe.appointments)  # fmt: skip
+        return bool(probe), bool(found)
 
     task = {"team_id": "T1", "owner_id": "U1", "title": "Call", "due_at": DAY_END, "status": "open"}
     appointment = {"team_id": "T1", "record_type": "lead", "record_id": 1, "owner_id": "U2", "subject": "Demo",
