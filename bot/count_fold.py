@@ -35,8 +35,14 @@ def fold_in_background(engine: Engine, every: float) -> Callable[[], None]:
 
 def _fold_until(engine: Engine, every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
-        try:
-            with engine.begin() as connection:
-                fold(connection)
-        except Exception:  # the next run retries
-            log.exception("owner count fold failed")
+        fold_once(engine)
+
+
+def fold_once(engine: Engine) -> None:
+    """One fold in its own transaction (the scheduler's job and the web processes' thread); a failure is
+    logged, and the next run retries."""
+    try:
+        with engine.begin() as connection:
+            fold(connection)
+    except Exception:
+        log.exception("owner count fold failed")

@@ -19,12 +19,12 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.count_fold import fold_once
 from bot.deps import Deps
 from bot.services.leads import discard_abandoned_drafts
 from bot.services.workspaces import purge_uninstalled
 from bot.slack_client import SHARED_POOL, make_client
 from scheduler.dispatcher import Dispatcher
-from store.counter_slots import fold
 from store.db import transaction
 from store.text_upkeep import UPKEEP_PAGES, WHOLE_PAGES, tidy_text_indexes
 
@@ -133,11 +133,7 @@ def fold_counts(deps: Deps) -> None:
     """Every COUNT_FOLD_SECONDS (PostgreSQL): fold the owner counts' per-transaction slots into one row per group
     (store/owner_counts.py), so a list's count sums a few rows. The web processes fold too (bot/count_fold.py:
     web instances may run without a scheduler); the advisory lock lets one fold at a time."""
-    try:
-        with deps.engine.begin() as connection:
-            fold(connection)
-    except Exception:  # like a tick: the next run retries
-        log.exception("owner count fold failed")
+    fold_once(deps.engine)
 
 
 def _tidy(deps: Deps, *, whole: bool, max_pages: int) -> None:
