@@ -58,8 +58,8 @@ def publish_home(surface: Surface, deps: Deps, client: WebClient, team: str, use
     they were a tenth of a Home's CPU); who asks and their zone (users.info while the profile was never
     fetched, a Slack call) are settled before it, so no connection waits on Slack."""
     ask_zone = functools.partial(slack_zone, client, user)
-    tz, viewer = home_asker(deps.engine, team_id=team, user_id=user, admin_ids=deps.admin_ids, ask_zone=ask_zone)
-    with home_reads(deps.engine, viewer=viewer, tz=tz, new_session=deps.new_session) as reads:
+    ask = home_asker(deps.engine, team_id=team, user_id=user, admin_ids=deps.admin_ids, ask_zone=ask_zone)
+    with home_reads(deps.engine, ask=ask, now=deps.clock(), new_session=deps.new_session) as reads:
         home = HomeRequest(deps, client, team, user, reads)
         sections = [fn(home) for _, fn in surface.home_sections]
     send_last(client.views_publish, user_id=user, view=home_view([s for s in sections if s]))  # on a sender thread

@@ -56,8 +56,8 @@ def register(surface: Surface, deps: Deps) -> None:
     @surface.home_section(10)
     def pipeline_section(home: HomeRequest) -> list[dict[str, Any]]:
         summary = service.home_summary(
-            home.reads.reader, viewer=home.reads.viewer, tz=home.reads.tz, now=deps.clock(),
-            library=deps.processes.read(home.reads.reader, home.team),
+            home.reads.reader, viewer=home.reads.viewer, tz=home.reads.tz, now=home.reads.now,
+            library=deps.processes.at_version(home.reads.reader, home.team, home.reads.ask.library_version),
         )  # fmt: skip
         return views.home_blocks(
             period=summary.period, report=summary.report, upcoming=summary.upcoming, reps=summary.reps,

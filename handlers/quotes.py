@@ -207,9 +207,8 @@ def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: in
 
 
 def home_section(ctx: QuoteDeps, home: HomeRequest) -> list[dict[str, Any]]:
-    today = ctx.today()
-    if not service.any_for_home(home.reads.reader, team_id=home.team, user_id=home.user, today=today):
+    if not home.reads.probes.quotes:
         return []
-    found = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=today,
+    found = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=home.reads.now.date(),
                                 limit=views.HOME_QUOTES)  # fmt: skip
     return views.home_section(found.pending, found.pending_total, found.expired, found.expired_total)

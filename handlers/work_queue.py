@@ -12,7 +12,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.domain.assistant import StepError, day_bounds, format_local, local_date
+from bot.domain.assistant import StepError, format_local
 from bot.domain.assistant import parse_reminder_minutes as parse_minutes
 from bot.ids import (
     APPOINTMENT_DONE,
@@ -128,10 +128,9 @@ def user_tz(deps: Deps, client: WebClient, team: str, user: str) -> str:
 
 
 def queue_blocks(home: HomeRequest) -> list[Block]:
-    now = home.deps.clock()
-    start, end = day_bounds(local_date(now, home.reads.tz), home.reads.tz)
-    items, total = service.queue(home.reads.session, home.reads.reader, team_id=home.team, user_id=home.user,
-                                 now=now, day_end=end, limit=QUEUE_ITEMS_MAX)  # fmt: skip
+    now, (start, end) = home.reads.now, home.reads.day
+    items, total = service.queue(home.reads.session, home.reads.reader, team_id=home.team, user_id=home.user, now=now,
+                                 day_end=end, limit=QUEUE_ITEMS_MAX, probe=home.reads.probes.queue)  # fmt: skip
     lines = [_queue_line(item, titled_label(*title) if title is not None else None) for item, title in items]
     return work_queue_section(lines, total=total, tz=home.reads.tz, now=now, today_start=start)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -19,6 +20,13 @@ _LIBRARY = ProcessLibraryVersion.__table__  # type: ignore[attr-defined]
 _VERSION = PreparedQuery(
     sa.select(_LIBRARY.c.version).where(_LIBRARY.c.team_id == sa.bindparam("team", type_=sa.String))
 )
+
+
+def library_version_of(team: sa.BindParameter[str]) -> sa.ScalarSelect[Any]:
+    """The workspace's library version as a column of another read (App Home's first, store/users.py)."""
+    return sa.select(_LIBRARY.c.version).where(_LIBRARY.c.team_id == team).scalar_subquery()
+
+
 _TOML = PreparedQuery(
     sa.select(_LIBRARY.c.version, _LIBRARY.c.toml).where(_LIBRARY.c.team_id == sa.bindparam("team", type_=sa.String))
 )

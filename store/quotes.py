@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from store.listing import counted_page
 from store.models import DocumentCounter, Quote, QuoteLine, SalesOrder
-from store.prepared import PreparedQuery, Reader
 
 
 def claim_number(session: Session, *, team_id: str, kind: str) -> int:
@@ -81,26 +80,18 @@ def pending_for(session: Session, *, team_id: str, approver_id: str, limit: int)
     return counted_page(session, query, col(Quote.submitted_at), col(Quote.id), limit=limit)
 
 
-def _home_probe() -> sa.Select[Any]:
+def waiting_for_home(team: sa.BindParameter[str], user: sa.BindParameter[str], today: sa.BindParameter[date]) -> Any:
+    """Whether App Home has a quote to show (`pending_for` or `expired_of` would find one), as a column of
+    App Home's probes (store/home_probes.py): two index probes outside the ORM, so the usual Home without
+    quotes reads no Quote objects."""
     quote = Quote.__table__  # type: ignore[attr-defined]
-    team, user = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=sa.String)
     pending = sa.select(quote.c.id).where(
         quote.c.team_id == team, quote.c.approver_id == user, quote.c.status == "in_review"
     )
     expired = sa.select(quote.c.id).where(
-        quote.c.team_id == team, quote.c.owner_id == user, quote.c.status == "active",
-        quote.c.valid_until < sa.bindparam("today"),
-    )  # fmt: skip
-    return sa.select(sa.exists(pending.limit(1)) | sa.exists(expired.limit(1)))
-
-
-_HOME_PROBE = PreparedQuery(_home_probe())
-
-
-def any_for_home(reader: Reader, *, team_id: str, user_id: str, today: date) -> bool:
-    """Whether App Home has a quote to show (`pending_for` or `expired_of` would find one): two index
-    probes outside the ORM, so the usual Home without quotes reads no Quote objects."""
-    return bool(reader.scalar(_HOME_PROBE, {"team": team_id, "user": user_id, "today": today}))
+        quote.c.team_id == team, quote.c.owner_id == user, quote.c.status == "active", quote.c.valid_until < today
+    )
+    return sa.exists(pending.limit(1)) | sa.exists(expired.limit(1))
 
 
 def expired_of(session: Session, *, team_id: str, owner_id: str, today: date, limit: int) -> tuple[list[Quote], int]:

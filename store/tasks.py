@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from store.kinds import AppointmentStatus, TaskStatus
 from store.listing import counted_page
 from store.models import Appointment, Task
-from store.prepared import PreparedQuery, Reader
+from store.prepared import Reader
 from store.records import RecordTitle
 from store.task_lists import TaskSummary, open_tasks_due_page
 
@@ -109,28 +109,30 @@ def _theirs_page(session: Session, query: Any, wanted: set[str], limit: int) -> 
     return counted_page(session, query, *order, limit=limit, keep=lambda found: _is_theirs(found, wanted))
 
 
-def _queue_probe() -> sa.Select[Any]:
-    """Is any open task due, and is any appointment scheduled, in the queue's window (both answers)?"""
+def queue_probe_columns(
+    team: sa.BindParameter[str],
+    user: sa.BindParameter[str],
+    start: sa.BindParameter[datetime],
+    end: sa.BindParameter[datetime],
+) -> tuple[Any, Any]:
+    """Is any open task of the user due before `end`, is any appointment of the workspace scheduled from
+    `start` to `end` (the queue's window): two columns of App Home's probes (store/home_probes.py)."""
     task, appointment = Task.__table__, Appointment.__table__  # type: ignore[attr-defined]
-    team = sa.bindparam("team", type_=sa.String)
     due = sa.select(task.c.id).where(
-        task.c.team_id == team, task.c.owner_id == sa.bindparam("user", type_=sa.String),
-        task.c.status == TaskStatus.OPEN, task.c.due_at < sa.bindparam("end"),
-    )  # fmt: skip
+        task.c.team_id == team, task.c.owner_id == user, task.c.status == TaskStatus.OPEN, task.c.due_at < end
+    )
     scheduled = sa.select(appointment.c.id).where(
         appointment.c.team_id == team, appointment.c.status == AppointmentStatus.SCHEDULED,
-        appointment.c.start_at >= sa.bindparam("start"), appointment.c.start_at < sa.bindparam("end"),
+        appointment.c.start_at >= start, appointment.c.start_at < end,
     )  # fmt: skip
-    return cast("sa.Select[Any]", sa.select(sa.exists(due.limit(1)), sa.exists(scheduled.limit(1))))
-
-
-_QUEUE_PROBE = PreparedQuery(_queue_probe())
+    return sa.exists(due.limit(1)), sa.exists(scheduled.limit(1))
 
 
 @dataclass(frozen=True)
 class QueueProbe:
-    """What `queue_probe` found in the queue's window: an open task of the user due, an appointment of the
-    workspace scheduled (attendees are only known in the rows, so any appointment there says maybe)."""
+    """What App Home's probes (store/home_probes.py) found in the work queue's window: an open task of the
+    user due, an appointment of the workspace scheduled (attendees are only known in the rows, so any
+    appointment there says maybe)."""
 
     tasks: bool
     appointments: bool
@@ -138,16 +140,6 @@ class QueueProbe:
     def __bool__(self) -> bool:
         """False when `work_queue` is surely empty."""
         return self.tasks or self.appointments
-
-
-def queue_probe(reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime) -> QueueProbe:
-    """Both probes of the queue in one statement, outside the ORM: App Home's usual empty queue reads no
-    objects, and a queue with tasks due passes the appointments' answer on to `work_queue` (on PostgreSQL a
-    round trip less per Home: each one costs the backend 30-45 µs of CPU when the client works between
-    them, against 10 µs back to back, measured)."""
-    values = {"team": team_id, "user": user_id, "start": now - OVERDUE_LOOKBACK, "end": day_end}
-    due, scheduled = reader.all(_QUEUE_PROBE, values)[0]
-    return QueueProbe(bool(due), bool(scheduled))
 
 
 def work_queue(
@@ -164,7 +156,7 @@ def work_queue(
     """The first `limit` lines of the user's queue and how many there are: open tasks due before the end of
     their today (so overdue ones too; read outside the ORM, at most `limit`, counted with a cap), and
     appointments from the last days not yet marked done up to the end of today, unless snoozed (through
-    the ORM, only when the workspace has any in that window: `any_appointments`, as `queue_probe` found): by
+    the ORM, only when the workspace has any in that window: `any_appointments`, as App Home's probes found): by
     due time, then priority."""
     tasks, total = open_tasks_due_page(reader, team_id=team_id, owner_id=user_id, before=day_end, limit=limit)
     items = [QueueItem(task.due_at, task.priority, task=task, about=about) for task, about in tasks]

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from store.access import Viewer
 from store.models import SlackUser
 from store.prepared import PreparedQuery, Reader, session_reader
+from store.process_libraries import library_version_of
 
 
 def get_user(session: Session, *, team_id: str, user_id: str) -> SlackUser | None:
@@ -61,11 +62,19 @@ _TEAM, _ID = sa.bindparam("team", type_=sa.String), sa.bindparam("user", type_=s
 _ROLE_SQL = PreparedQuery(
     sa.select(_USER.c.role, _USER.c.is_slack_admin).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID)
 )
-_HOME_SQL = PreparedQuery(
-    sa.select(_USER.c.tz, _USER.c.profile_fetched_at.is_not(None), _USER.c.role, _USER.c.is_slack_admin).where(
-        _USER.c.team_id == _TEAM, _USER.c.user_id == _ID
-    )
-)
+_ZONE_AND_ROLE = (_USER.c.tz, _USER.c.profile_fetched_at.is_not(None), _USER.c.role, _USER.c.is_slack_admin)
+_ZONE_SQL = PreparedQuery(sa.select(*_ZONE_AND_ROLE).where(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID))
+
+
+def _home_asker_sql() -> sa.Select[Any]:
+    """The user's row, outer-joined to a one-row select so that a user without a row still gets the
+    workspace's process library version (App Home's first read: one statement for both)."""
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    joined = one.outerjoin(_USER, sa.and_(_USER.c.team_id == _TEAM, _USER.c.user_id == _ID))
+    return sa.select(*_ZONE_AND_ROLE, _USER.c.user_id.is_not(None), library_version_of(_TEAM)).select_from(joined)
+
+
+_HOME_ASKER_SQL = PreparedQuery(_home_asker_sql())
 _REPS_SQL = PreparedQuery(sa.select(_USER.c.user_id).where(_USER.c.team_id == _TEAM, _USER.c.manager_id == _ID))
 
 
@@ -92,18 +101,27 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
 
 def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
     """The user's stored time zone (None: no row)."""
-    row = next(iter(reader.all(_HOME_SQL, {"team": team_id, "user": user_id})), None)
+    row = next(iter(reader.all(_ZONE_SQL, {"team": team_id, "user": user_id})), None)
     return None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
 
 
-def read_zone_and_viewer(
-    reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]
-) -> tuple[StoredZone | None, Viewer]:
-    """The user's stored time zone (None: no row) and `read_viewer`'s viewer, from one read of their row
-    (App Home asks both)."""
-    row = next(iter(reader.all(_HOME_SQL, {"team": team_id, "user": user_id})), None)
-    zone = None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
-    return zone, _viewer(reader, team_id, user_id, admin_ids, None if row is None else row[2:])
+class HomeAsker(NamedTuple):
+    """Who opens App Home: their stored zone (None: no row), their viewer, and the workspace's process
+    library version (None: never uploaded; bot/services/processes.py checks its parsed cache by it)."""
+
+    zone: StoredZone | None
+    viewer: Viewer
+    library_version: int | None
+
+
+def read_home_asker(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str]) -> HomeAsker:
+    """The user's stored time zone, `read_viewer`'s viewer and the library version, from one statement
+    (a manager's reps are a second)."""
+    row = reader.all(_HOME_ASKER_SQL, {"team": team_id, "user": user_id})[0]
+    tz, fetched, role, is_slack_admin, has_row, version = row
+    zone = StoredZone(str(tz or "UTC"), bool(fetched)) if has_row else None
+    viewer = _viewer(reader, team_id, user_id, admin_ids, (role, is_slack_admin) if has_row else None)
+    return HomeAsker(zone, viewer, None if version is None else int(version))
 
 
 def _viewer(

@@ -52,7 +52,11 @@ class ProcessProvider:
     def read(self, reader: Reader, team_id: str) -> ProcessLibrary:
         """The workspace's library outside the ORM (an ack that only reads): its version number checked
         against the parsed cache, the text read only when the cache misses."""
-        version = read_version(reader, team_id=team_id)
+        return self.at_version(reader, team_id, read_version(reader, team_id=team_id))
+
+    def at_version(self, reader: Reader, team_id: str, version: int | None) -> ProcessLibrary:
+        """`read` with the version already read (App Home reads it with the user's row); None: the
+        workspace never uploaded processes."""
         if version is None:
             return self.default
         with self._lock:

@@ -31,7 +31,6 @@ from store import quotes as quote_store
 from store.activities import add_activity
 from store.catalog import PricedProduct
 from store.models import Opportunity, PriceList, Quote, QuoteLine, SalesOrder
-from store.prepared import Reader
 
 VALID_DAYS = 30
 TEXT_LIMITS = {"name": 200, "payment_terms": 500, "delivery_terms": 500, "description": 3000}
@@ -478,11 +477,6 @@ def edit_lines(session: Session, *, quote: Quote, values: dict[str, Any], user: 
     if changed or removed:
         _edited(session, quote, user, now, f"lines edited ({len(changed)} changed, {len(removed)} removed)")
     return {}
-
-
-def any_for_home(reader: Reader, *, team_id: str, user_id: str, today: date) -> bool:
-    """Whether `home_quotes` would find any (a probe outside the ORM)."""
-    return quote_store.any_for_home(reader, team_id=team_id, user_id=user_id, today=today)
 
 
 def home_quotes(session: Session, *, team_id: str, user_id: str, today: date, limit: int) -> HomeQuotes:

@@ -25,7 +25,7 @@ from store.models import Appointment, Lead, SlackUser, Task
 from store.outbox import enqueue
 from store.prepared import Reader
 from store.records import RecordTitle, get_record
-from store.tasks import QueueItem, get_appointment, get_task, queue_probe, work_queue
+from store.tasks import QueueItem, QueueProbe, get_appointment, get_task, work_queue
 from store.users import ensure_user, get_user
 
 ONLY_SEQUENCE_STEPS = "Only sequence steps can be skipped: mark the task `Done` or `Snooze` it."
@@ -53,12 +53,20 @@ def stored_profile(session: Session, *, team_id: str, user_id: str) -> SlackUser
 
 
 def queue(
-    session: Session, reader: Reader, *, team_id: str, user_id: str, now: datetime, day_end: datetime, limit: int
+    session: Session,
+    reader: Reader,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    day_end: datetime,
+    limit: int,
+    probe: QueueProbe,
 ) -> tuple[list[tuple[QueueItem, RecordTitle | None]], int]:
     """The first `limit` lines due for the user until the end of their day, each with the title of the
-    record it is about, and how many lines there are (capped: store/listing.py). Nothing is read through
-    the ORM unless a probe on `reader` (the session's connection) says there may be an appointment."""
-    probe = queue_probe(reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end)
+    record it is about, and how many lines there are (capped: store/listing.py). Nothing is read when App
+    Home's `probe` (store/home_probes.py) found the window empty, and nothing through the ORM unless it
+    says there may be an appointment."""
     if not probe:
         return [], 0
     items, total = work_queue(session, reader, team_id=team_id, user_id=user_id, now=now, day_end=day_end,

@@ -15,15 +15,17 @@ import sqlalchemy as sa
 from bot.domain.pipeline import Period
 from bot.domain.process import ProcessLibrary
 from bot.services import pipeline as service
-from bot.services.home import HomeReads, home_asker
-from store import activities, prepared, quotes, records, tasks
+from bot.services.home import HomeAsk, HomeReads, home_asker
+from store import activities, home_probes, prepared, quotes, records, tasks
 from store import leads as leads_store
 from store import pipeline as queries
 from store import users as users_store
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
+from store.home_probes import HomeProbes, read_home_probes
 from store.models import Activity, Appointment, Lead, Opportunity, Quote, SlackUser, Task
 from store.prepared import reading, session_reader
+from store.process_libraries import save_library
 from store.users import read_viewer
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
@@ -110,13 +112,17 @@ def _quote(number: int, **fields: Any) -> dict[str, Any]:
             "status": "draft", "valid_until": None, "approver_id": None, **fields}  # fmt: skip
 
 
+def _probes(reader: prepared.Reader, user: str) -> HomeProbes:
+    return read_home_probes(reader, team_id="T1", user_id=user, today=TODAY, now=NOW, day_end=DAY_END)
+
+
 def test_the_quotes_probe_finds_what_home_quotes_find(database_url: str) -> None:
     engine = make_engine(database_url)
     new_session = session_factory(engine)
 
     def both(user: str) -> tuple[bool, bool]:
         with transaction(new_session) as session:
-            probe = quotes.any_for_home(session_reader(session), team_id="T1", user_id=user, today=TODAY)
+            probe = _probes(session_reader(session), user).quotes
             pending = quotes.pending_for(session, team_id="T1", approver_id=user, limit=10)
             expired = quotes.expired_of(session, team_id="T1", owner_id=user, today=TODAY, limit=10)
         return probe, bool(pending[0] or expired[0])
@@ -144,7 +150,7 @@ def test_the_work_queue_probe_says_maybe_whenever_the_queue_has_items(database_u
     def both(user: str) -> tuple[bool, bool]:
         with transaction(new_session) as session:
             reader = session_reader(session)
-            probe = tasks.queue_probe(reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END)
+            probe = _probes(reader, user).queue
             found, _ = tasks.work_queue(session, reader, team_id="T1", user_id=user, now=NOW, day_end=DAY_END,
                                         limit=15, any_appointments=probe.appointments)  # fmt: skip
         return bool(probe), bool(found)
@@ -219,8 +225,8 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
         )
         upcoming = _plan(reader, queries.prepared("upcoming", 1), {**owner, "today": TODAY})
         if engine.dialect.name == "sqlite":
-            quote = _plan(reader, quotes._HOME_PROBE, {"team": "T1", "user": "U1", "today": TODAY})
-            queue = _plan(reader, tasks._QUEUE_PROBE, {"team": "T1", "user": "U1", "start": NOW, "end": DAY_END})
+            probes = {"team": "T1", "user": "U1", "today": TODAY, "start": NOW, "end": DAY_END}
+            quote = queue = _plan(reader, home_probes._PROBES, probes)  # one statement
             page = _plan(
                 reader, activities._PAGE_SQL, {"team": "T1", "type": "lead", "id": 1, "limit": 15, "offset": 0}
             )
@@ -275,9 +281,8 @@ def test_homes_generic_plans_read_the_indexes_its_values_plans_read(database_url
         "upcoming": (queries.prepared("upcoming", 1), {**owner, "today": TODAY}),
         "won totals": (queries.prepared("won totals", 1), {**owner, "start": QUARTER, "end": TODAY}),
         "open leads": (leads_store._OPEN_PAGE_SQL, {"team": "T1", "owner": "U1", "limit": 25}),
-        "user": (users_store._HOME_SQL, user),
-        "quotes": (quotes._HOME_PROBE, {**user, "today": TODAY}),
-        "queue": (tasks._QUEUE_PROBE, {**user, "start": NOW, "end": DAY_END}),
+        "user": (users_store._HOME_ASKER_SQL, user),
+        "probes": (home_probes._PROBES, {**user, "today": TODAY, "start": NOW, "end": DAY_END}),
     }  # fmt: skip
     with reading(engine, generic_plans=True) as reader:
         for name, (query, values) in statements.items():
@@ -327,7 +332,9 @@ def test_homes_zone_asks_slack_only_when_never_fetched_and_holds_no_connection_t
         return answer
 
     def zone(user: str, answer: str | None) -> str:
-        tz, viewer = home_asker(engine, team_id="T1", user_id=user, admin_ids=frozenset(), ask_zone=lambda: ask(answer))
+        tz, viewer, _version = home_asker(
+            engine, team_id="T1", user_id=user, admin_ids=frozenset(), ask_zone=lambda: ask(answer)
+        )
         assert viewer == Viewer(team_id="T1", user_id=user, role="rep")
         return tz
 
@@ -356,10 +363,23 @@ def test_homes_asker_is_read_viewers_viewer(database_url: str) -> None:
     with prepared.reading(engine) as reader:
         for team, user in [("T1", u) for u in ("UA", "US", "UM", "UR", "UC", "UX")] + [("T2", "UM")]:
             expected = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
-            _tz, viewer = home_asker(engine, team_id=team, user_id=user, admin_ids=admins, ask_zone=lambda: None)
-            assert viewer == expected
+            ask = home_asker(engine, team_id=team, user_id=user, admin_ids=admins, ask_zone=lambda: None)
+            assert ask.viewer == expected and ask.library_version is None
         assert read_viewer(reader, team_id="T1", user_id="UM", admin_ids=admins).reps == {"UR", "UR2"}
         assert read_viewer(reader, team_id="T1", user_id="US", admin_ids=admins).role == "admin"
+
+
+def test_homes_asker_read_gives_the_workspaces_process_library_version(database_url: str) -> None:
+    """The same statement as the user's row, for a user with a row and one without; another workspace's
+    upload is not this one's."""
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add(SlackUser(team_id="T1", user_id="UR"))
+        for _ in range(2):
+            save_library(session, team_id="T1", toml="", now=NOW)
+    for team, user, version in [("T1", "UR", 2), ("T1", "UX", 2), ("T2", "UR", None)]:
+        ask = home_asker(engine, team_id=team, user_id=user, admin_ids=frozenset(), ask_zone=lambda: None)
+        assert (ask.library_version, ask.viewer.role, ask.tz) == (version, "rep", "UTC"), (team, user)
 
 
 def test_homes_session_is_opened_at_its_first_use_and_committed_with_the_publish(database_url: str) -> None:
@@ -373,16 +393,16 @@ def test_homes_session_is_opened_at_its_first_use_and_committed_with_the_publish
         opened.append(session_factory(engine)())
         return opened[-1]
 
-    viewer = Viewer(team_id="T1", user_id="U1", role="rep")
-    with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+    ask = HomeAsk("UTC", Viewer(team_id="T1", user_id="U1", role="rep"), None)
+    with reading(engine) as reader, HomeReads(reader, ask, NOW, new_session) as reads:
         assert reads.reader.connection is not None
     assert opened == []
-    with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+    with reading(engine) as reader, HomeReads(reader, ask, NOW, new_session) as reads:
         reads.session.add(SlackUser(team_id="T1", user_id="UKEPT", tz="UTC"))
         assert reads.session is opened[0]
     assert len(opened) == 1
     try:
-        with reading(engine) as reader, HomeReads(reader, viewer, "UTC", new_session) as reads:
+        with reading(engine) as reader, HomeReads(reader, ask, NOW, new_session) as reads:
             reads.session.add(SlackUser(team_id="T1", user_id="UGONE", tz="UTC"))
             reads.session.flush()
             raise RuntimeError("a section failed")
