@@ -3,14 +3,18 @@ one per call), answers exactly as slack-sdk does, and never reuses a connection 
 
 from __future__ import annotations
 
+import json
 import socket
+import sys
 import threading
 import time
 from http.client import RemoteDisconnected
+from typing import Any
 from urllib.error import URLError
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import base_client
 
 from bot.keep_alive import ConnectionPool
 from bot.slack_client import make_client
@@ -123,3 +127,50 @@ def test_a_json_body_reaches_slack_as_slack_sdks_own_and_again_on_a_retry(fake_s
         for call in (plain, failed, retried)
     ]
     assert sent == [("U1", "home", view["blocks"])] * 3  # the fake adds an id to what it stores
+
+
+def test_a_json_answer_is_decoded_once_and_by_orjson(fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack-sdk decodes an answer's text with json.loads (in its retry handlers' path, which encodes the text
+    to bytes again first): the keep-alive client hands it the answer decoded by orjson instead, the same
+    value (views.publish echoes the whole view: ~10-20 KB on App Home)."""
+    decoded: list[str] = []
+    loads = base_client.json.loads
+
+    def counted(*args: Any, **kwargs: Any) -> Any:  # json is one module: count slack-sdk's calls, not the fake's
+        caller = sys._getframe(1).f_globals["__name__"]
+        if caller.startswith("slack_sdk"):
+            decoded.append(caller)
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(base_client.json, "loads", counted)
+    view = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Müller 株式会社"}}]}
+    plain = make_client("xoxb-test-token", fake_slack.api_url).views_publish(user_id="U1", view=view)
+    assert decoded == ["slack_sdk.web.base_client"]
+    pooled = make_client("xoxb-test-token", fake_slack.api_url, pool=ConnectionPool()).views_publish(
+        user_id="U1", view=view
+    )
+    assert len(decoded) == 1 and pooled["ok"] is True  # none more
+    assert pooled["view"]["blocks"] == plain["view"]["blocks"] == view["blocks"]
+
+
+def test_an_answer_that_is_not_json_fails_as_over_slack_sdks_urllib() -> None:
+    """slack-sdk's retry path decodes a 200's text unguarded: both clients raise its JSONDecodeError."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        for _ in range(2):
+            connection, _ = server.accept()
+            connection.recv(65536)
+            body = b"{not json"
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            connection.sendall(head.encode() + body)
+            connection.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
+    try:
+        for pool in (None, ConnectionPool()):
+            with pytest.raises(json.JSONDecodeError):
+                make_client("xoxb-test-token", url, pool=pool).chat_postMessage(channel="U1", text="hi")
+    finally:
+        server.close()
