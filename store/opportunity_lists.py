@@ -26,6 +26,7 @@ from store.kinds import OpportunityStatus, RecordType
 from store.models import Opportunity, SalesOrder
 from store.owner_counts import open_count
 from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, packed_rows, unindexed_team
+from store.process_libraries import library_version_of
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_in_index, text_match
 from store.types import postgresql_array
 
@@ -105,7 +106,10 @@ def _keys_statement(dated: bool) -> Callable[[str], sa.Select[Any]]:
 
 _DATED = PreparedQuery(_keys_statement(dated=True))
 _UNDATED = PreparedQuery(_keys_statement(dated=False))
-_OPEN_COUNT = PreparedQuery(sa.select(open_count("opportunity", _TEAM, _USER)))
+# How many open deals the owner has, beside the workspace's process library version (the list orders its
+# stages by the library, bot/services/processes.py checks its parsed cache by the version): one statement, a
+# round trip less on PostgreSQL (~0.2 ms of the backend's CPU per list when the client works between them).
+_COUNT_AND_VERSION = PreparedQuery(sa.select(open_count("opportunity", _TEAM, _USER), library_version_of(_TEAM)))
 
 
 def _by_ids_statement(dialect: str) -> sa.Select[Any]:
@@ -130,19 +134,24 @@ def money(value: Any) -> Decimal | None:
     return Decimal(f"{value:.2f}")
 
 
-def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[ListKey], int]:
+class OpenKeys(NamedTuple):
+    rows: list[ListKey]
+    total: int  # how many open deals the owner has (exact)
+    library_version: int | None  # the workspace's process library version (None: never uploaded)
+
+
+def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> OpenKeys:
     """The owner's first `limit` open opportunities by estimated close date (undated last, then id), as
-    ListKey rows, and how many open ones they have (exact): two reads in the order of
-    `ix_opportunity_owner_close` (dated, then undated), from that index alone, and when the page is full the
-    owner's group of owner_count (store/owner_counts.py). The money
-    comes as integer cents (sums convert once, `cents_money`)."""
+    ListKey rows, how many open ones they have (exact) and the workspace's process library version: two
+    reads in the order of `ix_opportunity_owner_close` (dated, then undated), from that index alone, then the
+    owner's group of owner_count (store/owner_counts.py) with the version. The money comes as integer cents
+    (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
     rows: list[ListKey] = reader.packed(_DATED, values)
     if len(rows) < limit:
         rows += reader.packed(_UNDATED, {**values, "limit": limit - len(rows)})
-    if len(rows) < limit:
-        return rows, len(rows)
-    return rows, int(reader.scalar(_OPEN_COUNT, values))
+    count, version = reader.all(_COUNT_AND_VERSION, values)[0]
+    return OpenKeys(rows, int(count) if len(rows) >= limit else len(rows), None if version is None else int(version))
 
 
 def summaries_by_id(reader: Reader, *, team_id: str, ids: list[int]) -> list[OpportunitySummary]:
@@ -161,8 +170,8 @@ def summaries_of(reader: Reader, *, team_id: str, ids: list[int]) -> dict[int, O
 
 def open_summaries(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> tuple[list[OpportunitySummary], int]:
     """`open_keys` with each deal's summary (a read of every row: a list that shows them all)."""
-    keys, total = open_keys(reader, team_id=team_id, owner_id=owner_id, limit=limit)
-    return summaries_by_id(reader, team_id=team_id, ids=[key[0] for key in keys]), total
+    keys = open_keys(reader, team_id=team_id, owner_id=owner_id, limit=limit)
+    return summaries_by_id(reader, team_id=team_id, ids=[key[0] for key in keys.rows]), keys.total
 
 
 # --- /opp TEXT ------------------------------------------------------------------------------------------
@@ -373,5 +382,5 @@ def plans() -> dict[str, PreparedQuery]:
     """The statements by name, for the plan tests (tests/store/)."""
     return {"few": _FEW[REP], "few_manager": _FEW[MANAGER], "few_admin": _FEW[ADMIN], "walk": _WALK,
             "owner_walk": _OWNER_WALK, "team_walk": _TEAM_WALK, "fts_probe": _FTS_PROBE, "pg_probe": _PG_PROBE,
-            "open_count": _OPEN_COUNT, "dated": _DATED, "undated": _UNDATED, "by_ids": _BY_IDS,
+            "count_and_version": _COUNT_AND_VERSION, "dated": _DATED, "undated": _UNDATED, "by_ids": _BY_IDS,
             "with_orders": _WITH_ORDERS}  # fmt: skip

@@ -124,9 +124,9 @@ def my_open_by_stage(
     the ORM, in index order (store/opportunity_lists.py): the hot path of `/opp list`. PostgreSQL runs
     the reads with their generic plans (store/prepared.py: it re-planned the first page's at every list)."""
     with reading(engine, generic_plans=True) as reader:
-        keys, total = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
+        keys, total, version = opp_lists.open_keys(reader, team_id=team, owner_id=user, limit=limit)
         grouped = _grouped(keys)
-        stages = _in_process_order(processes.read(reader, team), grouped)
+        stages = _in_process_order(processes.at_version(reader, team, version), grouped)
         listed = _first_shown(stages, grouped, shown)
         rows = opp_lists.summaries_of(reader, team_id=team, ids=[i for ids in listed for i in ids])
     groups = [_stage_group(stage, grouped[stage], rows, ids) for stage, ids in zip(stages, listed, strict=True)]

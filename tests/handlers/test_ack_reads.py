@@ -9,14 +9,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.domain.text import search_text
 from store.db import transaction
-from store.models import Lead
+from store.models import Lead, Opportunity
 from tests import factories as make
 from tests.conftest import RunningBot
 from tests.slack.driver import blocks_text
@@ -145,3 +145,20 @@ def test_home_probes_its_work_queue_once_for_tasks_and_appointments(bot: Running
         session.add(make.task("U1", "Call back", datetime.now(UTC) - timedelta(hours=1)))
     assert _home_round_trips(bot) == without_tasks + 1  # the queue's page
     assert "Call back" in blocks_text(bot.slack.last_view("views.publish")["blocks"])
+
+
+def test_opp_list_reads_its_keys_the_count_with_the_library_version_and_the_shown_rows(bot: RunningBot) -> None:
+    """A rep with a full first page (200 dated deals and more): the page's keys in close-date order, the open
+    count beside the workspace's process library version (one statement: a round trip less on PostgreSQL),
+    the shown deals by id."""
+    with bot.deps.engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), [
+            {"team_id": "T1", "owner_id": "U1", "topic": f"Deal {n}", "status": "open",
+             "estimated_close_date": date(2027, 1, 1) + timedelta(days=n % 90)} for n in range(230)
+        ])  # fmt: skip
+    _warm(bot)
+    with reads(bot) as seen:
+        answers = [bot.user().command("/opp", "list") for _ in range(2)]
+    assert all("230" in answer.json["text"] for answer in answers), answers[0].json["text"]
+    assert seen.checkouts == 1
+    assert len(seen.statements) == 2 * 3 + _plan_mode_set(bot), seen.statements

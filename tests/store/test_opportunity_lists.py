@@ -20,6 +20,7 @@ from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
 from store.models import Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import PreparedQuery, reading
+from store.process_libraries import save_library
 from store.text_search import INDEXED_TEXT_BYTES
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
@@ -196,6 +197,22 @@ def test_open_list_by_close_date_undated_last_with_an_exact_count(database_url: 
         connection.execute(sa.insert(Opportunity), rows)
     with reading(engine, generic_plans=True) as reader:
         assert lists.open_summaries(reader, team_id="T1", owner_id="U3", limit=20)[1] == COUNT_CAP + 5  # not capped
+        assert lists.open_keys(reader, team_id="T1", owner_id="U1", limit=10).library_version is None
+
+
+def test_the_open_keys_come_with_the_workspaces_process_library_version(database_url: str) -> None:
+    """Read with the count, full page or not, for an owner with deals and one without; another workspace's
+    upload is not this one's."""
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add_all([Opportunity(team_id="T1", owner_id="U1", topic=f"O{i}") for i in range(3)])
+        for _ in range(3):
+            save_library(session, team_id="T1", toml="", now=datetime(2026, 12, 7, tzinfo=UTC))
+    with reading(engine, generic_plans=True) as reader:
+        for team, owner, limit, expected in [("T1", "U1", 2, (2, 3, 3)), ("T1", "U1", 10, (3, 3, 3)),
+                                             ("T1", "U9", 10, (0, 0, 3)), ("T2", "U1", 10, (0, 0, None))]:  # fmt: skip
+            keys = lists.open_keys(reader, team_id=team, owner_id=owner, limit=limit)
+            assert (len(keys.rows), keys.total, keys.library_version) == expected, (team, owner, limit)
 
 
 def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
@@ -265,7 +282,7 @@ def _check_postgresql_walk(walk: list[str]) -> None:
 def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     """PostgreSQL: the generic plans `reading(..., generic_plans=True)` runs for `/opp list` and `/opp TEXT`
     (planned once per connection, whatever the values) read the same indexes in order as the values' plans."""
-    statements = ("dated", "undated", "open_count", "by_ids", "few", "few_manager", "few_admin", "walk",
+    statements = ("dated", "undated", "count_and_version", "by_ids", "few", "few_manager", "few_admin", "walk",
                   "owner_walk", "team_walk", "with_orders")  # fmt: skip
     values = {**values, "text": "bulk roast", "owners": ["U1", "U2"]}
     with reading(engine, generic_plans=True) as reader:
@@ -275,8 +292,9 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     for name, index in ordered.items():
         assert any(index in step for step in found[name]), found[name]
         assert not any("Sort" in step for step in found[name]), found[name]
-    counted = found["open_count"]  # owner_count's one row (migration 0024), by its primary key
+    counted = found["count_and_version"]  # owner_count's one row (migration 0024) and the library's, by key
     assert any("Index Scan using pk_owner_count" in step for step in counted), counted
+    assert any("process_library" in step and "Seq Scan" not in step for step in counted), counted
     for name in ("by_ids", "few", "few_manager", "few_admin"):
         assert any("Index Scan using pk_opportunity on opportunity" in step for step in found[name]), found[name]
         assert not any("Seq Scan on opportunity" in step for step in found[name]), found[name]
