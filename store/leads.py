@@ -29,6 +29,7 @@ from store.text_search import (
     visible_matches,
 )
 from store.types import postgresql_array
+from store.users import Asker, read_viewer, role_columns, viewer_of_role
 
 
 def create_lead(session: Session, *, team_id: str, owner_id: str, values: Mapping[str, Any]) -> Lead:
@@ -197,15 +198,16 @@ def _fts_probe_statement() -> sa.Select[Any]:
         hits.outerjoin(_LEAD, _LEAD.c.id == hits.c.id)
     )
     all_own = sa.case((probed.c.hits > SEARCH_COUNT_CAP, sa.not_(sa.exists(other.where(not_own)))))
-    return sa.select(probed.c.hits, all_own)
+    return sa.select(probed.c.hits, all_own, *role_columns(_TEAM, _USER))
 
 
 def _pg_hits_statement() -> sa.Select[Any]:
     """PostgreSQL's probe: the ids of up to SEARCH_COUNT_CAP + 1 leads (of every workspace) whose text
     contains the query, through pg_trgm's index (the only index on search_text), and whether each is
-    the rep's own (`_OWN_HIT`; the rows are read for the LIKE anyway)."""
+    the rep's own (`_OWN_HIT`; the rows are read for the LIKE anyway); on every row, who asks
+    (`role_columns`, one index probe for the statement)."""
     like = _LEAD.c.search_text.like(sa.bindparam("query", type_=sa.String), escape="\\")
-    return sa.select(_LEAD.c.id, _OWN_HIT).where(like).limit(_CAP_ROWS)
+    return sa.select(_LEAD.c.id, _OWN_HIT, *role_columns(_TEAM, _USER)).where(like).limit(_CAP_ROWS)
 
 
 def _pg_few_statement(_dialect: str) -> sa.Select[Any]:
@@ -259,9 +261,54 @@ def search_summaries(
 Rows = list[tuple[Any, ...]]
 
 
+def search_for(
+    reader: Reader, *, asker: Asker, folded: str, limit: int
+) -> tuple[Viewer, tuple[list[LeadSummary], int] | None]:
+    """Who asks and `search_summaries` for them, their role read by the text probe itself (its columns
+    `role_columns`): on PostgreSQL a round trip less for a rep's search (~0.13 ms of the backend and the
+    client's switch, measured), on SQLite a statement less. A manager or an admin is then searched as
+    `search_summaries` does (an admin's statement after the probe: one more than reading the role first).
+    A configured admin, a text too short for the index and (PostgreSQL) a text no lead contains read the
+    role first, as before."""
+    team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
+    probing = user not in admins and len(folded) >= MIN_TRIGRAM
+    dialect = reader.dialect.name
+    values = {"team": team, "user": user, "query": query_value(dialect, folded), "limit": limit}
+    probed = None
+    if probing:
+        probed = reader.all(_FTS_PROBE, values) if dialect == "sqlite" else reader.all_inlined(_PG_HITS, values)
+    if not probed:  # the role did not come back: a PostgreSQL probe without hits, or no probe
+        viewer = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
+        if probing and _is_rep(viewer):
+            return viewer, ([], 0)
+        return viewer, search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+    role, is_slack_admin = probed[0][2:4]
+    viewer = viewer_of_role(
+        reader, team_id=team, user_id=user, admin_ids=admins, role=role, is_slack_admin=is_slack_admin
+    )
+    if not _is_rep(viewer):
+        return viewer, search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+    if limit > _MANY:
+        raise ValueError("a search's page is at most its count's cap")
+    if dialect == "sqlite":
+        rows, total = _sqlite_rep_rows(reader, values, folded, probed[0])
+    else:
+        rows, total = _postgresql_rep_rows(reader, values, folded, probed)
+    return viewer, ([LeadSummary(*row[:6]) for row in rows], total)
+
+
+def _is_rep(viewer: Viewer) -> bool:
+    """Searched by the rep's plans (`search_summaries`: a manager takes the general path, an admin the index)."""
+    return viewer.role != "manager" and not viewer.is_admin
+
+
 def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
+    return _sqlite_rep_rows(reader, values, folded, reader.all(_FTS_PROBE, values)[0])
+
+
+def _sqlite_rep_rows(reader: Reader, values: dict[str, Any], folded: str, probe: tuple[Any, ...]) -> tuple[Rows, int]:
     """The FTS5 probe counts the hits (every workspace's) up to the cap; the rows come from the plan."""
-    probed, all_own = reader.all(_FTS_PROBE, values)[0]
+    probed, all_own = probe[:2]
     if probed == 0:
         return [], 0
     if probed < _MANY:
@@ -270,10 +317,13 @@ def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> t
 
 
 def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
+    return _postgresql_rep_rows(reader, values, folded, reader.all_inlined(_PG_HITS, values))
+
+
+def _postgresql_rep_rows(reader: Reader, values: dict[str, Any], folded: str, probed: Rows) -> tuple[Rows, int]:
     """The probe returns the hits' ids (every workspace's) up to the cap: few, they are all the hits. It
     is planned for its text (`all_inlined`): a common one is found sooner by reading the table than
     through pg_trgm's index (a text in 17 % of the leads: 0.4-0.5 ms against 0.8-1.3 ms, measured)."""
-    probed = reader.all_inlined(_PG_HITS, values)
     if not probed:
         return [], 0
     if len(probed) < _MANY:

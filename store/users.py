@@ -99,6 +99,21 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
     return _viewer(reader, team_id, user_id, admin_ids, row)
 
 
+def role_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, Any]:
+    """The user's role and Slack admin flag as two columns of another read (both NULL: the user has no row),
+    for `viewer_of_role`: a search reads who asks with its first statement (store/leads.py)."""
+    where = (_USER.c.team_id == team, _USER.c.user_id == user)
+    return (sa.select(_USER.c.role).where(*where).scalar_subquery().label("asker_role"),
+            sa.select(_USER.c.is_slack_admin).where(*where).scalar_subquery().label("asker_slack_admin"))  # fmt: skip
+
+
+def viewer_of_role(
+    reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str], role: Any, is_slack_admin: Any
+) -> Viewer:
+    """`read_viewer`'s viewer from `role_columns` as another read returned them (a manager's reps are read)."""
+    return _viewer(reader, team_id, user_id, admin_ids, None if role is None else (role, is_slack_admin))
+
+
 def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
     """The user's stored time zone (None: no row)."""
     row = next(iter(reader.all(_ZONE_SQL, {"team": team_id, "user": user_id})), None)

@@ -29,7 +29,7 @@ from store.opportunities import record_stage_change, set_step
 from store.people import competitors, stakeholders
 from store.prepared import Reader, reading
 from store.sequences import end_enrollments
-from store.users import Asker, read_viewer
+from store.users import Asker
 
 DRAFT_LIFETIME = timedelta(days=1)
 QUALIFIED_IS_FINAL = "This lead is qualified: its opportunity carries it on, so it cannot change."
@@ -62,8 +62,7 @@ def search(
     back as the whole lead, whose card is shown instead of a list. PostgreSQL runs the reads with their
     generic plans (store/prepared.py: planning them costs as much as running them)."""
     with reading(engine, generic_plans=True) as reader:
-        viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
-        found = lead_store.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+        viewer, found = lead_store.search_for(reader, asker=asker, folded=folded, limit=limit)
     if found is not None and len(found[0]) != 1:
         return found
     with transaction(new_session) as session:

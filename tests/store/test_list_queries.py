@@ -17,9 +17,10 @@ from store import planning
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
-from store.models import Lead, Opportunity, SalesTeamMember, Share, TeamShare
+from store.models import Lead, Opportunity, SalesTeamMember, Share, SlackUser, TeamShare
 from store.prepared import reading
 from store.text_search import INDEXED_TEXT_BYTES
+from store.users import Asker, read_viewer
 from tests.store.plans import generic_plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -352,3 +353,33 @@ def test_the_planners_reads_walk_an_owners_index_without_sorting(database_url: s
             assert "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan, (name, plan)
             if name != "owners":
                 assert "ix_opportunity_owner_close (team_id=? AND owner_id=? AND status=?" in plan, (name, plan)
+
+
+def test_a_search_reads_who_asks_with_its_probe_and_answers_as_when_read_first(database_url: str) -> None:
+    """`search_for` takes the asker's role from the text probe's columns: the viewer is `read_viewer`'s and the
+    answer `search_summaries`' with it, for a rep, a user without a row, a Slack admin, an admin by role, a
+    configured admin and a manager (None: the general path), with a text in some leads (the rep's, another
+    rep's, another workspace's), in none, and too short for the index."""
+    engine = make_engine(database_url)
+    with transaction(session_factory(engine)) as session:
+        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
+                         SlackUser(team_id="T1", user_id="UR", manager_id="UM"),
+                         SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
+                         SlackUser(team_id="T1", user_id="UA", role="admin"),
+                         SlackUser(team_id="T2", user_id="UR", role="admin")])  # fmt: skip
+        session.add_all(
+            Lead(team_id=team, owner_id=owner, topic=f"Roast {n}", company="Bean", status="open",
+                 search_text=search_text(f"Roast {n}", "Bean"))
+            for n, (team, owner) in enumerate([("T1", "UR"), ("T1", "UR"), ("T1", "UX"), ("T2", "UR")])
+        )  # fmt: skip
+    with reading(engine, generic_plans=True) as reader:
+        for user in ("UR", "UN", "US", "UA", "UC", "UM"):
+            for text in ("roast", "bean 2", "nothing like it", "ro"):
+                asker = Asker("T1", user, frozenset({"UC"}))
+                viewer, found = lead_store.search_for(reader, asker=asker, folded=fold(text), limit=10)
+                expected = read_viewer(reader, team_id="T1", user_id=user, admin_ids=asker.admin_ids)
+                assert viewer == expected, (user, text)
+                assert found == lead_store.search_summaries(reader, viewer=expected, folded=fold(text), limit=10)
+        rep = lead_store.search_for(reader, asker=Asker("T1", "UR", frozenset()), folded="roast", limit=10)[1]
+        admin = lead_store.search_for(reader, asker=Asker("T1", "US", frozenset()), folded="roast", limit=10)[1]
+    assert rep is not None and admin is not None and (rep[1], admin[1]) == (2, 3)  # the rep's two; the workspace's
