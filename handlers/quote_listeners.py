@@ -3,8 +3,6 @@ the approver's DM, and the approvals section of App Home (handlers/quotes.py hol
 
 from __future__ import annotations
 
-import functools
-
 from bot.config import SettingsError
 from bot.deps import Deps
 from bot.domain.quotes import ApprovalRuleError
@@ -24,4 +22,4 @@ def register(surface: Surface, deps: Deps) -> None:
     on_click(surface.app, ctx, QUOTE_CREATE, open_create)
     on_submit(surface.app, ctx, VIEW_QUOTE_CREATE, create_submitted)
     quote_actions.register(surface.app, ctx)
-    surface.home_section(15)(functools.partial(home_section, ctx))
+    surface.home_section(15)(home_section)

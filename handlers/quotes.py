@@ -206,7 +206,7 @@ def refresh_opportunity(ctx: QuoteDeps, client: WebClient, team: str, opp_id: in
     cards.refresh_card(ctx.deps, client, team, RecordRef(RecordType.OPPORTUNITY, opp_id))
 
 
-def home_section(ctx: QuoteDeps, home: HomeRequest) -> list[dict[str, Any]]:
+def home_section(home: HomeRequest) -> list[dict[str, Any]]:
     if not home.reads.probes.quotes:
         return []
     found = service.home_quotes(home.reads.session, team_id=home.team, user_id=home.user, today=home.reads.now.date(),

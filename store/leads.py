@@ -244,18 +244,13 @@ def search_summaries(
     all the rep's own. An admin's search is driven by the text index (one statement)."""
     if viewer.role == "manager" or len(folded) < MIN_TRIGRAM:
         return None
-    if limit > _MANY:
-        raise ValueError("a search's page is at most its count's cap")
-    dialect = reader.dialect.name
-    values = {"team": viewer.team_id, "user": viewer.user_id, "query": query_value(dialect, folded), "limit": limit}
-    if viewer.is_admin:
-        rows = reader.all(_SEARCHES[True], values)
-        total = int(rows[0][6]) if rows else 0
-    elif dialect == "sqlite":
-        rows, total = _sqlite_rep_search(reader, values, folded)
-    else:
-        rows, total = _postgresql_rep_search(reader, values, folded)
-    return [LeadSummary(*row[:6]) for row in rows], total
+    _check_page(limit)
+    values = {"team": viewer.team_id, "user": viewer.user_id, "query": query_value(reader.dialect.name, folded),
+              "limit": limit}  # fmt: skip
+    if not viewer.is_admin:
+        return _rep_answer(reader, values, folded, _rep_probe(reader, values))
+    rows = reader.all(_SEARCHES[True], values)
+    return [LeadSummary(*row[:6]) for row in rows], int(rows[0][6]) if rows else 0
 
 
 Rows = list[tuple[Any, ...]]
@@ -272,11 +267,8 @@ def search_for(
     role first, as before."""
     team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
     probing = user not in admins and len(folded) >= MIN_TRIGRAM
-    dialect = reader.dialect.name
-    values = {"team": team, "user": user, "query": query_value(dialect, folded), "limit": limit}
-    probed = None
-    if probing:
-        probed = reader.all(_FTS_PROBE, values) if dialect == "sqlite" else reader.all_inlined(_PG_HITS, values)
+    values = {"team": team, "user": user, "query": query_value(reader.dialect.name, folded), "limit": limit}
+    probed = _rep_probe(reader, values) if probing else None
     if not probed:  # the role did not come back: a PostgreSQL probe without hits, or no probe
         viewer = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
         if probing and _is_rep(viewer):
@@ -288,13 +280,8 @@ def search_for(
     )
     if not _is_rep(viewer):
         return viewer, search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
-    if limit > _MANY:
-        raise ValueError("a search's page is at most its count's cap")
-    if dialect == "sqlite":
-        rows, total = _sqlite_rep_rows(reader, values, folded, probed[0])
-    else:
-        rows, total = _postgresql_rep_rows(reader, values, folded, probed)
-    return viewer, ([LeadSummary(*row[:6]) for row in rows], total)
+    _check_page(limit)
+    return viewer, _rep_answer(reader, values, folded, probed)
 
 
 def _is_rep(viewer: Viewer) -> bool:
@@ -302,8 +289,25 @@ def _is_rep(viewer: Viewer) -> bool:
     return viewer.role != "manager" and not viewer.is_admin
 
 
-def _sqlite_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
-    return _sqlite_rep_rows(reader, values, folded, reader.all(_FTS_PROBE, values)[0])
+def _check_page(limit: int) -> None:
+    if limit > _MANY:
+        raise ValueError("a search's page is at most its count's cap")
+
+
+def _rep_probe(reader: Reader, values: dict[str, Any]) -> Rows:
+    """The text probe, its rows carrying who asks (`role_columns`): SQLite's one row, PostgreSQL's hits."""
+    if reader.dialect.name == "sqlite":
+        return reader.all(_FTS_PROBE, values)
+    return reader.all_inlined(_PG_HITS, values)
+
+
+def _rep_answer(reader: Reader, values: dict[str, Any], folded: str, probed: Rows) -> tuple[list[LeadSummary], int]:
+    """A rep's page and count, by the plan the probe chose."""
+    if reader.dialect.name == "sqlite":
+        rows, total = _sqlite_rep_rows(reader, values, folded, probed[0])
+    else:
+        rows, total = _postgresql_rep_rows(reader, values, folded, probed)
+    return [LeadSummary(*row[:6]) for row in rows], total
 
 
 def _sqlite_rep_rows(reader: Reader, values: dict[str, Any], folded: str, probe: tuple[Any, ...]) -> tuple[Rows, int]:
@@ -314,10 +318,6 @@ def _sqlite_rep_rows(reader: Reader, values: dict[str, Any], folded: str, probe:
     if probed < _MANY:
         return _counted(reader.all(_SEARCHES[False], values))
     return _walked(reader, {**values, "text": contains_value("sqlite", folded)}, all_own=bool(all_own))
-
-
-def _postgresql_rep_search(reader: Reader, values: dict[str, Any], folded: str) -> tuple[Rows, int]:
-    return _postgresql_rep_rows(reader, values, folded, reader.all_inlined(_PG_HITS, values))
 
 
 def _postgresql_rep_rows(reader: Reader, values: dict[str, Any], folded: str, probed: Rows) -> tuple[Rows, int]:
