@@ -8,7 +8,8 @@ of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace
 few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
 viewer's deals in display order along `ix_opportunity_owner_search` (0017, with the text on PostgreSQL since
 0022; a manager's reps one walk each, an admin's workspace along `ix_opportunity_team_search`, 0018), each walk
-stopping at the page's PAGE hits.
+stopping at the page's PAGE hits. The probe's rows carry who asks (`search_for`): a search reads no
+viewer before it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from store.prepared import PreparedQuery, Reader, bound_list, in_bound_list, pac
 from store.process_libraries import library_version_of
 from store.text_search import MIN_TRIGRAM, Condition, fts_probe_statement, query_value, text_in_index, text_match
 from store.types import postgresql_array
+from store.users import Asker, read_viewer, role_columns, viewer_of_role
 
 
 class OpportunitySummary(NamedTuple):
@@ -295,7 +297,11 @@ def _pg_probe_statement() -> sa.Select[Any]:
     """PostgreSQL's probe: the ids of up to FEW_HITS + 1 deals (every workspace's) whose text
     contains the query, through pg_trgm's index."""
     like = _OPP.c.search_text.like(sa.bindparam("query", type_=sa.String), escape="\\")
-    return sa.select(_OPP.c.id).where(like).limit(sa.literal_column(str(FEW_HITS + 1), sa.Integer))
+    return (
+        sa.select(_OPP.c.id, *role_columns(_TEAM, _USER))
+        .where(like)
+        .limit(sa.literal_column(str(FEW_HITS + 1), sa.Integer))
+    )
 
 
 def _with_orders_statement(dialect: str) -> sa.Select[Any]:
@@ -319,7 +325,9 @@ _FEW = {scope: PreparedQuery(_few_statement(scope)) for scope in (REP, MANAGER, 
 _WALK = PreparedQuery(_walk_statement)
 _OWNER_WALK = PreparedQuery(_owner_walk_statement)
 _TEAM_WALK = PreparedQuery(_team_walk_statement)
-_FTS_PROBE = PreparedQuery(fts_probe_statement(RecordType.OPPORTUNITY, FEW_HITS + 1))
+_FTS_PROBE = PreparedQuery(
+    fts_probe_statement(RecordType.OPPORTUNITY, FEW_HITS + 1).add_columns(*role_columns(_TEAM, _USER))
+)
 _PG_PROBE = PreparedQuery(_pg_probe_statement())
 
 
@@ -332,33 +340,75 @@ def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int)
     display order, outside the ORM: `/opp TEXT` of reps, managers and admins. A text of MIN_TRIGRAM
     characters or more first probes the text index: no hit, none; up to FEW_HITS, those read and sorted;
     more (or a shorter text), a walk of the viewer's deals in display order stopping at the page."""
+    values = _values(reader, viewer.team_id, viewer.user_id, folded, limit)
+    probed = _probe(reader, values) if "query" in values else None
+    return _answer(reader, viewer, values, probed)
+
+
+def search_for(reader: Reader, *, asker: Asker, folded: str, limit: int) -> list[OpportunitySummary]:
+    """`search_summaries` for who asks, their role read by the text probe itself (`role_columns` on its
+    rows): a statement less for every search whose probe returns a row (SQLite's always does; PostgreSQL's
+    when any deal of any workspace contains the text, and when none does, no viewer can see a hit and none
+    is read). A text too short for the index reads the role first."""
+    team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
+    values = _values(reader, team, user, folded, limit)
+    if "query" not in values:
+        return _answer(reader, read_viewer(reader, team_id=team, user_id=user, admin_ids=admins), values, None)
+    rows = _probe_rows(reader, values)
+    if not rows:
+        return []
+    role, is_slack_admin = rows[0][-2:]
+    viewer = viewer_of_role(
+        reader, team_id=team, user_id=user, admin_ids=admins, role=role, is_slack_admin=is_slack_admin
+    )
+    return _answer(reader, viewer, values, _probed(reader, values, rows))
+
+
+def _values(reader: Reader, team: str, user: str, folded: str, limit: int) -> dict[str, Any]:
+    """The statements' bound values; `query` only for a text long enough for the text index."""
     if not 0 < limit <= PAGE:
         raise ValueError(f"a search page holds 1 to {PAGE} deals, not {limit}")
-    dialect, scope = reader.dialect.name, scope_of(viewer)
-    values: dict[str, Any] = {"team": viewer.team_id, "user": viewer.user_id, "limit": limit, "text": folded}
-    if scope == MANAGER:
-        owners = sorted(viewer.owners_in_scope)
-        values["owners"] = bound_list(reader.dialect, owners)
+    values: dict[str, Any] = {"team": team, "user": user, "limit": limit, "text": folded}
     if len(folded) >= MIN_TRIGRAM:
-        values["query"] = query_value(dialect, folded)
-        probed = _probe(reader, values)
-        if probed == 0:
-            return []
-        if probed <= FEW_HITS:
-            return [summary(row) for row in reader.all(_FEW[scope], values)]
+        values["query"] = query_value(reader.dialect.name, folded)
+    return values
+
+
+def _answer(reader: Reader, viewer: Viewer, values: dict[str, Any], probed: int | None) -> list[OpportunitySummary]:
+    """The viewer's page by the plan the probe chose (None: no probe, a walk)."""
+    if probed == 0:
+        return []
+    scope = scope_of(viewer)
+    if scope == MANAGER:
+        values["owners"] = bound_list(reader.dialect, sorted(viewer.owners_in_scope))
+    if probed is not None and probed <= FEW_HITS:
+        return [summary(row) for row in reader.all(_FEW[scope], values)]
     return [summary(row) for row in _walk(reader, scope, viewer, values)]
 
 
 def _probe(reader: Reader, values: dict[str, Any]) -> int:
     """How many deals of every workspace contain the query, counting up to FEW_HITS + 1 (PostgreSQL:
-    their ids are kept in `values` for the few-hits statement). PostgreSQL plans the probe for its text
-    (`all_inlined`, whatever the connection's plan mode), as `plan_cache_mode = auto` did at every execution:
-    its best plan depends on how common the text is (store/leads.py's probe: a text in a sixth of the rows
-    is found sooner by reading the table)."""
+    their ids are kept in `values` for the few-hits statement)."""
+    return _probed(reader, values, _probe_rows(reader, values))
+
+
+def _probe_rows(reader: Reader, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The probe's rows, each ending with who asks (`role_columns`): SQLite's one row, its count first;
+    PostgreSQL's hits, their ids first. PostgreSQL plans the probe for its text (`all_inlined`, whatever
+    the connection's plan mode), as `plan_cache_mode = auto` did at every execution: its best plan depends
+    on how common the text is (store/leads.py's probe: a text in a sixth of the rows is found sooner by
+    reading the table)."""
     if reader.dialect.name == "sqlite":
-        return int(reader.scalar(_FTS_PROBE, values))
-    values["ids"] = [row[0] for row in reader.all_inlined(_PG_PROBE, values)]
-    return len(values["ids"])
+        return reader.all(_FTS_PROBE, values)
+    return reader.all_inlined(_PG_PROBE, values)
+
+
+def _probed(reader: Reader, values: dict[str, Any], rows: list[tuple[Any, ...]]) -> int:
+    """The probe's count from its rows (PostgreSQL: the hits' ids kept in `values`)."""
+    if reader.dialect.name == "sqlite":
+        return int(rows[0][0])
+    values["ids"] = [row[0] for row in rows]
+    return len(rows)
 
 
 def _walk(reader: Reader, scope: str, viewer: Viewer, values: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -49,7 +49,7 @@ from store.opportunity_lists import OpportunitySummary
 from store.people import competitors
 from store.prepared import reading
 from store.quotes import newest_quotes_of, orders_of, orders_of_many
-from store.users import Asker, read_viewer
+from store.users import Asker
 
 GONE = "That opportunity no longer exists."
 
@@ -97,21 +97,20 @@ class SearchAnswer:
 
 def search(engine: Engine, new_session: SessionFactory, *, asker: Asker, folded: str, limit: int) -> SearchAnswer:
     """The opportunities the asker may see whose topic or account matches a folded query, best first,
-    read outside the ORM on one pooled connection (who asks, the hits, whether they have orders): the
-    hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders.
+    read outside the ORM on one pooled connection (the text probe with who asks, the hits, whether they
+    have orders): the hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders.
     PostgreSQL runs the reads with their generic plans (store/prepared.py), the text probe planned for
     its text (store/opportunity_lists.py)."""
     with reading(engine, generic_plans=True) as reader:
-        viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
-        hits = opp_lists.search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
+        hits = opp_lists.search_for(reader, asker=asker, folded=folded, limit=limit)
         ids = [hit.id for hit in hits]
-        ordered = len(hits) > 1 and opp_lists.any_orders(reader, team_id=viewer.team_id, ids=ids)
+        ordered = len(hits) > 1 and opp_lists.any_orders(reader, team_id=asker.team_id, ids=ids)
     if len(hits) != 1 and not ordered:
         return SearchAnswer(hits)
     with transaction(new_session) as session:
         if len(hits) > 1:
-            return SearchAnswer(hits, orders=orders_of_many(session, team_id=viewer.team_id, opportunity_ids=ids))
-        data = load_data(session, team=viewer.team_id, opp_id=ids[0])
+            return SearchAnswer(hits, orders=orders_of_many(session, team_id=asker.team_id, opportunity_ids=ids))
+        data = load_data(session, team=asker.team_id, opp_id=ids[0])
     return SearchAnswer(hits if data else [], card=data)
 
 

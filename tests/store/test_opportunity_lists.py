@@ -18,10 +18,11 @@ from store import opportunity_lists as lists
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
-from store.models import Opportunity, SalesTeamMember, Share, TeamShare
+from store.models import Opportunity, SalesTeamMember, Share, SlackUser, TeamShare
 from store.prepared import PreparedQuery, reading
 from store.process_libraries import save_library
 from store.text_search import INDEXED_TEXT_BYTES
+from store.users import Asker, read_viewer
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
 
@@ -331,3 +332,30 @@ def test_shown_rows_read_by_id_are_the_drivers_values(database_url: str) -> None
         money = expected[8]
         assert tuple(summary) == expected and type(summary.estimated_revenue) is type(money), (summary, expected)
     engine.dispose()
+
+
+def test_a_search_reads_who_asks_with_its_probe_and_answers_as_when_read_first(database_url: str) -> None:
+    """`search_for` takes the asker's role from the text probe's columns: its page is `search_summaries`' for
+    `read_viewer`'s viewer, for a rep, a user without a row, a Slack admin, an admin by role, a configured
+    admin and a manager (whose reps are read), with texts in few deals, in many (the walk), in none and too
+    short for the index."""
+    engine = make_engine(database_url)
+    _seed(engine)
+    with transaction(session_factory(engine)) as session:
+        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
+                         SlackUser(team_id="T1", user_id="U1", manager_id="UM"),
+                         SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
+                         SlackUser(team_id="T1", user_id="UA", role="admin"),
+                         SlackUser(team_id="T2", user_id="U1", role="admin")])  # fmt: skip
+    with reading(engine, generic_plans=True) as reader:
+        for user in ("U1", "UN", "US", "UA", "UC", "UM"):
+            asker = Asker("T1", user, frozenset({"UC"}))
+            viewer = read_viewer(reader, team_id="T1", user_id=user, admin_ids=asker.admin_ids)
+            for text in ("rare roast", "bulk roast", "nothing like it", "ro"):
+                found = lists.search_for(reader, asker=asker, folded=fold(text), limit=10)
+                assert found == lists.search_summaries(reader, viewer=viewer, folded=fold(text), limit=10), (user, text)
+        rep = lists.search_for(reader, asker=Asker("T1", "U1", frozenset()), folded="rare roast", limit=10)
+        admin = lists.search_for(reader, asker=Asker("T1", "US", frozenset()), folded="rare roast", limit=10)
+        nobody = lists.search_for(reader, asker=Asker("T1", "UN", frozenset()), folded="rare roast", limit=10)
+    assert [o.topic for o in rep] == ["S2", "R2", "R1", "R0"]  # shared S2 is the newest
+    assert [o.topic for o in admin] == ["S4", "S2", "R2", "R1", "R0"] and nobody == []
