@@ -37,13 +37,16 @@ class _Compiled:
     processors: Mapping[str, Callable[[Any], Any]]  # the bind types' conversions (a date to ISO text on SQLite…)
 
 
+Statement = sa.Select[Any] | sa.CompoundSelect | sa.Insert
+
+
 class PreparedQuery:
     """A SELECT whose SQL text is compiled once per dialect. Its bind parameters go through their
     types' bind conversions (a date or an aware datetime is stored as SQLAlchemy stores it); its result
     columns are used as the driver returns them (no SQLAlchemy result processing: ints and strings, or
     the caller reads dates, datetimes and decimals in both databases' forms)."""
 
-    def __init__(self, statement: sa.Select[Any] | sa.Insert | Callable[[str], sa.Select[Any] | sa.Insert]) -> None:
+    def __init__(self, statement: Statement | Callable[[str], Statement]) -> None:
         """`statement`, or a function building it for a dialect's name (when the SQL differs by database);
         an INSERT only through `write_once`."""
         self.statement = statement

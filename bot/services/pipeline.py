@@ -78,15 +78,19 @@ def report(session: Session, scope: Scope, period: Period, library: ProcessLibra
     )
 
 
-def home_report(reader: Reader, scope: Scope, period: Period, library: ProcessLibrary) -> PipelineReport:
+def home_report(
+    reader: Reader, scope: Scope, period: Period, library: ProcessLibrary, *, today: date
+) -> tuple[PipelineReport, list[queries.Upcoming]]:
     """What App Home shows of `report`: per stage, the totals, the weighted forecast and won so far, from
     the period's groups per stage and won totals per currency (no months, no stage moves, no undated
-    count: Home shows none of them). The weighted figures are rounded per stage rather than per stage
+    count: Home shows none of them), with the next close dates from `today`, all read by one statement
+    (store/pipeline.home_pipeline). The weighted figures are rounded per stage rather than per stage
     and month, as `/pipeline`'s funnel adds them: they may differ from it by a cent per stage."""
-    team, owners = scope.team_id, scope.owners
-    rows = queries.stage_groups(reader, team_id=team, owners=owners, start=period.start, end=period.end)
-    won = queries.won_totals(reader, team_id=team, owners=owners, start=period.start, end=period.end)
-    return rules.build_home_report(scope=scope.name, period=period, rows=rows, won=won, library=library)
+    found = queries.home_pipeline(
+        reader, team_id=scope.team_id, owners=scope.owners, today=today, start=period.start, end=period.end
+    )
+    report = rules.build_home_report(scope=scope.name, period=period, rows=found.groups, won=found.won, library=library)
+    return report, found.upcoming
 
 
 def bubbles(session: Session, scope: Scope, period: Period) -> list[Bubble]:
@@ -166,11 +170,11 @@ def home_summary(reader: Reader, *, viewer: Viewer, tz: str, now: datetime, libr
     mine = Scope(viewer, "mine", frozenset({viewer.user_id}), str(rules.zone(tz).key))
     period = period_of(mine, rules.DEFAULT_PERIOD, now)
     today = rules.local_today(now, mine.tz)
-    upcoming = queries.next_closing(reader, team_id=viewer.team_id, owners=mine.owners, today=today)
+    report, upcoming = home_report(reader, mine, period, library, today=today)
     reps: list[RepLine] | None = None
     if viewer.role == "manager" and viewer.reps:
         rows = queries.funnel_groups(
             reader, team_id=viewer.team_id, owners=viewer.reps, start=period.start, end=period.end, by_owner=True
         )
         reps = rules.per_rep(rows, library)
-    return HomeSummary(period, home_report(reader, mine, period, library), upcoming, reps, today)
+    return HomeSummary(period, report, upcoming, reps, today)

@@ -147,6 +147,24 @@ def test_home_probes_its_work_queue_once_for_tasks_and_appointments(bot: Running
     assert "Call back" in blocks_text(bot.slack.last_view("views.publish")["blocks"])
 
 
+def test_home_reads_its_pipeline_section_in_one_statement(bot: RunningBot) -> None:
+    """A rep's App Home without a task due: the event's dedupe row, who asks with the library version, the
+    pipeline section's next close dates, stage groups and won totals (one UNION ALL: store/pipeline.py's
+    `home_pipeline`, where there were three statements), the quotes' and work queue's probes, the open leads'
+    page. PostgreSQL: the dedupe row's transaction ends with a round trip of its own (COMMIT)."""
+    soon = datetime.now(UTC).date() + timedelta(days=3)
+    with bot.deps.engine.begin() as connection:
+        connection.execute(sa.insert(Opportunity), [
+            {"team_id": "T1", "owner_id": "U1", "topic": "Closing soon", "status": "open",
+             "estimated_close_date": soon, "estimated_revenue": 1200, "currency": "EUR"}
+        ])  # fmt: skip
+    _warm(bot)
+    writes = 1 if bot.deps.engine.dialect.name == "sqlite" else 2
+    assert _home_round_trips(bot) == writes + 4 + _plan_mode_set(bot)
+    shown = blocks_text(bot.slack.last_view("views.publish")["blocks"])
+    assert "Closing soon" in shown and "1,200" in shown, shown
+
+
 def test_opp_list_reads_its_keys_the_count_with_the_library_version_and_the_shown_rows(bot: RunningBot) -> None:
     """A rep with a full first page (200 dated deals and more): the page's keys in close-date order, the open
     count beside the workspace's process library version (one statement: a round trip less on PostgreSQL),

@@ -49,14 +49,15 @@ def test_stage_groups_and_won_totals_add_up_to_the_funnel_and_won_groups(databas
                 for row in queries.funnel_groups(reader, **scope):
                     by_stage[(row.process_name, row.stage, row.currency)][0] += row.count
                     by_stage[(row.process_name, row.stage, row.currency)][1] += row.revenue
-                stages = queries.stage_groups(reader, **scope)
+                home = queries.home_pipeline(reader, **scope, today=start)
+                stages = home.groups
                 assert {(r.process_name, r.stage, r.currency): [r.count, r.revenue] for r in stages} == by_stage
                 assert len(stages) == len(by_stage) and all(r.close_date == start for r in stages)
                 won: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
                 for item in queries.won_groups(reader, **scope):
                     won[item.currency][0] += item.count
                     won[item.currency][1] += item.revenue
-                totals = queries.won_totals(reader, **scope)
+                totals = home.won
                 assert {t.currency: [t.count, t.revenue] for t in totals} == won
                 assert all(str(t.revenue).endswith(tuple("0123456789")) and t.revenue.as_tuple().exponent == -2
                            for t in totals)  # fmt: skip
@@ -74,7 +75,7 @@ def test_home_report_shows_the_funnel_of_pipeline_report(database_url: str) -> N
         scope = service.Scope(Viewer(team_id="T1", user_id="U1"), "mine", frozenset({"U1"}), "UTC")
         period = Period("this-year", date(2026, 1, 1), date(2027, 1, 1), "UTC")
         full = service.report(session, scope, period, library)
-        home = service.home_report(session_reader(session), scope, period, library)
+        home = service.home_report(session_reader(session), scope, period, library, today=date(2026, 1, 1))[0]
     assert home.count == full.count > 0 and home.revenue == full.revenue and home.won == full.won
     for ours, theirs in zip(home.funnels, full.funnels, strict=True):
         assert [(s.stage.name, s.count, s.revenue) for s in ours.stages] == [
@@ -101,7 +102,8 @@ def test_next_closing_from_today_by_date_then_id(database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(sa.insert(Opportunity), rows)
     with reading(engine) as reader:
-        found = queries.next_closing(reader, team_id="T1", owners=frozenset({"U1"}), today=TODAY)
+        period = {"start": date(2026, 10, 1), "end": date(2027, 1, 1)}
+        found = queries.home_pipeline(reader, team_id="T1", owners=frozenset({"U1"}), today=TODAY, **period).upcoming
     assert [o.topic for o in found] == ["today", "second a", "second b"]
     assert found[0].estimated_close_date == TODAY and found[0].estimated_revenue == Decimal("1250.50")
     assert found[0].currency == "EUR" and found[0].stage == "Develop" and found[1].id < found[2].id
@@ -232,6 +234,9 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
             )
         head = _plan(reader, records._HEADS["opportunity"], {"team": "T1", "id": 3_500})
         won = _plan(reader, queries.prepared("won totals", 1), {**owner, "start": date(2026, 10, 1), "end": TODAY})
+        home = _plan(
+            reader, queries.prepared("home", 1), {**owner, "today": TODAY, "start": date(2026, 10, 1), "end": TODAY}
+        )  # the three, one statement
     owner_indexes = ("ix_opportunity_pipeline_owner", "ix_opportunity_owner_close")  # both cover the groups' columns
     assert any(index in step for index in owner_indexes for step in stages), stages
     assert any("ix_opportunity_owner_close" in step for step in upcoming), upcoming
@@ -240,6 +245,8 @@ def test_home_and_timeline_plans_read_ranges_of_the_indexes(database_url: str) -
     assert any("PRIMARY KEY" in step or "pk_opportunity" in step for step in head), head  # the Timeline's one row
     assert not any("Seq Scan" in step or step.startswith("SCAN") for step in head), head
     assert any("SubPlan" in step or "CORRELATED SCALAR SUBQUERY" in step for step in won), won  # per won deal
+    assert any("ix_opportunity_owner_close" in step for step in home), home
+    assert not any("Seq Scan" in step or step.startswith("SCAN opportunity") for step in home), home
     if engine.dialect.name != "sqlite":
         return
     assert any("ix_sales_order_opportunity (team_id=? AND opportunity_id=?)" in step for step in won), won
@@ -280,6 +287,8 @@ def test_homes_generic_plans_read_the_indexes_its_values_plans_read(database_url
         "month stages": (queries.prepared("month stages", 1), {**owner, "start": QUARTER, "end": date(2027, 1, 1)}),
         "upcoming": (queries.prepared("upcoming", 1), {**owner, "today": TODAY}),
         "won totals": (queries.prepared("won totals", 1), {**owner, "start": QUARTER, "end": TODAY}),
+        "home months": (queries.prepared("home months", 1),
+                        {**owner, "today": TODAY, "start": QUARTER, "end": date(2027, 1, 1)}),
         "open leads": (leads_store._OPEN_PAGE_SQL, {"team": "T1", "owner": "U1", "limit": 25}),
         "user": (users_store._HOME_ASKER_SQL, user),
         "probes": (home_probes._PROBES, {**user, "today": TODAY, "start": NOW, "end": DAY_END}),

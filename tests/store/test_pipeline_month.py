@@ -157,7 +157,8 @@ def _reads_agree(engine: sa.Engine, team: str) -> None:
                 for p, s, c, n, t in reader.all(queries.prepared("stages", shape), values)
             }
             new_stages = {
-                (g.process_name, g.stage, g.currency, g.count, g.revenue) for g in queries.stage_groups(reader, **scope)
+                (g.process_name, g.stage, g.currency, g.count, g.revenue)
+                for g in queries.home_pipeline(reader, **scope, today=start).groups
             }
             assert new_stages == old_stages
             old_reps = {

@@ -208,7 +208,9 @@ def test_won_revenue_with_and_without_orders_in_the_workspace(seeded: Any) -> No
                     expected = _won_of(team, opps, given, start, end)
                     won = queries.won_groups(reader, team_id=team, owners=None, start=start, end=end)
                     assert _rows(won) == _rows(queries.WonRow(*key, *value) for key, value in expected.items())
-                    totals = queries.won_totals(reader, team_id=team, owners=None, start=start, end=end)
+                    totals = queries.home_pipeline(
+                        reader, team_id=team, owners=None, today=start, start=start, end=end
+                    ).won
                     per_currency: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
                     for (currency, _day), (count, total) in expected.items():
                         per_currency[currency][0] += count
