@@ -187,8 +187,20 @@ _PAGE_ROWS = sa.literal_column(str(PAGE), sa.Integer)
 # 'open'` is written literally: it is the expression ix_opportunity_owner_search is built on.
 _CLOSED = _OPP.c.status != sa.literal_column("'open'")
 _ORDER = (_CLOSED, _OPP.c.updated_at.desc(), _OPP.c.id.desc())
-# What a walk returns: a summary, then its display-order keys (to merge the walks of a manager's reps).
-_WALKED = (*_COLUMNS, _CLOSED.label("closed"), _OPP.c.updated_at)
+_ORDERS = SalesOrder.__table__  # type: ignore[attr-defined]
+
+
+def _ordered(opportunity_id: Any) -> Any:
+    """Whether the deal has a sales order, as a column of the page (one index probe per deal shown): most
+    searches find none, and then `/opp TEXT` needs no ORM read of the orders."""
+    mine = (_ORDERS.c.team_id == _TEAM, _ORDERS.c.opportunity_id == opportunity_id)
+    return sa.exists().where(*mine).label("ordered")
+
+
+# What a search's statements return: a summary, whether it has orders, then its display-order keys (to
+# merge the walks of a manager's reps).
+_WALKED = (*_COLUMNS, _ordered(_OPP.c.id), _CLOSED.label("closed"), _OPP.c.updated_at)
+_ORDERED = len(_COLUMNS)  # the row's `_ordered` column
 REP, MANAGER, ADMIN = "rep", "manager", "admin"
 
 
@@ -209,7 +221,8 @@ def _visible(dialect: str, scope: str) -> Condition:
 
 def _few_statement(scope: str) -> Callable[[str], sa.Select[Any]]:
     """A text in few deals: the hits the viewer may see, sorted. SQLite: driven by the FTS5 index;
-    PostgreSQL: the probe's ids read by primary key (`id = ANY(:ids)`)."""
+    PostgreSQL: the probe's ids read by primary key (`id = ANY(:ids)`). Whether a deal has orders is read
+    for the page only, outside the sort (SQLite would compute it for every hit sorted: `_orders_of_page`)."""
 
     def build(dialect: str) -> sa.Select[Any]:
         if dialect == "sqlite":
@@ -218,9 +231,18 @@ def _few_statement(scope: str) -> Callable[[str], sa.Select[Any]]:
         else:
             ids = sa.bindparam("ids", type_=postgresql_array(sa.Integer))
             found = sa.and_(_OPP.c.id == sa.any_(ids), _OPP.c.team_id == _TEAM)
-        return sa.select(*_COLUMNS).where(found, _visible(dialect, scope)).order_by(*_ORDER).limit(_LIMIT)
+        hits = sa.select(*_COLUMNS, _CLOSED.label("closed"), _OPP.c.updated_at).where(found, _visible(dialect, scope))
+        return _orders_of_page(hits.order_by(*_ORDER).limit(_LIMIT).subquery("few"))
 
     return build
+
+
+def _orders_of_page(page: sa.Subquery) -> sa.Select[Any]:
+    """`page`'s rows as `_WALKED` (orders read per row of the page), in display order. Its LIMIT, written
+    again, keeps SQLite from flattening the page into this select (it may not when both have one)."""
+    keys = (page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
+    columns = [page.c[column.name] for column in _COLUMNS]
+    return sa.select(*columns, _ordered(page.c.id), page.c.closed, page.c.updated_at).order_by(*keys).limit(_LIMIT)
 
 
 def _hit(dialect: str) -> Condition:
@@ -253,7 +275,7 @@ def _page_of(arms: list[sa.Select[Any]], limit: Any) -> sa.Select[Any]:
     order = (hits.c.closed, hits.c.updated_at.desc(), hits.c.id.desc())
     page = sa.select(hits).order_by(*order).limit(limit).subquery("page")
     return (
-        sa.select(*_COLUMNS, page.c.closed, page.c.updated_at)
+        sa.select(*_COLUMNS, _ordered(_OPP.c.id), page.c.closed, page.c.updated_at)
         .join_from(_OPP, page, _OPP.c.id == page.c.id)
         .order_by(page.c.closed, page.c.updated_at.desc(), page.c.id.desc())
     )
@@ -304,23 +326,6 @@ def _pg_probe_statement() -> sa.Select[Any]:
     )
 
 
-def _with_orders_statement(dialect: str) -> sa.Select[Any]:
-    """Whether any of these deals (SQLite: a JSON array; PostgreSQL: an array) has a sales order: most
-    searches find none, and then their list needs no ORM read of the orders."""
-    order = SalesOrder.__table__  # type: ignore[attr-defined]
-    ours = in_bound_list(dialect, order.c.opportunity_id, "ids", sa.Integer)
-    return sa.select(sa.literal(1)).select_from(order).where(order.c.team_id == _TEAM, ours).limit(1)
-
-
-_WITH_ORDERS = PreparedQuery(_with_orders_statement)
-
-
-def any_orders(reader: Reader, *, team_id: str, ids: list[int]) -> bool:
-    """Whether any of these deals of the workspace has a sales order (one index probe per deal)."""
-    listed = bound_list(reader.dialect, ids)
-    return bool(ids) and reader.scalar(_WITH_ORDERS, {"team": team_id, "ids": listed}) is not None
-
-
 _FEW = {scope: PreparedQuery(_few_statement(scope)) for scope in (REP, MANAGER, ADMIN)}
 _WALK = PreparedQuery(_walk_statement)
 _OWNER_WALK = PreparedQuery(_owner_walk_statement)
@@ -342,26 +347,39 @@ def search_summaries(reader: Reader, *, viewer: Viewer, folded: str, limit: int)
     more (or a shorter text), a walk of the viewer's deals in display order stopping at the page."""
     values = _values(reader, viewer.team_id, viewer.user_id, folded, limit)
     probed = _probe(reader, values) if "query" in values else None
-    return _answer(reader, viewer, values, probed)
+    return [summary(row) for row in _answer(reader, viewer, values, probed)]
 
 
-def search_for(reader: Reader, *, asker: Asker, folded: str, limit: int) -> list[OpportunitySummary]:
+class SearchPage(NamedTuple):
+    """`/opp TEXT`'s page: the hits in display order, and whether any of them has a sales order."""
+
+    hits: list[OpportunitySummary]
+    ordered: bool
+
+
+def search_for(reader: Reader, *, asker: Asker, folded: str, limit: int) -> SearchPage:
     """`search_summaries` for who asks, their role read by the text probe itself (`role_columns` on its
     rows): a statement less for every search whose probe returns a row (SQLite's always does; PostgreSQL's
     when any deal of any workspace contains the text, and when none does, no viewer can see a hit and none
-    is read). A text too short for the index reads the role first."""
+    is read). A text too short for the index reads the role first. Whether the hits have orders comes
+    with them (`_ordered`)."""
     team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
     values = _values(reader, team, user, folded, limit)
     if "query" not in values:
-        return _answer(reader, read_viewer(reader, team_id=team, user_id=user, admin_ids=admins), values, None)
+        viewer = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
+        return _page(_answer(reader, viewer, values, None))
     rows = _probe_rows(reader, values)
     if not rows:
-        return []
+        return SearchPage([], False)
     role, is_slack_admin = rows[0][-2:]
     viewer = viewer_of_role(
         reader, team_id=team, user_id=user, admin_ids=admins, role=role, is_slack_admin=is_slack_admin
     )
-    return _answer(reader, viewer, values, _probed(reader, values, rows))
+    return _page(_answer(reader, viewer, values, _probed(reader, values, rows)))
+
+
+def _page(rows: list[tuple[Any, ...]]) -> SearchPage:
+    return SearchPage([summary(row) for row in rows], any(row[_ORDERED] for row in rows))
 
 
 def _values(reader: Reader, team: str, user: str, folded: str, limit: int) -> dict[str, Any]:
@@ -374,16 +392,16 @@ def _values(reader: Reader, team: str, user: str, folded: str, limit: int) -> di
     return values
 
 
-def _answer(reader: Reader, viewer: Viewer, values: dict[str, Any], probed: int | None) -> list[OpportunitySummary]:
-    """The viewer's page by the plan the probe chose (None: no probe, a walk)."""
+def _answer(reader: Reader, viewer: Viewer, values: dict[str, Any], probed: int | None) -> list[tuple[Any, ...]]:
+    """The rows (`_WALKED`) of the viewer's page by the plan the probe chose (None: no probe, a walk)."""
     if probed == 0:
         return []
     scope = scope_of(viewer)
     if scope == MANAGER:
         values["owners"] = bound_list(reader.dialect, sorted(viewer.owners_in_scope))
     if probed is not None and probed <= FEW_HITS:
-        return [summary(row) for row in reader.all(_FEW[scope], values)]
-    return [summary(row) for row in _walk(reader, scope, viewer, values)]
+        return reader.all(_FEW[scope], values)
+    return _walk(reader, scope, viewer, values)
 
 
 def _probe(reader: Reader, values: dict[str, Any]) -> int:
@@ -432,5 +450,5 @@ def plans() -> dict[str, PreparedQuery]:
     """The statements by name, for the plan tests (tests/store/)."""
     return {"few": _FEW[REP], "few_manager": _FEW[MANAGER], "few_admin": _FEW[ADMIN], "walk": _WALK,
             "owner_walk": _OWNER_WALK, "team_walk": _TEAM_WALK, "fts_probe": _FTS_PROBE, "pg_probe": _PG_PROBE,
-            "count_and_version": _COUNT_AND_VERSION, "dated": _DATED, "undated": _UNDATED, "by_ids": _BY_IDS,
-            "with_orders": _WITH_ORDERS}  # fmt: skip
+            "count_and_version": _COUNT_AND_VERSION, "dated": _DATED, "undated": _UNDATED,
+            "by_ids": _BY_IDS}  # fmt: skip

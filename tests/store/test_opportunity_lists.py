@@ -18,7 +18,7 @@ from store import opportunity_lists as lists
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
-from store.models import Opportunity, SalesTeamMember, Share, SlackUser, TeamShare
+from store.models import Opportunity, SalesOrder, SalesTeamMember, Share, SlackUser, TeamShare
 from store.prepared import PreparedQuery, reading
 from store.process_libraries import save_library
 from store.text_search import INDEXED_TEXT_BYTES
@@ -243,8 +243,8 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
             ids = [row[0] for row in reader.all(lists._PG_PROBE, {**values, "query": "%rare roast%"})]
             few = _plan(reader, lists._FEW[lists.REP], {**values, "ids": ids})
         by_ids = _plan(reader, lists._BY_IDS, {**values, "ids": ids})
-        with_orders = _plan(reader, lists._WITH_ORDERS, {**values, "ids": ids})
-    assert any("ix_sales_order_opportunity" in step for step in with_orders), with_orders
+    for page in (few, walk, owner_walk, team_walk):  # whether each deal shown has orders: one probe per row
+        assert any("ix_sales_order_opportunity" in step for step in page), page
     assert any("ix_opportunity_owner_close" in step for step in dated), dated
     assert not any("TEMP B-TREE" in step or "Sort" in step for step in dated + team_walk), dated
     if engine.dialect.name == "sqlite":
@@ -252,10 +252,12 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
         own = "SEARCH opportunity USING COVERING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"
         assert own in walk and "SEARCH opportunity USING INTEGER PRIMARY KEY (rowid=?)" in walk, walk
         assert walk[walk.index(own) + 1] != "USE TEMP B-TREE FOR ORDER BY", walk
-        assert team_walk == ["SEARCH opportunity USING INDEX ix_opportunity_team_search (team_id=?)"], team_walk
-        assert owner_walk == ["SEARCH opportunity USING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"]
-        assert "USE TEMP B-TREE FOR ORDER BY" not in owner_walk
+        assert team_walk[0] == "SEARCH opportunity USING INDEX ix_opportunity_team_search (team_id=?)", team_walk
+        assert owner_walk[0] == "SEARCH opportunity USING INDEX ix_opportunity_owner_search (team_id=? AND owner_id=?)"
+        assert not any("TEMP B-TREE" in step or step.startswith("SCAN") for step in owner_walk), owner_walk
         assert any("VIRTUAL TABLE INDEX" in step for step in few), few
+        # the orders of the page's rows only, after the sort of the hits (not for each hit sorted)
+        assert few[0] == "CO-ROUTINE few" and few.index("SCAN few") < few.index("CORRELATED SCALAR SUBQUERY 1"), few
         assert any("INTEGER PRIMARY KEY" in step for step in by_ids), by_ids
         return
     assert any("Index Only Scan using ix_opportunity_owner_close" in step for step in dated), dated
@@ -284,7 +286,7 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
     """PostgreSQL: the generic plans `reading(..., generic_plans=True)` runs for `/opp list` and `/opp TEXT`
     (planned once per connection, whatever the values) read the same indexes in order as the values' plans."""
     statements = ("dated", "undated", "count_and_version", "by_ids", "few", "few_manager", "few_admin", "walk",
-                  "owner_walk", "team_walk", "with_orders")  # fmt: skip
+                  "owner_walk", "team_walk")  # fmt: skip
     values = {**values, "text": "bulk roast", "owners": ["U1", "U2"]}
     with reading(engine, generic_plans=True) as reader:
         found = {name: generic_plan(reader, lists.plans()[name], values) for name in statements}
@@ -301,7 +303,8 @@ def _check_generic_plans(engine: sa.Engine, values: dict[str, Any]) -> None:
         assert not any("Seq Scan on opportunity" in step for step in found[name]), found[name]
     _check_postgresql_walk(found["walk"])
     _check_postgresql_walk(found["owner_walk"])
-    assert any("ix_sales_order_opportunity" in step for step in found["with_orders"]), found["with_orders"]
+    for name in ("few", "few_manager", "few_admin", "walk", "owner_walk", "team_walk"):
+        assert any("ix_sales_order_opportunity" in step for step in found[name]), found[name]
 
 
 def test_shown_rows_read_by_id_are_the_drivers_values(database_url: str) -> None:
@@ -352,10 +355,48 @@ def test_a_search_reads_who_asks_with_its_probe_and_answers_as_when_read_first(d
             asker = Asker("T1", user, frozenset({"UC"}))
             viewer = read_viewer(reader, team_id="T1", user_id=user, admin_ids=asker.admin_ids)
             for text in ("rare roast", "bulk roast", "nothing like it", "ro"):
-                found = lists.search_for(reader, asker=asker, folded=fold(text), limit=10)
+                found = lists.search_for(reader, asker=asker, folded=fold(text), limit=10).hits
                 assert found == lists.search_summaries(reader, viewer=viewer, folded=fold(text), limit=10), (user, text)
-        rep = lists.search_for(reader, asker=Asker("T1", "U1", frozenset()), folded="rare roast", limit=10)
-        admin = lists.search_for(reader, asker=Asker("T1", "US", frozenset()), folded="rare roast", limit=10)
-        nobody = lists.search_for(reader, asker=Asker("T1", "UN", frozenset()), folded="rare roast", limit=10)
+        rep = lists.search_for(reader, asker=Asker("T1", "U1", frozenset()), folded="rare roast", limit=10).hits
+        admin = lists.search_for(reader, asker=Asker("T1", "US", frozenset()), folded="rare roast", limit=10).hits
+        nobody = lists.search_for(reader, asker=Asker("T1", "UN", frozenset()), folded="rare roast", limit=10).hits
     assert [o.topic for o in rep] == ["S2", "R2", "R1", "R0"]  # shared S2 is the newest
     assert [o.topic for o in admin] == ["S4", "S2", "R2", "R1", "R0"] and nobody == []
+
+
+def test_a_search_page_says_whether_its_deals_have_orders(database_url: str) -> None:
+    """`search_for`'s `ordered`: whether a deal on the page has a sales order (of its workspace), in every plan:
+    few hits (a rep, a manager, an admin), the walks (many hits: the rep's own and shared, a manager's reps, the
+    workspace), and a text too short for the index; an order of a deal past the page or of another workspace's
+    deal with the same id does not count."""
+    engine = make_engine(database_url)
+    _seed(engine)
+    with transaction(session_factory(engine)) as session:
+        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
+                         SlackUser(team_id="T1", user_id="U1", manager_id="UM"),
+                         SlackUser(team_id="T1", user_id="UA", role="admin")])  # fmt: skip
+    with engine.begin() as connection:
+        topics = sa.select(Opportunity.topic, Opportunity.id).where(Opportunity.team_id == "T1")
+        ids = dict(connection.execute(topics).all())  # type: ignore[call-overload]
+    cases = [("U1", "rare roast", "R1"), ("UM", "rare roast", "R1"), ("UA", "rare roast", "R2"),
+             ("U1", "bulk roast", "B1018"), ("UM", "bulk roast", "B1018"), ("UA", "bulk roast", "S3"),
+             ("U1", "ra", "S2")]  # fmt: skip
+    _order(engine, "T2", ids["R1"])  # another workspace's order on the same id
+    _order(engine, "T1", ids["B0"])  # the oldest "bulk roast" deal: on no first page of three
+    with reading(engine, generic_plans=True) as reader:
+        for user, text, shown in cases:
+            page = lists.search_for(reader, asker=Asker("T1", user, frozenset()), folded=text, limit=3)
+            assert shown in [hit.topic for hit in page.hits] and not page.ordered, (user, text, page)
+            ordered = _order(engine, "T1", ids[shown])
+            page = lists.search_for(reader, asker=Asker("T1", user, frozenset()), folded=text, limit=3)
+            assert page.ordered, (user, text, page)
+            with engine.begin() as connection:
+                connection.execute(sa.delete(SalesOrder).where(SalesOrder.id == ordered))  # type: ignore[arg-type]
+
+
+def _order(engine: sa.Engine, team: str, opportunity_id: int) -> int:
+    with engine.begin() as connection:
+        number = connection.execute(sa.select(sa.func.max(SalesOrder.id))).scalar_one() or 0  # type: ignore[arg-type]
+        order = {"team_id": team, "number": number + 1, "quote_id": number + 1, "opportunity_id": opportunity_id,
+                 "owner_id": "U1", "status": "open", "total": 5}  # fmt: skip
+        return int(connection.execute(sa.insert(SalesOrder).returning(SalesOrder.id), [order]).scalar_one())  # type: ignore[arg-type]
