@@ -240,7 +240,7 @@ def test_list_and_search_plans_read_the_indexes(database_url: str) -> None:
             ids = "[1, 2, 3]"
         else:
             probe = _plan(reader, lists._PG_PROBE, {**values, "query": "%rare roast%"})
-            ids = [row[0] for row in reader.all(lists._PG_PROBE, {**values, "query": "%rare roast%"})]
+            ids = reader.all(lists._PG_PROBE, {**values, "query": "%rare roast%"})[0][0]
             few = _plan(reader, lists._FEW[lists.REP], {**values, "ids": ids})
         by_ids = _plan(reader, lists._BY_IDS, {**values, "ids": ids})
     for page in (few, walk, owner_walk, team_walk):  # whether each deal shown has orders: one probe per row
