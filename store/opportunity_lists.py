@@ -8,8 +8,8 @@ of the text index (FTS5 on SQLite, pg_trgm on PostgreSQL) counting the workspace
 few hits are read by id and sorted; many (or a text too short for the index) are found by walking the
 viewer's deals in display order along `ix_opportunity_owner_search` (0017, with the text on PostgreSQL since
 0022; a manager's reps one walk each, an admin's workspace along `ix_opportunity_team_search`, 0018), each walk
-stopping at the page's PAGE hits. The probe's rows carry who asks (`search_for`): a search reads no
-viewer before it.
+stopping at the page's PAGE hits. The probe's one row carries who asks (`search_for`): a search reads no
+viewer before it; the page's rows carry whether each deal has sales orders (`_ordered`).
 """
 
 from __future__ import annotations

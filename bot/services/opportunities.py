@@ -97,10 +97,10 @@ class SearchAnswer:
 
 def search(engine: Engine, new_session: SessionFactory, *, asker: Asker, folded: str, limit: int) -> SearchAnswer:
     """The opportunities the asker may see whose topic or account matches a folded query, best first,
-    read outside the ORM on one pooled connection (the text probe with who asks, the hits with whether
-    they have orders): the hot path of `/opp TEXT`. An ORM transaction only for a single hit's card or the hits' orders.
-    PostgreSQL runs the reads with their generic plans (store/prepared.py), the text probe planned for
-    its text (store/opportunity_lists.py)."""
+    read outside the ORM on one pooled connection (the text probe with who asks, then the hits with
+    whether they have orders): the hot path of `/opp TEXT`. An ORM transaction only for a single hit's
+    card or the hits' orders. PostgreSQL runs the reads with their generic plans (store/prepared.py), the
+    text probe planned for its text (store/opportunity_lists.py)."""
     with reading(engine, generic_plans=True) as reader:
         hits, ordered = opp_lists.search_for(reader, asker=asker, folded=folded, limit=limit)
     ids = [hit.id for hit in hits]
