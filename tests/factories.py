@@ -50,3 +50,13 @@ def stage_change(opp: Opportunity, kind: str, at: datetime, *, from_stage: str =
         team_id=opp.team_id, opportunity_id=opp.id or 0, owner_id=opp.owner_id, from_stage=from_stage or opp.stage,
         to_stage=to_stage or opp.stage, kind=kind, user_id=user_id or opp.owner_id, at=at,
     )  # fmt: skip
+
+
+def askers(rep: str) -> list[SlackUser]:
+    """Every kind of asker a search reads the role of, in workspace T1: the manager UM, `rep` (their rep), the
+    Slack admin US, the admin by role UA; and `rep` as an admin of T2 (whose role must not leak into T1)."""
+    return [SlackUser(team_id="T1", user_id="UM", role="manager"),
+            SlackUser(team_id="T1", user_id=rep, manager_id="UM"),
+            SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
+            SlackUser(team_id="T1", user_id="UA", role="admin"),
+            SlackUser(team_id="T2", user_id=rep, role="admin")]  # fmt: skip

@@ -17,10 +17,11 @@ from store import planning
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP, SEARCH_COUNT_CAP
-from store.models import Lead, Opportunity, SalesTeamMember, Share, SlackUser, TeamShare
+from store.models import Lead, Opportunity, SalesTeamMember, Share, TeamShare
 from store.prepared import reading
 from store.text_search import INDEXED_TEXT_BYTES
 from store.users import Asker, read_viewer
+from tests import factories as make
 from tests.store.plans import generic_plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -362,11 +363,7 @@ def test_a_search_reads_who_asks_with_its_probe_and_answers_as_when_read_first(d
     rep's, another workspace's), in none, and too short for the index."""
     engine = make_engine(database_url)
     with transaction(session_factory(engine)) as session:
-        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
-                         SlackUser(team_id="T1", user_id="UR", manager_id="UM"),
-                         SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
-                         SlackUser(team_id="T1", user_id="UA", role="admin"),
-                         SlackUser(team_id="T2", user_id="UR", role="admin")])  # fmt: skip
+        session.add_all(make.askers("UR"))
         session.add_all(
             Lead(team_id=team, owner_id=owner, topic=f"Roast {n}", company="Bean", status="open",
                  search_text=search_text(f"Roast {n}", "Bean"))

@@ -18,11 +18,12 @@ from store import opportunity_lists as lists
 from store.access import Viewer
 from store.db import make_engine, session_factory, transaction
 from store.listing import COUNT_CAP
-from store.models import Opportunity, SalesOrder, SalesTeamMember, Share, SlackUser, TeamShare
+from store.models import Opportunity, SalesOrder, SalesTeamMember, Share, TeamShare
 from store.prepared import PreparedQuery, reading
 from store.process_libraries import save_library
 from store.text_search import INDEXED_TEXT_BYTES
 from store.users import Asker, read_viewer
+from tests import factories as make
 from tests.store.plans import generic_plan
 from tests.store.plans import plan as _plan
 
@@ -345,11 +346,7 @@ def test_a_search_reads_who_asks_with_its_probe_and_answers_as_when_read_first(d
     engine = make_engine(database_url)
     _seed(engine)
     with transaction(session_factory(engine)) as session:
-        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
-                         SlackUser(team_id="T1", user_id="U1", manager_id="UM"),
-                         SlackUser(team_id="T1", user_id="US", is_slack_admin=True),
-                         SlackUser(team_id="T1", user_id="UA", role="admin"),
-                         SlackUser(team_id="T2", user_id="U1", role="admin")])  # fmt: skip
+        session.add_all(make.askers("U1"))
     with reading(engine, generic_plans=True) as reader:
         for user in ("U1", "UN", "US", "UA", "UC", "UM"):
             asker = Asker("T1", user, frozenset({"UC"}))
@@ -372,9 +369,7 @@ def test_a_search_page_says_whether_its_deals_have_orders(database_url: str) -> 
     engine = make_engine(database_url)
     _seed(engine)
     with transaction(session_factory(engine)) as session:
-        session.add_all([SlackUser(team_id="T1", user_id="UM", role="manager"),
-                         SlackUser(team_id="T1", user_id="U1", manager_id="UM"),
-                         SlackUser(team_id="T1", user_id="UA", role="admin")])  # fmt: skip
+        session.add_all(make.askers("U1"))
     with engine.begin() as connection:
         topics = sa.select(Opportunity.topic, Opportunity.id).where(Opportunity.team_id == "T1")
         ids = dict(connection.execute(topics).all())  # type: ignore[call-overload]
