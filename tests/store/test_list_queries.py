@@ -301,7 +301,7 @@ def _check_postgresql_search_plans(engine: sa.Engine) -> None:
         connection.exec_driver_sql("VACUUM ANALYZE lead")
     values = {"team": "T1", "user": "U1", "limit": 10}
     with reading(engine) as reader:
-        ids = [row[0] for row in reader.all(lead_store._PG_HITS, {**values, "query": "%rare roast%"})]
+        ids = reader.all(lead_store._PG_HITS, {**values, "query": "%rare roast%"})[0][0]
         # the values' plans (EXPLAIN), and the generic plans reading(..., generic_plans=True) runs
         for explain in (_explain, generic_plan):
             probe = explain(reader, lead_store._PG_HITS, {**values, "query": "%rare roast%"})
