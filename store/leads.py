@@ -270,15 +270,12 @@ def search_for(
     team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
     probing = user not in admins and len(folded) >= MIN_TRIGRAM
     values = {"team": team, "user": user, "query": query_value(reader.dialect.name, folded), "limit": limit}
-    probed = _rep_probe(reader, values) if probing else None
-    if probed is None:  # no probe: a configured admin, or a text too short for the index
+    probed = _rep_probe(reader, values) if probing else None  # none: a configured admin, or a short text
+    if probed is None:
         viewer = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
-        return viewer, search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
-    role, is_slack_admin = probed[0][2:4]
-    viewer = viewer_of_role(
-        reader, team_id=team, user_id=user, admin_ids=admins, role=role, is_slack_admin=is_slack_admin
-    )
-    if not _is_rep(viewer):
+    else:
+        viewer = viewer_of_role(reader, asker, probed[0][2:4])
+    if probed is None or not _is_rep(viewer):
         return viewer, search_summaries(reader, viewer=viewer, folded=folded, limit=limit)
     _check_page(limit)
     return viewer, _rep_answer(reader, values, folded, probed)

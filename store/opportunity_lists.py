@@ -359,16 +359,12 @@ def search_for(reader: Reader, *, asker: Asker, folded: str, limit: int) -> Sear
     """`search_summaries` for who asks, their role read by the text probe itself (`role_columns` on its
     one row): a statement less for every search. A text too short for the index reads the role first.
     Whether the hits have orders comes with them (`_ordered`)."""
-    team, user, admins = asker.team_id, asker.user_id, asker.admin_ids
-    values = _values(reader, team, user, folded, limit)
+    values = _values(reader, asker.team_id, asker.user_id, folded, limit)
     if "query" not in values:
-        viewer = read_viewer(reader, team_id=team, user_id=user, admin_ids=admins)
+        viewer = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
         return _page(_answer(reader, viewer, values, None))
     rows = _probe_rows(reader, values)
-    role, is_slack_admin = rows[0][-2:]
-    viewer = viewer_of_role(
-        reader, team_id=team, user_id=user, admin_ids=admins, role=role, is_slack_admin=is_slack_admin
-    )
+    viewer = viewer_of_role(reader, asker, rows[0][-2:])
     return _page(_answer(reader, viewer, values, _probed(reader, values, rows)))
 
 

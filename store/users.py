@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -107,11 +108,12 @@ def role_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tu
             sa.select(_USER.c.is_slack_admin).where(*where).scalar_subquery().label("asker_slack_admin"))  # fmt: skip
 
 
-def viewer_of_role(
-    reader: Reader, *, team_id: str, user_id: str, admin_ids: frozenset[str], role: Any, is_slack_admin: Any
-) -> Viewer:
-    """`read_viewer`'s viewer from `role_columns` as another read returned them (a manager's reps are read)."""
-    return _viewer(reader, team_id, user_id, admin_ids, None if role is None else (role, is_slack_admin))
+def viewer_of_role(reader: Reader, asker: Asker, columns: Sequence[Any]) -> Viewer:
+    """`read_viewer`'s viewer for `asker` from the two `role_columns` as another read returned them (a
+    manager's reps are read)."""
+    role, is_slack_admin = columns
+    found = None if role is None else (role, is_slack_admin)
+    return _viewer(reader, asker.team_id, asker.user_id, asker.admin_ids, found)
 
 
 def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
