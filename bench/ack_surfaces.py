@@ -67,7 +67,7 @@ from bench.ack_latency import (  # noqa: E402
     seed_leads,
     signed,
 )
-from bench.ack_vs_bolt import Contestant, free_port, report, served, wait_ready  # noqa: E402
+from bench.ack_vs_bolt import Contestant, free_port, served, wait_ready  # noqa: E402
 from bench.ack_vs_bolt import fixed_rate as open_loop  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
@@ -343,6 +343,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--before", type=Path, default=None, help="another checkout (e.g. main) measured as `before`")
     parser.add_argument("--before-sqlite", default=None, help="`before`'s kept SQLite file (seeded by its code)")
     parser.add_argument("--before-schema", default=None, help="PostgreSQL: `before`'s kept schema")
+    parser.add_argument("--read-reference", action="store_true", help=ack_vs_bolt.READ_REFERENCE_HELP)
     return parser.parse_args()
 
 
@@ -388,10 +389,7 @@ def main() -> int:
         contestants = [salesbot]
         if args.before:
             contestants.append(stack.enter_context(_before(args, fake, run, tmp)))
-        port = free_port()
-        bare_command = [sys.executable, "-m", "bench.bare_bolt", "--workers", str(args.workers), "--port", str(port)]
-        bare = stack.enter_context(served("bare Bolt", bare_command, ROOT, env, port, tmp / "bare.log"))
-        contestants.append(bare)
+        contestants += ack_vs_bolt.references(stack, args, env, tmp, url)
         for contestant in contestants:
             wait_ready(contestant, command(verifier, fake, "list"), args.workers)
             for surface in surfaces:  # warm-up, not counted
@@ -417,7 +415,7 @@ def main() -> int:
         for surface in surfaces:
             print(f"\n### {surface}\n")
             shown = [Contestant(c.name, c.url, c.process, rounds[(surface, c.name)]) for c in contestants]
-            report(shown, shown[-1])
+            ack_vs_bolt.report_against_references(shown)
     fake.stop()
     return 0
 

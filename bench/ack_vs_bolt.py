@@ -352,6 +352,37 @@ def report(
         print("| " + " | ".join(cells) + " |")
 
 
+BARE, READ_REFERENCE = "bare Bolt", "bare Bolt + 1 read"
+READ_REFERENCE_HELP = "also the bare app making one database read per request (bench/bare_bolt.py --reads)"
+
+
+def references(
+    stack: ExitStack, args: argparse.Namespace, env: dict[str, str], tmp: Path, url: str
+) -> list[Contestant]:
+    """The bare app (last: the reference of every ratio) and, with `--read-reference`, the bare app making one
+    read of the database per request before it: how much of salesbot's distance from the bare app a single
+    round trip to the database already takes (on PostgreSQL the server shares the machine's two cores)."""
+    command = [sys.executable, "-m", "bench.bare_bolt", "--workers", str(args.workers), "--port"]
+    served_ones = []
+    if args.read_reference:
+        port = free_port()
+        reads = [*command, str(port), "--reads", url]
+        served_ones.append(stack.enter_context(served(READ_REFERENCE, reads, ROOT, env, port, tmp / "reads.log")))
+    port = free_port()
+    served_ones.append(stack.enter_context(served(BARE, [*command, str(port)], ROOT, env, port, tmp / "bare.log")))
+    return served_ones
+
+
+def report_against_references(contestants: list[Contestant]) -> None:
+    """`report` against the bare app (the last contestant); with the read reference among them, the others
+    against it too."""
+    report(contestants, contestants[-1])
+    reads = [c for c in contestants if c.name == READ_REFERENCE]
+    if reads:
+        print(f"\nAgainst {READ_REFERENCE}:\n")
+        report([c for c in contestants if c.name != BARE], reads[0])
+
+
 SLOW_METHODS = ("views.publish", "views.open", "views.push", "chat.postMessage", "chat.postEphemeral")
 SLACK_LATENCY_HELP = "the fake Slack answers views.publish/open/push and chat.postMessage/postEphemeral this late"
 
@@ -383,6 +414,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=None, help="default: temporary SQLite files")
     before_help = "PostgreSQL: an empty schema for `before`, migrated and seeded by its checkout"
     parser.add_argument("--before-database-url", default=None, help=before_help)
+    parser.add_argument("--read-reference", action="store_true", help=READ_REFERENCE_HELP)
     parser.add_argument("--shared-socket", action="store_true", help="salesbot: one socket shared by the workers")
     kinds = ("mix", "list", "search", "task")
     parser.add_argument("--mix", choices=kinds, default="mix", help="requests: both, one kind, or `/task list`")
@@ -449,10 +481,7 @@ def main() -> int:
             contestants.append(stack.enter_context(served(
                 "before", [sys.executable, *run, str(port)], args.before, before_env, port, tmp / "before.log"
             )))  # fmt: skip
-        port = free_port()
-        bare_command = [sys.executable, "-m", "bench.bare_bolt", "--workers", str(args.workers), "--port", str(port)]
-        bare = stack.enter_context(served("bare Bolt", bare_command, ROOT, here, port, tmp / "bare.log"))
-        contestants.append(bare)
+        contestants += references(stack, args, here, tmp, base_url)
         for contestant in contestants:
             wait_ready(contestant, probe, args.workers)
             closed_loop(contestant, requests(fake, verifier, 100), args.concurrency)  # warm-up, not counted
@@ -469,7 +498,7 @@ def main() -> int:
                 print(f"round {round_number + 1} {contestant.name}: "
                       + ", ".join(f"{k}={v:,.2f}" for k, v in result.items()), flush=True)  # fmt: skip
         print(f"- load average after: {load_average()}\n")
-        report(contestants, bare)
+        report_against_references(contestants)
     fake.stop()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -6,14 +6,20 @@ salesbot's own server (`bot.server.serve_http_workers`: the same waitress worker
   a `record_timeline` click (the record card's Timeline button) acks, then opens a static modal
                           (`views.open`), so Home and Timeline make the same Slack round trip as salesbot's.
 
-    python -m bench.bare_bolt --port 3100 --workers 2 [--database URL [--models]]
+    python -m bench.bare_bolt --port 3100 --workers 2 [--database URL [--models]] [--reads URL]
 
 Signing secret from SLACK_SIGNING_SECRET; auth.test (once, as Bolt does) at SLACK_API_URL.
-No database, no logging per request, no middleware of ours. With `--database`, before serving it opens
-that database through SQLAlchemy (create_engine, one SELECT of the schema's revision, dispose): the
-start-up reference of an app that reads its database through SQLAlchemy (bench/startup.py). With
-`--models` too, it also reads its settings (bot.config), imports salesbot's tables (store.models),
-configures their mappers and makes one ORM read: the floor of an app on salesbot's schema and stack.
+No database, no logging per request, no middleware of ours. With `--reads URL`, every listener first makes
+one read of that database (`SELECT version_num FROM alembic_version`, one row) on a DBAPI connection its
+thread keeps (psycopg in autocommit with a prepared statement: one round trip; or sqlite3): the reference
+"bare Bolt + 1 read" of the ack benchmarks, what one round trip to the database costs an app that does
+nothing else.
+
+With `--database`, before serving it opens that database through SQLAlchemy (create_engine, one SELECT of
+the schema's revision, dispose): the start-up reference of an app that reads its database through
+SQLAlchemy (bench/startup.py). With `--models` too, it also reads its settings (bot.config), imports
+salesbot's tables (store.models), configures their mappers and makes one ORM read: the floor of an app on
+salesbot's schema and stack.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -47,17 +55,51 @@ TIMELINE = {
 }
 
 
+READ = "SELECT version_num FROM alembic_version"
+
+
+class OneRead:
+    """`--reads`: one read of the database per request, on a connection kept per request thread."""
+
+    url: str | None = None
+    _kept = threading.local()
+
+    @classmethod
+    def run(cls) -> None:
+        if cls.url is None:
+            return
+        connection = getattr(cls._kept, "connection", None)
+        if connection is None:
+            connection = cls._kept.connection = _connect(cls.url)
+        postgres = not isinstance(connection, sqlite3.Connection)
+        cursor = connection.execute(READ, prepare=True) if postgres else connection.execute(READ)
+        cursor.fetchall()
+
+
+def _connect(url: str) -> Any:
+    """A DBAPI connection for an SQLAlchemy-style URL (sqlite:///FILE or postgresql+psycopg://...)."""
+    if url.startswith("sqlite:///"):
+        return sqlite3.connect(url.removeprefix("sqlite:///"), check_same_thread=False)
+    import psycopg
+
+    # autocommit: one round trip per read, no BEGIN or COMMIT (as salesbot's kept readers, store/prepared.py)
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
 def lead(ack: Ack) -> None:
+    OneRead.run()
     ack(**ANSWER)
 
 
 def home(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
     ack()
+    OneRead.run()
     client.views_publish(user_id=event["user"], view=HOME)
 
 
 def timeline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
+    OneRead.run()
     client.views_open(trigger_id=body["trigger_id"], view=TIMELINE)
 
 
@@ -120,7 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", default=None, help="open this database through SQLAlchemy first")
     parser.add_argument("--models", action="store_true", help="with --database: settings, tables, one ORM read")
+    parser.add_argument("--reads", default=None, help="one read of this database per request (URL)")
     args: Any = parser.parse_args(argv)
+    OneRead.url = args.reads
     logging.basicConfig(level=logging.WARNING)
     if args.database:
         open_database(args.database)
