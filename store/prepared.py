@@ -110,6 +110,14 @@ def packed_rows(dialect: str, page: sa.Select[Any]) -> sa.Select[Any]:
     return sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
 
 
+def unpacked(packed: str) -> list[Any]:
+    """The rows of a JSON array of arrays (`packed_rows`) as lists."""
+    try:
+        return list(orjson.loads(packed))
+    except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)
+        return list(json.loads(packed))
+
+
 def bound_list(dialect: Dialect, values: list[Any]) -> Any:
     """`values` as `in_bound_list`'s parameter for this dialect."""
     return json.dumps(values) if dialect.name == "sqlite" else values
@@ -150,12 +158,7 @@ class Reader:
         """The rows of a `packed_rows` statement: on SQLite lists read from its JSON array (one step of the
         statement), else the driver's tuples."""
         rows = self.all(query, values)
-        if self.dialect.name != "sqlite":
-            return rows
-        try:
-            return list(orjson.loads(rows[0][0]))
-        except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)
-            return list(json.loads(rows[0][0]))
+        return unpacked(rows[0][0]) if self.dialect.name == "sqlite" else rows
 
     def scalar(self, query: PreparedQuery, values: Mapping[str, Any]) -> Any:
         rows = self.all(query, values)
