@@ -1,7 +1,7 @@
 """The hot read of `/task list`, outside the ORM (store/prepared.py), in one statement: a user's first open
 tasks along ix_task_owner_status_due (only the ties of one due time are sorted), the title of each record
-they are about (by primary key) and their exact count (store/owner_counts.py; a due window's: capped,
-store/listing.py)."""
+they are about (by primary key), their exact count (store/owner_counts.py; a due window's: capped,
+store/listing.py) and the owner's stored time zone."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from store.models import Lead, Opportunity, Task
 from store.owner_counts import open_count
 from store.prepared import PreparedQuery, Reader, packed_rows, unindexed_team
 from store.records import RecordTitle
+from store.users import StoredZone, read_zone, zone_columns, zone_of
 
 
 class TaskSummary(NamedTuple):
@@ -48,20 +49,23 @@ def _about(table: Any, record_type: str) -> sa.ColumnElement[bool]:
     return sa.and_(kind, table.c.id == _TASK.c.record_id, unindexed_team(table) == _TEAM)
 
 
-def _page(dialect: str, limit: int, conditions: tuple[Any, ...], exact: bool = False) -> sa.Select[Any]:
+def _page(
+    dialect: str, limit: int, conditions: tuple[Any, ...], exact: bool = False, zone: bool = False
+) -> sa.Select[Any]:
     """The first `limit` tasks meeting `conditions`, each with the title of the record it is about (a left
     join by primary key per kind), and their count as an uncorrelated scalar subquery (evaluated once beside
     the page; `exact`: all the owner's open tasks, their group of owner_count, store/owner_counts.py; else capped,
     store/listing.py): one statement, where four reads (page, count, a title read per kind) were most of
     `/task list`'s own CPU. The limit is written into the SQL, not bound: PostgreSQL's generic plan
     (`reading(..., generic_plans=True)`) would not know it is small and would sort all the owner's tasks.
-    SQLite: the page packed in one JSON array (store.prepared.packed_rows)."""
+    SQLite: the page packed in one JSON array (store.prepared.packed_rows). `zone`: each row also carries the
+    owner's stored time zone (store.users.zone_columns, evaluated once), which `/task list` read on its own."""
     capped = capped_count_statement(sa.select(sa.literal(1)).select_from(_TASK).where(*conditions))
     count = open_count("task", _TEAM, _OWNER) if exact else capped.scalar_subquery()
     titles = (_LEAD.c.topic, _LEAD.c.company, _OPPORTUNITY.c.topic, _OPPORTUNITY.c.account_name)
     joined = _TASK.outerjoin(_LEAD, _about(_LEAD, "lead"))
     joined = joined.outerjoin(_OPPORTUNITY, _about(_OPPORTUNITY, "opportunity"))
-    columns = (*(_TASK.c[name] for name in _COLUMNS), *titles, count)
+    columns = (*(_TASK.c[name] for name in _COLUMNS), *titles, count, *(zone_columns(_TEAM, _OWNER) if zone else ()))
     query = sa.select(*columns).select_from(joined).where(*conditions)
     order = (_TASK.c.due_at, _TASK.c.priority, _TASK.c.id)
     return packed_rows(dialect, query.order_by(*order).limit(sa.literal_column(str(int(limit)), sa.Integer)))
@@ -70,7 +74,7 @@ def _page(dialect: str, limit: int, conditions: tuple[Any, ...], exact: bool = F
 @functools.cache
 def page_statement(limit: int) -> PreparedQuery:
     """`/task list`'s page: the owner's first `limit` open tasks."""
-    return PreparedQuery(functools.partial(_page, limit=limit, conditions=_OPEN, exact=True))
+    return PreparedQuery(functools.partial(_page, limit=limit, conditions=_OPEN, exact=True, zone=True))
 
 
 @functools.cache
@@ -82,13 +86,21 @@ def due_page_statement(limit: int, since: bool = False) -> PreparedQuery:
     return PreparedQuery(functools.partial(_page, limit=limit, conditions=conditions))
 
 
-def open_task_page(
-    reader: Reader, *, team_id: str, owner_id: str, limit: int
-) -> tuple[list[tuple[TaskSummary, RecordTitle | None]], int]:
+class OpenTaskPage(NamedTuple):
+    tasks: list[tuple[TaskSummary, RecordTitle | None]]
+    total: int  # the owner's open tasks (exact)
+    zone: StoredZone | None  # the owner's stored time zone (None: no row)
+
+
+def open_task_page(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> OpenTaskPage:
     """The owner's first `limit` open tasks, soonest first, then by priority, each with the record it is
-    about (None for a lone task, or when the record is gone), and how many open tasks there are (exact)."""
-    rows = reader.packed(page_statement(limit), {"team": team_id, "owner": owner_id})
-    return [(_summary(row), _title(row)) for row in rows], int(rows[0][12]) if rows else 0
+    about (None for a lone task, or when the record is gone), how many open tasks there are (exact) and the
+    owner's stored time zone: one statement (the zone is read apart only when the owner has no open task)."""
+    values = {"team": team_id, "owner": owner_id}
+    rows = reader.packed(page_statement(limit), values)
+    if not rows:
+        return OpenTaskPage([], 0, read_zone(reader, team_id=team_id, user_id=owner_id))
+    return OpenTaskPage([(_summary(row), _title(row)) for row in rows], int(rows[0][12]), zone_of(rows[0][13:15]))
 
 
 def _summary(row: Sequence[Any]) -> TaskSummary:

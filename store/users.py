@@ -108,6 +108,21 @@ def role_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tu
             sa.select(_USER.c.is_slack_admin).where(*where).scalar_subquery().label("asker_slack_admin"))  # fmt: skip
 
 
+def zone_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, Any]:
+    """The user's stored time zone and whether their profile was fetched (NULL: the user has no row) as two
+    columns of another read, for `zone_of` (`/task list` reads them with its page)."""
+    where = (_USER.c.team_id == team, _USER.c.user_id == user)
+    tz = sa.select(_USER.c.tz).where(*where).scalar_subquery().label("zone_tz")
+    fetched = sa.select(_USER.c.profile_fetched_at.is_not(None)).where(*where).scalar_subquery()
+    return tz, fetched.label("zone_fetched")
+
+
+def zone_of(columns: Sequence[Any]) -> StoredZone | None:
+    """`read_zone`'s answer from the two `zone_columns` as another read returned them."""
+    tz, fetched = columns
+    return None if fetched is None else StoredZone(str(tz or "UTC"), bool(fetched))
+
+
 def viewer_of_role(reader: Reader, asker: Asker, columns: Sequence[Any]) -> Viewer:
     """`read_viewer`'s viewer for `asker` from the two `role_columns` as another read returned them (a
     manager's reps are read)."""

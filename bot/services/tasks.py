@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,7 +27,7 @@ from store.records import Record, change_facts, get_record
 from store.records import RecordTitle as RecordTitle
 from store.task_lists import TaskSummary as TaskSummary
 from store.tasks import get_task
-from store.users import StoredZone, read_zone, viewer_for
+from store.users import viewer_for
 
 ASSIGNEE_MAY_NOT = "<@{user}> may not work this {kind}: share it with them first, or pick someone else."
 NOT_YOURS = "Only the task's owner, the person who added it, their manager or an admin can change it."
@@ -145,22 +144,13 @@ def task_with_record(session: Session, *, team_id: str, task_id: int) -> tuple[T
     return (task, task_record(session, task)) if task is not None else None
 
 
-class TaskPage(NamedTuple):
-    """`/task list`'s reads: the first of a user's open tasks, each with the record it is about, how many
-    there are (exact) and the user's stored time zone."""
-
-    tasks: list[tuple[TaskSummary, RecordTitle | None]]
-    total: int
-    zone: StoredZone | None
-
-
-def open_task_page(engine: Engine, *, team_id: str, owner_id: str, limit: int) -> TaskPage:
-    """`/task list`: every read on one kept connection, outside the ORM (store/task_lists.py); PostgreSQL
-    runs them with their generic plans (planned once per connection: none depends on the values)."""
+def open_task_page(engine: Engine, *, team_id: str, owner_id: str, limit: int) -> task_lists.OpenTaskPage:
+    """`/task list`: one statement on a kept connection, outside the ORM (store/task_lists.py): the first of
+    a user's open tasks, each with the record it is about, how many there are (exact) and the user's stored
+    time zone. PostgreSQL runs it with its generic plan (planned once per connection: it does not depend on
+    the values)."""
     with reading(engine, generic_plans=True) as reader:
-        tasks, total = task_lists.open_task_page(reader, team_id=team_id, owner_id=owner_id, limit=limit)
-        zone = read_zone(reader, team_id=team_id, user_id=owner_id)
-    return TaskPage(tasks, total, zone)
+        return task_lists.open_task_page(reader, team_id=team_id, owner_id=owner_id, limit=limit)
 
 
 def _record(session: Session, team_id: str, record_type: str | None, record_id: int | None) -> Record | None:

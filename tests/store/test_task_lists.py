@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from store import task_lists
 from store.db import make_engine
 from store.listing import COUNT_CAP
-from store.models import Lead, Opportunity, Task
+from store.models import Lead, Opportunity, SlackUser, Task
 from store.prepared import reading
 from store.records import RecordTitle
+from store.users import StoredZone, read_zone
 from tests.store.plans import analyze, generic_plan, plan
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ def test_the_page_walks_the_owners_index_in_due_order(database_url: str) -> None
     analyze(engine, "task", "lead", "opportunity")
     values = {"team": "T1", "owner": "U1"}
     with reading(engine) as reader:
-        found, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
+        found, total, _zone = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
         page = plan(reader, task_lists.page_statement(15), values)
     tasks = [task for task, _ in found]
     expected = sorted((r for r in rows if r["owner_id"] == "U1" and r["status"] == "open"),
@@ -111,7 +112,7 @@ def test_each_task_has_its_records_title_from_its_own_workspace_and_kind(databas
                                               "record_type": kind, "record_id": record_id}
                                              for n, (kind, record_id) in enumerate(about)])  # fmt: skip
     with reading(engine) as reader:
-        found, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
+        found, total, _zone = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=15)
     assert total == 6
     assert [title for _, title in found] == [
         RecordTitle("lead", 7, "Espresso bar", ""),
@@ -122,7 +123,31 @@ def test_each_task_has_its_records_title_from_its_own_workspace_and_kind(databas
         None,
     ]
     with reading(engine) as reader:
-        found, total = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=2)
+        found, total, _zone = task_lists.open_task_page(reader, team_id="T1", owner_id="U1", limit=2)
         nobody = task_lists.open_task_page(reader, team_id="T1", owner_id="U2", limit=2)
-    assert [task.title for task, _ in found] == ["T0", "T1"] and total == 6 and nobody == ([], 0)
+    assert [task.title for task, _ in found] == ["T0", "T1"] and total == 6 and nobody == ([], 0, None)
+    engine.dispose()
+
+
+def test_the_page_carries_the_owners_stored_zone(database_url: str) -> None:
+    """With the page (one statement) or, for an owner without an open task, read apart: the stored zone
+    (UTC for an empty one), whether the profile was fetched, None for a user without a row; another
+    workspace's row is not this one's."""
+    engine = make_engine(database_url)
+    fetched = datetime(2026, 12, 1, tzinfo=UTC)
+    users = [("T1", "U1", "Europe/Rome", fetched), ("T1", "U2", "", None), ("T2", "U3", "Asia/Tokyo", fetched)]
+    with engine.begin() as connection:
+        rows = [{"team_id": team, "user_id": user, "tz": tz, "profile_fetched_at": at} for team, user, tz, at in users]
+        connection.execute(sa.insert(SlackUser), rows)
+        for owner in ("U1", "U2", "U3", "U4"):
+            connection.execute(sa.insert(Task), [{"team_id": "T1", "owner_id": owner, "title": "Call", "priority": 2,
+                                                  "due_at": T0, "status": "open"}])  # fmt: skip
+    expected = {"U1": StoredZone("Europe/Rome", True), "U2": StoredZone("UTC", False), "U3": None, "U4": None}
+    with reading(engine) as reader:
+        for owner, zone in expected.items():
+            page = task_lists.open_task_page(reader, team_id="T1", owner_id=owner, limit=5)
+            assert len(page.tasks) == 1 and page.zone == zone, owner
+            apart = task_lists.open_task_page(reader, team_id="T9", owner_id=owner, limit=5)  # no task there
+            assert apart == ([], 0, read_zone(reader, team_id="T9", user_id=owner))
+            assert page.zone == read_zone(reader, team_id="T1", user_id=owner), owner
     engine.dispose()
