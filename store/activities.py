@@ -87,18 +87,18 @@ class TimelineEntry(NamedTuple):
 
 
 _ACT = Activity.__table__  # type: ignore[attr-defined]
-_ENTRY = (_ACT.c.kind, _ACT.c.author_id, _ACT.c.occurred_at, _ACT.c.subject, _ACT.c.body, _ACT.c.data, _ACT.c.deleted)
-_OF_RECORD = (
+ENTRY = (_ACT.c.kind, _ACT.c.author_id, _ACT.c.occurred_at, _ACT.c.subject, _ACT.c.body, _ACT.c.data, _ACT.c.deleted)
+OF_RECORD = (
     _ACT.c.team_id == sa.bindparam("team", type_=sa.String),
     _ACT.c.record_type == sa.bindparam("type", type_=sa.String),
     _ACT.c.record_id == sa.bindparam("id", type_=sa.Integer),
 )
 # Both along ix_activity_record (team_id, record_type, record_id, occurred_at): the count from the index
 # alone, the page in its order (SQLite: the rowid breaks ties in the index, no sort).
-_COUNT_SQL = PreparedQuery(sa.select(sa.func.count()).select_from(_ACT).where(*_OF_RECORD))
+_COUNT_SQL = PreparedQuery(sa.select(sa.func.count()).select_from(_ACT).where(*OF_RECORD))
 _PAGE_SQL = PreparedQuery(
-    sa.select(*_ENTRY)
-    .where(*_OF_RECORD)
+    sa.select(*ENTRY)
+    .where(*OF_RECORD)
     .order_by(_ACT.c.occurred_at, _ACT.c.id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
     .offset(sa.bindparam("offset", type_=sa.Integer))
@@ -116,17 +116,21 @@ def activity_slice(
     """Entries `offset`..`offset+limit` in chronological order (oldest first), outside the ORM; their
     columns converted as SQLAlchemy reads them (aware UTC datetimes, JSON data, booleans)."""
     values = {"team": team_id, "type": record_type, "id": record_id, "offset": offset, "limit": limit}
-    convert = _entry_processors(reader.dialect)
-    return [
-        TimelineEntry(*(value if fn is None else fn(value) for fn, value in zip(convert, row, strict=True)))
-        for row in reader.all(_PAGE_SQL, values)
-    ]
+    return entries_of(reader.dialect, reader.all(_PAGE_SQL, values))
+
+
+def entries_of(dialect: Dialect, rows: list[tuple[Any, ...]]) -> list[TimelineEntry]:
+    """Rows starting with the `ENTRY` columns as TimelineEntry, their columns converted as SQLAlchemy reads
+    them."""
+    convert = _entry_processors(dialect)
+    # strict=False: a row may carry more columns after the entry's
+    return [TimelineEntry(*(fn(v) if fn else v for fn, v in zip(convert, row, strict=False))) for row in rows]
 
 
 def _entry_processors(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
     found = _ENTRY_PROCESSORS.get(dialect.name)
     if found is None:
-        found = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _ENTRY]
+        found = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in ENTRY]
         _ENTRY_PROCESSORS[dialect.name] = found
     return found
 

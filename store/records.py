@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -55,6 +55,15 @@ def _head_statement(model: type[Lead] | type[Opportunity]) -> PreparedQuery:
 
 
 _HEADS = {record_type: _head_statement(model) for record_type, model in MODELS.items()}
+
+
+def head_columns(record_type: str, team: sa.BindParameter[str], record: sa.BindParameter[int]) -> tuple[Any, Any]:
+    """`read_head`'s owner and topic as two columns of another read (both NULL: no such record in the
+    workspace; the Timeline's page reads them, store/timeline_pages.py)."""
+    table = MODELS[record_type].__table__  # type: ignore[union-attr]
+    where = (table.c.team_id == team, table.c.id == record)
+    owner = sa.select(table.c.owner_id).where(*where).scalar_subquery().label("head_owner")
+    return owner, sa.select(table.c.topic).where(*where).scalar_subquery().label("head_topic")
 
 
 def read_head(reader: Reader, *, team_id: str, record_type: str, record_id: int) -> RecordHead | None:

@@ -44,7 +44,8 @@ from store.records import (
     read_head,
     records_by_ids,
 )
-from store.users import Asker, read_viewer
+from store.timeline_pages import read_timeline_page
+from store.users import Asker, read_viewer, viewer_of_role
 
 GONE: dict[str, str] = {RecordType.LEAD: LEAD_NOT_FOUND, RecordType.OPPORTUNITY: RECORD_NOT_FOUND}
 NOT_ON_CLOSED = "This {kind} is {status}: reopen it first to {action}."
@@ -124,14 +125,23 @@ def load_head(
     head = read_head(reader, team_id=who.team_id, record_type=ref.record_type, record_id=ref.record_id)
     if head is None:
         raise Refused(RECORD_NOT_FOUND)  # as `load` without a kind says it
-    if not _owner_or_admin(who, head.owner_id):
-        with transaction(new_session) as session:
-            facts = owner_facts(
-                session, viewer=who, owner_id=head.owner_id, record_type=ref.record_type, record_id=ref.record_id
-            )
-        if not may_change(**facts):  # type: ignore[arg-type]
-            raise Refused(NOT_ALLOWED.format(action=change))
+    checked_head(new_session, who, ref, head, change=change)
     return Headed(ref, head, who)
+
+
+def checked_head(
+    new_session: Callable[[], Session], who: Viewer, ref: RecordRef, head: RecordHead, *, change: str
+) -> None:
+    """`Refused` unless `who` may see the record whose head this is: its owner and admins may; anyone else's
+    facts (the owner's manager, the shares) are read as `load` reads them, in a session of their own."""
+    if _owner_or_admin(who, head.owner_id):
+        return
+    with transaction(new_session) as session:
+        facts = owner_facts(
+            session, viewer=who, owner_id=head.owner_id, record_type=ref.record_type, record_id=ref.record_id
+        )
+    if not may_change(**facts):  # type: ignore[arg-type]
+        raise Refused(NOT_ALLOWED.format(action=change))
 
 
 def require_open(record: Record, ref: RecordRef, change: str) -> None:
@@ -202,17 +212,38 @@ def timeline_page(
     engine: Engine, new_session: Callable[[], Session], asker: Asker, ref: RecordRef | None, page: int
 ) -> TimelinePage:
     """The page of the record's timeline, or `Refused` as `load` refuses ("see its timeline"): prepared
-    reads on one kept connection (who asks, the record's owner and topic, the count, the page), no ORM."""
+    reads on one kept connection, no ORM. One statement reads who asks, the record's owner and topic, the
+    count and the page (store/timeline_pages.py); a record without entries or a page past the last is read
+    in four (who asks, the head, the count, the clamped page)."""
+    page = max(page, 0)
     with reading(engine) as reader:
-        who = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
-        headed = load_head(reader, new_session, who, ref, change="see its timeline")
-        record_type, record_id = headed.ref.record_type, headed.ref.record_id
-        total = count_activities(reader, team_id=who.team_id, record_type=record_type, record_id=record_id)
-        offset, limit, page = paginate(total, page)
-        entries = activity_slice(
-            reader, team_id=who.team_id, record_type=record_type, record_id=record_id, offset=offset, limit=limit
-        )
-    return TimelinePage(headed.ref, headed.head.topic, entries, page, max(1, -(-total // PAGE_SIZE)))
+        found = None if ref is None else read_timeline_page(
+            reader, team_id=asker.team_id, user_id=asker.user_id, record_type=ref.record_type,
+            record_id=ref.record_id, page=page, size=PAGE_SIZE,
+        )  # fmt: skip
+        if ref is None or found is None:
+            return _timeline_read_apart(reader, new_session, asker, ref, page)
+        who = viewer_of_role(reader, asker, found.role)
+    checked_head(new_session, who, ref, found.head, change="see its timeline")
+    return TimelinePage(ref, found.head.topic, found.entries, page, _pages(found.total))
+
+
+def _timeline_read_apart(
+    reader: Reader, new_session: Callable[[], Session], asker: Asker, ref: RecordRef | None, page: int
+) -> TimelinePage:
+    who = read_viewer(reader, team_id=asker.team_id, user_id=asker.user_id, admin_ids=asker.admin_ids)
+    headed = load_head(reader, new_session, who, ref, change="see its timeline")
+    record_type, record_id = headed.ref.record_type, headed.ref.record_id
+    total = count_activities(reader, team_id=who.team_id, record_type=record_type, record_id=record_id)
+    offset, limit, page = paginate(total, page)
+    entries = activity_slice(
+        reader, team_id=who.team_id, record_type=record_type, record_id=record_id, offset=offset, limit=limit
+    )
+    return TimelinePage(headed.ref, headed.head.topic, entries, page, _pages(total))
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def add_note(session: Session, record: Record, user: str, note: str) -> None:

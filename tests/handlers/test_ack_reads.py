@@ -19,6 +19,7 @@ from store.db import transaction
 from store.models import Lead, Opportunity
 from tests import factories as make
 from tests.conftest import RunningBot
+from tests.handlers.test_lead_story import new_lead
 from tests.slack.driver import blocks_text
 
 
@@ -182,6 +183,35 @@ def test_opp_list_reads_its_page_with_the_count_and_library_version_then_the_sho
     assert all("230" in answer.json["text"] for answer in answers), answers[0].json["text"]
     assert seen.checkouts == 1
     assert len(seen.statements) == 2 * 2 + _plan_mode_set(bot), seen.statements
+
+
+def test_task_list_reads_its_page_with_the_count_and_the_askers_zone_in_one_statement(bot: RunningBot) -> None:
+    """A rep with open tasks: the page, the exact count and the rep's stored time zone (the due times are shown
+    in it) in one statement, where the zone was a second (a round trip on PostgreSQL)."""
+    with transaction(bot.deps.new_session) as session:
+        session.add_all([make.task("U1", f"Call back {n}", datetime.now(UTC) + timedelta(hours=n)) for n in range(3)])
+    _warm(bot)
+    with reads(bot) as seen:
+        answers = [bot.user().command("/task", "list") for _ in range(2)]
+    assert all("Call back 2" in blocks_text(answer.json["blocks"]) for answer in answers), answers[0].json
+    assert seen.checkouts == 1
+    assert len(seen.statements) == 2 * 1 + _plan_mode_set(bot), seen.statements
+
+
+def test_the_timeline_reads_who_asks_the_record_and_its_page_in_one_statement(bot: RunningBot) -> None:
+    """A click on a lead's Timeline: who asks, the lead's owner and topic, its entry count and the page's
+    entries in one statement (four before: a round trip each on PostgreSQL)."""
+    rep = bot.user("U1")
+    card = new_lead(bot, rep)
+    _warm(bot)
+    rep.click("Timeline", card)  # the kept connection's set-up, not counted
+    with reads(bot) as seen:
+        rep.click("Timeline", card)
+        rep.click("Timeline", card)
+        bot.deps.background.wait_idle()
+    assert "Lead created" in blocks_text(bot.slack.last_message().blocks)
+    setup = 1 if bot.deps.engine.dialect.name == "sqlite" else 0  # the Timeline reads in PostgreSQL's default mode
+    assert len(seen.statements) == 2 * 1 + setup, seen.statements
 
 
 def test_opp_search_reads_who_asks_with_its_probe(bot: RunningBot) -> None:
