@@ -111,7 +111,7 @@ def packed_rows(dialect: str, page: sa.Select[Any]) -> sa.Select[Any]:
 
 
 def unpacked(packed: str) -> list[Any]:
-    """The rows of a JSON array of arrays (`packed_rows`) as lists."""
+    """The rows of a JSON array of arrays (`packed_rows`, `/opp list`'s page) as lists."""
     try:
         return list(orjson.loads(packed))
     except orjson.JSONDecodeError:  # what orjson refuses and the standard library reads (as bot/fastjson.py)

@@ -99,6 +99,16 @@ def _warm(bot: RunningBot) -> None:
     bot.deps.background.wait_idle()
 
 
+def _twice(bot: RunningBot, command: str, text: str) -> tuple[list[Any], Reads]:
+    """The user's `command text` sent twice after a warm-up, and what the database ran meanwhile (both on
+    the one connection kept after the first: checked here)."""
+    _warm(bot)
+    with reads(bot) as seen:
+        answers = [bot.user().command(command, text) for _ in range(2)]
+    assert seen.checkouts == 1  # the second on the connection kept after the first
+    return answers, seen
+
+
 def _plan_mode_set(_bot: RunningBot) -> int:
     """A new kept connection is set up once, before its first read (store/prepared._Kept): PostgreSQL's to
     its plan mode (`reading`'s `generic_plans`), SQLite's to the readers' page cache (SQLITE_READER_CACHE_KIB)."""
@@ -107,22 +117,16 @@ def _plan_mode_set(_bot: RunningBot) -> int:
 
 def test_lead_list_reads_its_page_and_count_in_one_statement(bot: RunningBot) -> None:
     _leads(bot, 25)
-    _warm(bot)
-    with reads(bot) as seen:
-        answers = [bot.user().command("/lead", "list") for _ in range(2)]
+    answers, seen = _twice(bot, "/lead", "list")
     assert [answer.json["text"] for answer in answers] == ["Your open leads (25)"] * 2
-    assert seen.checkouts == 1  # the second on the connection kept after the first
     # each the page with its count: no BEGIN, ROLLBACK or ping
     assert len(seen.statements) == 2 + _plan_mode_set(bot), seen.statements
 
 
 def test_lead_search_reads_the_asker_and_the_hits_on_one_connection(bot: RunningBot) -> None:
     _leads(bot, 25)
-    _warm(bot)
-    with reads(bot) as seen:
-        answers = [bot.user().command("/lead", "roast") for _ in range(2)]
+    answers, seen = _twice(bot, "/lead", "roast")
     assert [answer.json["text"] for answer in answers] == ["25 leads match"] * 2
-    assert seen.checkouts == 1
     # each: the text index's probe with the asker's role (store/users.role_columns), the hits
     assert len(seen.statements) == 2 * 2 + _plan_mode_set(bot), seen.statements
 
@@ -177,11 +181,8 @@ def test_opp_list_reads_its_page_with_the_count_and_library_version_then_the_sho
              "estimated_close_date": date(2027, 1, 1) + timedelta(days=n % 90) if n < 150 else None}
             for n in range(230)
         ])  # fmt: skip
-    _warm(bot)
-    with reads(bot) as seen:
-        answers = [bot.user().command("/opp", "list") for _ in range(2)]
+    answers, seen = _twice(bot, "/opp", "list")
     assert all("230" in answer.json["text"] for answer in answers), answers[0].json["text"]
-    assert seen.checkouts == 1
     assert len(seen.statements) == 2 * 2 + _plan_mode_set(bot), seen.statements
 
 
@@ -190,11 +191,8 @@ def test_task_list_reads_its_page_with_the_count_and_the_askers_zone_in_one_stat
     in it) in one statement, where the zone was a second (a round trip on PostgreSQL)."""
     with transaction(bot.deps.new_session) as session:
         session.add_all([make.task("U1", f"Call back {n}", datetime.now(UTC) + timedelta(hours=n)) for n in range(3)])
-    _warm(bot)
-    with reads(bot) as seen:
-        answers = [bot.user().command("/task", "list") for _ in range(2)]
+    answers, seen = _twice(bot, "/task", "list")
     assert all("Call back 2" in blocks_text(answer.json["blocks"]) for answer in answers), answers[0].json
-    assert seen.checkouts == 1
     assert len(seen.statements) == 2 * 1 + _plan_mode_set(bot), seen.statements
 
 
@@ -223,9 +221,6 @@ def test_opp_search_reads_who_asks_with_its_probe(bot: RunningBot) -> None:
             {"team_id": "T1", "owner_id": "U1", "topic": f"Roast deal {n}", "status": "open",
              "search_text": search_text(f"Roast deal {n}", "Bean")} for n in range(3)
         ])  # fmt: skip
-    _warm(bot)
-    with reads(bot) as seen:
-        answers = [bot.user().command("/opp", "roast deal") for _ in range(2)]
+    answers, seen = _twice(bot, "/opp", "roast deal")
     assert all("Roast deal 2" in blocks_text(answer.json["blocks"]) for answer in answers), answers[0].json
-    assert seen.checkouts == 1
     assert len(seen.statements) == 2 * 2 + _plan_mode_set(bot), seen.statements
