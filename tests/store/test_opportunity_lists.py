@@ -395,3 +395,21 @@ def _order(engine: sa.Engine, team: str, opportunity_id: int) -> int:
         order = {"team_id": team, "number": number + 1, "quote_id": number + 1, "opportunity_id": opportunity_id,
                  "owner_id": "U1", "status": "open", "total": 5}  # fmt: skip
         return int(connection.execute(sa.insert(SalesOrder).returning(SalesOrder.id), [order]).scalar_one())  # type: ignore[arg-type]
+
+
+def test_the_open_keys_carry_any_stage_and_process_name_as_stored(database_url: str) -> None:
+    """The page's keys come packed (SQLite: JSON; PostgreSQL: an array per column, parsed by the driver):
+    names with quotes, commas, braces, backslashes, the word NULL, line breaks and non-Latin letters come back
+    as stored, money as integer cents or None."""
+    engine = make_engine(database_url)
+    names = ['Won\'t, "quoted" {brace}', "a\\b", "NULL", "ß 日本 \n tab\t", "Qualify"]
+    with transaction(session_factory(engine)) as session:
+        session.add_all([Opportunity(team_id="T1", owner_id="U1", topic=f"O{n}", stage=name, process_name=name,
+                                     estimated_revenue=Decimal("12.34") if n % 2 else None)
+                         for n, name in enumerate(names)])  # fmt: skip
+    with reading(engine, generic_plans=True) as reader:
+        keys = lists.open_keys(reader, team_id="T1", owner_id="U1", limit=10)
+    assert [(row[1], row[2], row[3]) for row in keys.rows] == [
+        (name, name, 1234 if n % 2 else None) for n, name in enumerate(names)
+    ]
+    assert keys.total == len(names)
