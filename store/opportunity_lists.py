@@ -153,13 +153,13 @@ def open_keys(reader: Reader, *, team_id: str, owner_id: str, limit: int) -> Ope
     read (`_open_page_statement`). The money comes as integer cents (sums convert once, `cents_money`)."""
     values = {"team": team_id, "user": owner_id, "limit": limit}
     *packed, count, version = reader.all(_OPEN_PAGE, values)[0]
-    rows: list[ListKey] = _page_rows(packed)
+    rows: list[ListKey] = _page_rows(reader.dialect.name, packed)
     return OpenKeys(rows, int(count) if len(rows) >= limit else len(rows), None if version is None else int(version))
 
 
-def _page_rows(packed: list[Any]) -> list[ListKey]:
+def _page_rows(dialect: str, packed: list[Any]) -> list[ListKey]:
     """`_open_page_statement`'s page as rows: SQLite's JSON array, or PostgreSQL's column arrays (NULL: none)."""
-    if len(packed) == 1:
+    if dialect == "sqlite":
         return unpacked(packed[0])
     return list(zip(*packed, strict=True)) if packed[0] is not None else []
 

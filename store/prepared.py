@@ -110,6 +110,13 @@ def packed_rows(dialect: str, page: sa.Select[Any]) -> sa.Select[Any]:
     return sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
 
 
+def row_columns(where: tuple[Any, ...], **columns: Any) -> tuple[Any, ...]:
+    """Columns of the one row `where` finds, as labelled scalar subqueries for another statement's columns
+    (NULL when there is no such row; uncorrelated, so evaluated once): who asks, a record's head or a user's
+    zone read with a page instead of by a statement of their own."""
+    return tuple(sa.select(column).where(*where).scalar_subquery().label(name) for name, column in columns.items())
+
+
 def unpacked(packed: str) -> list[Any]:
     """The rows of a JSON array of arrays (`packed_rows`, `/opp list`'s page) as lists."""
     try:

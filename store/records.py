@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from store.access import Viewer
 from store.kinds import RecordType
 from store.models import Lead, Opportunity, Share
-from store.prepared import PreparedQuery, Reader
+from store.prepared import PreparedQuery, Reader, row_columns
 from store.teams import members_sharing
 from store.unindexed import in_team_by_ids
 from store.users import get_user
@@ -57,13 +57,12 @@ def _head_statement(model: type[Lead] | type[Opportunity]) -> PreparedQuery:
 _HEADS = {record_type: _head_statement(model) for record_type, model in MODELS.items()}
 
 
-def head_columns(record_type: str, team: sa.BindParameter[str], record: sa.BindParameter[int]) -> tuple[Any, Any]:
+def head_columns(record_type: str, team: sa.BindParameter[str], record: sa.BindParameter[int]) -> tuple[Any, ...]:
     """`read_head`'s owner and topic as two columns of another read (both NULL: no such record in the
     workspace; the Timeline's page reads them, store/timeline_pages.py)."""
     table = MODELS[record_type].__table__  # type: ignore[union-attr]
     where = (table.c.team_id == team, table.c.id == record)
-    owner = sa.select(table.c.owner_id).where(*where).scalar_subquery().label("head_owner")
-    return owner, sa.select(table.c.topic).where(*where).scalar_subquery().label("head_topic")
+    return row_columns(where, head_owner=table.c.owner_id, head_topic=table.c.topic)
 
 
 def read_head(reader: Reader, *, team_id: str, record_type: str, record_id: int) -> RecordHead | None:

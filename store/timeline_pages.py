@@ -52,8 +52,10 @@ def read_timeline_page(
     values = {"team": team_id, "user": user_id, "type": record_type, "id": record_id, "offset": page * size,
               "limit": size}  # fmt: skip
     rows = reader.all(_statement(record_type), values)
-    if not rows or rows[0][-4] is None:  # no entry, or no such record (its head)
+    if not rows:
         return None
-    first = rows[0]
-    head = RecordHead(str(first[-4]), str(first[-3]))
-    return TimelineRead(head, (first[-2], first[-1]), int(first[-5]), entries_of(reader.dialect, rows[::-1]))
+    total, owner, topic, *role = rows[0][len(ENTRY) :]
+    if owner is None:  # entries of no record (of this workspace)
+        return None
+    return TimelineRead(RecordHead(str(owner), str(topic)), (role[0], role[1]), int(total),
+                        entries_of(reader.dialect, rows[::-1]))  # fmt: skip

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from store.access import Viewer
 from store.models import SlackUser
-from store.prepared import PreparedQuery, Reader, session_reader
+from store.prepared import PreparedQuery, Reader, row_columns, session_reader
 from store.process_libraries import library_version_of
 
 
@@ -100,25 +100,23 @@ def read_viewer(reader: Reader, *, team_id: str, user_id: str, admin_ids: frozen
     return _viewer(reader, team_id, user_id, admin_ids, row)
 
 
-def role_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, Any]:
+def role_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, ...]:
     """The user's role and Slack admin flag as two columns of another read (both NULL: the user has no row),
     for `viewer_of_role`: a search reads who asks with its first statement (store/leads.py)."""
     where = (_USER.c.team_id == team, _USER.c.user_id == user)
-    return (sa.select(_USER.c.role).where(*where).scalar_subquery().label("asker_role"),
-            sa.select(_USER.c.is_slack_admin).where(*where).scalar_subquery().label("asker_slack_admin"))  # fmt: skip
+    return row_columns(where, asker_role=_USER.c.role, asker_slack_admin=_USER.c.is_slack_admin)
 
 
-def zone_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, Any]:
+def zone_columns(team: sa.BindParameter[str], user: sa.BindParameter[str]) -> tuple[Any, ...]:
     """The user's stored time zone and whether their profile was fetched (NULL: the user has no row) as two
     columns of another read, for `zone_of` (`/task list` reads them with its page)."""
     where = (_USER.c.team_id == team, _USER.c.user_id == user)
-    tz = sa.select(_USER.c.tz).where(*where).scalar_subquery().label("zone_tz")
-    fetched = sa.select(_USER.c.profile_fetched_at.is_not(None)).where(*where).scalar_subquery()
-    return tz, fetched.label("zone_fetched")
+    return row_columns(where, zone_tz=_USER.c.tz, zone_fetched=_USER.c.profile_fetched_at.is_not(None))
 
 
 def zone_of(columns: Sequence[Any]) -> StoredZone | None:
-    """`read_zone`'s answer from the two `zone_columns` as another read returned them."""
+    """The stored zone from a user row's `tz` and whether the profile was fetched (`zone_columns` or
+    `read_zone`'s read; a NULL `fetched`: no row): UTC when none is stored."""
     tz, fetched = columns
     return None if fetched is None else StoredZone(str(tz or "UTC"), bool(fetched))
 
@@ -134,7 +132,7 @@ def viewer_of_role(reader: Reader, asker: Asker, columns: Sequence[Any]) -> View
 def read_zone(reader: Reader, *, team_id: str, user_id: str) -> StoredZone | None:
     """The user's stored time zone (None: no row)."""
     row = next(iter(reader.all(_ZONE_SQL, {"team": team_id, "user": user_id})), None)
-    return None if row is None else StoredZone(str(row[0] or "UTC"), bool(row[1]))
+    return None if row is None else zone_of(row[:2])
 
 
 class HomeAsker(NamedTuple):
@@ -151,7 +149,7 @@ def read_home_asker(reader: Reader, *, team_id: str, user_id: str, admin_ids: fr
     (a manager's reps are a second)."""
     row = reader.all(_HOME_ASKER_SQL, {"team": team_id, "user": user_id})[0]
     tz, fetched, role, is_slack_admin, has_row, version = row
-    zone = StoredZone(str(tz or "UTC"), bool(fetched)) if has_row else None
+    zone = zone_of((tz, fetched)) if has_row else None
     viewer = _viewer(reader, team_id, user_id, admin_ids, (role, is_slack_admin) if has_row else None)
     return HomeAsker(zone, viewer, None if version is None else int(version))
 

@@ -25,7 +25,7 @@ from bot.services import leads as lead_service
 from bot.services import teams as team_service
 from bot.services.opportunity_stages import auto_complete_step
 from bot.services.threads import slack_time
-from bot.views.timeline import PAGE_SIZE, paginate
+from bot.views.timeline import PAGE_SIZE, page_count, paginate
 from store import appointments as appointment_store
 from store.access import Viewer
 from store.activities import TimelineEntry, activity_slice, add_activity, count_activities, record_question_post
@@ -225,7 +225,7 @@ def timeline_page(
             return _timeline_read_apart(reader, new_session, asker, ref, page)
         who = viewer_of_role(reader, asker, found.role)
     checked_head(new_session, who, ref, found.head, change="see its timeline")
-    return TimelinePage(ref, found.head.topic, found.entries, page, _pages(found.total))
+    return TimelinePage(ref, found.head.topic, found.entries, page, page_count(found.total))
 
 
 def _timeline_read_apart(
@@ -239,11 +239,7 @@ def _timeline_read_apart(
     entries = activity_slice(
         reader, team_id=who.team_id, record_type=record_type, record_id=record_id, offset=offset, limit=limit
     )
-    return TimelinePage(headed.ref, headed.head.topic, entries, page, _pages(total))
-
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+    return TimelinePage(headed.ref, headed.head.topic, entries, page, page_count(total))
 
 
 def add_note(session: Session, record: Record, user: str, note: str) -> None:

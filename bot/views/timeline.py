@@ -49,10 +49,14 @@ class Page:
     pages: int
 
 
+def page_count(total: int) -> int:
+    """How many pages `total` entries fill (one, empty, for none)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
 def paginate(total: int, page: int) -> tuple[int, int, int]:
     """(offset from the oldest, limit, clamped page) for page `page` counted from the newest."""
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page = min(max(page, 0), page_count(total) - 1)
     end = total - page * PAGE_SIZE
     start = max(0, end - PAGE_SIZE)
     return start, end - start, page
